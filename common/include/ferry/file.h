@@ -1,0 +1,46 @@
+/* ferry — careful file I/O: capped reads, atomic writes, secret files. */
+#ifndef FERRY_FILE_H
+#define FERRY_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ferry/err.h"
+
+/**
+ * Reads a whole regular file (O_NOFOLLOW: a symlink is refused) of at most @max bytes.
+ * "-" reads stdin. *out is NUL-terminated past *len; caller frees.
+ * Errors: FERRY_ERR_NOT_FOUND, FERRY_ERR_IO, FERRY_ERR_TOO_LARGE, FERRY_ERR_FORMAT (not a regular file).
+ */
+ferry_err ferry_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
+
+/**
+ * Writes @n bytes to @path atomically: a temporary file in the same directory, fsync, rename
+ * over @path, fsync of the directory. On any failure the old file (if any) is left whole and
+ * the temporary is removed. @mode is applied to the new file.
+ */
+ferry_err ferry_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode);
+
+/**
+ * Creates @path exclusively (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600), writes and fsyncs it.
+ * FERRY_ERR_EXISTS if it exists. For key files.
+ */
+ferry_err ferry_file_write_secret(const char *path, const void *p, size_t n);
+
+/** fsync()s a directory. */
+ferry_err ferry_fsync_dir(const char *dir);
+
+/** mkdir -p with @mode for the directories it creates. */
+ferry_err ferry_mkdir_p(const char *path, mode_t mode);
+
+/** Joins two path parts with '/' into a new string (caller frees), or NULL on OOM. */
+char *ferry_path_join(const char *a, const char *b);
+
+/** The directory part of @path, a new string ("." if none). */
+char *ferry_path_dirname(const char *path);
+
+/** 1 if @path exists (lstat), else 0. */
+int ferry_path_exists(const char *path);
+
+#endif

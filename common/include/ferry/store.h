@@ -1,0 +1,129 @@
+/* ferry — the state store under $FERRY_HOME: identity, paired peers, the SQLite ledger. */
+#ifndef FERRY_STORE_H
+#define FERRY_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "ferry/err.h"
+#include "ferry/identity.h"
+#include "ferry/manifest.h"
+
+/*
+ * Layout of $FERRY_HOME (0700):
+ *   identity.key   PKCS#8 PEM, 0600, created O_CREAT|O_EXCL|O_NOFOLLOW; refused when group- or
+ *                  world-accessible or not owned by the user
+ *   identity.crt   PEM
+ *   peers/<fingerprint-hex>.crt   paired peer certificates (PEM), written atomically
+ *   ledger.sqlite  the ledger (WAL off: DELETE journal, synchronous=FULL; every change in one
+ *                  transaction, so a crash leaves the previous state whole)
+ *   certs/         installed certificates (offline side) and kept answers
+ */
+
+struct ferry_store;
+
+/**
+ * Opens the store at @home, or $FERRY_HOME, or $XDG_DATA_HOME/ferry, or ~/.local/share/ferry.
+ * @create: make the directory (0700) and the ledger if missing; otherwise FERRY_ERR_NOT_FOUND
+ * ("run init first"). @side is "offline" or "online" (recorded at creation; opening a store made
+ * by the other side fails with FERRY_ERR_MISMATCH).
+ */
+ferry_err ferry_store_open(const char *home, const char *side, int create,
+                           struct ferry_store **out);
+
+/** The store's directory (borrowed). */
+const char *ferry_store_home(const struct ferry_store *s);
+
+/** Creates our identity; FERRY_ERR_EXISTS if one exists. *out (optional) receives it. */
+ferry_err ferry_store_identity_create(struct ferry_store *s, const char *name,
+                                      struct ferry_identity **out);
+
+/** Loads our identity with its key. FERRY_ERR_NOT_FOUND before init; FERRY_ERR_UNTRUSTED if
+ * the key file's mode lets group or others read it. */
+ferry_err ferry_store_identity(struct ferry_store *s, struct ferry_identity **out);
+
+/** Adds a paired peer (idempotent). */
+ferry_err ferry_store_peer_add(struct ferry_store *s, const struct ferry_identity *peer);
+
+/** All paired peers (array of new identities; free with ferry_store_peers_free). */
+ferry_err ferry_store_peers(struct ferry_store *s, struct ferry_identity ***out, size_t *n);
+void ferry_store_peers_free(struct ferry_identity **peers, size_t n);
+
+/* ---- ledger ---- */
+
+enum ferry_transfer_state {
+    FERRY_TS_OUTSTANDING = 1, /* offline: exported, waiting for the answer */
+    FERRY_TS_ANSWERED = 2,    /* offline: answer imported and installed */
+    FERRY_TS_SUBMITTED = 3,   /* online: request submitted, answer packaged */
+    FERRY_TS_FAILED = 4,      /* online: submission failed (may be retried) */
+};
+
+struct ferry_transfer {
+    uint8_t id[FERRY_TRANSFER_ID_LEN];
+    enum ferry_direction direction;           /* of the package this row is about */
+    enum ferry_transfer_state state;
+    uint8_t package_sha256[FERRY_SHA256_LEN]; /* the .ferry file */
+    uint8_t payload_sha256[FERRY_SHA256_LEN]; /* the request (or answer) payload bytes */
+    char *kind;        /* "rms" or "x509" */
+    char *subject;     /* server name or certificate subject */
+    char *guid;        /* RMS server GUID, or NULL */
+    char *source_path; /* where the request came from (offline) */
+    char *peer_fp;     /* hex fingerprint of the other side */
+    char *service;     /* online: URL submitted to */
+    time_t created;
+    time_t updated;
+    time_t old_not_after; /* current certificate's expiry when known, else 0 */
+    time_t new_not_after; /* after answer: the issued certificate's expiry, else 0 */
+    char *installed_path; /* offline: where the answer was written */
+    uint8_t answer_id[FERRY_TRANSFER_ID_LEN]; /* id of the response package, when answered */
+    int has_answer;
+};
+
+/** Records a new transfer (FERRY_ERR_EXISTS if the id exists). Copies everything. */
+ferry_err ferry_store_transfer_add(struct ferry_store *s, const struct ferry_transfer *t);
+
+/** Loads a transfer by id. FERRY_ERR_NOT_FOUND. Free with ferry_transfer_free. */
+ferry_err ferry_store_transfer_get(struct ferry_store *s, const uint8_t id[FERRY_TRANSFER_ID_LEN],
+                                   struct ferry_transfer **out);
+
+/** Latest transfer (by created, then rowid) in @state, or any state if @state is 0. */
+ferry_err ferry_store_transfer_latest(struct ferry_store *s, enum ferry_transfer_state state,
+                                      struct ferry_transfer **out);
+
+/** All transfers, newest first (array of pointers; free with ferry_transfers_free). */
+ferry_err ferry_store_transfers(struct ferry_store *s, struct ferry_transfer ***out, size_t *n);
+void ferry_transfers_free(struct ferry_transfer **t, size_t n);
+
+/**
+ * Offline: marks the transfer answered, in one transaction, only if it is still
+ * FERRY_TS_OUTSTANDING (else FERRY_ERR_REPLAY: "already answered on <date>"), and records the
+ * answer package as seen. Sets state, answer_id, new_not_after, installed_path, updated.
+ */
+ferry_err ferry_store_transfer_answer(struct ferry_store *s,
+                                      const uint8_t id[FERRY_TRANSFER_ID_LEN],
+                                      const uint8_t answer_id[FERRY_TRANSFER_ID_LEN],
+                                      const uint8_t answer_pkg_sha256[FERRY_SHA256_LEN],
+                                      time_t new_not_after, const char *installed_path);
+
+/** Online: updates state, service, new_not_after (0 keeps) and updated. */
+ferry_err ferry_store_transfer_update(struct ferry_store *s,
+                                      const uint8_t id[FERRY_TRANSFER_ID_LEN],
+                                      enum ferry_transfer_state state, const char *service,
+                                      time_t new_not_after);
+
+/** 1 if a package with this SHA-256 was accepted before, else 0 (errors count as 0). */
+int ferry_store_package_seen(struct ferry_store *s, const uint8_t sha256[FERRY_SHA256_LEN]);
+
+/** Records a package as seen (idempotent). */
+ferry_err ferry_store_package_mark_seen(struct ferry_store *s,
+                                        const uint8_t sha256[FERRY_SHA256_LEN],
+                                        const uint8_t transfer_id[FERRY_TRANSFER_ID_LEN]);
+
+/** Appends to the audit trail: time, event ("init", "pair", "export", ...), free text. */
+ferry_err ferry_store_audit(struct ferry_store *s, const char *event, const char *detail);
+
+void ferry_transfer_free(struct ferry_transfer *t);
+void ferry_store_close(struct ferry_store *s);
+
+#endif

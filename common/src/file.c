@@ -1,0 +1,240 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "ferry/buf.h"
+#include "ferry/file.h"
+
+static ferry_err read_fd(int fd, const char *path, size_t max, uint8_t **out, size_t *len)
+{
+    struct ferry_buf b;
+    uint8_t chunk[65536];
+    ssize_t n;
+    ferry_err r;
+
+    ferry_buf_init(&b, max);
+    for (;;) {
+        n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            r = ferry_errf(FERRY_ERR_IO, "%s: read failed: %s", path, strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        if ((r = ferry_buf_append(&b, chunk, (size_t)n)) != FERRY_OK) {
+            if (r == FERRY_ERR_TOO_LARGE)
+                ferry_errf(r, "%s: larger than the %zu-byte limit", path, max);
+            goto out;
+        }
+    }
+    *out = ferry_buf_steal(&b, len);
+    r = *out != NULL ? FERRY_OK : FERRY_ERR_NOMEM;
+out:
+    ferry_buf_free(&b);
+    return r;
+}
+
+ferry_err ferry_file_read(const char *path, size_t max, uint8_t **out, size_t *len)
+{
+    struct stat st;
+    int fd;
+    ferry_err r;
+
+    *out = NULL;
+    *len = 0;
+    if (strcmp(path, "-") == 0)
+        return read_fd(STDIN_FILENO, "(stdin)", max, out, len);
+    if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0) {
+        if (errno == ENOENT)
+            return ferry_errf(FERRY_ERR_NOT_FOUND, "%s: no such file", path);
+        if (errno == ELOOP)
+            return ferry_errf(FERRY_ERR_FORMAT, "%s: is a symbolic link, refused", path);
+        return ferry_errf(FERRY_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return ferry_errf(FERRY_ERR_FORMAT, "%s: not a regular file", path);
+    }
+    if ((uint64_t)st.st_size > max) {
+        close(fd);
+        return ferry_errf(FERRY_ERR_TOO_LARGE, "%s: %lld bytes, over the %zu-byte limit", path,
+                          (long long)st.st_size, max);
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    r = read_fd(fd, path, max, out, len);
+    close(fd);
+    return r;
+}
+
+static ferry_err write_all(int fd, const char *path, const void *p, size_t n)
+{
+    const uint8_t *c = p;
+    ssize_t w;
+
+    while (n > 0) {
+        w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return ferry_errf(FERRY_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+        c += w;
+        n -= (size_t)w;
+    }
+    if (fsync(fd) != 0)
+        return ferry_errf(FERRY_ERR_IO, "%s: fsync failed: %s", path, strerror(errno));
+    return FERRY_OK;
+}
+
+ferry_err ferry_fsync_dir(const char *dir)
+{
+    int fd;
+
+    if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return ferry_errf(FERRY_ERR_IO, "%s: cannot open directory: %s", dir, strerror(errno));
+    if (fsync(fd) != 0 && errno != EINVAL) {
+        close(fd);
+        return ferry_errf(FERRY_ERR_IO, "%s: fsync of directory failed: %s", dir,
+                          strerror(errno));
+    }
+    close(fd);
+    return FERRY_OK;
+}
+
+ferry_err ferry_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
+{
+    char *dir = NULL, *tmp = NULL;
+    unsigned char rnd[6];
+    size_t tl;
+    int fd = -1;
+    ferry_err r = FERRY_ERR_INTERNAL;
+
+    if ((dir = ferry_path_dirname(path)) == NULL)
+        return FERRY_ERR_NOMEM;
+    tl = strlen(path) + 32;
+    if ((tmp = malloc(tl)) == NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        r = FERRY_ERR_CRYPTO;
+        goto out;
+    }
+    snprintf(tmp, tl, "%s.tmp-%02x%02x%02x%02x%02x%02x", path, rnd[0], rnd[1], rnd[2], rnd[3],
+             rnd[4], rnd[5]);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if (fd < 0) {
+        r = ferry_errf(FERRY_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if (fchmod(fd, mode) != 0) {
+        r = ferry_errf(FERRY_ERR_IO, "%s: chmod failed: %s", tmp, strerror(errno));
+        goto out;
+    }
+    if ((r = write_all(fd, tmp, p, n)) != FERRY_OK)
+        goto out;
+    if (close(fd) != 0) {
+        fd = -1;
+        r = ferry_errf(FERRY_ERR_IO, "%s: close failed: %s", tmp, strerror(errno));
+        goto out;
+    }
+    fd = -1;
+    if (rename(tmp, path) != 0) {
+        r = ferry_errf(FERRY_ERR_IO, "%s: rename failed: %s", path, strerror(errno));
+        goto out;
+    }
+    FERRY_FREE(tmp);
+    r = ferry_fsync_dir(dir);
+out:
+    if (fd >= 0)
+        close(fd);
+    if (tmp != NULL)
+        unlink(tmp);
+    free(tmp);
+    free(dir);
+    return r;
+}
+
+ferry_err ferry_file_write_secret(const char *path, const void *p, size_t n)
+{
+    int fd;
+    ferry_err r;
+
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return ferry_errf(FERRY_ERR_EXISTS, "%s: already exists", path);
+        return ferry_errf(FERRY_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    }
+    r = write_all(fd, path, p, n);
+    if (close(fd) != 0 && r == FERRY_OK)
+        r = ferry_errf(FERRY_ERR_IO, "%s: close failed: %s", path, strerror(errno));
+    if (r != FERRY_OK) {
+        unlink(path);
+        return r;
+    }
+    return FERRY_OK;
+}
+
+ferry_err ferry_mkdir_p(const char *path, mode_t mode)
+{
+    char *p, *s;
+    ferry_err r = FERRY_OK;
+
+    if ((p = strdup(path)) == NULL)
+        return FERRY_ERR_NOMEM;
+    for (s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        if (mkdir(p, mode) != 0 && errno != EEXIST) {
+            r = ferry_errf(FERRY_ERR_IO, "%s: cannot create directory: %s", p, strerror(errno));
+            break;
+        }
+        *s = c;
+        if (c == '\0')
+            break;
+    }
+    free(p);
+    return r;
+}
+
+char *ferry_path_join(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    char *p = malloc(la + lb + 2);
+
+    if (p == NULL)
+        return NULL;
+    memcpy(p, a, la);
+    if (la > 0 && a[la - 1] != '/')
+        p[la++] = '/';
+    memcpy(p + la, b, lb + 1);
+    return p;
+}
+
+char *ferry_path_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+
+    if (slash == NULL)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+int ferry_path_exists(const char *path)
+{
+    struct stat st;
+
+    return lstat(path, &st) == 0;
+}

@@ -1,0 +1,65 @@
+/* ferry — QR media: render sequences (terminal, HTML, PNG, PDF) and scan them (camera, images,
+ * PDF). Bytes in, bytes out: the CLIs only call ferry_qr_write / ferry_qr_read. */
+#ifndef FERRY_QR_H
+#define FERRY_QR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cairo.h>
+
+#include "ferry/err.h"
+#include "ferry/medium.h"
+#include "ferry/qrseq.h"
+
+struct ferry_qr_opts {
+    int version;     /* 0: default for the medium (screen/html/png: 25, pdf: see qr.c) */
+    char ecc;        /* 0: default (screen/html/png 'L', pdf 'M') */
+    int parity_pct;  /* -1: default (screen/html/png: 50, pdf: enough for 30% lost codes) */
+    double fps;      /* screen/html frame rate; 0: default 5 */
+    int module_px;   /* png/screen pixels per module; 0: default */
+    int loops;       /* screen: number of loops before returning, 0: until 'q' */
+    const char *label; /* e.g. "transfer 1a2b3c4d…": printed beside/under each code */
+    const char *title; /* pdf/html page title, e.g. "ferry request for SRV01" */
+};
+
+/** Default options (all zeros / -1 as documented above). */
+void ferry_qr_opts_default(struct ferry_qr_opts *o);
+
+/**
+ * Encodes @pkg and writes it to a QR medium: FERRY_MEDIUM_PNG (DIR/frame-NNN.png, plus
+ * DIR/README.txt), FERRY_MEDIUM_PDF (FILE, A4, vector codes), FERRY_MEDIUM_HTML (FILE,
+ * self-contained animated page), FERRY_MEDIUM_SCREEN (terminal animation).
+ * Files are written atomically.
+ */
+ferry_err ferry_qr_write(enum ferry_medium_kind kind, const char *path, const uint8_t *pkg,
+                         size_t len, const struct ferry_qr_opts *o);
+
+/**
+ * Scans a QR medium until one whole package is rebuilt: FERRY_MEDIUM_IMAGES (a file or a
+ * folder of PNG/JPEG/PDF files; several codes per image), FERRY_MEDIUM_CAMERA (device or
+ * default /dev/video0; FERRY_ERR_NOT_FOUND clearly when absent). Progress "r of K" and each
+ * frame's status through ferry_log(FERRY_LOG_INFO). FERRY_ERR_INCOMPLETE when input runs out.
+ */
+ferry_err ferry_qr_read(enum ferry_medium_kind kind, const char *path, uint8_t **pkg,
+                        size_t *len);
+
+/**
+ * Draws one QR code for @text (alphanumeric mode, given version/ecc) as vector rectangles
+ * with its quiet zone, top-left at (x, y), @module user units per module. For PDF pages
+ * (runbook) — poppler blurs scaled bitmaps, rectangles stay sharp.
+ * *size receives the drawn side length including the quiet zone.
+ */
+ferry_err ferry_qr_draw_cairo(cairo_t *cr, const char *text, int version, char ecc, double x,
+                              double y, double module, double *size);
+
+/**
+ * Lays out a whole sequence on PDF pages of the given cairo surface (@page_w x @page_h points),
+ * each code labelled with @label and "frame i of N"; used by ferry_qr_write(PDF) and the
+ * runbook. *pages receives the number of pages drawn.
+ */
+ferry_err ferry_qr_draw_pages(cairo_t *cr, const struct ferry_qrseq *seq, double page_w,
+                              double page_h, const char *label, int version, char ecc,
+                              int *pages);
+
+#endif

@@ -1,0 +1,52 @@
+/* ferry — USB media: find the stick, write packages atomically and verified, read them safely. */
+#ifndef FERRY_USB_H
+#define FERRY_USB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ferry/err.h"
+
+#define FERRY_USB_SUBDIR "FERRY"
+#define FERRY_USB_MAX_FILES 256
+
+/**
+ * Resolves the medium root. With @dir: that directory (must exist and be a directory).
+ * Without: the one removable mounted file system (/proc/self/mountinfo, then
+ * /sys/dev/block/MAJ:MIN/../removable or /sys/block/X/removable; $FERRY_MOUNTINFO and
+ * $FERRY_SYSFS override the two paths for tests). None: FERRY_ERR_NOT_FOUND ("insert the stick
+ * or give usb:DIR"); several: FERRY_ERR_USAGE listing them. *root is new (caller frees).
+ */
+ferry_err ferry_usb_resolve(const char *dir, char **root);
+
+/**
+ * Writes @len bytes to ROOT/FERRY/@name (created 0755 if missing): temporary file, fsync,
+ * rename, fsync of the directory, then read back and compared (FERRY_ERR_IO "read-back differs"
+ * — a failing stick). If @summary is not NULL, writes it the same way to ROOT/FERRY/<name
+ * without .ferry>.txt. On failure the previous file of that name is left whole.
+ * @name: a safe base name. *path (optional) receives the full path (caller frees).
+ */
+ferry_err ferry_usb_write(const char *root, const char *name, const uint8_t *data, size_t len,
+                          const char *summary, char **path);
+
+struct ferry_usb_file {
+    char *name; /* base name as found, checked safe (printable, no '/', not hidden) */
+    char *path; /* full path */
+    uint8_t *data;
+    size_t len;
+};
+
+/**
+ * Reads every "*.ferry" regular file in ROOT/FERRY/ (also ROOT itself if it directly holds
+ * *.ferry files), O_NOFOLLOW, each capped at @max bytes, at most FERRY_USB_MAX_FILES, sorted by
+ * name. Symlinks, non-regular files, unsafe names and over-size files are skipped with a
+ * warning through ferry_log. FERRY_ERR_NOT_FOUND when there is no *.ferry file at all.
+ */
+ferry_err ferry_usb_read_all(const char *root, size_t max, struct ferry_usb_file **out,
+                             size_t *n);
+void ferry_usb_files_free(struct ferry_usb_file *f, size_t n);
+
+/** 1 if @name is a safe base name for a file on the medium (also used for item names). */
+int ferry_usb_name_ok(const char *name);
+
+#endif

@@ -1,2 +1,39 @@
-#include <stdio.h>
-int main(void) { puts("ferry-offline: under construction"); return 0; }
+/* ferry-offline: the air-gapped side. No network code is linked into this binary. */
+#include <sys/prctl.h>
+
+#include "cmds.h"
+#include "ferry/sidecmd.h"
+
+int cmd_init(int argc, char **argv)
+{
+    return ferry_cmd_init(PROG, SIDE, argc, argv);
+}
+
+int cmd_pair(int argc, char **argv)
+{
+    return ferry_cmd_pair(PROG, SIDE, argc, argv);
+}
+
+static const struct ferry_verb verbs[] = {
+    {"init", cmd_init, "create this machine's state and pairing identity"},
+    {"pair", cmd_pair, "carry the identity to the online machine, or import its identity"},
+    {"export", cmd_export, "export a renewal request as a signed package (USB or QR)"},
+    {"import", cmd_import, "verify and install the returned certificate, print its expiry"},
+    {"status", cmd_status, "list outstanding requests and installed certificates"},
+    {"runbook", cmd_runbook, "print the per-transfer procedure (PDF or text)"},
+};
+
+int main(int argc, char **argv)
+{
+    /* The identity key lives in this process: keep it out of core dumps. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    return ferry_dispatch(PROG,
+                          "ferry-offline carries certificate-renewal requests off an air-gapped "
+                          "machine and installs the answers.",
+                          verbs, sizeof(verbs) / sizeof(verbs[0]), argc, argv);
+}
+
+int cmd_runbook(int argc, char **argv)
+{
+    return ferry_cmd_runbook(PROG, SIDE, argc, argv);
+}

@@ -1,2 +1,325 @@
-/* online-side library: submit (filled in by the CLI work) */
-typedef int ferry_online_placeholder;
+/* ferry-online submit: request packages in, answers out. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ferry/buf.h"
+#include "ferry/log.h"
+#include "ferry/online.h"
+#include "ferry/package.h"
+#include "ferry/rms.h"
+#include "ferry/statefile.h"
+#include "ferry/transport.h"
+#include "ferry/usb.h"
+
+struct submit_ctx {
+    struct ferry_store *s;
+    struct ferry_identity *me;
+    struct ferry_identity **peers;
+    size_t npeers;
+    const struct ferry_submit_opts *o;
+    const char *url;
+};
+
+/* "<Server>RenewalRequest.xml" -> "<Server>SLC.xml"; anything else -> "<name>-SLC.xml". */
+static void answer_name(const char *req, char *out, size_t outsz)
+{
+    const char *suffix = "RenewalRequest.xml";
+    size_t l = strlen(req), sl = strlen(suffix);
+
+    if (l >= sl && strcmp(req + l - sl, suffix) == 0)
+        snprintf(out, outsz, "%.*sSLC.xml", (int)(l - sl), req);
+    else if (l > 4 && strcmp(req + l - 4, ".xml") == 0)
+        snprintf(out, outsz, "%.*s-SLC.xml", (int)(l - 4), req);
+    else
+        snprintf(out, outsz, "SLC.xml");
+    if (!ferry_usb_name_ok(out))
+        snprintf(out, outsz, "SLC.xml");
+}
+
+static ferry_err answer_manifest(const struct ferry_manifest *req, const uint8_t req_sha[32],
+                                 const struct ferry_item *ri, const struct ferry_http_result *hr,
+                                 const struct ferry_rms_response *resp, struct submit_ctx *c,
+                                 struct ferry_manifest **out)
+{
+    struct ferry_manifest *m = NULL;
+    char name[160], until[21];
+    const char *guid = ferry_manifest_prop(req, "guid");
+    ferry_err r;
+
+    *out = NULL;
+    answer_name(ri->name, name, sizeof(name));
+    if ((r = ferry_manifest_new(FERRY_DIR_TO_OFFLINE, &m)) != FERRY_OK)
+        return r;
+    m->is_response = 1;
+    memcpy(m->answers_id, req->transfer_id, FERRY_TRANSFER_ID_LEN);
+    memcpy(m->answers_sha256, req_sha, FERRY_SHA256_LEN);
+    ferry_time_iso(resp->chain[0].until, until);
+    if ((r = ferry_manifest_add_item(m, name, FERRY_ITEM_RMS_RESPONSE, hr->body, hr->len)) !=
+            FERRY_OK ||
+        (r = ferry_manifest_set_prop(m, "kind", "rms")) != FERRY_OK ||
+        (r = ferry_manifest_set_prop(m, "new_not_after", until)) != FERRY_OK ||
+        (r = ferry_manifest_set_prop(m, "service", c->url)) != FERRY_OK ||
+        (r = ferry_manifest_set_prop(m, "sender_name", ferry_identity_name(c->me))) != FERRY_OK)
+        goto out;
+    if (resp->chain[0].name != NULL &&
+        (r = ferry_manifest_set_prop(m, "server_name", resp->chain[0].name)) != FERRY_OK)
+        goto out;
+    if (guid != NULL && (r = ferry_manifest_set_prop(m, "guid", guid)) != FERRY_OK)
+        goto out;
+    *out = m;
+    m = NULL;
+out:
+    ferry_manifest_free(m);
+    return r;
+}
+
+static ferry_err summary_text(const struct ferry_manifest *m, const struct ferry_submit_one *o,
+                              const uint8_t sha[32], struct ferry_buf *b)
+{
+    char groups[FERRY_FP_GROUPS_LEN], until[11], id[33];
+
+    ferry_hex_groups(sha, FERRY_SHA256_LEN, groups);
+    ferry_time_date(o->new_not_after, until);
+    ferry_transfer_id_hex(m->transfer_id, id);
+    return ferry_buf_printf(b,
+                            "ferry answer package\n"
+                            "what:      RMS server licensor certificate (renewed)\n"
+                            "server:    %s\n"
+                            "answers:   transfer %s\n"
+                            "package:   transfer %s\n"
+                            "new expiry: %s\n"
+                            "SHA-256:   %s\n\n"
+                            "Next step: on the offline machine run\n"
+                            "  ferry-offline import --from usb\n"
+                            "and check it prints the new expiry %s.\n",
+                            o->server_name ? o->server_name : "(unknown)", o->transfer_id, id,
+                            until, groups, until);
+}
+
+static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
+                        const uint8_t req_sha[32], const struct ferry_item *ri,
+                        const struct ferry_rms_request *rq, int fp_idx)
+{
+    struct ferry_transfer t, *old = NULL;
+    uint8_t fp[FERRY_SHA256_LEN];
+    char fphex[65];
+
+    if (ferry_store_transfer_get(c->s, req->transfer_id, &old) == FERRY_OK) {
+        ferry_transfer_free(old);
+        return FERRY_OK; /* submitted before (--again): keep the row, update it later */
+    }
+    memset(&t, 0, sizeof(t));
+    memcpy(t.id, req->transfer_id, sizeof(t.id));
+    t.direction = FERRY_DIR_TO_ONLINE;
+    t.state = FERRY_TS_FAILED;
+    memcpy(t.package_sha256, req_sha, FERRY_SHA256_LEN);
+    memcpy(t.payload_sha256, ri->sha256, FERRY_SHA256_LEN);
+    t.kind = "rms";
+    t.subject = rq->server_name;
+    t.guid = rq->guid;
+    ferry_identity_fingerprint(c->peers[fp_idx], fp);
+    ferry_hex(fp, sizeof(fp), fphex);
+    t.peer_fp = fphex;
+    t.service = (char *)c->url;
+    t.created = t.updated = ferry_now();
+    return ferry_store_transfer_add(c->s, &t);
+}
+
+/* Submits one verified request package and writes its answer. */
+static ferry_err submit_one(struct submit_ctx *c, const struct ferry_usb_file *f,
+                            const struct ferry_manifest *req, size_t signer,
+                            struct ferry_submit_one *o)
+{
+    struct ferry_http_result hr;
+    struct ferry_rms_request *rq = NULL;
+    struct ferry_rms_response *resp = NULL;
+    struct ferry_manifest *ans = NULL;
+    struct ferry_buf summary;
+    const struct ferry_item *ri;
+    uint8_t req_sha[FERRY_SHA256_LEN], *pkg = NULL;
+    size_t pkglen = 0;
+    char name[64], label[64];
+    struct ferry_qr_opts q2;
+    ferry_err r;
+
+    memset(&hr, 0, sizeof(hr));
+    ferry_buf_init(&summary, 8192);
+    ferry_sha256(f->data, f->len, req_sha);
+    if ((ri = ferry_manifest_find(req, FERRY_ITEM_RMS_REQUEST)) == NULL) {
+        r = ferry_errf(FERRY_ERR_FORMAT, "the package carries no RMS request");
+        goto out;
+    }
+    if ((r = ferry_rms_request_parse(ri->data, ri->len, &rq)) != FERRY_OK)
+        goto out;
+    if (rq->server_name != NULL && (o->server_name = strdup(rq->server_name)) == NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    if ((o->guid = strdup(rq->guid)) == NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    if ((r = record(c, req, req_sha, ri, rq, (int)signer)) != FERRY_OK)
+        goto out;
+    ferry_log(FERRY_LOG_INFO, "%s: submitting transfer %.8s for %s to %s", f->name,
+              o->transfer_id, rq->server_name ? rq->server_name : rq->guid, c->url);
+    r = ferry_enroll_rms(c->url, ri->data, ri->len, &c->o->http, &hr);
+    o->attempts = hr.attempts;
+    if (r != FERRY_OK)
+        goto fail;
+    if ((r = ferry_rms_response_parse(hr.body, hr.len, &resp)) != FERRY_OK ||
+        (r = ferry_rms_check(rq, resp, ferry_now())) != FERRY_OK) {
+        r = ferry_errf(r, "the service's answer was refused: %s", ferry_err_detail());
+        goto fail;
+    }
+    o->new_not_after = resp->chain[0].until;
+    if ((r = answer_manifest(req, req_sha, ri, &hr, resp, c, &ans)) != FERRY_OK ||
+        (r = ferry_package_sign(ans, c->me, &pkg, &pkglen)) != FERRY_OK)
+        goto fail;
+    ferry_sha256(pkg, pkglen, o->answer_sha256);
+    snprintf(name, sizeof(name), "response-%.8s.ferry", o->transfer_id);
+    if ((r = summary_text(ans, o, o->answer_sha256, &summary)) != FERRY_OK ||
+        (r = ferry_state_save(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.ferry",
+                              pkg, pkglen)) != FERRY_OK ||
+        (r = ferry_transport_write(c->o->to, name, pkg, pkglen, (const char *)summary.data,
+                                   ferry_transport_label(c->o->qo, "ferry answer", o->transfer_id, &q2, label,
+                                            sizeof(label)),
+                                   &o->where)) != FERRY_OK)
+        goto fail;
+    if ((o->package_name = strdup(name)) == NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    if ((r = ferry_store_transfer_update(c->s, req->transfer_id, FERRY_TS_SUBMITTED, c->url,
+                                         o->new_not_after)) != FERRY_OK ||
+        (r = ferry_store_package_mark_seen(c->s, req_sha, req->transfer_id)) != FERRY_OK)
+        goto out;
+    ferry_store_audit(c->s, "submit", o->transfer_id);
+    goto out;
+fail:
+    ferry_store_transfer_update(c->s, req->transfer_id, FERRY_TS_FAILED, c->url, 0);
+    ferry_store_audit(c->s, "submit-failed", o->transfer_id);
+out:
+    ferry_buf_free(&summary);
+    ferry_http_result_free(&hr);
+    ferry_rms_request_free(rq);
+    ferry_rms_response_free(resp);
+    ferry_manifest_free(ans);
+    free(pkg);
+    return r;
+}
+
+/* 1: a request to submit; 0: ignored; -1: refused (o filled). */
+static int examine(struct submit_ctx *c, const struct ferry_usb_file *f,
+                   struct ferry_manifest **m, size_t *signer, struct ferry_submit_one *o)
+{
+    struct ferry_transfer *t = NULL;
+    uint8_t sha[FERRY_SHA256_LEN];
+    char when[11];
+    ferry_err r = ferry_package_verify(f->data, f->len, c->peers, c->npeers, m, signer);
+
+    if (r == FERRY_OK && (*m)->direction == FERRY_DIR_TO_ONLINE &&
+        ferry_manifest_find(*m, FERRY_ITEM_IDENTITY) == NULL) {
+        ferry_transfer_id_hex((*m)->transfer_id, o->transfer_id);
+        ferry_sha256(f->data, f->len, sha);
+        if (c->o->again || !ferry_store_package_seen(c->s, sha))
+            return 1;
+        if (ferry_store_transfer_get(c->s, (*m)->transfer_id, &t) == FERRY_OK)
+            ferry_time_date(t->updated, when);
+        else
+            snprintf(when, sizeof(when), "earlier");
+        ferry_transfer_free(t);
+        r = ferry_errf(FERRY_ERR_REPLAY,
+                       "transfer %.8s was submitted already (%s); its answer is "
+                       "response-%.8s.ferry. Use --again to submit it once more",
+                       o->transfer_id, when, o->transfer_id);
+    } else if (r == FERRY_OK) {
+        ferry_log(FERRY_LOG_INFO, "%s: ignored (%s)", f->name,
+                  (*m)->direction == FERRY_DIR_TO_OFFLINE ? "a package for the offline side"
+                                                          : "an identity");
+        ferry_manifest_free(*m);
+        *m = NULL;
+        return 0;
+    }
+    o->err = r;
+    snprintf(o->message, sizeof(o->message), "%s", ferry_err_detail());
+    ferry_manifest_free(*m);
+    *m = NULL;
+    return -1;
+}
+
+static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files, size_t n,
+                              struct ferry_submit_result *res)
+{
+    ferry_err first = FERRY_OK;
+    size_t i, signer = 0;
+
+    if ((res->items = calloc(n, sizeof(*res->items))) == NULL)
+        return FERRY_ERR_NOMEM;
+    for (i = 0; i < n; i++) {
+        struct ferry_manifest *m = NULL;
+        struct ferry_submit_one *o = &res->items[res->n];
+        int k;
+
+        snprintf(o->file, sizeof(o->file), "%s", files[i].name);
+        ferry_err_clear();
+        if ((k = examine(c, &files[i], &m, &signer, o)) == 0) {
+            res->ignored++;
+            continue;
+        }
+        res->n++;
+        if (k > 0) {
+            o->err = submit_one(c, &files[i], m, signer, o);
+            snprintf(o->message, sizeof(o->message), "%s",
+                     o->err == FERRY_OK ? "submitted" : ferry_err_detail());
+        }
+        ferry_manifest_free(m);
+        if (o->err == FERRY_OK)
+            res->submitted++;
+        else if (first == FERRY_OK)
+            first = o->err;
+    }
+    return first;
+}
+
+ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *from,
+                              const struct ferry_submit_opts *o, struct ferry_submit_result *res)
+{
+    struct submit_ctx c = {.s = s, .o = o};
+    struct ferry_usb_file *files = NULL;
+    size_t n = 0;
+    ferry_err r;
+
+    memset(res, 0, sizeof(*res));
+    c.url = o->service ? o->service : FERRY_DEFAULT_RMS_URL;
+    if ((r = ferry_state_keys(s, 1, &c.me, &c.peers, &c.npeers)) != FERRY_OK)
+        goto out;
+    if ((r = ferry_transport_read(from, &files, &n)) != FERRY_OK)
+        goto out;
+    r = submit_files(&c, files, n, res);
+    if (r == FERRY_OK && res->submitted == 0)
+        r = ferry_errf(FERRY_ERR_NOT_FOUND,
+                       "no request package on this medium (%zu other package(s) ignored): "
+                       "export one on the offline machine first",
+                       res->ignored);
+out:
+    ferry_usb_files_free(files, n);
+    ferry_identity_free(c.me);
+    ferry_store_peers_free(c.peers, c.npeers);
+    return r;
+}
+
+void ferry_submit_result_clear(struct ferry_submit_result *res)
+{
+    size_t i;
+
+    for (i = 0; i < res->n; i++) {
+        free(res->items[i].server_name);
+        free(res->items[i].guid);
+        free(res->items[i].where);
+        free(res->items[i].package_name);
+    }
+    FERRY_FREE(res->items);
+    res->n = res->submitted = res->ignored = 0;
+}

@@ -1,0 +1,52 @@
+/* ferry — what every command of both tools shares: global options, --help, errors, exit codes. */
+#ifndef FERRY_CLI_H
+#define FERRY_CLI_H
+
+#include <stdio.h>
+
+#include "ferry/args.h"
+#include "ferry/err.h"
+
+/* The global options, first in every command's option table (indices fixed). */
+#define FERRY_CLI_GLOBAL_OPTS                                                      \
+    {"home", 0, "DIR", "state directory (else $FERRY_HOME, else $XDG_DATA_HOME/ferry)"}, \
+    {"json", 0, NULL, "print one JSON object on stdout"},                                \
+    {"verbose", 'v', NULL, "more messages"},                                             \
+    {"quiet", 'q', NULL, "only errors"},                                                 \
+    {"help", 'h', NULL, "show this help"},                                               \
+    {"version", 0, NULL, "show the version"}
+
+enum { FERRY_CLI_HOME = 0, FERRY_CLI_JSON, FERRY_CLI_VERBOSE, FERRY_CLI_QUIET, FERRY_CLI_HELP,
+       FERRY_CLI_VERSION, FERRY_CLI_NGLOBAL };
+
+struct ferry_cmd_spec {
+    const char *prog;     /* "ferry-offline" */
+    const char *name;     /* "export" */
+    const char *synopsis; /* "REQUEST --to MEDIUM [--runbook FILE]" */
+    const char *about;    /* a paragraph */
+    const struct ferry_opt *opts;
+    size_t nopts;
+    size_t max_pos;
+};
+
+/**
+ * Parses a command's arguments, applies -v/-q, handles --help and --version.
+ * Returns -1 to go on, or an exit code to return at once (0 after help, 2 on usage errors,
+ * having printed the message).
+ */
+int ferry_cli_parse(const struct ferry_cmd_spec *spec, int argc, char **argv,
+                    struct ferry_args *a);
+
+/** Prints the command's usage and options to @f. */
+void ferry_cli_usage(const struct ferry_cmd_spec *spec, FILE *f);
+
+/** Prints "prog: cmd: detail" (or the generic text) on stderr; returns the exit code. */
+int ferry_cli_fail(const struct ferry_cmd_spec *spec, ferry_err r);
+
+/** --json given? */
+int ferry_cli_json(const struct ferry_args *a);
+
+/** Reads a yes/no answer from the terminal (/dev/tty); 0 without a terminal. */
+int ferry_cli_confirm(const char *question);
+
+#endif

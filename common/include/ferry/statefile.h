@@ -1,0 +1,37 @@
+/* ferry — kept copies under $FERRY_HOME: requests, packages, certificates, by transfer id. */
+#ifndef FERRY_STATEFILE_H
+#define FERRY_STATEFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ferry/err.h"
+#include "ferry/manifest.h"
+#include "ferry/store.h"
+
+/** HOME/@sub/<32 hex>@ext as a new string (caller frees), NULL on OOM. */
+char *ferry_state_path(const char *home, const char *sub, const uint8_t id[FERRY_TRANSFER_ID_LEN],
+                       const char *ext);
+
+/** Saves @len bytes atomically (mode 0600) at ferry_state_path(), creating HOME/@sub (0700). */
+ferry_err ferry_state_save(const char *home, const char *sub,
+                           const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext,
+                           const uint8_t *data, size_t len);
+
+/** Loads a kept copy (capped at @max). FERRY_ERR_NOT_FOUND if absent. */
+ferry_err ferry_state_load(const char *home, const char *sub,
+                           const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext, size_t max,
+                           uint8_t **data, size_t *len);
+
+/** Removes a kept copy (ignores absence). */
+void ferry_state_remove(const char *home, const char *sub,
+                        const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext);
+
+/**
+ * Loads our identity (with key) and the paired peers. FERRY_ERR_UNTRUSTED with advice when
+ * nothing is paired and @need_peer is set. Free with ferry_identity_free / ferry_store_peers_free.
+ */
+ferry_err ferry_state_keys(struct ferry_store *s, int need_peer, struct ferry_identity **me,
+                           struct ferry_identity ***peers, size_t *npeers);
+
+#endif

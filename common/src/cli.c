@@ -1,0 +1,86 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "ferry/cli.h"
+#include "ferry/log.h"
+
+void ferry_cli_usage(const struct ferry_cmd_spec *spec, FILE *f)
+{
+    size_t i;
+    char left[64];
+
+    fprintf(f, "usage: %s %s %s\n\n%s\n\noptions:\n", spec->prog, spec->name, spec->synopsis,
+            spec->about);
+    for (i = 0; i < spec->nopts; i++) {
+        const struct ferry_opt *o = &spec->opts[i];
+        if (o->short_name != 0)
+            snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name,
+                     o->arg ? " " : "", o->arg ? o->arg : "");
+        else
+            snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        fprintf(f, "  %-26s %s\n", left, o->help);
+    }
+    fputs("\nexit status: 0 success, 1 negative verdict (bad signature, untrusted, rejected, "
+          "not for this request),\n2 usage, 3 runtime failure (I/O, network, crypto), 4 "
+          "incomplete input (frames or files missing)\n",
+          f);
+}
+
+int ferry_cli_parse(const struct ferry_cmd_spec *spec, int argc, char **argv,
+                    struct ferry_args *a)
+{
+    ferry_err r;
+
+    ferry_log_set_prefix(spec->prog);
+    r = ferry_args_parse(argc, argv, spec->opts, spec->nopts, spec->max_pos, a);
+    if (r != FERRY_OK) {
+        fprintf(stderr, "%s: %s: %s\n", spec->prog, spec->name, ferry_err_detail());
+        fprintf(stderr, "usage: %s %s %s\n", spec->prog, spec->name, spec->synopsis);
+        return 2;
+    }
+    if (a->count[FERRY_CLI_HELP]) {
+        ferry_cli_usage(spec, stdout);
+        return 0;
+    }
+    if (a->count[FERRY_CLI_VERSION]) {
+        printf("%s %s\n", spec->prog, FERRY_VERSION);
+        return 0;
+    }
+    if (a->count[FERRY_CLI_QUIET])
+        ferry_log_set_level(FERRY_LOG_ERROR);
+    else if (a->count[FERRY_CLI_VERBOSE])
+        ferry_log_set_level(FERRY_LOG_DEBUG);
+    return -1;
+}
+
+int ferry_cli_fail(const struct ferry_cmd_spec *spec, ferry_err r)
+{
+    const char *d = ferry_err_detail();
+
+    if (r == FERRY_OK)
+        return 0;
+    fprintf(stderr, "%s: %s: %s\n", spec->prog, spec->name, *d ? d : ferry_strerror(r));
+    return ferry_err_exit_code(r);
+}
+
+int ferry_cli_json(const struct ferry_args *a)
+{
+    return a->count[FERRY_CLI_JSON] > 0;
+}
+
+int ferry_cli_confirm(const char *question)
+{
+    FILE *tty = fopen("/dev/tty", "r+");
+    char line[16];
+    int yes = 0;
+
+    if (tty == NULL)
+        return 0;
+    fprintf(tty, "%s [y/N] ", question);
+    fflush(tty);
+    if (fgets(line, sizeof(line), tty) != NULL)
+        yes = line[0] == 'y' || line[0] == 'Y';
+    fclose(tty);
+    return yes;
+}

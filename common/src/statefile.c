@@ -1,0 +1,95 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ferry/file.h"
+#include "ferry/statefile.h"
+
+char *ferry_state_path(const char *home, const char *sub, const uint8_t id[FERRY_TRANSFER_ID_LEN],
+                       const char *ext)
+{
+    char hex[33];
+    size_t n;
+    char *p;
+
+    ferry_transfer_id_hex(id, hex);
+    n = strlen(home) + strlen(sub) + strlen(ext) + sizeof(hex) + 3;
+    if ((p = malloc(n)) == NULL)
+        return NULL;
+    snprintf(p, n, "%s/%s/%s%s", home, sub, hex, ext);
+    return p;
+}
+
+ferry_err ferry_state_save(const char *home, const char *sub,
+                           const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext,
+                           const uint8_t *data, size_t len)
+{
+    char *dir = NULL, *path = NULL;
+    ferry_err r = FERRY_ERR_NOMEM;
+
+    if ((dir = ferry_path_join(home, sub)) == NULL ||
+        (path = ferry_state_path(home, sub, id, ext)) == NULL)
+        goto out;
+    if ((r = ferry_mkdir_p(dir, 0700)) != FERRY_OK)
+        goto out;
+    r = ferry_file_write_atomic(path, data, len, 0600);
+out:
+    free(dir);
+    free(path);
+    return r;
+}
+
+ferry_err ferry_state_load(const char *home, const char *sub,
+                           const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext, size_t max,
+                           uint8_t **data, size_t *len)
+{
+    char *path = ferry_state_path(home, sub, id, ext);
+    ferry_err r;
+
+    *data = NULL;
+    *len = 0;
+    if (path == NULL)
+        return FERRY_ERR_NOMEM;
+    r = ferry_file_read(path, max, data, len);
+    free(path);
+    return r;
+}
+
+void ferry_state_remove(const char *home, const char *sub,
+                        const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext)
+{
+    char *path = ferry_state_path(home, sub, id, ext);
+
+    if (path != NULL)
+        unlink(path);
+    free(path);
+}
+
+ferry_err ferry_state_keys(struct ferry_store *s, int need_peer, struct ferry_identity **me,
+                           struct ferry_identity ***peers, size_t *npeers)
+{
+    ferry_err r;
+
+    *me = NULL;
+    *peers = NULL;
+    *npeers = 0;
+    if ((r = ferry_store_identity(s, me)) != FERRY_OK)
+        return r;
+    if ((r = ferry_store_peers(s, peers, npeers)) != FERRY_OK)
+        goto fail;
+    if (need_peer && *npeers == 0) {
+        r = ferry_errf(FERRY_ERR_UNTRUSTED,
+                       "no machine is paired with this one yet: run `pair --to` on one side and "
+                       "`pair --from` on the other first");
+        goto fail;
+    }
+    return FERRY_OK;
+fail:
+    ferry_identity_free(*me);
+    *me = NULL;
+    ferry_store_peers_free(*peers, *npeers);
+    *peers = NULL;
+    *npeers = 0;
+    return r;
+}

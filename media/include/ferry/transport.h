@@ -1,0 +1,42 @@
+/* ferry — carrying a package over any medium: USB files or QR sequences. */
+#ifndef FERRY_TRANSPORT_H
+#define FERRY_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ferry/err.h"
+#include "ferry/medium.h"
+#include "ferry/qr.h"
+#include "ferry/usb.h"
+
+/**
+ * Writes one package to @m: USB -> ROOT/FERRY/@name (+ @summary beside it); PNG/PDF/HTML/SCREEN
+ * -> a QR sequence with @qo (NULL: defaults). *where (optional, caller frees) receives the file
+ * or folder written, or "screen".
+ */
+ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name,
+                                const uint8_t *pkg, size_t len, const char *summary,
+                                const struct ferry_qr_opts *qo, char **where);
+
+/**
+ * Reads packages from @m: USB -> every *.ferry file (see ferry_usb_read_all); IMAGES/CAMERA ->
+ * the one package the QR sequence rebuilds (name "qr:<session>"). Free with
+ * ferry_usb_files_free. FERRY_ERR_NOT_FOUND when the medium holds none.
+ */
+ferry_err ferry_transport_read(const struct ferry_medium *m, struct ferry_usb_file **out,
+                               size_t *n);
+
+/** Where a USB medium resolves to (for messages), new string; NULL for other media. */
+char *ferry_transport_describe(const struct ferry_medium *m);
+
+/**
+ * QR options for one transfer: a copy of @qo (NULL: defaults) in @q2 whose label is
+ * "<@prefix> <first 8 hex digits of @id>", formatted into @label. Returns @q2.
+ */
+const struct ferry_qr_opts *ferry_transport_label(const struct ferry_qr_opts *qo,
+                                                  const char *prefix, const char *id,
+                                                  struct ferry_qr_opts *q2, char *label,
+                                                  size_t n);
+
+#endif

@@ -1,0 +1,168 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ferry/file.h"
+#include "ferry/log.h"
+#include "ferry/manifest.h"
+#include "ferry/runbook_store.h"
+#include "ferry/statefile.h"
+
+struct rb_hold {
+    struct ferry_transfer *t;
+    struct ferry_identity *me, **peers;
+    size_t npeers;
+    uint8_t *pkg;
+    size_t pkglen;
+    char id[33], sha[FERRY_FP_GROUPS_LEN], myfp[FERRY_FP_GROUPS_LEN], peerfp[FERRY_FP_GROUPS_LEN];
+    char pkgname[64];
+};
+
+static ferry_err find_transfer(struct ferry_store *s, const struct ferry_runbook_req *q,
+                               struct ferry_transfer **out)
+{
+    struct ferry_transfer **all = NULL;
+    size_t n = 0, i, hits = 0;
+    char hex[33];
+    ferry_err r;
+    int offline = strcmp(q->side, "offline") == 0;
+
+    *out = NULL;
+    if (q->transfer == NULL) {
+        r = ferry_store_transfer_latest(s, offline ? FERRY_TS_OUTSTANDING : FERRY_TS_SUBMITTED,
+                                        out);
+        if (r == FERRY_ERR_NOT_FOUND)
+            r = ferry_store_transfer_latest(s, 0, out);
+        if (r == FERRY_ERR_NOT_FOUND)
+            r = ferry_errf(r, "no transfer recorded yet: %s first",
+                           offline ? "export a request" : "submit a request");
+        return r;
+    }
+    if (strlen(q->transfer) < 4 || strlen(q->transfer) > 32)
+        return ferry_errf(FERRY_ERR_USAGE, "TRANSFER is 4 to 32 hex digits of a transfer id");
+    if ((r = ferry_store_transfers(s, &all, &n)) != FERRY_OK)
+        return r;
+    for (i = 0; i < n; i++) {
+        ferry_transfer_id_hex(all[i]->id, hex);
+        if (strncasecmp(hex, q->transfer, strlen(q->transfer)) != 0)
+            continue;
+        if (hits++ == 0) {
+            *out = all[i];
+            all[i] = NULL;
+        }
+    }
+    ferry_transfers_free(all, n);
+    if (hits == 1)
+        return FERRY_OK;
+    ferry_transfer_free(*out);
+    *out = NULL;
+    return ferry_errf(hits ? FERRY_ERR_USAGE : FERRY_ERR_NOT_FOUND,
+                      hits ? "transfer '%s' is ambiguous: give more digits"
+                           : "no transfer '%s' here (see `status`)",
+                      q->transfer);
+}
+
+static struct ferry_identity *peer_of(struct rb_hold *h)
+{
+    uint8_t fp[FERRY_SHA256_LEN];
+    char hex[65];
+    size_t i;
+
+    for (i = 0; i < h->npeers; i++) {
+        ferry_identity_fingerprint(h->peers[i], fp);
+        ferry_hex(fp, sizeof(fp), hex);
+        if (h->t->peer_fp != NULL && strcmp(hex, h->t->peer_fp) == 0)
+            return h->peers[i];
+    }
+    return h->npeers == 1 ? h->peers[0] : NULL;
+}
+
+static ferry_err gather(struct ferry_store *s, const struct ferry_runbook_req *q,
+                        struct rb_hold *h, struct ferry_runbook *rb)
+{
+    int offline = strcmp(q->side, "offline") == 0;
+    struct ferry_identity *peer;
+    uint8_t sha[FERRY_SHA256_LEN];
+    ferry_err r;
+
+    if ((r = find_transfer(s, q, &h->t)) != FERRY_OK ||
+        (r = ferry_state_keys(s, 0, &h->me, &h->peers, &h->npeers)) != FERRY_OK)
+        return r;
+    ferry_transfer_id_hex(h->t->id, h->id);
+    r = ferry_state_load(ferry_store_home(s), "packages", h->t->id,
+                         offline ? ".ferry" : ".answer.ferry", FERRY_MAX_PACKAGE_BYTES, &h->pkg,
+                         &h->pkglen);
+    if (r != FERRY_OK && r != FERRY_ERR_NOT_FOUND)
+        return r;
+    if (h->pkg != NULL) {
+        ferry_sha256(h->pkg, h->pkglen, sha);
+        ferry_hex_groups(sha, sizeof(sha), h->sha);
+    }
+    snprintf(h->pkgname, sizeof(h->pkgname), "%s-%.8s.ferry", offline ? "request" : "response",
+             h->id);
+    ferry_identity_fingerprint_groups(h->me, h->myfp);
+    if ((peer = peer_of(h)) != NULL)
+        ferry_identity_fingerprint_groups(peer, h->peerfp);
+    memset(rb, 0, sizeof(*rb));
+    rb->leg = offline ? FERRY_RUNBOOK_REQUEST : FERRY_RUNBOOK_RESPONSE;
+    rb->transfer_id = h->id;
+    rb->kind = h->t->kind;
+    rb->server_name = h->t->subject;
+    rb->guid = h->t->guid;
+    rb->request_file = h->t->source_path ? strrchr(h->t->source_path, '/') : NULL;
+    rb->request_file = rb->request_file ? rb->request_file + 1 : h->t->source_path;
+    rb->package_file = h->pkgname;
+    rb->package_sha256 = h->pkg ? h->sha : NULL;
+    rb->offline_name = offline ? ferry_identity_name(h->me) : peer ? ferry_identity_name(peer) : NULL;
+    rb->offline_fp = offline ? h->myfp : peer ? h->peerfp : NULL;
+    rb->online_name = offline ? (peer ? ferry_identity_name(peer) : NULL) : ferry_identity_name(h->me);
+    rb->online_fp = offline ? (peer ? h->peerfp : NULL) : h->myfp;
+    rb->service_url = h->t->service;
+    rb->anchor_subject = q->anchor_subject;
+    rb->anchor_fp = q->anchor_fp;
+    rb->anchor_not_after = q->anchor_not_after;
+    rb->current_not_after = h->t->old_not_after;
+    rb->new_not_after = h->t->new_not_after;
+    rb->created = h->t->created;
+    rb->package = h->pkg;
+    rb->package_len = h->pkglen;
+    return FERRY_OK;
+}
+
+static ferry_err emit(const struct ferry_runbook *rb, const struct ferry_runbook_req *q)
+{
+    int to_stdout = q->out == NULL || strcmp(q->out, "-") == 0;
+    size_t ol = q->out ? strlen(q->out) : 0;
+    int text = q->text || to_stdout || (ol > 4 && strcmp(q->out + ol - 4, ".txt") == 0);
+    char *txt = NULL;
+    ferry_err r;
+
+    if (!text)
+        return ferry_runbook_pdf(rb, q->paper ? q->paper : FERRY_PAPER_A4, q->out);
+    if ((r = ferry_runbook_text(rb, &txt)) != FERRY_OK)
+        return r;
+    if (to_stdout) {
+        r = fputs(txt, stdout) < 0 || fflush(stdout) != 0 ? FERRY_ERR_IO : FERRY_OK;
+    } else {
+        r = ferry_file_write_atomic(q->out, txt, strlen(txt), 0644);
+    }
+    free(txt);
+    return r;
+}
+
+ferry_err ferry_runbook_for_transfer(struct ferry_store *s, const struct ferry_runbook_req *q)
+{
+    struct rb_hold h;
+    struct ferry_runbook rb;
+    ferry_err r;
+
+    memset(&h, 0, sizeof(h));
+    if ((r = gather(s, q, &h, &rb)) == FERRY_OK && (r = emit(&rb, q)) == FERRY_OK &&
+        q->out != NULL && strcmp(q->out, "-") != 0)
+        ferry_log(FERRY_LOG_INFO, "runbook for transfer %.8s written to %s", h.id, q->out);
+    ferry_transfer_free(h.t);
+    ferry_identity_free(h.me);
+    ferry_store_peers_free(h.peers, h.npeers);
+    free(h.pkg);
+    return r;
+}

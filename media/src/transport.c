@@ -1,0 +1,104 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ferry/manifest.h"
+#include "ferry/transport.h"
+
+ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name,
+                                const uint8_t *pkg, size_t len, const char *summary,
+                                const struct ferry_qr_opts *qo, char **where)
+{
+    struct ferry_qr_opts def;
+    char *root = NULL;
+    ferry_err r;
+
+    if (where != NULL)
+        *where = NULL;
+    if (!ferry_medium_writable(m->kind))
+        return ferry_errf(FERRY_ERR_USAGE, "cannot write to medium '%s': it is an input only",
+                          ferry_medium_kind_name(m->kind));
+    if (m->kind == FERRY_MEDIUM_USB) {
+        if ((r = ferry_usb_resolve(m->path, &root)) != FERRY_OK)
+            return r;
+        r = ferry_usb_write(root, name, pkg, len, summary, where);
+        free(root);
+        return r;
+    }
+    if (qo == NULL) {
+        ferry_qr_opts_default(&def);
+        qo = &def;
+    }
+    if ((r = ferry_qr_write(m->kind, m->path, pkg, len, qo)) != FERRY_OK)
+        return r;
+    if (where != NULL && (*where = strdup(m->path ? m->path : "screen")) == NULL)
+        return FERRY_ERR_NOMEM;
+    return FERRY_OK;
+}
+
+static ferry_err read_qr(const struct ferry_medium *m, struct ferry_usb_file **out, size_t *n)
+{
+    struct ferry_usb_file *f;
+    ferry_err r;
+
+    if ((f = calloc(1, sizeof(*f))) == NULL)
+        return FERRY_ERR_NOMEM;
+    if ((r = ferry_qr_read(m->kind, m->path, &f->data, &f->len)) != FERRY_OK) {
+        free(f);
+        return r;
+    }
+    f->name = strdup("qr-sequence.ferry");
+    f->path = strdup(m->path ? m->path : ferry_medium_kind_name(m->kind));
+    if (f->name == NULL || f->path == NULL) {
+        ferry_usb_files_free(f, 1);
+        return FERRY_ERR_NOMEM;
+    }
+    *out = f;
+    *n = 1;
+    return FERRY_OK;
+}
+
+ferry_err ferry_transport_read(const struct ferry_medium *m, struct ferry_usb_file **out,
+                               size_t *n)
+{
+    char *root = NULL;
+    ferry_err r;
+
+    *out = NULL;
+    *n = 0;
+    if (!ferry_medium_readable(m->kind))
+        return ferry_errf(FERRY_ERR_USAGE, "cannot read from medium '%s': it is an output only",
+                          ferry_medium_kind_name(m->kind));
+    if (m->kind != FERRY_MEDIUM_USB)
+        return read_qr(m, out, n);
+    if ((r = ferry_usb_resolve(m->path, &root)) != FERRY_OK)
+        return r;
+    r = ferry_usb_read_all(root, FERRY_MAX_PACKAGE_BYTES, out, n);
+    free(root);
+    return r;
+}
+
+char *ferry_transport_describe(const struct ferry_medium *m)
+{
+    char *root = NULL;
+
+    if (m->kind != FERRY_MEDIUM_USB)
+        return m->path ? strdup(m->path) : strdup(ferry_medium_kind_name(m->kind));
+    if (ferry_usb_resolve(m->path, &root) != FERRY_OK)
+        return NULL;
+    return root;
+}
+
+const struct ferry_qr_opts *ferry_transport_label(const struct ferry_qr_opts *qo,
+                                                  const char *prefix, const char *id,
+                                                  struct ferry_qr_opts *q2, char *label,
+                                                  size_t n)
+{
+    if (qo != NULL)
+        *q2 = *qo;
+    else
+        ferry_qr_opts_default(q2);
+    snprintf(label, n, "%s %.8s", prefix, id);
+    q2->label = label;
+    return q2;
+}

@@ -1,0 +1,121 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "ferry/json.h"
+#include "ferry/log.h"
+#include "ferry/offline.h"
+#include "ferry/sidecmd.h"
+
+static const struct ferry_opt opts[] = {
+    FERRY_CLI_GLOBAL_OPTS,
+    {"from", 0, "MEDIUM", "usb[:DIR], images:PATH (PNG/JPEG/PDF) or camera[:DEVICE]"},
+    {"out", 'o', "FILE", "where to write the certificate (default <Server>SLC.xml beside the "
+                         "request)"},
+    {"force", 0, NULL, "overwrite an existing --out file"},
+};
+
+static const struct ferry_cmd_spec spec = {
+    PROG, "import", "--from MEDIUM [--out FILE]",
+    "Reads the answer package, verifies it was signed by the paired online machine, checks it "
+    "answers a request this machine exported and has not imported yet, checks that the server "
+    "licensor certificate carries the request's key and GUID and is valid now, writes it "
+    "byte-exact for the RMS administrator to import, and prints the new expiry date.",
+    opts, sizeof(opts) / sizeof(opts[0]), 0};
+
+static void print_json(const struct ferry_import_result *res, ferry_err r)
+{
+    struct ferry_json j;
+    char d1[11], d2[11];
+    size_t i;
+
+    ferry_json_init(&j);
+    ferry_json_bool(&j, "ok", r == FERRY_OK);
+    ferry_json_int(&j, "imported", (long long)res->imported);
+    ferry_json_int(&j, "ignored", (long long)res->ignored);
+    ferry_json_arr_begin(&j, "answers");
+    for (i = 0; i < res->n; i++) {
+        const struct ferry_import_one *o = &res->items[i];
+        ferry_json_obj_begin(&j, NULL);
+        ferry_json_str(&j, "file", o->file);
+        ferry_json_str(&j, "transfer_id", o->transfer_id[0] ? o->transfer_id : NULL);
+        ferry_json_bool(&j, "imported", o->err == FERRY_OK);
+        ferry_json_str(&j, "message", o->message);
+        if (o->err == FERRY_OK) {
+            ferry_time_date(o->not_before, d1);
+            ferry_time_date(o->new_not_after, d2);
+            ferry_json_str(&j, "server_name", o->server_name);
+            ferry_json_str(&j, "certificate", o->out_path);
+            ferry_json_str(&j, "valid_from", d1);
+            ferry_json_str(&j, "new_expiry", d2);
+            ferry_json_int(&j, "days_left",
+                           (long long)((o->new_not_after - ferry_now()) / 86400));
+        }
+        ferry_json_obj_end(&j);
+    }
+    ferry_json_arr_end(&j);
+    ferry_json_print(&j, stdout);
+}
+
+static void print_text(const struct ferry_import_result *res)
+{
+    char d[11];
+    size_t i;
+
+    for (i = 0; i < res->n; i++) {
+        const struct ferry_import_one *o = &res->items[i];
+        if (o->err != FERRY_OK) {
+            fprintf(stderr, "%s: import: %s: refused: %s\n", PROG, o->file, o->message);
+            continue;
+        }
+        ferry_time_date(o->new_not_after, d);
+        printf("imported:    %s (transfer %s)\nserver:      %s\ncertificate: %s\n"
+               "new expiry:  %s (%lld days from now)\n",
+               o->file, o->transfer_id, o->server_name ? o->server_name : "(not named)",
+               o->out_path, d, (long long)((o->new_not_after - ferry_now()) / 86400));
+    }
+}
+
+int cmd_import(int argc, char **argv)
+{
+    struct ferry_args a;
+    struct ferry_store *s = NULL;
+    struct ferry_medium m = {0};
+    struct ferry_import_result res;
+    const char *from;
+    int rc;
+    ferry_err r;
+
+    memset(&res, 0, sizeof(res));
+    if ((rc = ferry_cli_parse(&spec, argc, argv, &a)) >= 0)
+        return rc;
+    if ((from = ferry_args_get(&a, spec.opts, spec.nopts, "from")) == NULL) {
+        r = ferry_errf(FERRY_ERR_USAGE, "give --from MEDIUM");
+        goto out;
+    }
+    if ((r = ferry_medium_parse(from, &m)) != FERRY_OK)
+        goto out;
+    if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK)
+        goto out;
+    r = ferry_offline_import(s, &m, ferry_args_get(&a, spec.opts, spec.nopts, "out"),
+                             ferry_args_has(&a, spec.opts, spec.nopts, "force"), &res);
+    if (ferry_cli_json(&a))
+        print_json(&res, r);
+    else
+        print_text(&res);
+    if (r != FERRY_OK && res.n > 0) {
+        /* per-answer messages are printed; finish with the verdict only */
+        ferry_log(FERRY_LOG_ERROR, "import: %zu of %zu answer(s) refused", res.n - res.imported,
+                  res.n);
+        rc = ferry_err_exit_code(r);
+        goto done;
+    }
+out:
+    rc = ferry_cli_fail(&spec, r);
+done:
+    ferry_import_result_clear(&res);
+    ferry_medium_clear(&m);
+    ferry_store_close(s);
+    return rc;
+}

@@ -1,0 +1,104 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "ferry/json.h"
+#include "ferry/manifest.h"
+#include "ferry/sidecmd.h"
+
+static const struct ferry_opt opts[] = {FERRY_CLI_GLOBAL_OPTS};
+
+static const struct ferry_cmd_spec spec = {
+    PROG, "status", "",
+    "Lists the requests exported from this machine: outstanding ones, and those answered with "
+    "the installed certificate's expiry and the days left.",
+    opts, sizeof(opts) / sizeof(opts[0]), 0};
+
+static const char *state_name(enum ferry_transfer_state st)
+{
+    switch (st) {
+    case FERRY_TS_OUTSTANDING: return "outstanding";
+    case FERRY_TS_ANSWERED: return "installed";
+    case FERRY_TS_SUBMITTED: return "submitted";
+    case FERRY_TS_FAILED: return "failed";
+    }
+    return "?";
+}
+
+static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_t now)
+{
+    char id[33], d[11];
+
+    ferry_transfer_id_hex(t->id, id);
+    ferry_json_obj_begin(j, NULL);
+    ferry_json_str(j, "transfer_id", id);
+    ferry_json_str(j, "state", state_name(t->state));
+    ferry_json_str(j, "server_name", t->subject);
+    ferry_json_str(j, "guid", t->guid);
+    ferry_time_date(t->created, d);
+    ferry_json_str(j, "exported", d);
+    ferry_json_str(j, "request", t->source_path);
+    if (t->state == FERRY_TS_ANSWERED) {
+        ferry_time_date(t->new_not_after, d);
+        ferry_json_str(j, "new_expiry", d);
+        ferry_json_int(j, "days_left", (long long)((t->new_not_after - now) / 86400));
+        ferry_json_str(j, "certificate", t->installed_path);
+    }
+    ferry_json_obj_end(j);
+}
+
+static void text_row(const struct ferry_transfer *t, time_t now)
+{
+    char id[33], d[11], e[11];
+
+    ferry_transfer_id_hex(t->id, id);
+    ferry_time_date(t->created, d);
+    if (t->state == FERRY_TS_ANSWERED) {
+        ferry_time_date(t->new_not_after, e);
+        printf("%.8s  %-11s  %-10s  %-10s  %5lld  %s\n", id, state_name(t->state), d, e,
+               (long long)((t->new_not_after - now) / 86400), t->subject ? t->subject : "");
+    } else {
+        printf("%.8s  %-11s  %-10s  %-10s  %5s  %s\n", id, state_name(t->state), d, "-", "-",
+               t->subject ? t->subject : "");
+    }
+}
+
+int cmd_status(int argc, char **argv)
+{
+    struct ferry_args a;
+    struct ferry_store *s = NULL;
+    struct ferry_transfer **t = NULL;
+    struct ferry_json j;
+    size_t n = 0, i, outstanding = 0;
+    time_t now = ferry_now();
+    int rc;
+    ferry_err r;
+
+    if ((rc = ferry_cli_parse(&spec, argc, argv, &a)) >= 0)
+        return rc;
+    if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK ||
+        (r = ferry_store_transfers(s, &t, &n)) != FERRY_OK)
+        goto out;
+    for (i = 0; i < n; i++)
+        outstanding += t[i]->state == FERRY_TS_OUTSTANDING;
+    if (ferry_cli_json(&a)) {
+        ferry_json_init(&j);
+        ferry_json_str(&j, "home", ferry_store_home(s));
+        ferry_json_int(&j, "outstanding", (long long)outstanding);
+        ferry_json_arr_begin(&j, "transfers");
+        for (i = 0; i < n; i++)
+            json_row(&j, t[i], now);
+        ferry_json_arr_end(&j);
+        r = ferry_json_print(&j, stdout);
+        goto out;
+    }
+    printf("%-8s  %-11s  %-10s  %-10s  %5s  %s\n", "transfer", "state", "exported", "expires",
+           "days", "server");
+    for (i = 0; i < n; i++)
+        text_row(t[i], now);
+    printf("%zu transfer(s), %zu outstanding\n", n, outstanding);
+out:
+    ferry_transfers_free(t, n);
+    ferry_store_close(s);
+    return ferry_cli_fail(&spec, r);
+}

@@ -1,0 +1,289 @@
+/* ferry-offline import: verify the answer, bind it to its request, install it, show the expiry. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ferry/buf.h"
+#include "ferry/file.h"
+#include "ferry/log.h"
+#include "ferry/offline.h"
+#include "ferry/package.h"
+#include "ferry/rms.h"
+#include "ferry/statefile.h"
+#include "ferry/transport.h"
+
+struct import_ctx {
+    struct ferry_store *s;
+    struct ferry_identity **peers;
+    size_t npeers;
+    const char *out_path;
+    int force;
+};
+
+/* <dir of the request>/<Server>SLC.xml from "<Server>RenewalRequest.xml", else "<name>-SLC.xml". */
+static char *default_out(const struct ferry_transfer *t)
+{
+    const char *src = t->source_path ? t->source_path : "RenewalRequest.xml";
+    const char *base = strrchr(src, '/');
+    char *dir = ferry_path_dirname(src), *res = NULL;
+    struct ferry_buf b;
+    size_t bl;
+    const char *suffix = "RenewalRequest.xml";
+
+    base = base ? base + 1 : src;
+    bl = strlen(base);
+    ferry_buf_init(&b, 8192);
+    if (dir == NULL)
+        return NULL;
+    if (bl >= strlen(suffix) && strcmp(base + bl - strlen(suffix), suffix) == 0)
+        ferry_buf_printf(&b, "%s/%.*sSLC.xml", dir, (int)(bl - strlen(suffix)), base);
+    else if (bl > 4 && strcmp(base + bl - 4, ".xml") == 0)
+        ferry_buf_printf(&b, "%s/%.*s-SLC.xml", dir, (int)(bl - 4), base);
+    else
+        ferry_buf_printf(&b, "%s/%s-SLC.xml", dir, base);
+    free(dir);
+    if (b.data != NULL)
+        res = (char *)ferry_buf_steal(&b, NULL);
+    ferry_buf_free(&b);
+    return res;
+}
+
+static ferry_err bind_transfer(struct import_ctx *c, const struct ferry_manifest *m,
+                               const uint8_t pkg_sha[FERRY_SHA256_LEN],
+                               struct ferry_transfer **out)
+{
+    struct ferry_transfer *t = NULL;
+    char id[33], when[11];
+    ferry_err r;
+
+    *out = NULL;
+    ferry_transfer_id_hex(m->answers_id, id);
+    r = ferry_store_transfer_get(c->s, m->answers_id, &t);
+    if (r == FERRY_ERR_NOT_FOUND)
+        return ferry_errf(FERRY_ERR_MISMATCH,
+                          "it answers transfer %s, which this machine did not export (another "
+                          "machine's answer, or another FERRY_HOME)",
+                          id);
+    if (r != FERRY_OK)
+        return r;
+    if (t->state != FERRY_TS_OUTSTANDING || ferry_store_package_seen(c->s, pkg_sha)) {
+        ferry_time_date(t->updated, when);
+        r = ferry_errf(FERRY_ERR_REPLAY,
+                       "transfer %s was already answered and imported on %s: nothing to do", id,
+                       when);
+        goto out;
+    }
+    if (!ferry_ct_eq(m->answers_sha256, t->package_sha256, FERRY_SHA256_LEN)) {
+        r = ferry_errf(FERRY_ERR_MISMATCH,
+                       "it names transfer %s but not the request package exported for it "
+                       "(SHA-256 differs)",
+                       id);
+        goto out;
+    }
+    *out = t;
+    t = NULL;
+out:
+    ferry_transfer_free(t);
+    return r;
+}
+
+/* Checks the SLC against the kept request: key, GUID, validity. */
+static ferry_err check_answer(struct import_ctx *c, const struct ferry_transfer *t,
+                              const struct ferry_item *it, struct ferry_rms_response **resp)
+{
+    struct ferry_rms_request *rq = NULL;
+    uint8_t *req = NULL, sha[FERRY_SHA256_LEN];
+    size_t reqlen = 0;
+    ferry_err r;
+
+    *resp = NULL;
+    if ((r = ferry_state_load(ferry_store_home(c->s), "requests", t->id, ".req",
+                              FERRY_RMS_MAX_REQUEST, &req, &reqlen)) != FERRY_OK) {
+        r = ferry_errf(FERRY_ERR_IO, "the kept copy of the request is missing: %s",
+                       ferry_err_detail());
+        goto out;
+    }
+    ferry_sha256(req, reqlen, sha);
+    if (!ferry_ct_eq(sha, t->payload_sha256, sizeof(sha))) {
+        r = ferry_errf(FERRY_ERR_IO, "the kept copy of the request was changed (SHA-256)");
+        goto out;
+    }
+    if ((r = ferry_rms_request_parse(req, reqlen, &rq)) != FERRY_OK)
+        goto out;
+    if ((r = ferry_rms_response_parse(it->data, it->len, resp)) != FERRY_OK)
+        goto out;
+    r = ferry_rms_check(rq, *resp, ferry_now());
+out:
+    if (r != FERRY_OK) {
+        ferry_rms_response_free(*resp);
+        *resp = NULL;
+    }
+    ferry_rms_request_free(rq);
+    free(req);
+    return r;
+}
+
+static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
+                         const struct ferry_transfer *t, const struct ferry_item *it,
+                         const uint8_t pkg_sha[FERRY_SHA256_LEN], time_t until, char **outp)
+{
+    char *out = c->out_path ? strdup(c->out_path) : default_out(t);
+    ferry_err r;
+
+    *outp = NULL;
+    if (out == NULL)
+        return FERRY_ERR_NOMEM;
+    if (!c->force && ferry_path_exists(out)) {
+        r = ferry_errf(FERRY_ERR_EXISTS,
+                       "%s already exists: move it away, or give --out FILE (or --force)", out);
+        goto fail;
+    }
+    if ((r = ferry_state_save(ferry_store_home(c->s), "certs", t->id, ".xml", it->data,
+                              it->len)) != FERRY_OK)
+        goto fail;
+    if ((r = ferry_file_write_atomic(out, it->data, it->len, 0644)) != FERRY_OK)
+        goto fail;
+    if ((r = ferry_store_transfer_answer(c->s, t->id, m->transfer_id, pkg_sha, until, out)) !=
+        FERRY_OK) {
+        unlink(out); /* the ledger refused: leave no certificate behind */
+        goto fail;
+    }
+    *outp = out;
+    return FERRY_OK;
+fail:
+    free(out);
+    return r;
+}
+
+static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f,
+                            const struct ferry_manifest *m, struct ferry_import_one *o)
+{
+    struct ferry_transfer *t = NULL;
+    struct ferry_rms_response *resp = NULL;
+    const struct ferry_item *it;
+    uint8_t sha[FERRY_SHA256_LEN];
+    ferry_err r;
+
+    ferry_sha256(f->data, f->len, sha);
+    ferry_transfer_id_hex(m->answers_id, o->transfer_id);
+    if ((r = bind_transfer(c, m, sha, &t)) != FERRY_OK)
+        goto out;
+    if ((it = ferry_manifest_find(m, FERRY_ITEM_RMS_RESPONSE)) == NULL) {
+        r = ferry_errf(FERRY_ERR_FORMAT, "the package carries no RMS response");
+        goto out;
+    }
+    if ((r = check_answer(c, t, it, &resp)) != FERRY_OK)
+        goto out;
+    o->not_before = resp->chain[0].from;
+    o->new_not_after = resp->chain[0].until;
+    if (resp->chain[0].name != NULL && (o->server_name = strdup(resp->chain[0].name)) == NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    if ((r = install(c, m, t, it, sha, o->new_not_after, &o->out_path)) != FERRY_OK)
+        goto out;
+    ferry_store_audit(c->s, "import", o->transfer_id);
+out:
+    ferry_rms_response_free(resp);
+    ferry_transfer_free(t);
+    return r;
+}
+
+/* Verifies one file; 1 if it is an answer to examine, 0 if ignored, -1 if refused (o filled). */
+static int examine(struct import_ctx *c, const struct ferry_usb_file *f,
+                   struct ferry_manifest **m, struct ferry_import_one *o)
+{
+    ferry_err r = ferry_package_verify(f->data, f->len, c->peers, c->npeers, m, NULL);
+
+    if (r != FERRY_OK) {
+        o->err = r;
+        snprintf(o->message, sizeof(o->message), "%s", ferry_err_detail());
+        return -1;
+    }
+    if ((*m)->direction != FERRY_DIR_TO_OFFLINE || !(*m)->is_response ||
+        ferry_manifest_find(*m, FERRY_ITEM_IDENTITY) != NULL) {
+        ferry_log(FERRY_LOG_INFO, "%s: ignored (%s)", f->name,
+                  (*m)->direction != FERRY_DIR_TO_OFFLINE ? "a package for the online side"
+                                                          : "not an answer");
+        ferry_manifest_free(*m);
+        *m = NULL;
+        return 0;
+    }
+    return 1;
+}
+
+static ferry_err import_files(struct import_ctx *c, struct ferry_usb_file *files, size_t n,
+                              struct ferry_import_result *res)
+{
+    ferry_err first = FERRY_OK;
+    size_t i;
+
+    if ((res->items = calloc(n, sizeof(*res->items))) == NULL)
+        return FERRY_ERR_NOMEM;
+    for (i = 0; i < n; i++) {
+        struct ferry_manifest *m = NULL;
+        struct ferry_import_one *o = &res->items[res->n];
+        int k;
+
+        snprintf(o->file, sizeof(o->file), "%s", files[i].name);
+        ferry_err_clear();
+        if ((k = examine(c, &files[i], &m, o)) == 0) {
+            res->ignored++;
+            continue;
+        }
+        res->n++;
+        if (k > 0) {
+            o->err = import_one(c, &files[i], m, o);
+            snprintf(o->message, sizeof(o->message), "%s",
+                     o->err == FERRY_OK ? "imported" : ferry_err_detail());
+        }
+        ferry_manifest_free(m);
+        if (o->err == FERRY_OK) {
+            res->imported++;
+            c->out_path = NULL; /* --out names the first answer's file only */
+        }
+        else if (first == FERRY_OK)
+            first = o->err;
+    }
+    return first;
+}
+
+ferry_err ferry_offline_import(struct ferry_store *s, const struct ferry_medium *from,
+                               const char *out_path, int force, struct ferry_import_result *res)
+{
+    struct import_ctx c = {.s = s, .out_path = out_path, .force = force};
+    struct ferry_identity *me = NULL;
+    struct ferry_usb_file *files = NULL;
+    size_t n = 0;
+    ferry_err r;
+
+    memset(res, 0, sizeof(*res));
+    if ((r = ferry_state_keys(s, 1, &me, &c.peers, &c.npeers)) != FERRY_OK)
+        goto out;
+    if ((r = ferry_transport_read(from, &files, &n)) != FERRY_OK)
+        goto out;
+    r = import_files(&c, files, n, res);
+    if (r == FERRY_OK && res->imported == 0)
+        r = ferry_errf(FERRY_ERR_NOT_FOUND,
+                       "no answer on this medium (%zu package(s) for the other side or "
+                       "identities ignored): submit the request on the online machine first",
+                       res->ignored);
+out:
+    ferry_usb_files_free(files, n);
+    ferry_identity_free(me);
+    ferry_store_peers_free(c.peers, c.npeers);
+    return r;
+}
+
+void ferry_import_result_clear(struct ferry_import_result *res)
+{
+    size_t i;
+
+    for (i = 0; i < res->n; i++) {
+        free(res->items[i].out_path);
+        free(res->items[i].server_name);
+    }
+    FERRY_FREE(res->items);
+    res->n = res->imported = res->ignored = 0;
+}

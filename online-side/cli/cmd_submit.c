@@ -1,0 +1,167 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "ferry/json.h"
+#include "ferry/log.h"
+#include "ferry/online.h"
+#include "ferry/sidecmd.h"
+
+static const struct ferry_opt opts[] = {
+    FERRY_CLI_GLOBAL_OPTS,
+    {"from", 0, "MEDIUM", "usb[:DIR], images:PATH (PNG/JPEG/PDF) or camera[:DEVICE]"},
+    {"to", 0, "MEDIUM", "where the answers go (default: the --from medium when writable)"},
+    {"service", 0, "URL", "enrollment service (default " FERRY_DEFAULT_RMS_URL ")"},
+    {"root", 0, "FILE", "pin the service's trust anchor (PEM); default: the system store"},
+    {"protocol", 0, "rms|est", "enrollment protocol (default rms)"},
+    {"timeout", 0, "SECONDS", "give up on one attempt after this long (default 120)"},
+    {"again", 0, NULL, "submit a request that was submitted before"},
+    FERRY_CLI_QR_OPTS,
+};
+
+static const struct ferry_cmd_spec spec = {
+    PROG, "submit", "--from MEDIUM [--to MEDIUM] [--service URL] [--root FILE] [--protocol rms|est]",
+    "Verifies each request package against the paired offline machine, submits the request "
+    "byte-exact to the enrollment service over HTTPS (verification always on), checks the "
+    "answer (its certificate chain, the request's key and GUID, validity) and writes a signed "
+    "answer package to carry back.",
+    opts, sizeof(opts) / sizeof(opts[0]), 0};
+
+static void print_json(const struct ferry_submit_result *res, ferry_err r)
+{
+    struct ferry_json j;
+    char d[11], g[FERRY_FP_GROUPS_LEN];
+    size_t i;
+
+    ferry_json_init(&j);
+    ferry_json_bool(&j, "ok", r == FERRY_OK);
+    ferry_json_int(&j, "submitted", (long long)res->submitted);
+    ferry_json_int(&j, "ignored", (long long)res->ignored);
+    ferry_json_arr_begin(&j, "requests");
+    for (i = 0; i < res->n; i++) {
+        const struct ferry_submit_one *o = &res->items[i];
+        ferry_json_obj_begin(&j, NULL);
+        ferry_json_str(&j, "file", o->file);
+        ferry_json_str(&j, "transfer_id", o->transfer_id[0] ? o->transfer_id : NULL);
+        ferry_json_bool(&j, "submitted", o->err == FERRY_OK);
+        ferry_json_str(&j, "message", o->message);
+        ferry_json_str(&j, "server_name", o->server_name);
+        ferry_json_int(&j, "attempts", o->attempts);
+        if (o->err == FERRY_OK) {
+            ferry_time_date(o->new_not_after, d);
+            ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
+            ferry_json_str(&j, "new_expiry", d);
+            ferry_json_str(&j, "answer", o->package_name);
+            ferry_json_str(&j, "written", o->where);
+            ferry_json_str(&j, "answer_sha256", g);
+        }
+        ferry_json_obj_end(&j);
+    }
+    ferry_json_arr_end(&j);
+    ferry_json_print(&j, stdout);
+}
+
+static void print_text(const struct ferry_submit_result *res)
+{
+    char d[11], g[FERRY_FP_GROUPS_LEN];
+    size_t i;
+
+    for (i = 0; i < res->n; i++) {
+        const struct ferry_submit_one *o = &res->items[i];
+        if (o->err != FERRY_OK) {
+            fprintf(stderr, "%s: submit: %s: %s\n", PROG, o->file, o->message);
+            continue;
+        }
+        ferry_time_date(o->new_not_after, d);
+        ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
+        printf("submitted:   %s (transfer %s)\nserver:      %s\nnew expiry:  %s\nanswer:      "
+               "%s\nSHA-256:     %s\n",
+               o->file, o->transfer_id, o->server_name ? o->server_name : "(not named)", d,
+               o->where, g);
+    }
+}
+
+static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
+                       struct ferry_medium *to, struct ferry_qr_opts *qo,
+                       struct ferry_submit_opts *o)
+{
+    const char *v;
+    char *end;
+    long n;
+    ferry_err r;
+
+    memset(o, 0, sizeof(*o));
+    ferry_http_opts_default(&o->http);
+    if ((v = ferry_args_get(a, spec.opts, spec.nopts, "from")) == NULL)
+        return ferry_errf(FERRY_ERR_USAGE, "give --from MEDIUM");
+    if ((r = ferry_medium_parse(v, from)) != FERRY_OK)
+        return r;
+    v = ferry_args_get(a, spec.opts, spec.nopts, "to");
+    if (v == NULL && !ferry_medium_writable(from->kind))
+        return ferry_errf(FERRY_ERR_USAGE, "--from %s cannot take the answer: give --to MEDIUM",
+                          ferry_medium_kind_name(from->kind));
+    if ((r = ferry_medium_parse(v ? v : ferry_args_get(a, spec.opts, spec.nopts, "from"), to)) !=
+        FERRY_OK)
+        return r;
+    v = ferry_args_get(a, spec.opts, spec.nopts, "protocol");
+    if (v != NULL && strcmp(v, "rms") != 0)
+        return ferry_errf(FERRY_ERR_USAGE, strcmp(v, "est") == 0
+                                               ? "--protocol est: the X.509/EST mode is not "
+                                                 "available in this version yet"
+                                               : "--protocol is rms or est");
+    if ((v = ferry_args_get(a, spec.opts, spec.nopts, "timeout")) != NULL) {
+        n = strtol(v, &end, 10);
+        if (*end != '\0' || n < 1 || n > 3600)
+            return ferry_errf(FERRY_ERR_USAGE, "--timeout is 1 to 3600 seconds");
+        o->http.timeout_ms = n * 1000;
+    }
+    if ((r = ferry_cli_qr_opts(&spec, a, qo)) != FERRY_OK)
+        return r;
+    o->service = ferry_args_get(a, spec.opts, spec.nopts, "service");
+    o->root = ferry_args_get(a, spec.opts, spec.nopts, "root");
+    o->http.ca_file = o->root;
+    o->to = to;
+    o->qo = qo;
+    o->again = ferry_args_has(a, spec.opts, spec.nopts, "again");
+    return FERRY_OK;
+}
+
+int cmd_submit(int argc, char **argv)
+{
+    struct ferry_args a;
+    struct ferry_store *s = NULL;
+    struct ferry_medium from = {0}, to = {0};
+    struct ferry_submit_opts o;
+    struct ferry_submit_result res;
+    struct ferry_qr_opts qo;
+    int rc;
+    ferry_err r;
+
+    memset(&res, 0, sizeof(res));
+    if ((rc = ferry_cli_parse(&spec, argc, argv, &a)) >= 0)
+        return rc;
+    if ((r = setup(&a, &from, &to, &qo, &o)) != FERRY_OK)
+        goto out;
+    if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK)
+        goto out;
+    r = ferry_online_submit(s, &from, &o, &res);
+    if (ferry_cli_json(&a))
+        print_json(&res, r);
+    else
+        print_text(&res);
+    if (r != FERRY_OK && res.n > 0) {
+        ferry_log(FERRY_LOG_ERROR, "submit: %zu of %zu request(s) failed", res.n - res.submitted,
+                  res.n);
+        rc = ferry_err_exit_code(r);
+        goto done;
+    }
+out:
+    rc = ferry_cli_fail(&spec, r);
+done:
+    ferry_submit_result_clear(&res);
+    ferry_medium_clear(&from);
+    ferry_medium_clear(&to);
+    ferry_store_close(s);
+    return rc;
+}

@@ -1,0 +1,54 @@
+/* ferry — the online side's submission: verify request packages, enroll, package the answers. */
+#ifndef FERRY_ONLINE_H
+#define FERRY_ONLINE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "ferry/enroll.h"
+#include "ferry/err.h"
+#include "ferry/medium.h"
+#include "ferry/qr.h"
+#include "ferry/store.h"
+
+struct ferry_submit_opts {
+    const char *service;        /* URL; NULL: FERRY_DEFAULT_RMS_URL */
+    const char *root;           /* pinned anchor PEM; NULL: the system trust store */
+    const struct ferry_medium *to; /* where answers go */
+    const struct ferry_qr_opts *qo;
+    struct ferry_http_opts http;
+    int again;                  /* submit a request that was submitted before */
+};
+
+struct ferry_submit_one {
+    char file[256];
+    char transfer_id[33];
+    ferry_err err;
+    char message[512];
+    char *server_name;
+    char *guid;
+    time_t new_not_after;
+    char *where;          /* where the answer package was written */
+    char *package_name;   /* "response-<id8>.ferry" */
+    uint8_t answer_sha256[32];
+    int attempts;
+};
+
+struct ferry_submit_result {
+    struct ferry_submit_one *items;
+    size_t n;
+    size_t submitted;
+    size_t ignored;
+};
+
+/**
+ * Reads request packages from @from, verifies each against the paired offline identities,
+ * submits the RMS request byte-exact over HTTPS, validates the answer (SLC chain signatures,
+ * key and GUID of the request, validity) and writes a signed answer package to o->to.
+ * Returns FERRY_OK when at least one was submitted and none failed; else the first failure.
+ */
+ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *from,
+                              const struct ferry_submit_opts *o, struct ferry_submit_result *res);
+void ferry_submit_result_clear(struct ferry_submit_result *res);
+
+#endif

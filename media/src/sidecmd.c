@@ -11,6 +11,32 @@
 #include "ferry/runbook_store.h"
 #include "ferry/sidecmd.h"
 
+/* Global options may come before the verb (`ferry-offline --home D status`): moves them after
+ * it, so every command parses them. Returns 0, or -1 when the leading options are malformed. */
+static int hoist_globals(int argc, char **argv)
+{
+    int i = 1, k;
+    char *verb;
+
+    while (i < argc && argv[i][0] == '-' && strcmp(argv[i], "--version") != 0 &&
+           strcmp(argv[i], "-h") != 0 && strcmp(argv[i], "--help") != 0) {
+        if (strcmp(argv[i], "--home") == 0) {
+            if (i + 1 >= argc)
+                return -1;
+            i += 2;
+        } else {
+            i++;
+        }
+    }
+    if (i == 1 || i >= argc)
+        return i == 1 ? 0 : -1;
+    verb = argv[i];
+    for (k = i; k > 1; k--)
+        argv[k] = argv[k - 1];
+    argv[1] = verb;
+    return 0;
+}
+
 int ferry_dispatch(const char *prog, const char *about, const struct ferry_verb *verbs,
                    size_t nverbs, int argc, char **argv)
 {
@@ -18,6 +44,10 @@ int ferry_dispatch(const char *prog, const char *about, const struct ferry_verb 
     FILE *f = stderr;
 
     ferry_log_set_prefix(prog);
+    if (hoist_globals(argc, argv) != 0) {
+        fprintf(stderr, "%s: a command is needed after the global options\n", prog);
+        return 2;
+    }
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
         printf("%s %s\n", prog, FERRY_VERSION);
         return 0;

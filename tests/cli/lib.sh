@@ -1,0 +1,95 @@
+# Shared by the CLI tests and the demo: a stick, two machines' state, a running ferry-enrolld.
+# Binaries come from $FERRY_OFFLINE / $FERRY_ONLINE / $FERRY_ENROLLD (set by ctest) or $BUILD.
+set -euo pipefail
+
+: "${FERRY_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${FERRY_VECTORS:=$FERRY_SRC/tests/vectors}"
+if [ -n "${BUILD:-}" ]; then
+  FERRY_OFFLINE=$BUILD/offline-side/ferry-offline
+  FERRY_ONLINE=$BUILD/online-side/ferry-online
+  FERRY_ENROLLD=$BUILD/tests/enrollment-service/ferry-enrolld
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/ferry-test.XXXXXX")
+OFF_HOME=$T/offline-home      # state of the offline machine
+ON_HOME=$T/online-home        # state of the online machine
+STICK=$T/stick                # the directory standing for the USB stick
+SRV=$T/rms-server             # where the RMS administrator exported the request
+SVC=$T/enrolld                # the stand-in enrollment service's state
+mkdir -p "$STICK" "$SRV" "$SVC"
+ENROLLD_PID=
+export FERRY_HOME=/nonexistent-use-home-flag
+
+cleanup() {
+  local rc=$?
+  [ -n "$ENROLLD_PID" ] && kill "$ENROLLD_PID" 2>/dev/null && wait "$ENROLLD_PID" 2>/dev/null || true
+  if [ $rc -eq 0 ] || [ -z "${FERRY_KEEP:-}" ]; then rm -rf "$T"; else echo "kept $T" >&2; fi
+  return $rc
+}
+trap cleanup EXIT
+
+VG=()
+if [ -n "${FERRY_VALGRIND:-}" ]; then
+  VG=(valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect
+      --errors-for-leak-kinds=definite,indirect)
+fi
+# The global option must follow the verb: ferry-offline VERB --home DIR ...
+off() { local v=$1; shift; "${VG[@]}" "$FERRY_OFFLINE" "$v" --home "$OFF_HOME" "$@"; }
+on() { local v=$1; shift; "${VG[@]}" "$FERRY_ONLINE" "$v" --home "$ON_HOME" "$@"; }
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+step() { printf '\n\033[1m-- %s\033[0m\n' "$*" >&2; }
+
+# start_enrolld [ferry-enrolld flags...]: starts the service on a free port; sets URL, ROOT.
+start_enrolld() {
+  local dir=${ENROLLD_DIR:-$SVC}
+  rm -f "$dir/url"
+  "$FERRY_ENROLLD" --listen 127.0.0.1:0 --state "$dir" "$@" >"$dir/log" 2>&1 &
+  ENROLLD_PID=$!
+  local i
+  for i in $(seq 1 300); do
+    [ -s "$dir/url" ] && break
+    kill -0 "$ENROLLD_PID" 2>/dev/null || { cat "$dir/log" >&2; fail "ferry-enrolld died"; }
+    sleep 0.1
+  done
+  [ -s "$dir/url" ] || fail "ferry-enrolld did not start"
+  URL="$(cat "$dir/url")/enrollment/enrollservice.asmx"
+  ROOT=$dir/root.pem
+}
+
+stop_enrolld() {
+  [ -n "$ENROLLD_PID" ] && kill "$ENROLLD_PID" 2>/dev/null && wait "$ENROLLD_PID" 2>/dev/null || true
+  ENROLLD_PID=
+}
+
+# init_and_pair: both machines get identities and pair over the stick.
+init_and_pair() {
+  off init --name "rms-offline" >/dev/null
+  on init --name "rms-online" >/dev/null
+  on pair --to "usb:$STICK" >/dev/null
+  off pair --from "usb:$STICK" --yes >/dev/null
+  off pair --to "usb:$STICK" >/dev/null
+  on pair --from "usb:$STICK" --yes >/dev/null
+}
+
+# expect_exit CODE CMD...: runs CMD, asserts its exit code, keeps its stderr in $ERR.
+expect_exit() {
+  local want=$1; shift
+  local rc=0
+  ERR=$("$@" 2>&1 >/dev/null) || rc=$?
+  [ "$rc" -eq "$want" ] || fail "exit $rc (want $want) from: $* -- $ERR"
+}
+
+# state_digest: what must not change when a bad input is refused (the offline ledger and files).
+state_digest() {
+  (cd "$1" && find . -type f ! -name '*.tmp-*' -print0 | sort -z | xargs -0 sha256sum) | sha256sum
+}
+
+sha256() { sha256sum "$1" | cut -d' ' -f1; }
+
+# flip FILE OFFSET: flips bits of one byte in place (perl-base is on every Debian machine).
+flip() {
+  perl -e 'open(my $f, "+<", $ARGV[0]) or die; binmode $f; seek($f, $ARGV[1], 0);
+           read($f, my $c, 1) == 1 or die; seek($f, $ARGV[1], 0); print $f chr(ord($c) ^ 0x5a);
+           close($f) or die' "$1" "$2"
+}

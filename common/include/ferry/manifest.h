@@ -87,6 +87,13 @@ ferry_err ferry_manifest_serialize(const struct ferry_manifest *m, uint8_t **out
  */
 ferry_err ferry_manifest_parse(const uint8_t *buf, size_t len, struct ferry_manifest **out);
 
+/**
+ * 1 if @name is a safe item file name: 1..128 bytes of UTF-8, no '/', '\\', ':', no "..",
+ * not ".", no control characters. Callers writing items to disk check it again with this.
+ */
+int ferry_item_name_safe(const char *name);
+
+/** "rms-request", ... or NULL for an unknown kind. */
 const char *ferry_item_kind_name(enum ferry_item_kind k);
 const char *ferry_direction_name(enum ferry_direction d);
 

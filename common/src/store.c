@@ -1,0 +1,1217 @@
+/* ferry — the state store under $FERRY_HOME: identity files, paired peers, the SQLite ledger
+ * and its audit trail. Every change to the ledger is one BEGIN IMMEDIATE..COMMIT transaction
+ * (DELETE journal, synchronous=FULL), so a crash or a full disk leaves the previous state. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <sqlite3.h>
+
+#include "ferry/buf.h"
+#include "ferry/codec.h"
+#include "ferry/file.h"
+#include "ferry/log.h"
+#include "ferry/store.h"
+
+#define STORE_SCHEMA_VERSION 1
+#define STORE_BUSY_MS 10000
+#define STORE_MAX_ROWS 100000  /* transfers listed at once */
+#define STORE_MAX_PEERS 1024
+#define STORE_MAX_TEXT 4096    /* audit detail and text columns */
+#define KEY_FILE "identity.key"
+#define CERT_FILE "identity.crt"
+#define PEERS_DIR "peers"
+#define CERTS_DIR "certs"
+#define LEDGER_FILE "ledger.sqlite"
+
+struct ferry_store {
+    char *home;
+    char *side;
+    sqlite3 *db;
+};
+
+static const char *const schema_sql =
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE transfers ("
+    " id BLOB PRIMARY KEY CHECK (length(id) = 16),"
+    " direction INTEGER NOT NULL CHECK (direction IN (1, 2)),"
+    " state INTEGER NOT NULL CHECK (state BETWEEN 1 AND 4),"
+    " package_sha256 BLOB NOT NULL CHECK (length(package_sha256) = 32),"
+    " payload_sha256 BLOB NOT NULL CHECK (length(payload_sha256) = 32),"
+    " kind TEXT, subject TEXT, guid TEXT, source_path TEXT, peer_fp TEXT, service TEXT,"
+    " created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    " old_not_after INTEGER NOT NULL DEFAULT 0, new_not_after INTEGER NOT NULL DEFAULT 0,"
+    " installed_path TEXT,"
+    " answer_id BLOB CHECK (answer_id IS NULL OR length(answer_id) = 16),"
+    " answered INTEGER);"
+    "CREATE INDEX transfers_created ON transfers (created, state);"
+    "CREATE TABLE packages_seen ("
+    " sha256 BLOB PRIMARY KEY CHECK (length(sha256) = 32),"
+    " transfer_id BLOB CHECK (transfer_id IS NULL OR length(transfer_id) = 16),"
+    " seen INTEGER NOT NULL);"
+    "CREATE TABLE audit ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, side TEXT NOT NULL,"
+    " event TEXT NOT NULL, detail TEXT);";
+
+#define TRANSFER_COLS                                                                        \
+    "id, direction, state, package_sha256, payload_sha256, kind, subject, guid, source_path, " \
+    "peer_fp, service, created, updated, old_not_after, new_not_after, installed_path, "     \
+    "answer_id"
+
+/* ---- SQLite helpers ---- */
+
+static ferry_err db_err(const struct ferry_store *s, int rc, const char *what)
+{
+    if (rc == SQLITE_NOMEM)
+        return FERRY_ERR_NOMEM;
+    if (rc == SQLITE_FULL)
+        return ferry_errf(FERRY_ERR_IO, "%s/%s: %s: the disk is full (nothing was changed)",
+                          s->home, LEDGER_FILE, what);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return ferry_errf(FERRY_ERR_IO, "%s/%s: %s: the ledger is locked by another ferry "
+                          "process; try again", s->home, LEDGER_FILE, what);
+    return ferry_errf(FERRY_ERR_IO, "%s/%s: %s: %s", s->home, LEDGER_FILE, what,
+                      s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+}
+
+static ferry_err prep(struct ferry_store *s, const char *sql, sqlite3_stmt **st)
+{
+    int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+
+    return rc == SQLITE_OK ? FERRY_OK : db_err(s, rc, "cannot prepare a query");
+}
+
+static ferry_err exec(struct ferry_store *s, const char *sql, const char *what)
+{
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+    return rc == SQLITE_OK ? FERRY_OK : db_err(s, rc, what);
+}
+
+static ferry_err tx_begin(struct ferry_store *s)
+{
+    return exec(s, "BEGIN IMMEDIATE", "cannot start a transaction");
+}
+
+static ferry_err tx_commit(struct ferry_store *s)
+{
+    return exec(s, "COMMIT", "cannot commit");
+}
+
+static void tx_rollback(struct ferry_store *s)
+{
+    if (!sqlite3_get_autocommit(s->db))
+        (void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Ends a transaction begun by tx_begin: COMMIT if @r is FERRY_OK, else ROLLBACK. */
+static ferry_err tx_end(struct ferry_store *s, ferry_err r)
+{
+    if (r == FERRY_OK && (r = tx_commit(s)) == FERRY_OK)
+        return FERRY_OK;
+    tx_rollback(s);
+    return r;
+}
+
+/*
+ * Test hook: when $FERRY_TEST_STALL_FD names a file descriptor and $FERRY_TEST_STALL equals
+ * @where, writes one byte to that descriptor and waits to be killed — the crash-safety test
+ * SIGKILLs the process there, in the middle of a transaction. Inert otherwise.
+ */
+static void test_stall(const char *where)
+{
+    const char *fdv = getenv("FERRY_TEST_STALL_FD"), *at = getenv("FERRY_TEST_STALL");
+    char *end;
+    long fd;
+
+    if (fdv == NULL || at == NULL || strcmp(at, where) != 0)
+        return;
+    fd = strtol(fdv, &end, 10);
+    if (*end != '\0' || fd < 0 || fd > INT_MAX || write((int)fd, "!", 1) != 1)
+        return;
+    for (;;)
+        pause();
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+    if (v == NULL)
+        return sqlite3_bind_null(st, i);
+    return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static int bind_blob(sqlite3_stmt *st, int i, const uint8_t *p, size_t n)
+{
+    return sqlite3_bind_blob(st, i, p, (int)n, SQLITE_TRANSIENT);
+}
+
+/* Steps a statement that returns no row; SQLITE_DONE -> FERRY_OK. *rc gets the raw code. */
+static ferry_err step_done(struct ferry_store *s, sqlite3_stmt *st, int *rc, const char *what)
+{
+    int c = sqlite3_step(st);
+
+    if (rc != NULL)
+        *rc = c;
+    return c == SQLITE_DONE ? FERRY_OK : db_err(s, c, what);
+}
+
+/* Appends an audit row inside the caller's transaction. */
+static ferry_err audit_row(struct ferry_store *s, const char *event, const char *detail)
+{
+    sqlite3_stmt *st = NULL;
+    ferry_err r;
+
+    if ((r = prep(s, "INSERT INTO audit (time, side, event, detail) VALUES (?, ?, ?, ?)",
+                  &st)) != FERRY_OK)
+        return r;
+    if (sqlite3_bind_int64(st, 1, (sqlite3_int64)ferry_now()) != SQLITE_OK ||
+        bind_text(st, 2, s->side) != SQLITE_OK || bind_text(st, 3, event) != SQLITE_OK ||
+        bind_text(st, 4, detail) != SQLITE_OK)
+        r = db_err(s, sqlite3_errcode(s->db), "cannot bind");
+    else
+        r = step_done(s, st, NULL, "cannot append to the audit trail");
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* ---- opening ---- */
+
+static ferry_err home_path(const char *home, char **out)
+{
+    const char *v;
+
+    *out = NULL;
+    if (home != NULL && home[0] != '\0')
+        *out = strdup(home);
+    else if ((v = getenv("FERRY_HOME")) != NULL && v[0] != '\0')
+        *out = strdup(v);
+    else if ((v = getenv("XDG_DATA_HOME")) != NULL && v[0] == '/')
+        *out = ferry_path_join(v, "ferry");
+    else if ((v = getenv("HOME")) != NULL && v[0] == '/')
+        *out = ferry_path_join(v, ".local/share/ferry");
+    else
+        return ferry_errf(FERRY_ERR_USAGE, "cannot tell where the state lives: give --home DIR "
+                          "or set FERRY_HOME");
+    return *out != NULL ? FERRY_OK : FERRY_ERR_NOMEM;
+}
+
+/* Makes (if @create) or checks the home directory. */
+static ferry_err home_prepare(const struct ferry_store *s, int create)
+{
+    struct stat st;
+
+    if (stat(s->home, &st) != 0) {
+        if (errno != ENOENT)
+            return ferry_errf(FERRY_ERR_IO, "%s: %s", s->home, strerror(errno));
+        if (!create)
+            return ferry_errf(FERRY_ERR_NOT_FOUND, "%s: no ferry state here: run `ferry-%s "
+                              "init` first (or give --home)", s->home, s->side);
+        ferry_err r = ferry_mkdir_p(s->home, 0700);
+        if (r != FERRY_OK)
+            return r;
+        if (chmod(s->home, 0700) != 0)
+            return ferry_errf(FERRY_ERR_IO, "%s: chmod: %s", s->home, strerror(errno));
+        if (stat(s->home, &st) != 0)
+            return ferry_errf(FERRY_ERR_IO, "%s: %s", s->home, strerror(errno));
+    }
+    if (!S_ISDIR(st.st_mode))
+        return ferry_errf(FERRY_ERR_USAGE, "%s: not a directory", s->home);
+    if ((st.st_mode & 077) != 0)
+        ferry_log(FERRY_LOG_WARN, "%s is accessible to group or others (mode %04o): "
+                  "chmod 700 %s", s->home, (unsigned)(st.st_mode & 07777), s->home);
+    return FERRY_OK;
+}
+
+static ferry_err subdirs_make(const struct ferry_store *s)
+{
+    static const char *const dirs[] = {PEERS_DIR, CERTS_DIR};
+    ferry_err r = FERRY_OK;
+    size_t i;
+    char *p;
+
+    for (i = 0; i < 2 && r == FERRY_OK; i++) {
+        if ((p = ferry_path_join(s->home, dirs[i])) == NULL)
+            return FERRY_ERR_NOMEM;
+        if (mkdir(p, 0700) != 0 && errno != EEXIST)
+            r = ferry_errf(FERRY_ERR_IO, "%s: cannot create directory: %s", p, strerror(errno));
+        free(p);
+    }
+    return r;
+}
+
+static ferry_err meta_get(struct ferry_store *s, const char *key, char **out)
+{
+    sqlite3_stmt *st = NULL;
+    ferry_err r;
+    int rc;
+
+    *out = NULL;
+    if ((r = prep(s, "SELECT value FROM meta WHERE key = ?", &st)) != FERRY_OK)
+        return r;
+    bind_text(st, 1, key);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const unsigned char *v = sqlite3_column_text(st, 0);
+        r = v != NULL && (*out = strdup((const char *)v)) != NULL ? FERRY_OK : FERRY_ERR_NOMEM;
+    } else {
+        r = rc == SQLITE_DONE ? ferry_errf(FERRY_ERR_FORMAT, "%s/%s: no '%s' in the ledger",
+                                           s->home, LEDGER_FILE, key)
+                              : db_err(s, rc, "cannot read meta");
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
+static ferry_err meta_put(struct ferry_store *s, const char *key, const char *value)
+{
+    sqlite3_stmt *st = NULL;
+    ferry_err r;
+
+    if ((r = prep(s, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", &st)) != FERRY_OK)
+        return r;
+    bind_text(st, 1, key);
+    bind_text(st, 2, value);
+    r = step_done(s, st, NULL, "cannot write meta");
+    sqlite3_finalize(st);
+    return r;
+}
+
+/* Creates the schema in a fresh ledger (inside a transaction). */
+static ferry_err schema_create(struct ferry_store *s)
+{
+    char ver[16], date[21];
+    ferry_err r;
+
+    snprintf(ver, sizeof(ver), "%d", STORE_SCHEMA_VERSION);
+    ferry_time_iso(ferry_now(), date);
+    if ((r = exec(s, schema_sql, "cannot create the ledger")) != FERRY_OK ||
+        (r = meta_put(s, "schema_version", ver)) != FERRY_OK ||
+        (r = meta_put(s, "side", s->side)) != FERRY_OK ||
+        (r = meta_put(s, "created", date)) != FERRY_OK)
+        return r;
+    return audit_row(s, "store-create", s->home);
+}
+
+/* Checks the side and version recorded in an existing ledger. */
+static ferry_err schema_check(struct ferry_store *s)
+{
+    char *side = NULL, *ver = NULL;
+    ferry_err r;
+
+    if ((r = meta_get(s, "side", &side)) != FERRY_OK ||
+        (r = meta_get(s, "schema_version", &ver)) != FERRY_OK)
+        goto out;
+    if (strcmp(side, s->side) != 0) {
+        r = ferry_errf(FERRY_ERR_MISMATCH, "%s: this FERRY_HOME belongs to ferry-%s, not "
+                       "ferry-%s: give another --home", s->home, side, s->side);
+        goto out;
+    }
+    if (strtol(ver, NULL, 10) != STORE_SCHEMA_VERSION)
+        r = ferry_errf(FERRY_ERR_MISMATCH, "%s/%s: ledger schema version %s, this ferry knows "
+                       "version %d: use the ferry that wrote it", s->home, LEDGER_FILE, ver,
+                       STORE_SCHEMA_VERSION);
+out:
+    free(side);
+    free(ver);
+    return r;
+}
+
+static int table_exists(struct ferry_store *s, const char *name)
+{
+    sqlite3_stmt *st = NULL;
+    int found = 0;
+
+    if (prep(s, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", &st) != FERRY_OK)
+        return -1;
+    bind_text(st, 1, name);
+    found = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return found;
+}
+
+static ferry_err ledger_open(struct ferry_store *s, int create)
+{
+    char *path = ferry_path_join(s->home, LEDGER_FILE);
+    int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
+    ferry_err r;
+
+    if (path == NULL)
+        return FERRY_ERR_NOMEM;
+    if (!ferry_path_exists(path) && !create) {
+        r = ferry_errf(FERRY_ERR_NOT_FOUND, "%s: no ledger: run `ferry-%s init` first",
+                       path, s->side);
+        goto out;
+    }
+    rc = sqlite3_open_v2(path, &s->db, flags | (create ? SQLITE_OPEN_CREATE : 0), NULL);
+    if (rc != SQLITE_OK) {
+        r = db_err(s, rc, "cannot open");
+        goto out;
+    }
+    if (chmod(path, 0600) != 0) {
+        r = ferry_errf(FERRY_ERR_IO, "%s: chmod: %s", path, strerror(errno));
+        goto out;
+    }
+    sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
+    sqlite3_extended_result_codes(s->db, 0);
+    r = exec(s, "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; "
+                "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA trusted_schema = OFF",
+             "cannot set up the ledger");
+out:
+    free(path);
+    return r;
+}
+
+/* Creates the schema if missing (when allowed), else checks it; one transaction. */
+static ferry_err ledger_init(struct ferry_store *s, int create)
+{
+    ferry_err r;
+    int has;
+
+    if ((r = tx_begin(s)) != FERRY_OK)
+        return r;
+    if ((has = table_exists(s, "meta")) < 0)
+        r = db_err(s, sqlite3_errcode(s->db), "cannot read the ledger");
+    else if (has)
+        r = schema_check(s);
+    else if (create)
+        r = schema_create(s);
+    else
+        r = ferry_errf(FERRY_ERR_NOT_FOUND, "%s/%s: empty ledger: run `ferry-%s init` first",
+                       s->home, LEDGER_FILE, s->side);
+    return tx_end(s, r);
+}
+
+ferry_err ferry_store_open(const char *home, const char *side, int create,
+                           struct ferry_store **out)
+{
+    struct ferry_store *s = NULL;
+    ferry_err r = FERRY_ERR_INTERNAL;
+
+    *out = NULL;
+    if (side == NULL || (strcmp(side, "offline") != 0 && strcmp(side, "online") != 0))
+        return ferry_errf(FERRY_ERR_USAGE, "store side must be \"offline\" or \"online\"");
+    if ((s = calloc(1, sizeof(*s))) == NULL || (s->side = strdup(side)) == NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    if ((r = home_path(home, &s->home)) != FERRY_OK || (r = home_prepare(s, create)) != FERRY_OK)
+        goto out;
+    if ((r = ledger_open(s, create)) != FERRY_OK || (r = ledger_init(s, create)) != FERRY_OK)
+        goto out;
+    if (create && (r = subdirs_make(s)) != FERRY_OK)
+        goto out;
+    *out = s;
+    s = NULL;
+    r = FERRY_OK;
+out:
+    ferry_store_close(s);
+    return r;
+}
+
+const char *ferry_store_home(const struct ferry_store *s)
+{
+    return s->home;
+}
+
+void ferry_store_close(struct ferry_store *s)
+{
+    if (s == NULL)
+        return;
+    if (s->db != NULL)
+        sqlite3_close_v2(s->db);
+    free(s->home);
+    free(s->side);
+    free(s);
+}
+
+/* ---- audit ---- */
+
+ferry_err ferry_store_audit(struct ferry_store *s, const char *event, const char *detail)
+{
+    ferry_err r;
+
+    if (event == NULL || event[0] == '\0' || strlen(event) > 64 ||
+        (detail != NULL && strlen(detail) > STORE_MAX_TEXT))
+        return ferry_errf(FERRY_ERR_USAGE, "audit event empty or too long");
+    if ((r = tx_begin(s)) != FERRY_OK)
+        return r;
+    return tx_end(s, audit_row(s, event, detail));
+}
+
+/* ---- ledger: transfers ---- */
+
+void ferry_transfer_free(struct ferry_transfer *t)
+{
+    if (t == NULL)
+        return;
+    free(t->kind);
+    free(t->subject);
+    free(t->guid);
+    free(t->source_path);
+    free(t->peer_fp);
+    free(t->service);
+    free(t->installed_path);
+    free(t);
+}
+
+void ferry_transfers_free(struct ferry_transfer **t, size_t n)
+{
+    size_t i;
+
+    if (t == NULL)
+        return;
+    for (i = 0; i < n; i++)
+        ferry_transfer_free(t[i]);
+    free(t);
+}
+
+static int text_ok(const char *v)
+{
+    return v == NULL || strlen(v) <= STORE_MAX_TEXT;
+}
+
+static ferry_err col_text(sqlite3_stmt *st, int i, char **out)
+{
+    const unsigned char *v = sqlite3_column_text(st, i);
+
+    *out = NULL;
+    if (v == NULL)
+        return sqlite3_column_type(st, i) == SQLITE_NULL ? FERRY_OK : FERRY_ERR_NOMEM;
+    return (*out = strdup((const char *)v)) != NULL ? FERRY_OK : FERRY_ERR_NOMEM;
+}
+
+/* Copies a BLOB column of exactly @n bytes; 0 if NULL (when @optional), -1 if malformed. */
+static int col_blob(sqlite3_stmt *st, int i, uint8_t *out, size_t n, int optional)
+{
+    const void *p;
+
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return optional ? 0 : -1;
+    p = sqlite3_column_blob(st, i);
+    if (p == NULL || (size_t)sqlite3_column_bytes(st, i) != n)
+        return -1;
+    memcpy(out, p, n);
+    return 1;
+}
+
+/* Builds a transfer from a row of TRANSFER_COLS. */
+static ferry_err row_transfer(const struct ferry_store *s, sqlite3_stmt *st,
+                              struct ferry_transfer **out)
+{
+    struct ferry_transfer *t = calloc(1, sizeof(*t));
+    ferry_err r = FERRY_ERR_NOMEM;
+    int has;
+
+    *out = NULL;
+    if (t == NULL)
+        return FERRY_ERR_NOMEM;
+    if (col_blob(st, 0, t->id, sizeof(t->id), 0) < 0 ||
+        col_blob(st, 3, t->package_sha256, sizeof(t->package_sha256), 0) < 0 ||
+        col_blob(st, 4, t->payload_sha256, sizeof(t->payload_sha256), 0) < 0 ||
+        (has = col_blob(st, 16, t->answer_id, sizeof(t->answer_id), 1)) < 0) {
+        r = ferry_errf(FERRY_ERR_FORMAT, "%s/%s: malformed transfer row", s->home, LEDGER_FILE);
+        goto out;
+    }
+    t->has_answer = has;
+    t->direction = (enum ferry_direction)sqlite3_column_int(st, 1);
+    t->state = (enum ferry_transfer_state)sqlite3_column_int(st, 2);
+    if (col_text(st, 5, &t->kind) != FERRY_OK || col_text(st, 6, &t->subject) != FERRY_OK ||
+        col_text(st, 7, &t->guid) != FERRY_OK || col_text(st, 8, &t->source_path) != FERRY_OK ||
+        col_text(st, 9, &t->peer_fp) != FERRY_OK || col_text(st, 10, &t->service) != FERRY_OK ||
+        col_text(st, 15, &t->installed_path) != FERRY_OK)
+        goto out;
+    t->created = (time_t)sqlite3_column_int64(st, 11);
+    t->updated = (time_t)sqlite3_column_int64(st, 12);
+    t->old_not_after = (time_t)sqlite3_column_int64(st, 13);
+    t->new_not_after = (time_t)sqlite3_column_int64(st, 14);
+    *out = t;
+    t = NULL;
+    r = FERRY_OK;
+out:
+    ferry_transfer_free(t);
+    return r;
+}
+
+static ferry_err transfer_insert(struct ferry_store *s, const struct ferry_transfer *t,
+                                 time_t now)
+{
+    sqlite3_stmt *st = NULL;
+    ferry_err r;
+    int rc;
+
+    if ((r = prep(s, "INSERT INTO transfers (" TRANSFER_COLS ", answered) VALUES "
+                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", &st)) != FERRY_OK)
+        return r;
+    bind_blob(st, 1, t->id, sizeof(t->id));
+    sqlite3_bind_int(st, 2, (int)t->direction);
+    sqlite3_bind_int(st, 3, (int)t->state);
+    bind_blob(st, 4, t->package_sha256, sizeof(t->package_sha256));
+    bind_blob(st, 5, t->payload_sha256, sizeof(t->payload_sha256));
+    bind_text(st, 6, t->kind);
+    bind_text(st, 7, t->subject);
+    bind_text(st, 8, t->guid);
+    bind_text(st, 9, t->source_path);
+    bind_text(st, 10, t->peer_fp);
+    bind_text(st, 11, t->service);
+    sqlite3_bind_int64(st, 12, (sqlite3_int64)(t->created != 0 ? t->created : now));
+    sqlite3_bind_int64(st, 13, (sqlite3_int64)now);
+    sqlite3_bind_int64(st, 14, (sqlite3_int64)t->old_not_after);
+    sqlite3_bind_int64(st, 15, (sqlite3_int64)t->new_not_after);
+    bind_text(st, 16, t->installed_path);
+    if (t->has_answer)
+        bind_blob(st, 17, t->answer_id, sizeof(t->answer_id));
+    r = step_done(s, st, &rc, "cannot record the transfer");
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT) {
+        char hex[2 * FERRY_TRANSFER_ID_LEN + 1];
+        ferry_hex(t->id, sizeof(t->id), hex);
+        r = ferry_errf(FERRY_ERR_EXISTS, "transfer %s is already in the ledger", hex);
+    }
+    return r;
+}
+
+ferry_err ferry_store_transfer_add(struct ferry_store *s, const struct ferry_transfer *t)
+{
+    char hex[2 * FERRY_TRANSFER_ID_LEN + 1], detail[128];
+    ferry_err r;
+
+    if (t->direction != FERRY_DIR_TO_ONLINE && t->direction != FERRY_DIR_TO_OFFLINE)
+        return ferry_errf(FERRY_ERR_USAGE, "transfer direction %d unknown", (int)t->direction);
+    if (t->state < FERRY_TS_OUTSTANDING || t->state > FERRY_TS_FAILED)
+        return ferry_errf(FERRY_ERR_USAGE, "transfer state %d unknown", (int)t->state);
+    if (!text_ok(t->kind) || !text_ok(t->subject) || !text_ok(t->guid) ||
+        !text_ok(t->source_path) || !text_ok(t->peer_fp) || !text_ok(t->service) ||
+        !text_ok(t->installed_path))
+        return ferry_errf(FERRY_ERR_TOO_LARGE, "transfer text field over %d bytes",
+                          STORE_MAX_TEXT);
+    ferry_hex(t->id, sizeof(t->id), hex);
+    snprintf(detail, sizeof(detail), "%s state=%d", hex, (int)t->state);
+    if ((r = tx_begin(s)) != FERRY_OK)
+        return r;
+    if ((r = transfer_insert(s, t, ferry_now())) == FERRY_OK)
+        r = audit_row(s, "transfer-add", detail);
+    return tx_end(s, r);
+}
+
+/* Runs a SELECT of TRANSFER_COLS (parameters bound by the caller) and returns its first row. */
+static ferry_err transfer_first(struct ferry_store *s, sqlite3_stmt *st, const char *what,
+                                struct ferry_transfer **out)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW)
+        return row_transfer(s, st, out);
+    if (rc == SQLITE_DONE)
+        return ferry_errf(FERRY_ERR_NOT_FOUND, "%s: not in the ledger (see `status`)", what);
+    return db_err(s, rc, "cannot read the ledger");
+}
+
+ferry_err ferry_store_transfer_get(struct ferry_store *s, const uint8_t id[FERRY_TRANSFER_ID_LEN],
+                                   struct ferry_transfer **out)
+{
+    char hex[2 * FERRY_TRANSFER_ID_LEN + 1], what[64];
+    sqlite3_stmt *st = NULL;
+    ferry_err r;
+
+    *out = NULL;
+    ferry_hex(id, FERRY_TRANSFER_ID_LEN, hex);
+    snprintf(what, sizeof(what), "transfer %s", hex);
+    if ((r = prep(s, "SELECT " TRANSFER_COLS " FROM transfers WHERE id = ?", &st)) != FERRY_OK)
+        return r;
+    bind_blob(st, 1, id, FERRY_TRANSFER_ID_LEN);
+    r = transfer_first(s, st, what, out);
+    sqlite3_finalize(st);
+    return r;
+}
+
+ferry_err ferry_store_transfer_latest(struct ferry_store *s, enum ferry_transfer_state state,
+                                      struct ferry_transfer **out)
+{
+    sqlite3_stmt *st = NULL;
+    ferry_err r;
+
+    *out = NULL;
+    if ((r = prep(s, "SELECT " TRANSFER_COLS " FROM transfers WHERE ?1 = 0 OR state = ?1 "
+                     "ORDER BY created DESC, rowid DESC LIMIT 1", &st)) != FERRY_OK)
+        return r;
+    sqlite3_bind_int(st, 1, (int)state);
+    r = transfer_first(s, st, state != 0 ? "no transfer in that state" : "no transfer", out);
+    sqlite3_finalize(st);
+    return r;
+}
+
+ferry_err ferry_store_transfers(struct ferry_store *s, struct ferry_transfer ***out, size_t *n)
+{
+    struct ferry_transfer **v = NULL, **t, *row = NULL;
+    sqlite3_stmt *st = NULL;
+    size_t cnt = 0;
+    ferry_err r;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if ((r = prep(s, "SELECT " TRANSFER_COLS " FROM transfers ORDER BY created DESC, rowid DESC",
+                  &st)) != FERRY_OK)
+        return r;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (cnt == STORE_MAX_ROWS) {
+            r = ferry_errf(FERRY_ERR_TOO_LARGE, "ledger has over %d transfers", STORE_MAX_ROWS);
+            goto out;
+        }
+        if ((r = row_transfer(s, st, &row)) != FERRY_OK)
+            goto out;
+        if ((t = realloc(v, (cnt + 1) * sizeof(*v))) == NULL) {
+            ferry_transfer_free(row);
+            r = FERRY_ERR_NOMEM;
+            goto out;
+        }
+        v = t;
+        v[cnt++] = row;
+    }
+    if (rc != SQLITE_DONE) {
+        r = db_err(s, rc, "cannot read the ledger");
+        goto out;
+    }
+    *out = v != NULL ? v : calloc(1, sizeof(*v));
+    r = *out != NULL ? FERRY_OK : FERRY_ERR_NOMEM;
+    *n = cnt;
+    v = NULL;
+    cnt = 0;
+out:
+    sqlite3_finalize(st);
+    ferry_transfers_free(v, cnt);
+    return r;
+}
+
+/* After an UPDATE ... WHERE state = OUTSTANDING changed nothing: says why. */
+static ferry_err answer_refused(struct ferry_store *s, const uint8_t id[FERRY_TRANSFER_ID_LEN])
+{
+    char hex[2 * FERRY_TRANSFER_ID_LEN + 1], date[11];
+    sqlite3_stmt *st = NULL;
+    ferry_err r;
+    int rc, state;
+
+    ferry_hex(id, FERRY_TRANSFER_ID_LEN, hex);
+    if ((r = prep(s, "SELECT state, coalesce(answered, updated) FROM transfers WHERE id = ?",
+                  &st)) != FERRY_OK)
+        return r;
+    bind_blob(st, 1, id, FERRY_TRANSFER_ID_LEN);
+    if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        state = sqlite3_column_int(st, 0);
+        ferry_time_date((time_t)sqlite3_column_int64(st, 1), date);
+        if (state == FERRY_TS_ANSWERED)
+            r = ferry_errf(FERRY_ERR_REPLAY, "transfer %s was already answered on %s: this "
+                           "answer is not imported again", hex, date);
+        else
+            r = ferry_errf(FERRY_ERR_MISMATCH, "transfer %s is not waiting for an answer "
+                           "(state %d)", hex, state);
+    } else if (rc == SQLITE_DONE) {
+        r = ferry_errf(FERRY_ERR_NOT_FOUND, "transfer %s: no such request in the ledger; this "
+                       "answer is not for a request made here", hex);
+    } else {
+        r = db_err(s, rc, "cannot read the ledger");
+    }
+    sqlite3_finalize(st);
+    return r;
+}
+
+static ferry_err seen_insert(struct ferry_store *s, const uint8_t sha[FERRY_SHA256_LEN],
+                             const uint8_t *tid, int or_ignore)
+{
+    sqlite3_stmt *st = NULL;
+    ferry_err r;
+    int rc;
+
+    if ((r = prep(s, or_ignore ? "INSERT OR IGNORE INTO packages_seen VALUES (?, ?, ?)"
+                               : "INSERT INTO packages_seen VALUES (?, ?, ?)", &st)) != FERRY_OK)
+        return r;
+    bind_blob(st, 1, sha, FERRY_SHA256_LEN);
+    if (tid != NULL)
+        bind_blob(st, 2, tid, FERRY_TRANSFER_ID_LEN);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)ferry_now());
+    r = step_done(s, st, &rc, "cannot record the package");
+    sqlite3_finalize(st);
+    if (rc == SQLITE_CONSTRAINT)
+        r = ferry_errf(FERRY_ERR_REPLAY, "this package was already imported: not again");
+    return r;
+}
+
+static ferry_err answer_update(struct ferry_store *s, const uint8_t id[FERRY_TRANSFER_ID_LEN],
+                               const uint8_t answer_id[FERRY_TRANSFER_ID_LEN],
+                               time_t new_not_after, const char *installed_path)
+{
+    sqlite3_stmt *st = NULL;
+    time_t now = ferry_now();
+    ferry_err r;
+
+    if ((r = prep(s, "UPDATE transfers SET state = ?, answer_id = ?, new_not_after = ?, "
+                     "installed_path = ?, updated = ?, answered = ? WHERE id = ? AND state = ?",
+                  &st)) != FERRY_OK)
+        return r;
+    sqlite3_bind_int(st, 1, FERRY_TS_ANSWERED);
+    bind_blob(st, 2, answer_id, FERRY_TRANSFER_ID_LEN);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)new_not_after);
+    bind_text(st, 4, installed_path);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
+    bind_blob(st, 7, id, FERRY_TRANSFER_ID_LEN);
+    sqlite3_bind_int(st, 8, FERRY_TS_OUTSTANDING);
+    r = step_done(s, st, NULL, "cannot mark the transfer answered");
+    sqlite3_finalize(st);
+    if (r == FERRY_OK && sqlite3_changes(s->db) != 1)
+        r = answer_refused(s, id);
+    return r;
+}
+
+ferry_err ferry_store_transfer_answer(struct ferry_store *s,
+                                      const uint8_t id[FERRY_TRANSFER_ID_LEN],
+                                      const uint8_t answer_id[FERRY_TRANSFER_ID_LEN],
+                                      const uint8_t answer_pkg_sha256[FERRY_SHA256_LEN],
+                                      time_t new_not_after, const char *installed_path)
+{
+    char hex[2 * FERRY_TRANSFER_ID_LEN + 1], ahex[2 * FERRY_TRANSFER_ID_LEN + 1], detail[160];
+    ferry_err r;
+
+    if (!text_ok(installed_path))
+        return ferry_errf(FERRY_ERR_TOO_LARGE, "installed path over %d bytes", STORE_MAX_TEXT);
+    ferry_hex(id, FERRY_TRANSFER_ID_LEN, hex);
+    ferry_hex(answer_id, FERRY_TRANSFER_ID_LEN, ahex);
+    snprintf(detail, sizeof(detail), "%s answered by %s", hex, ahex);
+    if ((r = tx_begin(s)) != FERRY_OK)
+        return r;
+    if ((r = answer_update(s, id, answer_id, new_not_after, installed_path)) != FERRY_OK)
+        goto out;
+    test_stall("answer");
+    if ((r = seen_insert(s, answer_pkg_sha256, id, 0)) != FERRY_OK)
+        goto out;
+    r = audit_row(s, "transfer-answer", detail);
+out:
+    return tx_end(s, r);
+}
+
+ferry_err ferry_store_transfer_update(struct ferry_store *s,
+                                      const uint8_t id[FERRY_TRANSFER_ID_LEN],
+                                      enum ferry_transfer_state state, const char *service,
+                                      time_t new_not_after)
+{
+    char hex[2 * FERRY_TRANSFER_ID_LEN + 1], detail[128];
+    sqlite3_stmt *st = NULL;
+    ferry_err r;
+
+    if (state < FERRY_TS_OUTSTANDING || state > FERRY_TS_FAILED || !text_ok(service))
+        return ferry_errf(FERRY_ERR_USAGE, "bad transfer update (state %d)", (int)state);
+    ferry_hex(id, FERRY_TRANSFER_ID_LEN, hex);
+    snprintf(detail, sizeof(detail), "%s state=%d", hex, (int)state);
+    if ((r = tx_begin(s)) != FERRY_OK)
+        return r;
+    if ((r = prep(s, "UPDATE transfers SET state = ?1, service = coalesce(?2, service), "
+                     "new_not_after = CASE WHEN ?3 = 0 THEN new_not_after ELSE ?3 END, "
+                     "updated = ?4 WHERE id = ?5", &st)) != FERRY_OK)
+        goto out;
+    sqlite3_bind_int(st, 1, (int)state);
+    bind_text(st, 2, service);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)new_not_after);
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)ferry_now());
+    bind_blob(st, 5, id, FERRY_TRANSFER_ID_LEN);
+    if ((r = step_done(s, st, NULL, "cannot update the transfer")) != FERRY_OK)
+        goto out;
+    if (sqlite3_changes(s->db) != 1) {
+        r = ferry_errf(FERRY_ERR_NOT_FOUND, "transfer %s: not in the ledger", hex);
+        goto out;
+    }
+    r = audit_row(s, "transfer-update", detail);
+out:
+    sqlite3_finalize(st);
+    return tx_end(s, r);
+}
+
+int ferry_store_package_seen(struct ferry_store *s, const uint8_t sha256[FERRY_SHA256_LEN])
+{
+    sqlite3_stmt *st = NULL;
+    int seen;
+
+    if (prep(s, "SELECT 1 FROM packages_seen WHERE sha256 = ?", &st) != FERRY_OK)
+        return 0;
+    bind_blob(st, 1, sha256, FERRY_SHA256_LEN);
+    seen = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return seen;
+}
+
+ferry_err ferry_store_package_mark_seen(struct ferry_store *s,
+                                        const uint8_t sha256[FERRY_SHA256_LEN],
+                                        const uint8_t transfer_id[FERRY_TRANSFER_ID_LEN])
+{
+    ferry_err r;
+
+    if ((r = tx_begin(s)) != FERRY_OK)
+        return r;
+    return tx_end(s, seen_insert(s, sha256, transfer_id, 1));
+}
+
+/* ---- identity ---- */
+
+static ferry_err identity_paths(const struct ferry_store *s, char **key, char **cert)
+{
+    *key = ferry_path_join(s->home, KEY_FILE);
+    *cert = ferry_path_join(s->home, CERT_FILE);
+    if (*key == NULL || *cert == NULL) {
+        FERRY_FREE(*key);
+        FERRY_FREE(*cert);
+        return FERRY_ERR_NOMEM;
+    }
+    return FERRY_OK;
+}
+
+/* Writes key (exclusive, 0600) then certificate (atomic); on failure removes what it wrote. */
+static ferry_err identity_write(struct ferry_store *s, const struct ferry_identity *id,
+                                const char *key, const char *cert)
+{
+    char *kpem = NULL, *cpem = NULL, fp[FERRY_FP_GROUPS_LEN], detail[160];
+    size_t klen = 0, clen = 0;
+    int wrote_key = 0;
+    ferry_err r;
+
+    if ((r = ferry_identity_key_pem(id, &kpem, &klen)) != FERRY_OK ||
+        (r = ferry_identity_cert_pem(id, &cpem, &clen)) != FERRY_OK)
+        goto out;
+    if ((r = ferry_file_write_secret(key, kpem, klen)) != FERRY_OK)
+        goto out;
+    wrote_key = 1;
+    test_stall("identity");
+    if ((r = ferry_file_write_atomic(cert, cpem, clen, 0644)) != FERRY_OK ||
+        (r = ferry_fsync_dir(s->home)) != FERRY_OK)
+        goto out;
+    ferry_identity_fingerprint_groups(id, fp);
+    snprintf(detail, sizeof(detail), "%s %s", ferry_identity_name(id), fp);
+    if ((r = tx_begin(s)) == FERRY_OK)
+        r = tx_end(s, audit_row(s, "identity-create", detail));
+out:
+    if (r != FERRY_OK && wrote_key) {
+        unlink(cert);
+        unlink(key);
+        (void)ferry_fsync_dir(s->home);
+    }
+    if (kpem != NULL)
+        OPENSSL_secure_clear_free(kpem, klen);
+    free(cpem);
+    return r;
+}
+
+ferry_err ferry_store_identity_create(struct ferry_store *s, const char *name,
+                                      struct ferry_identity **out)
+{
+    struct ferry_identity *id = NULL;
+    char *key = NULL, *cert = NULL;
+    ferry_err r;
+
+    if (out != NULL)
+        *out = NULL;
+    if ((r = identity_paths(s, &key, &cert)) != FERRY_OK)
+        return r;
+    if (ferry_path_exists(key) || ferry_path_exists(cert)) {
+        r = ferry_errf(FERRY_ERR_EXISTS, "%s: an identity exists already (%s); it is kept",
+                       s->home, ferry_path_exists(key) ? KEY_FILE : CERT_FILE);
+        goto out;
+    }
+    if ((r = ferry_identity_generate(name, &id)) != FERRY_OK)
+        goto out;
+    if ((r = identity_write(s, id, key, cert)) != FERRY_OK)
+        goto out;
+    if (out != NULL) {
+        *out = id;
+        id = NULL;
+    }
+out:
+    ferry_identity_free(id);
+    free(key);
+    free(cert);
+    return r;
+}
+
+/* Reads the key file into secure memory after checking its owner and mode on the open fd.
+ * Free *out with OPENSSL_secure_clear_free(*out, FERRY_IDENTITY_MAX_PEM + 1). */
+static ferry_err key_read(const char *path, char **out, size_t *len)
+{
+    const size_t max = FERRY_IDENTITY_MAX_PEM;
+    struct stat st;
+    char *buf = NULL;
+    size_t got = 0;
+    ssize_t n = 0;
+    int fd;
+    ferry_err r = FERRY_ERR_INTERNAL;
+
+    *out = NULL;
+    *len = 0;
+    if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0) {
+        if (errno == ENOENT)
+            return ferry_errf(FERRY_ERR_NOT_FOUND, "%s: no identity yet: run init first", path);
+        return ferry_errf(errno == ELOOP ? FERRY_ERR_UNTRUSTED : FERRY_ERR_IO,
+                          "%s: cannot open the key: %s", path, strerror(errno));
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        r = ferry_errf(FERRY_ERR_UNTRUSTED, "%s: not a regular file", path);
+        goto out;
+    }
+    if ((st.st_mode & 077) != 0) {
+        r = ferry_errf(FERRY_ERR_UNTRUSTED, "%s: the private key is readable by group or others "
+                       "(mode %04o): run `chmod 600 %s` and check who copied it", path,
+                       (unsigned)(st.st_mode & 07777), path);
+        goto out;
+    }
+    if (st.st_uid != geteuid()) {
+        r = ferry_errf(FERRY_ERR_UNTRUSTED, "%s: owned by uid %u, not by you (uid %u): run "
+                       "`chown %u %s` if it is yours", path, (unsigned)st.st_uid,
+                       (unsigned)geteuid(), (unsigned)geteuid(), path);
+        goto out;
+    }
+    if ((uint64_t)st.st_size > max) {
+        r = ferry_errf(FERRY_ERR_TOO_LARGE, "%s: over %zu bytes, not a key", path, max);
+        goto out;
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    if ((buf = OPENSSL_secure_zalloc(max + 1)) == NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    while (got < max && ((n = read(fd, buf + got, max - got)) > 0 || (n < 0 && errno == EINTR)))
+        got += n > 0 ? (size_t)n : 0;
+    if (n < 0 || got == max) {
+        r = ferry_errf(n < 0 ? FERRY_ERR_IO : FERRY_ERR_TOO_LARGE, "%s: cannot read the key",
+                       path);
+        goto out;
+    }
+    *out = buf;
+    *len = got;
+    buf = NULL;
+    r = FERRY_OK;
+out:
+    if (buf != NULL)
+        OPENSSL_secure_clear_free(buf, max + 1);
+    close(fd);
+    return r;
+}
+
+ferry_err ferry_store_identity(struct ferry_store *s, struct ferry_identity **out)
+{
+    char *key = NULL, *cert = NULL, *kpem = NULL;
+    uint8_t *cpem = NULL;
+    size_t klen = 0, clen = 0;
+    ferry_err r;
+
+    *out = NULL;
+    if ((r = identity_paths(s, &key, &cert)) != FERRY_OK)
+        return r;
+    if (!ferry_path_exists(key) && !ferry_path_exists(cert)) {
+        r = ferry_errf(FERRY_ERR_NOT_FOUND, "%s: no identity yet: run `ferry-%s init` first",
+                       s->home, s->side);
+        goto out;
+    }
+    if ((r = key_read(key, &kpem, &klen)) != FERRY_OK)
+        goto out;
+    if ((r = ferry_file_read(cert, FERRY_IDENTITY_MAX_PEM, &cpem, &clen)) != FERRY_OK)
+        goto out;
+    if ((r = ferry_identity_from_pem(cpem, clen, (const uint8_t *)kpem, klen, out)) != FERRY_OK)
+        ferry_errf(r, "%s: the identity files do not load (%s)", s->home, ferry_err_detail());
+out:
+    if (kpem != NULL)
+        OPENSSL_secure_clear_free(kpem, FERRY_IDENTITY_MAX_PEM + 1);
+    free(cpem);
+    free(key);
+    free(cert);
+    return r;
+}
+
+/* ---- peers ---- */
+
+static ferry_err peer_path(const struct ferry_store *s, const struct ferry_identity *peer,
+                           char **out)
+{
+    uint8_t fp[FERRY_SHA256_LEN];
+    char name[2 * FERRY_SHA256_LEN + 8];
+    char *dir;
+
+    ferry_identity_fingerprint(peer, fp);
+    ferry_hex(fp, sizeof(fp), name);
+    memcpy(name + 2 * FERRY_SHA256_LEN, ".crt", 5);
+    if ((dir = ferry_path_join(s->home, PEERS_DIR)) == NULL)
+        return FERRY_ERR_NOMEM;
+    *out = ferry_path_join(dir, name);
+    free(dir);
+    return *out != NULL ? FERRY_OK : FERRY_ERR_NOMEM;
+}
+
+/* 1 if @path holds a certificate equal to @peer. */
+static int peer_file_matches(const char *path, const struct ferry_identity *peer)
+{
+    struct ferry_identity *have = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int same = 0;
+
+    if (ferry_file_read(path, FERRY_IDENTITY_MAX_PEM, &buf, &len) == FERRY_OK &&
+        ferry_identity_from_cert(buf, len, &have) == FERRY_OK)
+        same = ferry_identity_equal(have, peer);
+    ferry_identity_free(have);
+    free(buf);
+    return same;
+}
+
+ferry_err ferry_store_peer_add(struct ferry_store *s, const struct ferry_identity *peer)
+{
+    char *path = NULL, *pem = NULL, *dir = NULL, fp[FERRY_FP_GROUPS_LEN], detail[200];
+    size_t len = 0;
+    ferry_err r;
+
+    if ((r = peer_path(s, peer, &path)) != FERRY_OK)
+        return r;
+    if (ferry_path_exists(path) && peer_file_matches(path, peer)) {
+        r = FERRY_OK; /* paired already */
+        goto out;
+    }
+    if ((dir = ferry_path_dirname(path)) == NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    if ((r = ferry_mkdir_p(dir, 0700)) != FERRY_OK ||
+        (r = ferry_identity_cert_pem(peer, &pem, &len)) != FERRY_OK ||
+        (r = ferry_file_write_atomic(path, pem, len, 0644)) != FERRY_OK)
+        goto out;
+    ferry_identity_fingerprint_groups(peer, fp);
+    snprintf(detail, sizeof(detail), "%.100s %s", ferry_identity_name(peer), fp);
+    if ((r = tx_begin(s)) == FERRY_OK)
+        r = tx_end(s, audit_row(s, "peer-add", detail));
+out:
+    free(path);
+    free(pem);
+    free(dir);
+    return r;
+}
+
+void ferry_store_peers_free(struct ferry_identity **peers, size_t n)
+{
+    size_t i;
+
+    if (peers == NULL)
+        return;
+    for (i = 0; i < n; i++)
+        ferry_identity_free(peers[i]);
+    free(peers);
+}
+
+/* Loads peers/<name> if its name is <64 hex>.crt and matches the certificate; NULL to skip. */
+static ferry_err peer_load(const char *dir, const char *name, struct ferry_identity **out)
+{
+    uint8_t want[FERRY_SHA256_LEN], fp[FERRY_SHA256_LEN], *buf = NULL;
+    char hex[2 * FERRY_SHA256_LEN + 1], *path = NULL;
+    size_t len = 0;
+    ferry_err r;
+
+    *out = NULL;
+    if (strlen(name) != 2 * FERRY_SHA256_LEN + 4 || strcmp(name + 64, ".crt") != 0)
+        return FERRY_OK;
+    memcpy(hex, name, 2 * FERRY_SHA256_LEN);
+    hex[2 * FERRY_SHA256_LEN] = '\0';
+    if (ferry_hex_decode(hex, want, sizeof(want)) != FERRY_OK)
+        return FERRY_OK;
+    if ((path = ferry_path_join(dir, name)) == NULL)
+        return FERRY_ERR_NOMEM;
+    r = ferry_file_read(path, FERRY_IDENTITY_MAX_PEM, &buf, &len);
+    if (r == FERRY_OK)
+        r = ferry_identity_from_cert(buf, len, out);
+    if (r == FERRY_OK) {
+        ferry_identity_fingerprint(*out, fp);
+        if (!ferry_ct_eq(fp, want, sizeof(fp))) {
+            ferry_identity_free(*out);
+            *out = NULL;
+            r = ferry_errf(FERRY_ERR_MISMATCH, "fingerprint differs from the file name");
+        }
+    }
+    if (r != FERRY_OK && r != FERRY_ERR_NOMEM) {
+        ferry_log(FERRY_LOG_WARN, "%s: not a usable peer certificate (%s), ignored", path,
+                  ferry_err_detail());
+        r = FERRY_OK;
+    }
+    free(path);
+    free(buf);
+    return r;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The entry names of @dir, sorted (at most STORE_MAX_PEERS). */
+static ferry_err dir_names(const char *dir, char ***out, size_t *n)
+{
+    struct dirent *de;
+    char **v = NULL, **t;
+    DIR *d;
+    ferry_err r = FERRY_OK;
+
+    *out = NULL;
+    *n = 0;
+    if ((d = opendir(dir)) == NULL)
+        return errno == ENOENT ? FERRY_OK
+                               : ferry_errf(FERRY_ERR_IO, "%s: %s", dir, strerror(errno));
+    while ((de = readdir(d)) != NULL && *n < STORE_MAX_PEERS) {
+        if (de->d_name[0] == '.')
+            continue;
+        if ((t = realloc(v, (*n + 1) * sizeof(*v))) == NULL || (t[*n] = strdup(de->d_name)) == NULL) {
+            v = t != NULL ? t : v;
+            r = FERRY_ERR_NOMEM;
+            break;
+        }
+        v = t;
+        (*n)++;
+    }
+    closedir(d);
+    if (v != NULL)
+        qsort(v, *n, sizeof(*v), name_cmp);
+    *out = v;
+    return r;
+}
+
+ferry_err ferry_store_peers(struct ferry_store *s, struct ferry_identity ***out, size_t *n)
+{
+    struct ferry_identity **v = NULL, *id = NULL;
+    char **names = NULL, *dir = NULL;
+    size_t nn = 0, i, cnt = 0;
+    ferry_err r;
+
+    *out = NULL;
+    *n = 0;
+    if ((dir = ferry_path_join(s->home, PEERS_DIR)) == NULL)
+        return FERRY_ERR_NOMEM;
+    if ((r = dir_names(dir, &names, &nn)) != FERRY_OK)
+        goto out;
+    if ((v = calloc(nn + 1, sizeof(*v))) == NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    for (i = 0; i < nn; i++) {
+        if ((r = peer_load(dir, names[i], &id)) != FERRY_OK)
+            goto out;
+        if (id != NULL)
+            v[cnt++] = id;
+    }
+    *out = v;
+    *n = cnt;
+    v = NULL;
+    r = FERRY_OK;
+out:
+    ferry_store_peers_free(v, cnt);
+    for (i = 0; i < nn; i++)
+        free(names[i]);
+    free(names);
+    free(dir);
+    return r;
+}

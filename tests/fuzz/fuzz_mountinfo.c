@@ -1,0 +1,25 @@
+/* Fuzz target: the /proc/self/mountinfo parser and the candidate filter. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ferry/log.h"
+#include "usb_int.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct ferry_mount *m = NULL;
+    size_t n = 0, i;
+
+    ferry_log_set_level(FERRY_LOG_ERROR);
+    if (ferry_usb_mountinfo_parse((const char *)data, size, &m, &n) != 0)
+        return 0;
+    for (i = 0; i < n; i++) {
+        /* every decoded field is a string without the separators the parser split on */
+        if (strchr(m[i].fstype, '\n') != NULL || m[i].source == NULL || m[i].root == NULL)
+            abort();
+        (void)ferry_usb_mount_candidate("/nonexistent-ferry-sysfs", &m[i]);
+    }
+    ferry_usb_mounts_free(m, n);
+    return 0;
+}

@@ -1,0 +1,795 @@
+/* Tests for common/src/store.c: home layout, side check, the SQLite ledger (transfers,
+ * replay-proof answers, rollback on failure, crash safety with SIGKILL), audit trail,
+ * identity files (modes, ownership, no half identity) and paired peers. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "ferry/codec.h"
+#include "ferry/file.h"
+#include "ferry/identity.h"
+#include "ferry/log.h"
+#include "ferry/store.h"
+
+#define NOW_2026 1795000000LL /* 2026-11-18 */
+
+struct fx {
+    char *base; /* temp directory */
+    char *home; /* base/home (not created) */
+};
+
+static void rm_tree(const char *dir)
+{
+    char path[4096];
+    struct dirent *de;
+    struct stat st;
+    DIR *d = opendir(dir);
+
+    if (d == NULL)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+            rm_tree(path);
+        else
+            unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+
+    f->base = strdup("/tmp/ferry-test-store-XXXXXX");
+    if (mkdtemp(f->base) == NULL)
+        return -1;
+    f->home = ferry_path_join(f->base, "home");
+    setenv("FERRY_NOW", "1795000000", 1);
+    unsetenv("FERRY_TEST_STALL");
+    unsetenv("FERRY_TEST_STALL_FD");
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+
+    rm_tree(f->base);
+    free(f->base);
+    free(f->home);
+    free(f);
+    unsetenv("FERRY_NOW");
+    return 0;
+}
+
+static struct ferry_store *open_new(struct fx *f, const char *side)
+{
+    struct ferry_store *s = NULL;
+
+    assert_int_equal(ferry_store_open(f->home, side, 1, &s), FERRY_OK);
+    return s;
+}
+
+static void fill_id(uint8_t *id, size_t n, uint8_t seed)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        id[i] = (uint8_t)(seed * 31 + i);
+}
+
+static void sample_transfer(struct ferry_transfer *t, uint8_t seed, time_t created)
+{
+    memset(t, 0, sizeof(*t));
+    fill_id(t->id, sizeof(t->id), seed);
+    t->direction = FERRY_DIR_TO_ONLINE;
+    t->state = FERRY_TS_OUTSTANDING;
+    fill_id(t->package_sha256, sizeof(t->package_sha256), (uint8_t)(seed + 1));
+    fill_id(t->payload_sha256, sizeof(t->payload_sha256), (uint8_t)(seed + 2));
+    t->kind = "rms";
+    t->subject = "rms.example.org";
+    t->guid = "{0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}";
+    t->source_path = "/root/request.xml";
+    t->peer_fp = "a531251800000000000000000000000000000000000000000000000000000000";
+    t->created = created;
+    t->old_not_after = 1800000000;
+}
+
+/* Number of rows of a query run directly on the ledger file. */
+static long long ledger_count(const struct fx *f, const char *sql)
+{
+    char *path = ferry_path_join(f->home, "ledger.sqlite");
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    long long v = -1;
+
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    free(path);
+    return v;
+}
+
+/* ---- opening ---- */
+
+static void test_open_create_reopen(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = NULL;
+    char *p;
+    struct stat st;
+
+    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_ERR_NOT_FOUND);
+    assert_null(s);
+    assert_non_null(strstr(ferry_err_detail(), "init"));
+    assert_false(ferry_path_exists(f->home));
+    s = open_new(f, "offline");
+    assert_string_equal(ferry_store_home(s), f->home);
+    ferry_store_close(s);
+    assert_int_equal(stat(f->home, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0700);
+    p = ferry_path_join(f->home, "ledger.sqlite");
+    assert_int_equal(stat(p, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    free(p);
+    p = ferry_path_join(f->home, "peers");
+    assert_int_equal(stat(p, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    free(p);
+    p = ferry_path_join(f->home, "certs");
+    assert_true(ferry_path_exists(p));
+    free(p);
+    /* reopen without create, and with create (no change) */
+    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    ferry_store_close(s);
+    assert_int_equal(ferry_store_open(f->home, "offline", 1, &s), FERRY_OK);
+    ferry_store_close(s);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 1);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-create'"), 1);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM meta WHERE key = 'side' AND "
+                                     "value = 'offline'"),
+                     1);
+    /* a home with the ledger removed is not silently recreated without create */
+    p = ferry_path_join(f->home, "ledger.sqlite");
+    unlink(p);
+    free(p);
+    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_ERR_NOT_FOUND);
+}
+
+static void test_home_resolution(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = NULL;
+    char *xdg = ferry_path_join(f->base, "xdg"), *home = ferry_path_join(f->base, "user");
+    char *want;
+    const char *saved_home = getenv("HOME");
+    char *saved = saved_home != NULL ? strdup(saved_home) : NULL;
+
+    unsetenv("FERRY_HOME");
+    unsetenv("XDG_DATA_HOME");
+    setenv("HOME", home, 1);
+    assert_int_equal(ferry_store_open(NULL, "online", 1, &s), FERRY_OK);
+    want = ferry_path_join(home, ".local/share/ferry");
+    assert_string_equal(ferry_store_home(s), want);
+    free(want);
+    ferry_store_close(s);
+    setenv("XDG_DATA_HOME", xdg, 1);
+    assert_int_equal(ferry_store_open(NULL, "online", 1, &s), FERRY_OK);
+    want = ferry_path_join(xdg, "ferry");
+    assert_string_equal(ferry_store_home(s), want);
+    free(want);
+    ferry_store_close(s);
+    setenv("FERRY_HOME", f->home, 1);
+    assert_int_equal(ferry_store_open(NULL, "online", 1, &s), FERRY_OK);
+    assert_string_equal(ferry_store_home(s), f->home);
+    ferry_store_close(s);
+    /* an explicit home wins over everything */
+    assert_int_equal(ferry_store_open(xdg, "online", 1, &s), FERRY_OK);
+    assert_string_equal(ferry_store_home(s), xdg);
+    ferry_store_close(s);
+    unsetenv("FERRY_HOME");
+    unsetenv("XDG_DATA_HOME");
+    unsetenv("HOME");
+    assert_int_equal(ferry_store_open(NULL, "online", 1, &s), FERRY_ERR_USAGE);
+    if (saved != NULL)
+        setenv("HOME", saved, 1);
+    free(saved);
+    free(xdg);
+    free(home);
+}
+
+static void test_side_mismatch(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "online");
+
+    ferry_store_close(s);
+    s = NULL;
+    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_ERR_MISMATCH);
+    assert_null(s);
+    assert_non_null(strstr(ferry_err_detail(), "this FERRY_HOME belongs to ferry-online"));
+    assert_int_equal(ferry_store_open(f->home, "offline", 1, &s), FERRY_ERR_MISMATCH);
+    assert_int_equal(ferry_store_open(f->home, "both", 1, &s), FERRY_ERR_USAGE);
+    assert_int_equal(ferry_store_open(f->home, "online", 0, &s), FERRY_OK);
+    ferry_store_close(s);
+}
+
+static void test_not_a_directory(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = NULL;
+
+    assert_int_equal(ferry_file_write_atomic(f->home, "x", 1, 0600), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, "offline", 1, &s), FERRY_ERR_USAGE);
+    assert_null(s);
+}
+
+/* ---- ledger ---- */
+
+static void assert_transfer_eq(const struct ferry_transfer *a, const struct ferry_transfer *b)
+{
+    assert_memory_equal(a->id, b->id, sizeof(a->id));
+    assert_int_equal(a->direction, b->direction);
+    assert_int_equal(a->state, b->state);
+    assert_memory_equal(a->package_sha256, b->package_sha256, sizeof(a->package_sha256));
+    assert_memory_equal(a->payload_sha256, b->payload_sha256, sizeof(a->payload_sha256));
+    assert_string_equal(a->kind, b->kind);
+    assert_string_equal(a->subject, b->subject);
+    assert_string_equal(a->guid, b->guid);
+    assert_string_equal(a->source_path, b->source_path);
+    assert_string_equal(a->peer_fp, b->peer_fp);
+    assert_int_equal(a->created, b->created);
+    assert_int_equal(a->old_not_after, b->old_not_after);
+    assert_int_equal(a->new_not_after, b->new_not_after);
+}
+
+static void test_transfer_add_get_list(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_transfer t1, t2, t3, dup, *got = NULL, **all = NULL;
+    uint8_t unknown[FERRY_TRANSFER_ID_LEN] = {0};
+    size_t n = 0;
+
+    sample_transfer(&t1, 1, NOW_2026 - 200);
+    sample_transfer(&t2, 2, NOW_2026 - 100);
+    sample_transfer(&t3, 3, NOW_2026 - 100); /* same time as t2: rowid breaks the tie */
+    t3.state = FERRY_TS_ANSWERED;
+    t3.guid = NULL;
+    assert_int_equal(ferry_store_transfer_add(s, &t1), FERRY_OK);
+    assert_int_equal(ferry_store_transfer_add(s, &t2), FERRY_OK);
+    assert_int_equal(ferry_store_transfer_add(s, &t3), FERRY_OK);
+
+    assert_int_equal(ferry_store_transfer_get(s, t1.id, &got), FERRY_OK);
+    assert_transfer_eq(got, &t1);
+    assert_null(got->service);
+    assert_null(got->installed_path);
+    assert_int_equal(got->has_answer, 0);
+    assert_int_equal(got->updated, NOW_2026);
+    ferry_transfer_free(got);
+    assert_int_equal(ferry_store_transfer_get(s, t3.id, &got), FERRY_OK);
+    assert_null(got->guid);
+    ferry_transfer_free(got);
+
+    /* duplicate id: refused, original unchanged */
+    sample_transfer(&dup, 1, NOW_2026);
+    dup.subject = "other.example.org";
+    assert_int_equal(ferry_store_transfer_add(s, &dup), FERRY_ERR_EXISTS);
+    assert_int_equal(ferry_store_transfer_get(s, t1.id, &got), FERRY_OK);
+    assert_string_equal(got->subject, "rms.example.org");
+    ferry_transfer_free(got);
+    assert_int_equal(ferry_store_transfer_get(s, unknown, &got), FERRY_ERR_NOT_FOUND);
+    assert_null(got);
+
+    assert_int_equal(ferry_store_transfer_latest(s, 0, &got), FERRY_OK);
+    assert_memory_equal(got->id, t3.id, sizeof(t3.id));
+    ferry_transfer_free(got);
+    assert_int_equal(ferry_store_transfer_latest(s, FERRY_TS_OUTSTANDING, &got), FERRY_OK);
+    assert_memory_equal(got->id, t2.id, sizeof(t2.id));
+    ferry_transfer_free(got);
+    assert_int_equal(ferry_store_transfer_latest(s, FERRY_TS_FAILED, &got), FERRY_ERR_NOT_FOUND);
+
+    assert_int_equal(ferry_store_transfers(s, &all, &n), FERRY_OK);
+    assert_int_equal(n, 3);
+    assert_memory_equal(all[0]->id, t3.id, sizeof(t3.id));
+    assert_memory_equal(all[1]->id, t2.id, sizeof(t2.id));
+    assert_memory_equal(all[2]->id, t1.id, sizeof(t1.id));
+    ferry_transfers_free(all, n);
+
+    /* bad arguments are refused before touching the ledger */
+    t1.state = 9;
+    assert_int_equal(ferry_store_transfer_add(s, &t1), FERRY_ERR_USAGE);
+    ferry_store_close(s);
+
+    /* survives a reopen */
+    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_transfers(s, &all, &n), FERRY_OK);
+    assert_int_equal(n, 3);
+    ferry_transfers_free(all, n);
+    ferry_store_close(s);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'transfer-add'"),
+                     3);
+}
+
+static void test_empty_list(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_transfer **all = NULL, *got = NULL;
+    size_t n = 9;
+
+    assert_int_equal(ferry_store_transfers(s, &all, &n), FERRY_OK);
+    assert_int_equal(n, 0);
+    ferry_transfers_free(all, n);
+    assert_int_equal(ferry_store_transfer_latest(s, 0, &got), FERRY_ERR_NOT_FOUND);
+    ferry_store_close(s);
+}
+
+static void test_answer_once_then_replay(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_transfer t, *got = NULL;
+    uint8_t aid[FERRY_TRANSFER_ID_LEN], asha[FERRY_SHA256_LEN], asha2[FERRY_SHA256_LEN];
+
+    sample_transfer(&t, 5, NOW_2026 - 86400);
+    assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_OK);
+    fill_id(aid, sizeof(aid), 50);
+    fill_id(asha, sizeof(asha), 51);
+    fill_id(asha2, sizeof(asha2), 52);
+    assert_false(ferry_store_package_seen(s, asha));
+    setenv("FERRY_NOW", "1795100000", 1); /* 2026-11-19 */
+    assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, "/etc/ferry.crt"),
+                     FERRY_OK);
+    assert_true(ferry_store_package_seen(s, asha));
+    assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
+    assert_int_equal(got->state, FERRY_TS_ANSWERED);
+    assert_int_equal(got->has_answer, 1);
+    assert_memory_equal(got->answer_id, aid, sizeof(aid));
+    assert_int_equal(got->new_not_after, 1826000000);
+    assert_string_equal(got->installed_path, "/etc/ferry.crt");
+    assert_int_equal(got->updated, 1795100000);
+    assert_int_equal(got->created, NOW_2026 - 86400);
+    ferry_transfer_free(got);
+
+    /* a second answer (even another package) is a replay, dated, and changes nothing */
+    setenv("FERRY_NOW", "1795200000", 1);
+    assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha2, 1900000000, "/tmp/other"),
+                     FERRY_ERR_REPLAY);
+    assert_non_null(strstr(ferry_err_detail(), "already answered on 2026-11-19"));
+    assert_false(ferry_store_package_seen(s, asha2));
+    assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
+    assert_string_equal(got->installed_path, "/etc/ferry.crt");
+    assert_int_equal(got->new_not_after, 1826000000);
+    assert_int_equal(got->updated, 1795100000);
+    ferry_transfer_free(got);
+    ferry_store_close(s);
+    assert_int_equal(
+        ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'transfer-answer'"), 1);
+}
+
+/* A failed answer leaves everything as it was: the UPDATE is rolled back. */
+static void test_failed_answer_rolls_back(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_transfer t, on, *got = NULL;
+    uint8_t aid[FERRY_TRANSFER_ID_LEN], asha[FERRY_SHA256_LEN], unknown[FERRY_TRANSFER_ID_LEN];
+    long long audits;
+
+    sample_transfer(&t, 7, NOW_2026);
+    assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_OK);
+    fill_id(aid, sizeof(aid), 70);
+    fill_id(asha, sizeof(asha), 71);
+    /* the answer package was seen already (e.g. for another transfer) */
+    assert_int_equal(ferry_store_package_mark_seen(s, asha, aid), FERRY_OK);
+    assert_int_equal(ferry_store_package_mark_seen(s, asha, aid), FERRY_OK); /* idempotent */
+    audits = ledger_count(f, "SELECT count(*) FROM audit");
+    assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, "/x"),
+                     FERRY_ERR_REPLAY);
+    assert_non_null(strstr(ferry_err_detail(), "already imported"));
+    assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
+    assert_int_equal(got->state, FERRY_TS_OUTSTANDING);
+    assert_int_equal(got->has_answer, 0);
+    assert_null(got->installed_path);
+    assert_int_equal(got->new_not_after, 0);
+    ferry_transfer_free(got);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit"), audits);
+
+    fill_id(unknown, sizeof(unknown), 99);
+    fill_id(asha, sizeof(asha), 72);
+    assert_int_equal(ferry_store_transfer_answer(s, unknown, aid, asha, 0, NULL),
+                     FERRY_ERR_NOT_FOUND);
+    assert_false(ferry_store_package_seen(s, asha));
+    /* a row that is not OUTSTANDING (online side SUBMITTED) cannot be answered */
+    sample_transfer(&on, 8, NOW_2026);
+    on.state = FERRY_TS_SUBMITTED;
+    assert_int_equal(ferry_store_transfer_add(s, &on), FERRY_OK);
+    assert_int_equal(ferry_store_transfer_answer(s, on.id, aid, asha, 0, NULL), FERRY_ERR_MISMATCH);
+    assert_false(ferry_store_package_seen(s, asha));
+    ferry_store_close(s);
+}
+
+static void test_update(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "online");
+    struct ferry_transfer t, *got = NULL;
+    uint8_t unknown[FERRY_TRANSFER_ID_LEN] = {1};
+
+    sample_transfer(&t, 9, NOW_2026);
+    t.state = FERRY_TS_FAILED;
+    assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_OK);
+    setenv("FERRY_NOW", "1795000500", 1);
+    assert_int_equal(ferry_store_transfer_update(s, t.id, FERRY_TS_SUBMITTED,
+                                                 "https://ca.example/rms", 1826000000),
+                     FERRY_OK);
+    assert_int_equal(ferry_store_transfer_update(s, t.id, FERRY_TS_SUBMITTED, NULL, 0), FERRY_OK);
+    assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
+    assert_int_equal(got->state, FERRY_TS_SUBMITTED);
+    assert_string_equal(got->service, "https://ca.example/rms"); /* NULL keeps */
+    assert_int_equal(got->new_not_after, 1826000000);             /* 0 keeps */
+    assert_int_equal(got->updated, 1795000500);
+    ferry_transfer_free(got);
+    assert_int_equal(ferry_store_transfer_update(s, unknown, FERRY_TS_FAILED, NULL, 0),
+                     FERRY_ERR_NOT_FOUND);
+    assert_int_equal(ferry_store_transfer_update(s, t.id, 0, NULL, 0), FERRY_ERR_USAGE);
+    ferry_store_close(s);
+}
+
+static void test_audit(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "offline");
+
+    assert_int_equal(ferry_store_audit(s, "export", "transfer 00ff to usb:/media/x"), FERRY_OK);
+    assert_int_equal(ferry_store_audit(s, "pair", NULL), FERRY_OK);
+    assert_int_equal(ferry_store_audit(s, "", "x"), FERRY_ERR_USAGE);
+    ferry_store_close(s);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit"), 3); /* + store-create */
+    assert_int_equal(ledger_count(f, "SELECT time FROM audit WHERE event = 'export' AND "
+                                     "detail = 'transfer 00ff to usb:/media/x' AND "
+                                     "side = 'offline'"),
+                     NOW_2026);
+    assert_int_equal(ledger_count(f, "SELECT max(seq) FROM audit WHERE event = 'pair'"), 3);
+}
+
+/* A process SIGKILLed between the UPDATE and the COMMIT of an answer leaves the old state. */
+static void test_crash_mid_answer(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_transfer t, *got = NULL;
+    uint8_t aid[FERRY_TRANSFER_ID_LEN], asha[FERRY_SHA256_LEN];
+    int fds[2], status = 0;
+    char fdbuf[16], c = 0;
+    pid_t pid;
+
+    sample_transfer(&t, 11, NOW_2026);
+    assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_OK);
+    ferry_store_close(s);
+    fill_id(aid, sizeof(aid), 110);
+    fill_id(asha, sizeof(asha), 111);
+    assert_int_equal(pipe(fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        snprintf(fdbuf, sizeof(fdbuf), "%d", fds[1]);
+        setenv("FERRY_TEST_STALL", "answer", 1);
+        setenv("FERRY_TEST_STALL_FD", fdbuf, 1);
+        if (ferry_store_open(f->home, "offline", 0, &s) != FERRY_OK)
+            _exit(2);
+        ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, "/x");
+        _exit(3); /* not reached: the hook stalls until killed */
+    }
+    close(fds[1]);
+    assert_int_equal(read(fds[0], &c, 1), 1); /* the child is inside the transaction */
+    assert_int_equal(c, '!');
+    /* while it holds the write lock, another writer waits then fails cleanly */
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    close(fds[0]);
+
+    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
+    assert_int_equal(got->state, FERRY_TS_OUTSTANDING);
+    assert_int_equal(got->has_answer, 0);
+    ferry_transfer_free(got);
+    assert_false(ferry_store_package_seen(s, asha));
+    /* and the answer can now be imported normally */
+    assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, "/x"), FERRY_OK);
+    ferry_store_close(s);
+    assert_int_equal(
+        ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'transfer-answer'"), 1);
+}
+
+/* Same with a hot journal: the child's transaction has spilled pages to the database file
+ * (a large insert with a tiny cache) before it is killed; the next open rolls them back. */
+static void test_crash_hot_journal(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "offline");
+    char *journal = ferry_path_join(f->home, "ledger.sqlite-journal");
+    struct ferry_transfer t, **all = NULL;
+    int fds[2], status = 0, i;
+    char fdbuf[16], c = 0, detail[3000];
+    pid_t pid;
+    size_t n = 0;
+
+    sample_transfer(&t, 12, NOW_2026);
+    assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_OK);
+    ferry_store_close(s);
+    assert_int_equal(pipe(fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        sqlite3 *db = NULL;
+        char *path = ferry_path_join(f->home, "ledger.sqlite");
+        close(fds[0]);
+        memset(detail, 'd', sizeof(detail) - 1);
+        detail[sizeof(detail) - 1] = '\0';
+        if (sqlite3_open(path, &db) != SQLITE_OK)
+            _exit(2);
+        sqlite3_exec(db, "PRAGMA cache_size = 10; BEGIN IMMEDIATE; DELETE FROM transfers", NULL,
+                     NULL, NULL);
+        for (i = 0; i < 400; i++) {
+            sqlite3_stmt *st = NULL;
+            sqlite3_prepare_v2(db, "INSERT INTO audit (time, side, event, detail) VALUES "
+                                   "(1, 'offline', 'junk', ?)", -1, &st, NULL);
+            sqlite3_bind_text(st, 1, detail, -1, SQLITE_STATIC);
+            sqlite3_step(st);
+            sqlite3_finalize(st);
+        }
+        snprintf(fdbuf, sizeof(fdbuf), "!");
+        if (write(fds[1], fdbuf, 1) != 1)
+            _exit(3);
+        for (;;)
+            pause();
+    }
+    close(fds[1]);
+    assert_int_equal(read(fds[0], &c, 1), 1);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    close(fds[0]);
+    assert_true(ferry_path_exists(journal)); /* a hot journal was left behind */
+
+    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_transfers(s, &all, &n), FERRY_OK);
+    assert_int_equal(n, 1);
+    ferry_transfers_free(all, n);
+    ferry_store_close(s);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'junk'"), 0);
+    assert_false(ferry_path_exists(journal));
+    free(journal);
+}
+
+/* ---- identity ---- */
+
+static char *home_file(const struct fx *f, const char *name)
+{
+    return ferry_path_join(f->home, name);
+}
+
+static void test_identity_create_load(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_identity *id = NULL, *loaded = NULL;
+    char *key = home_file(f, "identity.key"), *crt = home_file(f, "identity.crt");
+    struct stat st;
+
+    assert_int_equal(ferry_store_identity(s, &loaded), FERRY_ERR_NOT_FOUND);
+    assert_int_equal(ferry_store_identity_create(s, "offline-ca-host", &id), FERRY_OK);
+    assert_non_null(id);
+    assert_int_equal(stat(key, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_int_equal(stat(crt, &st), 0);
+    assert_int_equal(ferry_store_identity_create(s, "again", NULL), FERRY_ERR_EXISTS);
+    assert_int_equal(ferry_store_identity(s, &loaded), FERRY_OK);
+    assert_true(ferry_identity_has_key(loaded));
+    assert_true(ferry_identity_equal(id, loaded));
+    assert_string_equal(ferry_identity_name(loaded), "offline-ca-host");
+    ferry_identity_free(loaded);
+    ferry_identity_free(id);
+    ferry_store_close(s);
+    assert_int_equal(
+        ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'identity-create'"), 1);
+    free(key);
+    free(crt);
+}
+
+static void test_identity_key_mode_refused(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_identity *loaded = NULL;
+    char *key = home_file(f, "identity.key"), *moved = home_file(f, "moved.key");
+    static const mode_t bad[] = {0644, 0640, 0604, 0660, 0601};
+    size_t i;
+
+    assert_int_equal(ferry_store_identity_create(s, "x", NULL), FERRY_OK);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(chmod(key, bad[i]), 0);
+        assert_int_equal(ferry_store_identity(s, &loaded), FERRY_ERR_UNTRUSTED);
+        assert_null(loaded);
+        assert_non_null(strstr(ferry_err_detail(), "chmod 600"));
+    }
+    assert_int_equal(chmod(key, 0400), 0);
+    assert_int_equal(ferry_store_identity(s, &loaded), FERRY_OK);
+    ferry_identity_free(loaded);
+    /* a symlinked key is refused too */
+    assert_int_equal(rename(key, moved), 0);
+    assert_int_equal(symlink(moved, key), 0);
+    assert_int_equal(ferry_store_identity(s, &loaded), FERRY_ERR_UNTRUSTED);
+    unlink(key);
+    /* owned by someone else (root only: chown) */
+    assert_int_equal(rename(moved, key), 0);
+    if (geteuid() == 0) {
+        assert_int_equal(chown(key, 12345, 12345), 0);
+        assert_int_equal(ferry_store_identity(s, &loaded), FERRY_ERR_UNTRUSTED);
+        assert_non_null(strstr(ferry_err_detail(), "owned by uid 12345"));
+    }
+    ferry_store_close(s);
+    free(key);
+    free(moved);
+}
+
+/* The certificate write fails after the key was written: no half identity is left. */
+static void test_identity_no_half(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "offline");
+    char *key = home_file(f, "identity.key"), *crt = home_file(f, "identity.crt");
+    struct rlimit old, lim;
+    void (*prev)(int);
+    ferry_err r;
+
+    /* a P-256 PKCS#8 PEM is ~240 bytes, its certificate PEM ~600: allow the first only */
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 400;
+    prev = signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    r = ferry_store_identity_create(s, "half", NULL);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, prev);
+    assert_int_equal(r, FERRY_ERR_IO);
+    assert_false(ferry_path_exists(key));
+    assert_false(ferry_path_exists(crt));
+    /* and init can simply be run again */
+    assert_int_equal(ferry_store_identity_create(s, "whole", NULL), FERRY_OK);
+    assert_true(ferry_path_exists(key));
+    ferry_store_close(s);
+    free(key);
+    free(crt);
+}
+
+/* ---- peers ---- */
+
+static struct ferry_identity *peer_cert(const char *name)
+{
+    struct ferry_identity *full = NULL, *pub = NULL;
+    char *pem = NULL;
+    size_t len = 0;
+
+    assert_int_equal(ferry_identity_generate(name, &full), FERRY_OK);
+    assert_int_equal(ferry_identity_cert_pem(full, &pem, &len), FERRY_OK);
+    assert_int_equal(ferry_identity_from_cert((uint8_t *)pem, len, &pub), FERRY_OK);
+    free(pem);
+    ferry_identity_free(full);
+    return pub;
+}
+
+static int count_dir(const char *dir)
+{
+    struct dirent *de;
+    DIR *d = opendir(dir);
+    int n = 0;
+
+    assert_non_null(d);
+    while ((de = readdir(d)) != NULL)
+        n += de->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+static void test_peers(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "online");
+    struct ferry_identity *a = peer_cert("peer-a"), *b = peer_cert("peer-b"), **v = NULL;
+    char *dir = home_file(f, "peers"), *junk, *pem = NULL, name[80];
+    uint8_t fp[FERRY_SHA256_LEN];
+    size_t n = 0, len = 0, i;
+    int found_a = 0, found_b = 0;
+
+    assert_int_equal(ferry_store_peers(s, &v, &n), FERRY_OK);
+    assert_int_equal(n, 0);
+    ferry_store_peers_free(v, n);
+    assert_int_equal(ferry_store_peer_add(s, a), FERRY_OK);
+    assert_int_equal(ferry_store_peer_add(s, a), FERRY_OK); /* idempotent */
+    assert_int_equal(count_dir(dir), 1);
+    assert_int_equal(ferry_store_peer_add(s, b), FERRY_OK);
+    assert_int_equal(count_dir(dir), 2);
+    /* junk in the directory: ignored (with a warning) */
+    junk = ferry_path_join(dir, "README");
+    assert_int_equal(ferry_file_write_atomic(junk, "hi", 2, 0600), FERRY_OK);
+    free(junk);
+    /* a certificate filed under the wrong fingerprint: ignored */
+    ferry_identity_fingerprint(a, fp);
+    fp[0] ^= 1;
+    ferry_hex(fp, sizeof(fp), name);
+    memcpy(name + 64, ".crt", 5);
+    junk = ferry_path_join(dir, name);
+    assert_int_equal(ferry_identity_cert_pem(b, &pem, &len), FERRY_OK);
+    assert_int_equal(ferry_file_write_atomic(junk, pem, len, 0600), FERRY_OK);
+    free(pem);
+    free(junk);
+    ferry_log_set_level(FERRY_LOG_ERROR);
+    assert_int_equal(ferry_store_peers(s, &v, &n), FERRY_OK);
+    ferry_log_set_level(FERRY_LOG_INFO);
+    assert_int_equal(n, 2);
+    for (i = 0; i < n; i++) {
+        assert_false(ferry_identity_has_key(v[i]));
+        found_a |= ferry_identity_equal(v[i], a);
+        found_b |= ferry_identity_equal(v[i], b);
+    }
+    assert_true(found_a && found_b);
+    ferry_store_peers_free(v, n);
+    ferry_store_close(s);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'peer-add'"), 2);
+    ferry_identity_free(a);
+    ferry_identity_free(b);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_create_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_home_resolution, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_side_mismatch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_a_directory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transfer_add_get_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_answer_once_then_replay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_answer_rolls_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_update, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crash_mid_answer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_crash_hot_journal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identity_create_load, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identity_key_mode_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identity_no_half, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peers, setup, teardown),
+    };
+
+    if (getenv("FERRY_TEST_FILTER") != NULL)
+        cmocka_set_test_filter(getenv("FERRY_TEST_FILTER"));
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

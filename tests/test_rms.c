@@ -103,7 +103,8 @@ static const struct req_case {
     {"bad-base64.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "aPublicKeyBytes is not valid base64"},
     {"bad-rsa512.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "512-bit RSA key, under the 1024-bit"},
     {"bad-guid.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "is not a GUID"},
-    {"bad-namespace.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "Enroll in another namespace"},
+    {"bad-namespace.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "the SOAP Body's Enroll element is in namespace \"http://example.test/not-rms\", not "
+     "http://microsoft.com/DRM/EnrollmentService"},
     {"bad-two-keys.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "more than one"},
     {"bad-doctype.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "DOCTYPE"},
     {"bad-billion-laughs.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "DOCTYPE or entity"},

@@ -317,9 +317,14 @@ static ferry_err soap_body_child(xmlDocPtr doc, const char *what, const char *ns
     if (c == NULL)
         return ferry_errf(FERRY_ERR_FORMAT, "%s: the SOAP Body is empty", what);
     if (name != NULL && !el_is(c, ns, name)) {
+        if (strcmp((const char *)c->name, name) == 0) {
+            printable(c->ns && c->ns->href ? (const char *)c->ns->href : "", shown, sizeof(shown));
+            return ferry_errf(FERRY_ERR_FORMAT, "%s: the SOAP Body's %s element is in namespace "
+                                                "\"%s\", not %s",
+                              what, name, shown, ns);
+        }
         printable((const char *)c->name, shown, sizeof(shown));
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: the SOAP Body holds %s%s, not %s", what, shown,
-                          strcmp((const char *)c->name, name) == 0 ? " in another namespace" : "",
+        return ferry_errf(FERRY_ERR_FORMAT, "%s: the SOAP Body holds %s, not %s", what, shown,
                           name);
     }
     if (count_elements(body) != 1)

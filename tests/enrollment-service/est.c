@@ -49,7 +49,8 @@ static ferry_err certs_only(X509 *x, struct enrolld_reply *out)
     ferry_err r = FERRY_ERR_CRYPTO;
 
     if (p7 == NULL || PKCS7_set_type(p7, NID_pkcs7_signed) != 1 ||
-        PKCS7_content_new(p7, NID_pkcs7_data) != 1 || PKCS7_add_certificate(p7, x) != 1)
+        PKCS7_content_new(p7, NID_pkcs7_data) != 1 || PKCS7_set_detached(p7, 1) != 1 ||
+        PKCS7_add_certificate(p7, x) != 1)
         goto out;
     if ((n = i2d_PKCS7(p7, &der)) <= 0)
         goto out;

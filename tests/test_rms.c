@@ -1,0 +1,462 @@
+/* Tests for common/src/rms.c on the synthetic vectors of tests/vectors/rms (see README.md there). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
+#include "ferry/codec.h"
+#include "ferry/file.h"
+#include "ferry/rms.h"
+
+#define GUID1 "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+#define GUID2 "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+#define GUID3 "a1b2c3d4-e5f6-4789-abcd-ef0123456789"
+#define GUID_ROOT "0e1f2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
+#define NAME2 "Serveur-Z\xc3\xbcrich-\xe6\x9d\xb1\xe4\xba\xac" /* Serveur-Zürich-東京 */
+
+static time_t fixed_now; /* 2026-11-25T12:00Z */
+
+static char *vector_path(const char *name)
+{
+    const char *dir = getenv("FERRY_VECTORS");
+    char *p = NULL;
+    size_t n;
+
+    assert_non_null(dir);
+    n = strlen(dir) + strlen(name) + 8;
+    p = malloc(n);
+    assert_non_null(p);
+    snprintf(p, n, "%s/rms/%s", dir, name);
+    return p;
+}
+
+static void load(const char *name, uint8_t **buf, size_t *len)
+{
+    char *p = vector_path(name);
+
+    if (ferry_file_read(p, 8u << 20, buf, len) != FERRY_OK)
+        fail_msg("cannot read vector %s", p);
+    free(p);
+}
+
+static struct ferry_rms_request *load_request(const char *name)
+{
+    struct ferry_rms_request *req = NULL;
+    uint8_t *buf;
+    size_t len;
+
+    load(name, &buf, &len);
+    if (ferry_rms_request_parse(buf, len, &req) != FERRY_OK)
+        fail_msg("%s: %s", name, ferry_err_detail());
+    free(buf);
+    return req;
+}
+
+static EVP_PKEY *load_key(const char *name)
+{
+    char *p = vector_path(name);
+    FILE *f = fopen(p, "r");
+    EVP_PKEY *k;
+
+    assert_non_null(f);
+    k = PEM_read_PrivateKey(f, NULL, NULL, NULL); /* skips the "synthetic" line before BEGIN */
+    fclose(f);
+    free(p);
+    assert_non_null(k);
+    return k;
+}
+
+static void expect_detail(const char *file, const char *want)
+{
+    if (want != NULL && strstr(ferry_err_detail(), want) == NULL)
+        fail_msg("%s: message \"%s\" lacks \"%s\"", file, ferry_err_detail(), want);
+}
+
+/* ---- requests -------------------------------------------------------------------------------- */
+
+static const struct req_case {
+    const char *file;
+    ferry_err expect;
+    const char *guid;   /* when OK */
+    const char *server; /* when OK */
+    int bom;
+    const char *detail; /* substring of the message when not OK */
+} req_cases[] = {
+    {"req-plain.xml", FERRY_OK, GUID1, "rms01.example.test", 0, NULL},
+    {"req-crlf.xml", FERRY_OK, GUID1, "rms01.example.test", 0, NULL},
+    {"req-bom.xml", FERRY_OK, GUID1, "rms01.example.test", 1, NULL},
+    {"req-nonascii.xml", FERRY_OK, GUID2, NAME2, 0, NULL},
+    {"req-guid-braces.xml", FERRY_OK, GUID3, "RMS03.EXAMPLE.TEST", 0, NULL},
+    {"bad-not-xml.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "RMS request: not well-formed XML"},
+    {"bad-getlicensorcert.xml", FERRY_ERR_FORMAT, NULL, NULL, 0,
+     "not an RMS Enroll request: the SOAP Body holds GetLicensorCertificate, not Enroll"},
+    {"bad-no-key.xml", FERRY_ERR_FORMAT, NULL, NULL, 0,
+     "not an RMS Enroll request: no EnrollParameters/CertificatePublicKey/aPublicKeyBytes "
+     "element"},
+    {"bad-base64.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "aPublicKeyBytes is not valid base64"},
+    {"bad-rsa512.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "512-bit RSA key, under the 1024-bit"},
+    {"bad-guid.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "is not a GUID"},
+    {"bad-namespace.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "Enroll in another namespace"},
+    {"bad-two-keys.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "more than one"},
+    {"bad-doctype.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "DOCTYPE"},
+    {"bad-billion-laughs.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "DOCTYPE or entity"},
+};
+
+static void test_request_vectors(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(req_cases) / sizeof(req_cases[0]); i++) {
+        const struct req_case *c = &req_cases[i];
+        struct ferry_rms_request *req = (void *)1;
+        uint8_t *buf;
+        size_t len;
+        ferry_err r;
+
+        load(c->file, &buf, &len);
+        ferry_err_clear();
+        r = ferry_rms_request_parse(buf, len, &req);
+        if (r != c->expect)
+            fail_msg("%s: got %d (%s), want %d", c->file, r, ferry_err_detail(), c->expect);
+        if (r == FERRY_OK) {
+            assert_string_equal(req->guid, c->guid);
+            assert_string_equal(req->server_name, c->server);
+            assert_int_equal(req->has_bom, c->bom);
+            assert_non_null(req->pubkey);
+        } else {
+            assert_null(req);
+            expect_detail(c->file, c->detail);
+        }
+        ferry_rms_request_free(req);
+        free(buf);
+    }
+}
+
+/* The parse result does not depend on line endings or a BOM; only has_bom tells them apart. */
+static void test_request_bom_crlf_independent(void **state)
+{
+    struct ferry_rms_request *a = load_request("req-plain.xml");
+    struct ferry_rms_request *b = load_request("req-crlf.xml");
+    struct ferry_rms_request *c = load_request("req-bom.xml");
+    EVP_PKEY *k1 = load_key("keys/server1.pem");
+
+    (void)state;
+    assert_string_equal(a->guid, b->guid);
+    assert_string_equal(a->guid, c->guid);
+    assert_string_equal(a->server_name, b->server_name);
+    assert_string_equal(a->server_name, c->server_name);
+    assert_int_equal(EVP_PKEY_eq(a->pubkey, b->pubkey), 1);
+    assert_int_equal(EVP_PKEY_eq(a->pubkey, c->pubkey), 1);
+    /* cross-check with the key openssl generated */
+    assert_int_equal(EVP_PKEY_eq(a->pubkey, k1), 1);
+    assert_int_equal(EVP_PKEY_get_bits(a->pubkey), 2048);
+    assert_int_equal(a->has_bom, 0);
+    assert_int_equal(b->has_bom, 0);
+    assert_int_equal(c->has_bom, 1);
+    EVP_PKEY_free(k1);
+    ferry_rms_request_free(a);
+    ferry_rms_request_free(b);
+    ferry_rms_request_free(c);
+}
+
+static void test_request_limits(void **state)
+{
+    struct ferry_rms_request *req = NULL;
+    size_t big = FERRY_RMS_MAX_REQUEST + 1;
+    uint8_t *buf = calloc(1, big);
+
+    (void)state;
+    assert_non_null(buf);
+    assert_int_equal(ferry_rms_request_parse(buf, big, &req), FERRY_ERR_TOO_LARGE);
+    assert_null(req);
+    assert_int_equal(ferry_rms_request_parse(buf, 0, &req), FERRY_ERR_FORMAT);
+    free(buf);
+}
+
+/* ---- GUIDs ----------------------------------------------------------------------------------- */
+
+static void test_guid_normalize(void **state)
+{
+    static const struct {
+        const char *in;
+        const char *out; /* NULL: FERRY_ERR_FORMAT */
+    } t[] = {
+        {"3f2504e0-4f89-11d3-9a0c-0305e82c3301", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"},
+        {"3F2504E0-4F89-11D3-9A0C-0305E82C3301", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"},
+        {"{3F2504E0-4f89-11d3-9A0C-0305e82c3301}", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"},
+        {"{00000000-0000-0000-0000-000000000000}", "00000000-0000-0000-0000-000000000000"},
+        {"", NULL},
+        {"{}", NULL},
+        {"3f2504e0-4f89-11d3-9a0c-0305e82c330", NULL},     /* short */
+        {"3f2504e0-4f89-11d3-9a0c-0305e82c33011", NULL},   /* long */
+        {"{3f2504e0-4f89-11d3-9a0c-0305e82c3301", NULL},   /* one brace */
+        {"3f2504e0-4f89-11d3-9a0c-0305e82c3301}", NULL},   /* one brace */
+        {"(3f2504e0-4f89-11d3-9a0c-0305e82c3301)", NULL},  /* not braces */
+        {"3f2504e0-4f89-11d3-9a0c-0305e82c330g", NULL},    /* not hex */
+        {"3f2504e0_4f89-11d3-9a0c-0305e82c3301", NULL},    /* not a dash */
+        {"3f2504e04f89-11d3-9a0c-0305e82c3301-", NULL},    /* dash misplaced */
+        {" 3f2504e0-4f89-11d3-9a0c-0305e82c3301", NULL},   /* white space */
+        {"3f2504e0-4f89-11d3-9a0c-0305e82c3301\n", NULL},
+        {"{{3f2504e0-4f89-11d3-9a0c-0305e82c3301}}", NULL},
+        {"3f2504e04f8911d39a0c0305e82c3301", NULL},        /* no dashes */
+    };
+    char out[37];
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        ferry_err r = ferry_rms_guid_normalize(t[i].in, out);
+        if (t[i].out == NULL) {
+            if (r != FERRY_ERR_FORMAT)
+                fail_msg("\"%s\" accepted as a GUID", t[i].in);
+            assert_string_equal(out, "");
+        } else {
+            if (r != FERRY_OK)
+                fail_msg("\"%s\" refused: %s", t[i].in, ferry_err_detail());
+            assert_string_equal(out, t[i].out);
+        }
+    }
+}
+
+/* ---- responses ------------------------------------------------------------------------------- */
+
+static const struct resp_case {
+    const char *file;
+    ferry_err parse;
+    const char *request; /* for ferry_rms_check when parse is OK */
+    ferry_err check;
+    const char *detail;  /* substring of the message of the failing step */
+} resp_cases[] = {
+    {"resp-valid.xml", FERRY_OK, "req-plain.xml", FERRY_OK, NULL},
+    {"resp-valid.xml", FERRY_OK, "req-crlf.xml", FERRY_OK, NULL},
+    {"resp-bom.xml", FERRY_OK, "req-bom.xml", FERRY_OK, NULL},
+    {"resp-crlf.xml", FERRY_OK, "req-plain.xml", FERRY_OK, NULL},
+    {"resp-nonascii.xml", FERRY_OK, "req-nonascii.xml", FERRY_OK, NULL},
+    {"resp-guid-braces.xml", FERRY_OK, "req-guid-braces.xml", FERRY_OK, NULL},
+    {"resp-valid.xml", FERRY_OK, "req-nonascii.xml", FERRY_ERR_MISMATCH,
+     "the certificate is for GUID " GUID1 ", the request was for GUID " GUID2},
+    {"resp-other-key.xml", FERRY_OK, "req-plain.xml", FERRY_ERR_MISMATCH,
+     "the certificate's key is not the request's key"},
+    {"resp-other-guid.xml", FERRY_OK, "req-plain.xml", FERRY_ERR_MISMATCH,
+     "the certificate is for GUID 11111111-2222-4333-8444-555555555555, the request was for "
+     "GUID " GUID1},
+    {"resp-expired.xml", FERRY_OK, "req-plain.xml", FERRY_ERR_EXPIRED,
+     "the certificate expired on 2026-11-01"},
+    {"resp-not-yet-valid.xml", FERRY_OK, "req-plain.xml", FERRY_ERR_EXPIRED,
+     "the certificate is not valid before 2026-12-01"},
+    {"resp-tampered.xml", FERRY_ERR_SIG_INVALID, NULL, FERRY_OK,
+     "certificate 1: the DIGEST does not match its BODY"},
+    {"resp-tampered-redigested.xml", FERRY_ERR_SIG_INVALID, NULL, FERRY_OK,
+     "certificate 1: the signature does not verify with its ISSUER key"},
+    {"resp-crlf-converted.xml", FERRY_ERR_SIG_INVALID, NULL, FERRY_OK, "DIGEST does not match"},
+    {"resp-broken-chain.xml", FERRY_ERR_SIG_INVALID, NULL, FERRY_OK,
+     "certificate 1 is not issued by certificate 2"},
+    {"resp-wrong-signer.xml", FERRY_ERR_SIG_INVALID, NULL, FERRY_OK,
+     "certificate 1: the signature does not verify"},
+    {"resp-fault.xml", FERRY_ERR_REJECTED, NULL, FERRY_OK,
+     "the enrollment service refused: Server was unable to process request. ---> The "
+     "enrollment request is not valid for this service. (soap:Server)"},
+    {"resp-single-cert.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK, "the chain is not a"},
+    {"resp-root-first.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK, "the chain is not a"},
+    {"resp-chain-too-long.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK, "more than 8 certificates"},
+    {"resp-body-in-comment.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK,
+     "cannot be located unambiguously"},
+    {"req-plain.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK,
+     "SOAP Body holds neither EnrollResponse nor a Fault"},
+    {"bad-billion-laughs.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK, "DOCTYPE"},
+};
+
+static void test_response_vectors(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(resp_cases) / sizeof(resp_cases[0]); i++) {
+        const struct resp_case *c = &resp_cases[i];
+        struct ferry_rms_response *resp = (void *)1;
+        struct ferry_rms_request *req = NULL;
+        uint8_t *buf;
+        size_t len;
+        ferry_err r;
+
+        load(c->file, &buf, &len);
+        ferry_err_clear();
+        r = ferry_rms_response_parse(buf, len, &resp);
+        if (r != c->parse)
+            fail_msg("%s: parse got %d (%s), want %d", c->file, r, ferry_err_detail(), c->parse);
+        if (r != FERRY_OK) {
+            assert_null(resp);
+            expect_detail(c->file, c->detail);
+        } else {
+            req = load_request(c->request);
+            r = ferry_rms_check(req, resp, fixed_now);
+            if (r != c->check)
+                fail_msg("%s vs %s: check got %d (%s), want %d", c->file, c->request, r,
+                         ferry_err_detail(), c->check);
+            if (r != FERRY_OK)
+                expect_detail(c->file, c->detail);
+        }
+        ferry_rms_request_free(req);
+        ferry_rms_response_free(resp);
+        free(buf);
+    }
+}
+
+static void test_response_fields(void **state)
+{
+    struct ferry_rms_response *resp = NULL;
+    struct ferry_rms_request *req = load_request("req-nonascii.xml");
+    EVP_PKEY *root = load_key("keys/root.pem");
+    time_t from, until;
+    uint8_t *buf;
+    size_t len;
+
+    (void)state;
+    load("resp-nonascii.xml", &buf, &len);
+    assert_int_equal(ferry_rms_response_parse(buf, len, &resp), FERRY_OK);
+    assert_int_equal(resp->nchain, 2);
+    assert_string_equal(resp->chain[0].type, "Server-Licensor-Certificate");
+    assert_string_equal(resp->chain[0].guid, GUID2);
+    assert_string_equal(resp->chain[0].name, NAME2);
+    assert_string_equal(resp->chain[0].name, req->server_name);
+    assert_string_equal(resp->chain[0].issuer_name, "ferry synthetic enrollment root");
+    assert_int_equal(EVP_PKEY_eq(resp->chain[0].pubkey, req->pubkey), 1);
+    assert_int_equal(ferry_time_parse("2026-11-20T10:00", &from), FERRY_OK);
+    assert_int_equal(ferry_time_parse("2027-11-20T10:00", &until), FERRY_OK);
+    assert_int_equal(resp->chain[0].from, from);
+    assert_int_equal(resp->chain[0].until, until);
+    assert_string_equal(resp->chain[1].type, "Enrollment-Service-Root");
+    assert_string_equal(resp->chain[1].guid, GUID_ROOT);
+    assert_int_equal(EVP_PKEY_eq(resp->chain[1].pubkey, root), 1);
+    /* validity edges: FROM is inside, UNTIL is outside */
+    assert_int_equal(ferry_rms_check(req, resp, from), FERRY_OK);
+    assert_int_equal(ferry_rms_check(req, resp, from - 1), FERRY_ERR_EXPIRED);
+    assert_int_equal(ferry_rms_check(req, resp, until - 1), FERRY_OK);
+    assert_int_equal(ferry_rms_check(req, resp, until), FERRY_ERR_EXPIRED);
+    assert_int_equal(ferry_rms_check(NULL, resp, from), FERRY_ERR_INTERNAL);
+    EVP_PKEY_free(root);
+    ferry_rms_response_free(resp);
+    ferry_rms_request_free(req);
+    free(buf);
+}
+
+/* Every single-bit change inside a signed BODY is refused (never OK, whatever the reason). */
+static void test_response_body_mutations(void **state)
+{
+    struct ferry_rms_response *resp = NULL;
+    const char *start, *end;
+    size_t off, count = 0;
+    uint8_t *buf;
+    size_t len;
+
+    (void)state;
+    load("resp-valid.xml", &buf, &len);
+    start = strstr((const char *)buf, "<BODY");
+    end = strstr((const char *)buf, "</BODY>");
+    assert_non_null(start);
+    assert_non_null(end);
+    for (off = (size_t)(start - (const char *)buf); off < (size_t)(end - (const char *)buf) + 7;
+         off++) {
+        buf[off] ^= 0x01;
+        if (ferry_rms_response_parse(buf, len, &resp) == FERRY_OK)
+            fail_msg("byte %zu changed ('%c'), still accepted", off, buf[off]);
+        buf[off] ^= 0x01;
+        count++;
+    }
+    assert_true(count > 1500);
+    assert_int_equal(ferry_rms_response_parse(buf, len, &resp), FERRY_OK);
+    ferry_rms_response_free(resp);
+    free(buf);
+}
+
+/* Every truncation before the end of the root element is refused. */
+static void test_response_truncations(void **state)
+{
+    struct ferry_rms_response *resp = NULL;
+    uint8_t *buf;
+    const char *end;
+    size_t len, n;
+
+    (void)state;
+    load("resp-crlf.xml", &buf, &len);
+    end = strstr((const char *)buf, "</soap:Envelope>");
+    assert_non_null(end);
+    for (n = 0; n < (size_t)(end - (const char *)buf) + 16; n += 3) {
+        if (ferry_rms_response_parse(buf, n, &resp) == FERRY_OK)
+            fail_msg("truncated to %zu bytes, still accepted", n);
+    }
+    free(buf);
+}
+
+static void test_response_fault_capped(void **state)
+{
+    static const char head[] =
+        "<?xml version=\"1.0\"?><!-- synthetic test vector -->"
+        "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><s:Fault>"
+        "<faultcode>s:Client</faultcode><faultstring>";
+    static const char tail[] = "</faultstring></s:Fault></s:Body></s:Envelope>";
+    struct ferry_rms_response *resp = NULL;
+    char *doc = malloc(sizeof(head) + sizeof(tail) + 3000 * 7);
+    size_t i, n = 0;
+    const char *d;
+
+    (void)state;
+    assert_non_null(doc);
+    memcpy(doc, head, sizeof(head) - 1);
+    n = sizeof(head) - 1;
+    for (i = 0; i < 3000; i++) { /* "é<TAB>[" repeated: UTF-8 and a control character */
+        memcpy(doc + n, "\xc3\xa9&#9;[", 7);
+        n += 7;
+    }
+    memcpy(doc + n, tail, sizeof(tail));
+    n += sizeof(tail) - 1;
+    assert_int_equal(ferry_rms_response_parse((uint8_t *)doc, n, &resp), FERRY_ERR_REJECTED);
+    assert_null(resp);
+    d = ferry_err_detail();
+    assert_non_null(strstr(d, "the enrollment service refused: \xc3\xa9?["));
+    assert_true(strlen(d) < 400);
+    for (i = 0; d[i] != '\0'; i++)
+        assert_true((unsigned char)d[i] >= 0x20);
+    free(doc);
+}
+
+static void test_response_limits(void **state)
+{
+    struct ferry_rms_response *resp = NULL;
+    size_t big = FERRY_RMS_MAX_RESPONSE + 1;
+    uint8_t *buf = calloc(1, big);
+
+    (void)state;
+    assert_non_null(buf);
+    assert_int_equal(ferry_rms_response_parse(buf, big, &resp), FERRY_ERR_TOO_LARGE);
+    assert_null(resp);
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_request_vectors),
+        cmocka_unit_test(test_request_bom_crlf_independent),
+        cmocka_unit_test(test_request_limits),
+        cmocka_unit_test(test_guid_normalize),
+        cmocka_unit_test(test_response_vectors),
+        cmocka_unit_test(test_response_fields),
+        cmocka_unit_test(test_response_body_mutations),
+        cmocka_unit_test(test_response_truncations),
+        cmocka_unit_test(test_response_fault_capped),
+        cmocka_unit_test(test_response_limits),
+    };
+
+    if (ferry_time_parse("2026-11-25T12:00", &fixed_now) != FERRY_OK)
+        return 1;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

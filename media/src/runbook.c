@@ -93,7 +93,7 @@ static ferry_err sanitise(const char *s, char **out)
         c = rb_u8dec(s, &l);
         if (c == '\t' || c == '\n' || c == '\r')
             r = ferry_buf_puts(&b, " ");
-        else if (is_hidden(c))
+        else if (is_hidden(c) || c == 0xFFFD) /* also every invalid byte */
             r = ferry_buf_puts(&b, "\xEF\xBF\xBD");
         else
             r = ferry_buf_append(&b, s, l);

@@ -1,0 +1,270 @@
+/* ferry — QR sequence encoder: zlib, Base32 frames, Cauchy Reed-Solomon parity (ISA-L), and the
+ * display schedule. Layout and block rules: ferry/qrseq.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <isa-l/erasure_code.h>
+#include <zlib.h>
+
+#include "ferry/buf.h"
+#include "qrseq_int.h"
+
+struct ferry_qrseq {
+    char **frames; /* count NUL-terminated texts: data 0..K-1, then parity */
+    size_t *order; /* schedule of one loop */
+    size_t count;
+    struct qrseq_geom g;
+    uint32_t parity; /* parity frames per block */
+    char session[QRSEQ_SESSION_LEN + 1];
+};
+
+static uint32_t parity_for(uint32_t k, int pct)
+{
+    uint32_t p = (uint32_t)(((uint64_t)k * (uint32_t)pct + 99) / 100);
+
+    return p > QRSEQ_MAX_CODE - k ? QRSEQ_MAX_CODE - k : p;
+}
+
+/* One block when Kt plus its parity fits a 255-symbol code; otherwise equal blocks as large as
+ * the parity percentage allows. */
+static void choose_blocks(uint32_t kt, int pct, uint32_t *kb)
+{
+    uint32_t kmax = QRSEQ_MAX_CODE, b;
+
+    if ((uint64_t)kt + ((uint64_t)kt * (uint32_t)pct + 99) / 100 <= QRSEQ_MAX_CODE) {
+        *kb = kt;
+        return;
+    }
+    while (kmax > 1 && kmax + ((uint64_t)kmax * (uint32_t)pct + 99) / 100 > QRSEQ_MAX_CODE)
+        kmax--;
+    b = (kt + kmax - 1) / kmax;
+    *kb = (kt + b - 1) / b;
+}
+
+static ferry_err compress_pkg(const uint8_t *pkg, size_t len, uint8_t **msg, size_t *mlen)
+{
+    uLongf n = compressBound((uLong)len);
+
+    *msg = malloc(n);
+    if (*msg == NULL)
+        return FERRY_ERR_NOMEM;
+    if (compress2(*msg, &n, pkg, (uLong)len, 9) != Z_OK)
+        return ferry_errf(FERRY_ERR_INTERNAL, "zlib compression of the package failed");
+    if (n > FERRY_QR_MAX_MESSAGE)
+        return ferry_errf(FERRY_ERR_TOO_LARGE, "package too large for QR frames (%lu bytes "
+                          "compressed, at most %u)", (unsigned long)n, FERRY_QR_MAX_MESSAGE);
+    *mlen = n;
+    return FERRY_OK;
+}
+
+/* Parity rows of every block into @par (B * P rows of S bytes, row j of block b at j*B+b). */
+static ferry_err make_parity(const struct qrseq_geom *g, uint32_t p, uint8_t *rows, uint8_t *par)
+{
+    uint8_t *a = NULL, *tbls = NULL, *src[QRSEQ_MAX_CODE], *dst[QRSEQ_MAX_CODE];
+    ferry_err r = FERRY_ERR_NOMEM;
+
+    if (p == 0)
+        return FERRY_OK;
+    a = malloc((size_t)QRSEQ_MAX_CODE * g->kb);
+    tbls = malloc((size_t)32 * g->kb * p);
+    if (a == NULL || tbls == NULL)
+        goto out;
+    for (uint32_t b = 0; b < g->blocks; b++) {
+        uint32_t k = qrseq_geom_block_k(g, b);
+
+        gf_gen_cauchy1_matrix(a, (int)(k + p), (int)k);
+        ec_init_tables((int)k, (int)p, &a[k * k], tbls);
+        for (uint32_t i = 0; i < k; i++)
+            src[i] = rows + ((size_t)b * g->kb + i) * g->s;
+        for (uint32_t j = 0; j < p; j++)
+            dst[j] = par + ((size_t)j * g->blocks + b) * g->s;
+        ec_encode_data((int)g->s, (int)k, (int)p, tbls, src, dst);
+    }
+    r = FERRY_OK;
+out:
+    free(a);
+    free(tbls);
+    return r;
+}
+
+static ferry_err make_frame(const struct ferry_qrseq *s, char type, size_t i, const uint8_t *row,
+                            size_t bytes, char **out)
+{
+    size_t cap = QRSEQ_HDR_MAX + qrseq_b32_len(bytes) + 1;
+    char *t = malloc(cap);
+    int is_par = i >= s->g.kt;
+    int n;
+
+    if (t == NULL)
+        return FERRY_ERR_NOMEM;
+    n = snprintf(t, cap, "%s%c%s:%u:%u:%u:%c%zu:", QRSEQ_MAGIC, type, s->session, s->g.len,
+                 s->g.s, s->g.kb, is_par ? 'R' : 'D', is_par ? i - s->g.kt : i);
+    if (n < 0 || (size_t)n > QRSEQ_HDR_MAX) {
+        free(t);
+        return ferry_errf(FERRY_ERR_INTERNAL, "QR frame header too long");
+    }
+    qrseq_b32_encode(row, bytes, t + n);
+    t[(size_t)n + qrseq_b32_len(bytes)] = '\0';
+    *out = t;
+    return FERRY_OK;
+}
+
+static void make_order(struct ferry_qrseq *s)
+{
+    size_t o = 0;
+
+    for (uint32_t j = 0; j < s->g.kb; j++)
+        for (uint32_t b = 0; b < s->g.blocks; b++)
+            if (j < qrseq_geom_block_k(&s->g, b))
+                s->order[o++] = (size_t)b * s->g.kb + j;
+    for (size_t i = s->g.kt; i < s->count; i++)
+        s->order[o++] = i;
+}
+
+static ferry_err check_params(size_t len, const struct ferry_qrseq_params *p)
+{
+    if (p == NULL || ferry_qrseq_frame_bytes(p->version, p->ecc) == 0)
+        return ferry_errf(FERRY_ERR_USAGE, "QR version %d-%c cannot carry ferry frames (use "
+                          "version 3..40, ECC L, M, Q or H)", p ? p->version : 0,
+                          p && p->ecc ? p->ecc : '?');
+    if (p->parity_pct < 0 || p->parity_pct > 300)
+        return ferry_errf(FERRY_ERR_USAGE, "parity %d %% out of range 0..300", p->parity_pct);
+    if (len > FERRY_QR_MAX_MESSAGE)
+        return ferry_errf(FERRY_ERR_TOO_LARGE, "package of %zu bytes too large for QR (at most "
+                          "%u)", len, FERRY_QR_MAX_MESSAGE);
+    return FERRY_OK;
+}
+
+static ferry_err setup_geometry(struct ferry_qrseq *s, size_t mlen,
+                                const struct ferry_qrseq_params *p)
+{
+    uint32_t sz = (uint32_t)ferry_qrseq_frame_bytes(p->version, p->ecc);
+    uint32_t kt = (uint32_t)((mlen + sz - 1) / sz), kb = 0;
+
+    if (kt > FERRY_QR_MAX_FRAMES)
+        goto toolarge;
+    choose_blocks(kt, p->parity_pct, &kb);
+    if (qrseq_geom_init(&s->g, (uint32_t)mlen, sz, kb) != FERRY_OK)
+        goto toolarge;
+    s->parity = parity_for(kb, p->parity_pct);
+    s->count = (size_t)kt + (size_t)s->g.blocks * s->parity;
+    if (s->count > FERRY_QR_MAX_FRAMES)
+        goto toolarge;
+    return FERRY_OK;
+toolarge:
+    return ferry_errf(FERRY_ERR_TOO_LARGE, "%zu bytes need more than %u QR frames at version "
+                      "%d-%c: use a larger version", mlen, FERRY_QR_MAX_FRAMES, p->version,
+                      p->ecc);
+}
+
+static ferry_err build_frames(struct ferry_qrseq *s, char type, const uint8_t *msg)
+{
+    uint8_t *rows = NULL, *par = NULL;
+    size_t npar = s->count - s->g.kt;
+    ferry_err r = FERRY_ERR_NOMEM;
+
+    rows = calloc(s->g.kt, s->g.s);
+    par = npar ? malloc(npar * s->g.s) : NULL;
+    s->frames = calloc(s->count, sizeof(*s->frames));
+    s->order = calloc(s->count, sizeof(*s->order));
+    if (rows == NULL || (npar && par == NULL) || s->frames == NULL || s->order == NULL)
+        goto out;
+    memcpy(rows, msg, s->g.len);
+    if ((r = make_parity(&s->g, s->parity, rows, par)) != FERRY_OK)
+        goto out;
+    for (size_t i = 0; i < s->count; i++) {
+        const uint8_t *row = i < s->g.kt ? rows + i * s->g.s : par + (i - s->g.kt) * s->g.s;
+        size_t bytes = i < s->g.kt ? qrseq_geom_data_bytes(&s->g, (uint32_t)i) : s->g.s;
+
+        if ((r = make_frame(s, type, i, row, bytes, &s->frames[i])) != FERRY_OK)
+            goto out;
+    }
+    make_order(s);
+    r = FERRY_OK;
+out:
+    free(rows);
+    free(par);
+    return r;
+}
+
+ferry_err ferry_qrseq_encode(const uint8_t *pkg, size_t len, enum ferry_qr_content type,
+                             const struct ferry_qrseq_params *params, struct ferry_qrseq **out)
+{
+    struct ferry_qrseq *s = NULL;
+    uint8_t *msg = NULL;
+    size_t mlen = 0;
+    ferry_err r = FERRY_ERR_INTERNAL;
+
+    *out = NULL;
+    if ((r = check_params(len, params)) != FERRY_OK)
+        goto out;
+    if (type != FERRY_QR_PACKAGE) {
+        r = ferry_errf(FERRY_ERR_USAGE, "unknown QR content type %d", (int)type);
+        goto out;
+    }
+    if ((r = compress_pkg(pkg, len, &msg, &mlen)) != FERRY_OK)
+        goto out;
+    if ((s = calloc(1, sizeof(*s))) == NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    qrseq_session_of(msg, mlen, s->session);
+    if ((r = setup_geometry(s, mlen, params)) != FERRY_OK ||
+        (r = build_frames(s, (char)type, msg)) != FERRY_OK)
+        goto out;
+    *out = s;
+    s = NULL; /* transferred */
+    r = FERRY_OK;
+out:
+    free(msg);
+    ferry_qrseq_free(s);
+    return r;
+}
+
+size_t ferry_qrseq_count(const struct ferry_qrseq *s)
+{
+    return s->count;
+}
+
+size_t ferry_qrseq_k(const struct ferry_qrseq *s)
+{
+    return s->g.kt;
+}
+
+size_t ferry_qrseq_blocks(const struct ferry_qrseq *s)
+{
+    return s->g.blocks;
+}
+
+size_t ferry_qrseq_message_len(const struct ferry_qrseq *s)
+{
+    return s->g.len;
+}
+
+const char *ferry_qrseq_frame(const struct ferry_qrseq *s, size_t i)
+{
+    return i < s->count ? s->frames[i] : NULL;
+}
+
+const char *ferry_qrseq_session(const struct ferry_qrseq *s)
+{
+    return s->session;
+}
+
+size_t ferry_qrseq_schedule(const struct ferry_qrseq *s, size_t step)
+{
+    return s->order[step % s->count];
+}
+
+void ferry_qrseq_free(struct ferry_qrseq *s)
+{
+    if (s == NULL)
+        return;
+    if (s->frames != NULL)
+        for (size_t i = 0; i < s->count; i++)
+            free(s->frames[i]);
+    free(s->frames);
+    free(s->order);
+    free(s);
+}

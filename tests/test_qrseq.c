@@ -1,0 +1,718 @@
+/* Tests for the QR sequence layer: capacity table against libqrencode, round trips, loss,
+ * shuffling, duplicates, foreign frames, a table of bad frames, vectors, and the documented
+ * coreutils recovery recipe run for real. Seeded RNG: FERRY_TEST_SEED overrides, printed on
+ * failure. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <qrencode.h>
+
+#include "ferry/codec.h"
+#include "ferry/file.h"
+#include "ferry/qrseq.h"
+#include "qrseq_int.h"
+
+static unsigned long long g_seed = 1;
+
+#define CHECK(c, seed)                                                                     \
+    do {                                                                                   \
+        if (!(c))                                                                          \
+            fail_msg("%s:%d: %s (seed %llu)", __FILE__, __LINE__, #c, (unsigned long long)(seed)); \
+    } while (0)
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t x = *s;
+
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    *s = x;
+    return x;
+}
+
+static void rng_seed(uint64_t *s, unsigned long long seed)
+{
+    *s = seed * 0x9E3779B97F4A7C15ull + 0x1234567ull;
+    if (*s == 0)
+        *s = 1;
+    for (int i = 0; i < 4; i++)
+        rng_next(s);
+}
+
+/* A package-like blob: base64 of pseudo-random bytes (compresses like a real package). */
+static uint8_t *make_pkg(size_t len, uint64_t *rng)
+{
+    uint8_t *raw = malloc(len + 1), *out = malloc(len + 1);
+    char *b64 = NULL;
+
+    assert_non_null(raw);
+    assert_non_null(out);
+    for (size_t i = 0; i < len; i++)
+        raw[i] = (uint8_t)rng_next(rng);
+    assert_int_equal(ferry_b64_encode(raw, len, &b64), FERRY_OK);
+    memcpy(out, b64, len); /* base64 is longer than len: keep its first len chars */
+    free(b64);
+    free(raw);
+    return out;
+}
+
+static void shuffle(size_t *v, size_t n, uint64_t *rng)
+{
+    for (size_t i = n; i > 1; i--) {
+        size_t j = (size_t)(rng_next(rng) % i), t = v[i - 1];
+
+        v[i - 1] = v[j];
+        v[j] = t;
+    }
+}
+
+static int fits(const char *text, int version, char ecc)
+{
+    QRecLevel lv = ecc == 'L' ? QR_ECLEVEL_L : ecc == 'M' ? QR_ECLEVEL_M
+                 : ecc == 'Q' ? QR_ECLEVEL_Q : QR_ECLEVEL_H;
+    QRcode *c = QRcode_encodeString(text, version, lv, QR_MODE_8, 1);
+    int ok = c != NULL && c->version == version;
+
+    QRcode_free(c);
+    return ok;
+}
+
+/* The capacity table is ISO 18004's: cap letters fit, cap + 1 do not, for all 160 cases. */
+static void test_capacity_table(void **state)
+{
+    static const char levels[] = "LMQH";
+    char *s = malloc(5000);
+
+    assert_non_null(s);
+    for (int v = 1; v <= 40; v++) {
+        for (int l = 0; l < 4; l++) {
+            size_t cap = ferry_qrseq_capacity(v, levels[l]);
+
+            assert_true(cap > 0 && cap < 4999);
+            for (size_t i = 0; i <= cap; i++)
+                s[i] = "FY1PQ:Z7 "[i % 9];
+            s[cap] = '\0';
+            if (!fits(s, v, levels[l]))
+                fail_msg("v%d-%c: %zu chars do not fit", v, levels[l], cap);
+            s[cap] = 'A';
+            s[cap + 1] = '\0';
+            if (fits(s, v, levels[l]))
+                fail_msg("v%d-%c: %zu chars fit: table too small", v, levels[l], cap + 1);
+        }
+    }
+    assert_int_equal(ferry_qrseq_capacity(0, 'L'), 0);
+    assert_int_equal(ferry_qrseq_capacity(41, 'L'), 0);
+    assert_int_equal(ferry_qrseq_capacity(10, 'X'), 0);
+    assert_int_equal(ferry_qrseq_capacity(10, '\0'), 0);
+    free(s);
+}
+
+/* A worst-case frame (longest header, full data) fits every version/ecc it is sized for. */
+static void test_frame_bytes_fit(void **state)
+{
+    static const char levels[] = "LMQH";
+    uint8_t data[QRSEQ_MAX_S];
+    char *t = malloc(6000);
+    uint64_t rng;
+
+    rng_seed(&rng, g_seed);
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (uint8_t)rng_next(&rng);
+    assert_non_null(t);
+    for (int v = 1; v <= 40; v++) {
+        for (int l = 0; l < 4; l++) {
+            size_t s = ferry_qrseq_frame_bytes(v, levels[l]);
+            int n;
+
+            if (s == 0)
+                continue;
+            assert_int_equal(s % 5, 0);
+            n = snprintf(t, 6000, "FY1PABCDEFGH:16777216:%zu:255:R65534:", s);
+            assert_true(n <= QRSEQ_HDR_MAX);
+            qrseq_b32_encode(data, s, t + n);
+            t[n + (int)qrseq_b32_len(s)] = '\0';
+            if (!fits(t, v, levels[l]))
+                fail_msg("v%d-%c: worst-case frame of %zu bytes does not fit", v, levels[l], s);
+        }
+    }
+    assert_int_equal(ferry_qrseq_frame_bytes(1, 'L'), 0);
+    assert_true(ferry_qrseq_frame_bytes(25, 'L') >= 1100);
+    assert_int_equal(ferry_qrseq_frame_bytes(25, 'L'), 1130);
+    assert_int_equal(ferry_qrseq_frame_bytes(15, 'M'), 350);
+    free(t);
+}
+
+static void test_b32(void **state)
+{
+    /* RFC 4648 section 10 vectors, without padding */
+    static const struct {
+        const char *in, *out;
+    } v[] = {{"", ""},           {"f", "MY"},           {"fo", "MZXQ"},
+             {"foo", "MZXW6"},   {"foob", "MZXW6YQ"},   {"fooba", "MZXW6YTB"},
+             {"foobar", "MZXW6YTBOI"}};
+    char out[32];
+    uint8_t back[16];
+
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        size_t n = strlen(v[i].in);
+
+        memset(out, 0, sizeof(out));
+        qrseq_b32_encode((const uint8_t *)v[i].in, n, out);
+        assert_string_equal(out, v[i].out);
+        assert_int_equal(qrseq_b32_decode(out, strlen(out), back, n), FERRY_OK);
+        assert_memory_equal(back, v[i].in, n);
+    }
+    assert_int_equal(qrseq_b32_decode("MZ", 2, back, 1), FERRY_ERR_FORMAT); /* bits set */
+    assert_int_equal(qrseq_b32_decode("my", 2, back, 1), FERRY_ERR_FORMAT);
+    assert_int_equal(qrseq_b32_decode("MY=", 3, back, 1), FERRY_ERR_FORMAT);
+}
+
+/* Feeds frames in @order to a new decoder until complete; returns distinct frames fed. */
+static size_t feed(const struct ferry_qrseq *s, const size_t *order, size_t n,
+                   struct ferry_qrdec *d, unsigned long long seed)
+{
+    size_t distinct = 0;
+    enum ferry_qr_status st;
+
+    for (size_t i = 0; i < n && !ferry_qrdec_complete(d); i++) {
+        const char *f = ferry_qrseq_frame(s, order[i]);
+
+        assert_int_equal(ferry_qrdec_add(d, f, strlen(f), &st), FERRY_OK);
+        CHECK(st == FERRY_QR_NEW || st == FERRY_QR_DUPLICATE, seed);
+        if (st == FERRY_QR_NEW)
+            distinct++;
+    }
+    return distinct;
+}
+
+static void check_result(struct ferry_qrdec *d, const uint8_t *pkg, size_t len,
+                         unsigned long long seed)
+{
+    uint8_t *out = NULL;
+    size_t outlen = 0;
+    ferry_err r = ferry_qrdec_result(d, &out, &outlen);
+
+    if (r != FERRY_OK)
+        fail_msg("seed %llu: result %d: %s", seed, r, ferry_err_detail());
+    CHECK(outlen == len, seed);
+    CHECK(len == 0 || memcmp(out, pkg, len) == 0, seed);
+    free(out);
+}
+
+struct rt_case {
+    size_t size;
+    int version;
+    char ecc;
+    int pct;
+};
+
+static const struct rt_case rt_cases[] = {
+    {0, 10, 'M', 50},     {1, 10, 'M', 50},     {5, 3, 'L', 0},      {1000, 5, 'L', 100},
+    {1000, 15, 'M', 50},  {20000, 25, 'L', 50}, {20000, 15, 'M', 50}, {20000, 10, 'H', 300},
+    {20000, 40, 'L', 0},  {200000, 25, 'L', 50}, {200000, 15, 'M', 100}, {200000, 40, 'Q', 30},
+};
+
+/* Round trip: all frames in order, then any 30 % dropped + shuffled + duplicates, many seeds. */
+static void test_round_trips(void **state)
+{
+    for (size_t c = 0; c < sizeof(rt_cases) / sizeof(rt_cases[0]); c++) {
+        const struct rt_case *tc = &rt_cases[c];
+        struct ferry_qrseq_params p = {tc->version, tc->ecc, tc->pct};
+        int seeds = tc->size >= 200000 ? 3 : 20;
+
+        for (int k = 0; k < seeds; k++) {
+            unsigned long long seed = g_seed + c * 1000 + (unsigned)k;
+            uint64_t rng;
+            struct ferry_qrseq *s = NULL;
+            struct ferry_qrdec *d = NULL;
+            uint8_t *pkg;
+            size_t n, kk, keep, *order, distinct;
+
+            rng_seed(&rng, seed);
+            pkg = make_pkg(tc->size, &rng);
+            if (ferry_qrseq_encode(pkg, tc->size, FERRY_QR_PACKAGE, &p, &s) != FERRY_OK)
+                fail_msg("seed %llu: encode: %s", seed, ferry_err_detail());
+            n = ferry_qrseq_count(s);
+            kk = ferry_qrseq_k(s);
+            order = calloc(2 * n, sizeof(*order));
+            assert_non_null(order);
+            for (size_t i = 0; i < n; i++)
+                order[i] = i;
+            keep = n;
+            if (k > 0) { /* drop 30 % (if the parity covers it), shuffle, duplicate */
+                shuffle(order, n, &rng);
+                if (tc->pct >= 50)
+                    keep = n - n * 3 / 10;
+                for (size_t i = 0; i < keep; i++)
+                    order[keep + i] = order[rng_next(&rng) % keep];
+                shuffle(order, 2 * keep, &rng);
+                keep *= 2;
+            }
+            assert_int_equal(ferry_qrdec_new(NULL, &d), FERRY_OK);
+            distinct = feed(s, order, keep, d, seed);
+            CHECK(ferry_qrdec_complete(d), seed);
+            CHECK(ferry_qrdec_received(d) == kk && ferry_qrdec_needed(d) == kk, seed);
+            if (ferry_qrseq_blocks(s) == 1)
+                CHECK(distinct == kk, seed); /* MDS: exactly K distinct frames */
+            CHECK(strcmp(ferry_qrdec_session(d), ferry_qrseq_session(s)) == 0, seed);
+            check_result(d, pkg, tc->size, seed);
+            ferry_qrdec_free(d);
+            ferry_qrseq_free(s);
+            free(order);
+            free(pkg);
+        }
+    }
+}
+
+static struct ferry_qrseq *encode_or_fail(const uint8_t *pkg, size_t len, int v, char ecc,
+                                          int pct)
+{
+    struct ferry_qrseq_params p = {v, ecc, pct};
+    struct ferry_qrseq *s = NULL;
+
+    if (ferry_qrseq_encode(pkg, len, FERRY_QR_PACKAGE, &p, &s) != FERRY_OK)
+        fail_msg("encode: %s", ferry_err_detail());
+    return s;
+}
+
+static enum ferry_qr_status add_str(struct ferry_qrdec *d, const char *f)
+{
+    enum ferry_qr_status st = 0;
+
+    assert_int_equal(ferry_qrdec_add(d, f, strlen(f), &st), FERRY_OK);
+    return st;
+}
+
+/* Frames of another transfer mixed in are counted and refused; still exactly K distinct. */
+static void test_foreign_mixed(void **state)
+{
+    for (int k = 0; k < 20; k++) {
+        unsigned long long seed = g_seed + 50000 + (unsigned)k;
+        uint64_t rng;
+        uint8_t *a, *b;
+        struct ferry_qrseq *sa, *sb;
+        struct ferry_qrdec *d = NULL;
+        size_t na, nb, ia = 0, ib = 0, distinct = 0, foreign = 0;
+
+        rng_seed(&rng, seed);
+        a = make_pkg(20000, &rng);
+        b = make_pkg(20000, &rng);
+        sa = encode_or_fail(a, 20000, 15, 'M', 50);
+        sb = encode_or_fail(b, 20000, 15, 'M', 50);
+        na = ferry_qrseq_count(sa);
+        nb = ferry_qrseq_count(sb);
+        /* start with a foreign frame only if the session is pinned */
+        assert_int_equal(ferry_qrdec_new(k % 2 ? ferry_qrseq_session(sa) : NULL, &d), FERRY_OK);
+        if (k % 2 == 0) { /* first frame fixes the session: a parity frame */
+            CHECK(add_str(d, ferry_qrseq_frame(sa, na - 1)) == FERRY_QR_NEW, seed);
+            distinct++;
+        }
+        while (!ferry_qrdec_complete(d)) {
+            enum ferry_qr_status st;
+
+            if (rng_next(&rng) % 3 == 0 && ib < nb) {
+                st = add_str(d, ferry_qrseq_frame(sb, ib++));
+                CHECK(st == FERRY_QR_FOREIGN, seed);
+                foreign++;
+            } else {
+                CHECK(ia < 10 * na, seed); /* the schedule loops */
+                if (rng_next(&rng) % 10 < 3) { /* lost */
+                    ia++;
+                    continue;
+                }
+                st = add_str(d, ferry_qrseq_frame(sa, ferry_qrseq_schedule(sa, ia++)));
+                distinct += st == FERRY_QR_NEW;
+            }
+        }
+        CHECK(distinct == ferry_qrseq_k(sa), seed);
+        CHECK(ferry_qrdec_foreign(d) == foreign, seed);
+        check_result(d, a, 20000, seed);
+        ferry_qrdec_free(d);
+        ferry_qrseq_free(sa);
+        ferry_qrseq_free(sb);
+        free(a);
+        free(b);
+    }
+}
+
+/* Replaces the first occurrence of @from in @f by @to into a new string. */
+static char *subst(const char *f, const char *from, const char *to)
+{
+    const char *p = strstr(f, from);
+    size_t n = strlen(f) - strlen(from) + strlen(to) + 1;
+    char *o = malloc(n);
+
+    assert_non_null(p);
+    assert_non_null(o);
+    snprintf(o, n, "%.*s%s%s", (int)(p - f), f, to, p + strlen(from));
+    return o;
+}
+
+enum mut { M_NONE, M_TRUNC, M_MAGIC, M_LOWER, M_BANG, M_PAD, M_SUBST, M_EMPTY, M_DROPSEP };
+
+struct bad_case {
+    const char *name;
+    int frame;        /* 0: first data frame, 1: last data frame, 2: first parity frame */
+    enum mut mut;
+    const char *from, *to; /* for M_SUBST; "%L" "%S" "%K" stand for the real fields */
+    enum ferry_qr_status want;
+};
+
+static const struct bad_case bad_cases[] = {
+    {"valid", 0, M_NONE, NULL, NULL, FERRY_QR_NEW},
+    {"empty", 0, M_EMPTY, NULL, NULL, FERRY_QR_UNREADABLE},
+    {"truncated", 0, M_TRUNC, NULL, NULL, FERRY_QR_UNREADABLE},
+    {"wrong magic", 0, M_MAGIC, NULL, NULL, FERRY_QR_UNREADABLE},
+    {"lowercase", 0, M_LOWER, NULL, NULL, FERRY_QR_UNREADABLE},
+    {"non-alphanumeric", 0, M_BANG, NULL, NULL, FERRY_QR_UNREADABLE},
+    {"with = padding", 1, M_PAD, NULL, NULL, FERRY_QR_UNREADABLE},
+    {"missing separator", 0, M_DROPSEP, NULL, NULL, FERRY_QR_UNREADABLE},
+    {"unknown type", 0, M_SUBST, "FY1P", "FY1X", FERRY_QR_UNREADABLE},
+    {"absurd length", 2, M_SUBST, ":%L:", ":99999999:", FERRY_QR_UNREADABLE},
+    {"length over max", 2, M_SUBST, ":%L:", ":16777217:", FERRY_QR_UNREADABLE},
+    {"zero length", 2, M_SUBST, ":%L:", ":0:", FERRY_QR_UNREADABLE},
+    {"leading zero", 2, M_SUBST, ":%L:", ":0%L:", FERRY_QR_UNREADABLE},
+    {"absurd K", 2, M_SUBST, ":%K:R", ":999:R", FERRY_QR_UNREADABLE},
+    {"K zero", 2, M_SUBST, ":%K:R", ":0:R", FERRY_QR_UNREADABLE},
+    {"K above Kt", 2, M_SUBST, ":%K:R", ":200:R", FERRY_QR_UNREADABLE},
+    {"S not multiple of 5", 2, M_SUBST, ":%S:", ":351:", FERRY_QR_UNREADABLE},
+    {"data index past K", 0, M_SUBST, ":D0:", ":D99:", FERRY_QR_UNREADABLE},
+    {"parity index absurd", 2, M_SUBST, ":R0:", ":R99999:", FERRY_QR_UNREADABLE},
+    {"index negative", 0, M_SUBST, ":D0:", ":D-1:", FERRY_QR_UNREADABLE},
+    {"other length, same session", 2, M_SUBST, ":%L:", ":%L1:", FERRY_QR_INCONSISTENT},
+    {"other K, same session", 2, M_SUBST, ":%K:R", ":1:R", FERRY_QR_INCONSISTENT},
+    {"other session", 0, M_SUBST, "FY1P", "FY1PAAAAAAAA:", FERRY_QR_FOREIGN},
+};
+
+static char *mutate(const struct ferry_qrseq *s, const struct bad_case *c)
+{
+    const char *f = ferry_qrseq_frame(s, c->frame == 0 ? 0 : c->frame == 1
+                                                                ? ferry_qrseq_k(s) - 1
+                                                                : ferry_qrseq_k(s));
+    char from[64], to[64], num[32];
+    char *o = strdup(f), *colon = strrchr(o, ':');
+
+    assert_non_null(o);
+    switch (c->mut) {
+    case M_EMPTY: o[0] = '\0'; break;
+    case M_TRUNC: o[strlen(o) / 2] = '\0'; break;
+    case M_MAGIC: o[2] = '2'; break;
+    case M_LOWER:
+        for (char *p = o; *p; p++)
+            if (*p >= 'A' && *p <= 'Z')
+                *p = (char)(*p | 0x20);
+        break;
+    case M_BANG: colon[2] = '!'; break;
+    case M_PAD: { char *n = malloc(strlen(o) + 8);
+        assert_non_null(n);
+        snprintf(n, strlen(o) + 8, "%s======", o);
+        free(o);
+        o = n;
+        break; }
+    case M_DROPSEP: *colon = 'A'; break;
+    case M_SUBST: {
+        char *sl = strchr(o, ':');
+        unsigned L = 0, S = 0, K = 0;
+
+        assert_int_equal(sscanf(sl, ":%u:%u:%u:", &L, &S, &K), 3);
+        snprintf(from, sizeof(from), "%s", c->from);
+        snprintf(to, sizeof(to), "%s", c->to);
+        for (char *buf = from; buf != NULL; buf = buf == from ? to : NULL) {
+            char *p = strchr(buf, '%'), tmp[64];
+
+            if (p == NULL)
+                continue;
+            snprintf(num, sizeof(num), "%u", p[1] == 'L' ? L : p[1] == 'S' ? S : K);
+            snprintf(tmp, sizeof(tmp), "%.*s%s%s", (int)(p - buf), buf, num, p + 2);
+            snprintf(buf, 64, "%s", tmp);
+        }
+        if (strcmp(c->name, "other session") == 0) { /* replace the whole session */
+            snprintf(to, sizeof(to), "FY1PAAAAAAAA:");
+            snprintf(from, sizeof(from), "FY1P%.8s:", o + 4);
+        }
+        char *n = subst(o, from, to);
+        free(o);
+        o = n;
+        break; }
+    case M_NONE: break;
+    }
+    return o;
+}
+
+/* The bad-frame table: each mutated frame fed after one valid frame of the session. */
+static void test_bad_frames(void **state)
+{
+    uint64_t rng;
+    uint8_t *pkg;
+    struct ferry_qrseq *s;
+
+    rng_seed(&rng, g_seed);
+    pkg = make_pkg(20000, &rng);
+    s = encode_or_fail(pkg, 20000, 15, 'M', 50); /* Kt ~ 44, one block */
+    assert_int_equal(ferry_qrseq_blocks(s), 1);
+    for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+        const struct bad_case *c = &bad_cases[i];
+        struct ferry_qrdec *d = NULL;
+        char *bad = mutate(s, c);
+        enum ferry_qr_status st;
+
+        assert_int_equal(ferry_qrdec_new(NULL, &d), FERRY_OK);
+        assert_int_equal(add_str(d, ferry_qrseq_frame(s, 1)), FERRY_QR_NEW);
+        st = add_str(d, bad);
+        if (st != c->want)
+            fail_msg("case \"%s\": status %d, want %d (frame %.60s)", c->name, st, c->want, bad);
+        /* alone, as the first frame, a bad frame never fixes the session */
+        ferry_qrdec_free(d);
+        assert_int_equal(ferry_qrdec_new(NULL, &d), FERRY_OK);
+        st = add_str(d, bad);
+        if (c->want == FERRY_QR_UNREADABLE) {
+            assert_int_equal(st, FERRY_QR_UNREADABLE);
+            assert_null(ferry_qrdec_session(d));
+            assert_int_equal(ferry_qrdec_unreadable(d), 1);
+        }
+        ferry_qrdec_free(d);
+        free(bad);
+    }
+    ferry_qrseq_free(s);
+    free(pkg);
+}
+
+/* A well-formed frame with wrong data: the SHA-256 check names the session. */
+static void test_wrong_data(void **state)
+{
+    uint64_t rng;
+    uint8_t *pkg, *out = NULL;
+    size_t outlen = 0;
+    struct ferry_qrseq *s;
+    struct ferry_qrdec *d = NULL;
+    char *f, *colon, want[64];
+
+    rng_seed(&rng, g_seed);
+    pkg = make_pkg(5000, &rng);
+    s = encode_or_fail(pkg, 5000, 10, 'M', 50);
+    f = strdup(ferry_qrseq_frame(s, 1));
+    assert_non_null(f);
+    colon = strrchr(f, ':');
+    colon[5] = colon[5] == 'A' ? 'B' : 'A';
+    assert_int_equal(ferry_qrdec_new(NULL, &d), FERRY_OK);
+    assert_int_equal(add_str(d, f), FERRY_QR_NEW);
+    for (size_t i = 0; !ferry_qrdec_complete(d); i++)
+        if (i != 1)
+            add_str(d, ferry_qrseq_frame(s, i));
+    assert_int_equal(ferry_qrdec_result(d, &out, &outlen), FERRY_ERR_SIG_INVALID);
+    assert_null(out);
+    snprintf(want, sizeof(want), "session %s: rebuilt data does not match its id",
+             ferry_qrseq_session(s));
+    assert_non_null(strstr(ferry_err_detail(), want));
+    ferry_qrdec_free(d);
+    ferry_qrseq_free(s);
+    free(f);
+    free(pkg);
+}
+
+static void test_incomplete(void **state)
+{
+    uint64_t rng;
+    uint8_t *pkg, *out = NULL;
+    size_t outlen = 0;
+    struct ferry_qrseq *s;
+    struct ferry_qrdec *d = NULL;
+
+    rng_seed(&rng, g_seed);
+    pkg = make_pkg(5000, &rng);
+    s = encode_or_fail(pkg, 5000, 10, 'M', 50);
+    assert_int_equal(ferry_qrdec_new(NULL, &d), FERRY_OK);
+    assert_int_equal(ferry_qrdec_result(d, &out, &outlen), FERRY_ERR_INCOMPLETE);
+    assert_int_equal(ferry_qrdec_needed(d), 0);
+    add_str(d, ferry_qrseq_frame(s, 0));
+    add_str(d, ferry_qrseq_frame(s, 2));
+    assert_int_equal(add_str(d, ferry_qrseq_frame(s, 2)), FERRY_QR_DUPLICATE);
+    assert_int_equal(ferry_qrdec_duplicates(d), 1);
+    assert_int_equal(ferry_qrdec_received(d), 2);
+    assert_int_equal(ferry_qrdec_needed(d), ferry_qrseq_k(s));
+    assert_int_equal(ferry_qrdec_result(d, &out, &outlen), FERRY_ERR_INCOMPLETE);
+    assert_non_null(strstr(ferry_err_detail(), "2 of "));
+    assert_non_null(strstr(ferry_err_detail(), "missing data frames 1, 3, 4"));
+    ferry_qrdec_free(d);
+    ferry_qrseq_free(s);
+    free(pkg);
+}
+
+static void test_encode_errors(void **state)
+{
+    uint8_t *big = malloc(2u << 20);
+    struct ferry_qrseq *s = NULL;
+    struct ferry_qrseq_params p1 = {1, 'L', 50}, p2 = {10, 'M', 301}, p3 = {3, 'L', 0},
+                              p4 = {10, 'X', 50}, p5 = {10, 'M', -1};
+    uint64_t rng;
+
+    assert_non_null(big);
+    rng_seed(&rng, g_seed);
+    for (size_t i = 0; i < (2u << 20); i++)
+        big[i] = (uint8_t)rng_next(&rng);
+    assert_int_equal(ferry_qrseq_encode(big, 10, FERRY_QR_PACKAGE, &p1, &s), FERRY_ERR_USAGE);
+    assert_int_equal(ferry_qrseq_encode(big, 10, FERRY_QR_PACKAGE, &p2, &s), FERRY_ERR_USAGE);
+    assert_int_equal(ferry_qrseq_encode(big, 10, FERRY_QR_PACKAGE, &p4, &s), FERRY_ERR_USAGE);
+    assert_int_equal(ferry_qrseq_encode(big, 10, FERRY_QR_PACKAGE, &p5, &s), FERRY_ERR_USAGE);
+    assert_int_equal(ferry_qrseq_encode(big, 2u << 20, FERRY_QR_PACKAGE, &p3, &s),
+                     FERRY_ERR_TOO_LARGE);
+    assert_int_equal(ferry_qrseq_encode(big, FERRY_QR_MAX_MESSAGE + 1u, FERRY_QR_PACKAGE, &p3,
+                                        &s), FERRY_ERR_TOO_LARGE);
+    assert_null(s);
+    free(big);
+}
+
+/* The schedule shows each frame once per loop: data round-robin over blocks, then parity. */
+static void test_schedule(void **state)
+{
+    uint64_t rng;
+    uint8_t *pkg;
+    struct ferry_qrseq *s;
+    size_t n, kt, b, *seen;
+
+    rng_seed(&rng, g_seed);
+    pkg = make_pkg(60000, &rng);
+    s = encode_or_fail(pkg, 60000, 5, 'M', 100); /* many small frames: several blocks */
+    n = ferry_qrseq_count(s);
+    kt = ferry_qrseq_k(s);
+    b = ferry_qrseq_blocks(s);
+    assert_true(b > 1);
+    seen = calloc(n, sizeof(*seen));
+    assert_non_null(seen);
+    for (size_t i = 0; i < 2 * n; i++) {
+        size_t f = ferry_qrseq_schedule(s, i);
+
+        assert_true(f < n);
+        seen[f]++;
+        if (i % n < kt)
+            assert_true(f < kt);
+        else
+            assert_true(f >= kt);
+        assert_int_equal(f, ferry_qrseq_schedule(s, i + n));
+    }
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(seen[i], 2);
+    /* consecutive data frames in the schedule belong to different blocks */
+    assert_int_equal(ferry_qrseq_schedule(s, 0), 0);
+    assert_true(ferry_qrseq_schedule(s, 1) >= kt / b);
+    /* frame texts use only the alphanumeric set, uppercase */
+    for (size_t i = 0; i < n; i++)
+        for (const char *p = ferry_qrseq_frame(s, i); *p; p++)
+            assert_non_null(strchr("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:", *p));
+    assert_null(ferry_qrseq_frame(s, n));
+    ferry_qrseq_free(s);
+    free(seen);
+    free(pkg);
+}
+
+static const char recipe[] =
+    "grep -E '^FY1P[A-Z2-7]{8}(:[0-9]+){3}:D' frames.txt | sort -t: -k5.2n -u \\\n"
+    "    | sed 's/.*://' | tr -d '\\n' > msg.b32\n"
+    "n=$(( (8 - $(wc -c < msg.b32) % 8) % 8 )); printf '%*s' $n '' | tr ' ' '=' >> msg.b32\n"
+    "base32 -d msg.b32 | python3 -c \\\n"
+    "    'import sys,zlib;sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))' \\\n"
+    "    > package.ferry\n"
+    "base32 -d msg.b32 > msg.z\n"
+    "(printf '\\037\\213\\010\\000\\000\\000\\000\\000\\000\\003'; tail -c +3 msg.z) "
+    "| gzip -dc > package2.ferry 2>/dev/null || true  # exits 1: no gzip trailer\n"
+    "openssl dgst -sha256 -binary msg.z | head -c 5 | base32 > session.txt\n";
+
+static uint8_t *slurp(const char *dir, const char *name, size_t *len)
+{
+    char path[512];
+    uint8_t *p = NULL;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    if (ferry_file_read(path, 64u << 20, &p, len) != FERRY_OK)
+        fail_msg("cannot read %s: %s", path, ferry_err_detail());
+    return p;
+}
+
+/* The coreutils recipe documented in ferry/qrseq.h, run for real on shuffled frames with
+ * parity and duplicates, for one- and several-block sequences. */
+static void test_coreutils_recovery(void **state)
+{
+    static const struct rt_case cases[] = {{20000, 10, 'M', 50}, {60000, 5, 'M', 100},
+                                           {3, 10, 'M', 0}};
+
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        char dir[] = "/tmp/ferry-qrseq-XXXXXX", path[512], cmd[1024];
+        uint64_t rng;
+        uint8_t *pkg, *got, *got2, *sess;
+        size_t n, len, len2, slen, *order;
+        struct ferry_qrseq *s;
+        FILE *f;
+
+        rng_seed(&rng, g_seed + c);
+        pkg = make_pkg(cases[c].size, &rng);
+        s = encode_or_fail(pkg, cases[c].size, cases[c].version, cases[c].ecc, cases[c].pct);
+        n = ferry_qrseq_count(s);
+        assert_non_null(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/frames.txt", dir);
+        assert_non_null(f = fopen(path, "w"));
+        order = calloc(n, sizeof(*order));
+        for (size_t i = 0; i < n; i++)
+            order[i] = i;
+        shuffle(order, n, &rng);
+        for (size_t i = 0; i < n; i++)
+            fprintf(f, "%s\n", ferry_qrseq_frame(s, order[i]));
+        for (size_t i = 0; i < n; i += 4)
+            fprintf(f, "%s\n", ferry_qrseq_frame(s, order[i])); /* duplicates */
+        fclose(f);
+        snprintf(path, sizeof(path), "%s/recover.sh", dir);
+        assert_non_null(f = fopen(path, "w"));
+        fputs(recipe, f);
+        fclose(f);
+        snprintf(cmd, sizeof(cmd), "cd '%s' && sh -e recover.sh", dir);
+        assert_int_equal(system(cmd), 0);
+        got = slurp(dir, "package.ferry", &len);
+        got2 = slurp(dir, "package2.ferry", &len2);
+        sess = slurp(dir, "session.txt", &slen);
+        assert_int_equal(len, cases[c].size);
+        assert_int_equal(len2, cases[c].size);
+        assert_memory_equal(got, pkg, len);
+        assert_memory_equal(got2, pkg, len);
+        assert_true(slen >= 8);
+        assert_memory_equal(sess, ferry_qrseq_session(s), 8);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+        free(got);
+        free(got2);
+        free(sess);
+        free(order);
+        free(pkg);
+        ferry_qrseq_free(s);
+    }
+}
+
+int main(void)
+{
+    const char *env = getenv("FERRY_TEST_SEED");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_b32),
+        cmocka_unit_test(test_capacity_table),
+        cmocka_unit_test(test_frame_bytes_fit),
+        cmocka_unit_test(test_round_trips),
+        cmocka_unit_test(test_foreign_mixed),
+        cmocka_unit_test(test_bad_frames),
+        cmocka_unit_test(test_wrong_data),
+        cmocka_unit_test(test_incomplete),
+        cmocka_unit_test(test_encode_errors),
+        cmocka_unit_test(test_schedule),
+        cmocka_unit_test(test_coreutils_recovery),
+    };
+
+    if (env != NULL)
+        g_seed = strtoull(env, NULL, 10);
+    printf("test_qrseq: seed %llu (set FERRY_TEST_SEED to replay)\n", g_seed);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

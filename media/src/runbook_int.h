@@ -1,0 +1,117 @@
+/* ferry — runbook internals: the block list both renderers (text, PDF) draw from. */
+#ifndef FERRY_RUNBOOK_INT_H
+#define FERRY_RUNBOOK_INT_H
+
+#include <stddef.h>
+
+#include <cairo.h>
+
+#include "ferry/runbook.h"
+
+#define RB_MAX_VALUE 1024 /* bytes per field: longer fields are refused */
+#define RB_MAX_BLOCKS 512
+#define RB_TEXT_COLS 78
+
+enum rb_kind {
+    RB_TITLE = 1, /* text */
+    RB_HEADING,   /* text */
+    RB_PARA,      /* text */
+    RB_STEP,      /* key = number ("A1"), text; a box to tick */
+    RB_CMD,       /* text = a command to type, mono, indented under its step */
+    RB_KV,        /* key, text (NULL = blank to fill in), mono: break at groups only */
+    RB_SIGN,      /* key = role ("Handed over by"): name, signature, date, time lines */
+    RB_BREAK,     /* page break (PDF), blank line (text) */
+};
+
+struct rb_block {
+    enum rb_kind kind;
+    char *key;
+    char *text;
+    int mono;   /* RB_KV: value is code / hex groups */
+    int indent; /* RB_KV: 1 = under a step */
+};
+
+struct rb_doc {
+    struct rb_block *b;
+    size_t n;
+    char *transfer_id; /* sanitised, "" when unknown */
+    char *footer;      /* "ferry runbook · transfer ID" */
+};
+
+/** Builds the block list for @rb (strings sanitised to printable UTF-8). */
+ferry_err rb_doc_build(const struct ferry_runbook *rb, struct rb_doc **out);
+void rb_doc_free(struct rb_doc *d);
+
+/** Appends a block (key/text copied and sanitised; NULL allowed). */
+ferry_err rb_add(struct rb_doc *d, enum rb_kind kind, const char *key, const char *text,
+                 int mono, int indent);
+
+/** Appends a block whose text is formatted (not mono, not indented). */
+ferry_err rb_addf(struct rb_doc *d, enum rb_kind kind, const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/** The content: every block for @rb's leg and medium, in the order the operator meets it
+ * (runbook_steps.c). */
+ferry_err rb_steps_build(const struct ferry_runbook *rb, struct rb_doc *d);
+
+/** Width of @n bytes of UTF-8 text in some unit (points, columns). */
+typedef double (*rb_measure_fn)(void *ctx, const char *s, size_t n, int mono);
+
+struct rb_span {
+    size_t off, len;
+};
+
+/**
+ * Wraps @s into lines no wider than @width: breaks at spaces (dropped), for @mono also after ':'
+ * (kept); a word wider than a line is cut between characters. @mono values are balanced so a
+ * group-separated value splits into lines of equal length (8 + 8 groups, not 15 + 1).
+ * *lines is a new array (caller frees) of *n spans.
+ */
+ferry_err rb_wrap(const char *s, double width, int mono, rb_measure_fn m, void *ctx,
+                  struct rb_span **lines, size_t *n);
+
+/** Length in bytes of the UTF-8 sequence starting at @s (1 for an invalid byte). */
+size_t rb_u8len(const char *s);
+
+/** Decodes one UTF-8 character (the input is sanitised: valid UTF-8). */
+unsigned long rb_u8dec(const char *s, size_t *len);
+
+/** Terminal columns of @n bytes of UTF-8 (East Asian wide = 2, combining = 0). */
+size_t rb_columns(const char *s, size_t n);
+
+/* ---- PDF layout (runbook_pdf.c) ---- */
+
+enum { RB_F_SANS, RB_F_BOLD, RB_F_MONO, RB_F_N };
+#define RB_NFB 3 /* fallback families for glyphs the main fonts lack */
+
+struct rb_lay {
+    cairo_t *cr;
+    int draw;                 /* 0: measure only (pass 1), 1: draw (pass 2) */
+    double w, h;              /* page size, points */
+    double x0, x1, top, bottom; /* content box */
+    double y;                 /* bottom of the last line laid out */
+    int page, pages;          /* current page (1-based), total (known in pass 2) */
+    const char *footer;       /* borrowed */
+    cairo_font_face_t *face[RB_F_N];
+    cairo_font_face_t *fb[RB_NFB];
+    int mfont;                /* font and size the wrap measure uses */
+    double msize;
+};
+
+ferry_err rb_lay_init(struct rb_lay *L, cairo_t *cr, double w, double h, const char *footer);
+void rb_lay_clear(struct rb_lay *L);
+/** Measures @n bytes of text (and draws them at baseline (x, y) when L->draw); the advance. */
+double rb_text(struct rb_lay *L, int font, double size, const char *s, size_t n, double x,
+               double y);
+/** Ends the page: footer "ferry runbook · transfer ID", "page n of m"; shows it when drawing. */
+void rb_page_end(struct rb_lay *L);
+void rb_page_start(struct rb_lay *L);
+
+/** Lays out (pass 1) or draws (pass 2) the paper QR pages after the text pages, for medium
+ * PDF with package bytes (runbook_qr.c). Nothing otherwise. */
+ferry_err rb_qr_pages(struct rb_lay *L, const struct rb_doc *d, const struct ferry_runbook *rb);
+
+/** Words for a blank line to fill in, text form. */
+#define RB_BLANK "________________________________"
+
+#endif

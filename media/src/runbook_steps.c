@@ -1,0 +1,408 @@
+/* ferry — the runbook's content: what each operator does and checks, in the order they meet it.
+ * A printer of many lines: errors are kept in the context (sticky) and checked once at the end,
+ * as a printf-style writer would, so each line stays one line. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ferry/codec.h"
+#include "runbook_int.h"
+
+struct ctx {
+    const struct ferry_runbook *rb;
+    struct rb_doc *d;
+    char sec;  /* section letter of the steps being written */
+    int step;  /* last step number in the section */
+    ferry_err r;
+};
+
+static void add(struct ctx *c, enum rb_kind k, const char *key, const char *text, int mono,
+                int indent)
+{
+    if (c->r == FERRY_OK)
+        c->r = rb_add(c->d, k, key, text, mono, indent);
+}
+
+static void addv(struct ctx *c, enum rb_kind k, const char *key, const char *fmt, va_list ap)
+{
+    char text[2 * RB_MAX_VALUE + 1024];
+    int n = vsnprintf(text, sizeof(text), fmt, ap);
+
+    if (c->r == FERRY_OK && (n < 0 || (size_t)n >= sizeof(text)))
+        c->r = ferry_errf(FERRY_ERR_INTERNAL, "runbook: a paragraph is too long");
+    add(c, k, key, text, 0, 0);
+}
+
+static void para(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void para(struct ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    addv(c, RB_PARA, NULL, fmt, ap);
+    va_end(ap);
+}
+
+static void step(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void step(struct ctx *c, const char *fmt, ...)
+{
+    char num[16];
+    va_list ap;
+
+    snprintf(num, sizeof(num), "%c%d.", c->sec, ++c->step);
+    va_start(ap, fmt);
+    addv(c, RB_STEP, num, fmt, ap);
+    va_end(ap);
+}
+
+static void section(struct ctx *c, char sec, const char *title)
+{
+    c->sec = sec;
+    c->step = 0;
+    add(c, RB_HEADING, NULL, title, 0, 0);
+}
+
+static void kv(struct ctx *c, const char *key, const char *value, int mono, int indent)
+{
+    add(c, RB_KV, key, value != NULL && value[0] != '\0' ? value : NULL, mono, indent);
+}
+
+/* "YYYY-MM-DD HH:MM UTC" into @out, or NULL for 0 (unknown). */
+static const char *when(time_t t, char out[32])
+{
+    struct tm tm;
+
+    if (t == 0 || gmtime_r(&t, &tm) == NULL)
+        return NULL;
+    if (strftime(out, 32, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+        return NULL;
+    return out;
+}
+
+static const char *medium_desc(enum ferry_medium_kind k)
+{
+    switch (k) {
+    case FERRY_MEDIUM_USB: return "USB stick";
+    case FERRY_MEDIUM_SCREEN: return "QR codes on a screen";
+    case FERRY_MEDIUM_PDF: return "QR codes on paper";
+    case FERRY_MEDIUM_PNG: return "QR code image files";
+    case FERRY_MEDIUM_HTML: return "QR codes in an HTML page";
+    default: return NULL;
+    }
+}
+
+/* MEDIUM argument for the writing and the reading side. */
+static const char *medium_to(enum ferry_medium_kind k)
+{
+    switch (k) {
+    case FERRY_MEDIUM_USB: return "usb";
+    case FERRY_MEDIUM_SCREEN: return "screen";
+    case FERRY_MEDIUM_PDF: return "pdf:FILE";
+    case FERRY_MEDIUM_PNG: return "png:DIR";
+    case FERRY_MEDIUM_HTML: return "html:FILE";
+    default: return "MEDIUM";
+    }
+}
+
+static const char *medium_from(enum ferry_medium_kind k)
+{
+    switch (k) {
+    case FERRY_MEDIUM_USB: return "usb";
+    case FERRY_MEDIUM_SCREEN: return "camera";
+    case FERRY_MEDIUM_HTML: return "camera";
+    case FERRY_MEDIUM_PDF: return "images:DIR";
+    case FERRY_MEDIUM_PNG: return "images:DIR";
+    default: return "MEDIUM";
+    }
+}
+
+static int is_rms(const struct ferry_runbook *rb)
+{
+    return rb->kind != NULL && strcmp(rb->kind, "rms") == 0;
+}
+
+static const char *kind_desc(const struct ferry_runbook *rb)
+{
+    if (rb->kind == NULL)
+        return NULL;
+    if (is_rms(rb))
+        return "RMS server licensor certificate (SLC)";
+    if (strcmp(rb->kind, "x509") == 0)
+        return "X.509 certificate";
+    return rb->kind;
+}
+
+static void transfer_block(struct ctx *c)
+{
+    const struct ferry_runbook *rb = c->rb;
+    int req = rb->leg == FERRY_RUNBOOK_REQUEST;
+    char t[32];
+
+    add(c, RB_HEADING, NULL, "This transfer", 0, 0);
+    kv(c, "Transfer id", rb->transfer_id, 1, 0);
+    kv(c, "Direction",
+       req ? "request: offline machine \xE2\x86\x92 online machine"
+           : "response: online machine \xE2\x86\x92 offline machine",
+       0, 0);
+    kv(c, "Medium", medium_desc(rb->medium), 0, 0);
+    kv(c, "Certificate", kind_desc(rb), 0, 0);
+    kv(c, is_rms(rb) ? "Server name" : "Subject", rb->server_name, 0, 0);
+    if (is_rms(rb) || rb->guid != NULL)
+        kv(c, "Server GUID", rb->guid, 1, 0);
+    if (req)
+        kv(c, "Request file", rb->request_file, 0, 0);
+    kv(c, "Package file", rb->package_file, 0, 0);
+    kv(c, "Package made", when(rb->created, t), 0, 0);
+    kv(c, "Package SHA-256", rb->package_sha256, 1, 0);
+    kv(c, "Current certificate expires", when(rb->current_not_after, t), 0, 0);
+    if (!req)
+        kv(c, "New certificate expires", when(rb->new_not_after, t), 0, 0);
+}
+
+static void identity(struct ctx *c, const char *tool, const char *name, const char *fp)
+{
+    step(c, "Check this machine's identity: run the command below and compare the "
+            "fingerprint it shows with the one printed here, group by group.");
+    add(c, RB_CMD, NULL, tool, 1, 0);
+    kv(c, "Identity", name, 0, 1);
+    kv(c, "Fingerprint", fp, 1, 1);
+}
+
+/* The sending side puts the package on the medium. */
+static void send_steps(struct ctx *c)
+{
+    const struct ferry_runbook *rb = c->rb;
+    const char *id = rb->transfer_id != NULL ? rb->transfer_id : "";
+
+    switch (rb->medium) {
+    case FERRY_MEDIUM_USB:
+        step(c, "Check that the USB stick holds the package file named above and nothing "
+                "else of this transfer, then eject it (unmount) before removing it.");
+        step(c, "Label the stick with the first eight digits of the transfer id: %.8s.", id);
+        break;
+    case FERRY_MEDIUM_PDF:
+        step(c, "Print the QR pages at the end of this runbook at 100 %% scale (no "
+                "\xE2\x80\x9C" "fit to page\xE2\x80\x9D). Check that every code is labelled "
+                "with the transfer id and that no frame number is missing.");
+        step(c, "Keep the QR pages with this runbook; they travel together.");
+        break;
+    case FERRY_MEDIUM_SCREEN:
+    case FERRY_MEDIUM_HTML:
+        step(c, "Leave the codes showing until the other machine reports the package "
+                "complete. Do not leave the machine unattended meanwhile.");
+        break;
+    default:
+        step(c, "Copy the written files to the carrier medium and check the copy is "
+                "complete.");
+        break;
+    }
+}
+
+/* The receiving side takes the package from the medium. */
+static void receive_step(struct ctx *c)
+{
+    switch (c->rb->medium) {
+    case FERRY_MEDIUM_USB:
+        step(c, "Insert the USB stick. Do not open, copy or edit the package by hand.");
+        break;
+    case FERRY_MEDIUM_PDF:
+        step(c, "Scan the QR pages at 150 dpi or more into one folder (PNG, JPEG or "
+                "PDF files). Missing or damaged codes are tolerated up to a point: ferry "
+                "says which frames it still needs.");
+        break;
+    case FERRY_MEDIUM_SCREEN:
+    case FERRY_MEDIUM_HTML:
+        step(c, "Point the camera at the other machine's screen in the next command; it "
+                "counts the codes received as \xE2\x80\x9Cr of K\xE2\x80\x9D.");
+        break;
+    default:
+        step(c, "Copy the image files into one folder on this machine.");
+        break;
+    }
+}
+
+static void package_checks(struct ctx *c, const char *sender_fp)
+{
+    const struct ferry_runbook *rb = c->rb;
+
+    kv(c, "Transfer id", rb->transfer_id, 1, 1);
+    kv(c, "Package SHA-256", rb->package_sha256, 1, 1);
+    kv(c, "Sender fingerprint", sender_fp, 1, 1);
+    kv(c, is_rms(rb) ? "Server name" : "Subject", rb->server_name, 0, 1);
+    if (is_rms(rb) || rb->guid != NULL)
+        kv(c, "Server GUID", rb->guid, 1, 1);
+}
+
+static void handover(struct ctx *c, const char *what)
+{
+    add(c, RB_HEADING, NULL, what, 0, 0);
+    add(c, RB_SIGN, "Handed over by", NULL, 0, 0);
+    add(c, RB_SIGN, "Received by", NULL, 0, 0);
+}
+
+static void anchor_step(struct ctx *c)
+{
+    const struct ferry_runbook *rb = c->rb;
+    char t[32];
+
+    step(c, "Check the trust anchor of the enrollment service: the command must find it "
+            "with this fingerprint. If it reports it absent, expired or a look-alike, stop "
+            "and see \xE2\x80\x9CIf a check fails\xE2\x80\x9D.");
+    add(c, RB_CMD, NULL, "ferry-online check-root", 1, 0);
+    kv(c, "Service URL", rb->service_url, 1, 1);
+    kv(c, "Trust anchor", rb->anchor_subject, 0, 1);
+    kv(c, "Anchor SHA-256", rb->anchor_fp, 1, 1);
+    kv(c, "Anchor expires", when(rb->anchor_not_after, t), 0, 1);
+}
+
+static void expected_new(struct ctx *c)
+{
+    const struct ferry_runbook *rb = c->rb;
+    char t[32], buf[96];
+    const char *e = NULL;
+
+    step(c, "Check the new certificate it reports: same server, and an expiry later than the "
+            "current one. Write the expiry it shows on the line below.");
+    kv(c, "Current expiry", when(rb->current_not_after, t), 0, 1);
+    if (rb->lifetime_days_expected > 0 && rb->created != 0)
+        e = when(rb->created + (time_t)rb->lifetime_days_expected * 86400, t);
+    if (e != NULL) {
+        snprintf(buf, sizeof(buf), "about %.10s (%d days after issue)", e,
+                 rb->lifetime_days_expected);
+        kv(c, "New expiry expected", buf, 0, 1);
+    } else if (rb->lifetime_days_expected > 0) {
+        snprintf(buf, sizeof(buf), "about %d days after issue", rb->lifetime_days_expected);
+        kv(c, "New expiry expected", buf, 0, 1);
+    }
+    kv(c, "New expiry shown", NULL, 0, 1);
+}
+
+static void request_leg(struct ctx *c)
+{
+    const struct ferry_runbook *rb = c->rb;
+    char cmd[RB_MAX_VALUE + 128];
+
+    section(c, 'A', "A. On the offline machine");
+    identity(c, "ferry-offline status", rb->offline_name, rb->offline_fp);
+    step(c, "Export the request (done already if this runbook was printed by the export). "
+            "Check that the export shows this transfer id and package SHA-256.");
+    snprintf(cmd, sizeof(cmd), "ferry-offline export %s --to %s",
+             rb->request_file != NULL ? rb->request_file : "REQUEST", medium_to(rb->medium));
+    add(c, RB_CMD, NULL, cmd, 1, 0);
+    kv(c, "Transfer id", rb->transfer_id, 1, 1);
+    kv(c, "Package SHA-256", rb->package_sha256, 1, 1);
+    send_steps(c);
+    handover(c, "Hand-over: offline machine to online machine");
+    section(c, 'B', "B. On the online machine");
+    anchor_step(c);
+    receive_step(c);
+    step(c, "Submit the request. Before it contacts the service, check that it shows these "
+            "values, and that this machine's own identity is the online one.");
+    snprintf(cmd, sizeof(cmd), "ferry-online submit --from %s --to %s", medium_from(rb->medium),
+             medium_to(rb->medium));
+    add(c, RB_CMD, NULL, cmd, 1, 0);
+    package_checks(c, rb->offline_fp);
+    kv(c, "Online identity", rb->online_name, 0, 1);
+    kv(c, "Online fingerprint", rb->online_fp, 1, 1);
+    expected_new(c);
+    step(c, "Print the return runbook for the response package and follow it to carry the "
+            "answer back.");
+    snprintf(cmd, sizeof(cmd), "ferry-online runbook %s",
+             rb->transfer_id != NULL ? rb->transfer_id : "TRANSFER");
+    add(c, RB_CMD, NULL, cmd, 1, 0);
+    add(c, RB_HEADING, NULL, "Request submitted", 0, 0);
+    add(c, RB_SIGN, "Submitted by", NULL, 0, 0);
+}
+
+static void install_step(struct ctx *c)
+{
+    char t[32];
+
+    if (is_rms(c->rb)) {
+        step(c, "In the RMS administration page, import the response file as the server "
+                "licensor certificate, then check that the page shows the new expiry date.");
+    } else {
+        step(c, "Install the certificate where the service expects it, restart the service, "
+                "and check the expiry of the installed certificate.");
+        add(c, RB_CMD, NULL, "openssl x509 -noout -enddate -in CERT", 1, 0);
+    }
+    kv(c, "New expiry", when(c->rb->new_not_after, t), 0, 1);
+}
+
+static void response_leg(struct ctx *c)
+{
+    const struct ferry_runbook *rb = c->rb;
+    char cmd[128], t[32];
+
+    section(c, 'A', "A. On the online machine");
+    step(c, "Check that the submit wrote the response package for this transfer: it showed "
+            "this transfer id, package SHA-256 and new expiry.");
+    kv(c, "Transfer id", rb->transfer_id, 1, 1);
+    kv(c, "Package SHA-256", rb->package_sha256, 1, 1);
+    kv(c, "New expiry", when(rb->new_not_after, t), 0, 1);
+    send_steps(c);
+    handover(c, "Hand-over: online machine to offline machine");
+    section(c, 'B', "B. On the offline machine");
+    identity(c, "ferry-offline status", rb->offline_name, rb->offline_fp);
+    receive_step(c);
+    step(c, "Import the response. Before you accept it, check that it shows these values and "
+            "that the new certificate expires later than the current one.");
+    snprintf(cmd, sizeof(cmd), "ferry-offline import --from %s", medium_from(rb->medium));
+    add(c, RB_CMD, NULL, cmd, 1, 0);
+    package_checks(c, rb->online_fp);
+    kv(c, "Current expiry", when(rb->current_not_after, t), 0, 1);
+    kv(c, "New expiry", when(rb->new_not_after, t), 0, 1);
+    install_step(c);
+    step(c, "Check that the transfer is closed: status lists it as imported.");
+    add(c, RB_CMD, NULL, "ferry-offline status", 1, 0);
+    add(c, RB_HEADING, NULL, "Certificate imported", 0, 0);
+    add(c, RB_SIGN, "Imported by", NULL, 0, 0);
+}
+
+static void failures(struct ctx *c)
+{
+    int qr = c->rb->medium != FERRY_MEDIUM_USB;
+
+    add(c, RB_HEADING, NULL, "If a check fails", 0, 0);
+    para(c, "Stop at once. Next to the step, write FAILED and what the screen showed; sign "
+            "and date it; tell the security officer. Do not go on with this transfer.");
+    para(c, "A fingerprint differs: the package was made by another identity, or the wrong "
+            "machines are paired. Do not submit or import it. Pair again only when security "
+            "agrees.");
+    para(c, "The transfer id or the SHA-256 differs: this is not the package this runbook is "
+            "for, or it changed on the way. Do not use it; wipe the medium and export again.");
+    para(c, "The server name or GUID differs: the request belongs to another server. Check "
+            "the request file on the offline machine.");
+    para(c, "The trust anchor is absent, expired or a look-alike: do not submit. "
+            "ferry-online check-root says what to do; pin another anchor (--root FILE) only "
+            "under change control.");
+    para(c, "The service refuses or cannot be reached: note the message and the time, and "
+            "try again later. Never edit the request file: it must stay byte for byte as "
+            "exported.");
+    para(c, "The new certificate does not expire later than the current one, or names "
+            "another server: do not install it; keep the package for the investigation.");
+    if (qr)
+        para(c, "Codes will not scan: ferry lists the frames it still needs. Any K distinct "
+                "frames rebuild the package, so rescan or reprint only what is missing.");
+}
+
+ferry_err rb_steps_build(const struct ferry_runbook *rb, struct rb_doc *d)
+{
+    struct ctx c = {rb, d, 'A', 0, FERRY_OK};
+    int req = rb->leg == FERRY_RUNBOOK_REQUEST;
+
+    add(&c, RB_TITLE, NULL,
+        req ? "Certificate renewal: request (leg 1 of 2)"
+            : "Certificate renewal: response (leg 2 of 2)",
+        0, 0);
+    para(&c, "Follow the steps in order and tick each box when it is done. Every value "
+             "printed here must match what the screen shows, character for character. Stop "
+             "at the first check that fails and turn to \xE2\x80\x9CIf a check fails\xE2\x80\x9D.");
+    transfer_block(&c);
+    if (req)
+        request_leg(&c);
+    else
+        response_leg(&c);
+    failures(&c);
+    return c.r;
+}

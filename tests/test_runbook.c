@@ -1,0 +1,559 @@
+/* ferry — tests for the printed runbook: real cairo PDFs read back with poppler's pdftotext,
+ * rendered with pdftoppm and checked pixel by pixel for the margins. */
+#define _XOPEN_SOURCE 700 /* wcswidth */
+#include <locale.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include <cmocka.h>
+#include <png.h>
+
+#include "ferry/buf.h"
+#include "ferry/codec.h"
+#include "ferry/file.h"
+#include "ferry/runbook.h"
+#include "runbook_int.h"
+
+#define ID "3f9a0c5e71d24b88a6e0915c2d7b4e13"
+#define SHA "9F86 D081 884C 7D65 9A2F EAA0 C55A D015 A3BF 4F1B 2B0B 822C D15D 6C15 B0F0 0A08"
+#define OFP "1C2B 3A49 5867 7685 94A3 B2C1 D0EF FE0D 1C2B 3A49 5867 7685 94A3 B2C1 D0EF 0001"
+#define NFP "AB12 CD34 EF56 7890 1234 5678 9ABC DEF0 0FED CBA9 8765 4321 0987 65FE DC43 BA21"
+#define GTE "A5:31:25:18:8D:21:10:AA:96:4B:02:C7:B7:C6:DA:32:03:17:08:94:E5:FB:71:FF:FB:66:67:D5:E6:81:0A:36"
+#define UNAME "Serveur-Z\xC3\xBCrich-\xE6\x9D\xB1\xE4\xBA\xAC"
+#define GUID "{6E1B3C44-9A0D-4F4B-8C1E-2D5A7B9F0C31}"
+
+static char tmpdir[] = "/tmp/ferry-runbook-XXXXXX";
+
+static void sample(struct ferry_runbook *rb, enum ferry_runbook_leg leg,
+                   enum ferry_medium_kind medium)
+{
+    memset(rb, 0, sizeof(*rb));
+    rb->leg = leg;
+    rb->medium = medium;
+    rb->transfer_id = ID;
+    rb->kind = "rms";
+    rb->server_name = "SRV-RMS01.corp.example";
+    rb->guid = GUID;
+    rb->request_file = "SRV-RMS01RenewalRequest.xml";
+    rb->package_file = "ferry-" ID ".ferry";
+    rb->package_sha256 = SHA;
+    rb->offline_name = "rms-offline";
+    rb->offline_fp = OFP;
+    rb->online_name = "online-kiosk";
+    rb->online_fp = NFP;
+    rb->service_url = "https://activation.drm.microsoft.com/enrollment/enrollservice.asmx";
+    rb->anchor_subject = "C=US, O=GTE Corporation, OU=GTE CyberTrust Solutions, Inc., "
+                         "CN=GTE CyberTrust Global Root";
+    rb->anchor_fp = GTE;
+    rb->anchor_not_after = 1534204740;  /* 2018-08-13 23:59 */
+    rb->current_not_after = 1767225600; /* 2026-01-01 */
+    rb->new_not_after = 1798761600;     /* 2027-01-01 */
+    rb->lifetime_days_expected = 365;
+    rb->created = 1765000000;
+}
+
+/* Runs a shell command, returns its stdout (caller frees). */
+static char *run(const char *fmt, ...)
+{
+    char cmd[2048];
+    struct ferry_buf b;
+    char chunk[4096];
+    size_t n;
+    va_list ap;
+    FILE *p;
+
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof(cmd), fmt, ap);
+    va_end(ap);
+    ferry_buf_init(&b, 64u << 20);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+        assert_int_equal(ferry_buf_append(&b, chunk, n), FERRY_OK);
+    assert_int_equal(pclose(p), 0);
+    return (char *)ferry_buf_steal(&b, NULL);
+}
+
+/* Collapses all white space runs to one space. */
+static char *squash(const char *s)
+{
+    char *o = malloc(strlen(s) + 1), *q = o;
+    int sp = 0;
+
+    assert_non_null(o);
+    for (; *s; s++) {
+        if (*s == ' ' || *s == '\n' || *s == '\t' || *s == '\f' || *s == '\r') {
+            sp = q != o;
+            continue;
+        }
+        if (sp)
+            *q++ = ' ';
+        sp = 0;
+        *q++ = *s;
+    }
+    *q = '\0';
+    return o;
+}
+
+static char *nospace(const char *s)
+{
+    char *o = strdup(s), *q = o;
+
+    assert_non_null(o);
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\n' && *s != '\f')
+            *q++ = *s;
+    *q = '\0';
+    return o;
+}
+
+static char *pdf_path(const char *name)
+{
+    char *p = ferry_path_join(tmpdir, name);
+    assert_non_null(p);
+    return p;
+}
+
+/* A word of the text form that the PDF draws as a shape, not text: boxes, rules, blanks. */
+static int decoration(const char *w)
+{
+    return strspn(w, "[]_=-") == strlen(w);
+}
+
+/* Every word of @text appears in @pdf, and (after the first line, the PDF's footer) in the same
+ * order: the text form says what the PDF says. */
+static void text_in_pdf(const char *text, const char *pdf)
+{
+    char *t = squash(strchr(text, '\n')), *p = squash(pdf), *save = NULL, *w, *at = p;
+    char *words = strdup(p);
+
+    assert_non_null(words);
+    for (w = strtok_r(t, " ", &save); w != NULL; w = strtok_r(NULL, " ", &save)) {
+        char *hit;
+        if (decoration(w))
+            continue;
+        if (strstr(p, w) == NULL)
+            fail_msg("text word '%s' is not in the PDF", w);
+        if ((hit = strstr(at, w)) == NULL)
+            fail_msg("text word '%s' is out of order in the PDF", w);
+        at = hit + strlen(w);
+    }
+    free(words);
+    free(t);
+    free(p);
+}
+
+static void check_columns(const char *text)
+{
+    const char *line = text, *nl;
+    wchar_t wbuf[512];
+    char lbuf[2048];
+
+    while (*line) {
+        size_t n, wn;
+        nl = strchr(line, '\n');
+        n = nl ? (size_t)(nl - line) : strlen(line);
+        assert_true(n < sizeof(lbuf));
+        memcpy(lbuf, line, n);
+        lbuf[n] = '\0';
+        wn = mbstowcs(wbuf, lbuf, 511);
+        assert_true(wn != (size_t)-1);
+        if (wcswidth(wbuf, wn) > 78)
+            fail_msg("line wider than 78 columns: '%s'", lbuf);
+        line = nl ? nl + 1 : line + n;
+    }
+}
+
+static void check_values(const char *out, int exact_layout, int anchor)
+{
+    char *sq = squash(out);
+
+    assert_non_null(strstr(out, ID));
+    assert_non_null(strstr(sq, SHA));
+    assert_non_null(strstr(sq, OFP));
+    assert_non_null(strstr(sq, NFP));
+    assert_non_null(strstr(sq, GUID));
+    if (!anchor) {
+        assert_null(strstr(sq, "A5:31"));
+    } else if (exact_layout) {
+        assert_non_null(strstr(sq, GTE));
+    } else { /* the text form breaks a colon fingerprint after a colon */
+        char *ns = nospace(out);
+        assert_non_null(strstr(ns, GTE));
+        free(ns);
+    }
+    if (exact_layout) { /* the PDF keeps each value on one line, as given */
+        assert_non_null(strstr(out, SHA));
+        assert_non_null(strstr(out, OFP));
+        assert_non_null(strstr(out, NFP));
+        assert_true(!anchor || strstr(out, GTE) != NULL);
+    }
+    free(sq);
+}
+
+/* Each page of @path has the transfer id and "page i of n" in its text. */
+static void check_pages(const char *path)
+{
+    char *info = run("pdfinfo '%s'", path), *p = strstr(info, "Pages:");
+    char want[64];
+    int n, i;
+
+    assert_non_null(p);
+    n = (int)strtol(p + 6, NULL, 10);
+    assert_true(n >= 2);
+    for (i = 1; i <= n; i++) {
+        char *pg = run("pdftotext -layout -f %d -l %d '%s' -", i, i, path);
+        snprintf(want, sizeof(want), "page %d of %d", i, n);
+        if (strstr(pg, want) == NULL || strstr(pg, "transfer " ID) == NULL)
+            fail_msg("page %d lacks '%s' or the transfer id in its footer", i, want);
+        free(pg);
+    }
+    free(info);
+}
+
+static void check_pdf_and_text(const struct ferry_runbook *rb, enum ferry_paper paper,
+                               const char *name)
+{
+    char *path = pdf_path(name), *text = NULL, *plain, *layout;
+
+    assert_int_equal(ferry_runbook_pdf(rb, paper, path), FERRY_OK);
+    assert_int_equal(ferry_runbook_text(rb, &text), FERRY_OK);
+    plain = run("pdftotext '%s' -", path);
+    layout = run("pdftotext -layout '%s' -", path);
+    {
+    int anchor = rb->leg == FERRY_RUNBOOK_REQUEST;
+
+    check_values(plain, 1, anchor);
+    check_values(layout, 1, anchor);
+    check_values(text, 0, anchor);
+    check_columns(text);
+    text_in_pdf(text, layout);
+    }
+    check_pages(path);
+    free(plain);
+    free(layout);
+    free(text);
+    free(path);
+}
+
+static void test_request_usb_a4(void **state)
+{
+    struct ferry_runbook rb;
+
+    sample(&rb, FERRY_RUNBOOK_REQUEST, FERRY_MEDIUM_USB);
+    check_pdf_and_text(&rb, FERRY_PAPER_A4, "req-usb-a4.pdf");
+}
+
+static void test_request_screen_letter(void **state)
+{
+    struct ferry_runbook rb;
+
+    sample(&rb, FERRY_RUNBOOK_REQUEST, FERRY_MEDIUM_SCREEN);
+    check_pdf_and_text(&rb, FERRY_PAPER_LETTER, "req-screen-letter.pdf");
+}
+
+/* Page @page of @path rendered at 72 dpi: no ink within @mm of any edge. */
+static void check_margins(const char *path, int page, double mm)
+{
+    char *png = pdf_path("margin"), *out, file[512];
+    png_image img;
+    uint8_t *px;
+    int m = (int)(mm * 72.0 / 25.4), x, y, bad = 0;
+
+    out = run("pdftoppm -r 72 -png -f %d -l %d -singlefile '%s' '%s'", page, page, path, png);
+    free(out);
+    snprintf(file, sizeof(file), "%s.png", png);
+    memset(&img, 0, sizeof(img));
+    img.version = PNG_IMAGE_VERSION;
+    assert_true(png_image_begin_read_from_file(&img, file));
+    img.format = PNG_FORMAT_GRAY;
+    px = malloc(PNG_IMAGE_SIZE(img));
+    assert_non_null(px);
+    assert_true(png_image_finish_read(&img, NULL, px, 0, NULL));
+    assert_true(img.width > 500 && img.height > 700);
+    for (y = 0; y < (int)img.height; y++)
+        for (x = 0; x < (int)img.width; x++) {
+            int inside = x >= m && x < (int)img.width - m && y >= m && y < (int)img.height - m;
+            if (!inside && px[(size_t)y * img.width + (size_t)x] < 250)
+                bad++;
+        }
+    if (bad > 0)
+        fail_msg("page %d of %s: %d dark pixels within %.0f mm of the edge", page, path, bad, mm);
+    free(px);
+    free(png);
+}
+
+static int page_count(const char *path)
+{
+    char *info = run("pdfinfo '%s'", path), *p = strstr(info, "Pages:");
+    int n;
+
+    assert_non_null(p);
+    n = (int)strtol(p + 6, NULL, 10);
+    free(info);
+    return n;
+}
+
+static void test_margins(void **state)
+{
+    const enum ferry_paper papers[] = {FERRY_PAPER_A4, FERRY_PAPER_LETTER};
+    struct ferry_runbook rb;
+    char *path = pdf_path("margins.pdf");
+    int i, p, n;
+
+    sample(&rb, FERRY_RUNBOOK_REQUEST, FERRY_MEDIUM_USB);
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(ferry_runbook_pdf(&rb, papers[i], path), FERRY_OK);
+        n = page_count(path);
+        for (p = 1; p <= n; p++)
+            check_margins(path, p, 12);
+    }
+    free(path);
+}
+
+static void test_response_leg(void **state)
+{
+    struct ferry_runbook rb;
+    char *text = NULL, *path = pdf_path("resp.pdf"), *plain;
+
+    sample(&rb, FERRY_RUNBOOK_RESPONSE, FERRY_MEDIUM_USB);
+    check_pdf_and_text(&rb, FERRY_PAPER_A4, "resp-usb.pdf");
+    assert_int_equal(ferry_runbook_text(&rb, &text), FERRY_OK);
+    assert_non_null(strstr(text, "leg 2 of 2"));
+    assert_non_null(strstr(text, "New expiry:"));
+    assert_non_null(strstr(text, "2027-01-01 00:00 UTC"));
+    assert_non_null(strstr(text, "ferry-offline import --from usb"));
+    assert_int_equal(ferry_runbook_pdf(&rb, FERRY_PAPER_A4, path), FERRY_OK);
+    plain = run("pdftotext '%s' -", path);
+    assert_non_null(strstr(plain, "2027-01-01 00:00 UTC"));
+    assert_non_null(strstr(plain, "2026-01-01 00:00 UTC"));
+    free(plain);
+    free(text);
+    free(path);
+}
+
+static void test_utf8_server_name(void **state)
+{
+    const enum ferry_paper papers[] = {FERRY_PAPER_A4, FERRY_PAPER_LETTER};
+    struct ferry_runbook rb;
+    char *path = pdf_path("utf8.pdf"), *out, *text = NULL;
+    int i;
+
+    sample(&rb, FERRY_RUNBOOK_REQUEST, FERRY_MEDIUM_USB);
+    rb.kind = "x509";
+    rb.server_name = UNAME;
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(ferry_runbook_pdf(&rb, papers[i], path), FERRY_OK);
+        out = run("pdftotext '%s' -", path);
+        if (strstr(out, UNAME) == NULL)
+            fail_msg("pdftotext lost the non-ASCII server name");
+        free(out);
+        out = run("pdftotext -layout '%s' -", path);
+        assert_non_null(strstr(out, UNAME));
+        free(out);
+    }
+    /* the CJK glyphs come from a font that has them: an embedded fallback, not .notdef */
+    out = run("pdffonts '%s'", path);
+    assert_non_null(strstr(out, "DejaVuSans"));
+    assert_true(strstr(out, "DroidSansFallback") != NULL || strstr(out, "NotoSansCJK") != NULL ||
+                strstr(out, "WenQuanYi") != NULL);
+    free(out);
+    assert_int_equal(ferry_runbook_text(&rb, &text), FERRY_OK);
+    assert_non_null(strstr(text, "Subject:"));
+    assert_non_null(strstr(text, UNAME));
+    check_columns(text);
+    free(text);
+    free(path);
+}
+
+static void test_unknown_values_blank(void **state)
+{
+    struct ferry_runbook rb;
+    char *text = NULL, *path = pdf_path("blank.pdf"), *out;
+
+    memset(&rb, 0, sizeof(rb));
+    rb.leg = FERRY_RUNBOOK_REQUEST;
+    rb.medium = FERRY_MEDIUM_USB;
+    assert_int_equal(ferry_runbook_text(&rb, &text), FERRY_OK);
+    assert_non_null(strstr(text, "Transfer id:          " RB_BLANK));
+    assert_non_null(strstr(text, "Package SHA-256:      " RB_BLANK));
+    assert_non_null(strstr(text, "ferry-offline export REQUEST --to usb"));
+    check_columns(text);
+    assert_int_equal(ferry_runbook_pdf(&rb, FERRY_PAPER_A4, path), FERRY_OK);
+    out = run("pdftotext -layout '%s' -", path);
+    assert_non_null(strstr(out, "Package SHA-256:"));
+    assert_non_null(strstr(out, "page 1 of"));
+    text_in_pdf(text, out);
+    free(out);
+    check_margins(path, 1, 12);
+    free(text);
+    free(path);
+}
+
+/* Control characters, invalid UTF-8 and bidi overrides never reach the page as they are. */
+static void test_hostile_strings(void **state)
+{
+    struct ferry_runbook rb;
+    char *text = NULL, *path = pdf_path("hostile.pdf"), *out;
+
+    sample(&rb, FERRY_RUNBOOK_REQUEST, FERRY_MEDIUM_SCREEN);
+    rb.server_name = "evil\x1b[31m\xff\xfe-\xE2\x80\xAEtxt.exe\nnext";
+    rb.guid = "\xC0\xAF{overlong}";
+    assert_int_equal(ferry_runbook_text(&rb, &text), FERRY_OK);
+    assert_null(strchr(text, '\x1b'));
+    assert_null(strstr(text, "\xE2\x80\xAE"));
+    assert_null(strstr(text, "\xC0\xAF"));
+    assert_non_null(strstr(text, "evil\xEF\xBF\xBD[31m\xEF\xBF\xBD\xEF\xBF\xBD-\xEF\xBF\xBDtxt.exe next"));
+    check_columns(text);
+    assert_int_equal(ferry_runbook_pdf(&rb, FERRY_PAPER_A4, path), FERRY_OK);
+    out = run("pdftotext '%s' -", path);
+    assert_non_null(strstr(out, "txt.exe next"));
+    free(out);
+    free(text);
+    free(path);
+}
+
+/* A long name without spaces is cut between characters, never clipped at the margin. */
+static void test_long_values_wrap(void **state)
+{
+    struct ferry_runbook rb;
+    char name[1001], *text = NULL, *path = pdf_path("long.pdf"), *out, *sq;
+    int i, n;
+
+    for (i = 0; i < 1000; i++)
+        name[i] = (char)('A' + i % 26);
+    name[1000] = '\0';
+    sample(&rb, FERRY_RUNBOOK_REQUEST, FERRY_MEDIUM_USB);
+    rb.server_name = name;
+    rb.request_file = "a request file name with many words that does not fit on one line of the "
+                      "value column of a key value block at all.xml";
+    assert_int_equal(ferry_runbook_text(&rb, &text), FERRY_OK);
+    check_columns(text);
+    assert_int_equal(ferry_runbook_pdf(&rb, FERRY_PAPER_A4, path), FERRY_OK);
+    n = page_count(path);
+    for (i = 1; i <= n; i++)
+        check_margins(path, i, 12);
+    out = run("pdftotext -layout '%s' -", path);
+    sq = squash(out);
+    assert_non_null(strstr(sq, "value column of a key value block at all.xml"));
+    free(sq);
+    sq = nospace(out);
+    assert_non_null(strstr(sq, name));
+    free(sq);
+    sq = nospace(text);
+    assert_non_null(strstr(sq, name));
+    free(sq);
+    free(out);
+    free(text);
+    free(path);
+}
+
+static void test_too_large_refused(void **state)
+{
+    struct ferry_runbook rb;
+    char *big = malloc(RB_MAX_VALUE + 2), *text = NULL;
+
+    assert_non_null(big);
+    memset(big, 'x', RB_MAX_VALUE + 1);
+    big[RB_MAX_VALUE + 1] = '\0';
+    sample(&rb, FERRY_RUNBOOK_REQUEST, FERRY_MEDIUM_USB);
+    rb.guid = big;
+    assert_int_equal(ferry_runbook_text(&rb, &text), FERRY_ERR_TOO_LARGE);
+    assert_null(text);
+    assert_non_null(strstr(ferry_err_detail(), "GUID"));
+    assert_int_equal(ferry_runbook_pdf(&rb, FERRY_PAPER_A4, "/nonexistent/x.pdf"),
+                     FERRY_ERR_TOO_LARGE);
+    rb.guid = GUID;
+    rb.leg = 7;
+    assert_int_equal(ferry_runbook_text(&rb, &text), FERRY_ERR_USAGE);
+    rb.leg = FERRY_RUNBOOK_REQUEST;
+    assert_int_equal(ferry_runbook_pdf(&rb, 9, "/tmp/never.pdf"), FERRY_ERR_USAGE);
+    assert_int_equal(ferry_path_exists("/tmp/never.pdf"), 0);
+    assert_int_not_equal(ferry_runbook_pdf(&rb, FERRY_PAPER_A4, "/nonexistent/dir/x.pdf"),
+                         FERRY_OK);
+    free(big);
+}
+
+static double cols(void *ctx, const char *s, size_t n, int mono)
+{
+    return (double)rb_columns(s, n);
+}
+
+/* rb_wrap, table-driven: lines joined with '|'. */
+static void test_wrap_table(void **state)
+{
+    static const struct {
+        const char *in;
+        double width;
+        int mono;
+        const char *want;
+    } t[] = {
+        {"one two three", 20, 0, "one two three"},
+        {"one two three", 7, 0, "one two|three"},
+        {"one   two", 3, 0, "one|two"},
+        {"abcdefghij", 4, 0, "abcd|efgh|ij"},
+        {SHA, 50, 1,
+         "9F86 D081 884C 7D65 9A2F EAA0 C55A D015|A3BF 4F1B 2B0B 822C D15D 6C15 B0F0 0A08"},
+        {SHA, 79, 1, SHA},
+        {"AB:CD:EF:01:23", 9, 1, "AB:CD:|EF:01:23"}, /* balanced */
+        {"AB:CD:EF:01:23", 9, 0, "AB:CD:EF:|01:23"}, /* not mono: cut at a character */
+        {"\xE6\x9D\xB1\xE4\xBA\xAC\xE6\x9D\xB1", 4, 0, "\xE6\x9D\xB1\xE4\xBA\xAC|\xE6\x9D\xB1"},
+        {"Z\xC3\xBCrich", 3, 0, "Z\xC3\xBCr|ich"},
+        {"", 10, 0, ""},
+    };
+    size_t i, j, n;
+
+    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+        struct rb_span *l = NULL;
+        char got[256] = "";
+        size_t at = 0;
+        assert_int_equal(rb_wrap(t[i].in, t[i].width, t[i].mono, cols, NULL, &l, &n), FERRY_OK);
+        for (j = 0; j < n; j++)
+            at += (size_t)snprintf(got + at, sizeof(got) - at, "%s%.*s", j ? "|" : "",
+                                   (int)l[j].len, t[i].in + l[j].off);
+        if (strcmp(got, t[i].want) != 0)
+            fail_msg("case %zu: got '%s', want '%s'", i, got, t[i].want);
+        free(l);
+    }
+}
+
+static int setup(void **state)
+{
+    setlocale(LC_ALL, "C.UTF-8");
+    return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    char *out;
+
+    if (getenv("FERRY_KEEP") != NULL)
+        return 0;
+    out = run("rm -rf '%s'", tmpdir);
+    free(out);
+    return 0;
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_request_usb_a4),
+        cmocka_unit_test(test_request_screen_letter),
+        cmocka_unit_test(test_margins),
+        cmocka_unit_test(test_response_leg),
+        cmocka_unit_test(test_utf8_server_name),
+        cmocka_unit_test(test_unknown_values_blank),
+        cmocka_unit_test(test_hostile_strings),
+        cmocka_unit_test(test_long_values_wrap),
+        cmocka_unit_test(test_too_large_refused),
+        cmocka_unit_test(test_wrap_table),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

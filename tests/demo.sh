@@ -9,7 +9,7 @@ show() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 runoff() { show "ferry-offline $*"; off "$@"; }
 runon() { show "ferry-online $*"; on "$@"; }
 
-cp "$FERRY_VECTORS/rms/request-srv01.xml" "$SRV/SRV01RenewalRequest.xml"
+cp "$FERRY_VECTORS/rms/req-plain.xml" "$SRV/SRV01RenewalRequest.xml"
 step "the stand-in enrollment service (HTTPS on 127.0.0.1, its own CA)"
 start_enrolld --lifetime-days 365
 echo "service: $URL"

@@ -105,6 +105,7 @@ static ferry_err gather(struct ferry_store *s, const struct ferry_runbook_req *q
         ferry_identity_fingerprint_groups(peer, h->peerfp);
     memset(rb, 0, sizeof(*rb));
     rb->leg = offline ? FERRY_RUNBOOK_REQUEST : FERRY_RUNBOOK_RESPONSE;
+    rb->medium = q->medium;
     rb->transfer_id = h->id;
     rb->kind = h->t->kind;
     rb->server_name = h->t->subject;

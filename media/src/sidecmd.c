@@ -297,6 +297,7 @@ static const struct ferry_opt runbook_opts[] = {
     {"text", 0, NULL, "plain text instead of PDF"},
     {"out", 'o', "FILE", "write to FILE (default: text on stdout)"},
     {"paper", 0, "a4|letter", "paper size of the PDF (default a4)"},
+    {"medium", 0, "MEDIUM", "the medium carried (usb, screen, pdf, ...) for the steps"},
 };
 
 int ferry_cmd_runbook(const char *prog, const char *side, int argc, char **argv)
@@ -310,13 +311,19 @@ int ferry_cmd_runbook(const char *prog, const char *side, int argc, char **argv)
     struct ferry_runbook_req q;
     struct ferry_args a;
     struct ferry_store *s = NULL;
-    const char *paper;
+    struct ferry_medium m = {0};
+    const char *paper, *med;
     int rc;
     ferry_err r;
 
     if ((rc = ferry_cli_parse(&spec, argc, argv, &a)) >= 0)
         return rc;
     memset(&q, 0, sizeof(q));
+    if ((med = ferry_args_get(&a, spec.opts, spec.nopts, "medium")) != NULL) {
+        if ((r = ferry_medium_parse(med, &m)) != FERRY_OK)
+            goto out;
+        q.medium = m.kind;
+    }
     q.side = side;
     q.transfer = a.npos ? a.pos[0] : NULL;
     q.out = ferry_args_get(&a, spec.opts, spec.nopts, "out");
@@ -334,6 +341,7 @@ int ferry_cmd_runbook(const char *prog, const char *side, int argc, char **argv)
         goto out;
     r = ferry_runbook_for_transfer(s, &q);
 out:
+    ferry_medium_clear(&m);
     ferry_store_close(s);
     return ferry_cli_fail(&spec, r);
 }

@@ -78,7 +78,8 @@ int cmd_export(int argc, char **argv)
         goto out;
     print_result(&a, &res);
     if ((rb = ferry_args_get(&a, spec.opts, spec.nopts, "runbook")) != NULL) {
-        struct ferry_runbook_req q = {.side = SIDE, .transfer = res.transfer_id, .out = rb};
+        struct ferry_runbook_req q = {.side = SIDE, .transfer = res.transfer_id, .out = rb,
+                                      .medium = m.kind};
         r = ferry_runbook_for_transfer(s, &q);
     }
 out:

@@ -5,13 +5,15 @@
 #include "ferry/json.h"
 #include "ferry/manifest.h"
 #include "ferry/sidecmd.h"
+#include "ferry/statefile.h"
 
 static const struct ferry_opt opts[] = {FERRY_CLI_GLOBAL_OPTS};
 
 static const struct ferry_cmd_spec spec = {
     PROG, "status", "",
-    "Lists the requests exported from this machine: outstanding ones, and those answered with "
-    "the installed certificate's expiry and the days left.",
+    "Shows this machine's identity and fingerprint, the paired online machines, and the "
+    "requests exported from here: outstanding ones, and those answered with the installed "
+    "certificate's expiry and the days left.",
     opts, sizeof(opts) / sizeof(opts[0]), 0};
 
 static const char *state_name(enum ferry_transfer_state st)
@@ -63,13 +65,45 @@ static void text_row(const struct ferry_transfer *t, time_t now)
     }
 }
 
+static void identities(struct ferry_json *j, const struct ferry_identity *me,
+                       struct ferry_identity *const *peers, size_t npeers)
+{
+    char fp[FERRY_FP_GROUPS_LEN];
+    size_t i;
+
+    ferry_identity_fingerprint_groups(me, fp);
+    if (j != NULL) {
+        ferry_json_str(j, "name", ferry_identity_name(me));
+        ferry_json_str(j, "fingerprint", fp);
+        ferry_json_arr_begin(j, "peers");
+    } else {
+        printf("identity:    %s\nfingerprint: %s\n", ferry_identity_name(me), fp);
+    }
+    for (i = 0; i < npeers; i++) {
+        ferry_identity_fingerprint_groups(peers[i], fp);
+        if (j != NULL) {
+            ferry_json_obj_begin(j, NULL);
+            ferry_json_str(j, "name", ferry_identity_name(peers[i]));
+            ferry_json_str(j, "fingerprint", fp);
+            ferry_json_obj_end(j);
+        } else {
+            printf("paired with: %s\n             %s\n", ferry_identity_name(peers[i]), fp);
+        }
+    }
+    if (j != NULL)
+        ferry_json_arr_end(j);
+    else if (npeers == 0)
+        printf("paired with: nobody yet (run `ferry-offline pair`)\n");
+}
+
 int cmd_status(int argc, char **argv)
 {
     struct ferry_args a;
     struct ferry_store *s = NULL;
     struct ferry_transfer **t = NULL;
     struct ferry_json j;
-    size_t n = 0, i, outstanding = 0;
+    struct ferry_identity *me = NULL, **peers = NULL;
+    size_t n = 0, i, outstanding = 0, npeers = 0;
     time_t now = ferry_now();
     int rc;
     ferry_err r;
@@ -77,6 +111,7 @@ int cmd_status(int argc, char **argv)
     if ((rc = ferry_cli_parse(&spec, argc, argv, &a)) >= 0)
         return rc;
     if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK ||
+        (r = ferry_state_keys(s, 0, &me, &peers, &npeers)) != FERRY_OK ||
         (r = ferry_store_transfers(s, &t, &n)) != FERRY_OK)
         goto out;
     for (i = 0; i < n; i++)
@@ -84,6 +119,7 @@ int cmd_status(int argc, char **argv)
     if (ferry_cli_json(&a)) {
         ferry_json_init(&j);
         ferry_json_str(&j, "home", ferry_store_home(s));
+        identities(&j, me, peers, npeers);
         ferry_json_int(&j, "outstanding", (long long)outstanding);
         ferry_json_arr_begin(&j, "transfers");
         for (i = 0; i < n; i++)
@@ -92,12 +128,15 @@ int cmd_status(int argc, char **argv)
         r = ferry_json_print(&j, stdout);
         goto out;
     }
-    printf("%-8s  %-11s  %-10s  %-10s  %5s  %s\n", "transfer", "state", "exported", "expires",
+    identities(NULL, me, peers, npeers);
+    printf("\n%-8s  %-11s  %-10s  %-10s  %5s  %s\n", "transfer", "state", "exported", "expires",
            "days", "server");
     for (i = 0; i < n; i++)
         text_row(t[i], now);
     printf("%zu transfer(s), %zu outstanding\n", n, outstanding);
 out:
+    ferry_identity_free(me);
+    ferry_store_peers_free(peers, npeers);
     ferry_transfers_free(t, n);
     ferry_store_close(s);
     return ferry_cli_fail(&spec, r);

@@ -4,15 +4,15 @@
 source "$(dirname "$0")/lib.sh"
 
 V=$FERRY_VECTORS/rms
-cp "$V/request-srv01.xml" "$SRV/SRV01RenewalRequest.xml"
+cp "$V/req-plain.xml" "$SRV/SRV01RenewalRequest.xml"
 REQ=$SRV/SRV01RenewalRequest.xml
 start_enrolld
 init_and_pair
 
 step "bad requests are refused by export (exit 1), nothing recorded"
 before=$(state_digest "$OFF_HOME")
-for bad in not-xml.xml not-enroll.xml doctype.xml billion-laughs.xml; do
-  cp "$V/invalid/$bad" "$SRV/$bad"
+for bad in bad-not-xml.xml bad-getlicensorcert.xml bad-doctype.xml bad-billion-laughs.xml; do
+  cp "$V/$bad" "$SRV/$bad"
   expect_exit 1 off export "$SRV/$bad" --to "usb:$STICK"
   echo "$ERR" | grep -q "$bad" || fail "message does not name the file: $ERR"
 done

@@ -3,7 +3,7 @@
 # two FERRY_HOMEs, pairing, export, submit over HTTPS to ferry-enrolld on 127.0.0.1, import.
 source "$(dirname "$0")/lib.sh"
 
-REQ_VECTOR=$FERRY_VECTORS/rms/request-srv01.xml
+REQ_VECTOR=$FERRY_VECTORS/rms/req-plain.xml
 cp "$REQ_VECTOR" "$SRV/SRV01RenewalRequest.xml"
 REQ=$SRV/SRV01RenewalRequest.xml
 REQ_SHA=$(sha256 "$REQ")

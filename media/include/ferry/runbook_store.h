@@ -12,6 +12,7 @@ struct ferry_runbook_req {
     const char *out;      /* file to write; NULL or "-": text on stdout */
     int text;             /* 1: plain text (else PDF unless @out ends in .txt) */
     enum ferry_paper paper;
+    enum ferry_medium_kind medium; /* 0: unknown (a blank to fill in) */
     const char *anchor_subject, *anchor_fp; /* online: the trust anchor, when known */
     time_t anchor_not_after;
 };

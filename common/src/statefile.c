@@ -93,3 +93,28 @@ fail:
     *npeers = 0;
     return r;
 }
+
+ferry_err ferry_state_verify(const struct ferry_identity *me, struct ferry_identity *const *peers,
+                             size_t npeers, const uint8_t *der, size_t len,
+                             struct ferry_manifest **m, size_t *signer, int *own)
+{
+    struct ferry_identity **all;
+    size_t idx = 0;
+    ferry_err r;
+
+    *m = NULL;
+    *own = 0;
+    if ((all = calloc(npeers + 1, sizeof(*all))) == NULL)
+        return FERRY_ERR_NOMEM;
+    if (npeers > 0)
+        memcpy(all, peers, npeers * sizeof(*all));
+    all[npeers] = (struct ferry_identity *)me;
+    r = ferry_package_verify(der, len, all, npeers + 1, m, &idx);
+    free(all);
+    if (r != FERRY_OK)
+        return r;
+    *own = idx == npeers;
+    if (signer != NULL)
+        *signer = idx;
+    return FERRY_OK;
+}

@@ -15,6 +15,7 @@
 
 struct import_ctx {
     struct ferry_store *s;
+    struct ferry_identity *me;
     struct ferry_identity **peers;
     size_t npeers;
     const char *out_path;
@@ -194,12 +195,19 @@ out:
 static int examine(struct import_ctx *c, const struct ferry_usb_file *f,
                    struct ferry_manifest **m, struct ferry_import_one *o)
 {
-    ferry_err r = ferry_package_verify(f->data, f->len, c->peers, c->npeers, m, NULL);
+    int own = 0;
+    ferry_err r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, NULL, &own);
 
     if (r != FERRY_OK) {
         o->err = r;
         snprintf(o->message, sizeof(o->message), "%s", ferry_err_detail());
         return -1;
+    }
+    if (own) {
+        ferry_log(FERRY_LOG_INFO, "%s: ignored (this machine's own package)", f->name);
+        ferry_manifest_free(*m);
+        *m = NULL;
+        return 0;
     }
     if ((*m)->direction != FERRY_DIR_TO_OFFLINE || !(*m)->is_response ||
         ferry_manifest_find(*m, FERRY_ITEM_IDENTITY) != NULL) {
@@ -253,13 +261,12 @@ ferry_err ferry_offline_import(struct ferry_store *s, const struct ferry_medium 
                                const char *out_path, int force, struct ferry_import_result *res)
 {
     struct import_ctx c = {.s = s, .out_path = out_path, .force = force};
-    struct ferry_identity *me = NULL;
     struct ferry_usb_file *files = NULL;
     size_t n = 0;
     ferry_err r;
 
     memset(res, 0, sizeof(*res));
-    if ((r = ferry_state_keys(s, 1, &me, &c.peers, &c.npeers)) != FERRY_OK)
+    if ((r = ferry_state_keys(s, 1, &c.me, &c.peers, &c.npeers)) != FERRY_OK)
         goto out;
     if ((r = ferry_transport_read(from, &files, &n)) != FERRY_OK)
         goto out;
@@ -271,7 +278,7 @@ ferry_err ferry_offline_import(struct ferry_store *s, const struct ferry_medium 
                        res->ignored);
 out:
     ferry_usb_files_free(files, n);
-    ferry_identity_free(me);
+    ferry_identity_free(c.me);
     ferry_store_peers_free(c.peers, c.npeers);
     return r;
 }

@@ -217,8 +217,16 @@ static int examine(struct submit_ctx *c, const struct ferry_usb_file *f,
     struct ferry_transfer *t = NULL;
     uint8_t sha[FERRY_SHA256_LEN];
     char when[11];
-    ferry_err r = ferry_package_verify(f->data, f->len, c->peers, c->npeers, m, signer);
+    int own = 0;
+    ferry_err r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, signer,
+                                     &own);
 
+    if (r == FERRY_OK && own) {
+        ferry_log(FERRY_LOG_INFO, "%s: ignored (this machine's own package)", f->name);
+        ferry_manifest_free(*m);
+        *m = NULL;
+        return 0;
+    }
     if (r == FERRY_OK && (*m)->direction == FERRY_DIR_TO_ONLINE &&
         ferry_manifest_find(*m, FERRY_ITEM_IDENTITY) == NULL) {
         ferry_transfer_id_hex((*m)->transfer_id, o->transfer_id);

@@ -7,6 +7,7 @@
 
 #include "ferry/err.h"
 #include "ferry/manifest.h"
+#include "ferry/package.h"
 #include "ferry/store.h"
 
 /** HOME/@sub/<32 hex>@ext as a new string (caller frees), NULL on OOM. */
@@ -33,5 +34,15 @@ void ferry_state_remove(const char *home, const char *sub,
  */
 ferry_err ferry_state_keys(struct ferry_store *s, int need_peer, struct ferry_identity **me,
                            struct ferry_identity ***peers, size_t *npeers);
+
+/**
+ * Verifies a package read off a medium against the paired @peers and also against @me, so this
+ * machine's own packages (its exports, its identity, left on the same stick) are recognised:
+ * *own = 1 for those (the caller ignores them), else *signer is the peer's index.
+ * Errors as ferry_package_verify.
+ */
+ferry_err ferry_state_verify(const struct ferry_identity *me, struct ferry_identity *const *peers,
+                             size_t npeers, const uint8_t *der, size_t len,
+                             struct ferry_manifest **m, size_t *signer, int *own);
 
 #endif

@@ -621,6 +621,75 @@ static void test_est_faults(void **state)
     srv_stop(&s);
 }
 
+/* Five distinct requests at once, the first two transfers answered 500: all end well, each
+ * retried on its own, and the service got each one's bytes exactly. */
+static void test_rms_many(void **state)
+{
+    enum { N = 5 };
+    struct srv s = {0};
+    struct ferry_http_opts o;
+    struct ferry_rms_job jobs[N];
+    struct ferry_buf b[N];
+    char path[128], got[65], want[65];
+    int i, k, st, total = 0, found;
+    double t0, dt;
+
+    for (i = 0; i < N; i++) { /* trailing comment after the root: still the same XML */
+        ferry_buf_init(&b[i], 1 << 16);
+        assert_int_equal(ferry_buf_append(&b[i], rms_req, rms_req_len), FERRY_OK);
+        assert_int_equal(ferry_buf_printf(&b[i], "<!-- copy %d -->\r\n", i), FERRY_OK);
+        jobs[i].req = b[i].data;
+        jobs[i].len = b[i].len;
+    }
+    srv_start(&s, "http500:2", NULL);
+    opts_for(&o, &s);
+    assert_int_equal(ferry_enroll_rms_many(s.rms, jobs, N, 3, &o), FERRY_OK);
+    srv_stop(&s);
+    for (i = 0; i < N; i++) {
+        assert_int_equal(jobs[i].err, FERRY_OK);
+        assert_int_equal(jobs[i].res.status, 200);
+        assert_non_null(find_bytes(jobs[i].res.body, jobs[i].res.len, "EnrollResponse", 14));
+        total += jobs[i].res.attempts;
+        sha_hex(b[i].data, b[i].len, want);
+        for (found = 0, k = 0; received(k, path, got, &st); k++)
+            found += strcmp(got, want) == 0 && st == 200;
+        assert_int_equal(found, 1);
+        ferry_http_result_free(&jobs[i].res);
+        ferry_buf_free(&b[i]);
+    }
+    assert_int_equal(total, N + 2);
+    assert_int_equal(received_count(), N + 2);
+    /* a batch with a failing service: every job reports, the call returns the error */
+    opts_for(&o, &s); /* the server is gone: connection refused */
+    o.max_attempts = 2;
+    for (i = 0; i < 2; i++) {
+        jobs[i].req = rms_req;
+        jobs[i].len = rms_req_len;
+    }
+    assert_int_equal(ferry_enroll_rms_many(s.rms, jobs, 2, 0, &o), FERRY_ERR_NET);
+    for (i = 0; i < 2; i++) {
+        assert_int_equal(jobs[i].err, FERRY_ERR_NET);
+        assert_int_equal(jobs[i].res.attempts, 2);
+        assert_non_null(strstr(jobs[i].detail, "RMS Enroll at"));
+        ferry_http_result_free(&jobs[i].res);
+    }
+    /* concurrent for real: 4 requests that each take 600 ms finish in about 600 ms */
+    for (i = 0; i < 4; i++) {
+        jobs[i].req = rms_req;
+        jobs[i].len = rms_req_len;
+    }
+    srv_start(&s, "delay:600", NULL);
+    opts_for(&o, &s);
+    t0 = now_s();
+    assert_int_equal(ferry_enroll_rms_many(s.rms, jobs, 4, 4, &o), FERRY_OK);
+    dt = now_s() - t0;
+    srv_stop(&s);
+    print_message("4 x 600 ms in parallel: %.2f s\n", dt);
+    assert_true(dt >= 0.55 && dt < 1.6);
+    for (i = 0; i < 4; i++)
+        ferry_http_result_free(&jobs[i].res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -628,6 +697,7 @@ int main(void)
         cmocka_unit_test(test_rms_refusals),  cmocka_unit_test(test_rms_local_errors),
         cmocka_unit_test(test_rms_faults),    cmocka_unit_test(test_est),
         cmocka_unit_test(test_est_auth),      cmocka_unit_test(test_est_faults),
+        cmocka_unit_test(test_rms_many),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -654,3 +654,174 @@ out:
     free(url);
     return r;
 }
+
+/* ---- many requests at once (curl multi) ---- */
+
+struct job_state {
+    struct ferry_rms_job *job;
+    struct attempt a;
+    CURL *h;                     /* while in flight */
+    double due;                  /* monotonic seconds: when the next attempt may start */
+    int done;
+    size_t index, count;         /* for progress lines */
+};
+
+static double mono_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Starts the next attempt of @js on @m. */
+static ferry_err job_start(CURLM *m, const struct exchange *ex, const struct ferry_http_opts *o,
+                           struct job_state *js, int n)
+{
+    struct exchange e = *ex; /* the same request, with this job's bytes */
+
+    e.body = js->job->req;
+    e.len = js->job->len;
+    attempt_reset(&js->a, o->max_response);
+    js->job->res.attempts++;
+    ferry_log(FERRY_LOG_INFO, "submitting request %zu of %zu to %s (attempt %d of %d)",
+              js->index + 1, js->count, ex->url, js->job->res.attempts, n);
+    if ((js->h = curl_easy_init()) == NULL)
+        return ferry_errf(FERRY_ERR_NOMEM, "cannot start an HTTPS client (curl_easy_init)");
+    if (!setup_handle(js->h, &e, o, &js->a) || curl_easy_setopt(js->h, CURLOPT_PRIVATE, js) ||
+        curl_multi_add_handle(m, js->h) != CURLM_OK) {
+        curl_easy_cleanup(js->h);
+        js->h = NULL;
+        return ferry_errf(FERRY_ERR_INTERNAL, "libcurl refused a transfer (%s)", curl_version());
+    }
+    return FERRY_OK;
+}
+
+/* One transfer of @js ended with @cc: classify, then finish it or schedule a retry. */
+static void job_finish(CURLM *m, struct exchange *ex, const struct ferry_http_opts *o,
+                       struct job_state *js, CURLcode cc, int n)
+{
+    struct ferry_rms_job *j = js->job;
+    enum outcome oc;
+    ferry_err r = FERRY_OK;
+
+    js->a.cc = cc;
+    attempt_collect(js->h, &js->a);
+    curl_multi_remove_handle(m, js->h);
+    curl_easy_cleanup(js->h);
+    js->h = NULL;
+    j->res.status = js->a.status;
+    oc = cc == CURLE_OK ? classify_http(ex, &js->a, &r) : classify_curl(ex, o, &js->a, &r);
+    if (oc == OUT_RETRY && j->res.attempts < n) {
+        js->due = mono_s() + (double)retry_delay_ms(o, &js->a, j->res.attempts) / 1000.0;
+        ferry_log(FERRY_LOG_INFO, "%s; trying again later", ferry_err_detail());
+        return;
+    }
+    if (oc == OUT_DONE || (cc == CURLE_OK && js->a.status >= 400 && js->a.status < 500))
+        result_take(&j->res, &js->a);
+    j->err = r;
+    snprintf(j->detail, sizeof(j->detail), "%s", r != FERRY_OK ? ferry_err_detail() : "");
+    js->done = 1;
+}
+
+/* Starts what is due within the parallel limit; returns how many are in flight. */
+static ferry_err jobs_launch(CURLM *m, const struct exchange *ex, const struct ferry_http_opts *o,
+                             struct job_state *js, size_t n, int par, int *running)
+{
+    ferry_err r;
+    double now = mono_s();
+    size_t i;
+    int busy = 0, tries = o->max_attempts > 0 ? o->max_attempts : 1;
+
+    for (i = 0; i < n; i++)
+        busy += js[i].h != NULL;
+    for (i = 0; i < n && busy < par; i++) {
+        if (js[i].done || js[i].h != NULL || js[i].due > now)
+            continue;
+        if ((r = job_start(m, ex, o, &js[i], tries)) != FERRY_OK)
+            return r;
+        busy++;
+    }
+    *running = busy;
+    return FERRY_OK;
+}
+
+/* Drives the multi handle until every job is done. */
+static ferry_err jobs_run(CURLM *m, struct exchange *ex, const struct ferry_http_opts *o,
+                          struct job_state *js, size_t n, int par)
+{
+    ferry_err r;
+    CURLMsg *msg;
+    struct job_state *s;
+    int still, left, busy, tries = o->max_attempts > 0 ? o->max_attempts : 1;
+    size_t i, pending = n;
+
+    while (pending > 0) {
+        if ((r = jobs_launch(m, ex, o, js, n, par, &busy)) != FERRY_OK)
+            return r;
+        if (curl_multi_perform(m, &still) != CURLM_OK ||
+            curl_multi_poll(m, NULL, 0, busy > 0 ? 200 : 20, NULL) != CURLM_OK)
+            return ferry_errf(FERRY_ERR_INTERNAL, "curl multi failed");
+        while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            s = NULL;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+            if (s != NULL)
+                job_finish(m, ex, o, s, msg->data.result, tries);
+        }
+        for (pending = 0, i = 0; i < n; i++)
+            pending += !js[i].done;
+    }
+    return FERRY_OK;
+}
+
+ferry_err ferry_enroll_rms_many(const char *url, struct ferry_rms_job *jobs, size_t n,
+                                int max_parallel, const struct ferry_http_opts *o)
+{
+    ferry_err r = FERRY_ERR_INTERNAL;
+    struct exchange ex;
+    struct job_state *js = NULL;
+    CURLM *m = NULL;
+    char anchor[600];
+    size_t i;
+
+    memset(&ex, 0, sizeof(ex));
+    for (i = 0; i < n; i++) {
+        memset(&jobs[i].res, 0, sizeof(jobs[i].res));
+        jobs[i].err = FERRY_ERR_INTERNAL;
+        jobs[i].detail[0] = '\0';
+    }
+    if ((r = exchange_init(&ex, url, "RMS Enroll", o, anchor, sizeof(anchor))) != FERRY_OK)
+        goto out;
+    ex.soap = 1;
+    if (!add_header(&ex.hdrs, "Content-Type: text/xml; charset=utf-8") ||
+        !add_header(&ex.hdrs, RMS_SOAP_ACTION) || !add_header(&ex.hdrs, "Expect:") ||
+        !add_header(&ex.hdrs, "Accept-Encoding: identity") ||
+        (js = calloc(n > 0 ? n : 1, sizeof(*js))) == NULL || (m = curl_multi_init()) == NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    for (i = 0; i < n; i++) {
+        js[i].job = &jobs[i];
+        js[i].index = i;
+        js[i].count = n;
+    }
+    if ((r = jobs_run(m, &ex, o, js, n, max_parallel > 0 ? max_parallel : 4)) != FERRY_OK)
+        goto out;
+    for (i = 0; i < n && r == FERRY_OK; i++)
+        if (jobs[i].err != FERRY_OK)
+            r = ferry_errf(jobs[i].err, "%s", jobs[i].detail);
+out:
+    for (i = 0; js != NULL && i < n; i++) {
+        if (js[i].h != NULL) {
+            curl_multi_remove_handle(m, js[i].h);
+            curl_easy_cleanup(js[i].h);
+        }
+        ferry_buf_free(&js[i].a.body);
+    }
+    curl_multi_cleanup(m);
+    free(js);
+    curl_slist_free_all(ex.hdrs);
+    return r;
+}

@@ -47,6 +47,25 @@ struct ferry_http_result {
 ferry_err ferry_enroll_rms(const char *url, const uint8_t *req, size_t len,
                            const struct ferry_http_opts *o, struct ferry_http_result *res);
 
+/** One request of a concurrent batch (ferry_enroll_rms_many). */
+struct ferry_rms_job {
+    const uint8_t *req;          /* borrowed: the Enroll request, sent byte-exact */
+    size_t len;
+    ferry_err err;               /* out: this request's outcome, as ferry_enroll_rms returns */
+    char detail[512];            /* out: its ferry_err_detail() when err != FERRY_OK */
+    struct ferry_http_result res; /* out: as ferry_enroll_rms fills it; free each one */
+};
+
+/**
+ * Submits @n RMS requests to @url concurrently (curl multi, at most @max_parallel transfers at
+ * once; 0 means 4), each with the same rules, retries and caps as ferry_enroll_rms(), each
+ * retried on its own schedule. Every job gets its own err/detail/res. Returns FERRY_OK when all
+ * succeeded, else the first failing job's error (its detail recorded with ferry_errf), or an
+ * error of its own (FERRY_ERR_NOMEM, FERRY_ERR_USAGE for the URL) before anything is sent.
+ */
+ferry_err ferry_enroll_rms_many(const char *url, struct ferry_rms_job *jobs, size_t n,
+                                int max_parallel, const struct ferry_http_opts *o);
+
 /**
  * The trust rule of every request: if ca_file and/or ca_path is set, exactly those anchors are
  * used (a pinned root stands alone); otherwise OpenSSL's default file and directory, overridden

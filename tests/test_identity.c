@@ -120,7 +120,9 @@ static void test_names(void **state)
         {"", FERRY_ERR_USAGE},
         {"0123456789012345678901234567890123456789012345678901234567890123", FERRY_OK},
         {"01234567890123456789012345678901234567890123456789012345678901234", FERRY_ERR_USAGE},
-        {"bad \xFF utf8", FERRY_ERR_CRYPTO},
+        {"bad \xFF utf8", FERRY_ERR_USAGE},
+        {"over\xC0\xAFlong", FERRY_ERR_USAGE},
+        {"esc\x1b[31m", FERRY_ERR_USAGE},
     };
     struct ferry_identity *id;
     size_t i;
@@ -307,6 +309,33 @@ static void test_openssl_reads_cert(void **state)
     ferry_identity_free(id);
 }
 
+/* A peer's certificate whose CN carries a terminal escape: the name is defanged. */
+static void test_peer_name_sanitised(void **state)
+{
+    struct ferry_identity *id = NULL, *peer = NULL;
+    X509 *x;
+    X509_NAME *n = X509_NAME_new();
+    unsigned char *der = NULL;
+    int dl;
+
+    (void)state;
+    assert_int_equal(ferry_identity_generate("real", &id), FERRY_OK);
+    x = X509_dup(ferry_identity_x509(id));
+    assert_true(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
+                                           (const unsigned char *)"evil\x1b[2J\x07", -1, -1, 0));
+    assert_true(X509_set_subject_name(x, n));
+    assert_true(X509_sign(x, ferry_identity_pkey(id), EVP_sha256()) > 0);
+    dl = i2d_X509(x, &der);
+    assert_true(dl > 0);
+    assert_int_equal(ferry_identity_from_cert(der, (size_t)dl, &peer), FERRY_OK);
+    assert_string_equal(ferry_identity_name(peer), "evil?[2J?");
+    OPENSSL_free(der);
+    X509_NAME_free(n);
+    X509_free(x);
+    ferry_identity_free(peer);
+    ferry_identity_free(id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +343,7 @@ int main(void)
         cmocka_unit_test(test_names),             cmocka_unit_test(test_cert_round_trips),
         cmocka_unit_test(test_key_round_trip),    cmocka_unit_test(test_encrypted_key_refused),
         cmocka_unit_test(test_openssl_vectors),   cmocka_unit_test(test_openssl_reads_cert),
+        cmocka_unit_test(test_peer_name_sanitised),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

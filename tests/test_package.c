@@ -498,6 +498,28 @@ static void test_open_identity(void **state)
     assert_null(peer);
 }
 
+/* A pairing package made by stock openssl: alice's certificate signed by alice. */
+static void test_open_identity_openssl(void **state)
+{
+    struct ferry_identity *alice = vector_identity("alice", 0), *peer = NULL;
+    struct ferry_manifest *m = NULL;
+    uint8_t *pkg;
+    size_t len;
+
+    (void)state;
+    pkg = read_vector("package/alice-identity.ferry", &len);
+    assert_int_equal(ferry_package_open_identity(pkg, len, &peer, &m), FERRY_OK);
+    assert_true(ferry_identity_equal(peer, alice));
+    assert_string_equal(ferry_identity_name(peer), "alice");
+    ferry_identity_free(peer);
+    ferry_manifest_free(m);
+    free(pkg);
+    pkg = read_vector("package/alice.ferry", &len); /* signed, but carries no identity */
+    assert_int_equal(ferry_package_open_identity(pkg, len, &peer, &m), FERRY_ERR_FORMAT);
+    free(pkg);
+    ferry_identity_free(alice);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -514,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_stock_openssl_refused),
         cmocka_unit_test(test_vector_identity_signs),
         cmocka_unit_test(test_open_identity),
+        cmocka_unit_test(test_open_identity_openssl),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -50,6 +50,9 @@ static char *cert_cn(X509 *x)
     else
         s = strdup(""); /* an embedded NUL is not a name anyone can compare */
     OPENSSL_free(u);
+    for (i = 0; s != NULL && s[i] != '\0'; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            s[i] = '?'; /* a peer's name reaches terminals: no escape sequences */
     return s;
 }
 
@@ -141,6 +144,22 @@ static int build_cert(X509 *x, EVP_PKEY *pkey, const char *name)
     return X509_sign(x, pkey, EVP_sha256()) > 0;
 }
 
+/* 1 if @s is UTF-8 without control characters. */
+static int name_ok(const char *s, size_t n)
+{
+    unsigned long c;
+    int k;
+
+    while (n > 0) {
+        if ((k = UTF8_getc((const unsigned char *)s, (int)n, &c)) <= 0 || c < 0x20 ||
+            c == 0x7f)
+            return 0;
+        s += k;
+        n -= (size_t)k;
+    }
+    return 1;
+}
+
 ferry_err ferry_identity_generate(const char *name, struct ferry_identity **out)
 {
     EVP_PKEY *pkey = NULL;
@@ -148,16 +167,16 @@ ferry_err ferry_identity_generate(const char *name, struct ferry_identity **out)
     size_t nl = name != NULL ? strlen(name) : 0;
 
     *out = NULL;
-    if (nl == 0 || nl > NAME_MAX_BYTES)
-        return ferry_errf(FERRY_ERR_USAGE, "identity name must be 1 to %d bytes, not %zu",
-                          NAME_MAX_BYTES, nl);
+    if (nl == 0 || nl > NAME_MAX_BYTES || !name_ok(name, nl))
+        return ferry_errf(FERRY_ERR_USAGE, "identity name must be 1 to %d bytes of UTF-8 "
+                                           "without control characters",
+                          NAME_MAX_BYTES);
     if ((pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL)
         return ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot generate the P-256 identity key");
     if ((x = X509_new()) == NULL || !build_cert(x, pkey, name)) {
         X509_free(x);
         EVP_PKEY_free(pkey);
-        return ferry_err_openssl(FERRY_ERR_CRYPTO,
-                                 "cannot make the identity certificate (is the name UTF-8?)");
+        return ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot make the identity certificate");
     }
     return identity_wrap(x, pkey, out);
 }

@@ -10,6 +10,9 @@
 #   tampered-signature.ferry         alice.ferry with the last byte (in the signature) changed
 #   truncated-*.ferry                alice.ferry cut short
 #   manifest-*.xml                   manifests that must be refused (DTD, version 2, bad digest)
+#   identity-manifest.xml, alice-identity.ferry
+#                                    a pairing package: alice's certificate (DER) as its one
+#                                    identity item, signed by alice
 # and copies the seeds into tests/fuzz/corpus/{package,manifest}/.
 set -eu
 cd "$(dirname "$0")"
@@ -71,12 +74,28 @@ BAD_SHA=$(printf '%s' "$CRLF_SHA" | sed 's/.$//')$(printf '%s' "$CRLF_SHA" | tai
     tr '0-9a-f' '1-9a-f0')
 sed "s/$CRLF_SHA/$BAD_SHA/" manifest.xml >manifest-baddigest.xml
 
-sign() { # key-owner out
-    openssl cms -sign -binary -nodetach -outform DER -md sha256 -in manifest.xml \
+openssl x509 -in alice.crt -outform DER -out alice.der
+cat >identity-manifest.xml <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<manifest xmlns="urn:ferry:manifest:1" version="1">
+  <direction>to-offline</direction>
+  <transfer-id>ffeeddccbbaa99887766554433221100</transfer-id>
+  <created>2024-05-01T12:00:00Z</created>
+  <sender>$ALICE_FP</sender>
+  <items>
+$(item alice.der identity alice.der)
+  </items>
+</manifest>
+XML
+rm alice.der
+
+sign() { # key-owner out [in]
+    openssl cms -sign -binary -nodetach -outform DER -md sha256 -in "${3:-manifest.xml}" \
         -signer "$1.crt" -inkey "$1.key" -out "$2"
 }
 sign alice alice.ferry
 sign bob bob.ferry
+sign alice alice-identity.ferry identity-manifest.xml
 
 LEN=$(size alice.ferry)
 # one byte inside the manifest text: the "to-online" direction sits early in the content
@@ -92,6 +111,7 @@ head -c $((LEN / 2)) alice.ferry >truncated-half.ferry
 head -c 16 alice.ferry >truncated-16.ferry
 
 mkdir -p "$CORPUS/package" "$CORPUS/manifest"
+rm -f "$CORPUS"/package/*.ferry "$CORPUS"/manifest/*.xml
 cp ./*.ferry "$CORPUS/package/"
-cp ./manifest*.xml "$CORPUS/manifest/"
+cp ./manifest*.xml ./identity-manifest.xml "$CORPUS/manifest/"
 echo "alice fingerprint: $ALICE_FP"

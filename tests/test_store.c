@@ -509,7 +509,6 @@ static void test_crash_mid_answer(void **state)
     close(fds[1]);
     assert_int_equal(read(fds[0], &c, 1), 1); /* the child is inside the transaction */
     assert_int_equal(c, '!');
-    /* while it holds the write lock, another writer waits then fails cleanly */
     assert_int_equal(kill(pid, SIGKILL), 0);
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);

@@ -509,7 +509,6 @@ static void test_crash_mid_answer(void **state)
     close(fds[1]);
     assert_int_equal(read(fds[0], &c, 1), 1); /* the child is inside the transaction */
     assert_int_equal(c, '!');
-    /* while it holds the write lock, another writer waits then fails cleanly */
     assert_int_equal(kill(pid, SIGKILL), 0);
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
@@ -689,6 +688,49 @@ static void test_identity_no_half(void **state)
     free(crt);
 }
 
+/* init SIGKILLed between the key and the certificate: the leftover is named, not loaded, and
+ * init refuses to pile a new identity on it until it is removed. */
+static void test_identity_crash_half(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_identity *id = NULL;
+    char *key = home_file(f, "identity.key"), fdbuf[16], c = 0;
+    int fds[2], status = 0;
+    pid_t pid;
+
+    ferry_store_close(s);
+    assert_int_equal(pipe(fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        snprintf(fdbuf, sizeof(fdbuf), "%d", fds[1]);
+        setenv("FERRY_TEST_STALL", "identity", 1);
+        setenv("FERRY_TEST_STALL_FD", fdbuf, 1);
+        if (ferry_store_open(f->home, "offline", 0, &s) != FERRY_OK)
+            _exit(2);
+        ferry_store_identity_create(s, "crash", NULL);
+        _exit(3);
+    }
+    close(fds[1]);
+    assert_int_equal(read(fds[0], &c, 1), 1);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    close(fds[0]);
+    assert_true(ferry_path_exists(key));
+    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_identity(s, &id), FERRY_ERR_FORMAT);
+    assert_non_null(strstr(ferry_err_detail(), "interrupted"));
+    assert_int_equal(ferry_store_identity_create(s, "again", NULL), FERRY_ERR_FORMAT);
+    unlink(key);
+    assert_int_equal(ferry_store_identity_create(s, "again", NULL), FERRY_OK);
+    assert_int_equal(ferry_store_identity(s, &id), FERRY_OK);
+    ferry_identity_free(id);
+    ferry_store_close(s);
+    free(key);
+}
+
 /* ---- peers ---- */
 
 static struct ferry_identity *peer_cert(const char *name)
@@ -786,6 +828,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_identity_create_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_identity_key_mode_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_identity_no_half, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_identity_crash_half, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peers, setup, teardown),
     };
 

@@ -374,7 +374,8 @@ static void test_write_refusals(void **state)
 /* Injected failure without privileges: RLIMIT_FSIZE makes write() fail with EFBIG half-way. */
 static void test_write_failure_keeps_old(void **state)
 {
-    char *d = mktemp_dir(), *sub = ferry_path_join(d, "FERRY"), *p = ferry_path_join(sub, "p.ferry");
+    char *d = mktemp_dir(), *sub = ferry_path_join(d, "FERRY");
+    char *p = ferry_path_join(sub, "p.ferry");
     struct rlimit old, lim;
     uint8_t *big = malloc(256 << 10);
     void (*prev)(int);
@@ -410,7 +411,8 @@ static void test_write_failure_keeps_old(void **state)
  * otherwise. */
 static void test_write_enospc_tmpfs(void **state)
 {
-    char *d = mktemp_dir(), *sub = ferry_path_join(d, "FERRY"), *p = ferry_path_join(sub, "p.ferry");
+    char *d = mktemp_dir(), *sub = ferry_path_join(d, "FERRY");
+    char *p = ferry_path_join(sub, "p.ferry");
     size_t bigsz = 256 << 10;
     uint8_t *big = malloc(bigsz);
     ferry_err r;

@@ -905,6 +905,18 @@ out:
     return r;
 }
 
+/* FERRY_ERR_FORMAT when only one of the two identity files exists (an interrupted init). */
+static ferry_err identity_half(const struct ferry_store *s, const char *key, const char *cert)
+{
+    int k = ferry_path_exists(key), c = ferry_path_exists(cert);
+
+    if (k == c)
+        return FERRY_OK;
+    return ferry_errf(FERRY_ERR_FORMAT, "%s: half an identity (only %s): an earlier init was "
+                      "interrupted; remove %s/%s and run init again", s->home,
+                      k ? KEY_FILE : CERT_FILE, s->home, k ? KEY_FILE : CERT_FILE);
+}
+
 ferry_err ferry_store_identity_create(struct ferry_store *s, const char *name,
                                       struct ferry_identity **out)
 {
@@ -916,9 +928,10 @@ ferry_err ferry_store_identity_create(struct ferry_store *s, const char *name,
         *out = NULL;
     if ((r = identity_paths(s, &key, &cert)) != FERRY_OK)
         return r;
-    if (ferry_path_exists(key) || ferry_path_exists(cert)) {
-        r = ferry_errf(FERRY_ERR_EXISTS, "%s: an identity exists already (%s); it is kept",
-                       s->home, ferry_path_exists(key) ? KEY_FILE : CERT_FILE);
+    if ((r = identity_half(s, key, cert)) != FERRY_OK)
+        goto out;
+    if (ferry_path_exists(key)) {
+        r = ferry_errf(FERRY_ERR_EXISTS, "%s: an identity exists already; it is kept", s->home);
         goto out;
     }
     if ((r = ferry_identity_generate(name, &id)) != FERRY_OK)
@@ -1014,6 +1027,8 @@ ferry_err ferry_store_identity(struct ferry_store *s, struct ferry_identity **ou
                        s->home, s->side);
         goto out;
     }
+    if ((r = identity_half(s, key, cert)) != FERRY_OK)
+        goto out;
     if ((r = key_read(key, &kpem, &klen)) != FERRY_OK)
         goto out;
     if ((r = ferry_file_read(cert, FERRY_IDENTITY_MAX_PEM, &cpem, &clen)) != FERRY_OK)
@@ -1165,12 +1180,16 @@ static ferry_err dir_names(const char *dir, char ***out, size_t *n)
     while ((de = readdir(d)) != NULL && *n < STORE_MAX_PEERS) {
         if (de->d_name[0] == '.')
             continue;
-        if ((t = realloc(v, (*n + 1) * sizeof(*v))) == NULL || (t[*n] = strdup(de->d_name)) == NULL) {
-            v = t != NULL ? t : v;
+        t = realloc(v, (*n + 1) * sizeof(*v));
+        if (t == NULL) {
             r = FERRY_ERR_NOMEM;
             break;
         }
         v = t;
+        if ((v[*n] = strdup(de->d_name)) == NULL) {
+            r = FERRY_ERR_NOMEM;
+            break;
+        }
         (*n)++;
     }
     closedir(d);

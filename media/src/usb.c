@@ -750,7 +750,8 @@ ferry_err ferry_usb_read_all(const char *root, size_t max, struct ferry_usb_file
     if ((r = collect_dir(sub, 1, max, &c)) != FERRY_OK ||
         (r = collect_dir(root, 0, max, &c)) != FERRY_OK)
         goto out;
-    qsort(c.v, c.n, sizeof(*c.v), cand_cmp);
+    if (c.n > 1)
+        qsort(c.v, c.n, sizeof(*c.v), cand_cmp);
     if ((f = calloc(FERRY_USB_MAX_FILES, sizeof(*f))) == NULL) {
         r = FERRY_ERR_NOMEM;
         goto out;

@@ -15,8 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (ferry_usb_mountinfo_parse((const char *)data, size, &m, &n) != 0)
         return 0;
     for (i = 0; i < n; i++) {
-        /* every decoded field is a string without the separators the parser split on */
-        if (strchr(m[i].fstype, '\n') != NULL || m[i].source == NULL || m[i].root == NULL)
+        /* every field is set and no longer than the input (escapes only shrink) */
+        if (m[i].source == NULL || m[i].root == NULL || m[i].fstype == NULL ||
+            strlen(m[i].mountpoint) > size || strlen(m[i].source) > size)
             abort();
         (void)ferry_usb_mount_candidate("/nonexistent-ferry-sysfs", &m[i]);
     }

@@ -99,6 +99,9 @@ rm -f "$corpus/mountinfo"/* "$corpus/usbdir"/*
 for f in ./*.mountinfo; do cp "$f" "$corpus/mountinfo/"; done
 printf '%s\n' '1 2 3:4 \134 /a\040b\012c - ext4 /dev/sdz9 rw' > "$corpus/mountinfo/escapes"
 printf '1 2 3:4 / /x - ext4 /dev/sdb1 rw' > "$corpus/mountinfo/no-newline"
+# found by libFuzzer: escapes decoding to newlines inside fields
+echo 'MjEgMjYgMDoyMCAvIC9wcm9jIHJ3LG5vc3VpZCxub2Rldixub3hlYyxyZWxhdGlIbWUgc2hhcmRlMToyIC0gcHJvYyBwcm9jIHJ3CjI2IDEgODoxNyAvIC4gcncsdmVsYXRpbWUgc2hhcmU6MTjg0N/QnZCQlSBydyxyZWxhdGltZSBzaGFyZWQ6MiAtIHZmYWJcMDEy+SAtIGV4dDQgL2QydCAvZGV2L3NkYjIgcncK' |
+    base64 -d > "$corpus/mountinfo/regress-escaped-newline"
 
 # usbdir inputs: records "<type><where><name>\0<content>\0"; type f file, l symlink, p fifo,
 # d directory; where s = ROOT/FERRY, r = ROOT (see tests/fuzz/fuzz_usbdir.c)

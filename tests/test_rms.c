@@ -1,4 +1,4 @@
-/* Tests for common/src/rms.c on the synthetic vectors of tests/vectors/rms (see README.md there). */
+/* Tests for common/src/rms.c on the synthetic vectors in tests/vectors/rms (see README.md). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -103,7 +103,9 @@ static const struct req_case {
     {"bad-base64.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "aPublicKeyBytes is not valid base64"},
     {"bad-rsa512.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "512-bit RSA key, under the 1024-bit"},
     {"bad-guid.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "is not a GUID"},
-    {"bad-namespace.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "the SOAP Body's Enroll element is in namespace \"http://example.test/not-rms\", not "
+    {"bad-latin1.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "RMS request: not encoded in UTF-8"},
+    {"bad-namespace.xml", FERRY_ERR_FORMAT, NULL, NULL, 0,
+     "the SOAP Body's Enroll element is in namespace \"http://example.test/not-rms\", not "
      "http://microsoft.com/DRM/EnrollmentService"},
     {"bad-two-keys.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "more than one"},
     {"bad-doctype.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "DOCTYPE"},
@@ -168,6 +170,30 @@ static void test_request_bom_crlf_independent(void **state)
     ferry_rms_request_free(c);
 }
 
+/* The same request in UTF-16LE with a BOM (libxml2 reads it): refused, FORMAT.md says UTF-8. */
+static void test_request_utf16_refused(void **state)
+{
+    struct ferry_rms_request *req = NULL;
+    uint8_t *buf, *wide;
+    size_t len, i;
+
+    (void)state;
+    load("req-plain.xml", &buf, &len); /* ASCII only, starts <?xml version="1.0" encoding="utf-8" */
+    assert_memory_equal(buf + 30, "utf-8\"", 6);
+    wide = calloc(2, len + 2);
+    assert_non_null(wide);
+    wide[0] = 0xFF;
+    wide[1] = 0xFE;
+    for (i = 0; i < len + 1; i++) /* declare utf-16: one more character */
+        wide[2 + 2 * i] = i < 30 ? buf[i] : i < 36 ? (uint8_t) "utf-16"[i - 30] : buf[i - 1];
+    ferry_err_clear();
+    assert_int_equal(ferry_rms_request_parse(wide, 2 * len + 4, &req), FERRY_ERR_FORMAT);
+    assert_null(req);
+    assert_string_equal(ferry_err_detail(), "RMS request: not encoded in UTF-8");
+    free(wide);
+    free(buf);
+}
+
 static void test_request_limits(void **state)
 {
     struct ferry_rms_request *req = NULL;
@@ -184,45 +210,46 @@ static void test_request_limits(void **state)
 
 /* ---- GUIDs ----------------------------------------------------------------------------------- */
 
+static const struct {
+    const char *in;
+    const char *out; /* NULL: FERRY_ERR_FORMAT */
+} guid_cases[] = {
+    {"3f2504e0-4f89-11d3-9a0c-0305e82c3301", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"},
+    {"3F2504E0-4F89-11D3-9A0C-0305E82C3301", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"},
+    {"{3F2504E0-4f89-11d3-9A0C-0305e82c3301}", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"},
+    {"{00000000-0000-0000-0000-000000000000}", "00000000-0000-0000-0000-000000000000"},
+    {"", NULL},
+    {"{}", NULL},
+    {"3f2504e0-4f89-11d3-9a0c-0305e82c330", NULL},     /* short */
+    {"3f2504e0-4f89-11d3-9a0c-0305e82c33011", NULL},   /* long */
+    {"{3f2504e0-4f89-11d3-9a0c-0305e82c3301", NULL},   /* one brace */
+    {"3f2504e0-4f89-11d3-9a0c-0305e82c3301}", NULL},   /* one brace */
+    {"(3f2504e0-4f89-11d3-9a0c-0305e82c3301)", NULL},  /* not braces */
+    {"3f2504e0-4f89-11d3-9a0c-0305e82c330g", NULL},    /* not hex */
+    {"3f2504e0_4f89-11d3-9a0c-0305e82c3301", NULL},    /* not a dash */
+    {"3f2504e04f89-11d3-9a0c-0305e82c3301-", NULL},    /* dash misplaced */
+    {" 3f2504e0-4f89-11d3-9a0c-0305e82c3301", NULL},   /* white space */
+    {"3f2504e0-4f89-11d3-9a0c-0305e82c3301\n", NULL},
+    {"{{3f2504e0-4f89-11d3-9a0c-0305e82c3301}}", NULL},
+    {"3f2504e04f8911d39a0c0305e82c3301", NULL},        /* no dashes */
+};
+
 static void test_guid_normalize(void **state)
 {
-    static const struct {
-        const char *in;
-        const char *out; /* NULL: FERRY_ERR_FORMAT */
-    } t[] = {
-        {"3f2504e0-4f89-11d3-9a0c-0305e82c3301", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"},
-        {"3F2504E0-4F89-11D3-9A0C-0305E82C3301", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"},
-        {"{3F2504E0-4f89-11d3-9A0C-0305e82c3301}", "3f2504e0-4f89-11d3-9a0c-0305e82c3301"},
-        {"{00000000-0000-0000-0000-000000000000}", "00000000-0000-0000-0000-000000000000"},
-        {"", NULL},
-        {"{}", NULL},
-        {"3f2504e0-4f89-11d3-9a0c-0305e82c330", NULL},     /* short */
-        {"3f2504e0-4f89-11d3-9a0c-0305e82c33011", NULL},   /* long */
-        {"{3f2504e0-4f89-11d3-9a0c-0305e82c3301", NULL},   /* one brace */
-        {"3f2504e0-4f89-11d3-9a0c-0305e82c3301}", NULL},   /* one brace */
-        {"(3f2504e0-4f89-11d3-9a0c-0305e82c3301)", NULL},  /* not braces */
-        {"3f2504e0-4f89-11d3-9a0c-0305e82c330g", NULL},    /* not hex */
-        {"3f2504e0_4f89-11d3-9a0c-0305e82c3301", NULL},    /* not a dash */
-        {"3f2504e04f89-11d3-9a0c-0305e82c3301-", NULL},    /* dash misplaced */
-        {" 3f2504e0-4f89-11d3-9a0c-0305e82c3301", NULL},   /* white space */
-        {"3f2504e0-4f89-11d3-9a0c-0305e82c3301\n", NULL},
-        {"{{3f2504e0-4f89-11d3-9a0c-0305e82c3301}}", NULL},
-        {"3f2504e04f8911d39a0c0305e82c3301", NULL},        /* no dashes */
-    };
     char out[37];
     size_t i;
 
     (void)state;
-    for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-        ferry_err r = ferry_rms_guid_normalize(t[i].in, out);
-        if (t[i].out == NULL) {
+    for (i = 0; i < sizeof(guid_cases) / sizeof(guid_cases[0]); i++) {
+        ferry_err r = ferry_rms_guid_normalize(guid_cases[i].in, out);
+        if (guid_cases[i].out == NULL) {
             if (r != FERRY_ERR_FORMAT)
-                fail_msg("\"%s\" accepted as a GUID", t[i].in);
+                fail_msg("\"%s\" accepted as a GUID", guid_cases[i].in);
             assert_string_equal(out, "");
         } else {
             if (r != FERRY_OK)
-                fail_msg("\"%s\" refused: %s", t[i].in, ferry_err_detail());
-            assert_string_equal(out, t[i].out);
+                fail_msg("\"%s\" refused: %s", guid_cases[i].in, ferry_err_detail());
+            assert_string_equal(out, guid_cases[i].out);
         }
     }
 }
@@ -447,6 +474,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_vectors),
         cmocka_unit_test(test_request_bom_crlf_independent),
+        cmocka_unit_test(test_request_utf16_refused),
         cmocka_unit_test(test_request_limits),
         cmocka_unit_test(test_guid_normalize),
         cmocka_unit_test(test_response_vectors),

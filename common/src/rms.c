@@ -2,6 +2,7 @@
  * synthetic convention of tests/vectors/rms/FORMAT.md (signed bytes = the raw <BODY>..</BODY>). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/core_names.h>
 #include <openssl/err.h>
@@ -63,7 +64,8 @@ static int el_is(xmlNodePtr node, const char *ns, const char *name)
         return 0;
     if (ns == NULL)
         return node->ns == NULL;
-    return node->ns != NULL && node->ns->href != NULL && strcmp((const char *)node->ns->href, ns) == 0;
+    return node->ns != NULL && node->ns->href != NULL &&
+           strcmp((const char *)node->ns->href, ns) == 0;
 }
 
 static xmlNodePtr first_element(xmlNodePtr parent)
@@ -300,6 +302,20 @@ void ferry_rms_request_free(struct ferry_rms_request *r)
     free(r);
 }
 
+/*
+ * FORMAT.md: UTF-8. The bytes start with "<" (after an optional UTF-8 BOM), which rules out
+ * UTF-16/32, and an encoding declaration, if any, says UTF-8.
+ */
+static ferry_err check_utf8(xmlDocPtr doc, const uint8_t *buf, size_t len, const char *what)
+{
+    size_t skip = ferry_xml_has_bom(buf, len) ? 3 : 0;
+
+    if (len <= skip || buf[skip] != '<' ||
+        (doc->encoding != NULL && strcasecmp((const char *)doc->encoding, "UTF-8") != 0))
+        return ferry_errf(FERRY_ERR_FORMAT, "%s: not encoded in UTF-8", what);
+    return FERRY_OK;
+}
+
 /* Envelope (SOAP 1.1) / Body / exactly one element child @name in @ns. */
 static ferry_err soap_body_child(xmlDocPtr doc, const char *what, const char *ns, const char *name,
                                  xmlNodePtr *out)
@@ -419,6 +435,8 @@ ferry_err ferry_rms_request_parse(const uint8_t *buf, size_t len, struct ferry_r
         goto out;
     }
     req->has_bom = ferry_xml_has_bom(buf, len);
+    if ((r = check_utf8(doc, buf, len, "RMS request")) != FERRY_OK)
+        goto out;
     if ((r = soap_body_child(doc, NOT_ENROLL, FERRY_RMS_NS, "Enroll", &enroll)) != FERRY_OK)
         goto out;
     if ((r = request_key(enroll, req)) != FERRY_OK)
@@ -567,8 +585,8 @@ static ferry_err xrml_pubkey(xmlNodePtr pk, const char *what, const char *path, 
         (r = path_node(pe, NULL, "VALUE", what, &v)) != FERRY_OK ||
         (r = leaf_text(v, what, "public-exponent VALUE", 0, &etext)) != FERRY_OK)
         goto out;
-    if (strcmp(alg, "RSA") != 0 || count_elements(pk) != 3 || !attr_eq(v, "encoding", "integer32") ||
-        parse_exponent(etext, &e) != 0) {
+    if (strcmp(alg, "RSA") != 0 || count_elements(pk) != 3 ||
+        !attr_eq(v, "encoding", "integer32") || parse_exponent(etext, &e) != 0) {
         r = ferry_errf(FERRY_ERR_FORMAT, "%s: %s is not an RSA key as FORMAT.md defines it "
                                          "(ALGORITHM RSA, integer32 odd exponent, base64 modulus)",
                        what, path);
@@ -957,6 +975,8 @@ ferry_err ferry_rms_response_parse(const uint8_t *buf, size_t len,
         return ferry_errf(FERRY_ERR_TOO_LARGE, "RMS response: %zu bytes, over the %u-byte limit",
                           len, FERRY_RMS_MAX_RESPONSE);
     if ((r = ferry_xml_parse(buf, len, "RMS response", &doc)) != FERRY_OK)
+        goto out;
+    if ((r = check_utf8(doc, buf, len, "RMS response")) != FERRY_OK)
         goto out;
     if ((r = soap_body_child(doc, "not an RMS EnrollResponse", NULL, NULL, &first)) != FERRY_OK)
         goto out;

@@ -1,4 +1,4 @@
-/* Fuzz target: ferry_rms_request_parse (corpus: tests/fuzz/corpus/rms_request, from the vectors). */
+/* Fuzz target: ferry_rms_request_parse (corpus tests/fuzz/corpus/rms_request, from the vectors). */
 #include <stddef.h>
 #include <stdint.h>
 

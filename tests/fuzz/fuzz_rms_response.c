@@ -1,4 +1,4 @@
-/* Fuzz target: ferry_rms_response_parse and ferry_rms_check (corpus: tests/fuzz/corpus/rms_response,
+/* Fuzz target: ferry_rms_response_parse and ferry_rms_check (corpus tests/fuzz/corpus/rms_response,
  * from the vectors). Checks the result against a fixed request so the binding code runs too. */
 #include <stddef.h>
 #include <stdint.h>

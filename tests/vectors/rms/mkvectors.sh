@@ -133,6 +133,8 @@ request "$K1" "$GUID1" "$NAME1" | sed '/aPublicKeyBytes/d' >"$OUT/bad-no-key.xml
 request 'MIIBCgKCAQEA!!not*base64!!' "$GUID1" "$NAME1" >"$OUT/bad-base64.xml"
 request "$K512" "$GUID1" "$NAME1" >"$OUT/bad-rsa512.xml"
 request "$K1" "3f2504e0-4f89-11d3-9a0c-0305e82c33" "$NAME1" >"$OUT/bad-guid.xml"
+request "$K1" "$GUID1" "$NAME1" | sed '1s/encoding="utf-8"/encoding="iso-8859-1"/' \
+    >"$OUT/bad-latin1.xml"
 request "$K1" "$GUID1" "$NAME1" | sed "s#<Enroll xmlns=\"$RMS_NS\">#<Enroll xmlns=\"http://example.test/not-rms\">#" \
     >"$OUT/bad-namespace.xml"
 request "$K1" "$GUID1" "$NAME1" |

@@ -70,8 +70,9 @@ static void table_payload(const uint8_t *pkg)
     printf("## Payload bytes per frame (Base32 in alphanumeric mode, header <= 38 chars)\n\n");
     printf("| version | L | M | Q |\n|---|---|---|---|\n");
     for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
-        printf("| %d | %zu | %zu | %zu |\n", versions[i], ferry_qrseq_frame_bytes(versions[i], 'L'),
-               ferry_qrseq_frame_bytes(versions[i], 'M'), ferry_qrseq_frame_bytes(versions[i], 'Q'));
+        printf("| %d | %zu | %zu | %zu |\n", versions[i],
+               ferry_qrseq_frame_bytes(versions[i], 'L'), ferry_qrseq_frame_bytes(versions[i], 'M'),
+               ferry_qrseq_frame_bytes(versions[i], 'Q'));
     printf("\n## Frames for a 20 KB package (base64 of random bytes; zlib message)\n\n");
     printf("| version-ECC | message bytes | K data frames | blocks | frames at parity 50 %% |\n");
     printf("|---|---|---|---|---|\n");

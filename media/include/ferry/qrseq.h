@@ -44,7 +44,8 @@
  * Without python3, gzip can inflate a zlib stream given a gzip header (it then warns
  * "unexpected end of file" about the missing gzip trailer and exits 1, but writes everything):
  *   base32 -d msg.b32 > msg.z
- *   (printf '\037\213\010\000\000\000\000\000\000\003'; tail -c +3 msg.z) | gzip -dc > package.ferry
+ *   (printf '\037\213\010\000\000\000\000\000\000\003'; tail -c +3 msg.z) \
+ *       | gzip -dc > package.ferry
  * (zlib-flate -uncompress from qpdf, or pigz -dz, work as well.) Check the rebuilt message:
  *   openssl dgst -sha256 -binary msg.z | head -c 5 | base32     # prints the session id
  * then verify the package signature as usual. These recipes are run by tests/test_qrseq.c.

@@ -28,7 +28,7 @@
  * S-byte rows (the short last data frame is zero-padded to S). Parity frame Rm belongs to
  * block m mod B and is parity row m / B of that block (parity frames interleave the blocks).
  * Any k distinct frames of a block rebuild it. The encoder keeps ONE block whenever
- * Kt + ceil(Kt * parity_pct / 100) <= 255 (for a 20 KB package that is any version >= 10), so
+ * Kt + ceil(Kt * parity_pct / 100) <= 255 (a 20 KB package at v10..v40, parity 50 %), so
  * for one block: frames received until decode == K exactly. Longer messages use blocks of equal
  * size (at most 255 - parity); the progress count then adds min(received, k) per block.
  *
@@ -44,7 +44,8 @@
  * Without python3, gzip can inflate a zlib stream given a gzip header (it then warns
  * "unexpected end of file" about the missing gzip trailer and exits 1, but writes everything):
  *   base32 -d msg.b32 > msg.z
- *   (printf '\037\213\010\000\000\000\000\000\000\003'; tail -c +3 msg.z) | gzip -dc > package.ferry
+ *   (printf '\037\213\010\000\000\000\000\000\000\003'; tail -c +3 msg.z) \
+ *       | gzip -dc > package.ferry
  * (zlib-flate -uncompress from qpdf, or pigz -dz, work as well.) Check the rebuilt message:
  *   openssl dgst -sha256 -binary msg.z | head -c 5 | base32     # prints the session id
  * then verify the package signature as usual. These recipes are run by tests/test_qrseq.c.
@@ -85,7 +86,7 @@ ferry_err ferry_qrseq_encode(const uint8_t *pkg, size_t len, enum ferry_qr_conte
  * than FERRY_QR_MAX_FRAMES frames: use a larger version), FERRY_ERR_NOMEM.
  */
 size_t ferry_qrseq_count(const struct ferry_qrseq *s); /* all frames, data then parity */
-size_t ferry_qrseq_k(const struct ferry_qrseq *s);     /* data frames */
+size_t ferry_qrseq_k(const struct ferry_qrseq *s);     /* data frames Kt, all blocks */
 const char *ferry_qrseq_frame(const struct ferry_qrseq *s, size_t i); /* borrowed text */
 const char *ferry_qrseq_session(const struct ferry_qrseq *s);         /* 8-char session id */
 void ferry_qrseq_free(struct ferry_qrseq *s);

@@ -13,7 +13,6 @@
 #define FERRY_QR_QUIET 4                    /* quiet zone, modules each side (ISO 18004) */
 #define FERRY_QR_MAX_PIXELS (64u << 20)     /* refuse decoding larger images before allocating */
 #define FERRY_QR_MAX_IMAGE_FILE (256u << 20) /* PNG/JPEG/PDF files read whole, capped */
-#define FERRY_QR_MAX_FRAMES 100000u          /* frames per sequence we render */
 
 /* Defaults (see ferry_qr_opts in qr.h and the measurements in QR-NOTES.md). */
 #define FERRY_QR_SCREEN_VERSION 25

@@ -175,13 +175,14 @@ static ferry_err show_frame(struct anim *a, const struct ferry_qrseq *seq, size_
 static ferry_err animate(struct anim *a, const struct ferry_qrseq *seq,
                          const struct ferry_qr_opts *o)
 {
-    size_t i, n = ferry_qrseq_count(seq);
+    size_t i, step, n = ferry_qrseq_count(seq);
     int loop, loops = o->loops > 0 ? o->loops : (a->tty_in ? 0 : 1);
     ferry_err r = FERRY_OK;
 
     term_size_check(a, 17 + 4 * o->version + 2 * FERRY_QR_QUIET);
     for (loop = 0; (loops == 0 || loop < loops) && !a->quit; loop++) {
-        for (i = 0; i < n && !a->quit; i++) {
+        for (step = 0; step < n && !a->quit; step++) {
+            i = ferry_qrseq_schedule(seq, step);
             if ((r = show_frame(a, seq, i, o)) != FERRY_OK)
                 return r;
             frame_wait(a);
@@ -247,20 +248,41 @@ static const char *status_name(enum ferry_qr_status st)
     }
 }
 
+/*
+ * "frame 3 (session ABCD1234)" from a frame header (FY1P<session>:<L>:<S>:<K>:<D|R><n>:...,
+ * see qrseq.h): data frame n is frame n+1, parity frame m is frame Kt+m+1, as on the labels.
+ */
+static void frame_name(const char *text, size_t len, char *out, size_t n)
+{
+    char sess[9] = "", kind = 0;
+    unsigned long long l = 0, sz = 0, k = 0, idx = 0;
+    char head[64];
+    size_t hl = len < sizeof(head) - 1 ? len : sizeof(head) - 1;
+
+    snprintf(out, n, "a code");
+    memcpy(head, text, hl); /* the header is at most 38 characters */
+    head[hl] = '\0';
+    if (sscanf(head, "FY1P%8[A-Z2-7]:%llu:%llu:%llu:%c%llu:", sess, &l, &sz, &k, &kind,
+               &idx) != 6 || sz == 0 || (kind != 'D' && kind != 'R'))
+        return;
+    if (kind == 'R')
+        idx += (l + sz - 1) / sz;
+    snprintf(out, n, "frame %llu (session %s)", idx + 1, sess);
+}
+
 /* The one pipeline every decoded text goes through, from images and from the camera. */
 static int on_text(void *ctx, const char *text, size_t len)
 {
     struct reader *rd = ctx;
     enum ferry_qr_status st = FERRY_QR_UNREADABLE;
-    const char *sess;
+    char name[64];
 
     rd->codes++;
     if (ferry_qrdec_add(rd->d, text, len, &st) != FERRY_OK)
         return 1;
-    sess = ferry_qrdec_session(rd->d);
-    ferry_log(FERRY_LOG_INFO, "code %zu (session %s): %s \xe2\x80\x94 %zu of %zu", rd->codes,
-              sess ? sess : "?", status_name(st), ferry_qrdec_received(rd->d),
-              ferry_qrdec_needed(rd->d));
+    frame_name(text, len, name, sizeof(name));
+    ferry_log(FERRY_LOG_INFO, "%s: %s \xe2\x80\x94 %zu of %zu", name, status_name(st),
+              ferry_qrdec_received(rd->d), ferry_qrdec_needed(rd->d));
     return ferry_qrdec_complete(rd->d);
 }
 

@@ -421,21 +421,24 @@ static const char html_controls[] =
     "</p>\n<p><button id=\"slow\">slower (-)</button> <button id=\"pause\">pause (space)"
     "</button> <button id=\"fast\">faster (+)</button> <span id=\"fps\"></span></p>\n"
     "<script>\n\"use strict\";\nvar F=[\n";
-/* F[i] = [side in modules, svg path]. ?frame=I (1-based) &pause=1 &fps=X are honoured. */
+/* F[i] = [side in modules, svg path] of frame i; S = display order (ferry_qrseq_schedule).
+ * ?frame=I (1-based frame number) &pause=1 &fps=X are honoured (tests, and to resume). */
 static const char html_script[] =
-    "];\nvar K=%zu,N=F.length,i=0,fps=%.3g,paused=false,timer=null;\n"
+    "];\nvar K=%zu,N=F.length,pos=0,fps=%.3g,paused=false,timer=null;\n"
     "var qs=new URLSearchParams(location.search);\n"
-    "if(qs.has('frame'))i=Math.max(0,Math.min(N-1,(parseInt(qs.get('frame'),10)||1)-1));\n"
+    "if(qs.has('frame')){var want=(parseInt(qs.get('frame'),10)||1)-1;"
+    "pos=Math.max(0,S.indexOf(want));}\n"
     "if(qs.has('fps'))fps=Math.max(0.2,Math.min(60,parseFloat(qs.get('fps'))||fps));\n"
     "if(qs.get('pause')==='1')paused=true;\n"
     "function $(id){return document.getElementById(id);}\n"
-    "function show(){var f=F[i];$('q').setAttribute('viewBox','0 0 '+f[0]+' '+f[0]);\n"
+    "function show(){var i=S[pos],f=F[i];$('q').setAttribute('viewBox','0 0 '+f[0]+' '+f[0]);\n"
     " $('bg').setAttribute('width',f[0]);$('bg').setAttribute('height',f[0]);\n"
     " $('p').setAttribute('d',f[1]);\n"
     " $('s').textContent='frame '+(i+1)+' of '+N+(i>=K?' (parity)':'');\n"
     " $('fps').textContent=fps.toFixed(1)+' frames/s'+(paused?' \\u2014 paused':'');\n"
     " $('pause').textContent=paused?'play (space)':'pause (space)';}\n"
-    "function tick(){if(!paused){i=(i+1)%%N;show();}}\n"
+    "function step(d){pos=(pos+d+N)%%N;show();}\n"
+    "function tick(){if(!paused)step(1);}\n"
     "function restart(){if(timer)clearInterval(timer);timer=setInterval(tick,1000/fps);show();}\n"
     "function speed(m){fps=Math.max(0.2,Math.min(60,fps*m));restart();}\n"
     "$('slow').onclick=function(){speed(1/1.25);};$('fast').onclick=function(){speed(1.25);};\n"
@@ -443,8 +446,7 @@ static const char html_script[] =
     "document.addEventListener('keydown',function(e){if(e.key==='+'||e.key==='=')speed(1.25);\n"
     " else if(e.key==='-')speed(1/1.25);else if(e.key===' '){paused=!paused;show();"
     "e.preventDefault();}\n"
-    " else if(e.key==='ArrowRight'){i=(i+1)%%N;show();}"
-    "else if(e.key==='ArrowLeft'){i=(i+N-1)%%N;show();}});\n"
+    " else if(e.key==='ArrowRight')step(1);else if(e.key==='ArrowLeft')step(-1);});\n"
     "restart();\n</script>\n</body></html>\n";
 
 static ferry_err html_frames(struct ferry_buf *b, const struct ferry_qrseq *seq,
@@ -463,6 +465,10 @@ static ferry_err html_frames(struct ferry_buf *b, const struct ferry_qrseq *seq,
         QRcode_free(q);
         q = NULL;
     }
+    if (r == FERRY_OK)
+        r = ferry_buf_puts(b, "];\nvar S=[");
+    for (i = 0; i < n && r == FERRY_OK; i++)
+        r = ferry_buf_printf(b, i + 1 < n ? "%zu," : "%zu", ferry_qrseq_schedule(seq, i));
     return r;
 }
 

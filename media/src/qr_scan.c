@@ -345,6 +345,15 @@ static void jpeg_fail(j_common_ptr c)
     longjmp(((struct jerr *)c->err)->jb, 1);
 }
 
+/* libjpeg warnings go to the debug log, never straight to stderr. */
+static void jpeg_note(j_common_ptr c)
+{
+    char msg[JMSG_LENGTH_MAX];
+
+    c->err->format_message(c, msg);
+    ferry_log(FERRY_LOG_DEBUG, "libjpeg: %s", msg);
+}
+
 static ferry_err jpeg_decode(const char *name, const uint8_t *p, size_t n,
                              struct ferry_qr_gray *out)
 {
@@ -356,6 +365,7 @@ static ferry_err jpeg_decode(const char *name, const uint8_t *p, size_t n,
 
     c.err = jpeg_std_error(&je.pub);
     je.pub.error_exit = jpeg_fail;
+    je.pub.output_message = jpeg_note;
     if (setjmp(je.jb) != 0) {
         je.pub.format_message((j_common_ptr)&c, msg);
         r = ferry_errf(FERRY_ERR_FORMAT, "%s: broken JPEG (%s)", name, msg);

@@ -1,10 +1,10 @@
-/* ferry — the runbook's paper QR pages and the page on rebuilding the data by hand. */
+/* ferry — the runbook's paper QR pages (between the procedure and the page on rebuilding the
+ * package by hand). */
 #include "runbook_int.h"
 
-ferry_err rb_qr_pages(struct rb_lay *L, const struct rb_doc *d, const struct ferry_runbook *rb)
+ferry_err rb_qr_pages(struct rb_lay *L, const struct rb_block *k)
 {
     (void)L;
-    (void)d;
-    (void)rb;
+    (void)k;
     return FERRY_OK;
 }

@@ -1,0 +1,301 @@
+/* ferry — QR media: options, defaults, write/read dispatch, terminal animation, progress. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ferry/log.h"
+#include "qr_int.h"
+
+void ferry_qr_opts_default(struct ferry_qr_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->parity_pct = -1;
+}
+
+/* Fills the defaults of the medium into a copy of the caller's options. */
+static ferry_err resolve(enum ferry_medium_kind kind, const struct ferry_qr_opts *in,
+                         struct ferry_qr_opts *o)
+{
+    int pdf = kind == FERRY_MEDIUM_PDF;
+
+    if (in != NULL)
+        *o = *in;
+    else
+        ferry_qr_opts_default(o);
+    if (o->version == 0)
+        o->version = pdf ? FERRY_QR_PDF_VERSION : FERRY_QR_SCREEN_VERSION;
+    if (o->ecc == 0)
+        o->ecc = pdf ? FERRY_QR_PDF_ECC : FERRY_QR_SCREEN_ECC;
+    if (o->parity_pct < 0)
+        o->parity_pct = pdf ? FERRY_QR_PDF_PARITY : FERRY_QR_SCREEN_PARITY;
+    if (o->fps <= 0)
+        o->fps = FERRY_QR_FPS;
+    if (o->module_px == 0)
+        o->module_px = FERRY_QR_PNG_MODULE_PX;
+    if (o->version < 1 || o->version > 40)
+        return ferry_errf(FERRY_ERR_USAGE, "QR version %d: choose 1 to 40", o->version);
+    if (strchr("LMQH", o->ecc) == NULL)
+        return ferry_errf(FERRY_ERR_USAGE, "QR error correction '%c': choose L, M, Q or H",
+                          o->ecc);
+    if (o->parity_pct > 300 || o->fps > 60 || o->module_px < 1 || o->module_px > 64)
+        return ferry_errf(FERRY_ERR_USAGE, "QR options out of range: parity 0-300 %%, "
+                          "0.2-60 frames/s, 1-64 pixels per module");
+    return FERRY_OK;
+}
+
+ferry_err ferry_qr_write(enum ferry_medium_kind kind, const char *path, const uint8_t *pkg,
+                         size_t len, const struct ferry_qr_opts *opts)
+{
+    struct ferry_qrseq_params par;
+    struct ferry_qrseq *seq = NULL;
+    struct ferry_qr_opts o;
+    ferry_err r;
+
+    if ((r = resolve(kind, opts, &o)) != FERRY_OK)
+        return r;
+    if (path == NULL && kind != FERRY_MEDIUM_SCREEN)
+        return ferry_errf(FERRY_ERR_USAGE, "medium %s needs a path",
+                          ferry_medium_kind_name(kind));
+    par.version = o.version;
+    par.ecc = o.ecc;
+    par.parity_pct = o.parity_pct;
+    if ((r = ferry_qrseq_encode(pkg, len, FERRY_QR_PACKAGE, &par, &seq)) != FERRY_OK)
+        return r;
+    if (ferry_qrseq_count(seq) > FERRY_QR_MAX_FRAMES) {
+        r = ferry_errf(FERRY_ERR_TOO_LARGE, "%zu QR frames: too many; use usb", 
+                       ferry_qrseq_count(seq));
+        goto out;
+    }
+    switch (kind) {
+    case FERRY_MEDIUM_PNG: r = ferry_qr_write_png_dir(path, seq, &o); break;
+    case FERRY_MEDIUM_PDF: r = ferry_qr_write_pdf(path, seq, &o); break;
+    case FERRY_MEDIUM_HTML: r = ferry_qr_write_html(path, seq, &o); break;
+    case FERRY_MEDIUM_SCREEN: r = ferry_qr_write_screen(path, seq, &o); break;
+    default:
+        r = ferry_errf(FERRY_ERR_USAGE, "cannot write QR codes to medium %s",
+                       ferry_medium_kind_name(kind));
+    }
+out:
+    ferry_qrseq_free(seq);
+    return r;
+}
+
+/* ---- terminal animation ---- */
+
+struct anim {
+    FILE *f;
+    int tty_in, tty_out, quit, paused;
+    double fps;
+};
+
+static void term_size_check(const struct anim *a, int side)
+{
+    struct winsize ws;
+
+    if (!a->tty_out || ioctl(fileno(a->f), TIOCGWINSZ, &ws) != 0)
+        return;
+    if (ws.ws_col < side || ws.ws_row < (side + 1) / 2 + 1)
+        ferry_log(FERRY_LOG_WARN, "the terminal is %ux%u characters; the codes need %dx%d: "
+                  "enlarge it or use a smaller font (or a lower QR version)", ws.ws_col,
+                  ws.ws_row, side, (side + 1) / 2 + 1);
+}
+
+static void handle_key(struct anim *a, int c)
+{
+    if (c == '+' || c == '=')
+        a->fps = a->fps * 1.25 > 60 ? 60 : a->fps * 1.25;
+    else if (c == '-')
+        a->fps = a->fps / 1.25 < 0.2 ? 0.2 : a->fps / 1.25;
+    else if (c == ' ')
+        a->paused = !a->paused;
+    else if (c == 'q' || c == 'Q' || c == 3 || c == 27)
+        a->quit = 1;
+}
+
+/* Waits one frame period (or while paused), reading keys when stdin is a terminal. */
+static void frame_wait(struct anim *a)
+{
+    struct timespec t0, t1;
+    double ms = 1000.0 / a->fps, spent;
+    unsigned char c;
+
+    if (!a->tty_in) {
+        struct timespec d = {(time_t)(ms / 1000), (long)((ms - (time_t)(ms / 1000) * 1000) * 1e6)};
+        if (a->tty_out)
+            nanosleep(&d, NULL);
+        return;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        spent = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+        if (!a->paused && spent >= ms)
+            return;
+        if (poll(&p, 1, a->paused ? -1 : (int)(ms - spent) + 1) <= 0)
+            continue;
+        if (read(STDIN_FILENO, &c, 1) != 1) {
+            a->quit = 1;
+            return;
+        }
+        handle_key(a, c);
+        if (a->quit || c == ' ' || c == '+' || c == '=' || c == '-')
+            return; /* redraw the status line at once */
+    }
+}
+
+static ferry_err show_frame(struct anim *a, const struct ferry_qrseq *seq, size_t i,
+                            const struct ferry_qr_opts *o)
+{
+    QRcode *q = NULL;
+    ferry_err r;
+
+    if ((r = ferry_qr_code(ferry_qrseq_frame(seq, i), o->version, o->ecc, &q)) != FERRY_OK)
+        return r;
+    if (a->tty_in)
+        fputs("\x1b[H", a->f);
+    if ((r = ferry_qr_term_code(a->f, q, 1)) == FERRY_OK) {
+        fprintf(a->f, "frame %zu of %zu%s \xe2\x80\x94 %s", i + 1, ferry_qrseq_count(seq),
+                i >= ferry_qrseq_k(seq) ? " (parity)" : "", o->label ? o->label : "");
+        if (a->tty_in)
+            fprintf(a->f, " \xe2\x80\x94 %.1f frames/s%s \xe2\x80\x94 +/- speed, space pause, "
+                    "q quit\x1b[K", a->fps, a->paused ? " (paused)" : "");
+        fputs(a->tty_in ? "" : "\n", a->f);
+        fflush(a->f);
+    }
+    QRcode_free(q);
+    return r;
+}
+
+static ferry_err animate(struct anim *a, const struct ferry_qrseq *seq,
+                         const struct ferry_qr_opts *o)
+{
+    size_t i, n = ferry_qrseq_count(seq);
+    int loop, loops = o->loops > 0 ? o->loops : (a->tty_in ? 0 : 1);
+    ferry_err r = FERRY_OK;
+
+    term_size_check(a, 17 + 4 * o->version + 2 * FERRY_QR_QUIET);
+    for (loop = 0; (loops == 0 || loop < loops) && !a->quit; loop++) {
+        for (i = 0; i < n && !a->quit; i++) {
+            if ((r = show_frame(a, seq, i, o)) != FERRY_OK)
+                return r;
+            frame_wait(a);
+            while (a->tty_in && a->paused && !a->quit) {
+                if ((r = show_frame(a, seq, i, o)) != FERRY_OK)
+                    return r;
+                frame_wait(a);
+            }
+        }
+    }
+    return r;
+}
+
+ferry_err ferry_qr_write_screen(const char *path, const struct ferry_qrseq *seq,
+                                const struct ferry_qr_opts *o)
+{
+    struct anim a = {NULL, 0, 0, 0, 0, o->fps};
+    struct termios saved, raw;
+    int restore = 0;
+    ferry_err r;
+
+    a.f = path != NULL ? fopen(path, "we") : stdout;
+    if (a.f == NULL)
+        return ferry_errf(FERRY_ERR_IO, "cannot write %s: %s", path, strerror(errno));
+    a.tty_out = isatty(fileno(a.f));
+    a.tty_in = a.tty_out && isatty(STDIN_FILENO);
+    if (a.tty_in && tcgetattr(STDIN_FILENO, &saved) == 0) {
+        raw = saved;
+        raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO | ISIG);
+        raw.c_cc[VMIN] = 1;
+        raw.c_cc[VTIME] = 0;
+        restore = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+        fputs("\x1b[?25l\x1b[2J", a.f);
+    } else {
+        a.tty_in = 0;
+    }
+    r = animate(&a, seq, o);
+    if (restore) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        fputs("\x1b[?25h\n", a.f);
+    }
+    fflush(a.f);
+    if (path != NULL && fclose(a.f) != 0 && r == FERRY_OK)
+        r = ferry_errf(FERRY_ERR_IO, "writing %s: %s", path, strerror(errno));
+    return r;
+}
+
+/* ---- reading ---- */
+
+struct reader {
+    struct ferry_qrdec *d;
+    size_t codes;
+};
+
+static const char *status_name(enum ferry_qr_status st)
+{
+    switch (st) {
+    case FERRY_QR_NEW: return "new";
+    case FERRY_QR_DUPLICATE: return "duplicate";
+    case FERRY_QR_FOREIGN: return "foreign session, refused";
+    case FERRY_QR_INCONSISTENT: return "inconsistent header, refused";
+    default: return "unreadable (not a ferry frame)";
+    }
+}
+
+/* The one pipeline every decoded text goes through, from images and from the camera. */
+static int on_text(void *ctx, const char *text, size_t len)
+{
+    struct reader *rd = ctx;
+    enum ferry_qr_status st = FERRY_QR_UNREADABLE;
+    const char *sess;
+
+    rd->codes++;
+    if (ferry_qrdec_add(rd->d, text, len, &st) != FERRY_OK)
+        return 1;
+    sess = ferry_qrdec_session(rd->d);
+    ferry_log(FERRY_LOG_INFO, "code %zu (session %s): %s \xe2\x80\x94 %zu of %zu", rd->codes,
+              sess ? sess : "?", status_name(st), ferry_qrdec_received(rd->d),
+              ferry_qrdec_needed(rd->d));
+    return ferry_qrdec_complete(rd->d);
+}
+
+ferry_err ferry_qr_read(enum ferry_medium_kind kind, const char *path, uint8_t **pkg,
+                        size_t *len)
+{
+    struct reader rd = {NULL, 0};
+    struct ferry_qr_scanner *sc = NULL;
+    size_t found = 0;
+    ferry_err r;
+
+    *pkg = NULL;
+    *len = 0;
+    if ((r = ferry_qrdec_new(NULL, &rd.d)) != FERRY_OK)
+        return r;
+    if (kind == FERRY_MEDIUM_CAMERA) {
+        r = ferry_qr_scan_camera(path ? path : "/dev/video0", on_text, &rd);
+    } else if (kind == FERRY_MEDIUM_IMAGES && path != NULL) {
+        if ((r = ferry_qr_scanner_new(&sc)) == FERRY_OK)
+            r = ferry_qr_scan_path(sc, path, on_text, &rd, &found);
+    } else {
+        r = ferry_errf(FERRY_ERR_USAGE, "cannot read QR codes from medium %s%s",
+                       ferry_medium_kind_name(kind), path ? "" : " without a path");
+    }
+    if (r != FERRY_OK)
+        goto out;
+    if (ferry_qrdec_session(rd.d) == NULL) {
+        r = ferry_errf(FERRY_ERR_INCOMPLETE, "no ferry QR code found in %s (%zu other codes): "
+                       "scan the codes ferry made", path ? path : "the camera's view",
+                       ferry_qrdec_unreadable(rd.d));
+        goto out;
+    }
+    r = ferry_qrdec_result(rd.d, pkg, len);
+out:
+    ferry_qr_scanner_free(sc);
+    ferry_qrdec_free(rd.d);
+    return r;
+}

@@ -12,12 +12,14 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include <cairo-pdf.h>
 #include <cmocka.h>
 #include <png.h>
 
 #include "ferry/buf.h"
 #include "ferry/codec.h"
 #include "ferry/file.h"
+#include "ferry/qr.h"
 #include "ferry/runbook.h"
 #include "runbook_int.h"
 
@@ -605,6 +607,78 @@ static void test_rebuild_by_hand_recipe(void **state)
     free(dir);
 }
 
+/* Paper QR pages scanned back at 150 dpi rebuild the package, also with 30 % of the codes
+ * blacked out on the page images. */
+static void test_paper_qr_pages_scan(void **state)
+{
+    struct ferry_runbook rb;
+    struct rb_doc *d = NULL;
+    struct rb_lay L = {0};
+    static uint8_t pkg[12000];
+    uint8_t *got = NULL;
+    size_t i, n, len = 0, k, lost = 0;
+    char *path = pdf_path("scan.pdf"), *dir = pdf_path("scan"), *out, *plain;
+    int first, pages, pass;
+
+    for (i = 0; i < sizeof(pkg); i += FERRY_SHA256_LEN) { /* incompressible, deterministic */
+        uint8_t h[FERRY_SHA256_LEN];
+        ferry_sha256(&i, sizeof(i), h);
+        memcpy(pkg + i, h, sizeof(pkg) - i < sizeof(h) ? sizeof(pkg) - i : sizeof(h));
+    }
+    sample(&rb, FERRY_RUNBOOK_RESPONSE, FERRY_MEDIUM_PDF);
+    rb.package = pkg;
+    rb.package_len = sizeof(pkg);
+    assert_int_equal(rb_doc_build(&rb, &d), FERRY_OK);
+    n = ferry_qrseq_count(d->seq);
+    k = ferry_qrseq_k(d->seq);
+    assert_int_equal(ferry_runbook_pdf(&rb, FERRY_PAPER_A4, path), FERRY_OK);
+    check_pages(path);
+    plain = run("pdftotext '%s' -", path);
+    pages = page_count(path);
+    first = pages - (int)((n + 5) / 6); /* QR pages, then the rebuild page */
+    for (i = 0; i < n; i++) { /* every code labelled with the transfer id and its frame */
+        char want[64];
+        snprintf(want, sizeof(want), "frame %zu of %zu", i + 1, n);
+        assert_non_null(strstr(plain, want));
+    }
+    free(plain);
+    assert_int_equal(ferry_mkdir_p(dir, 0700), FERRY_OK);
+    out = run("pdftoppm -r 150 -png -f %d -l %d '%s' '%s/page'", first, pages - 1, path, dir);
+    free(out);
+    for (pass = 0; pass < 2; pass++) {
+        if (pass == 1) { /* black out codes 0, 3, 6, ...: at least 30 % of them */
+            cairo_surface_t *s = cairo_pdf_surface_create(NULL, 210 * 72 / 25.4, 297 * 72 / 25.4);
+            cairo_t *cr = cairo_create(s);
+            assert_int_equal(rb_lay_init(&L, cr, 210 * 72 / 25.4, 297 * 72 / 25.4, ""), FERRY_OK);
+            for (i = 0; i < n; i += 3) {
+                double x, y, m, f = 150.0 / 72.0;
+                rb_qr_geometry(&L, i % 6, &x, &y, &m);
+                out = run("cd '%s' && f=$(ls page-*.png | sed -n %zup) && convert \"$f\" -fill black "
+                          "-draw 'rectangle %d,%d %d,%d' \"$f\"", dir, i / 6 + 1, (int)(x * f),
+                          (int)(y * f), (int)((x + 125 * m) * f), (int)((y + 125 * m) * f));
+                free(out);
+                lost++;
+            }
+            rb_lay_clear(&L);
+            cairo_destroy(cr);
+            cairo_surface_destroy(s);
+            assert_true(lost * 10 >= n * 3);
+            assert_true(n - lost >= k);
+        }
+        assert_int_equal(ferry_qr_read(FERRY_MEDIUM_IMAGES, dir, &got, &len), FERRY_OK);
+        assert_int_equal(len, sizeof(pkg));
+        assert_memory_equal(got, pkg, sizeof(pkg));
+        FERRY_FREE(got);
+    }
+    out = run("cd '%s' && for f in page-*.png; do zbarimg --nodbus --raw -q \"$f\" || true; done "
+              "| grep -c '^FY1P' || true", dir);
+    assert_int_equal((size_t)strtol(out, NULL, 10), n - lost);
+    free(out);
+    rb_doc_free(d);
+    free(path);
+    free(dir);
+}
+
 static int setup(void **state)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -636,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_too_large_refused),
         cmocka_unit_test(test_wrap_table),
         cmocka_unit_test(test_rebuild_by_hand_recipe),
+        cmocka_unit_test(test_paper_qr_pages_scan),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -101,6 +101,8 @@ struct rb_lay {
     const char *footer;       /* borrowed */
     cairo_font_face_t *face[RB_F_N];
     cairo_font_face_t *fb[RB_NFB];
+    const struct ferry_qrseq *seq; /* paper QR frames, or NULL */
+    const char *id;           /* transfer id for the code labels */
     int mfont;                /* font and size the wrap measure uses */
     double msize;
 };
@@ -117,6 +119,9 @@ void rb_page_start(struct rb_lay *L);
 /** Lays out (pass 1) or draws (pass 2) the paper QR pages after the text pages, for medium
  * PDF with package bytes (runbook_qr.c). Nothing otherwise. */
 ferry_err rb_qr_pages(struct rb_lay *L, const struct rb_block *k);
+
+/** Where code @slot (0..5) of a QR page goes: top-left of its quiet zone, module size. */
+void rb_qr_geometry(const struct rb_lay *L, size_t slot, double *x, double *y, double *module);
 
 /** Words for a blank line to fill in, text form. */
 #define RB_BLANK "________________________________"

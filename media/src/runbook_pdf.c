@@ -384,13 +384,15 @@ static ferry_err render(const struct rb_doc *d, const struct ferry_runbook *rb, 
     cairo_surface_t *s = cairo_pdf_surface_create_for_stream(to_buf, pdf, w, h);
     cairo_t *cr = cairo_create(s);
     ferry_err r = FERRY_ERR_INTERNAL;
-    struct rb_lay L;
+    struct rb_lay L = {0};
     int pages;
 
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, d->footer);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "ferry " FERRY_VERSION);
     if ((r = rb_lay_init(&L, cr, w, h, d->footer)) != FERRY_OK)
         goto out;
+    L.seq = d->seq;
+    L.id = d->transfer_id;
     if ((r = lay_doc(&L, d, rb)) != FERRY_OK) /* pass 1: count */
         goto out;
     pages = L.page;

@@ -12,12 +12,14 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include <cairo-pdf.h>
 #include <cmocka.h>
 #include <png.h>
 
 #include "ferry/buf.h"
 #include "ferry/codec.h"
 #include "ferry/file.h"
+#include "ferry/qr.h"
 #include "ferry/runbook.h"
 #include "runbook_int.h"
 
@@ -524,6 +526,159 @@ static void test_wrap_table(void **state)
     }
 }
 
+/* The recipe printed on the "rebuild by hand" page works: run it, as printed, on the frame
+ * texts of the sequence (shuffled, with parity frames and duplicates), with python3 and gzip. */
+static void test_rebuild_by_hand_recipe(void **state)
+{
+    struct ferry_runbook rb;
+    struct rb_doc *d = NULL;
+    uint8_t pkg[6000], *got = NULL;
+    size_t i, n, glen = 0;
+    struct ferry_buf sh;
+    char *dir = pdf_path("byhand"), *out, *text = NULL, *p;
+    FILE *f;
+    int code = 0;
+
+    for (i = 0; i < sizeof(pkg); i++) /* compressible but not trivial */
+        pkg[i] = (uint8_t)((i * 7919u) % 251u ^ (i / 100u));
+    sample(&rb, FERRY_RUNBOOK_REQUEST, FERRY_MEDIUM_PDF);
+    rb.package = pkg;
+    rb.package_len = sizeof(pkg);
+    assert_int_equal(rb_doc_build(&rb, &d), FERRY_OK);
+    assert_non_null(d->seq);
+    assert_int_equal(ferry_mkdir_p(dir, 0700), FERRY_OK);
+    p = ferry_path_join(dir, "frames.txt");
+    f = fopen(p, "w");
+    assert_non_null(f);
+    n = ferry_qrseq_count(d->seq);
+    for (i = 0; i < n; i++) /* reverse order, every frame twice */
+        fprintf(f, "%s\n%s\n", ferry_qrseq_frame(d->seq, n - 1 - i),
+                ferry_qrseq_frame(d->seq, (n - 1 - i + 3) % n));
+    fclose(f);
+    free(p);
+    ferry_buf_init(&sh, 1u << 16);
+    assert_int_equal(ferry_buf_printf(&sh, "set -e\ncd '%s'\n", dir), FERRY_OK);
+    for (i = 0; i < d->n; i++) {
+        if (d->b[i].kind != RB_CODE)
+            continue;
+        if (code++ == 0) { /* the zbarimg loop over scanned pages: frames.txt is given */
+            assert_non_null(strstr(d->b[i].text, "zbarimg --nodbus --raw -q"));
+            continue;
+        }
+        if (strncmp(d->b[i].text, "(printf", 7) == 0)
+            assert_int_equal(ferry_buf_puts(&sh, "cp package.ferry py.ferry\n"), FERRY_OK);
+        assert_int_equal(ferry_buf_printf(&sh, "%s\n", d->b[i].text), FERRY_OK);
+    }
+    assert_int_equal(code, 11);
+    p = ferry_path_join(dir, "recipe.sh");
+    assert_int_equal(ferry_file_write_atomic(p, sh.data, sh.len, 0600), FERRY_OK);
+    /* gzip exits 1 on the missing trailer, as the page says: run without -e for that line */
+    out = run("cd '%s' && sed -i 's/^set -e$//' recipe.sh && { bash recipe.sh 2>/dev/null; true; }", dir);
+    assert_non_null(strstr(out, ferry_qrseq_session(d->seq)));
+    free(out);
+    free(p);
+    for (i = 0; i < 2; i++) {
+        p = ferry_path_join(dir, i == 0 ? "py.ferry" : "package.ferry");
+        assert_int_equal(ferry_file_read(p, 1u << 20, &got, &glen), FERRY_OK);
+        assert_int_equal(glen, sizeof(pkg));
+        assert_memory_equal(got, pkg, sizeof(pkg));
+        FERRY_FREE(got);
+        free(p);
+    }
+    /* the same page is in the text form, and the PDF says what the text says */
+    assert_int_equal(ferry_runbook_text(&rb, &text), FERRY_OK);
+    assert_non_null(strstr(text, "Rebuilding the package by hand"));
+    assert_non_null(strstr(text, ferry_qrseq_session(d->seq)));
+    check_columns(text);
+    p = pdf_path("paper.pdf");
+    assert_int_equal(ferry_runbook_pdf(&rb, FERRY_PAPER_A4, p), FERRY_OK);
+    out = run("pdftotext -layout '%s' -", p);
+    text_in_pdf(text, out);
+    free(out);
+    out = run("pdftotext '%s' -", p);
+    /* recipe lines stay whole on one line of the PDF, exactly as to be typed */
+    assert_non_null(strstr(out, "| sort -t: -k5.2n -u | sed 's/.*://' | tr -d '\\n' > msg.b32\n"));
+    assert_non_null(strstr(out, "python3 -c 'import sys,zlib; sys.stdout.buffer.write(\n"));
+    free(out);
+    free(p);
+    free(text);
+    ferry_buf_free(&sh);
+    rb_doc_free(d);
+    free(dir);
+}
+
+/* Paper QR pages scanned back at 150 dpi rebuild the package, also with 30 % of the codes
+ * blacked out on the page images. */
+static void test_paper_qr_pages_scan(void **state)
+{
+    struct ferry_runbook rb;
+    struct rb_doc *d = NULL;
+    struct rb_lay L = {0};
+    static uint8_t pkg[12000];
+    uint8_t *got = NULL;
+    size_t i, n, len = 0, k, lost = 0;
+    char *path = pdf_path("scan.pdf"), *dir = pdf_path("scan"), *out, *plain;
+    int first, pages, pass;
+
+    for (i = 0; i < sizeof(pkg); i += FERRY_SHA256_LEN) { /* incompressible, deterministic */
+        uint8_t h[FERRY_SHA256_LEN];
+        ferry_sha256(&i, sizeof(i), h);
+        memcpy(pkg + i, h, sizeof(pkg) - i < sizeof(h) ? sizeof(pkg) - i : sizeof(h));
+    }
+    sample(&rb, FERRY_RUNBOOK_RESPONSE, FERRY_MEDIUM_PDF);
+    rb.package = pkg;
+    rb.package_len = sizeof(pkg);
+    assert_int_equal(rb_doc_build(&rb, &d), FERRY_OK);
+    n = ferry_qrseq_count(d->seq);
+    k = ferry_qrseq_k(d->seq);
+    assert_int_equal(ferry_runbook_pdf(&rb, FERRY_PAPER_A4, path), FERRY_OK);
+    check_pages(path);
+    plain = run("pdftotext '%s' -", path);
+    pages = page_count(path);
+    first = pages - (int)((n + 5) / 6); /* QR pages, then the rebuild page */
+    for (i = 0; i < n; i++) { /* every code labelled with the transfer id and its frame */
+        char want[64];
+        snprintf(want, sizeof(want), "frame %zu of %zu", i + 1, n);
+        assert_non_null(strstr(plain, want));
+    }
+    free(plain);
+    assert_int_equal(ferry_mkdir_p(dir, 0700), FERRY_OK);
+    out = run("pdftoppm -r 150 -png -f %d -l %d '%s' '%s/page'", first, pages - 1, path, dir);
+    free(out);
+    for (pass = 0; pass < 2; pass++) {
+        if (pass == 1) { /* black out codes 0, 3, 6, ...: at least 30 % of them */
+            cairo_surface_t *s = cairo_pdf_surface_create(NULL, 210 * 72 / 25.4, 297 * 72 / 25.4);
+            cairo_t *cr = cairo_create(s);
+            assert_int_equal(rb_lay_init(&L, cr, 210 * 72 / 25.4, 297 * 72 / 25.4, ""), FERRY_OK);
+            for (i = 0; i < n; i += 3) {
+                double x, y, m, f = 150.0 / 72.0;
+                rb_qr_geometry(&L, i % 6, &x, &y, &m);
+                out = run("cd '%s' && f=$(ls page-*.png | sed -n %zup) && convert \"$f\" -fill black "
+                          "-draw 'rectangle %d,%d %d,%d' \"$f\"", dir, i / 6 + 1, (int)(x * f),
+                          (int)(y * f), (int)((x + 125 * m) * f), (int)((y + 125 * m) * f));
+                free(out);
+                lost++;
+            }
+            rb_lay_clear(&L);
+            cairo_destroy(cr);
+            cairo_surface_destroy(s);
+            assert_true(lost * 10 >= n * 3);
+            assert_true(n - lost >= k);
+        }
+        assert_int_equal(ferry_qr_read(FERRY_MEDIUM_IMAGES, dir, &got, &len), FERRY_OK);
+        assert_int_equal(len, sizeof(pkg));
+        assert_memory_equal(got, pkg, sizeof(pkg));
+        FERRY_FREE(got);
+    }
+    out = run("cd '%s' && for f in page-*.png; do zbarimg --nodbus --raw -q \"$f\" || true; done "
+              "| grep -c '^FY1P' || true", dir);
+    assert_int_equal((size_t)strtol(out, NULL, 10), n - lost);
+    free(out);
+    rb_doc_free(d);
+    free(path);
+    free(dir);
+}
+
 static int setup(void **state)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -554,6 +709,8 @@ int main(void)
         cmocka_unit_test(test_long_values_wrap),
         cmocka_unit_test(test_too_large_refused),
         cmocka_unit_test(test_wrap_table),
+        cmocka_unit_test(test_rebuild_by_hand_recipe),
+        cmocka_unit_test(test_paper_qr_pages_scan),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -218,6 +218,7 @@ void rb_doc_free(struct rb_doc *d)
     free(d->b);
     free(d->transfer_id);
     free(d->footer);
+    ferry_qrseq_free(d->seq);
     free(d);
 }
 
@@ -318,6 +319,12 @@ ferry_err rb_doc_build(const struct ferry_runbook *rb, struct rb_doc **out)
     if ((d->footer = (char *)ferry_buf_steal(&f, NULL)) == NULL) {
         r = FERRY_ERR_NOMEM;
         goto out;
+    }
+    if (rb->medium == FERRY_MEDIUM_PDF && rb->package != NULL && rb->package_len > 0) {
+        struct ferry_qrseq_params p = {RB_QR_VERSION, RB_QR_ECC, RB_QR_PARITY};
+        if ((r = ferry_qrseq_encode(rb->package, rb->package_len, FERRY_QR_PACKAGE, &p,
+                                    &d->seq)) != FERRY_OK)
+            goto out;
     }
     if ((r = rb_steps_build(rb, d)) != FERRY_OK)
         goto out;

@@ -6,11 +6,15 @@
 
 #include <cairo.h>
 
+#include "ferry/qrseq.h"
 #include "ferry/runbook.h"
 
 #define RB_MAX_VALUE 1024 /* bytes per field: longer fields are refused */
 #define RB_MAX_BLOCKS 512
 #define RB_TEXT_COLS 78
+#define RB_QR_VERSION 25 /* paper codes: v25-M, 2 x 3 per page (QR-NOTES) */
+#define RB_QR_ECC 'M'
+#define RB_QR_PARITY 50 /* parity frames, % of K: any 2/3 of the codes rebuild the package */
 
 enum rb_kind {
     RB_TITLE = 1, /* text */
@@ -21,6 +25,8 @@ enum rb_kind {
     RB_KV,        /* key, text (NULL = blank to fill in), mono: break at groups only */
     RB_SIGN,      /* key = role ("Handed over by"): name, signature, date, time lines */
     RB_BREAK,     /* page break (PDF), blank line (text) */
+    RB_CODE,      /* text = one line of a shell recipe, mono, kept whole where it fits */
+    RB_QR,        /* the paper QR pages go here (PDF only; nothing in the text form) */
 };
 
 struct rb_block {
@@ -36,6 +42,7 @@ struct rb_doc {
     size_t n;
     char *transfer_id; /* sanitised, "" when unknown */
     char *footer;      /* "ferry runbook · transfer ID" */
+    struct ferry_qrseq *seq; /* medium PDF with package bytes: the frames printed */
 };
 
 /** Builds the block list for @rb (strings sanitised to printable UTF-8). */
@@ -94,6 +101,8 @@ struct rb_lay {
     const char *footer;       /* borrowed */
     cairo_font_face_t *face[RB_F_N];
     cairo_font_face_t *fb[RB_NFB];
+    const struct ferry_qrseq *seq; /* paper QR frames, or NULL */
+    const char *id;           /* transfer id for the code labels */
     int mfont;                /* font and size the wrap measure uses */
     double msize;
 };
@@ -109,7 +118,10 @@ void rb_page_start(struct rb_lay *L);
 
 /** Lays out (pass 1) or draws (pass 2) the paper QR pages after the text pages, for medium
  * PDF with package bytes (runbook_qr.c). Nothing otherwise. */
-ferry_err rb_qr_pages(struct rb_lay *L, const struct rb_doc *d, const struct ferry_runbook *rb);
+ferry_err rb_qr_pages(struct rb_lay *L, const struct rb_block *k);
+
+/** Where code @slot (0..5) of a QR page goes: top-left of its quiet zone, module size. */
+void rb_qr_geometry(const struct rb_lay *L, size_t slot, double *x, double *y, double *module);
 
 /** Words for a blank line to fill in, text form. */
 #define RB_BLANK "________________________________"

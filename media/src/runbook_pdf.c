@@ -301,6 +301,24 @@ static ferry_err sign(struct rb_lay *L, const struct rb_block *k)
     return FERRY_OK;
 }
 
+/* A recipe line: whole on one line (shrunk down to MONO_MIN) so it can be typed as printed. */
+static ferry_err code(struct rb_lay *L, const struct rb_block *k)
+{
+    double x = L->x0 + 12, w, size = MONO;
+
+    L->mfont = RB_F_MONO;
+    L->msize = MONO;
+    w = measure(L, k->text, strlen(k->text), 1);
+    if (w > L->x1 - x && w * MONO_MIN / MONO > L->x1 - x)
+        return para_at(L, RB_F_MONO, MONO, LEAD, k->text, x, 1);
+    if (w > L->x1 - x)
+        size = MONO * (L->x1 - x) / w;
+    need(L, LEAD);
+    L->y += LEAD;
+    rb_text(L, RB_F_MONO, size, k->text, strlen(k->text), x, L->y - 3);
+    return FERRY_OK;
+}
+
 static ferry_err block(struct rb_lay *L, const struct rb_block *k)
 {
     ferry_err r;
@@ -326,6 +344,10 @@ static ferry_err block(struct rb_lay *L, const struct rb_block *k)
         return kv(L, k);
     case RB_SIGN:
         return sign(L, k);
+    case RB_CODE:
+        return code(L, k);
+    case RB_QR:
+        return rb_qr_pages(L, k);
     case RB_BREAK:
         rb_page_end(L);
         rb_page_start(L);
@@ -347,7 +369,7 @@ static ferry_err lay_doc(struct rb_lay *L, const struct rb_doc *d, const struct 
         if ((r = block(L, &d->b[i])) != FERRY_OK)
             return r;
     rb_page_end(L);
-    return rb_qr_pages(L, d, rb);
+    return FERRY_OK;
 }
 
 static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned int length)
@@ -362,13 +384,15 @@ static ferry_err render(const struct rb_doc *d, const struct ferry_runbook *rb, 
     cairo_surface_t *s = cairo_pdf_surface_create_for_stream(to_buf, pdf, w, h);
     cairo_t *cr = cairo_create(s);
     ferry_err r = FERRY_ERR_INTERNAL;
-    struct rb_lay L;
+    struct rb_lay L = {0};
     int pages;
 
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, d->footer);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "ferry " FERRY_VERSION);
     if ((r = rb_lay_init(&L, cr, w, h, d->footer)) != FERRY_OK)
         goto out;
+    L.seq = d->seq;
+    L.id = d->transfer_id;
     if ((r = lay_doc(&L, d, rb)) != FERRY_OK) /* pass 1: count */
         goto out;
     pages = L.page;

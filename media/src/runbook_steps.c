@@ -386,6 +386,53 @@ static void failures(struct ctx *c)
                 "frames rebuild the package, so rescan or reprint only what is missing.");
 }
 
+/* The recipe of qrseq.h ("RECOVERY WITHOUT FERRY"), lines cut to fit 76 columns. */
+static const char *const recipe[] = {
+    "for f in page-*.png; do zbarimg --nodbus --raw -q \"$f\"; done > frames.txt",
+    "grep -E '^FY1P[A-Z2-7]{8}(:[0-9]+){3}:D' frames.txt \\",
+    "    | sort -t: -k5.2n -u | sed 's/.*://' | tr -d '\\n' > msg.b32",
+    "n=$(( (8 - $(wc -c < msg.b32) % 8) % 8 ))",
+    "printf '%*s' $n '' | tr ' ' '=' >> msg.b32",
+    "base32 -d msg.b32 > msg.z",
+    "openssl dgst -sha256 -binary msg.z | head -c 5 | base32",
+    "python3 -c 'import sys,zlib; sys.stdout.buffer.write(",
+    "    zlib.decompress(sys.stdin.buffer.read()))' < msg.z > package.ferry",
+};
+
+static const char *const recipe_gzip[] = {
+    "(printf '\\037\\213\\010\\000\\000\\000\\000\\000\\000\\003'; \\",
+    "    tail -c +3 msg.z) | gzip -dc > package.ferry",
+};
+
+static void by_hand(struct ctx *c)
+{
+    const struct ferry_qrseq *q = c->d->seq;
+    size_t i;
+
+    add(c, RB_QR, NULL, NULL, 0, 0);
+    add(c, RB_BREAK, NULL, NULL, 0, 0);
+    add(c, RB_HEADING, NULL, "Rebuilding the package by hand (if ferry is lost)", 0, 0);
+    if (q != NULL)
+        para(c, "The codes carry %zu data frames (D0 to D%zu) and %zu parity frames, session "
+                "%s. Each code's text is a header, then Base32 after the fifth colon. The data "
+                "frames alone, in index order, are the Base32 of the zlib-compressed package.",
+             ferry_qrseq_k(q), ferry_qrseq_k(q) - 1, ferry_qrseq_count(q) - ferry_qrseq_k(q),
+             ferry_qrseq_session(q));
+    para(c, "Scan every QR page to an image file (150 dpi or more), then run these commands "
+            "with coreutils, zbar-tools, openssl and python3. They need every data frame; "
+            "parity frames are only for ferry.");
+    for (i = 0; i < sizeof(recipe) / sizeof(recipe[0]); i++)
+        add(c, RB_CODE, NULL, recipe[i], 1, 0);
+    para(c, "The openssl line must print the session id%s%s. Without python3, gzip inflates "
+            "the data given a gzip header; it warns \xE2\x80\x9Cunexpected end of "
+            "file\xE2\x80\x9D and exits 1, but writes everything:",
+         q != NULL ? " " : "", q != NULL ? ferry_qrseq_session(q) : "");
+    for (i = 0; i < sizeof(recipe_gzip) / sizeof(recipe_gzip[0]); i++)
+        add(c, RB_CODE, NULL, recipe_gzip[i], 1, 0);
+    para(c, "Then verify the package signature as usual: openssl cms -verify -inform DER "
+            "-binary -CAfile PEER.crt -in package.ferry");
+}
+
 ferry_err rb_steps_build(const struct ferry_runbook *rb, struct rb_doc *d)
 {
     struct ctx c = {rb, d, 'A', 0, FERRY_OK};
@@ -404,5 +451,7 @@ ferry_err rb_steps_build(const struct ferry_runbook *rb, struct rb_doc *d)
     else
         response_leg(&c);
     failures(&c);
+    if (rb->medium == FERRY_MEDIUM_PDF)
+        by_hand(&c);
     return c.r;
 }

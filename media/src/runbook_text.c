@@ -114,7 +114,12 @@ static ferry_err block(struct ferry_buf *b, const struct rb_block *k)
         return kv_line(b, k);
     case RB_SIGN:
         return sign_lines(b, k);
+    case RB_CODE:
+        if ((r = spaces(b, 2)) == FERRY_OK)
+            r = wrapped(b, k->text, 4, RB_TEXT_COLS - 4, 1);
+        return r;
     case RB_BREAK:
+    case RB_QR:
         return FERRY_OK;
     }
     return FERRY_ERR_INTERNAL;

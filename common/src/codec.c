@@ -216,6 +216,10 @@ ferry_err ferry_time_parse(const char *s, time_t *out)
     tm.tm_min = mi;
     tm.tm_sec = sec;
     *out = timegm(&tm);
+    /* timegm rolls 2026-02-31 into March: refuse dates that do not exist */
+    gmtime_r(out, &tm);
+    if (tm.tm_year != y - 1900 || tm.tm_mon != mo - 1 || tm.tm_mday != d)
+        return FERRY_ERR_FORMAT;
     return FERRY_OK;
 }
 

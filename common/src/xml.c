@@ -66,15 +66,9 @@ ferry_err ferry_xml_parse(const uint8_t *buf, size_t len, const char *what, xmlD
     doc = xmlCtxtReadMemory(ctx, (const char *)buf, (int)len, NULL, NULL, opts);
     if (doc == NULL || !ctx->wellFormed) {
         const xmlError *e = xmlCtxtGetLastError(ctx);
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s: not well-formed XML%s%s (line %d)", what,
-                       e && e->message ? ": " : "", e && e->message ? e->message : "",
-                       e ? e->line : 0);
-        if (r == FERRY_ERR_FORMAT) {
-            /* strip libxml2's trailing newline from the message */
-            char *nl = strchr(ferry_err_detail(), '\n');
-            if (nl != NULL)
-                *nl = ' ';
-        }
+        int ml = e && e->message ? (int)strcspn(e->message, "\r\n") : 0;
+        r = ferry_errf(FERRY_ERR_FORMAT, "%s: not well-formed XML%s%.*s (line %d)", what,
+                       ml ? ": " : "", ml, ml ? e->message : "", e ? e->line : 0);
         goto out;
     }
     if (doc->intSubset != NULL || doc->extSubset != NULL) {

@@ -420,17 +420,16 @@ static int xcert_verify(const struct xcert *c, EVP_PKEY *key)
 /* Parses the answer, fills chain[0..1], checks the chain per FORMAT.md. */
 static void check_answer(uint8_t *ans, size_t len, struct xcert chain[2])
 {
-    xmlDocPtr doc = xmlReadMemory((const char *)ans, (int)len, "answer.xml", NULL,
-                                  XML_PARSE_NONET);
+    xmlDocPtr doc = xmlReadMemory((const char *)ans, (int)len, "answer.xml", NULL, XML_PARSE_NONET);
     xmlNodePtr res, cert;
     int i = 0;
 
     assert_non_null(doc);
     res = child(child(child(xmlDocGetRootElement(doc), "Body"), "EnrollResponse"), "EnrollResult");
     assert_non_null(res);
-    assert_string_equal((const char *)child(child(xmlDocGetRootElement(doc), "Body"),
-                                            "EnrollResponse")->ns->href,
-                        "http://microsoft.com/DRM/EnrollmentService");
+    assert_string_equal(
+        (const char *)child(child(xmlDocGetRootElement(doc), "Body"), "EnrollResponse")->ns->href,
+        "http://microsoft.com/DRM/EnrollmentService");
     for (cert = res->children; cert != NULL; cert = cert->next) {
         if (cert->type != XML_ELEMENT_NODE)
             continue;
@@ -586,7 +585,8 @@ static void test_rms_bad_requests(void **state)
         "<RevocationInformation><RevocationType>x</RevocationType></RevocationInformation>"
         "<CertificatePublicKey><aPublicKeyBytes>AAAA</aPublicKeyBytes></CertificatePublicKey>"
         "<EnrolleeInformation/></EnrollParameters></Enroll></soap:Body></soap:Envelope>";
-    static const char doctype[] = "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><x>&a;</x>";
+    static const char doctype[] =
+        "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY a \"b\">]><x>&a;</x>";
     const struct {
         const char *body;
         int soapaction;
@@ -723,8 +723,7 @@ static void est_enroll(const struct srv *s, const char *op, const char *userpwd,
     } else {
         char auth[320], enc[256];
         const char *hd[] = {est_hdrs[0], auth, NULL};
-        EVP_EncodeBlock((unsigned char *)enc, (const unsigned char *)userpwd,
-                        (int)strlen(userpwd));
+        EVP_EncodeBlock((unsigned char *)enc, (const unsigned char *)userpwd, (int)strlen(userpwd));
         snprintf(auth, sizeof(auth), "Authorization: Basic %s", enc);
         request(s, op, b, len, hd, NULL, h);
     }
@@ -734,8 +733,7 @@ static void est_enroll(const struct srv *s, const char *op, const char *userpwd,
 /* EST: cacerts is the EST CA; simpleenroll/simplereenroll issue what openssl verify accepts. */
 static void test_est(void **state)
 {
-    const char *const ops[] = {"/.well-known/est/simpleenroll",
-                               "/.well-known/est/simplereenroll"};
+    const char *const ops[] = {"/.well-known/est/simpleenroll", "/.well-known/est/simplereenroll"};
     struct srv s;
     struct http h = {0};
     char path[256], hex[65];
@@ -761,16 +759,17 @@ static void test_est(void **state)
         assert_string_equal(h.ctype, "application/pkcs7-mime; smime-type=certs-only");
         write_file(path_in(g_state, "t-cert.b64"), h.body, h.len);
         free(h.body);
-        assert_int_equal(run("cd '%s' && openssl base64 -d -in t-cert.b64 | openssl pkcs7 "
-                             "-inform DER -print_certs -out t-cert.pem && "
-                             "openssl verify -CAfile est-ca.pem t-cert.pem >/dev/null && "
-                             "openssl x509 -in t-cert.pem -noout -subject -ext subjectAltName "
-                             "| grep -q 'IP Address:10.0.0.7' && "
-                             "openssl x509 -in t-cert.pem -noout -subject | grep -q host.example &&"
-                             " openssl x509 -in t-cert.pem -noout -pubkey > t-p1.pem && "
-                             "openssl pkey -in t-key.pem -pubout > t-p2.pem && cmp t-p1.pem t-p2.pem",
-                             g_state),
-                         0);
+        assert_int_equal(
+            run("cd '%s' && openssl base64 -d -in t-cert.b64 | openssl pkcs7 "
+                "-inform DER -print_certs -out t-cert.pem && "
+                "openssl verify -CAfile est-ca.pem t-cert.pem >/dev/null && "
+                "openssl x509 -in t-cert.pem -noout -subject -ext subjectAltName "
+                "| grep -q 'IP Address:10.0.0.7' && "
+                "openssl x509 -in t-cert.pem -noout -subject | grep -q host.example &&"
+                " openssl x509 -in t-cert.pem -noout -pubkey > t-p1.pem && "
+                "openssl pkey -in t-key.pem -pubout > t-p2.pem && cmp t-p1.pem t-p2.pem",
+                g_state),
+            0);
         last_log(path, hex, &status);
         assert_string_equal(path, ops[i]);
         assert_int_equal(status, 200);
@@ -831,10 +830,10 @@ static void opt_gzip(CURL *c)
 
 static int parses_as_xml(const struct http *h)
 {
-    xmlDocPtr d = h->body != NULL ? xmlReadMemory((const char *)h->body, (int)h->len, "x", NULL,
-                                                  XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                                      XML_PARSE_NOWARNING)
-                                  : NULL;
+    xmlDocPtr d = h->body != NULL
+                      ? xmlReadMemory((const char *)h->body, (int)h->len, "x", NULL,
+                                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING)
+                      : NULL;
     int ok = d != NULL;
 
     xmlFreeDoc(d);
@@ -1057,9 +1056,8 @@ static void test_usage(void **state)
 {
     const char *bin = getenv("FERRY_ENROLLD");
 
-    assert_int_equal(run("'%s' --listen 127.0.0.1:0 --state '%s' --fault bogus 2>/dev/null", bin,
-                         g_state),
-                     2);
+    assert_int_equal(
+        run("'%s' --listen 127.0.0.1:0 --state '%s' --fault bogus 2>/dev/null", bin, g_state), 2);
     assert_int_equal(run("'%s' --listen 127.0.0.1:0 2>/dev/null", bin), 2);
     assert_int_equal(run("'%s' --listen nowhere --state '%s' 2>/dev/null", bin, g_state), 2);
     assert_int_equal(run("'%s' --help >/dev/null", bin), 0);
@@ -1082,12 +1080,10 @@ static int group_setup(void **state)
 
     if (src == NULL || getenv("FERRY_ENROLLD") == NULL)
         return -1;
-    snprintf(g_state, sizeof(g_state), "%s/ferry-enrolld-test-XXXXXX",
-             tmp != NULL ? tmp : "/tmp");
+    snprintf(g_state, sizeof(g_state), "%s/ferry-enrolld-test-XXXXXX", tmp != NULL ? tmp : "/tmp");
     if (mkdtemp(g_state) == NULL)
         return -1;
-    snprintf(g_fixture, sizeof(g_fixture), "%s/tests/enrollment-service/fixtures/request.xml",
-             src);
+    snprintf(g_fixture, sizeof(g_fixture), "%s/tests/enrollment-service/fixtures/request.xml", src);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     return 0;
 }

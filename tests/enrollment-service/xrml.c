@@ -94,14 +94,14 @@ static ferry_err put_body(struct ferry_buf *b, const struct enrolld_ca *ca,
     xrml_time(ferry_now(), now);
     xrml_time(c->from, from);
     xrml_time(c->until, until);
-    if ((r = ferry_buf_printf(b,
-                              "<BODY type=\"LICENSE\" version=\"3.0\">\n<ISSUEDTIME>%s</ISSUEDTIME>\n"
-                              "<DESCRIPTOR><OBJECT type=\"%s\"><ID type=\"MS-GUID\">"
-                              "{%.8s-%.4s-%.4s-%.4s-%.12s}</ID></OBJECT></DESCRIPTOR>\n"
-                              "<ISSUER><OBJECT type=\"MS-DRM-Server\"><ID type=\"MS-GUID\">{%s}</ID>"
-                              "<NAME>" ISSUER_NAME "</NAME></OBJECT>\n",
-                              now, c->type, id, id + 8, id + 12, id + 16, id + 20,
-                              ca->issuer_guid)) != FERRY_OK ||
+    if ((r = ferry_buf_printf(
+             b,
+             "<BODY type=\"LICENSE\" version=\"3.0\">\n<ISSUEDTIME>%s</ISSUEDTIME>\n"
+             "<DESCRIPTOR><OBJECT type=\"%s\"><ID type=\"MS-GUID\">"
+             "{%.8s-%.4s-%.4s-%.4s-%.12s}</ID></OBJECT></DESCRIPTOR>\n"
+             "<ISSUER><OBJECT type=\"MS-DRM-Server\"><ID type=\"MS-GUID\">{%s}</ID>"
+             "<NAME>" ISSUER_NAME "</NAME></OBJECT>\n",
+             now, c->type, id, id + 8, id + 12, id + 16, id + 20, ca->issuer_guid)) != FERRY_OK ||
         (r = put_pubkey(b, ca->issuer_key)) != FERRY_OK ||
         (r = ferry_buf_printf(b,
                               "</ISSUER>\n<ISSUEDPRINCIPALS><PRINCIPAL internal-id=\"1\"><OBJECT "
@@ -168,11 +168,14 @@ static ferry_err build_response(struct enrolld *d, const struct ferry_rms_reques
                                 struct ferry_buf *b)
 {
     time_t now = ferry_now();
-    struct xrml_cert slc = {"Server-Licensor-Certificate", q->guid,
-                            q->server_name != NULL ? q->server_name : "", q->pubkey, now,
+    struct xrml_cert slc = {"Server-Licensor-Certificate",
+                            q->guid,
+                            q->server_name != NULL ? q->server_name : "",
+                            q->pubkey,
+                            now,
                             now + (time_t)d->lifetime_days * 86400};
     struct xrml_cert root = {"Enrollment-Service-Root", d->ca.issuer_guid, ISSUER_NAME,
-                             d->ca.issuer_key, now - 86400, now + 20 * 365 * 86400L};
+                             d->ca.issuer_key,          now - 86400,       now + 20 * 365 * 86400L};
     ferry_err r;
 
     if ((r = ferry_buf_puts(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
@@ -194,10 +197,11 @@ ferry_err enrolld_rms_fault(const char *code, const char *why, struct enrolld_re
     ferry_err r;
 
     ferry_buf_init(&b, RESP_MAX);
-    if ((r = ferry_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-                                  "<soap:Envelope xmlns:soap=\"" FERRY_SOAP11_NS "\">\n"
-                                  "  <soap:Body>\n    <soap:Fault>\n"
-                                  "      <faultcode>%s</faultcode>\n      <faultstring>",
+    if ((r = ferry_buf_printf(&b,
+                              "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                              "<soap:Envelope xmlns:soap=\"" FERRY_SOAP11_NS "\">\n"
+                              "  <soap:Body>\n    <soap:Fault>\n"
+                              "      <faultcode>%s</faultcode>\n      <faultstring>",
                               code)) != FERRY_OK ||
         (r = put_escaped(&b, why)) != FERRY_OK ||
         (r = ferry_buf_puts(&b, "</faultstring>\n    </soap:Fault>\n  </soap:Body>\n"
@@ -219,8 +223,7 @@ static int soapaction_ok(const char *sa)
 
     if (sa == NULL)
         return 0;
-    return strcmp(sa, want) == 0 ||
-           (strlen(sa) == wl - 2 && strncmp(sa, want + 1, wl - 2) == 0);
+    return strcmp(sa, want) == 0 || (strlen(sa) == wl - 2 && strncmp(sa, want + 1, wl - 2) == 0);
 }
 
 ferry_err enrolld_rms_answer(struct enrolld *d, const char *soapaction, const uint8_t *body,

@@ -96,8 +96,8 @@ static int set_serial(X509 *x)
 }
 
 ferry_err enrolld_ca_issue(EVP_PKEY *subject_key, const X509_NAME *subject, X509 *issuer,
-                           EVP_PKEY *issuer_key, int is_ca, const char *san, time_t nb,
-                           time_t na, X509 **out)
+                           EVP_PKEY *issuer_key, int is_ca, const char *san, time_t nb, time_t na,
+                           X509 **out)
 {
     X509 *x = X509_new();
     ferry_err r = FERRY_ERR_CRYPTO;
@@ -132,8 +132,8 @@ static ferry_err issue_cn(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY 
         X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8,
                                    (const unsigned char *)"ferry-enrolld (test only)", -1, -1,
                                    0) != 1 ||
-        X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
-                                   0) != 1) {
+        X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0) !=
+            1) {
         r = ferry_err_openssl(r, "cannot build a certificate name");
         goto out;
     }
@@ -159,8 +159,8 @@ ferry_err enrolld_ca_fault_tls(struct enrolld_ca *ca, int expired, EVP_PKEY **ke
     if ((r = gen_ec(key)) != FERRY_OK)
         return r;
     if (expired)
-        r = issue_cn(*key, "127.0.0.1", ca->root, ca->root_key, 0,
-                     "IP:127.0.0.1,DNS:localhost", now - 30 * DAY, now - DAY, cert);
+        r = issue_cn(*key, "127.0.0.1", ca->root, ca->root_key, 0, "IP:127.0.0.1,DNS:localhost",
+                     now - 30 * DAY, now - DAY, cert);
     else
         r = issue_cn(*key, "wrong.example", ca->root, ca->root_key, 0, "DNS:wrong.example",
                      now - DAY, now + 3650 * DAY, cert);
@@ -190,8 +190,8 @@ static ferry_err ca_generate(struct enrolld_ca *ca)
                       "IP:127.0.0.1,DNS:localhost", now - DAY, now + 3650 * DAY, &ca->tls)) !=
         FERRY_OK)
         return r;
-    return issue_cn(ca->est_key, "ferry-enrolld EST CA", NULL, ca->est_key, 1, NULL, ca_nb,
-                    ca_na, &ca->est);
+    return issue_cn(ca->est_key, "ferry-enrolld EST CA", NULL, ca->est_key, 1, NULL, ca_nb, ca_na,
+                    &ca->est);
 }
 
 static ferry_err write_pem(const char *dir, const char *name, char *pem, int secret)
@@ -213,13 +213,14 @@ static ferry_err ca_save(const struct enrolld_ca *ca, const char *dir)
 {
     ferry_err r;
 
-    if ((r = write_pem(dir, ca_files[F_ROOT_KEY], enrolld_pem_key(ca->root_key), 1)) ||
-        (r = write_pem(dir, ca_files[F_ROOT], enrolld_pem_cert(ca->root), 0)) ||
-        (r = write_pem(dir, ca_files[F_TLS_KEY], enrolld_pem_key(ca->tls_key), 1)) ||
-        (r = write_pem(dir, ca_files[F_TLS], enrolld_pem_cert(ca->tls), 0)) ||
-        (r = write_pem(dir, ca_files[F_ISSUER_KEY], enrolld_pem_key(ca->issuer_key), 1)) ||
-        (r = write_pem(dir, ca_files[F_EST_KEY], enrolld_pem_key(ca->est_key), 1)) ||
-        (r = write_pem(dir, ca_files[F_EST], enrolld_pem_cert(ca->est), 0)))
+    if ((r = write_pem(dir, ca_files[F_ROOT_KEY], enrolld_pem_key(ca->root_key), 1)) != FERRY_OK ||
+        (r = write_pem(dir, ca_files[F_ROOT], enrolld_pem_cert(ca->root), 0)) != FERRY_OK ||
+        (r = write_pem(dir, ca_files[F_TLS_KEY], enrolld_pem_key(ca->tls_key), 1)) != FERRY_OK ||
+        (r = write_pem(dir, ca_files[F_TLS], enrolld_pem_cert(ca->tls), 0)) != FERRY_OK ||
+        (r = write_pem(dir, ca_files[F_ISSUER_KEY], enrolld_pem_key(ca->issuer_key), 1)) !=
+            FERRY_OK ||
+        (r = write_pem(dir, ca_files[F_EST_KEY], enrolld_pem_key(ca->est_key), 1)) != FERRY_OK ||
+        (r = write_pem(dir, ca_files[F_EST], enrolld_pem_cert(ca->est), 0)) != FERRY_OK)
         return r;
     return ferry_fsync_dir(dir);
 }
@@ -259,13 +260,13 @@ static ferry_err ca_load(struct enrolld_ca *ca, const char *dir)
 {
     ferry_err r;
 
-    if ((r = load_one(dir, F_ROOT_KEY, &ca->root_key, NULL)) ||
-        (r = load_one(dir, F_ROOT, NULL, &ca->root)) ||
-        (r = load_one(dir, F_TLS_KEY, &ca->tls_key, NULL)) ||
-        (r = load_one(dir, F_TLS, NULL, &ca->tls)) ||
-        (r = load_one(dir, F_ISSUER_KEY, &ca->issuer_key, NULL)) ||
-        (r = load_one(dir, F_EST_KEY, &ca->est_key, NULL)) ||
-        (r = load_one(dir, F_EST, NULL, &ca->est)))
+    if ((r = load_one(dir, F_ROOT_KEY, &ca->root_key, NULL)) != FERRY_OK ||
+        (r = load_one(dir, F_ROOT, NULL, &ca->root)) != FERRY_OK ||
+        (r = load_one(dir, F_TLS_KEY, &ca->tls_key, NULL)) != FERRY_OK ||
+        (r = load_one(dir, F_TLS, NULL, &ca->tls)) != FERRY_OK ||
+        (r = load_one(dir, F_ISSUER_KEY, &ca->issuer_key, NULL)) != FERRY_OK ||
+        (r = load_one(dir, F_EST_KEY, &ca->est_key, NULL)) != FERRY_OK ||
+        (r = load_one(dir, F_EST, NULL, &ca->est)) != FERRY_OK)
         return r;
     if (EVP_PKEY_get_base_id(ca->issuer_key) != EVP_PKEY_RSA)
         return ferry_errf(FERRY_ERR_FORMAT, "%s/issuer.key: not an RSA key", dir);

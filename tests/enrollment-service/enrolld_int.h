@@ -21,13 +21,13 @@
 /* The local CA kept in STATE/ca/, made at first start and reused after. */
 struct enrolld_ca {
     EVP_PKEY *root_key;
-    X509 *root;          /* self-signed TLS anchor: STATE/root.pem */
+    X509 *root; /* self-signed TLS anchor: STATE/root.pem */
     EVP_PKEY *tls_key;
-    X509 *tls;           /* server certificate for 127.0.0.1 and localhost */
+    X509 *tls;            /* server certificate for 127.0.0.1 and localhost */
     EVP_PKEY *issuer_key; /* RSA 2048 XrML issuer key that signs SLCs */
     char issuer_guid[37]; /* derived from the issuer key */
     EVP_PKEY *est_key;
-    X509 *est;           /* the EST CA: STATE/est-ca.pem */
+    X509 *est; /* the EST CA: STATE/est-ca.pem */
 };
 
 /* --fault options, see usage(). */
@@ -82,8 +82,8 @@ ferry_err enrolld_ca_fault_tls(struct enrolld_ca *ca, int expired, EVP_PKEY **ke
 /** Issues a certificate for @subject_key: CA if @is_ca, extensions from the v3 config names in
  * @san (NULL: none), valid from @nb to @na, signed by @issuer (NULL: self-signed). */
 ferry_err enrolld_ca_issue(EVP_PKEY *subject_key, const X509_NAME *subject, X509 *issuer,
-                           EVP_PKEY *issuer_key, int is_ca, const char *san, time_t nb,
-                           time_t na, X509 **out);
+                           EVP_PKEY *issuer_key, int is_ca, const char *san, time_t nb, time_t na,
+                           X509 **out);
 /** PEM of a key or certificate as a new NUL-terminated string. */
 char *enrolld_pem_key(EVP_PKEY *k);
 char *enrolld_pem_cert(X509 *x);

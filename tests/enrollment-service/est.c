@@ -75,7 +75,7 @@ static ferry_err issue(struct enrolld *d, X509_REQ *req, X509 **out)
 
     if ((r = enrolld_ca_issue(key, X509_REQ_get_subject_name(req), d->ca.est, d->ca.est_key, 0,
                               NULL, now - 300, now + (time_t)d->lifetime_days * 86400, &x)) !=
-            FERRY_OK)
+        FERRY_OK)
         goto out;
     for (i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
         X509_EXTENSION *e = sk_X509_EXTENSION_value(exts, i);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <microhttpd.h>
+#include <openssl/crypto.h>
 
 #include "enrolld_int.h"
 #include "ferry/file.h"
@@ -53,9 +54,12 @@ static int parse_fault(struct enrolld_faults *f, const char *k)
         int is_long;
         void *dst;
     } num[] = {
-        {"delay:", 0, 600000, 1, &f->delay_ms},       {"http500:", 1, 1000000, 1, &f->http500},
-        {"oversize:", 1, 1LL << 40, 0, &f->oversize}, {"retry-after:", 0, 86400, 1, &f->retry_after},
-        {"drip:", 1, 60000, 1, &f->drip_ms},          {"gzip-bomb:", 1, 1LL << 40, 0, &f->gzip_bomb},
+        {"delay:", 0, 600000, 1, &f->delay_ms},
+        {"http500:", 1, 1000000, 1, &f->http500},
+        {"oversize:", 1, 1LL << 40, 0, &f->oversize},
+        {"retry-after:", 0, 86400, 1, &f->retry_after},
+        {"drip:", 1, 60000, 1, &f->drip_ms},
+        {"gzip-bomb:", 1, 1LL << 40, 0, &f->gzip_bomb},
     };
     long long v;
     size_t i, nl;
@@ -83,10 +87,14 @@ static int parse_fault(struct enrolld_faults *f, const char *k)
         const char *name;
         int *dst;
     } flag[] = {
-        {"soap-fault", &f->soap_fault},       {"malformed", &f->malformed},
-        {"reset", &f->reset},                 {"redirect-http", &f->redirect_http},
-        {"redirect-loop", &f->redirect_loop}, {"wrong-host-cert", &f->wrong_host_cert},
-        {"expired-cert", &f->expired_cert},   {"tls10-only", &f->tls10_only},
+        {"soap-fault", &f->soap_fault},
+        {"malformed", &f->malformed},
+        {"reset", &f->reset},
+        {"redirect-http", &f->redirect_http},
+        {"redirect-loop", &f->redirect_loop},
+        {"wrong-host-cert", &f->wrong_host_cert},
+        {"expired-cert", &f->expired_cert},
+        {"tls10-only", &f->tls10_only},
     };
     for (i = 0; i < sizeof(flag) / sizeof(flag[0]); i++) {
         if (strcmp(k, flag[i].name) == 0) {
@@ -108,11 +116,15 @@ struct opts {
 static int parse_args(int argc, char **argv, struct enrolld *d, struct opts *o)
 {
     static const struct option lo[] = {
-        {"listen", required_argument, NULL, 'l'},  {"state", required_argument, NULL, 's'},
+        {"listen", required_argument, NULL, 'l'},
+        {"state", required_argument, NULL, 's'},
         {"lifetime-days", required_argument, NULL, 'd'},
-        {"fault", required_argument, NULL, 'f'},   {"pidfile", required_argument, NULL, 'p'},
-        {"est-user", required_argument, NULL, 'u'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+        {"fault", required_argument, NULL, 'f'},
+        {"pidfile", required_argument, NULL, 'p'},
+        {"est-user", required_argument, NULL, 'u'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
     };
     long long v;
     int c;
@@ -236,6 +248,8 @@ out:
     enrolld_ca_close(&d.ca);
     free(d.log_path);
     free(d.f.content_type);
+    if (d.tls_key_pem != NULL)
+        OPENSSL_cleanse(d.tls_key_pem, strlen(d.tls_key_pem));
     free(d.tls_key_pem);
     free(d.tls_cert_pem);
     return rc;

@@ -128,8 +128,9 @@ static void content_fault(struct enrolld *d, const char *url, struct enrolld_rep
 {
     if (d->f.soap_fault && strcmp(url, ENROLLD_RMS_PATH) == 0) {
         FERRY_FREE(rep->body);
-        if (enrolld_rms_fault("soap:Server", "injected fault: the enrollment service refused "
-                                             "(ferry-enrolld --fault soap-fault)",
+        if (enrolld_rms_fault("soap:Server",
+                              "injected fault: the enrollment service refused "
+                              "(ferry-enrolld --fault soap-fault)",
                               rep) != FERRY_OK)
             reply_text(rep, 500, "injected fault\n");
     }
@@ -172,7 +173,8 @@ static void sleep_ms(long ms)
 
 static ssize_t read_oversize(struct stream *s, uint64_t pos, char *buf, size_t max)
 {
-    static const char line[] = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB\n";
+    static const char line[] =
+        "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB\n";
     size_t prefix = s->len / 2 < OVERSIZE_PREFIX ? s->len / 2 : OVERSIZE_PREFIX;
     size_t i, ll = sizeof(line) - 1;
 
@@ -197,8 +199,8 @@ static ssize_t read_gzip(struct stream *s, char *buf, size_t max)
     while (s->z.avail_out == max) {
         if (s->z.avail_in == 0 && s->fed < s->total) {
             s->z.next_in = zeros;
-            s->z.avail_in = (uInt)(s->total - s->fed < sizeof(zeros) ? s->total - s->fed
-                                                                      : sizeof(zeros));
+            s->z.avail_in =
+                (uInt)(s->total - s->fed < sizeof(zeros) ? s->total - s->fed : sizeof(zeros));
             s->fed += s->z.avail_in;
         }
         flush = s->fed == s->total && s->z.avail_in == 0 ? Z_FINISH : Z_NO_FLUSH;
@@ -219,10 +221,8 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
     size_t n;
 
     switch (s->kind) {
-    case S_OVERSIZE:
-        return read_oversize(s, pos, buf, max);
-    case S_GZIP:
-        return read_gzip(s, buf, max);
+    case S_OVERSIZE: return read_oversize(s, pos, buf, max);
+    case S_GZIP: return read_gzip(s, buf, max);
     case S_DRIP:
         if (pos >= s->len)
             return MHD_CONTENT_READER_END_OF_STREAM;
@@ -234,8 +234,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
             return MHD_CONTENT_READER_END_WITH_ERROR;
         n = s->len / 2 - (size_t)pos;
         break;
-    default:
-        return MHD_CONTENT_READER_END_WITH_ERROR;
+    default: return MHD_CONTENT_READER_END_WITH_ERROR;
     }
     n = n < max ? n : max;
     memcpy(buf, s->body + pos, n);
@@ -283,8 +282,8 @@ static struct MHD_Response *make_response(struct enrolld *d, struct enrolld_repl
 {
     struct MHD_Response *resp;
 
-    if (transport_faults && (d->f.oversize > 0 || d->f.gzip_bomb > 0 || d->f.drip_ms > 0 ||
-                             d->f.reset))
+    if (transport_faults &&
+        (d->f.oversize > 0 || d->f.gzip_bomb > 0 || d->f.drip_ms > 0 || d->f.reset))
         resp = stream_response(d, rep);
     else
         resp = MHD_create_response_from_buffer_with_free_callback(rep->len, rep->body, free);
@@ -344,8 +343,8 @@ out:
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
 {
     struct enrolld *d = cls;
     struct req_ctx *rc = *con_cls;
@@ -432,17 +431,16 @@ ferry_err enrolld_server_start(struct enrolld *d, const char *addr, struct MHD_D
     sin.sin_port = htons((uint16_t)port);
     if ((r = tls_material(d)) != FERRY_OK)
         return r;
-    *out = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_TLS |
-            MHD_USE_ERROR_LOG,
-        0, NULL, NULL, on_request, d, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-        MHD_OPTION_HTTPS_MEM_KEY, d->tls_key_pem, MHD_OPTION_HTTPS_MEM_CERT, d->tls_cert_pem,
-        MHD_OPTION_HTTPS_PRIORITIES, d->f.tls10_only ? "NORMAL:-VERS-ALL:+VERS-TLS1.0" : "NORMAL",
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, d, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned int)120, MHD_OPTION_END);
+    *out = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                                MHD_USE_TLS | MHD_USE_ERROR_LOG,
+                            0, NULL, NULL, on_request, d, MHD_OPTION_SOCK_ADDR,
+                            (struct sockaddr *)&sin, MHD_OPTION_HTTPS_MEM_KEY, d->tls_key_pem,
+                            MHD_OPTION_HTTPS_MEM_CERT, d->tls_cert_pem, MHD_OPTION_HTTPS_PRIORITIES,
+                            d->f.tls10_only ? "NORMAL:-VERS-ALL:+VERS-TLS1.0" : "NORMAL",
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, d,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120, MHD_OPTION_END);
     if (*out == NULL)
-        return ferry_errf(FERRY_ERR_NET, "cannot listen on %s (in use? TLS setup refused?)",
-                          addr);
+        return ferry_errf(FERRY_ERR_NET, "cannot listen on %s (in use? TLS setup refused?)", addr);
     info = MHD_get_daemon_info(*out, MHD_DAEMON_INFO_BIND_PORT);
     d->port = info != NULL ? info->port : (unsigned short)port;
     return FERRY_OK;

@@ -1,6 +1,5 @@
 /* ferry-enrolld — the RMS endpoint: parses an Enroll request (hardened libxml2) and answers with
  * a synthetic XrML chain per tests/vectors/rms/FORMAT.md, or a SOAP fault. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,14 +15,7 @@
 #include "ferry/xml.h"
 
 #define RESP_MAX (FERRY_RMS_MAX_RESPONSE / 2)
-#define KEY_B64_MAX 8192
 #define ISSUER_NAME "ferry-enrolld synthetic enrollment service"
-
-struct enroll_req {
-    char guid[37];
-    char *server_name;
-    EVP_PKEY *key;
-};
 
 /* Appends @s with the five XML special characters escaped. */
 static ferry_err put_escaped(struct ferry_buf *b, const char *s)
@@ -40,121 +32,6 @@ static ferry_err put_escaped(struct ferry_buf *b, const char *s)
         default: r = ferry_buf_append(b, s, 1);
         }
     }
-    return r;
-}
-
-/* "8-4-4-4-12" hex, optionally in braces, any case -> lower case without braces. */
-static ferry_err guid_norm(const char *in, char out[37])
-{
-    size_t n, i, off = 0;
-
-    while (isspace((unsigned char)*in))
-        in++;
-    n = strlen(in);
-    while (n > 0 && isspace((unsigned char)in[n - 1]))
-        n--;
-    if (n == 38 && in[0] == '{' && in[37] == '}') {
-        off = 1;
-        n = 36;
-    }
-    if (n != 36)
-        return ferry_errf(FERRY_ERR_FORMAT, "Guid is not an 8-4-4-4-12 hex GUID");
-    for (i = 0; i < 36; i++) {
-        char c = in[off + i];
-        int dash = i == 8 || i == 13 || i == 18 || i == 23;
-        if (dash ? c != '-' : !isxdigit((unsigned char)c))
-            return ferry_errf(FERRY_ERR_FORMAT, "Guid is not an 8-4-4-4-12 hex GUID");
-        out[i] = (char)tolower((unsigned char)c);
-    }
-    out[36] = '\0';
-    return FERRY_OK;
-}
-
-static ferry_err parse_key(xmlNodePtr n, EVP_PKEY **out)
-{
-    char *t = ferry_xml_text(n);
-    uint8_t *der = NULL;
-    const unsigned char *p;
-    size_t len = 0;
-    ferry_err r = FERRY_ERR_NOMEM;
-
-    if (t == NULL)
-        goto out;
-    if (ferry_b64_decode(t, strlen(t), KEY_B64_MAX, &der, &len) != FERRY_OK) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "aPublicKeyBytes is not base64");
-        goto out;
-    }
-    p = der;
-    *out = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)len);
-    if (*out == NULL || p != der + len) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "aPublicKeyBytes is not a DER PKCS#1 RSAPublicKey");
-        goto out;
-    }
-    if (EVP_PKEY_get_bits(*out) < 1024) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "the RSA key has %d bits, fewer than 1024",
-                       EVP_PKEY_get_bits(*out));
-        goto out;
-    }
-    r = FERRY_OK;
-out:
-    free(t);
-    free(der);
-    return r;
-}
-
-/* Path of required elements, each the child of the one named by .parent (-1: the root). */
-enum { E_ENV, E_BODY, E_ENROLL, E_PARAMS, E_REV, E_REVTYPE, E_CPK, E_KEY, E_GUID, E_INFO, E_N };
-static const struct {
-    int parent;
-    const char *ns, *name;
-} req_path[E_N] = {
-    {-1, FERRY_SOAP11_NS, "Envelope"},
-    {E_ENV, FERRY_SOAP11_NS, "Body"},
-    {E_BODY, FERRY_RMS_NS, "Enroll"},
-    {E_ENROLL, FERRY_RMS_NS, "EnrollParameters"},
-    {E_PARAMS, FERRY_RMS_NS, "RevocationInformation"},
-    {E_REV, FERRY_RMS_NS, "RevocationType"},
-    {E_PARAMS, FERRY_RMS_NS, "CertificatePublicKey"},
-    {E_CPK, FERRY_RMS_NS, "aPublicKeyBytes"},
-    {E_CPK, FERRY_RMS_NS, "Guid"},
-    {E_PARAMS, FERRY_RMS_NS, "EnrolleeInformation"},
-};
-
-static ferry_err parse_request(const uint8_t *buf, size_t len, struct enroll_req *q)
-{
-    xmlDocPtr doc = NULL;
-    xmlNodePtr n[E_N];
-    char *guid = NULL;
-    ferry_err r;
-    int i;
-
-    if ((r = ferry_xml_parse(buf, len, "the Enroll request", &doc)) != FERRY_OK)
-        goto out;
-    for (i = 0; i < E_N; i++) {
-        n[i] = req_path[i].parent < 0 ? xmlDocGetRootElement(doc) : n[req_path[i].parent];
-        n[i] = req_path[i].parent < 0 ? (ferry_xml_is(n[i], req_path[i].ns, req_path[i].name)
-                                             ? n[i]
-                                             : NULL)
-                                      : ferry_xml_child(n[i], req_path[i].ns, req_path[i].name);
-        if (n[i] == NULL) {
-            r = ferry_errf(FERRY_ERR_FORMAT, "not an Enroll request: no %s element in {%s}",
-                           req_path[i].name, req_path[i].ns);
-            goto out;
-        }
-    }
-    if ((r = parse_key(n[E_KEY], &q->key)) != FERRY_OK)
-        goto out;
-    if ((guid = ferry_xml_text(n[E_GUID])) == NULL) {
-        r = FERRY_ERR_NOMEM;
-        goto out;
-    }
-    if ((r = guid_norm(guid, q->guid)) != FERRY_OK)
-        goto out;
-    q->server_name = ferry_xml_text(ferry_xml_child(n[E_INFO], FERRY_RMS_NS, "ServerName"));
-    r = FERRY_OK;
-out:
-    free(guid);
-    xmlFreeDoc(doc);
     return r;
 }
 
@@ -217,14 +94,14 @@ static ferry_err put_body(struct ferry_buf *b, const struct enrolld_ca *ca,
     xrml_time(ferry_now(), now);
     xrml_time(c->from, from);
     xrml_time(c->until, until);
-    if ((r = ferry_buf_printf(b,
-                              "<BODY type=\"LICENSE\" version=\"3.0\">\n<ISSUEDTIME>%s</ISSUEDTIME>\n"
-                              "<DESCRIPTOR><OBJECT type=\"%s\"><ID type=\"MS-GUID\">"
-                              "{%.8s-%.4s-%.4s-%.4s-%.12s}</ID></OBJECT></DESCRIPTOR>\n"
-                              "<ISSUER><OBJECT type=\"MS-DRM-Server\"><ID type=\"MS-GUID\">{%s}</ID>"
-                              "<NAME>" ISSUER_NAME "</NAME></OBJECT>\n",
-                              now, c->type, id, id + 8, id + 12, id + 16, id + 20,
-                              ca->issuer_guid)) != FERRY_OK ||
+    if ((r = ferry_buf_printf(
+             b,
+             "<BODY type=\"LICENSE\" version=\"3.0\">\n<ISSUEDTIME>%s</ISSUEDTIME>\n"
+             "<DESCRIPTOR><OBJECT type=\"%s\"><ID type=\"MS-GUID\">"
+             "{%.8s-%.4s-%.4s-%.4s-%.12s}</ID></OBJECT></DESCRIPTOR>\n"
+             "<ISSUER><OBJECT type=\"MS-DRM-Server\"><ID type=\"MS-GUID\">{%s}</ID>"
+             "<NAME>" ISSUER_NAME "</NAME></OBJECT>\n",
+             now, c->type, id, id + 8, id + 12, id + 16, id + 20, ca->issuer_guid)) != FERRY_OK ||
         (r = put_pubkey(b, ca->issuer_key)) != FERRY_OK ||
         (r = ferry_buf_printf(b,
                               "</ISSUER>\n<ISSUEDPRINCIPALS><PRINCIPAL internal-id=\"1\"><OBJECT "
@@ -287,15 +164,18 @@ static ferry_err put_cert(struct ferry_buf *b, const struct enrolld_ca *ca,
     return ferry_buf_puts(b, "</XrML></Certificate>\n");
 }
 
-static ferry_err build_response(struct enrolld *d, const struct enroll_req *q,
+static ferry_err build_response(struct enrolld *d, const struct ferry_rms_request *q,
                                 struct ferry_buf *b)
 {
     time_t now = ferry_now();
-    struct xrml_cert slc = {"Server-Licensor-Certificate", q->guid,
-                            q->server_name != NULL ? q->server_name : "", q->key, now,
+    struct xrml_cert slc = {"Server-Licensor-Certificate",
+                            q->guid,
+                            q->server_name != NULL ? q->server_name : "",
+                            q->pubkey,
+                            now,
                             now + (time_t)d->lifetime_days * 86400};
     struct xrml_cert root = {"Enrollment-Service-Root", d->ca.issuer_guid, ISSUER_NAME,
-                             d->ca.issuer_key, now - 86400, now + 20 * 365 * 86400L};
+                             d->ca.issuer_key,          now - 86400,       now + 20 * 365 * 86400L};
     ferry_err r;
 
     if ((r = ferry_buf_puts(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
@@ -317,10 +197,11 @@ ferry_err enrolld_rms_fault(const char *code, const char *why, struct enrolld_re
     ferry_err r;
 
     ferry_buf_init(&b, RESP_MAX);
-    if ((r = ferry_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-                                  "<soap:Envelope xmlns:soap=\"" FERRY_SOAP11_NS "\">\n"
-                                  "  <soap:Body>\n    <soap:Fault>\n"
-                                  "      <faultcode>%s</faultcode>\n      <faultstring>",
+    if ((r = ferry_buf_printf(&b,
+                              "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+                              "<soap:Envelope xmlns:soap=\"" FERRY_SOAP11_NS "\">\n"
+                              "  <soap:Body>\n    <soap:Fault>\n"
+                              "      <faultcode>%s</faultcode>\n      <faultstring>",
                               code)) != FERRY_OK ||
         (r = put_escaped(&b, why)) != FERRY_OK ||
         (r = ferry_buf_puts(&b, "</faultstring>\n    </soap:Fault>\n  </soap:Body>\n"
@@ -342,14 +223,13 @@ static int soapaction_ok(const char *sa)
 
     if (sa == NULL)
         return 0;
-    return strcmp(sa, want) == 0 ||
-           (strlen(sa) == wl - 2 && strncmp(sa, want + 1, wl - 2) == 0);
+    return strcmp(sa, want) == 0 || (strlen(sa) == wl - 2 && strncmp(sa, want + 1, wl - 2) == 0);
 }
 
 ferry_err enrolld_rms_answer(struct enrolld *d, const char *soapaction, const uint8_t *body,
                              size_t len, struct enrolld_reply *out)
 {
-    struct enroll_req q = {{0}, NULL, NULL};
+    struct ferry_rms_request *q = NULL;
     struct ferry_buf b;
     char why[512];
     ferry_err r;
@@ -360,14 +240,14 @@ ferry_err enrolld_rms_answer(struct enrolld *d, const char *soapaction, const ui
                               "SOAPAction header missing or not " FERRY_RMS_SOAPACTION, out);
         goto out;
     }
-    if ((r = parse_request(body, len, &q)) != FERRY_OK) {
+    if ((r = ferry_rms_request_parse(body, len, &q)) != FERRY_OK) {
         if (r == FERRY_ERR_NOMEM)
             goto out;
         snprintf(why, sizeof(why), "invalid Enroll request: %s", ferry_err_detail());
         r = enrolld_rms_fault("soap:Client", why, out);
         goto out;
     }
-    if ((r = build_response(d, &q, &b)) != FERRY_OK)
+    if ((r = build_response(d, q, &b)) != FERRY_OK)
         goto out;
     out->status = 200;
     out->ctype = "text/xml; charset=utf-8";
@@ -375,7 +255,6 @@ ferry_err enrolld_rms_answer(struct enrolld *d, const char *soapaction, const ui
     r = out->body != NULL ? FERRY_OK : FERRY_ERR_NOMEM;
 out:
     ferry_buf_free(&b);
-    free(q.server_name);
-    EVP_PKEY_free(q.key);
+    ferry_rms_request_free(q);
     return r;
 }

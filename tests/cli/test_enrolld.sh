@@ -1,0 +1,69 @@
+#!/bin/bash
+# CLI contract of ferry-enrolld (DESIGN.md): --listen 127.0.0.1:0 --state DIR writes DIR/root.pem
+# and DIR/url, appends "<UTC time> <path> <sha256> <status>" to DIR/received.log, --pidfile,
+# clean exit on SIGTERM/SIGINT, CA reused on restart, EST certificate accepted by openssl verify.
+set -euo pipefail
+: "${FERRY_ENROLLD:?}" "${FERRY_SRC:?}"
+T=$(mktemp -d)
+PID=
+cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+S=$T/state
+REQ=$FERRY_SRC/tests/enrollment-service/fixtures/request.xml
+
+start() { # start [args...]: background server, waits for DIR/url
+    "$FERRY_ENROLLD" --listen 127.0.0.1:0 --state "$S" --pidfile "$T/pid" "$@" 2>>"$T/err" &
+    PID=$!
+    for _ in $(seq 600); do [ -s "$S/url" ] && break; sleep 0.1; done
+    [ -s "$S/url" ] || fail "no $S/url"
+    URL=$(cat "$S/url")
+}
+stop() { # stop SIGNAL: the server exits 0 and removes url and pidfile
+    kill -"$1" "$PID"; local rc=0; wait "$PID" || rc=$?; PID=
+    [ "$rc" = 0 ] || fail "exit $rc after SIG$1"
+    [ ! -e "$S/url" ] || fail "url left behind"; [ ! -e "$T/pid" ] || fail "pidfile left behind"
+}
+
+start
+[[ "$URL" =~ ^https://127\.0\.0\.1:[0-9]+$ ]] || fail "url: $URL"
+[ "$(cat "$T/pid")" = "$PID" ] || fail "pidfile"
+openssl x509 -in "$S/root.pem" -noout -text | grep -q "CA:TRUE" || fail "root.pem is not a CA"
+code=$(curl -sS --cacert "$S/root.pem" -o "$T/ans.xml" -w '%{http_code}' \
+    -H 'Content-Type: text/xml; charset=utf-8' \
+    -H 'SOAPAction: "http://microsoft.com/DRM/EnrollmentService/Enroll"' \
+    --data-binary @"$REQ" "$URL/enrollment/enrollservice.asmx")
+[ "$code" = 200 ] || fail "enroll: HTTP $code"
+grep -q '<EnrollResponse xmlns="http://microsoft.com/DRM/EnrollmentService">' "$T/ans.xml" || fail "no EnrollResponse"
+[ "$(grep -c '<Certificate><XrML xmlns=""' "$T/ans.xml")" = 2 ] || fail "not a 2-certificate chain"
+read -r t p h st < <(tail -n1 "$S/received.log")
+[[ "$t" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]] || fail "log time $t"
+[ "$p" = /enrollment/enrollservice.asmx ] || fail "log path $p"
+[ "$h" = "$(sha256sum < "$REQ" | cut -d' ' -f1)" ] || fail "log sha256 $h"
+[ "$st" = 200 ] || fail "log status $st"
+# localhost is in the certificate too
+curl -sS --cacert "$S/root.pem" -o /dev/null "https://localhost:${URL##*:}/.well-known/est/cacerts" \
+    || fail "localhost name"
+cp "$S/root.pem" "$T/root1.pem"
+stop TERM
+
+start --lifetime-days 10
+cmp -s "$S/root.pem" "$T/root1.pem" || fail "restart made a new CA"
+openssl req -new -newkey rsa:2048 -nodes -keyout "$T/k.pem" -subj /CN=est.example \
+    -outform DER -out "$T/csr.der" 2>/dev/null
+openssl base64 -in "$T/csr.der" > "$T/csr.b64"
+code=$(curl -sS --cacert "$S/root.pem" -o "$T/cert.b64" -w '%{http_code}' \
+    -H 'Content-Type: application/pkcs10' --data-binary @"$T/csr.b64" \
+    "$URL/.well-known/est/simpleenroll")
+[ "$code" = 200 ] || fail "simpleenroll: HTTP $code"
+openssl base64 -d -in "$T/cert.b64" | openssl pkcs7 -inform DER -print_certs -out "$T/cert.pem"
+openssl verify -CAfile "$S/est-ca.pem" "$T/cert.pem" >/dev/null || fail "EST cert does not verify"
+days=$(( ( $(date -d "$(openssl x509 -in "$T/cert.pem" -noout -enddate | cut -d= -f2)" +%s) - $(date +%s) ) / 86400 ))
+[ "$days" -ge 9 ] && [ "$days" -le 10 ] || fail "--lifetime-days 10 gave $days days"
+stop INT
+
+# usage errors exit 2
+rc=0; "$FERRY_ENROLLD" --state "$S" 2>/dev/null || rc=$?; [ "$rc" = 2 ] || fail "no --listen: $rc"
+rc=0; "$FERRY_ENROLLD" --listen 127.0.0.1:0 --state "$S" --fault nope 2>/dev/null || rc=$?
+[ "$rc" = 2 ] || fail "bad fault: $rc"
+echo "ok"

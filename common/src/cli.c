@@ -4,13 +4,40 @@
 #include "ferry/cli.h"
 #include "ferry/log.h"
 
+/* Prints @text wrapped at 78 columns (breaks at spaces). */
+static void wrap(FILE *f, const char *text)
+{
+    const char *p = text;
+    size_t col = 0, w;
+
+    while (*p != '\0') {
+        while (*p == ' ')
+            p++;
+        w = strcspn(p, " ");
+        if (w == 0)
+            break;
+        if (col > 0 && col + 1 + w > 78) {
+            fputc('\n', f);
+            col = 0;
+        } else if (col > 0) {
+            fputc(' ', f);
+            col++;
+        }
+        fwrite(p, 1, w, f);
+        col += w;
+        p += w;
+    }
+    fputc('\n', f);
+}
+
 void ferry_cli_usage(const struct ferry_cmd_spec *spec, FILE *f)
 {
     size_t i;
     char left[64];
 
-    fprintf(f, "usage: %s %s %s\n\n%s\n\noptions:\n", spec->prog, spec->name, spec->synopsis,
-            spec->about);
+    fprintf(f, "usage: %s %s %s\n\n", spec->prog, spec->name, spec->synopsis);
+    wrap(f, spec->about);
+    fputs("\noptions:\n", f);
     for (i = 0; i < spec->nopts; i++) {
         const struct ferry_opt *o = &spec->opts[i];
         if (o->short_name != 0)

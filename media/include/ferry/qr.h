@@ -29,8 +29,10 @@ void ferry_qr_opts_default(struct ferry_qr_opts *o);
 /**
  * Encodes @pkg and writes it to a QR medium: FERRY_MEDIUM_PNG (DIR/frame-NNN.png, plus
  * DIR/README.txt), FERRY_MEDIUM_PDF (FILE, A4, vector codes), FERRY_MEDIUM_HTML (FILE,
- * self-contained animated page), FERRY_MEDIUM_SCREEN (terminal animation).
- * Files are written atomically.
+ * self-contained animated page), FERRY_MEDIUM_SCREEN (terminal animation on stdout, or into
+ * @path when given: keys + - space q when stdin and the output are a terminal, otherwise each
+ * frame printed @o->loops times (default once) without waiting).
+ * Files are written atomically. @o may be NULL (defaults).
  */
 ferry_err ferry_qr_write(enum ferry_medium_kind kind, const char *path, const uint8_t *pkg,
                          size_t len, const struct ferry_qr_opts *o);

@@ -204,7 +204,7 @@ static ferry_err incomplete(const struct ferry_qrdec *d)
         if (listed++ == MISSING_LISTED)
             (void)ferry_buf_puts(&b, ", ...");
         else
-            (void)ferry_buf_printf(&b, "%s%u", listed > 1 ? ", " : "", n);
+            (void)ferry_buf_printf(&b, "%s%u", listed > 1 ? ", " : "", n + 1); /* as labelled: 1-based */
     }
     r = ferry_errf(FERRY_ERR_INCOMPLETE, "session %s: %zu of %u frames read; missing data frames "
                    "%s (any of the parity frames can stand in for them)", d->session,

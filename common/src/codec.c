@@ -236,3 +236,10 @@ time_t ferry_now(void)
     }
     return time(NULL);
 }
+
+long long ferry_days_until(time_t t, time_t now)
+{
+    long long d = (long long)t - (long long)now;
+
+    return d >= 0 ? (d + 43200) / 86400 : -((-d + 43200) / 86400);
+}

@@ -50,7 +50,7 @@ static void print_json(const struct ferry_import_result *res, ferry_err r)
             ferry_json_str(&j, "valid_from", d1);
             ferry_json_str(&j, "new_expiry", d2);
             ferry_json_int(&j, "days_left",
-                           (long long)((o->new_not_after - ferry_now()) / 86400));
+                           ferry_days_until(o->new_not_after, ferry_now()));
         }
         ferry_json_obj_end(&j);
     }
@@ -73,7 +73,7 @@ static void print_text(const struct ferry_import_result *res)
         printf("imported:    %s (transfer %s)\nserver:      %s\ncertificate: %s\n"
                "new expiry:  %s (%lld days from now)\n",
                o->file, o->transfer_id, o->server_name ? o->server_name : "(not named)",
-               o->out_path, d, (long long)((o->new_not_after - ferry_now()) / 86400));
+               o->out_path, d, ferry_days_until(o->new_not_after, ferry_now()));
     }
 }
 

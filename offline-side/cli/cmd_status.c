@@ -43,7 +43,7 @@ static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_
     if (t->state == FERRY_TS_ANSWERED) {
         ferry_time_date(t->new_not_after, d);
         ferry_json_str(j, "new_expiry", d);
-        ferry_json_int(j, "days_left", (long long)((t->new_not_after - now) / 86400));
+        ferry_json_int(j, "days_left", ferry_days_until(t->new_not_after, now));
         ferry_json_str(j, "certificate", t->installed_path);
     }
     ferry_json_obj_end(j);
@@ -58,7 +58,7 @@ static void text_row(const struct ferry_transfer *t, time_t now)
     if (t->state == FERRY_TS_ANSWERED) {
         ferry_time_date(t->new_not_after, e);
         printf("%.8s  %-11s  %-10s  %-10s  %5lld  %s\n", id, state_name(t->state), d, e,
-               (long long)((t->new_not_after - now) / 86400), t->subject ? t->subject : "");
+               ferry_days_until(t->new_not_after, now), t->subject ? t->subject : "");
     } else {
         printf("%.8s  %-11s  %-10s  %-10s  %5s  %s\n", id, state_name(t->state), d, "-", "-",
                t->subject ? t->subject : "");

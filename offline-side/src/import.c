@@ -212,8 +212,9 @@ static int examine(struct import_ctx *c, const struct ferry_usb_file *f,
     if ((*m)->direction != FERRY_DIR_TO_OFFLINE || !(*m)->is_response ||
         ferry_manifest_find(*m, FERRY_ITEM_IDENTITY) != NULL) {
         ferry_log(FERRY_LOG_INFO, "%s: ignored (%s)", f->name,
-                  (*m)->direction != FERRY_DIR_TO_OFFLINE ? "a package for the online side"
-                                                          : "not an answer");
+                  ferry_manifest_find(*m, FERRY_ITEM_IDENTITY) != NULL ? "an identity"
+                  : (*m)->direction != FERRY_DIR_TO_OFFLINE ? "a package for the online side"
+                                                             : "not an answer");
         ferry_manifest_free(*m);
         *m = NULL;
         return 0;

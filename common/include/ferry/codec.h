@@ -51,6 +51,9 @@ void ferry_time_iso(time_t t, char out[21]);
  */
 ferry_err ferry_time_parse(const char *s, time_t *out);
 
+/** Whole days from @now to @t, rounded to the nearest day (negative when past). */
+long long ferry_days_until(time_t t, time_t now);
+
 /** Now, or $FERRY_NOW (seconds since the epoch) when set: tests pin the clock with it. */
 time_t ferry_now(void);
 

@@ -7,15 +7,40 @@
 
 #include <qrencode.h>
 
+#define BENCH_MAX_REPS 64
+
 double bench_now_ms(void);
+/** Median of @n values (sorts @v in place). */
+double bench_median(double *v, int n);
 uint64_t bench_rng(uint64_t *s);
 QRecLevel bench_level(char ecc);
 
+enum bench_scan {
+    BENCH_SCAN_RAW,      /* zbar as the camera path runs it (default densities 1) */
+    BENCH_SCAN_DENSITY2, /* zbar with ZBAR_CFG_X_DENSITY / Y_DENSITY = 2 */
+    BENCH_SCAN_PIPELINE, /* ferry_qr_scan_gray: the image receiver's four passes */
+};
+
 /**
  * Renders @text as a QR code (version/ecc) centred in a 1280x720 8-bit grey frame with the
- * largest whole module size that fits, scans it with zbar @reps times and returns the mean ms
- * per scan (-1 if zbar did not read back @text). *module_px receives the module size.
+ * largest whole module size that fits, scans it @reps times the way @mode says and returns the
+ * median ms per scan (-1 if the text was not read back). *module_px receives the module size.
  */
-double bench_zbar_ms(const char *text, int version, char ecc, int reps, int *module_px);
+double bench_zbar_ms(const char *text, int version, char ecc, int reps, enum bench_scan mode,
+                     int *module_px);
+
+struct bench_pdf {
+    size_t k, n, message; /* data frames, all frames, zlib message bytes */
+    int pages;            /* A4 pages as pdfinfo counts them */
+    int per_page;         /* codes on a full page (labels on page 1, by pdftotext) */
+    int scanned;          /* 1: ferry_qr_read rebuilt the package from the PDF (150 dpi) */
+};
+
+/**
+ * Writes @pkg with ferry_qr_write(FERRY_MEDIUM_PDF) at @version/@ecc/@parity to a temporary
+ * PDF, counts its pages with pdfinfo and scans it back. 0 on success.
+ */
+int bench_pdf_row(const uint8_t *pkg, size_t len, int version, char ecc, int parity,
+                  struct bench_pdf *out);
 
 #endif

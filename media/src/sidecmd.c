@@ -90,7 +90,7 @@ ferry_err ferry_cli_qr_opts(const struct ferry_cmd_spec *spec, const struct ferr
     ferry_qr_opts_default(qo);
     if ((v = ferry_args_get(a, spec->opts, spec->nopts, "qr-version")) != NULL) {
         n = strtol(v, &end, 10);
-        if (*end != '\0' || n < 1 || n > 40)
+        if (end == v || *end != '\0' || n < 1 || n > 40)
             return ferry_errf(FERRY_ERR_USAGE, "--qr-version must be 1 to 40");
         qo->version = (int)n;
     }
@@ -101,13 +101,13 @@ ferry_err ferry_cli_qr_opts(const struct ferry_cmd_spec *spec, const struct ferr
     }
     if ((v = ferry_args_get(a, spec->opts, spec->nopts, "parity")) != NULL) {
         n = strtol(v, &end, 10);
-        if (*end != '\0' || n < 0 || n > 300)
+        if (end == v || *end != '\0' || n < 0 || n > 300)
             return ferry_errf(FERRY_ERR_USAGE, "--parity must be 0 to 300 (percent)");
         qo->parity_pct = (int)n;
     }
     if ((v = ferry_args_get(a, spec->opts, spec->nopts, "fps")) != NULL) {
         double d = strtod(v, &end);
-        if (*end != '\0' || !(d >= 0.2 && d <= 60))
+        if (end == v || *end != '\0' || !(d >= 0.2 && d <= 60))
             return ferry_errf(FERRY_ERR_USAGE, "--fps must be between 0.2 and 60");
         qo->fps = d;
     }

@@ -232,9 +232,21 @@ ferry_err ferry_qr_write_screen(const char *path, const struct ferry_qrseq *seq,
 
 /* ---- reading ---- */
 
+/*
+ * Frames of several transfers may sit in one folder or pass one camera. The first session seen
+ * is the one being read; frames of other sessions are reported as foreign and refused — never
+ * mixed in — but kept apart in their own reassemblers, so that a few stray frames that happen
+ * to come first cannot block a complete transfer behind them: the first session to complete
+ * wins.
+ */
+#define READER_SESSIONS 8
+
 struct reader {
-    struct ferry_qrdec *d;
-    size_t codes;
+    struct ferry_qrdec *d[READER_SESSIONS];
+    char sess[READER_SESSIONS][9];
+    size_t nd;
+    size_t codes, unreadable, refused;
+    struct ferry_qrdec *done; /* the session that completed */
 };
 
 static const char *status_name(enum ferry_qr_status st)
@@ -270,54 +282,119 @@ static void frame_name(const char *text, size_t len, char *out, size_t n)
     snprintf(out, n, "frame %llu (session %s)", idx + 1, sess);
 }
 
+/* The reassembler of the session in frame @text, made on first sight; NULL if not a frame. */
+static struct ferry_qrdec *session_of(struct reader *rd, const char *text, size_t len)
+{
+    char sess[9] = "";
+    size_t i;
+
+    if (len < 12 || sscanf(text, "FY1P%8[A-Z2-7]", sess) != 1 || strlen(sess) != 8)
+        return NULL;
+    for (i = 0; i < rd->nd; i++)
+        if (strcmp(rd->sess[i], sess) == 0)
+            return rd->d[i];
+    if (rd->nd == READER_SESSIONS || ferry_qrdec_new(sess, &rd->d[rd->nd]) != FERRY_OK)
+        return NULL;
+    memcpy(rd->sess[rd->nd], sess, sizeof(sess));
+    return rd->d[rd->nd++];
+}
+
 /* The one pipeline every decoded text goes through, from images and from the camera. */
 static int on_text(void *ctx, const char *text, size_t len)
 {
     struct reader *rd = ctx;
+    struct ferry_qrdec *d = session_of(rd, text, len);
     enum ferry_qr_status st = FERRY_QR_UNREADABLE;
     char name[64];
 
     rd->codes++;
-    if (ferry_qrdec_add(rd->d, text, len, &st) != FERRY_OK)
-        return 1;
+    if (d == NULL || ferry_qrdec_add(d, text, len, &st) != FERRY_OK || st == FERRY_QR_UNREADABLE) {
+        rd->unreadable++;
+        ferry_log(FERRY_LOG_INFO, "a code: %s", status_name(FERRY_QR_UNREADABLE));
+        return 0;
+    }
     frame_name(text, len, name, sizeof(name));
+    if (d != rd->d[0] && st != FERRY_QR_INCONSISTENT)
+        st = FERRY_QR_FOREIGN; /* kept apart, in case ours turns out to be the stray one */
+    if (st != FERRY_QR_NEW && st != FERRY_QR_DUPLICATE)
+        rd->refused++;
     ferry_log(FERRY_LOG_INFO, "%s: %s \xe2\x80\x94 %zu of %zu", name, status_name(st),
-              ferry_qrdec_received(rd->d), ferry_qrdec_needed(rd->d));
-    return ferry_qrdec_complete(rd->d);
+              ferry_qrdec_received(rd->d[0]), ferry_qrdec_needed(rd->d[0]));
+    if (!ferry_qrdec_complete(d))
+        return 0;
+    if (d != rd->d[0])
+        ferry_log(FERRY_LOG_WARN, "session %s is complete: the first frames read (session %s) "
+                  "belong to another transfer", ferry_qrdec_session(d), rd->sess[0]);
+    rd->done = d;
+    return 1;
+}
+
+/* The session with the most frames, for the "incomplete" message. */
+static struct ferry_qrdec *best_session(const struct reader *rd)
+{
+    struct ferry_qrdec *best = NULL;
+    size_t i;
+
+    for (i = 0; i < rd->nd; i++)
+        if (best == NULL || ferry_qrdec_received(rd->d[i]) > ferry_qrdec_received(best))
+            best = rd->d[i];
+    return best;
+}
+
+/* Images: a fast sweep (raw pass), then a thorough one only if nothing completed. */
+static ferry_err read_images(const char *path, struct reader *rd)
+{
+    struct ferry_qr_scanner *sc = NULL;
+    size_t found = 0;
+    ferry_err r;
+
+    if ((r = ferry_qr_scanner_new(&sc)) != FERRY_OK)
+        return r;
+    ferry_qr_scanner_set_thorough(sc, 0);
+    r = ferry_qr_scan_path(sc, path, on_text, rd, &found);
+    if (r == FERRY_OK && rd->done == NULL) {
+        ferry_log(FERRY_LOG_INFO, "not complete after a quick sweep: scanning again with the "
+                                  "image filters (slower)");
+        ferry_qr_scanner_set_thorough(sc, 1);
+        r = ferry_qr_scan_path(sc, path, on_text, rd, &found);
+    }
+    ferry_qr_scanner_free(sc);
+    return r;
 }
 
 ferry_err ferry_qr_read(enum ferry_medium_kind kind, const char *path, uint8_t **pkg,
                         size_t *len)
 {
-    struct reader rd = {NULL, 0};
-    struct ferry_qr_scanner *sc = NULL;
-    size_t found = 0;
+    struct reader rd;
+    struct ferry_qrdec *best;
+    size_t i;
     ferry_err r;
 
     *pkg = NULL;
     *len = 0;
-    if ((r = ferry_qrdec_new(NULL, &rd.d)) != FERRY_OK)
-        return r;
-    if (kind == FERRY_MEDIUM_CAMERA) {
+    memset(&rd, 0, sizeof(rd));
+    if (kind == FERRY_MEDIUM_CAMERA)
         r = ferry_qr_scan_camera(path ? path : "/dev/video0", on_text, &rd);
-    } else if (kind == FERRY_MEDIUM_IMAGES && path != NULL) {
-        if ((r = ferry_qr_scanner_new(&sc)) == FERRY_OK)
-            r = ferry_qr_scan_path(sc, path, on_text, &rd, &found);
-    } else {
+    else if (kind == FERRY_MEDIUM_IMAGES && path != NULL)
+        r = read_images(path, &rd);
+    else
         r = ferry_errf(FERRY_ERR_USAGE, "cannot read QR codes from medium %s%s",
                        ferry_medium_kind_name(kind), path ? "" : " without a path");
-    }
     if (r != FERRY_OK)
         goto out;
-    if (ferry_qrdec_session(rd.d) == NULL) {
+    if ((best = rd.done ? rd.done : best_session(&rd)) == NULL) {
         r = ferry_errf(FERRY_ERR_INCOMPLETE, "no ferry QR code found in %s (%zu other codes): "
                        "scan the codes ferry made", path ? path : "the camera's view",
-                       ferry_qrdec_unreadable(rd.d));
+                       rd.unreadable);
         goto out;
     }
-    r = ferry_qrdec_result(rd.d, pkg, len);
+    for (i = 0; i < rd.nd; i++)
+        if (rd.d[i] != best && ferry_qrdec_received(rd.d[i]) > 0)
+            ferry_log(FERRY_LOG_WARN, "refused %zu frame(s) of another transfer (session %s): "
+                      "never mixed in", ferry_qrdec_received(rd.d[i]), rd.sess[i]);
+    r = ferry_qrdec_result(best, pkg, len);
 out:
-    ferry_qr_scanner_free(sc);
-    ferry_qrdec_free(rd.d);
+    for (i = 0; i < rd.nd; i++)
+        ferry_qrdec_free(rd.d[i]);
     return r;
 }

@@ -32,6 +32,7 @@
 
 struct ferry_qr_scanner {
     zbar_image_scanner_t *zs;
+    int thorough; /* 1: every pre-filter pass; 0: the raw pass only */
 };
 
 static void configure(int (*set)(void *, zbar_symbol_type_t, zbar_config_t, int), void *obj)
@@ -63,8 +64,14 @@ ferry_err ferry_qr_scanner_new(struct ferry_qr_scanner **out)
         return FERRY_ERR_NOMEM;
     }
     configure(set_scanner, s->zs);
+    s->thorough = 1;
     *out = s;
     return FERRY_OK;
+}
+
+void ferry_qr_scanner_set_thorough(struct ferry_qr_scanner *s, int on)
+{
+    s->thorough = on;
 }
 
 void ferry_qr_scanner_free(struct ferry_qr_scanner *s)
@@ -245,7 +252,7 @@ static ferry_err all_passes(struct ferry_qr_scanner *s, const struct ferry_qr_gr
     ferry_err r;
     int pass;
 
-    if ((r = zbar_pass(s, g, fd)) != FERRY_OK)
+    if ((r = zbar_pass(s, g, fd)) != FERRY_OK || !s->thorough)
         return r;
     for (pass = 1; pass <= 3 && r == FERRY_OK; pass++) {
         r = pass < 3 ? box_mean(g, pass, &f) : adaptive(g, &f);

@@ -37,6 +37,8 @@ off export "$T/app01.csr" --to "usb:$STICK" --json >"$T/export.json"
 grep -q '"kind":"x509"' "$T/export.json" || fail "export: $(cat "$T/export.json")"
 grep -q "\"cert_path\":\"$CERTS/app01.crt\"" "$T/export.json" || fail "cert path not recorded"
 off status --json | grep -q '"state":"outstanding"' || fail "request not outstanding"
+off runbook --text --out "$T/runbook.txt" >/dev/null
+grep -q "Subject.*CN=app01.example.org" "$T/runbook.txt" || fail "runbook: $(head -30 "$T/runbook.txt")"
 
 step "submit over EST (simplereenroll, HTTP auth from the environment)"
 expect_exit 1 on submit --from "usb:$STICK" --protocol est --service "$EST" --root "$ROOT"

@@ -45,8 +45,8 @@ static void print_result(const struct ferry_args *a, const struct ferry_export_r
         ferry_json_print(&j, stdout);
         return;
     }
-    printf("transfer:    %s\n%s%s\n", res->transfer_id, res->x509 ? "subject:     " : "server:      ",
-           res->server_name ? res->server_name : "(not named)");
+    printf("transfer:    %s\n%s%s\n", res->transfer_id,
+           res->x509 ? "subject:     " : "server:      ", res->server_name ? res->server_name : "(not named)");
     if (res->x509)
         printf("certificate: %s\n", res->cert_path ? res->cert_path : "(not recorded)");
     else

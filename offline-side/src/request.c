@@ -82,8 +82,8 @@ static ferry_err record(struct ferry_store *s, const char *cert_path,
         r = ferry_buf_printf(&b, "key=%s\n",
                              realpath(res->key_path, kp) ? kp : res->key_path);
     if (r == FERRY_OK)
-        r = ferry_state_save(ferry_store_home(s), "requests", res->csr_sha256, FERRY_CERT_RECORD_EXT,
-                             b.data, b.len);
+        r = ferry_state_save(ferry_store_home(s), "requests", res->csr_sha256,
+                             FERRY_CERT_RECORD_EXT, b.data, b.len);
     ferry_buf_free(&b);
     if (r == FERRY_OK)
         res->recorded = 1;

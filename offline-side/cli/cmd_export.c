@@ -18,8 +18,9 @@ static const struct ferry_opt opts[] = {
 
 static const struct ferry_cmd_spec spec = {
     PROG, "export", "REQUEST --to MEDIUM [--runbook FILE]",
-    "Checks that REQUEST is an RMS renewal request (<Server>RenewalRequest.xml, carried "
-    "byte-exact: not one byte is changed), signs it into a package with this machine's identity, "
+    "Checks that REQUEST is an RMS renewal request (<Server>RenewalRequest.xml) or, in the X.509 "
+    "mode, a PKCS#10 (PEM or DER, from `ferry-offline request`), carried byte-exact: not one "
+    "byte is changed; signs it into a package with this machine's identity, "
     "writes it to the medium and records it as outstanding.",
     opts, sizeof(opts) / sizeof(opts[0]), 1};
 
@@ -32,18 +33,25 @@ static void print_result(const struct ferry_args *a, const struct ferry_export_r
     if (ferry_cli_json(a)) {
         ferry_json_init(&j);
         ferry_json_str(&j, "transfer_id", res->transfer_id);
-        ferry_json_str(&j, "server_name", res->server_name);
-        ferry_json_str(&j, "guid", res->guid);
+        ferry_json_str(&j, "kind", res->x509 ? "x509" : "rms");
+        ferry_json_str(&j, res->x509 ? "subject" : "server_name", res->server_name);
+        if (res->x509)
+            ferry_json_str(&j, "cert_path", res->cert_path);
+        else
+            ferry_json_str(&j, "guid", res->guid);
         ferry_json_str(&j, "package", res->package_name);
         ferry_json_str(&j, "written", res->where);
         ferry_json_str(&j, "package_sha256", groups);
         ferry_json_print(&j, stdout);
         return;
     }
-    printf("transfer:    %s\nserver:      %s\nguid:        %s\nwritten:     %s\nSHA-256:     "
-           "%s\n",
-           res->transfer_id, res->server_name ? res->server_name : "(not named)", res->guid,
-           res->where, groups);
+    printf("transfer:    %s\n%s%s\n", res->transfer_id,
+           res->x509 ? "subject:     " : "server:      ", res->server_name ? res->server_name : "(not named)");
+    if (res->x509)
+        printf("certificate: %s\n", res->cert_path ? res->cert_path : "(not recorded)");
+    else
+        printf("guid:        %s\n", res->guid);
+    printf("written:     %s\nSHA-256:     %s\n", res->where, groups);
     fprintf(stderr, "%s: next: carry it to the online machine and run `ferry-online submit`\n",
             PROG);
     if (!res->paired)

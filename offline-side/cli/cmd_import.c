@@ -12,7 +12,7 @@ static const struct ferry_opt opts[] = {
     FERRY_CLI_GLOBAL_OPTS,
     {"from", 0, "MEDIUM", "usb[:DIR], images:PATH (PNG/JPEG/PDF) or camera[:DEVICE]"},
     {"out", 'o', "FILE", "where to write the certificate (default <Server>SLC.xml beside the "
-                         "request)"},
+                         "request; X.509: <cert>.renewed.pem beside the certificate)"},
     {"force", 0, NULL, "overwrite an existing --out file"},
 };
 
@@ -21,7 +21,9 @@ static const struct ferry_cmd_spec spec = {
     "Reads the answer package, verifies it was signed by the paired online machine, checks it "
     "answers a request this machine exported and has not imported yet, checks that the server "
     "licensor certificate carries the request's key and GUID and is valid now, writes it "
-    "byte-exact for the RMS administrator to import, and prints the new expiry date.",
+    "byte-exact for the RMS administrator to import, and prints the new expiry date. X.509 "
+    "mode: checks the certificate carries the PKCS#10's key and subject and chains to the CA "
+    "certificates carried back, and writes the PEM chain (leaf first).",
     opts, sizeof(opts) / sizeof(opts[0]), 0};
 
 static void print_json(const struct ferry_import_result *res, ferry_err r)
@@ -45,7 +47,10 @@ static void print_json(const struct ferry_import_result *res, ferry_err r)
         if (o->err == FERRY_OK) {
             ferry_time_date(o->not_before, d1);
             ferry_time_date(o->new_not_after, d2);
-            ferry_json_str(&j, "server_name", o->server_name);
+            ferry_json_str(&j, "kind", o->x509 ? "x509" : "rms");
+            ferry_json_str(&j, o->x509 ? "subject" : "server_name", o->server_name);
+            if (o->key_path != NULL)
+                ferry_json_str(&j, "new_key", o->key_path);
             ferry_json_str(&j, "certificate", o->out_path);
             ferry_json_str(&j, "valid_from", d1);
             ferry_json_str(&j, "new_expiry", d2);
@@ -70,10 +75,14 @@ static void print_text(const struct ferry_import_result *res)
             continue;
         }
         ferry_time_date(o->new_not_after, d);
-        printf("imported:    %s (transfer %s)\nserver:      %s\ncertificate: %s\n"
+        printf("imported:    %s (transfer %s)\n%s%s\ncertificate: %s\n"
                "new expiry:  %s (%lld days from now)\n",
-               o->file, o->transfer_id, o->server_name ? o->server_name : "(not named)",
-               o->out_path, d, ferry_days_until(o->new_not_after, ferry_now()));
+               o->file, o->transfer_id, o->x509 ? "subject:     " : "server:      ",
+               o->server_name ? o->server_name : "(not named)", o->out_path, d,
+               ferry_days_until(o->new_not_after, ferry_now()));
+        if (o->key_path != NULL)
+            fprintf(stderr, "%s: the renewed certificate is for the new key %s: install both "
+                            "together\n", PROG, o->key_path);
     }
 }
 

@@ -7,6 +7,7 @@
 
 int cmd_init(int argc, char **argv);
 int cmd_pair(int argc, char **argv);
+int cmd_request(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_status(int argc, char **argv);

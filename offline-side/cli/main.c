@@ -17,6 +17,7 @@ int cmd_pair(int argc, char **argv)
 static const struct ferry_verb verbs[] = {
     {"init", cmd_init, "create this machine's state and pairing identity"},
     {"pair", cmd_pair, "carry the identity to the online machine, or import its identity"},
+    {"request", cmd_request, "X.509: make a renewal request (PKCS#10) from a certificate and key"},
     {"export", cmd_export, "export a renewal request as a signed package (USB or QR)"},
     {"import", cmd_import, "verify and install the returned certificate, print its expiry"},
     {"status", cmd_status, "list outstanding requests and installed certificates"},

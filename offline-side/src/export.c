@@ -1,4 +1,4 @@
-/* ferry-offline export: an RMS renewal request into a signed package on a medium. */
+/* ferry-offline export: an RMS renewal request or a PKCS#10 into a signed package on a medium. */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +13,8 @@
 #include "ferry/statefile.h"
 #include "ferry/transport.h"
 #include "ferry/usb.h"
+#include "ferry/x509.h"
+#include "offline_int.h"
 
 static const char *base_name(const char *path)
 {
@@ -21,26 +23,95 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+/* What was recognised in the request file. */
+struct payload {
+    enum ferry_item_kind kind; /* FERRY_ITEM_RMS_REQUEST or FERRY_ITEM_PKCS10 */
+    char *subject;             /* RMS server name or the PKCS#10 subject; may be NULL */
+    char *guid;                /* RMS only */
+    uint8_t *record;           /* X.509: what `request` recorded (cert=, key= lines) */
+    size_t record_len;
+    char *cert_path;           /* X.509: the certificate to renew, from the record */
+};
+
+static void payload_clear(struct payload *p)
+{
+    FERRY_FREE(p->subject);
+    FERRY_FREE(p->guid);
+    FERRY_FREE(p->record);
+    FERRY_FREE(p->cert_path);
+}
+
+static ferry_err payload_x509(struct ferry_store *s, const uint8_t *req, size_t len,
+                              struct payload *p)
+{
+    X509_REQ *csr = NULL;
+    uint8_t sha[FERRY_SHA256_LEN];
+    char subject[512];
+    ferry_err r;
+
+    if ((r = ferry_x509_csr_parse(req, len, &csr)) != FERRY_OK)
+        return r;
+    p->kind = FERRY_ITEM_PKCS10;
+    ferry_x509_req_subject(csr, subject, sizeof(subject));
+    X509_REQ_free(csr);
+    if ((p->subject = strdup(subject)) == NULL)
+        return FERRY_ERR_NOMEM;
+    ferry_sha256(req, len, sha);
+    /* made by `ferry-offline request`? then it recorded the certificate it renews */
+    if (ferry_state_load(ferry_store_home(s), "requests", sha, FERRY_CERT_RECORD_EXT,
+                         FERRY_CERT_RECORD_MAX, &p->record,
+                         &p->record_len) == FERRY_OK)
+        p->cert_path = ferry_offline_record_value(p->record, p->record_len, "cert");
+    ferry_err_clear();
+    return FERRY_OK;
+}
+
+static ferry_err payload_load(struct ferry_store *s, const char *path, const uint8_t *req,
+                              size_t len, struct payload *p)
+{
+    struct ferry_rms_request *rq = NULL;
+    ferry_err r;
+
+    memset(p, 0, sizeof(*p));
+    if (ferry_x509_looks_like_csr(req, len))
+        r = payload_x509(s, req, len, p);
+    else if ((r = ferry_rms_request_parse(req, len, &rq)) == FERRY_OK) {
+        p->kind = FERRY_ITEM_RMS_REQUEST;
+        if ((p->guid = strdup(rq->guid)) == NULL ||
+            (rq->server_name != NULL && (p->subject = strdup(rq->server_name)) == NULL))
+            r = FERRY_ERR_NOMEM;
+    }
+    ferry_rms_request_free(rq);
+    if (r != FERRY_OK && r != FERRY_ERR_NOMEM)
+        r = ferry_errf(r, "%s: %s", path, ferry_err_detail());
+    if (r != FERRY_OK)
+        payload_clear(p);
+    return r;
+}
+
 static ferry_err build_manifest(const char *request_path, const uint8_t *req, size_t len,
-                                const struct ferry_rms_request *rq, const char *myname,
+                                const struct payload *p, const char *myname,
                                 struct ferry_manifest **out)
 {
     struct ferry_manifest *m = NULL;
     const char *name = base_name(request_path);
+    int x = p->kind == FERRY_ITEM_PKCS10;
     ferry_err r;
 
     *out = NULL;
     if (!ferry_usb_name_ok(name))
-        name = "RenewalRequest.xml";
+        name = x ? "request.csr" : "RenewalRequest.xml";
     if ((r = ferry_manifest_new(FERRY_DIR_TO_ONLINE, &m)) != FERRY_OK)
         return r;
-    if ((r = ferry_manifest_add_item(m, name, FERRY_ITEM_RMS_REQUEST, req, len)) != FERRY_OK ||
-        (r = ferry_manifest_set_prop(m, "kind", "rms")) != FERRY_OK ||
-        (r = ferry_manifest_set_prop(m, "guid", rq->guid)) != FERRY_OK ||
+    if ((r = ferry_manifest_add_item(m, name, p->kind, req, len)) != FERRY_OK ||
+        (r = ferry_manifest_set_prop(m, "kind", x ? "x509" : "rms")) != FERRY_OK ||
         (r = ferry_manifest_set_prop(m, "sender_name", myname)) != FERRY_OK)
         goto out;
-    if (rq->server_name != NULL &&
-        (r = ferry_manifest_set_prop(m, "server_name", rq->server_name)) != FERRY_OK)
+    if ((p->guid != NULL && (r = ferry_manifest_set_prop(m, "guid", p->guid)) != FERRY_OK) ||
+        (p->subject != NULL && (r = ferry_manifest_set_prop(m, x ? "subject" : "server_name",
+                                                            p->subject)) != FERRY_OK) ||
+        (p->cert_path != NULL &&
+         (r = ferry_manifest_set_prop(m, "cert_path", p->cert_path)) != FERRY_OK))
         goto out;
     *out = m;
     m = NULL;
@@ -50,30 +121,34 @@ out:
 }
 
 static ferry_err summary_text(const struct ferry_manifest *m, const char *request_path,
-                              const char *server, const uint8_t sha[FERRY_SHA256_LEN],
+                              const struct payload *p, const uint8_t sha[FERRY_SHA256_LEN],
                               struct ferry_buf *b)
 {
     char id[33], groups[FERRY_FP_GROUPS_LEN], when[21];
+    int x = p->kind == FERRY_ITEM_PKCS10;
 
     ferry_transfer_id_hex(m->transfer_id, id);
     ferry_hex_groups(sha, FERRY_SHA256_LEN, groups);
     ferry_time_iso(m->created, when);
     return ferry_buf_printf(b,
                             "ferry request package\n"
-                            "what:      RMS server licensor certificate renewal request\n"
-                            "server:    %s\n"
+                            "what:      %s\n"
+                            "%s%s\n"
                             "from:      %s (offline machine), exported %s\n"
                             "transfer:  %s\n"
                             "SHA-256:   %s\n\n"
                             "Next step: on the online machine run\n"
-                            "  ferry-online submit --from usb\n"
+                            "  ferry-online submit --from usb%s\n"
                             "and check it shows the same transfer id and SHA-256.\n",
-                            server ? server : "(unknown)", base_name(request_path), when, id,
-                            groups);
+                            x ? "X.509 certificate renewal request (PKCS#10)"
+                              : "RMS server licensor certificate renewal request",
+                            x ? "subject:   " : "server:    ",
+                            p->subject ? p->subject : "(unknown)", base_name(request_path), when,
+                            id, groups, x ? " --protocol est --service URL" : "");
 }
 
 static ferry_err record(struct ferry_store *s, const struct ferry_manifest *m,
-                        const char *request_path, const struct ferry_rms_request *rq,
+                        const char *request_path, const struct payload *p,
                         const uint8_t pkg_sha[FERRY_SHA256_LEN], struct ferry_identity **peers,
                         size_t npeers)
 {
@@ -87,9 +162,9 @@ static ferry_err record(struct ferry_store *s, const struct ferry_manifest *m,
     t.state = FERRY_TS_OUTSTANDING;
     memcpy(t.package_sha256, pkg_sha, FERRY_SHA256_LEN);
     memcpy(t.payload_sha256, m->items[0].sha256, FERRY_SHA256_LEN);
-    t.kind = "rms";
-    t.subject = rq->server_name;
-    t.guid = rq->guid;
+    t.kind = p->kind == FERRY_ITEM_PKCS10 ? "x509" : "rms";
+    t.subject = p->subject;
+    t.guid = p->guid;
     t.source_path = realpath(request_path, rp) ? rp : (char *)request_path;
     if (npeers == 1) {
         ferry_identity_fingerprint(peers[0], fp);
@@ -100,13 +175,49 @@ static ferry_err record(struct ferry_store *s, const struct ferry_manifest *m,
     return ferry_store_transfer_add(s, &t);
 }
 
+/* Kept copies: the exact request (import binds the answer to it), the package, the record. */
+static ferry_err keep(const char *home, const struct ferry_manifest *m, const struct payload *p,
+                      const uint8_t *req, size_t reqlen, const uint8_t *pkg, size_t pkglen)
+{
+    ferry_err r;
+
+    if ((r = ferry_state_save(home, "requests", m->transfer_id, ".req", req, reqlen)) !=
+            FERRY_OK ||
+        (r = ferry_state_save(home, "packages", m->transfer_id, ".ferry", pkg, pkglen)) !=
+            FERRY_OK)
+        return r;
+    if (p->record != NULL)
+        r = ferry_state_save(home, "requests", m->transfer_id, ".cert", p->record,
+                             p->record_len);
+    return r;
+}
+
+static void unkeep(const char *home, const struct ferry_manifest *m)
+{
+    ferry_state_remove(home, "requests", m->transfer_id, ".req");
+    ferry_state_remove(home, "requests", m->transfer_id, ".cert");
+    ferry_state_remove(home, "packages", m->transfer_id, ".ferry");
+}
+
+static ferry_err fill_result(const struct payload *p, const char *name,
+                             struct ferry_export_result *res)
+{
+    res->x509 = p->kind == FERRY_ITEM_PKCS10;
+    if ((res->package_name = strdup(name)) == NULL ||
+        (p->subject && (res->server_name = strdup(p->subject)) == NULL) ||
+        (p->guid && (res->guid = strdup(p->guid)) == NULL) ||
+        (p->cert_path && (res->cert_path = strdup(p->cert_path)) == NULL))
+        return FERRY_ERR_NOMEM;
+    return FERRY_OK;
+}
+
 ferry_err ferry_offline_export(struct ferry_store *s, const char *request_path,
                                const struct ferry_medium *to, const struct ferry_qr_opts *qo,
                                struct ferry_export_result *res)
 {
     struct ferry_identity *me = NULL, **peers = NULL;
-    struct ferry_rms_request *rq = NULL;
     struct ferry_manifest *m = NULL;
+    struct payload p;
     struct ferry_buf summary;
     uint8_t *req = NULL, *pkg = NULL;
     size_t reqlen = 0, pkglen = 0, npeers = 0;
@@ -117,16 +228,15 @@ ferry_err ferry_offline_export(struct ferry_store *s, const char *request_path,
     ferry_err r;
 
     memset(res, 0, sizeof(*res));
+    memset(&p, 0, sizeof(p));
     ferry_buf_init(&summary, 8192);
     if ((r = ferry_state_keys(s, 0, &me, &peers, &npeers)) != FERRY_OK)
         goto out;
     if ((r = ferry_file_read(request_path, FERRY_RMS_MAX_REQUEST, &req, &reqlen)) != FERRY_OK)
         goto out;
-    if ((r = ferry_rms_request_parse(req, reqlen, &rq)) != FERRY_OK) {
-        r = ferry_errf(r, "%s: %s", request_path, ferry_err_detail());
+    if ((r = payload_load(s, request_path, req, reqlen, &p)) != FERRY_OK)
         goto out;
-    }
-    if ((r = build_manifest(request_path, req, reqlen, rq, ferry_identity_name(me), &m)) !=
+    if ((r = build_manifest(request_path, req, reqlen, &p, ferry_identity_name(me), &m)) !=
         FERRY_OK)
         goto out;
     if ((r = ferry_package_sign(m, me, &pkg, &pkglen)) != FERRY_OK)
@@ -134,37 +244,28 @@ ferry_err ferry_offline_export(struct ferry_store *s, const char *request_path,
     ferry_sha256(pkg, pkglen, res->package_sha256);
     ferry_transfer_id_hex(m->transfer_id, res->transfer_id);
     snprintf(name, sizeof(name), "request-%.8s.ferry", res->transfer_id);
-    if ((r = summary_text(m, request_path, rq->server_name, res->package_sha256, &summary)) !=
-        FERRY_OK)
-        goto out;
-    /* Kept copies first: import needs the exact request to bind the answer to. */
-    if ((r = ferry_state_save(home, "requests", m->transfer_id, ".req", req, reqlen)) !=
-            FERRY_OK ||
-        (r = ferry_state_save(home, "packages", m->transfer_id, ".ferry", pkg, pkglen)) !=
-            FERRY_OK)
+    if ((r = summary_text(m, request_path, &p, res->package_sha256, &summary)) != FERRY_OK)
         goto out;
     saved = 1;
+    if ((r = keep(home, m, &p, req, reqlen, pkg, pkglen)) != FERRY_OK)
+        goto out;
     if ((r = ferry_transport_write(to, name, pkg, pkglen, (const char *)summary.data,
-                                   ferry_transport_label(qo, "ferry transfer", res->transfer_id, &q2, label, sizeof(label)),
+                                   ferry_transport_label(qo, "ferry transfer", res->transfer_id,
+                                                         &q2, label, sizeof(label)),
                                    &res->where)) != FERRY_OK)
         goto out;
-    if ((r = record(s, m, request_path, rq, res->package_sha256, peers, npeers)) != FERRY_OK)
+    if ((r = record(s, m, request_path, &p, res->package_sha256, peers, npeers)) != FERRY_OK)
         goto out;
     saved = 0;
     ferry_store_audit(s, "export", res->transfer_id);
     res->paired = npeers > 0;
-    if ((res->package_name = strdup(name)) == NULL ||
-        (rq->server_name && (res->server_name = strdup(rq->server_name)) == NULL) ||
-        (res->guid = strdup(rq->guid)) == NULL)
-        r = FERRY_ERR_NOMEM;
+    r = fill_result(&p, name, res);
 out:
-    if (saved) {
-        ferry_state_remove(home, "requests", m->transfer_id, ".req");
-        ferry_state_remove(home, "packages", m->transfer_id, ".ferry");
-    }
+    if (saved)
+        unkeep(home, m);
     ferry_buf_free(&summary);
     ferry_manifest_free(m);
-    ferry_rms_request_free(rq);
+    payload_clear(&p);
     ferry_identity_free(me);
     ferry_store_peers_free(peers, npeers);
     free(req);
@@ -180,4 +281,5 @@ void ferry_export_result_clear(struct ferry_export_result *res)
     FERRY_FREE(res->where);
     FERRY_FREE(res->server_name);
     FERRY_FREE(res->guid);
+    FERRY_FREE(res->cert_path);
 }

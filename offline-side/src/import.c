@@ -12,6 +12,8 @@
 #include "ferry/rms.h"
 #include "ferry/statefile.h"
 #include "ferry/transport.h"
+#include "ferry/x509.h"
+#include "offline_int.h"
 
 struct import_ctx {
     struct ferry_store *s;
@@ -125,14 +127,18 @@ out:
     return r;
 }
 
+/* Writes the checked answer @data to @out (or @dflt) and marks the transfer answered. */
 static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
-                         const struct ferry_transfer *t, const struct ferry_item *it,
-                         const uint8_t pkg_sha[FERRY_SHA256_LEN], time_t until, char **outp)
+                         const struct ferry_transfer *t, const void *data, size_t len,
+                         const char *ext, char *dflt, const uint8_t pkg_sha[FERRY_SHA256_LEN],
+                         time_t until, char **outp)
 {
-    char *out = c->out_path ? strdup(c->out_path) : default_out(t);
+    char *out = c->out_path ? strdup(c->out_path) : dflt;
     ferry_err r;
 
     *outp = NULL;
+    if (c->out_path != NULL)
+        free(dflt);
     if (out == NULL)
         return FERRY_ERR_NOMEM;
     if (!c->force && ferry_path_exists(out)) {
@@ -140,10 +146,10 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
                        "%s already exists: move it away, or give --out FILE (or --force)", out);
         goto fail;
     }
-    if ((r = ferry_state_save(ferry_store_home(c->s), "certs", t->id, ".xml", it->data,
-                              it->len)) != FERRY_OK)
+    if ((r = ferry_state_save(ferry_store_home(c->s), "certs", t->id, ext, data, len)) !=
+        FERRY_OK)
         goto fail;
-    if ((r = ferry_file_write_atomic(out, it->data, it->len, 0644)) != FERRY_OK)
+    if ((r = ferry_file_write_atomic(out, data, len, 0644)) != FERRY_OK)
         goto fail;
     if ((r = ferry_store_transfer_answer(c->s, t->id, m->transfer_id, pkg_sha, until, out)) !=
         FERRY_OK) {
@@ -154,6 +160,141 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
     return FERRY_OK;
 fail:
     free(out);
+    return r;
+}
+
+/* <dir>/<base without .pem/.crt/.cer/.csr/.req>.renewed.pem for @path. */
+static char *renewed_name(const char *path)
+{
+    const char *exts[] = {".pem", ".crt", ".cer", ".csr", ".req", ".der"};
+    const char *base = strrchr(path, '/');
+    char *dir = ferry_path_dirname(path), *res = NULL;
+    struct ferry_buf b;
+    size_t bl, i, cut = 0;
+
+    base = base ? base + 1 : path;
+    bl = strlen(base);
+    for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+        if (bl > 4 && strcmp(base + bl - 4, exts[i]) == 0)
+            cut = 4;
+    ferry_buf_init(&b, 8192);
+    if (dir != NULL && ferry_buf_printf(&b, "%s/%.*s.renewed.pem", dir, (int)(bl - cut), base) ==
+                           FERRY_OK)
+        res = (char *)ferry_buf_steal(&b, NULL);
+    free(dir);
+    ferry_buf_free(&b);
+    return res;
+}
+
+/* The record `request` made (cert=, key=), copied at export; NULL fields when absent. */
+static void x509_record(struct import_ctx *c, const struct ferry_transfer *t, char **cert,
+                        char **key)
+{
+    uint8_t *rec = NULL;
+    size_t n = 0;
+
+    *cert = *key = NULL;
+    if (ferry_state_load(ferry_store_home(c->s), "requests", t->id, ".cert",
+                         FERRY_CERT_RECORD_MAX, &rec, &n) != FERRY_OK) {
+        ferry_err_clear();
+        return;
+    }
+    *cert = ferry_offline_record_value(rec, n, "cert");
+    *key = ferry_offline_record_value(rec, n, "key");
+    free(rec);
+}
+
+/* The kept PKCS#10, checked against the ledger's digest. */
+static ferry_err kept_csr(struct import_ctx *c, const struct ferry_transfer *t, X509_REQ **csr)
+{
+    uint8_t *req = NULL, sha[FERRY_SHA256_LEN];
+    size_t len = 0;
+    ferry_err r;
+
+    *csr = NULL;
+    if ((r = ferry_state_load(ferry_store_home(c->s), "requests", t->id, ".req",
+                              FERRY_X509_MAX_CSR, &req, &len)) != FERRY_OK) {
+        r = ferry_errf(FERRY_ERR_IO, "the kept copy of the request is missing: %s",
+                       ferry_err_detail());
+        goto out;
+    }
+    ferry_sha256(req, len, sha);
+    if (!ferry_ct_eq(sha, t->payload_sha256, sizeof(sha))) {
+        r = ferry_errf(FERRY_ERR_IO, "the kept copy of the request was changed (SHA-256)");
+        goto out;
+    }
+    r = ferry_x509_csr_parse(req, len, csr);
+out:
+    free(req);
+    return r;
+}
+
+/* Leaf first: its key and subject are the request's; the rest anchor it, valid now. */
+static ferry_err x509_check(X509_REQ *csr, const struct ferry_item *it,
+                            struct ferry_x509_info *info, char **pem, size_t *pemlen)
+{
+    STACK_OF(X509) *sk = NULL, *cas = NULL;
+    X509 *leaf = NULL;
+    ferry_err r;
+
+    if ((r = ferry_x509_certs_parse(it->data, it->len, &sk)) != FERRY_OK)
+        goto out;
+    leaf = sk_X509_shift(sk);
+    cas = sk;
+    sk = NULL;
+    if (!ferry_x509_key_match(leaf, csr)) {
+        r = ferry_errf(FERRY_ERR_MISMATCH, "the certificate carried back is not for the "
+                                           "request's key: not installed");
+        goto out;
+    }
+    if (X509_NAME_cmp(X509_get_subject_name(leaf), X509_REQ_get_subject_name(csr)) != 0) {
+        r = ferry_errf(FERRY_ERR_MISMATCH, "the certificate carried back names another subject "
+                                           "than the request: not installed");
+        goto out;
+    }
+    if (sk_X509_num(cas) == 0) {
+        r = ferry_errf(FERRY_ERR_UNTRUSTED, "no CA certificate was carried back with it");
+        goto out;
+    }
+    if ((r = ferry_x509_chain_check(leaf, cas, cas, ferry_now())) != FERRY_OK ||
+        (r = ferry_x509_info_get(leaf, info)) != FERRY_OK)
+        goto out;
+    r = ferry_x509_chain_pem(leaf, cas, NULL, pem, pemlen);
+out:
+    X509_free(leaf);
+    sk_X509_pop_free(cas, X509_free);
+    sk_X509_pop_free(sk, X509_free);
+    return r;
+}
+
+static ferry_err import_x509(struct import_ctx *c, const struct ferry_manifest *m,
+                             const struct ferry_transfer *t, const struct ferry_item *it,
+                             const uint8_t pkg_sha[FERRY_SHA256_LEN], struct ferry_import_one *o)
+{
+    struct ferry_x509_info info;
+    X509_REQ *csr = NULL;
+    char *pem = NULL, *cert = NULL;
+    size_t pemlen = 0;
+    ferry_err r;
+
+    o->x509 = 1;
+    if ((r = kept_csr(c, t, &csr)) != FERRY_OK ||
+        (r = x509_check(csr, it, &info, &pem, &pemlen)) != FERRY_OK)
+        goto out;
+    o->not_before = info.not_before;
+    o->new_not_after = info.not_after;
+    if ((o->server_name = strdup(info.subject)) == NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    x509_record(c, t, &cert, &o->key_path);
+    r = install(c, m, t, pem, pemlen, ".pem",
+                renewed_name(cert ? cert : t->source_path ? t->source_path : "request.csr"),
+                pkg_sha, o->new_not_after, &o->out_path);
+out:
+    free(cert);
+    OPENSSL_free(pem);
+    X509_REQ_free(csr);
     return r;
 }
 
@@ -170,8 +311,21 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
     ferry_transfer_id_hex(m->answers_id, o->transfer_id);
     if ((r = bind_transfer(c, m, sha, &t)) != FERRY_OK)
         goto out;
-    if ((it = ferry_manifest_find(m, FERRY_ITEM_RMS_RESPONSE)) == NULL) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "the package carries no RMS response");
+    if ((it = ferry_manifest_find(m, FERRY_ITEM_X509_CHAIN)) != NULL) {
+        if (t->kind == NULL || strcmp(t->kind, "x509") != 0) {
+            r = ferry_errf(FERRY_ERR_MISMATCH, "it carries a certificate chain, but transfer "
+                                               "%.8s was an RMS request", o->transfer_id);
+            goto out;
+        }
+        if ((r = import_x509(c, m, t, it, sha, o)) == FERRY_OK)
+            ferry_store_audit(c->s, "import", o->transfer_id);
+        goto out;
+    }
+    if ((it = ferry_manifest_find(m, FERRY_ITEM_RMS_RESPONSE)) == NULL ||
+        (t->kind != NULL && strcmp(t->kind, "rms") != 0)) {
+        r = ferry_errf(FERRY_ERR_FORMAT, "the package carries no %s",
+                       it == NULL ? "RMS response or certificate chain"
+                                  : "certificate chain for this X.509 request");
         goto out;
     }
     if ((r = check_answer(c, t, it, &resp)) != FERRY_OK)
@@ -182,7 +336,8 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    if ((r = install(c, m, t, it, sha, o->new_not_after, &o->out_path)) != FERRY_OK)
+    if ((r = install(c, m, t, it->data, it->len, ".xml", default_out(t), sha, o->new_not_after,
+                     &o->out_path)) != FERRY_OK)
         goto out;
     ferry_store_audit(c->s, "import", o->transfer_id);
 out:
@@ -291,6 +446,7 @@ void ferry_import_result_clear(struct ferry_import_result *res)
     for (i = 0; i < res->n; i++) {
         free(res->items[i].out_path);
         free(res->items[i].server_name);
+        free(res->items[i].key_path);
     }
     FERRY_FREE(res->items);
     res->n = res->imported = res->ignored = 0;

@@ -2,11 +2,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <termios.h>
+
+#include <openssl/crypto.h>
+
 #include "cmds.h"
 #include "ferry/json.h"
 #include "ferry/log.h"
 #include "ferry/online.h"
 #include "ferry/sidecmd.h"
+
+#define PW_MAX 1024
 
 static const struct ferry_opt opts[] = {
     FERRY_CLI_GLOBAL_OPTS,
@@ -14,18 +20,25 @@ static const struct ferry_opt opts[] = {
     {"to", 0, "MEDIUM", "where the answers go (default: the --from medium when writable)"},
     {"service", 0, "URL", "enrollment service (default " FERRY_DEFAULT_RMS_URL ")"},
     {"root", 0, "FILE", "pin the service's trust anchor (PEM); default: the system store"},
-    {"protocol", 0, "rms|est", "enrollment protocol (default rms)"},
+    {"protocol", 0, "rms|est", "enrollment protocol (default rms; est: X.509 requests)"},
+    {"est-enroll", 0, NULL, "EST: POST /simpleenroll instead of /simplereenroll"},
+    {"est-user", 0, "USER", "EST: HTTP auth user; the password from $FERRY_EST_PASSWORD or the "
+                            "terminal"},
     {"timeout", 0, "SECONDS", "give up on one attempt after this long (default 120)"},
     {"again", 0, NULL, "submit a request that was submitted before"},
     FERRY_CLI_QR_OPTS,
 };
 
 static const struct ferry_cmd_spec spec = {
-    PROG, "submit", "--from MEDIUM [--to MEDIUM] [--service URL] [--root FILE] [--protocol rms|est]",
+    PROG, "submit",
+    "--from MEDIUM [--to MEDIUM] [--service URL] [--root FILE] [--protocol rms|est] "
+    "[--est-enroll] [--est-user USER]",
     "Verifies each request package against the paired offline machine, submits the request "
     "byte-exact to the enrollment service over HTTPS (verification always on), checks the "
     "answer (its certificate chain, the request's key and GUID, validity) and writes a signed "
-    "answer package to carry back.",
+    "answer package to carry back. --protocol est (X.509 mode): --service is the EST base URL; "
+    "the CA certificates come from /cacerts, the PKCS#10 goes to /simplereenroll, and the issued "
+    "certificate must carry the request's key and subject and chain to those CA certificates.",
     opts, sizeof(opts) / sizeof(opts[0]), 0};
 
 static void print_json(const struct ferry_submit_result *res, ferry_err r)
@@ -46,7 +59,8 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r)
         ferry_json_str(&j, "transfer_id", o->transfer_id[0] ? o->transfer_id : NULL);
         ferry_json_bool(&j, "submitted", o->err == FERRY_OK);
         ferry_json_str(&j, "message", o->message);
-        ferry_json_str(&j, "server_name", o->server_name);
+        ferry_json_str(&j, "kind", o->x509 ? "x509" : "rms");
+        ferry_json_str(&j, o->x509 ? "subject" : "server_name", o->server_name);
         ferry_json_int(&j, "attempts", o->attempts);
         if (o->err == FERRY_OK) {
             ferry_time_date(o->new_not_after, d);
@@ -75,23 +89,61 @@ static void print_text(const struct ferry_submit_result *res)
         }
         ferry_time_date(o->new_not_after, d);
         ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
-        printf("submitted:   %s (transfer %s)\nserver:      %s\nnew expiry:  %s\nanswer:      "
+        printf("submitted:   %s (transfer %s)\n%s%s\nnew expiry:  %s\nanswer:      "
                "%s\nSHA-256:     %s\n",
-               o->file, o->transfer_id, o->server_name ? o->server_name : "(not named)", d,
-               o->where, g);
+               o->file, o->transfer_id, o->x509 ? "subject:     " : "server:      ",
+               o->server_name ? o->server_name : "(not named)", d, o->where, g);
     }
+}
+
+/* The EST password: $FERRY_EST_PASSWORD, else the terminal with echo off; never argv. */
+static ferry_err est_password(char **pw)
+{
+    const char *env = getenv("FERRY_EST_PASSWORD");
+    struct termios old, quiet;
+    FILE *tty = NULL;
+    size_t n;
+    ferry_err r = FERRY_OK;
+
+    if ((*pw = OPENSSL_secure_zalloc(PW_MAX)) == NULL)
+        return FERRY_ERR_NOMEM;
+    if (env != NULL) {
+        if (strlen(env) >= PW_MAX)
+            return ferry_errf(FERRY_ERR_USAGE, "$FERRY_EST_PASSWORD is too long");
+        memcpy(*pw, env, strlen(env));
+        return FERRY_OK;
+    }
+    if ((tty = fopen("/dev/tty", "r+")) == NULL || tcgetattr(fileno(tty), &old) != 0) {
+        if (tty != NULL)
+            fclose(tty);
+        return ferry_errf(FERRY_ERR_USAGE, "--est-user: no terminal to ask the password on: "
+                                           "set $FERRY_EST_PASSWORD");
+    }
+    quiet = old;
+    quiet.c_lflag &= ~(tcflag_t)ECHO;
+    fputs("EST password: ", tty);
+    fflush(tty);
+    tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+    if (fgets(*pw, PW_MAX, tty) == NULL)
+        r = ferry_errf(FERRY_ERR_USAGE, "no EST password given");
+    tcsetattr(fileno(tty), TCSAFLUSH, &old);
+    fputs("\n", tty);
+    fclose(tty);
+    n = strlen(*pw);
+    if (n > 0 && (*pw)[n - 1] == '\n')
+        (*pw)[n - 1] = '\0';
+    return r;
 }
 
 static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
                        struct ferry_medium *to, struct ferry_qr_opts *qo,
-                       struct ferry_submit_opts *o)
+                       struct ferry_submit_opts *o, char **pw)
 {
     const char *v;
     char *end;
     long n;
     ferry_err r;
 
-    memset(o, 0, sizeof(*o));
     ferry_http_opts_default(&o->http);
     if ((v = ferry_args_get(a, spec.opts, spec.nopts, "from")) == NULL)
         return ferry_errf(FERRY_ERR_USAGE, "give --from MEDIUM");
@@ -105,11 +157,12 @@ static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
         FERRY_OK)
         return r;
     v = ferry_args_get(a, spec.opts, spec.nopts, "protocol");
-    if (v != NULL && strcmp(v, "rms") != 0)
-        return ferry_errf(FERRY_ERR_USAGE, strcmp(v, "est") == 0
-                                               ? "--protocol est: the X.509/EST mode is not "
-                                                 "available in this version yet"
-                                               : "--protocol is rms or est");
+    if (v != NULL && strcmp(v, "rms") != 0 && strcmp(v, "est") != 0)
+        return ferry_errf(FERRY_ERR_USAGE, "--protocol is rms or est");
+    o->est = v != NULL && strcmp(v, "est") == 0;
+    o->est_enroll = ferry_args_has(a, spec.opts, spec.nopts, "est-enroll");
+    if (!o->est && (o->est_enroll || ferry_args_get(a, spec.opts, spec.nopts, "est-user")))
+        return ferry_errf(FERRY_ERR_USAGE, "--est-enroll and --est-user go with --protocol est");
     if ((v = ferry_args_get(a, spec.opts, spec.nopts, "timeout")) != NULL) {
         n = strtol(v, &end, 10);
         if (*end != '\0' || n < 1 || n > 3600)
@@ -124,6 +177,8 @@ static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
     o->to = to;
     o->qo = qo;
     o->again = ferry_args_has(a, spec.opts, spec.nopts, "again");
+    if ((o->http.user = ferry_args_get(a, spec.opts, spec.nopts, "est-user")) != NULL)
+        return est_password(pw);
     return FERRY_OK;
 }
 
@@ -135,13 +190,17 @@ int cmd_submit(int argc, char **argv)
     struct ferry_submit_opts o;
     struct ferry_submit_result res;
     struct ferry_qr_opts qo;
+    char *pw = NULL;
     int rc;
     ferry_err r;
 
     memset(&res, 0, sizeof(res));
     if ((rc = ferry_cli_parse(&spec, argc, argv, &a)) >= 0)
         return rc;
-    if ((r = setup(&a, &from, &to, &qo, &o)) != FERRY_OK)
+    memset(&o, 0, sizeof(o));
+    r = setup(&a, &from, &to, &qo, &o, &pw);
+    o.http.password = pw;
+    if (r != FERRY_OK)
         goto out;
     if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK)
         goto out;
@@ -163,5 +222,6 @@ done:
     ferry_medium_clear(&from);
     ferry_medium_clear(&to);
     ferry_store_close(s);
+    OPENSSL_secure_clear_free(pw, PW_MAX);
     return rc;
 }

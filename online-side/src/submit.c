@@ -11,6 +11,7 @@
 #include "ferry/statefile.h"
 #include "ferry/transport.h"
 #include "ferry/usb.h"
+#include "ferry/x509.h"
 
 struct submit_ctx {
     struct ferry_store *s;
@@ -37,30 +38,48 @@ static void answer_name(const char *req, char *out, size_t outsz)
         snprintf(out, outsz, "SLC.xml");
 }
 
+/* The answer manifest's frame: direction, the request it answers, common properties. */
+static ferry_err answer_new(const struct ferry_manifest *req, const uint8_t req_sha[32],
+                            struct submit_ctx *c, const char *kind, time_t until,
+                            struct ferry_manifest **out)
+{
+    struct ferry_manifest *m = NULL;
+    char iso[21];
+    ferry_err r;
+
+    *out = NULL;
+    if ((r = ferry_manifest_new(FERRY_DIR_TO_OFFLINE, &m)) != FERRY_OK)
+        return r;
+    m->is_response = 1;
+    memcpy(m->answers_id, req->transfer_id, FERRY_TRANSFER_ID_LEN);
+    memcpy(m->answers_sha256, req_sha, FERRY_SHA256_LEN);
+    ferry_time_iso(until, iso);
+    if ((r = ferry_manifest_set_prop(m, "kind", kind)) != FERRY_OK ||
+        (r = ferry_manifest_set_prop(m, "new_not_after", iso)) != FERRY_OK ||
+        (r = ferry_manifest_set_prop(m, "service", c->url)) != FERRY_OK ||
+        (r = ferry_manifest_set_prop(m, "sender_name", ferry_identity_name(c->me))) != FERRY_OK)
+        ferry_manifest_free(m);
+    else
+        *out = m;
+    return r;
+}
+
 static ferry_err answer_manifest(const struct ferry_manifest *req, const uint8_t req_sha[32],
                                  const struct ferry_item *ri, const struct ferry_http_result *hr,
                                  const struct ferry_rms_response *resp, struct submit_ctx *c,
                                  struct ferry_manifest **out)
 {
     struct ferry_manifest *m = NULL;
-    char name[160], until[21];
+    char name[160];
     const char *guid = ferry_manifest_prop(req, "guid");
     ferry_err r;
 
     *out = NULL;
     answer_name(ri->name, name, sizeof(name));
-    if ((r = ferry_manifest_new(FERRY_DIR_TO_OFFLINE, &m)) != FERRY_OK)
+    if ((r = answer_new(req, req_sha, c, "rms", resp->chain[0].until, &m)) != FERRY_OK)
         return r;
-    m->is_response = 1;
-    memcpy(m->answers_id, req->transfer_id, FERRY_TRANSFER_ID_LEN);
-    memcpy(m->answers_sha256, req_sha, FERRY_SHA256_LEN);
-    ferry_time_iso(resp->chain[0].until, until);
     if ((r = ferry_manifest_add_item(m, name, FERRY_ITEM_RMS_RESPONSE, hr->body, hr->len)) !=
-            FERRY_OK ||
-        (r = ferry_manifest_set_prop(m, "kind", "rms")) != FERRY_OK ||
-        (r = ferry_manifest_set_prop(m, "new_not_after", until)) != FERRY_OK ||
-        (r = ferry_manifest_set_prop(m, "service", c->url)) != FERRY_OK ||
-        (r = ferry_manifest_set_prop(m, "sender_name", ferry_identity_name(c->me))) != FERRY_OK)
+        FERRY_OK)
         goto out;
     if (resp->chain[0].name != NULL &&
         (r = ferry_manifest_set_prop(m, "server_name", resp->chain[0].name)) != FERRY_OK)
@@ -84,8 +103,8 @@ static ferry_err summary_text(const struct ferry_manifest *m, const struct ferry
     ferry_transfer_id_hex(m->transfer_id, id);
     return ferry_buf_printf(b,
                             "ferry answer package\n"
-                            "what:      RMS server licensor certificate (renewed)\n"
-                            "server:    %s\n"
+                            "what:      %s\n"
+                            "%s%s\n"
                             "answers:   transfer %s\n"
                             "package:   transfer %s\n"
                             "new expiry: %s\n"
@@ -93,13 +112,16 @@ static ferry_err summary_text(const struct ferry_manifest *m, const struct ferry
                             "Next step: on the offline machine run\n"
                             "  ferry-offline import --from usb\n"
                             "and check it prints the new expiry %s.\n",
+                            o->x509 ? "X.509 certificate (renewed) with its CA chain"
+                                    : "RMS server licensor certificate (renewed)",
+                            o->x509 ? "subject:   " : "server:    ",
                             o->server_name ? o->server_name : "(unknown)", o->transfer_id, id,
                             until, groups, until);
 }
 
 static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
-                        const uint8_t req_sha[32], const struct ferry_item *ri,
-                        const struct ferry_rms_request *rq, int fp_idx)
+                        const uint8_t req_sha[32], const struct ferry_item *ri, const char *kind,
+                        const char *subject, const char *guid, int fp_idx)
 {
     struct ferry_transfer t, *old = NULL;
     uint8_t fp[FERRY_SHA256_LEN];
@@ -115,9 +137,9 @@ static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
     t.state = FERRY_TS_FAILED;
     memcpy(t.package_sha256, req_sha, FERRY_SHA256_LEN);
     memcpy(t.payload_sha256, ri->sha256, FERRY_SHA256_LEN);
-    t.kind = "rms";
-    t.subject = rq->server_name;
-    t.guid = rq->guid;
+    t.kind = (char *)kind;
+    t.subject = (char *)subject;
+    t.guid = (char *)guid;
     ferry_identity_fingerprint(c->peers[fp_idx], fp);
     ferry_hex(fp, sizeof(fp), fphex);
     t.peer_fp = fphex;
@@ -126,67 +148,175 @@ static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
     return ferry_store_transfer_add(c->s, &t);
 }
 
-/* Submits one verified request package and writes its answer. */
-static ferry_err submit_one(struct submit_ctx *c, const struct ferry_usb_file *f,
-                            const struct ferry_manifest *req, size_t signer,
-                            struct ferry_submit_one *o)
+/* RMS: submits the Enroll request byte-exact, checks the SLC, builds the answer manifest. */
+static ferry_err rms_answer(struct submit_ctx *c, const struct ferry_usb_file *f,
+                            const struct ferry_manifest *req, const uint8_t req_sha[32],
+                            const struct ferry_item *ri, size_t signer,
+                            struct ferry_submit_one *o, int *recorded,
+                            struct ferry_manifest **ans)
 {
     struct ferry_http_result hr;
     struct ferry_rms_request *rq = NULL;
     struct ferry_rms_response *resp = NULL;
-    struct ferry_manifest *ans = NULL;
-    struct ferry_buf summary;
-    const struct ferry_item *ri;
-    uint8_t req_sha[FERRY_SHA256_LEN], *pkg = NULL;
-    size_t pkglen = 0;
-    char name[64], label[64];
-    struct ferry_qr_opts q2;
     ferry_err r;
 
     memset(&hr, 0, sizeof(hr));
-    ferry_buf_init(&summary, 8192);
-    ferry_sha256(f->data, f->len, req_sha);
-    if ((ri = ferry_manifest_find(req, FERRY_ITEM_RMS_REQUEST)) == NULL) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "the package carries no RMS request");
-        goto out;
-    }
     if ((r = ferry_rms_request_parse(ri->data, ri->len, &rq)) != FERRY_OK)
         goto out;
-    if (rq->server_name != NULL && (o->server_name = strdup(rq->server_name)) == NULL) {
+    if ((rq->server_name != NULL && (o->server_name = strdup(rq->server_name)) == NULL) ||
+        (o->guid = strdup(rq->guid)) == NULL) {
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    if ((o->guid = strdup(rq->guid)) == NULL) {
-        r = FERRY_ERR_NOMEM;
+    if ((r = record(c, req, req_sha, ri, "rms", rq->server_name, rq->guid, (int)signer)) !=
+        FERRY_OK)
         goto out;
-    }
-    if ((r = record(c, req, req_sha, ri, rq, (int)signer)) != FERRY_OK)
-        goto out;
+    *recorded = 1;
     ferry_log(FERRY_LOG_INFO, "%s: submitting transfer %.8s for %s to %s", f->name,
               o->transfer_id, rq->server_name ? rq->server_name : rq->guid, c->url);
     r = ferry_enroll_rms(c->url, ri->data, ri->len, &c->o->http, &hr);
     o->attempts = hr.attempts;
     if (r != FERRY_OK)
-        goto fail;
+        goto out;
     if ((r = ferry_rms_response_parse(hr.body, hr.len, &resp)) != FERRY_OK ||
         (r = ferry_rms_check(rq, resp, ferry_now())) != FERRY_OK) {
         r = ferry_errf(r, "the service's answer was refused: %s", ferry_err_detail());
-        goto fail;
+        goto out;
     }
     o->new_not_after = resp->chain[0].until;
-    if ((r = answer_manifest(req, req_sha, ri, &hr, resp, c, &ans)) != FERRY_OK ||
-        (r = ferry_package_sign(ans, c->me, &pkg, &pkglen)) != FERRY_OK)
-        goto fail;
+    r = answer_manifest(req, req_sha, ri, &hr, resp, c, ans);
+out:
+    ferry_http_result_free(&hr);
+    ferry_rms_request_free(rq);
+    ferry_rms_response_free(resp);
+    return r;
+}
+
+/* One EST exchange's certificates: /cacerts (@csr NULL) or the enrollment answer. */
+static ferry_err est_certs(struct submit_ctx *c, const struct ferry_item *csr,
+                           struct ferry_submit_one *o, STACK_OF(X509) **out)
+{
+    struct ferry_http_result hr;
+    ferry_err r;
+
+    memset(&hr, 0, sizeof(hr));
+    if (csr == NULL)
+        r = ferry_enroll_est_cacerts(c->url, &c->o->http, &hr);
+    else
+        r = ferry_enroll_est_simpleenroll(c->url, csr->data, csr->len, !c->o->est_enroll,
+                                          &c->o->http, &hr);
+    o->attempts += hr.attempts;
+    if (r == FERRY_OK && (r = ferry_x509_certs_parse(hr.body, hr.len, out)) != FERRY_OK)
+        r = ferry_errf(r, "the service's %s answer was refused: %s",
+                       csr == NULL ? "/cacerts" : "enrollment", ferry_err_detail());
+    ferry_http_result_free(&hr);
+    return r;
+}
+
+/* "<base without extension>.chain.pem" for the request item's name. */
+static void chain_name(const char *req, char *out, size_t outsz)
+{
+    const char *dot = strrchr(req, '.');
+    int n = dot != NULL && dot != req ? (int)(dot - req) : (int)strlen(req);
+
+    snprintf(out, outsz, "%.*s.chain.pem", n, req);
+    if (!ferry_usb_name_ok(out))
+        snprintf(out, outsz, "renewed.chain.pem");
+}
+
+/* Checks the issued certificate and builds the answer: the PEM chain, leaf first. */
+static ferry_err est_package(struct submit_ctx *c, const struct ferry_manifest *req,
+                             const uint8_t req_sha[32], const struct ferry_item *ri, X509_REQ *csr,
+                             STACK_OF(X509) *issued, STACK_OF(X509) *cas,
+                             struct ferry_submit_one *o, struct ferry_manifest **ans)
+{
+    struct ferry_x509_info info;
+    X509 *leaf = NULL;
+    char *pem = NULL, name[160];
+    size_t len = 0;
+    ferry_err r;
+
+    if ((r = ferry_x509_check_issued(csr, issued, cas, ferry_now(), &leaf, &info)) != FERRY_OK)
+        return ferry_errf(r, "the service's answer was refused: %s", ferry_err_detail());
+    o->new_not_after = info.not_after;
+    chain_name(ri->name, name, sizeof(name));
+    if ((r = ferry_x509_chain_pem(leaf, issued, cas, &pem, &len)) != FERRY_OK ||
+        (r = answer_new(req, req_sha, c, "x509", info.not_after, ans)) != FERRY_OK)
+        goto out;
+    if ((r = ferry_manifest_add_item(*ans, name, FERRY_ITEM_X509_CHAIN, (uint8_t *)pem, len)) !=
+            FERRY_OK ||
+        (r = ferry_manifest_set_prop(*ans, "subject", info.subject)) != FERRY_OK) {
+        ferry_manifest_free(*ans);
+        *ans = NULL;
+    }
+out:
+    OPENSSL_free(pem);
+    return r;
+}
+
+/* X.509: /cacerts, then the PKCS#10 byte-exact to /simplereenroll (or /simpleenroll). */
+static ferry_err est_answer(struct submit_ctx *c, const struct ferry_usb_file *f,
+                            const struct ferry_manifest *req, const uint8_t req_sha[32],
+                            const struct ferry_item *ri, size_t signer,
+                            struct ferry_submit_one *o, int *recorded,
+                            struct ferry_manifest **ans)
+{
+    STACK_OF(X509) *cas = NULL, *issued = NULL;
+    X509_REQ *csr = NULL;
+    char subject[512];
+    ferry_err r;
+
+    o->x509 = 1;
+    if ((r = ferry_x509_csr_parse(ri->data, ri->len, &csr)) != FERRY_OK)
+        goto out;
+    ferry_x509_req_subject(csr, subject, sizeof(subject));
+    if ((o->server_name = strdup(subject)) == NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    if ((r = record(c, req, req_sha, ri, "x509", subject, NULL, (int)signer)) != FERRY_OK)
+        goto out;
+    *recorded = 1;
+    ferry_log(FERRY_LOG_INFO, "%s: submitting transfer %.8s for %s to %s (EST %s)", f->name,
+              o->transfer_id, subject, c->url,
+              c->o->est_enroll ? "simpleenroll" : "simplereenroll");
+    if ((r = est_certs(c, NULL, o, &cas)) != FERRY_OK ||
+        (r = est_certs(c, ri, o, &issued)) != FERRY_OK)
+        goto out;
+    r = est_package(c, req, req_sha, ri, csr, issued, cas, o, ans);
+out:
+    sk_X509_pop_free(cas, X509_free);
+    sk_X509_pop_free(issued, X509_free);
+    X509_REQ_free(csr);
+    return r;
+}
+
+/* Signs the answer, keeps it, writes it to the medium, and marks the request submitted. */
+static ferry_err deliver(struct submit_ctx *c, const struct ferry_manifest *req,
+                         const uint8_t req_sha[32], struct ferry_manifest *ans,
+                         struct ferry_submit_one *o)
+{
+    struct ferry_buf summary;
+    uint8_t *pkg = NULL;
+    size_t pkglen = 0;
+    char name[64], label[64];
+    struct ferry_qr_opts q2;
+    ferry_err r;
+
+    ferry_buf_init(&summary, 8192);
+    if ((r = ferry_package_sign(ans, c->me, &pkg, &pkglen)) != FERRY_OK)
+        goto out;
     ferry_sha256(pkg, pkglen, o->answer_sha256);
     snprintf(name, sizeof(name), "response-%.8s.ferry", o->transfer_id);
     if ((r = summary_text(ans, o, o->answer_sha256, &summary)) != FERRY_OK ||
-        (r = ferry_state_save(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.ferry",
-                              pkg, pkglen)) != FERRY_OK ||
+        (r = ferry_state_save(ferry_store_home(c->s), "packages", req->transfer_id,
+                              ".answer.ferry", pkg, pkglen)) != FERRY_OK ||
         (r = ferry_transport_write(c->o->to, name, pkg, pkglen, (const char *)summary.data,
-                                   ferry_transport_label(c->o->qo, "ferry answer", o->transfer_id, &q2, label,
-                                            sizeof(label)),
+                                   ferry_transport_label(c->o->qo, "ferry answer",
+                                                         o->transfer_id, &q2, label,
+                                                         sizeof(label)),
                                    &o->where)) != FERRY_OK)
-        goto fail;
+        goto out;
     if ((o->package_name = strdup(name)) == NULL) {
         r = FERRY_ERR_NOMEM;
         goto out;
@@ -196,17 +326,57 @@ static ferry_err submit_one(struct submit_ctx *c, const struct ferry_usb_file *f
         (r = ferry_store_package_mark_seen(c->s, req_sha, req->transfer_id)) != FERRY_OK)
         goto out;
     ferry_store_audit(c->s, "submit", o->transfer_id);
-    goto out;
-fail:
-    ferry_store_transfer_update(c->s, req->transfer_id, FERRY_TS_FAILED, c->url, 0);
-    ferry_store_audit(c->s, "submit-failed", o->transfer_id);
 out:
     ferry_buf_free(&summary);
-    ferry_http_result_free(&hr);
-    ferry_rms_request_free(rq);
-    ferry_rms_response_free(resp);
-    ferry_manifest_free(ans);
     free(pkg);
+    return r;
+}
+
+/* The request item this protocol takes, or a refusal that says which protocol it needs. */
+static ferry_err pick_item(struct submit_ctx *c, const struct ferry_manifest *req,
+                           const struct ferry_item **ri)
+{
+    const struct ferry_item *rms = ferry_manifest_find(req, FERRY_ITEM_RMS_REQUEST);
+    const struct ferry_item *csr = ferry_manifest_find(req, FERRY_ITEM_PKCS10);
+
+    *ri = c->o->est ? csr : rms;
+    if (*ri != NULL)
+        return FERRY_OK;
+    if (c->o->est && rms != NULL)
+        return ferry_errf(FERRY_ERR_USAGE, "the package carries an RMS request: submit it with "
+                                           "--protocol rms");
+    if (!c->o->est && csr != NULL)
+        return ferry_errf(FERRY_ERR_USAGE, "the package carries an X.509 request (PKCS#10): "
+                                           "submit it with --protocol est --service URL");
+    return ferry_errf(FERRY_ERR_FORMAT, "the package carries no %s request",
+                      c->o->est ? "PKCS#10" : "RMS");
+}
+
+/* Submits one verified request package and writes its answer. */
+static ferry_err submit_one(struct submit_ctx *c, const struct ferry_usb_file *f,
+                            const struct ferry_manifest *req, size_t signer,
+                            struct ferry_submit_one *o)
+{
+    struct ferry_manifest *ans = NULL;
+    const struct ferry_item *ri;
+    uint8_t req_sha[FERRY_SHA256_LEN];
+    int recorded = 0;
+    ferry_err r;
+
+    ferry_sha256(f->data, f->len, req_sha);
+    if ((r = pick_item(c, req, &ri)) != FERRY_OK)
+        return r;
+    if (c->o->est)
+        r = est_answer(c, f, req, req_sha, ri, signer, o, &recorded, &ans);
+    else
+        r = rms_answer(c, f, req, req_sha, ri, signer, o, &recorded, &ans);
+    if (r == FERRY_OK)
+        r = deliver(c, req, req_sha, ans, o);
+    if (r != FERRY_OK && recorded) {
+        ferry_store_transfer_update(c->s, req->transfer_id, FERRY_TS_FAILED, c->url, 0);
+        ferry_store_audit(c->s, "submit-failed", o->transfer_id);
+    }
+    ferry_manifest_free(ans);
     return r;
 }
 
@@ -301,6 +471,9 @@ ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *
 
     memset(res, 0, sizeof(*res));
     c.url = o->service ? o->service : FERRY_DEFAULT_RMS_URL;
+    if (o->est && o->service == NULL)
+        return ferry_errf(FERRY_ERR_USAGE, "--protocol est needs --service URL (the EST base, "
+                                           "e.g. https://ca.example)");
     if ((r = ferry_state_keys(s, 1, &c.me, &c.peers, &c.npeers)) != FERRY_OK)
         goto out;
     if ((r = ferry_transport_read(from, &files, &n)) != FERRY_OK)

@@ -13,18 +13,43 @@
 #include "ferry/qr.h"
 #include "ferry/store.h"
 
+struct ferry_request_result {
+    char subject[512];   /* the certificate's subject, RFC 2253 */
+    char *csr_path;      /* the PKCS#10 written (PEM) */
+    char *key_path;      /* --rekey: the new private key (0600), else NULL */
+    uint8_t csr_sha256[FERRY_SHA256_LEN];
+    time_t old_not_after; /* the current certificate's expiry */
+    int recorded;        /* 1 if the certificate's path was recorded in $FERRY_HOME */
+};
+
+/**
+ * X.509 mode: makes a renewal PKCS#10 (PEM) at @out from the certificate @cert_path and its
+ * private key @key_path: same subject and subjectAltName, same key, or with @rekey a new key of
+ * the same type written 0600 with O_EXCL to "<out>.key" (FERRY_ERR_EXISTS if it exists). With a
+ * store @s (may be NULL), records the certificate's path (and the new key's) under
+ * $FERRY_HOME/requests/ by the request's SHA-256, so export and import find where the renewed
+ * certificate goes. FERRY_ERR_MISMATCH if the key is not the certificate's.
+ */
+ferry_err ferry_offline_request(struct ferry_store *s, const char *cert_path,
+                                const char *key_path, int rekey, const char *out,
+                                struct ferry_request_result *res);
+void ferry_request_result_clear(struct ferry_request_result *res);
+
 struct ferry_export_result {
     char transfer_id[33];
     uint8_t package_sha256[FERRY_SHA256_LEN];
     char *package_name; /* "request-<id8>.ferry" */
     char *where;        /* file or folder written */
     char *server_name;
-    char *guid;
+    char *guid;         /* RMS only */
     int paired;         /* 1 if an online peer is paired */
+    int x509;           /* 1: a PKCS#10 (server_name is its subject), 0: an RMS request */
+    char *cert_path;    /* X.509: the certificate being renewed, when `request` recorded it */
 };
 
 /**
- * Exports @request_path: checks it is an MS-RMPR Enroll request (byte-exact, never changed),
+ * Exports @request_path: checks it is an MS-RMPR Enroll request or (X.509 mode) a PKCS#10, PEM
+ * or DER, whose signature verifies (either carried byte-exact, never changed),
  * signs a package with our identity, writes it to @to, keeps a copy of the request and the
  * package under $FERRY_HOME, and records the transfer as outstanding. On failure nothing is
  * recorded.
@@ -40,8 +65,10 @@ struct ferry_import_one {
     char message[512];       /* what happened, for the operator */
     char transfer_id[33];    /* the request it answers */
     char *out_path;          /* where the certificate was written */
-    char *server_name;
+    char *server_name;       /* RMS server name, or the X.509 subject */
     time_t not_before, new_not_after;
+    int x509;                /* 1: an X.509 chain was installed */
+    char *key_path;          /* X.509 --rekey: where the new private key is */
 };
 
 struct ferry_import_result {
@@ -56,7 +83,10 @@ struct ferry_import_result {
  * identities, binds it to an outstanding request (once: replays refused), checks the SLC
  * against the request (key, GUID, validity), writes the response byte-exact to @out_path
  * (or <request dir>/<Server>SLC.xml; an existing file is refused unless @force) and records
- * the answer. Returns FERRY_OK if at least one answer was imported and none failed; else the
+ * the answer. X.509 mode: the chain's leaf must carry the kept PKCS#10's key and subject and
+ * verify to the CA certificates carried back, valid now; the PEM chain (leaf first) goes to
+ * @out_path or beside the certificate `request` recorded as <name>.renewed.pem (else beside
+ * the PKCS#10). Returns FERRY_OK if at least one answer was imported and none failed; else the
  * first failure.
  */
 ferry_err ferry_offline_import(struct ferry_store *s, const struct ferry_medium *from,

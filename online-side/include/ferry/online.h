@@ -18,6 +18,8 @@ struct ferry_submit_opts {
     const struct ferry_qr_opts *qo;
     struct ferry_http_opts http;
     int again;                  /* submit a request that was submitted before */
+    int est;                    /* --protocol est: PKCS#10 requests, EST at @service (required) */
+    int est_enroll;             /* EST: /simpleenroll instead of /simplereenroll */
 };
 
 struct ferry_submit_one {
@@ -25,8 +27,9 @@ struct ferry_submit_one {
     char transfer_id[33];
     ferry_err err;
     char message[512];
-    char *server_name;
+    char *server_name;    /* RMS server name, or the X.509 subject */
     char *guid;
+    int x509;
     time_t new_not_after;
     char *where;          /* where the answer package was written */
     char *package_name;   /* "response-<id8>.ferry" */
@@ -45,6 +48,10 @@ struct ferry_submit_result {
  * Reads request packages from @from, verifies each against the paired offline identities,
  * submits the RMS request byte-exact over HTTPS, validates the answer (SLC chain signatures,
  * key and GUID of the request, validity) and writes a signed answer package to o->to.
+ * With o->est: a PKCS#10 request goes to EST (GET /cacerts, then POST /simplereenroll or
+ * /simpleenroll); the issued certificate must carry the request's key and subject, chain to
+ * the /cacerts certificates and be valid now; the answer item is an "x509-chain" PEM (leaf
+ * first, then the CA certificates). A request of the other mode is refused with advice.
  * Returns FERRY_OK when at least one was submitted and none failed; else the first failure.
  */
 ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *from,

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The X.509 renewal round trip over a directory standing for the USB stick, on real parts:
+# a current certificate and key (openssl-made, self-signed) -> ferry-offline request -> export ->
+# ferry-online submit --protocol est (ferry-enrolld's EST over HTTPS on 127.0.0.1) -> import.
+# Then --rekey with an EST-issued certificate, /simpleenroll with HTTP auth, and refusals.
+source "$(dirname "$0")/lib.sh"
+
+CERTS=$T/certs
+mkdir -p "$CERTS"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+  -subj "/CN=app01.example.org/O=Example" -addext "subjectAltName=DNS:app01.example.org,DNS:app01" \
+  -keyout "$CERTS/app01.key" -out "$CERTS/app01.crt" 2>/dev/null
+chmod 600 "$CERTS/app01.key"
+
+start_enrolld --lifetime-days 90 --est-user "est:s3cret"
+EST=$(cat "$SVC/url")
+init_and_pair
+
+pubkey() { openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
+keypub() { openssl pkey -in "$1" -pubout -outform DER | sha256sum | cut -d' ' -f1; }
+
+step "request: same key, same subject and SAN"
+off request --cert "$CERTS/app01.crt" --key "$CERTS/app01.key" --out "$T/app01.csr" --json \
+  >"$T/request.json"
+openssl req -in "$T/app01.csr" -noout -verify 2>/dev/null || fail "openssl refuses the CSR"
+[ "$(openssl req -in "$T/app01.csr" -noout -subject)" = "subject=CN = app01.example.org, O = Example" ] ||
+  fail "CSR subject: $(openssl req -in "$T/app01.csr" -noout -subject)"
+openssl req -in "$T/app01.csr" -noout -text | grep -q "DNS:app01.example.org, DNS:app01" ||
+  fail "CSR lacks the certificate's subjectAltName"
+[ "$(openssl req -in "$T/app01.csr" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum |
+  cut -d' ' -f1)" = "$(keypub "$CERTS/app01.key")" ] || fail "CSR key is not the certificate's key"
+[ ! -e "$T/app01.csr.key" ] || fail "a key was written without --rekey"
+CSR_B64_SHA=$(openssl req -in "$T/app01.csr" -outform DER | base64 -w0 | sha256sum | cut -d' ' -f1)
+
+step "export the PKCS#10"
+off export "$T/app01.csr" --to "usb:$STICK" --json >"$T/export.json"
+grep -q '"kind":"x509"' "$T/export.json" || fail "export: $(cat "$T/export.json")"
+grep -q "\"cert_path\":\"$CERTS/app01.crt\"" "$T/export.json" || fail "cert path not recorded"
+off status --json | grep -q '"state":"outstanding"' || fail "request not outstanding"
+off runbook --text --out "$T/runbook.txt" >/dev/null
+grep -q "Subject.*CN=app01.example.org" "$T/runbook.txt" || fail "runbook: $(head -30 "$T/runbook.txt")"
+
+step "submit over EST (simplereenroll, HTTP auth from the environment)"
+expect_exit 1 on submit --from "usb:$STICK" --protocol est --service "$EST" --root "$ROOT"
+grep -q "401\|refused\|auth" <<<"$ERR" || fail "no auth: $ERR"
+# no terminal (setsid) and no $FERRY_EST_PASSWORD: refused, never a password from argv
+setsid -w "$FERRY_ONLINE" submit --home "$ON_HOME" --from "usb:$STICK" --protocol est \
+  --service "$EST" --root "$ROOT" --again --est-user est </dev/null >/dev/null 2>"$T/submit.err" &&
+  fail "submitted without a password"
+grep -q "FERRY_EST_PASSWORD" "$T/submit.err" || fail "no password advice: $(cat "$T/submit.err")"
+FERRY_EST_PASSWORD=s3cret on submit --from "usb:$STICK" --protocol est --service "$EST" \
+  --root "$ROOT" --est-user est --again --json >"$T/submit.json" || fail "submit: $(cat "$T/submit.json")"
+grep -q '"submitted":1' "$T/submit.json" || fail "submit: $(cat "$T/submit.json")"
+got=$(awk '$2 == "/.well-known/est/simplereenroll" {print $3}' "$SVC/received.log" | tail -n1)
+[ "$got" = "$CSR_B64_SHA" ] || fail "the service received $got, the request is $CSR_B64_SHA"
+PKG_RESP=$(ls "$STICK"/FERRY/response-*.ferry)
+openssl cms -verify -inform DER -binary -in "$PKG_RESP" -CAfile "$ON_HOME/identity.crt" \
+  -out /dev/null 2>/dev/null || fail "openssl cms -verify refused the response package"
+
+step "import"
+off import --from "usb:$STICK" --json >"$T/import.json" || fail "import: $(cat "$T/import.json")"
+NEW=$CERTS/app01.renewed.pem
+[ -f "$NEW" ] || fail "no $NEW written"
+openssl verify -CAfile "$SVC/est-ca.pem" "$NEW" >/dev/null || fail "new cert does not verify"
+[ "$(pubkey "$NEW")" = "$(keypub "$CERTS/app01.key")" ] || fail "new cert is not for the old key"
+[ "$(grep -c 'BEGIN CERTIFICATE' "$NEW")" -ge 2 ] || fail "no CA certificate after the leaf"
+issued=$(date -u -d "$(openssl x509 -in "$NEW" -noout -enddate | cut -d= -f2)" +%F)
+printed=$(grep -o '"new_expiry":"[^"]*"' "$T/import.json" | cut -d'"' -f4)
+[ "$issued" = "$printed" ] || fail "expiry printed $printed, issued $issued"
+off status --json | grep -q '"state":"installed"' || fail "transfer not marked installed"
+
+step "replay refused"
+expect_exit 1 off import --from "usb:$STICK" --out "$T/again.pem"
+grep -q "already answered" <<<"$ERR" || fail "replay: $ERR"
+[ ! -e "$T/again.pem" ] || fail "replay wrote a certificate"
+
+step "--rekey, from the EST-issued certificate, /simpleenroll"
+rm -f "$STICK"/FERRY/*
+openssl x509 -in "$NEW" -out "$CERTS/app02.crt"
+off request --cert "$CERTS/app02.crt" --key "$CERTS/app01.key" --rekey --out "$T/app02.csr" >/dev/null
+[ "$(stat -c %a "$T/app02.csr.key")" = 600 ] || fail "new key not 0600"
+[ "$(keypub "$T/app02.csr.key")" != "$(keypub "$CERTS/app01.key")" ] || fail "--rekey kept the key"
+cp "$T/app02.csr" "$T/app02.csr.before"
+expect_exit 3 off request --cert "$CERTS/app02.crt" --key "$CERTS/app01.key" --rekey --out "$T/app02.csr"
+cmp -s "$T/app02.csr" "$T/app02.csr.before" || fail "the CSR changed although its key was refused"
+grep -q "exists: a key is never overwritten" <<<"$ERR" || fail "existing new key overwritten: $ERR"
+off export "$T/app02.csr" --to "usb:$STICK" >/dev/null
+FERRY_EST_PASSWORD=s3cret on submit --from "usb:$STICK" --protocol est --service "$EST" \
+  --root "$ROOT" --est-user est --est-enroll >/dev/null || fail "submit --est-enroll"
+grep -q "/.well-known/est/simpleenroll " "$SVC/received.log" || fail "not sent to /simpleenroll"
+off import --from "usb:$STICK" >"$T/import2.txt" 2>"$T/import2.err" || fail "import 2"
+grep -q "app02.csr.key" "$T/import2.err" || fail "no reminder of the new key: $(cat "$T/import2.err")"
+[ "$(pubkey "$CERTS/app02.renewed.pem")" = "$(keypub "$T/app02.csr.key")" ] || fail "rekeyed cert key"
+openssl verify -CAfile "$SVC/est-ca.pem" "$CERTS/app02.renewed.pem" >/dev/null || fail "verify 2"
+
+step "refusals: wrong key for the certificate, a package of the other mode"
+openssl genpkey -algorithm ec -pkeyopt ec_paramgen_curve:P-256 -out "$T/other.key" 2>/dev/null
+expect_exit 1 off request --cert "$CERTS/app01.crt" --key "$T/other.key" --out "$T/x.csr"
+grep -q "not the certificate's key" <<<"$ERR" || fail "wrong key: $ERR"
+[ ! -e "$T/x.csr" ] || fail "a CSR was written for a wrong key"
+rm -f "$STICK"/FERRY/*
+off export "$T/app01.csr" --to "usb:$STICK" >/dev/null
+expect_exit 2 on submit --from "usb:$STICK" --service "$URL" --root "$ROOT"
+grep -q "protocol est" <<<"$ERR" || fail "rms protocol on a PKCS#10: $ERR"
+echo "x509 round trip ok: new expiry $printed"

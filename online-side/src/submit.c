@@ -119,9 +119,11 @@ static ferry_err summary_text(const struct ferry_manifest *m, const struct ferry
                             until, groups, until);
 }
 
+/* Records the request as submitted (after its answer is on the medium): added, or updated
+ * when it was submitted before (--again). Nothing is recorded for a failed submission. */
 static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
-                        const uint8_t req_sha[32], const struct ferry_item *ri, const char *kind,
-                        const char *subject, const char *guid, int fp_idx)
+                        const uint8_t req_sha[32], const struct ferry_item *ri,
+                        const struct ferry_submit_one *o, size_t fp_idx)
 {
     struct ferry_transfer t, *old = NULL;
     uint8_t fp[FERRY_SHA256_LEN];
@@ -129,30 +131,31 @@ static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
 
     if (ferry_store_transfer_get(c->s, req->transfer_id, &old) == FERRY_OK) {
         ferry_transfer_free(old);
-        return FERRY_OK; /* submitted before (--again): keep the row, update it later */
+        return ferry_store_transfer_update(c->s, req->transfer_id, FERRY_TS_SUBMITTED, c->url,
+                                           o->new_not_after);
     }
     memset(&t, 0, sizeof(t));
     memcpy(t.id, req->transfer_id, sizeof(t.id));
     t.direction = FERRY_DIR_TO_ONLINE;
-    t.state = FERRY_TS_FAILED;
+    t.state = FERRY_TS_SUBMITTED;
     memcpy(t.package_sha256, req_sha, FERRY_SHA256_LEN);
     memcpy(t.payload_sha256, ri->sha256, FERRY_SHA256_LEN);
-    t.kind = (char *)kind;
-    t.subject = (char *)subject;
-    t.guid = (char *)guid;
+    t.kind = o->x509 ? "x509" : "rms";
+    t.subject = o->server_name;
+    t.guid = o->guid;
     ferry_identity_fingerprint(c->peers[fp_idx], fp);
     ferry_hex(fp, sizeof(fp), fphex);
     t.peer_fp = fphex;
     t.service = (char *)c->url;
     t.created = t.updated = ferry_now();
+    t.new_not_after = o->new_not_after;
     return ferry_store_transfer_add(c->s, &t);
 }
 
 /* RMS: submits the Enroll request byte-exact, checks the SLC, builds the answer manifest. */
 static ferry_err rms_answer(struct submit_ctx *c, const struct ferry_usb_file *f,
                             const struct ferry_manifest *req, const uint8_t req_sha[32],
-                            const struct ferry_item *ri, size_t signer,
-                            struct ferry_submit_one *o, int *recorded,
+                            const struct ferry_item *ri, struct ferry_submit_one *o,
                             struct ferry_manifest **ans)
 {
     struct ferry_http_result hr;
@@ -168,10 +171,6 @@ static ferry_err rms_answer(struct submit_ctx *c, const struct ferry_usb_file *f
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    if ((r = record(c, req, req_sha, ri, "rms", rq->server_name, rq->guid, (int)signer)) !=
-        FERRY_OK)
-        goto out;
-    *recorded = 1;
     ferry_log(FERRY_LOG_INFO, "%s: submitting transfer %.8s for %s to %s", f->name,
               o->transfer_id, rq->server_name ? rq->server_name : rq->guid, c->url);
     r = ferry_enroll_rms(c->url, ri->data, ri->len, &c->o->http, &hr);
@@ -257,8 +256,7 @@ out:
 /* X.509: /cacerts, then the PKCS#10 byte-exact to /simplereenroll (or /simpleenroll). */
 static ferry_err est_answer(struct submit_ctx *c, const struct ferry_usb_file *f,
                             const struct ferry_manifest *req, const uint8_t req_sha[32],
-                            const struct ferry_item *ri, size_t signer,
-                            struct ferry_submit_one *o, int *recorded,
+                            const struct ferry_item *ri, struct ferry_submit_one *o,
                             struct ferry_manifest **ans)
 {
     STACK_OF(X509) *cas = NULL, *issued = NULL;
@@ -274,9 +272,6 @@ static ferry_err est_answer(struct submit_ctx *c, const struct ferry_usb_file *f
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    if ((r = record(c, req, req_sha, ri, "x509", subject, NULL, (int)signer)) != FERRY_OK)
-        goto out;
-    *recorded = 1;
     ferry_log(FERRY_LOG_INFO, "%s: submitting transfer %.8s for %s to %s (EST %s)", f->name,
               o->transfer_id, subject, c->url,
               c->o->est_enroll ? "simpleenroll" : "simplereenroll");
@@ -293,8 +288,8 @@ out:
 
 /* Signs the answer, keeps it, writes it to the medium, and marks the request submitted. */
 static ferry_err deliver(struct submit_ctx *c, const struct ferry_manifest *req,
-                         const uint8_t req_sha[32], struct ferry_manifest *ans,
-                         struct ferry_submit_one *o)
+                         const uint8_t req_sha[32], const struct ferry_item *ri, size_t signer,
+                         struct ferry_manifest *ans, struct ferry_submit_one *o)
 {
     struct ferry_buf summary;
     uint8_t *pkg = NULL;
@@ -321,12 +316,14 @@ static ferry_err deliver(struct submit_ctx *c, const struct ferry_manifest *req,
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    if ((r = ferry_store_transfer_update(c->s, req->transfer_id, FERRY_TS_SUBMITTED, c->url,
-                                         o->new_not_after)) != FERRY_OK ||
+    if ((r = record(c, req, req_sha, ri, o, signer)) != FERRY_OK ||
         (r = ferry_store_package_mark_seen(c->s, req_sha, req->transfer_id)) != FERRY_OK)
         goto out;
     ferry_store_audit(c->s, "submit", o->transfer_id);
 out:
+    if (r != FERRY_OK) /* a failed submission leaves the state as it was */
+        ferry_state_remove(ferry_store_home(c->s), "packages", req->transfer_id,
+                           ".answer.ferry");
     ferry_buf_free(&summary);
     free(pkg);
     return r;
@@ -360,22 +357,17 @@ static ferry_err submit_one(struct submit_ctx *c, const struct ferry_usb_file *f
     struct ferry_manifest *ans = NULL;
     const struct ferry_item *ri;
     uint8_t req_sha[FERRY_SHA256_LEN];
-    int recorded = 0;
     ferry_err r;
 
     ferry_sha256(f->data, f->len, req_sha);
     if ((r = pick_item(c, req, &ri)) != FERRY_OK)
         return r;
     if (c->o->est)
-        r = est_answer(c, f, req, req_sha, ri, signer, o, &recorded, &ans);
+        r = est_answer(c, f, req, req_sha, ri, o, &ans);
     else
-        r = rms_answer(c, f, req, req_sha, ri, signer, o, &recorded, &ans);
+        r = rms_answer(c, f, req, req_sha, ri, o, &ans);
     if (r == FERRY_OK)
-        r = deliver(c, req, req_sha, ans, o);
-    if (r != FERRY_OK && recorded) {
-        ferry_store_transfer_update(c->s, req->transfer_id, FERRY_TS_FAILED, c->url, 0);
-        ferry_store_audit(c->s, "submit-failed", o->transfer_id);
-    }
+        r = deliver(c, req, req_sha, ri, signer, ans, o);
     ferry_manifest_free(ans);
     return r;
 }

@@ -28,6 +28,7 @@ PKG=$(ls "$STICK"/FERRY/request-*.ferry)
 cp "$PKG" "$T/good-request.ferry"
 
 step "tampered and truncated request packages are refused by submit (exit 1)"
+on_before=$(state_digest "$ON_HOME")
 size=$(stat -c %s "$PKG")
 for pos in 0 1 17 $((size / 3)) $((size / 2)) $((size - 300)) $((size - 1)); do
   cp "$T/good-request.ferry" "$PKG"
@@ -39,6 +40,7 @@ for len in 0 1 100 $((size / 2)) $((size - 1)); do
   expect_exit 1 on submit --from "usb:$STICK" --service "$URL" --root "$ROOT"
 done
 [ -s "$SVC/received.log" ] && fail "a tampered package reached the service"
+[ "$(state_digest "$ON_HOME")" = "$on_before" ] || fail "a refused submit changed the online state"
 cp "$T/good-request.ferry" "$PKG"
 
 step "a package from an unpaired identity is refused (exit 1)"
@@ -65,6 +67,9 @@ stop_enrolld
 start_enrolld --fault delay:4000
 expect_exit 3 on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" --timeout 1
 stop_enrolld
+[ "$(state_digest "$ON_HOME")" = "$on_before" ] || fail "a failed submit changed the online state"
+ls "$STICK"/FERRY/response-*.ferry >/dev/null 2>&1 && fail "a failed submit wrote an answer"
+
 rm -f "$SVC/received.log"
 start_enrolld --fault http500:2
 on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" --json >"$T/submit.json" ||

@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <openssl/err.h>
 
@@ -59,11 +60,14 @@ int ferry_err_exit_code(ferry_err e)
 
 ferry_err ferry_errf(ferry_err e, const char *fmt, ...)
 {
+    char tmp[sizeof(err_detail)];
     va_list ap;
 
+    /* Format aside first: an argument may be ferry_err_detail() itself ("%s: more"). */
     va_start(ap, fmt);
-    vsnprintf(err_detail, sizeof(err_detail), fmt, ap);
+    vsnprintf(tmp, sizeof(tmp), fmt, ap);
     va_end(ap);
+    memcpy(err_detail, tmp, sizeof(err_detail));
     ferry_log(FERRY_LOG_DEBUG, "error (%s): %s", ferry_strerror(e), err_detail);
     return e;
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 
@@ -21,6 +22,7 @@ static ferry_err load_pair(const char *cert_path, const char *key_path, X509 **c
 {
     uint8_t *d = NULL;
     size_t n = 0;
+    struct stat st;
     ferry_err r;
 
     if ((r = ferry_file_read(cert_path, FERRY_X509_MAX_CERT, &d, &n)) != FERRY_OK ||
@@ -30,6 +32,14 @@ static ferry_err load_pair(const char *cert_path, const char *key_path, X509 **c
     }
     free(d);
     d = NULL;
+    /* Group-readable is the Debian ssl-cert habit (0640 root:ssl-cert); anyone at all is not. */
+    if (stat(key_path, &st) == 0 && (st.st_mode & (S_IROTH | S_IWOTH)) != 0) {
+        r = ferry_errf(FERRY_ERR_UNTRUSTED,
+                       "--key %s: readable or writable by any user (mode %04o); a private key "
+                       "must not be: chmod o-rwx %s, and consider it disclosed",
+                       key_path, (unsigned)(st.st_mode & 07777), key_path);
+        goto out;
+    }
     if ((r = ferry_file_read(key_path, FERRY_X509_MAX_KEY, &d, &n)) != FERRY_OK ||
         (r = ferry_x509_key_parse(d, n, key)) != FERRY_OK)
         r = ferry_errf(r, "--key %s: %s", key_path, ferry_err_detail());

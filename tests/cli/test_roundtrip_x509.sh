@@ -19,6 +19,14 @@ init_and_pair
 pubkey() { openssl x509 -in "$1" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1; }
 keypub() { openssl pkey -in "$1" -pubout -outform DER | sha256sum | cut -d' ' -f1; }
 
+step "request: a key any user can read is refused (exit 1), nothing written"
+chmod 604 "$CERTS/app01.key"
+expect_exit 1 off request --cert "$CERTS/app01.crt" --key "$CERTS/app01.key" --out "$T/app01.csr"
+grep -q "readable or writable by any user (mode 0604).*chmod o-rwx" <<<"$ERR" \
+  || fail "world-readable key not named: $ERR"
+[ ! -e "$T/app01.csr" ] || fail "a CSR was written from a world-readable key"
+chmod 640 "$CERTS/app01.key"   # group-readable (ssl-cert) is accepted
+
 step "request: same key, same subject and SAN"
 off request --cert "$CERTS/app01.crt" --key "$CERTS/app01.key" --out "$T/app01.csr" --json \
   >"$T/request.json"

@@ -1,5 +1,6 @@
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <openssl/err.h>
 
@@ -59,11 +60,15 @@ int ferry_err_exit_code(ferry_err e)
 
 ferry_err ferry_errf(ferry_err e, const char *fmt, ...)
 {
+    char buf[sizeof(err_detail)];
     va_list ap;
 
+    /* Formatted aside first: callers wrap the previous detail ("%s: %s", path,
+     * ferry_err_detail()), and vsnprintf must not write over what it is reading. */
     va_start(ap, fmt);
-    vsnprintf(err_detail, sizeof(err_detail), fmt, ap);
+    vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
+    memcpy(err_detail, buf, sizeof(err_detail));
     ferry_log(FERRY_LOG_DEBUG, "error (%s): %s", ferry_strerror(e), err_detail);
     return e;
 }

@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 
 ATTACK=$(dirname "$0")/xml_attacks.pl
 KINDS=(xxe-file xxe-http xxe-param laughs deep attr-10000000 attr-524288 bad-utf8
-       bom-after-decl bom-twice bom-in-text utf16 utf16-bom)
+       bom-after-decl bom-twice bom-in-text utf16 utf16-bom utf16-laughs utf16-xxe-http)
 declare -A WHY=(
   [xxe-file]="contains a DOCTYPE or entity declaration, refused"
   [xxe-http]="contains a DOCTYPE or entity declaration, refused"
@@ -23,6 +23,8 @@ declare -A WHY=(
   [bom-in-text]="a byte order mark \(U\+FEFF\) at byte [0-9]+ \(line [0-9]+\), where none belongs"
   [utf16]="not encoded in UTF-8 \(it starts with a UTF-16 byte order mark\)"
   [utf16-bom]="not encoded in UTF-8 \(it starts with a UTF-16 byte order mark\)"
+  [utf16-laughs]="not encoded in UTF-8 \(it starts with a UTF-16 byte order mark\)"
+  [utf16-xxe-http]="not encoded in UTF-8 \(it starts with a UTF-16 byte order mark\)"
 )
 CASES=0
 
@@ -40,12 +42,12 @@ CANARY_PID=$!
 trap 'rc=$?; set +e; kill "$CANARY_PID" 2>/dev/null; (exit $rc); cleanup' EXIT
 for _ in $(seq 100); do [ -s "$T/canary.port" ] && break; sleep 0.05; done
 CANARY=$(cat "$T/canary.port") || fail "no canary listener"
+curl -s -m 5 -o /dev/null "http://127.0.0.1:$CANARY/self-test" || true # the canary hears this
+for _ in $(seq 100); do [ -s "$T/canary.log" ] && break; sleep 0.05; done
+[ "$(wc -l <"$T/canary.log")" = 1 ] || fail "the canary listener does not count connections"
 
 # attack KIND SRC OUT: the attack, its URLs pointing at the canary.
-attack() {
-  perl "$ATTACK" "$1" "$2" "$3"
-  sed -i "s|http://127.0.0.1:1/|http://127.0.0.1:$CANARY/|g" "$3"
-}
+attack() { XML_ATTACK_URL=http://127.0.0.1:$CANARY perl "$ATTACK" "$1" "$2" "$3"; }
 listing() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum); }
 # why KIND: the refusal names the cause of KIND
 why() {
@@ -116,6 +118,13 @@ cp "$T/request.ferry" "$PKG"
 [ "$(listing "$STICK")" = "$stick0" ] || fail "the stick is not back as it was"
 
 step "response: ferry-enrolld answers with the attack; submit refuses, nothing packaged"
+# control: the unmodified vector is a valid answer to this very request (same key and GUID)
+start_enrolld --fault "body:$FERRY_VECTORS/rms/resp-valid.xml"
+cp -a "$ON_HOME" "$T/on-copy" && cp -a "$STICK" "$T/stick-copy"
+"$FERRY_ONLINE" submit --home "$T/on-copy" --from "usb:$T/stick-copy" --service "$URL" \
+  --root "$ROOT" >/dev/null 2>"$T/err" || fail "control: resp-valid.xml refused: $(cat "$T/err")"
+stop_enrolld
+rm -rf "$T/on-copy" "$T/stick-copy"
 for k in "${KINDS[@]}"; do
   attack "$k" "$FERRY_VECTORS/rms/resp-valid.xml" "$T/r-$k.xml"
   start_enrolld --fault "body:$T/r-$k.xml"
@@ -166,5 +175,6 @@ off import --from "usb:$STICK" >/dev/null
 [ -s "$SRV/SRV01SLC.xml" ] || fail "the genuine answer did not install"
 
 kill "$CANARY_PID" 2>/dev/null; wait "$CANARY_PID" 2>/dev/null || true
-[ -e "$T/canary.log" ] && fail "an external entity was fetched: $(wc -l <"$T/canary.log") connection(s)"
+[ "$(wc -l <"$T/canary.log")" = 1 ] ||
+  fail "an external entity was fetched: $(($(wc -l <"$T/canary.log") - 1)) connection(s)"
 echo "xml attacks ok: ${#KINDS[@]} attacks x 4 inputs = $CASES cases, each refused, nothing written"

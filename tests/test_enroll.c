@@ -301,7 +301,6 @@ static void test_rms_success(void **state)
 }
 
 static void tw_none(struct ferry_http_opts *o) { (void)o; }
-static void tw_one(struct ferry_http_opts *o) { o->max_attempts = 1; }
 static void tw_timeout(struct ferry_http_opts *o)
 {
     o->timeout_ms = 1000;
@@ -359,12 +358,21 @@ static const struct rms_case rms_cases[] = {
      NULL, 0, 2},
     {"redirect-loop", tw_none, FERRY_ERR_NET, 302, 1, "ferry does not follow redirects", NULL, 0,
      2},
-    {"content-type:application/x-odd", tw_none, FERRY_OK, 200, 1, NULL, "EnrollResponse", 0, 2},
+    {"content-type:application/x-odd", tw_none, FERRY_ERR_FORMAT, 200, 1,
+     "the answer's Content-Type is \"application/x-odd\", not text/xml (SOAP)", NULL, 0, 2},
+    {"content-type:text/html; charset=utf-8", tw_none, FERRY_ERR_FORMAT, 200, 1,
+     "not a proxy, portal or login page", NULL, 0, 2},
+    {"content-type:text/xmlx", tw_none, FERRY_ERR_FORMAT, 200, 1, "\"text/xmlx\"", NULL, 0, 2},
+    {"content-type:application/soap+xml; charset=utf-8", tw_none, FERRY_OK, 200, 1, NULL,
+     "EnrollResponse", 0, 2},
+    {"content-type:Text/XML ;charset=UTF-8", tw_none, FERRY_OK, 200, 1, NULL, "EnrollResponse",
+     0, 2},
     {"gzip-bomb", tw_none, FERRY_ERR_FORMAT, 200, 1, "Content-Encoding: gzip", NULL, 0, 2},
     {"wrong-host-cert", tw_none, FERRY_ERR_UNTRUSTED, -1, 1,
      "certificate is not issued for this host name", NULL, 0, 2},
     {"expired-cert", tw_none, FERRY_ERR_UNTRUSTED, -1, 1, "outside its validity", NULL, 0, 2},
-    {"tls10-only", tw_one, FERRY_ERR_NET, -1, 1, "RMS Enroll at", NULL, 0, 2},
+    {"tls10-only", tw_none, FERRY_ERR_UNTRUSTED, -1, 1, "older than 1.2, which ferry refuses",
+     NULL, 0, 2}, /* not retried: a protocol refusal is not transient */
     {NULL, tw_other_anchor, FERRY_ERR_UNTRUSTED, -1, 1,
      "does not chain to the pinned root /", NULL, 0, 2},
 };
@@ -617,6 +625,15 @@ static void test_est_faults(void **state)
     srv_stop(&s);
     srv_start(&s, "wrong-host-cert", NULL);
     assert_int_equal(ferry_enroll_est_cacerts(s.url, &o, &res), FERRY_ERR_UNTRUSTED);
+    ferry_http_result_free(&res);
+    srv_stop(&s);
+    srv_start(&s, "content-type:text/html", NULL); /* RFC 7030: application/pkcs7-mime */
+    assert_int_equal(ferry_enroll_est_cacerts(s.url, &o, &res), FERRY_ERR_FORMAT);
+    assert_non_null(strstr(ferry_err_detail(), "\"text/html\", not application/pkcs7-mime"));
+    assert_null(res.body);
+    assert_int_equal(ferry_enroll_est_simpleenroll(s.url, csr_der, csr_der_len, 0, &o, &res),
+                     FERRY_ERR_FORMAT);
+    assert_int_equal(res.attempts, 1);
     ferry_http_result_free(&res);
     srv_stop(&s);
 }

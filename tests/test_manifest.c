@@ -292,6 +292,9 @@ static void test_parse_refusals(void **state)
         {"<items>", "<items>text", FERRY_ERR_FORMAT, "unexpected"},
         {"</manifest>", "</manifest><manifest/>", FERRY_ERR_FORMAT, "well-formed"},
         {"</manifest>", "", FERRY_ERR_FORMAT, "well-formed"},
+        {"<?xml", "\xEF\xBB\xBF<?xml", FERRY_ERR_FORMAT, "byte order mark"}, /* none written */
+        {"SRV01</prop>", "SRV\xEF\xBB\xBF" "01</prop>", FERRY_ERR_FORMAT, "byte order mark"},
+        {"SRV01</prop>", "SRV\xFF" "01</prop>", FERRY_ERR_FORMAT, "not valid UTF-8"},
     };
     size_t i;
     ferry_err r;

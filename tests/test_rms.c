@@ -189,7 +189,8 @@ static void test_request_utf16_refused(void **state)
     ferry_err_clear();
     assert_int_equal(ferry_rms_request_parse(wide, 2 * len + 4, &req), FERRY_ERR_FORMAT);
     assert_null(req);
-    assert_string_equal(ferry_err_detail(), "RMS request: not encoded in UTF-8");
+    assert_string_equal(ferry_err_detail(), "RMS request: not encoded in UTF-8 (it starts with a "
+                                            "UTF-16 byte order mark); ferry reads UTF-8 XML only");
     free(wide);
     free(buf);
 }

@@ -39,6 +39,16 @@ static void test_table(void **state)
         {"<a>&undefined;</a>", FERRY_ERR_FORMAT},
         {"<a>\xff\xfe</a>", FERRY_ERR_FORMAT}, /* invalid UTF-8 */
         {"<a/><b/>", FERRY_ERR_FORMAT},
+        {"<a>\xC0\xAF</a>", FERRY_ERR_FORMAT},             /* overlong '/' */
+        {"<a>\xED\xA0\x80</a>", FERRY_ERR_FORMAT},         /* a surrogate */
+        {"<a>\xC3\xA9 \xE6\x9D\xB1 \xF0\x9F\x98\x80</a>", FERRY_OK}, /* 2, 3, 4 bytes */
+        {"\xEF\xBB\xBF\xEF\xBB\xBF<a/>", FERRY_ERR_FORMAT}, /* a second BOM */
+        {"<?xml version='1.0'?>\xEF\xBB\xBF<a/>", FERRY_ERR_FORMAT},
+        {"<a>x\xEF\xBB\xBFy</a>", FERRY_ERR_FORMAT},      /* U+FEFF inside text */
+        {"\xFF\xFE<\x00a\x00/\x00>\x00", FERRY_ERR_FORMAT}, /* UTF-16LE (strlen: "\xFF\xFE<") */
+        {"<?xml version='1.0' encoding='iso-8859-1'?><a/>", FERRY_ERR_FORMAT},
+        {"\r\n <a/>", FERRY_OK},
+        {"x<a/>", FERRY_ERR_FORMAT},
     };
     size_t i;
 
@@ -62,6 +72,8 @@ static void test_depth_and_size(void **state)
     for (i = 0; i < 100000; i++)
         ferry_buf_puts(&b, "<d>");
     assert_int_equal(parse((char *)b.data), FERRY_ERR_FORMAT);
+    assert_non_null(strstr(ferry_err_detail(), "test: XML nested too deep"));
+    assert_null(strstr(ferry_err_detail(), "XML_PARSE_HUGE"));
     ferry_buf_free(&b);
     ferry_buf_init(&b, 1u << 20);
     for (i = 0; i < FERRY_XML_MAX_DEPTH + 1; i++)
@@ -69,6 +81,17 @@ static void test_depth_and_size(void **state)
     for (i = 0; i < FERRY_XML_MAX_DEPTH + 1; i++)
         ferry_buf_puts(&b, "</d>");
     assert_int_equal(parse((char *)b.data), FERRY_ERR_FORMAT);
+    ferry_buf_free(&b);
+    ferry_buf_init(&b, 1u << 20); /* an attribute at the cap, then one byte over it */
+    ferry_buf_puts(&b, "<a v=\"");
+    for (i = 0; i < (int)FERRY_XML_MAX_ATTR; i++)
+        ferry_buf_puts(&b, "A");
+    ferry_buf_puts(&b, "\"/>");
+    assert_int_equal(parse((char *)b.data), FERRY_OK);
+    b.len -= 3;
+    ferry_buf_puts(&b, "A\"/>");
+    assert_int_equal(parse((char *)b.data), FERRY_ERR_TOO_LARGE);
+    assert_non_null(strstr(ferry_err_detail(), "an attribute of <a> is longer than"));
     ferry_buf_free(&b);
     big = calloc(1, FERRY_XML_MAX_BYTES + 1);
     assert_int_equal(ferry_xml_parse(big, FERRY_XML_MAX_BYTES + 1, "big", &doc),

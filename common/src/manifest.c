@@ -869,6 +869,9 @@ ferry_err ferry_manifest_parse(const uint8_t *buf, size_t len, struct ferry_mani
     ferry_err r;
 
     *out = NULL;
+    if (ferry_xml_has_bom(buf, len))
+        return ferry_errf(FERRY_ERR_FORMAT, "manifest: starts with a byte order mark, which ferry "
+                                            "never writes: not made by ferry");
     if ((r = ferry_xml_parse(buf, len, "manifest", &doc)) != FERRY_OK)
         goto out;
     root = xmlDocGetRootElement(doc);

@@ -1,5 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/parser.h>
 
@@ -20,6 +21,103 @@ static int has_doctype_or_entity(const uint8_t *buf, size_t len)
     return 0;
 }
 
+/* Length of the first UTF-8 sequence at @p (1-4), 0 if it is not well-formed: truncated,
+ * overlong, a surrogate, above U+10FFFF, or NUL. */
+static size_t utf8_seq(const uint8_t *p, size_t n)
+{
+    uint32_t c;
+    size_t k, i;
+
+    if (p[0] >= 0x01 && p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xC2 && p[0] <= 0xDF)
+        k = 2, c = p[0] & 0x1Fu;
+    else if (p[0] >= 0xE0 && p[0] <= 0xEF)
+        k = 3, c = p[0] & 0x0Fu;
+    else if (p[0] >= 0xF0 && p[0] <= 0xF4)
+        k = 4, c = p[0] & 0x07u;
+    else
+        return 0;
+    if (n < k)
+        return 0;
+    for (i = 1; i < k; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (p[i] & 0x3Fu);
+    }
+    if ((k == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) ||
+        (k == 4 && (c < 0x10000 || c > 0x10FFFF)))
+        return 0;
+    return k;
+}
+
+/* The bytes before libxml2 sees them: UTF-8 (one optional byte order mark, first), starting
+ * with markup. UTF-16/32 are refused here, which also keeps the DOCTYPE scan meaningful. */
+static ferry_err check_encoding(const uint8_t *buf, size_t len, const char *what)
+{
+    size_t i = ferry_xml_has_bom(buf, len) ? 3 : 0, k, line = 1;
+    const char *hint;
+
+    if (len >= 2 && ((buf[0] == 0xFF && buf[1] == 0xFE) || (buf[0] == 0xFE && buf[1] == 0xFF)))
+        return ferry_errf(FERRY_ERR_FORMAT, "%s: not encoded in UTF-8 (it starts with a UTF-16 "
+                                            "byte order mark); ferry reads UTF-8 XML only", what);
+    while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
+        i++;
+    if (i >= len || buf[i] != '<') {
+        hint = i < len && buf[i] == 0 ? " (UTF-16 or UTF-32? ferry reads UTF-8 only)"
+               : ferry_xml_has_bom(buf + i, len - i) ? " (a second byte order mark)"
+                                                       : "";
+        return ferry_errf(FERRY_ERR_FORMAT, "%s: not well-formed XML: it does not start with "
+                                            "'<'%s", what, hint);
+    }
+    for (i = 0; i < len; i += k) {
+        line += buf[i] == '\n';
+        if ((k = utf8_seq(buf + i, len - i)) == 0)
+            return ferry_errf(FERRY_ERR_FORMAT, "%s: not valid UTF-8 at byte %zu (line %zu): "
+                                                "ferry reads UTF-8 XML only", what, i, line);
+        if (i > 0 && k == 3 && ferry_xml_has_bom(buf + i, 3))
+            return ferry_errf(FERRY_ERR_FORMAT, "%s: a byte order mark (U+FEFF) at byte %zu "
+                                                "(line %zu), where none belongs: only the very "
+                                                "first bytes may be one", what, i, line);
+    }
+    return FERRY_OK;
+}
+
+/* libxml2's reason for a refusal, in words that do not point at its options. */
+static ferry_err not_well_formed(xmlParserCtxtPtr ctx, const char *what)
+{
+    const xmlError *e = xmlCtxtGetLastError(ctx);
+    const char *msg = e != NULL && e->message != NULL ? e->message : "";
+    int ml = (int)strcspn(msg, "\r\n"), line = e != NULL ? e->line : 0;
+
+    if (strstr(msg, "depth") != NULL)
+        return ferry_errf(FERRY_ERR_FORMAT, "%s: XML nested too deep (line %d; ferry allows %d "
+                                            "levels)", what, line, FERRY_XML_MAX_DEPTH);
+    if (strstr(msg, "too long") != NULL || strstr(msg, "huge") != NULL)
+        return ferry_errf(FERRY_ERR_TOO_LARGE, "%s: a text or attribute value too long (line "
+                                               "%d)", what, line);
+    while (ml > 0 && (msg[ml - 1] == ' ' || msg[ml - 1] == '!'))
+        ml--;
+    return ferry_errf(FERRY_ERR_FORMAT, "%s: not well-formed XML%s%.*s (line %d)", what,
+                      ml ? ": " : "", ml, msg, line);
+}
+
+/* 1 if an attribute of @n holds more than FERRY_XML_MAX_ATTR bytes. */
+static int attr_too_long(xmlNodePtr n)
+{
+    xmlAttrPtr a;
+    xmlNodePtr t;
+    size_t l;
+
+    for (a = n->properties; a != NULL; a = a->next) {
+        for (l = 0, t = a->children; t != NULL; t = t->next)
+            l += t->content != NULL ? strlen((const char *)t->content) : 0;
+        if (l > FERRY_XML_MAX_ATTR)
+            return 1;
+    }
+    return 0;
+}
+
 static ferry_err check_tree(xmlNodePtr n, int depth, size_t *count, const char *what)
 {
     ferry_err r;
@@ -36,6 +134,10 @@ static ferry_err check_tree(xmlNodePtr n, int depth, size_t *count, const char *
             if (depth >= FERRY_XML_MAX_DEPTH)
                 return ferry_errf(FERRY_ERR_FORMAT, "%s: XML nested deeper than %d", what,
                                   FERRY_XML_MAX_DEPTH);
+            if (attr_too_long(n))
+                return ferry_errf(FERRY_ERR_TOO_LARGE, "%s: an attribute of <%.60s> is longer "
+                                  "than %u bytes", what, (const char *)n->name,
+                                  FERRY_XML_MAX_ATTR);
             if ((r = check_tree(n->children, depth + 1, count, what)) != FERRY_OK)
                 return r;
         }
@@ -58,6 +160,8 @@ ferry_err ferry_xml_parse(const uint8_t *buf, size_t len, const char *what, xmlD
                           what, len, FERRY_XML_MAX_BYTES);
     if (len == 0)
         return ferry_errf(FERRY_ERR_FORMAT, "%s: empty, not XML", what);
+    if ((r = check_encoding(buf, len, what)) != FERRY_OK)
+        return r;
     if (has_doctype_or_entity(buf, len))
         return ferry_errf(FERRY_ERR_FORMAT,
                           "%s: contains a DOCTYPE or entity declaration, refused", what);
@@ -65,10 +169,12 @@ ferry_err ferry_xml_parse(const uint8_t *buf, size_t len, const char *what, xmlD
         return FERRY_ERR_NOMEM;
     doc = xmlCtxtReadMemory(ctx, (const char *)buf, (int)len, NULL, NULL, opts);
     if (doc == NULL || !ctx->wellFormed) {
-        const xmlError *e = xmlCtxtGetLastError(ctx);
-        int ml = e && e->message ? (int)strcspn(e->message, "\r\n") : 0;
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s: not well-formed XML%s%.*s (line %d)", what,
-                       ml ? ": " : "", ml, ml ? e->message : "", e ? e->line : 0);
+        r = not_well_formed(ctx, what);
+        goto out;
+    }
+    if (doc->encoding != NULL && strcasecmp((const char *)doc->encoding, "UTF-8") != 0) {
+        r = ferry_errf(FERRY_ERR_FORMAT, "%s: not encoded in UTF-8 (it declares %.40s); ferry "
+                                         "reads UTF-8 XML only", what, (const char *)doc->encoding);
         goto out;
     }
     if (doc->intSubset != NULL || doc->extSubset != NULL) {

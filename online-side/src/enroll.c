@@ -288,13 +288,16 @@ static enum outcome classify_curl(const struct exchange *ex, const struct ferry_
     case CURLE_FILESIZE_EXCEEDED:
         if (a->too_large || a->cc == CURLE_FILESIZE_EXCEEDED) {
             *err = ferry_errf(FERRY_ERR_TOO_LARGE, "%s at %s: answer larger than %zu bytes; "
-                              "refused", ex->what, ex->url, o->max_response);
+                              "refused after reading at most that much (an enrollment answer is "
+                              "a few kilobytes: check the service URL)", ex->what, ex->url,
+                              o->max_response);
             return OUT_FAIL;
         }
         if (a->encoding[0] != '\0') {
             *err = ferry_errf(FERRY_ERR_FORMAT, "%s at %s: the answer came with "
                               "Content-Encoding: %s; ferry never decompresses answers (a "
-                              "compressed answer could expand without bound)",
+                              "compressed answer could expand without bound): ask the "
+                              "service's administrator to answer uncompressed",
                               ex->what, ex->url, a->encoding);
             return OUT_FAIL;
         }
@@ -311,6 +314,16 @@ static enum outcome classify_curl(const struct exchange *ex, const struct ferry_
     case CURLE_UNSUPPORTED_PROTOCOL:
         *err = ferry_errf(FERRY_ERR_USAGE, "%s: %s is not an https:// URL", ex->what, ex->url);
         return OUT_FAIL;
+    case CURLE_SSL_CONNECT_ERROR:
+        if (strstr(a->errbuf, "unsupported protocol") != NULL ||
+            strstr(a->errbuf, "protocol version") != NULL ||
+            strstr(a->errbuf, "version too low") != NULL) {
+            *err = ferry_errf(FERRY_ERR_UNTRUSTED, "%s at %s: the service offers only a TLS "
+                              "version older than 1.2, which ferry refuses; the service must "
+                              "be upgraded (%s)", ex->what, ex->url, a->errbuf);
+            return OUT_FAIL;
+        }
+        /* fall through - another handshake failure may be transient */
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
@@ -319,17 +332,57 @@ static enum outcome classify_curl(const struct exchange *ex, const struct ferry_
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:
     case CURLE_PARTIAL_FILE:
-    case CURLE_SSL_CONNECT_ERROR:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
         *err = ferry_errf(FERRY_ERR_NET, "%s at %s failed: %s%s", ex->what, ex->url, a->errbuf,
-                          a->cc == CURLE_OPERATION_TIMEDOUT ? " (the service did not answer in "
-                          "time, or answered too slowly)" : "");
+                          a->cc == CURLE_OPERATION_TIMEDOUT
+                              ? " (the service did not answer in time, or answered too slowly); "
+                                "nothing was received in full: submit again later (a slow "
+                                "but working service needs a longer --timeout)"
+                              : "; nothing was received in full: check the network and submit "
+                                "again later");
         return OUT_RETRY;
     default:
         break;
     }
     *err = ferry_errf(FERRY_ERR_NET, "%s at %s failed: %s", ex->what, ex->url, a->errbuf);
+    return OUT_FAIL;
+}
+
+/* 1 if the media type of @ct (before any ';' parameters) is one of @types. */
+static int media_type_in(const char *ct, const char *const *types)
+{
+    size_t n;
+
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    n = strcspn(ct, ";");
+    while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
+    for (; *types != NULL; types++)
+        if (strlen(*types) == n && strncasecmp(ct, *types, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* A success is only an answer if it says it is one: SOAP is XML, EST is PKCS#7. Anything else
+ * (an HTML login page, a proxy's notice) is refused before it is read as an answer. */
+static enum outcome answer_type(const struct exchange *ex, const struct attempt *a,
+                                ferry_err *err)
+{
+    static const char *const soap[] = {"text/xml", "application/soap+xml", NULL};
+    static const char *const est[] = {"application/pkcs7-mime", "application/x-pkcs7-mime",
+                                      NULL};
+    const char *const *want = ex->soap ? soap : ex->est ? est : NULL;
+
+    if (want == NULL || media_type_in(a->content_type, want))
+        return OUT_DONE;
+    *err = ferry_errf(FERRY_ERR_FORMAT, "%s at %s: the answer's Content-Type is %s%s%s, not %s: "
+                      "not an answer from the enrollment service; check that the URL is the "
+                      "service itself (not a proxy, portal or login page)", ex->what, ex->url,
+                      a->content_type[0] != '\0' ? "\"" : "(none)", a->content_type,
+                      a->content_type[0] != '\0' ? "\"" : "",
+                      ex->soap ? "text/xml (SOAP)" : "application/pkcs7-mime (RFC 7030)");
     return OUT_FAIL;
 }
 
@@ -346,7 +399,7 @@ static enum outcome classify_http(const struct exchange *ex, const struct attemp
         return OUT_RETRY;
     }
     if (s >= 200 && s < 300)
-        return OUT_DONE;
+        return answer_type(ex, a, err);
     if (s >= 300 && s < 400) {
         *err = ferry_errf(FERRY_ERR_NET, "%s at %s: the service redirects (HTTP %ld) to %s; "
                           "ferry does not follow redirects: check the service URL", ex->what,
@@ -365,7 +418,7 @@ static enum outcome classify_http(const struct exchange *ex, const struct attemp
         return OUT_FAIL;
     }
     if (s == 500 && ex->soap && is_soap_fault(a))
-        return OUT_DONE; /* a SOAP Fault is an answer: the caller shows it */
+        return answer_type(ex, a, err); /* a SOAP Fault is an answer: the caller shows it */
     *err = ferry_errf(FERRY_ERR_NET, "%s at %s: the service failed with HTTP %ld", ex->what,
                       ex->url, s);
     return s >= 500 ? OUT_RETRY : OUT_FAIL;

@@ -15,6 +15,7 @@
 
 #define ENROLLD_MAX_BODY (1u << 20)   /* request body cap: above it, 413 */
 #define ENROLLD_DRAIN_MAX (64u << 20) /* past this much upload, stop reading and answer 413 */
+#define ENROLLD_MAX_FAULT_BODY (64u << 20) /* --fault body:FILE */
 #define ENROLLD_RMS_PATH "/enrollment/enrollservice.asmx"
 #define ENROLLD_EST_PREFIX "/.well-known/est/"
 
@@ -47,6 +48,8 @@ struct enrolld_faults {
     int wrong_host_cert;
     int expired_cert;
     int tls10_only;
+    uint8_t *body; /* body:FILE: the RMS answer's bytes, as they are */
+    size_t body_len;
 };
 
 struct enrolld {

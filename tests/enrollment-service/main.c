@@ -28,7 +28,8 @@ static void usage(FILE *f)
           "GET /.well-known/est/cacerts, POST /.well-known/est/simpleenroll|simplereenroll.\n"
           "Faults: delay:MS http500:N soap-fault malformed oversize:BYTES retry-after:SECONDS\n"
           "        drip:MS reset redirect-http redirect-loop content-type:TYPE\n"
-          "        gzip-bomb[:BYTES] wrong-host-cert expired-cert tls10-only\n",
+          "        gzip-bomb[:BYTES] wrong-host-cert expired-cert tls10-only\n"
+          "        body:FILE (answer every RMS Enroll with FILE's bytes, 200, text/xml)\n",
           f);
 }
 
@@ -76,6 +77,15 @@ static int parse_fault(struct enrolld_faults *f, const char *k)
             *(long long *)num[i].dst = v;
         if (num[i].dst == &f->retry_after && v == 0)
             f->retry_after = 1;
+        return 1;
+    }
+    if (strncmp(k, "body:", 5) == 0 && k[5] != '\0') {
+        free(f->body);
+        f->body = NULL;
+        if (ferry_file_read(k + 5, ENROLLD_MAX_FAULT_BODY, &f->body, &f->body_len) != FERRY_OK) {
+            fprintf(stderr, "ferry-enrolld: --fault %s: %s\n", k, ferry_err_detail());
+            return 0;
+        }
         return 1;
     }
     if (strncmp(k, "content-type:", 13) == 0 && k[13] != '\0' && strpbrk(k, "\r\n") == NULL) {
@@ -248,6 +258,7 @@ out:
     enrolld_ca_close(&d.ca);
     free(d.log_path);
     free(d.f.content_type);
+    free(d.f.body);
     if (d.tls_key_pem != NULL)
         OPENSSL_cleanse(d.tls_key_pem, strlen(d.tls_key_pem));
     free(d.tls_key_pem);

@@ -88,6 +88,15 @@ static ferry_err dispatch(struct enrolld *d, struct MHD_Connection *c, const cha
     if (strcmp(url, ENROLLD_RMS_PATH) == 0) {
         if (strcmp(method, "POST") != 0)
             return reply_text(rep, 405, "the enrollment service takes POST\n");
+        if (d->f.body != NULL) { /* --fault body:FILE */
+            rep->status = 200;
+            rep->ctype = "text/xml; charset=utf-8";
+            rep->len = d->f.body_len;
+            if ((rep->body = malloc(d->f.body_len > 0 ? d->f.body_len : 1)) == NULL)
+                return FERRY_ERR_NOMEM;
+            memcpy(rep->body, d->f.body, d->f.body_len);
+            return FERRY_OK;
+        }
         return enrolld_rms_answer(d, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "SOAPAction"),
                                   rc->body.data, rc->body.len, rep);
     }

@@ -12,13 +12,17 @@
 #define FERRY_XML_MAX_BYTES (8u << 20)
 #define FERRY_XML_MAX_DEPTH 64
 #define FERRY_XML_MAX_NODES 200000
+#define FERRY_XML_MAX_ATTR (64u << 10) /* bytes of one attribute value */
 
 /**
  * Parses @len bytes as XML with XML_PARSE_NONET, no DTD loading, no entity substitution.
- * Refused with FERRY_ERR_FORMAT: any DOCTYPE (internal or external subset), entity
+ * Refused with FERRY_ERR_FORMAT: not UTF-8 (a UTF-16/32 byte order mark, bytes that are not
+ * well-formed UTF-8, another declared encoding), a byte order mark anywhere but first, no '<'
+ * first (after the BOM and white space), any DOCTYPE (internal or external subset), entity
  * declarations or references to non-predefined entities, depth > FERRY_XML_MAX_DEPTH,
  * more than FERRY_XML_MAX_NODES nodes, not well-formed. FERRY_ERR_TOO_LARGE above
- * FERRY_XML_MAX_BYTES (checked before parsing). @what names the input in messages.
+ * FERRY_XML_MAX_BYTES (checked before parsing) and for an attribute value longer than
+ * FERRY_XML_MAX_ATTR. @what names the input in messages.
  * Caller frees *out with xmlFreeDoc().
  */
 ferry_err ferry_xml_parse(const uint8_t *buf, size_t len, const char *what, xmlDocPtr *out);

@@ -349,6 +349,8 @@ static const struct rms_case rms_cases[] = {
     {"malformed", tw_none, FERRY_OK, 200, 1, NULL, "<soap:Envelope", 0, 3},
     {"oversize:1048576", tw_cap, FERRY_ERR_TOO_LARGE, 200, 1, "answer larger than 65536 bytes",
      NULL, 0, 3},
+    {"oversize-chunked:1048576", tw_cap, FERRY_ERR_TOO_LARGE, 200, 1,
+     "answer larger than 65536 bytes", NULL, 0, 3},
     {"oversize:60000", tw_cap, FERRY_OK, 200, 1, NULL, "QUFBQUFB", 0, 3},
     {"retry-after:1", tw_none, FERRY_OK, 200, 2, NULL, "EnrollResponse", 0.95, 3},
     {"retry-after:3600", tw_none, FERRY_OK, 200, 2, NULL, "EnrollResponse", 0, 0.9},

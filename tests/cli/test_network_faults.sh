@@ -38,6 +38,7 @@ CASES=(
   "content-type:application/x-odd|1|Content-Type is \"application/x-odd\"|URL is the service|"
   "gzip-bomb|1|Content-Encoding: gzip; ferry never decompresses|answer uncompressed|"
   "oversize:1073741824|1|answer larger than 4194304 bytes; refused|check the service URL|"
+  "oversize-chunked:1073741824|1|answer larger than 4194304 bytes; refused|check the service URL|"
   "wrong-host-cert|1|certificate is not issued for this host name|wrong URL, or someone in between|"
   "expired-cert|1|certificate is outside its validity|check this machine's clock|"
   "tls10-only|1|only a TLS version older than 1\.2|must be upgraded|"
@@ -63,7 +64,7 @@ for c in "${CASES[@]}"; do
   [ "$(stick_listing)" = "$listing" ] || fail "$fault: the stick changed"
   [ "$(state_digest "$ON_HOME")" = "$on_before" ] || fail "$fault: the online state changed"
   case $fault in
-    oversize:*|gzip-bomb) # a 1 GiB answer: stopped at the cap at once, never held in memory
+    oversize*|gzip-bomb) # a 1 GiB answer: stopped at the cap at once, never held in memory
       if [ ${#TIMER[@]} -gt 0 ] && [ ${#VG[@]} -eq 0 ]; then
         read -r rss secs < <(tail -n1 "$T/time")
         echo "$fault: max RSS ${rss} KiB, ${secs} s" >&2

@@ -38,6 +38,7 @@ struct enrolld_faults {
     int soap_fault;
     int malformed;
     long long oversize;
+    int oversize_chunked; /* oversize without Content-Length */
     long retry_after;
     long drip_ms;
     int reset;

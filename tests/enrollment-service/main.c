@@ -26,10 +26,10 @@ static void usage(FILE *f)
           "DIR/received.log for every request. Runs until SIGTERM or SIGINT.\n"
           "Endpoints: POST /enrollment/enrollservice.asmx (RMS Enroll, synthetic XrML answer),\n"
           "GET /.well-known/est/cacerts, POST /.well-known/est/simpleenroll|simplereenroll.\n"
-          "Faults: delay:MS http500:N soap-fault malformed oversize:BYTES retry-after:SECONDS\n"
-          "        drip:MS reset redirect-http redirect-loop content-type:TYPE\n"
-          "        gzip-bomb[:BYTES] wrong-host-cert expired-cert tls10-only\n"
-          "        body:FILE (answer every RMS Enroll with FILE's bytes, 200, text/xml)\n",
+          "Faults: delay:MS http500:N soap-fault malformed oversize[-chunked]:BYTES\n"
+          "        retry-after:SECONDS drip:MS reset redirect-http redirect-loop\n"
+          "        content-type:TYPE gzip-bomb[:BYTES] wrong-host-cert expired-cert tls10-only\n"
+          "        body:FILE\n",
           f);
 }
 
@@ -58,6 +58,7 @@ static int parse_fault(struct enrolld_faults *f, const char *k)
         {"delay:", 0, 600000, 1, &f->delay_ms},
         {"http500:", 1, 1000000, 1, &f->http500},
         {"oversize:", 1, 1LL << 40, 0, &f->oversize},
+        {"oversize-chunked:", 1, 1LL << 40, 0, &f->oversize},
         {"retry-after:", 0, 86400, 1, &f->retry_after},
         {"drip:", 1, 60000, 1, &f->drip_ms},
         {"gzip-bomb:", 1, 1LL << 40, 0, &f->gzip_bomb},
@@ -75,6 +76,8 @@ static int parse_fault(struct enrolld_faults *f, const char *k)
             *(long *)num[i].dst = (long)v;
         else
             *(long long *)num[i].dst = v;
+        if (strcmp(num[i].name, "oversize-chunked:") == 0)
+            f->oversize_chunked = 1;
         if (num[i].dst == &f->retry_after && v == 0)
             f->retry_after = 1;
         return 1;

@@ -277,7 +277,9 @@ static struct MHD_Response *stream_response(struct enrolld *d, struct enrolld_re
     } else {
         s->kind = d->f.reset ? S_RESET : S_DRIP;
     }
-    size = s->kind == S_OVERSIZE ? s->total : s->kind == S_GZIP ? MHD_SIZE_UNKNOWN : s->len;
+    size = s->kind == S_OVERSIZE && !d->f.oversize_chunked ? s->total
+           : s->kind == S_OVERSIZE || s->kind == S_GZIP    ? MHD_SIZE_UNKNOWN
+                                                            : s->len;
     resp = MHD_create_response_from_callback(size, STREAM_BLOCK, stream_read, s, stream_free);
     if (resp == NULL)
         stream_free(s);

@@ -23,7 +23,8 @@ ferry_err ferry_file_read(const char *path, size_t max, uint8_t **out, size_t *l
 ferry_err ferry_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode);
 
 /**
- * Creates @path exclusively (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600), writes and fsyncs it.
+ * Creates @path exclusively (never replacing it, nor following a link), mode 0600: written and
+ * fsynced under a temporary name first, then linked into place, so a crash leaves no half file.
  * FERRY_ERR_EXISTS if it exists. For key files.
  */
 ferry_err ferry_file_write_secret(const char *path, const void *p, size_t n);

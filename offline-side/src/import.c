@@ -134,6 +134,7 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
                          time_t until, char **outp)
 {
     char *out = c->out_path ? strdup(c->out_path) : dflt;
+    int kept = 0;
     ferry_err r;
 
     *outp = NULL;
@@ -149,6 +150,7 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
     if ((r = ferry_state_save(ferry_store_home(c->s), "certs", t->id, ext, data, len)) !=
         FERRY_OK)
         goto fail;
+    kept = 1;
     if ((r = ferry_file_write_atomic(out, data, len, 0644)) != FERRY_OK)
         goto fail;
     if ((r = ferry_store_transfer_answer(c->s, t->id, m->transfer_id, pkg_sha, until, out)) !=
@@ -159,6 +161,8 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
     *outp = out;
     return FERRY_OK;
 fail:
+    if (kept) /* nor its kept copy: a failed import leaves the state as it was */
+        ferry_state_remove(ferry_store_home(c->s), "certs", t->id, ext);
     free(out);
     return r;
 }

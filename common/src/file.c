@@ -159,7 +159,7 @@ static char *temp_name(const char *path, ferry_err *r)
 ferry_err ferry_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
 {
     char *dir = NULL, *tmp = NULL;
-    int fd = -1;
+    int fd = -1, existed;
     ferry_err r = FERRY_ERR_INTERNAL;
 
     if ((dir = ferry_path_dirname(path)) == NULL)
@@ -183,12 +183,21 @@ ferry_err ferry_file_write_atomic(const char *path, const void *p, size_t n, mod
         goto out;
     }
     fd = -1;
+    existed = ferry_path_exists(path);
     if (rename(tmp, path) != 0) {
         r = io_fail(path, "rename", errno);
         goto out;
     }
     FERRY_FREE(tmp);
-    r = ferry_fsync_dir(dir);
+    if ((r = ferry_fsync_dir(dir)) != FERRY_OK) {
+        char why[512];
+
+        snprintf(why, sizeof(why), "%s", ferry_err_detail());
+        if (!existed)
+            unlink(path); /* not known to be on the disk: a new name is not left behind */
+        r = ferry_errf(r, "%s: %s: %s", path, existed ? "replaced, but not known to be on the "
+                       "disk" : "not written", why);
+    }
 out:
     if (fd >= 0)
         close(fd);

@@ -127,6 +127,23 @@ out:
     return r;
 }
 
+/* 1 if @path holds exactly @data: an earlier import of this answer was interrupted after it
+ * wrote the file and before the ledger recorded it, so writing it again is safe. */
+static int same_file(const char *path, const void *data, size_t len)
+{
+    uint8_t *got = NULL;
+    size_t n = 0;
+    int same;
+
+    if (ferry_file_read(path, len, &got, &n) != FERRY_OK) {
+        ferry_err_clear();
+        return 0;
+    }
+    same = n == len && memcmp(got, data, len) == 0;
+    free(got);
+    return same;
+}
+
 /* Writes the checked answer @data to @out (or @dflt) and marks the transfer answered. */
 static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
                          const struct ferry_transfer *t, const void *data, size_t len,
@@ -142,7 +159,7 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
         free(dflt);
     if (out == NULL)
         return FERRY_ERR_NOMEM;
-    if (!c->force && ferry_path_exists(out)) {
+    if (!c->force && ferry_path_exists(out) && !same_file(out, data, len)) {
         r = ferry_errf(FERRY_ERR_EXISTS,
                        "%s already exists: move it away, or give --out FILE (or --force)", out);
         goto fail;

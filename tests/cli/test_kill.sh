@@ -56,7 +56,10 @@ count_steps() {
   cat "$T/count"
 }
 
-bad() { echo "CORRUPT (seed $SEED, kill at step $AT of $STEPS, $WHAT): $*" >&2; CORRUPT=$((CORRUPT + 1)); }
+bad() {
+  echo "CORRUPT (seed $SEED, kill at step $AT of $STEPS, $WHAT): $*" >&2
+  CORRUPT=$((CORRUPT + 1))
+}
 
 # ledger_ok HOME SIDE: opens, integrity, outstanding transfers keep their request copy.
 ledger_ok() {

@@ -177,4 +177,6 @@ kill_run prep-import submit "$N_SUBMIT" check_submit \
 echo "kills: $KILLS, corrupted: $CORRUPT (runs: export $N_EXPORT, import $N_IMPORT, submit" \
   "$N_SUBMIT; seeds from $((BASE * 1000 + 1)))"
 [ "$CORRUPT" -eq 0 ] || fail "$CORRUPT corrupted state(s) after kills"
-[ "$KILLS" -ge 200 ] || fail "only $KILLS kills landed (want >= 200)"
+# by default 230 runs: every export and import run must die where it was told to
+[ "$KILLS" -ge $((N_EXPORT + N_IMPORT)) ] ||
+  fail "only $KILLS kills landed (want >= $((N_EXPORT + N_IMPORT)))"

@@ -74,6 +74,31 @@ ferry_err ferry_file_read(const char *path, size_t max, uint8_t **out, size_t *l
     return r;
 }
 
+/* What the operator can do about a failed write, by errno. */
+static const char *io_hint(int e)
+{
+    switch (e) {
+    case ENOSPC:
+    case EDQUOT:
+        return "the disk is full: free some space (or use another medium), then run the "
+               "command again";
+    case EIO:
+        return "the medium reported an I/O error and may be failing: use another one, then "
+               "run the command again";
+    case EROFS:
+        return "the medium is read-only: remount it writable (or use another one)";
+    default:
+        return "fix the cause, then run the command again";
+    }
+}
+
+/* FERRY_ERR_IO naming @path (the file the caller asked for), the step, errno and a hint. */
+static ferry_err io_fail(const char *path, const char *step, int e)
+{
+    return ferry_errf(FERRY_ERR_IO, "%s: not written (%s failed: %s); %s", path, step,
+                      strerror(e), io_hint(e));
+}
+
 static ferry_err write_all(int fd, const char *path, const void *p, size_t n)
 {
     const uint8_t *c = p;
@@ -84,12 +109,12 @@ static ferry_err write_all(int fd, const char *path, const void *p, size_t n)
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0)
-            return ferry_errf(FERRY_ERR_IO, "%s: write failed: %s", path, strerror(errno));
+            return io_fail(path, "write", errno);
         c += w;
         n -= (size_t)w;
     }
     if (fsync(fd) != 0)
-        return ferry_errf(FERRY_ERR_IO, "%s: fsync failed: %s", path, strerror(errno));
+        return io_fail(path, "fsync", errno);
     return FERRY_OK;
 }
 
@@ -100,58 +125,79 @@ ferry_err ferry_fsync_dir(const char *dir)
     if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
         return ferry_errf(FERRY_ERR_IO, "%s: cannot open directory: %s", dir, strerror(errno));
     if (fsync(fd) != 0 && errno != EINVAL) {
+        int e = errno;
+
         close(fd);
-        return ferry_errf(FERRY_ERR_IO, "%s: fsync of directory failed: %s", dir,
-                          strerror(errno));
+        return ferry_errf(FERRY_ERR_IO, "%s: fsync of the directory failed: %s; %s", dir,
+                          strerror(e), io_hint(e));
     }
     close(fd);
     return FERRY_OK;
 }
 
+/* "@path.tmp-<12 hex>": a fresh temporary name beside @path (caller frees), or NULL. */
+static char *temp_name(const char *path, ferry_err *r)
+{
+    unsigned char rnd[6];
+    size_t tl = strlen(path) + 32;
+    char *tmp;
+
+    *r = FERRY_ERR_NOMEM;
+    if ((tmp = malloc(tl)) == NULL)
+        return NULL;
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        *r = FERRY_ERR_CRYPTO;
+        free(tmp);
+        return NULL;
+    }
+    snprintf(tmp, tl, "%s.tmp-%02x%02x%02x%02x%02x%02x", path, rnd[0], rnd[1], rnd[2], rnd[3],
+             rnd[4], rnd[5]);
+    *r = FERRY_OK;
+    return tmp;
+}
+
 ferry_err ferry_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
 {
     char *dir = NULL, *tmp = NULL;
-    unsigned char rnd[6];
-    size_t tl;
-    int fd = -1;
+    int fd = -1, existed;
     ferry_err r = FERRY_ERR_INTERNAL;
 
     if ((dir = ferry_path_dirname(path)) == NULL)
         return FERRY_ERR_NOMEM;
-    tl = strlen(path) + 32;
-    if ((tmp = malloc(tl)) == NULL) {
-        r = FERRY_ERR_NOMEM;
+    if ((tmp = temp_name(path, &r)) == NULL)
         goto out;
-    }
-    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
-        r = FERRY_ERR_CRYPTO;
-        goto out;
-    }
-    snprintf(tmp, tl, "%s.tmp-%02x%02x%02x%02x%02x%02x", path, rnd[0], rnd[1], rnd[2], rnd[3],
-             rnd[4], rnd[5]);
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0) {
-        r = ferry_errf(FERRY_ERR_IO, "%s: cannot create: %s", tmp, strerror(errno));
+        r = io_fail(path, "creating a temporary file", errno);
         goto out;
     }
     if (fchmod(fd, mode) != 0) {
-        r = ferry_errf(FERRY_ERR_IO, "%s: chmod failed: %s", tmp, strerror(errno));
+        r = io_fail(path, "chmod", errno);
         goto out;
     }
-    if ((r = write_all(fd, tmp, p, n)) != FERRY_OK)
+    if ((r = write_all(fd, path, p, n)) != FERRY_OK)
         goto out;
     if (close(fd) != 0) {
         fd = -1;
-        r = ferry_errf(FERRY_ERR_IO, "%s: close failed: %s", tmp, strerror(errno));
+        r = io_fail(path, "close", errno);
         goto out;
     }
     fd = -1;
+    existed = ferry_path_exists(path);
     if (rename(tmp, path) != 0) {
-        r = ferry_errf(FERRY_ERR_IO, "%s: rename failed: %s", path, strerror(errno));
+        r = io_fail(path, "rename", errno);
         goto out;
     }
     FERRY_FREE(tmp);
-    r = ferry_fsync_dir(dir);
+    if ((r = ferry_fsync_dir(dir)) != FERRY_OK) {
+        char why[512];
+
+        snprintf(why, sizeof(why), "%s", ferry_err_detail());
+        if (!existed)
+            unlink(path); /* not known to be on the disk: a new name is not left behind */
+        r = ferry_errf(r, "%s: %s: %s", path, existed ? "replaced, but not known to be on the "
+                       "disk" : "not written", why);
+    }
 out:
     if (fd >= 0)
         close(fd);
@@ -162,25 +208,62 @@ out:
     return r;
 }
 
+/* Gives the complete @tmp the name @path unless @path exists: link(2), which never replaces;
+ * where the file system has no hard links (vfat), a rename after a check. */
+static ferry_err publish_new(const char *tmp, const char *path)
+{
+    if (link(tmp, path) == 0)
+        return FERRY_OK;
+    if (errno == EEXIST)
+        return ferry_errf(FERRY_ERR_EXISTS, "%s: already exists", path);
+    if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS)
+        return io_fail(path, "link", errno);
+    if (ferry_path_exists(path))
+        return ferry_errf(FERRY_ERR_EXISTS, "%s: already exists", path);
+    if (rename(tmp, path) != 0)
+        return io_fail(path, "rename", errno);
+    return FERRY_OK;
+}
+
 ferry_err ferry_file_write_secret(const char *path, const void *p, size_t n)
 {
-    int fd;
+    char *tmp = NULL, *dir = NULL;
+    int fd = -1;
     ferry_err r;
 
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        if (errno == EEXIST)
-            return ferry_errf(FERRY_ERR_EXISTS, "%s: already exists", path);
-        return ferry_errf(FERRY_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
-    }
-    r = write_all(fd, path, p, n);
-    if (close(fd) != 0 && r == FERRY_OK)
-        r = ferry_errf(FERRY_ERR_IO, "%s: close failed: %s", path, strerror(errno));
-    if (r != FERRY_OK) {
-        unlink(path);
+    if (ferry_path_exists(path))
+        return ferry_errf(FERRY_ERR_EXISTS, "%s: already exists", path);
+    if ((tmp = temp_name(path, &r)) == NULL)
         return r;
+    if ((dir = ferry_path_dirname(path)) == NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
     }
-    return FERRY_OK;
+    /* written whole under a temporary name first: a crash never leaves half a key */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        r = io_fail(path, "create", errno);
+        goto out;
+    }
+    if ((r = write_all(fd, path, p, n)) != FERRY_OK)
+        goto out;
+    if (close(fd) != 0) {
+        fd = -1;
+        r = io_fail(path, "close", errno);
+        goto out;
+    }
+    fd = -1;
+    if ((r = publish_new(tmp, path)) != FERRY_OK)
+        goto out;
+    if ((r = ferry_fsync_dir(dir)) != FERRY_OK)
+        unlink(path);
+out:
+    if (fd >= 0)
+        close(fd);
+    unlink(tmp);
+    free(tmp);
+    free(dir);
+    return r;
 }
 
 ferry_err ferry_mkdir_p(const char *path, mode_t mode)

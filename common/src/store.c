@@ -73,8 +73,13 @@ static ferry_err db_err(const struct ferry_store *s, int rc, const char *what)
     if (rc == SQLITE_NOMEM)
         return FERRY_ERR_NOMEM;
     if (rc == SQLITE_FULL)
-        return ferry_errf(FERRY_ERR_IO, "%s/%s: %s: the disk is full (nothing was changed)",
-                          s->home, LEDGER_FILE, what);
+        return ferry_errf(FERRY_ERR_IO, "%s/%s: %s: the disk is full (nothing was changed): "
+                          "free some space, then run the command again", s->home, LEDGER_FILE,
+                          what);
+    if (rc == SQLITE_IOERR)
+        return ferry_errf(FERRY_ERR_IO, "%s/%s: %s: %s (nothing was changed): the disk may be "
+                          "failing; check it, then run the command again", s->home, LEDGER_FILE,
+                          what, s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
         return ferry_errf(FERRY_ERR_IO, "%s/%s: %s: the ledger is locked by another ferry "
                           "process; try again", s->home, LEDGER_FILE, what);

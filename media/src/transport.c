@@ -36,6 +36,20 @@ ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name,
     return FERRY_OK;
 }
 
+ferry_err ferry_transport_unwrite(const struct ferry_medium *m, const char *name)
+{
+    char *root = NULL;
+    ferry_err r;
+
+    if (m->kind != FERRY_MEDIUM_USB)
+        return FERRY_OK;
+    if ((r = ferry_usb_resolve(m->path, &root)) != FERRY_OK)
+        return r;
+    r = ferry_usb_remove(root, name);
+    free(root);
+    return r;
+}
+
 static ferry_err read_qr(const struct ferry_medium *m, struct ferry_usb_file **out, size_t *n)
 {
     struct ferry_usb_file *f;

@@ -532,10 +532,26 @@ static char *summary_name(const char *name)
     return s;
 }
 
+/* Removes the files a failed write put under their final names (only names that did not exist
+ * before: a replaced file cannot be put back, and it is complete). */
+static void unwrite(const char *dir, const char *full, int had_full, const char *spath,
+                    int had_summary)
+{
+    int any = 0;
+
+    if (full != NULL && !had_full && unlink(full) == 0)
+        any = 1;
+    if (spath != NULL && !had_summary && unlink(spath) == 0)
+        any = 1;
+    if (any)
+        (void)ferry_fsync_dir(dir);
+}
+
 ferry_err ferry_usb_write(const char *root, const char *name, const uint8_t *data, size_t len,
                           const char *summary, char **path)
 {
     char *dir = NULL, *full = NULL, *sname = NULL, *spath = NULL;
+    int had_full = 1, had_summary = 1;
     ferry_err r = FERRY_ERR_INTERNAL;
 
     if (path != NULL)
@@ -544,25 +560,51 @@ ferry_err ferry_usb_write(const char *root, const char *name, const uint8_t *dat
         return ferry_errf(FERRY_ERR_USAGE, "unsafe file name for the medium");
     if ((r = usb_subdir(root, &dir)) != FERRY_OK)
         goto out;
-    if ((full = ferry_path_join(dir, name)) == NULL) {
+    if ((full = ferry_path_join(dir, name)) == NULL ||
+        (summary != NULL && ((sname = summary_name(name)) == NULL ||
+                             (spath = ferry_path_join(dir, sname)) == NULL))) {
         r = FERRY_ERR_NOMEM;
         goto out;
     }
+    had_full = ferry_path_exists(full);
+    had_summary = spath == NULL || ferry_path_exists(spath);
     if ((r = write_verified(full, data, len)) != FERRY_OK)
         goto out;
-    if (summary != NULL) {
-        if ((sname = summary_name(name)) == NULL || (spath = ferry_path_join(dir, sname)) == NULL) {
-            r = FERRY_ERR_NOMEM;
-            goto out;
-        }
-        if ((r = write_verified(spath, summary, strlen(summary))) != FERRY_OK)
-            goto out;
-    }
+    if (spath != NULL && (r = write_verified(spath, summary, strlen(summary))) != FERRY_OK)
+        goto out;
     if (path != NULL) {
         *path = full;
         full = NULL;
     }
     r = FERRY_OK;
+out:
+    if (r != FERRY_OK && dir != NULL)
+        unwrite(dir, full, had_full, spath, had_summary);
+    free(dir);
+    free(full);
+    free(sname);
+    free(spath);
+    return r;
+}
+
+ferry_err ferry_usb_remove(const char *root, const char *name)
+{
+    char *dir = NULL, *full = NULL, *sname = NULL, *spath = NULL;
+    ferry_err r = FERRY_ERR_NOMEM;
+
+    if (!ferry_usb_name_ok(name))
+        return ferry_errf(FERRY_ERR_USAGE, "unsafe file name for the medium");
+    if ((dir = ferry_path_join(root, FERRY_USB_SUBDIR)) == NULL ||
+        (full = ferry_path_join(dir, name)) == NULL || (sname = summary_name(name)) == NULL ||
+        (spath = ferry_path_join(dir, sname)) == NULL)
+        goto out;
+    if (unlink(full) != 0 && errno != ENOENT) {
+        r = ferry_errf(FERRY_ERR_IO, "%s: cannot remove: %s; delete it by hand", full,
+                       strerror(errno));
+        goto out;
+    }
+    (void)unlink(spath);
+    r = ferry_fsync_dir(dir);
 out:
     free(dir);
     free(full);

@@ -127,6 +127,23 @@ out:
     return r;
 }
 
+/* 1 if @path holds exactly @data: an earlier import of this answer was interrupted after it
+ * wrote the file and before the ledger recorded it, so writing it again is safe. */
+static int same_file(const char *path, const void *data, size_t len)
+{
+    uint8_t *got = NULL;
+    size_t n = 0;
+    int same;
+
+    if (ferry_file_read(path, len, &got, &n) != FERRY_OK) {
+        ferry_err_clear();
+        return 0;
+    }
+    same = n == len && memcmp(got, data, len) == 0;
+    free(got);
+    return same;
+}
+
 /* Writes the checked answer @data to @out (or @dflt) and marks the transfer answered. */
 static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
                          const struct ferry_transfer *t, const void *data, size_t len,
@@ -134,6 +151,7 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
                          time_t until, char **outp)
 {
     char *out = c->out_path ? strdup(c->out_path) : dflt;
+    int kept = 0;
     ferry_err r;
 
     *outp = NULL;
@@ -141,7 +159,7 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
         free(dflt);
     if (out == NULL)
         return FERRY_ERR_NOMEM;
-    if (!c->force && ferry_path_exists(out)) {
+    if (!c->force && ferry_path_exists(out) && !same_file(out, data, len)) {
         r = ferry_errf(FERRY_ERR_EXISTS,
                        "%s already exists: move it away, or give --out FILE (or --force)", out);
         goto fail;
@@ -149,6 +167,7 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
     if ((r = ferry_state_save(ferry_store_home(c->s), "certs", t->id, ext, data, len)) !=
         FERRY_OK)
         goto fail;
+    kept = 1;
     if ((r = ferry_file_write_atomic(out, data, len, 0644)) != FERRY_OK)
         goto fail;
     if ((r = ferry_store_transfer_answer(c->s, t->id, m->transfer_id, pkg_sha, until, out)) !=
@@ -159,6 +178,8 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
     *outp = out;
     return FERRY_OK;
 fail:
+    if (kept) /* nor its kept copy: a failed import leaves the state as it was */
+        ferry_state_remove(ferry_store_home(c->s), "certs", t->id, ext);
     free(out);
     return r;
 }

@@ -17,13 +17,15 @@ ferry_err ferry_file_read(const char *path, size_t max, uint8_t **out, size_t *l
 
 /**
  * Writes @n bytes to @path atomically: a temporary file in the same directory, fsync, rename
- * over @path, fsync of the directory. On any failure the old file (if any) is left whole and
- * the temporary is removed. @mode is applied to the new file.
+ * over @path, fsync of the directory. On any failure the temporary is removed and the old file
+ * (if any) is left whole — unless only the directory's fsync failed, when the complete new file
+ * has replaced it; a @path that did not exist before is not left behind. @mode is applied.
  */
 ferry_err ferry_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode);
 
 /**
- * Creates @path exclusively (O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600), writes and fsyncs it.
+ * Creates @path exclusively (never replacing it, nor following a link), mode 0600: written and
+ * fsynced under a temporary name first, then linked into place, so a crash leaves no half file.
  * FERRY_ERR_EXISTS if it exists. For key files.
  */
 ferry_err ferry_file_write_secret(const char *path, const void *p, size_t n);

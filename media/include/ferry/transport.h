@@ -20,6 +20,12 @@ ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name,
                                 const struct ferry_qr_opts *qo, char **where);
 
 /**
+ * Takes back what ferry_transport_write(@m, @name, ...) wrote, when a later step failed: USB ->
+ * removes the package and its summary. QR outputs are left (they carry nothing until scanned).
+ */
+ferry_err ferry_transport_unwrite(const struct ferry_medium *m, const char *name);
+
+/**
  * Reads packages from @m: USB -> every *.ferry file (see ferry_usb_read_all); IMAGES/CAMERA ->
  * the one package the QR sequence rebuilds (name "qr:<session>"). Free with
  * ferry_usb_files_free. FERRY_ERR_NOT_FOUND when the medium holds none.

@@ -23,11 +23,19 @@ ferry_err ferry_usb_resolve(const char *dir, char **root);
  * Writes @len bytes to ROOT/FERRY/@name (created 0755 if missing): temporary file, fsync,
  * rename, fsync of the directory, then read back and compared (FERRY_ERR_IO "read-back differs"
  * — a failing stick). If @summary is not NULL, writes it the same way to ROOT/FERRY/<name
- * without .ferry>.txt. On failure the previous file of that name is left whole.
+ * without .ferry>.txt. On failure the previous file of that name is left whole (or, when the
+ * failure came after the rename, replaced by the complete new one), and a name that did not
+ * exist before is removed again.
  * @name: a safe base name. *path (optional) receives the full path (caller frees).
  */
 ferry_err ferry_usb_write(const char *root, const char *name, const uint8_t *data, size_t len,
                           const char *summary, char **path);
+
+/**
+ * Removes ROOT/FERRY/@name and its summary (what ferry_usb_write wrote), for a caller whose
+ * later step failed. A missing file is not an error; FERRY_ERR_IO names the file left behind.
+ */
+ferry_err ferry_usb_remove(const char *root, const char *name);
 
 struct ferry_usb_file {
     char *name; /* base name as found, checked safe (printable, no '/', not hidden) */

@@ -118,3 +118,13 @@ ferry_err ferry_state_verify(const struct ferry_identity *me, struct ferry_ident
         *signer = idx;
     return FERRY_OK;
 }
+
+ferry_err ferry_state_batch_verdict(ferry_err first, size_t done, size_t replayed,
+                                    const char *replay_msg)
+{
+    if (first != FERRY_OK)
+        return first;
+    if (done == 0 && replayed > 0)
+        return ferry_errf(FERRY_ERR_REPLAY, "%s", replay_msg != NULL ? replay_msg : "replay");
+    return FERRY_OK;
+}

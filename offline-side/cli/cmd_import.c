@@ -71,7 +71,8 @@ static void print_text(const struct ferry_import_result *res)
     for (i = 0; i < res->n; i++) {
         const struct ferry_import_one *o = &res->items[i];
         if (o->err != FERRY_OK) {
-            fprintf(stderr, "%s: import: %s: refused: %s\n", PROG, o->file, o->message);
+            fprintf(stderr, "%s: import: %s: %s: %s\n", PROG, o->file,
+                    o->err == FERRY_ERR_REPLAY ? "skipped" : "refused", o->message);
             continue;
         }
         ferry_time_date(o->new_not_after, d);

@@ -402,7 +402,8 @@ static ferry_err import_files(struct import_ctx *c, struct ferry_usb_file *files
                               struct ferry_import_result *res)
 {
     ferry_err first = FERRY_OK;
-    size_t i;
+    size_t i, replayed = 0;
+    const char *replay_msg = NULL;
 
     if ((res->items = calloc(n, sizeof(*res->items))) == NULL)
         return FERRY_ERR_NOMEM;
@@ -427,11 +428,14 @@ static ferry_err import_files(struct import_ctx *c, struct ferry_usb_file *files
         if (o->err == FERRY_OK) {
             res->imported++;
             c->out_path = NULL; /* --out names the first answer's file only */
-        }
-        else if (first == FERRY_OK)
+        } else if (o->err == FERRY_ERR_REPLAY) {
+            replayed++; /* an answer imported before, still on the stick: skipped */
+            replay_msg = replay_msg != NULL ? replay_msg : o->message;
+        } else if (first == FERRY_OK) {
             first = o->err;
+        }
     }
-    return first;
+    return ferry_state_batch_verdict(first, res->imported, replayed, replay_msg);
 }
 
 ferry_err ferry_offline_import(struct ferry_store *s, const struct ferry_medium *from,

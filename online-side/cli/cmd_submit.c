@@ -84,7 +84,8 @@ static void print_text(const struct ferry_submit_result *res)
     for (i = 0; i < res->n; i++) {
         const struct ferry_submit_one *o = &res->items[i];
         if (o->err != FERRY_OK) {
-            fprintf(stderr, "%s: submit: %s: %s\n", PROG, o->file, o->message);
+            fprintf(stderr, "%s: submit: %s: %s%s\n", PROG, o->file,
+                    o->err == FERRY_ERR_REPLAY ? "skipped: " : "", o->message);
             continue;
         }
         ferry_time_date(o->new_not_after, d);

@@ -437,7 +437,8 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
                               struct ferry_submit_result *res)
 {
     ferry_err first = FERRY_OK;
-    size_t i, signer = 0;
+    size_t i, signer = 0, replayed = 0;
+    const char *replay_msg = NULL;
 
     if ((res->items = calloc(n, sizeof(*res->items))) == NULL)
         return FERRY_ERR_NOMEM;
@@ -459,12 +460,16 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
                      o->err == FERRY_OK ? "submitted" : ferry_err_detail());
         }
         ferry_manifest_free(m);
-        if (o->err == FERRY_OK)
+        if (o->err == FERRY_OK) {
             res->submitted++;
-        else if (first == FERRY_OK)
+        } else if (o->err == FERRY_ERR_REPLAY) {
+            replayed++; /* a request submitted before, still on the stick: skipped */
+            replay_msg = replay_msg != NULL ? replay_msg : o->message;
+        } else if (first == FERRY_OK) {
             first = o->err;
+        }
     }
-    return first;
+    return ferry_state_batch_verdict(first, res->submitted, replayed, replay_msg);
 }
 
 ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *from,

@@ -43,4 +43,23 @@ printed=$(grep -o '"new_expiry":"[^"]*"' "$T/import.json" | cut -d'"' -f4)
 [ -n "$issued" ] && [ "$issued" = "$printed" ] || fail "expiry printed $printed, issued $issued"
 off status --json | grep -q '"state":"installed"' || fail "transfer not marked installed"
 off import --from "usb:$STICK" --out "$T/x.xml" >/dev/null 2>&1 && fail "second import succeeded"
+
+step "a second renewal with the first one's packages still on the stick: they are skipped"
+off export "$REQ" --to "usb:$STICK" --json >"$T/export2.json"
+ID2=$(grep -o '"transfer_id":"[^"]*"' "$T/export2.json" | cut -d'"' -f4)
+[ "$(ls "$STICK"/FERRY/request-*.ferry | wc -l)" -eq 2 ] || fail "expected two request packages"
+on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" --json >"$T/submit2.json" \
+  2>"$T/submit2.err" || fail "second submit failed: $(cat "$T/submit2.err")"
+grep -q '"ok":true,"submitted":1' "$T/submit2.json" || fail "submit2: $(cat "$T/submit2.json")"
+on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" 2>&1 >/dev/null | grep -q "skipped" \
+  && fail "a third submit went through"
+expect_exit 1 on submit --from "usb:$STICK" --service "$URL" --root "$ROOT"
+grep -q "skipped: .*submitted already" <<<"$ERR" || fail "no skipped note: $ERR"
+off import --from "usb:$STICK" --out "$T/SLC2.xml" >"$T/import2.out" 2>"$T/import2.err" \
+  || fail "second import failed: $(cat "$T/import2.err")"
+grep -q "imported: .*(transfer ${ID2:0:8}" "$T/import2.out" || fail "import2: $(cat "$T/import2.out")"
+grep -q "skipped: transfer .* already answered and imported" "$T/import2.err" \
+  || fail "the first answer was not reported as skipped: $(cat "$T/import2.err")"
+expect_exit 1 off import --from "usb:$STICK" --out "$T/SLC3.xml"
+[ ! -e "$T/SLC3.xml" ] || fail "a third import wrote a certificate"
 echo "round trip ok: request $REQ_SHA, new expiry $printed"

@@ -45,4 +45,13 @@ ferry_err ferry_state_verify(const struct ferry_identity *me, struct ferry_ident
                              size_t npeers, const uint8_t *der, size_t len,
                              struct ferry_manifest **m, size_t *signer, int *own);
 
+/**
+ * The verdict on a batch of packages read from one medium: the first real failure @first;
+ * else, when nothing new was done (@done 0) but @replayed packages had been handled before,
+ * FERRY_ERR_REPLAY with @replay_msg as the detail; else FERRY_OK. So old packages left on a
+ * stick are skipped with a note when a new one goes through, and refused when alone.
+ */
+ferry_err ferry_state_batch_verdict(ferry_err first, size_t done, size_t replayed,
+                                    const char *replay_msg);
+
 #endif

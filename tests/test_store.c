@@ -527,6 +527,62 @@ static void test_crash_mid_answer(void **state)
         ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'transfer-answer'"), 1);
 }
 
+/* Online: the submitted transfer and its request package seen, in one transaction; a kill
+ * between the two leaves neither, and --again updates the existing row. */
+static void test_submitted(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "online");
+    struct ferry_transfer t, *got = NULL;
+    uint8_t psha[FERRY_SHA256_LEN];
+    int fds[2], status = 0;
+    char fdbuf[16], c = 0;
+    pid_t pid;
+
+    sample_transfer(&t, 13, NOW_2026);
+    t.state = FERRY_TS_SUBMITTED;
+    t.service = "https://one.example/rms";
+    fill_id(psha, sizeof(psha), 130);
+    ferry_store_close(s);
+    assert_int_equal(pipe(fds), 0);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(fds[0]);
+        snprintf(fdbuf, sizeof(fdbuf), "%d", fds[1]);
+        setenv("FERRY_TEST_STALL", "submitted", 1);
+        setenv("FERRY_TEST_STALL_FD", fdbuf, 1);
+        if (ferry_store_open(f->home, "online", 0, &s) != FERRY_OK)
+            _exit(2);
+        ferry_store_transfer_submitted(s, &t, psha);
+        _exit(3); /* not reached: the hook stalls until killed */
+    }
+    close(fds[1]);
+    assert_int_equal(read(fds[0], &c, 1), 1);
+    assert_int_equal(kill(pid, SIGKILL), 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    close(fds[0]);
+
+    assert_int_equal(ferry_store_open(f->home, "online", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_ERR_NOT_FOUND);
+    assert_false(ferry_store_package_seen(s, psha));
+    assert_int_equal(ferry_store_transfer_submitted(s, &t, psha), FERRY_OK);
+    assert_true(ferry_store_package_seen(s, psha));
+    t.service = "https://two.example/rms"; /* --again: the same row, updated */
+    t.new_not_after = 1826000000;
+    assert_int_equal(ferry_store_transfer_submitted(s, &t, psha), FERRY_OK);
+    assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
+    assert_int_equal(got->state, FERRY_TS_SUBMITTED);
+    assert_string_equal(got->service, "https://two.example/rms");
+    assert_int_equal(got->new_not_after, 1826000000);
+    ferry_transfer_free(got);
+    t.state = 0;
+    assert_int_equal(ferry_store_transfer_submitted(s, &t, psha), FERRY_ERR_USAGE);
+    ferry_store_close(s);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers"), 1);
+}
+
 /* Same with a hot journal: the child's transaction has spilled pages to the database file
  * (a large insert with a tiny cache) before it is killed; the next open rolls them back. */
 static void test_crash_hot_journal(void **state)
@@ -823,6 +879,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_answer_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_submitted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_mid_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_hot_journal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_identity_create_load, setup, teardown),

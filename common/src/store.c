@@ -801,39 +801,77 @@ out:
     return tx_end(s, r);
 }
 
-ferry_err ferry_store_transfer_update(struct ferry_store *s,
-                                      const uint8_t id[FERRY_TRANSFER_ID_LEN],
-                                      enum ferry_transfer_state state, const char *service,
-                                      time_t new_not_after)
+/* UPDATE of one transfer's state, service, new_not_after (0 keeps), inside a transaction. */
+static ferry_err transfer_set(struct ferry_store *s, const uint8_t id[FERRY_TRANSFER_ID_LEN],
+                              enum ferry_transfer_state state, const char *service,
+                              time_t new_not_after)
 {
     char hex[2 * FERRY_TRANSFER_ID_LEN + 1], detail[128];
     sqlite3_stmt *st = NULL;
     ferry_err r;
 
-    if (state < FERRY_TS_OUTSTANDING || state > FERRY_TS_FAILED || !text_ok(service))
-        return ferry_errf(FERRY_ERR_USAGE, "bad transfer update (state %d)", (int)state);
     ferry_hex(id, FERRY_TRANSFER_ID_LEN, hex);
     snprintf(detail, sizeof(detail), "%s state=%d", hex, (int)state);
-    if ((r = tx_begin(s)) != FERRY_OK)
-        return r;
     if ((r = prep(s, "UPDATE transfers SET state = ?1, service = coalesce(?2, service), "
                      "new_not_after = CASE WHEN ?3 = 0 THEN new_not_after ELSE ?3 END, "
                      "updated = ?4 WHERE id = ?5", &st)) != FERRY_OK)
-        goto out;
+        return r;
     sqlite3_bind_int(st, 1, (int)state);
     bind_text(st, 2, service);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)new_not_after);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)ferry_now());
     bind_blob(st, 5, id, FERRY_TRANSFER_ID_LEN);
-    if ((r = step_done(s, st, NULL, "cannot update the transfer")) != FERRY_OK)
-        goto out;
-    if (sqlite3_changes(s->db) != 1) {
-        r = ferry_errf(FERRY_ERR_NOT_FOUND, "transfer %s: not in the ledger", hex);
-        goto out;
-    }
-    r = audit_row(s, "transfer-update", detail);
-out:
+    r = step_done(s, st, NULL, "cannot update the transfer");
     sqlite3_finalize(st);
+    if (r == FERRY_OK && sqlite3_changes(s->db) != 1)
+        r = ferry_errf(FERRY_ERR_NOT_FOUND, "transfer %s: not in the ledger", hex);
+    if (r == FERRY_OK)
+        r = audit_row(s, "transfer-update", detail);
+    return r;
+}
+
+ferry_err ferry_store_transfer_update(struct ferry_store *s,
+                                      const uint8_t id[FERRY_TRANSFER_ID_LEN],
+                                      enum ferry_transfer_state state, const char *service,
+                                      time_t new_not_after)
+{
+    ferry_err r;
+
+    if (state < FERRY_TS_OUTSTANDING || state > FERRY_TS_FAILED || !text_ok(service))
+        return ferry_errf(FERRY_ERR_USAGE, "bad transfer update (state %d)", (int)state);
+    if ((r = tx_begin(s)) != FERRY_OK)
+        return r;
+    return tx_end(s, transfer_set(s, id, state, service, new_not_after));
+}
+
+ferry_err ferry_store_transfer_submitted(struct ferry_store *s, const struct ferry_transfer *t,
+                                         const uint8_t pkg_sha256[FERRY_SHA256_LEN])
+{
+    char hex[2 * FERRY_TRANSFER_ID_LEN + 1], detail[128];
+    sqlite3_stmt *st = NULL;
+    ferry_err r;
+    int exists;
+
+    if (t->state < FERRY_TS_OUTSTANDING || t->state > FERRY_TS_FAILED || !text_ok(t->kind) ||
+        !text_ok(t->subject) || !text_ok(t->guid) || !text_ok(t->source_path) ||
+        !text_ok(t->peer_fp) || !text_ok(t->service) || !text_ok(t->installed_path))
+        return ferry_errf(FERRY_ERR_USAGE, "bad submitted transfer");
+    ferry_hex(t->id, sizeof(t->id), hex);
+    snprintf(detail, sizeof(detail), "%s state=%d", hex, (int)t->state);
+    if ((r = tx_begin(s)) != FERRY_OK)
+        return r;
+    if ((r = prep(s, "SELECT 1 FROM transfers WHERE id = ?", &st)) != FERRY_OK)
+        return tx_end(s, r);
+    bind_blob(st, 1, t->id, FERRY_TRANSFER_ID_LEN);
+    exists = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    if (exists)
+        r = transfer_set(s, t->id, t->state, t->service, t->new_not_after);
+    else if ((r = transfer_insert(s, t, ferry_now())) == FERRY_OK)
+        r = audit_row(s, "transfer-add", detail);
+    test_stall("submitted");
+    if (r == FERRY_OK)
+        r = seen_insert(s, pkg_sha256, t->id, 1);
     return tx_end(s, r);
 }
 

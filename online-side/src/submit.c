@@ -125,15 +125,10 @@ static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
                         const uint8_t req_sha[32], const struct ferry_item *ri,
                         const struct ferry_submit_one *o, size_t fp_idx)
 {
-    struct ferry_transfer t, *old = NULL;
+    struct ferry_transfer t;
     uint8_t fp[FERRY_SHA256_LEN];
     char fphex[65];
 
-    if (ferry_store_transfer_get(c->s, req->transfer_id, &old) == FERRY_OK) {
-        ferry_transfer_free(old);
-        return ferry_store_transfer_update(c->s, req->transfer_id, FERRY_TS_SUBMITTED, c->url,
-                                           o->new_not_after);
-    }
     memset(&t, 0, sizeof(t));
     memcpy(t.id, req->transfer_id, sizeof(t.id));
     t.direction = FERRY_DIR_TO_ONLINE;
@@ -149,7 +144,8 @@ static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
     t.service = (char *)c->url;
     t.created = t.updated = ferry_now();
     t.new_not_after = o->new_not_after;
-    return ferry_store_transfer_add(c->s, &t);
+    /* one transaction: the transfer (new, or --again) and the request package seen */
+    return ferry_store_transfer_submitted(c->s, &t, req_sha);
 }
 
 /* RMS: submits the Enroll request byte-exact, checks the SLC, builds the answer manifest. */
@@ -328,8 +324,7 @@ static ferry_err deliver(struct submit_ctx *c, const struct ferry_manifest *req,
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    if ((r = record(c, req, req_sha, ri, o, signer)) != FERRY_OK ||
-        (r = ferry_store_package_mark_seen(c->s, req_sha, req->transfer_id)) != FERRY_OK) {
+    if ((r = record(c, req, req_sha, ri, o, signer)) != FERRY_OK) {
         r = take_back(c->o->to, name, r);
         goto out;
     }

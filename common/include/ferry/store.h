@@ -112,6 +112,14 @@ ferry_err ferry_store_transfer_update(struct ferry_store *s,
                                       enum ferry_transfer_state state, const char *service,
                                       time_t new_not_after);
 
+/**
+ * Online: records a submitted request in one transaction: the transfer (added, or an existing
+ * one set to t->state, t->service, t->new_not_after) and its request package as seen. A crash
+ * leaves both or neither.
+ */
+ferry_err ferry_store_transfer_submitted(struct ferry_store *s, const struct ferry_transfer *t,
+                                         const uint8_t pkg_sha256[FERRY_SHA256_LEN]);
+
 /** 1 if a package with this SHA-256 was accepted before, else 0 (errors count as 0). */
 int ferry_store_package_seen(struct ferry_store *s, const uint8_t sha256[FERRY_SHA256_LEN]);
 

@@ -16,8 +16,8 @@
 
 /* The issue's targets, filled in by the tables and printed together at the end. */
 static struct {
-    double enc_ms, dec_ms, dec_pipe_ms;            /* v25-L: encode, camera decode, image decode */
-    size_t shown_med, shown_p90, k, exact, seeds;  /* v25-L parity 50, 20 % loss */
+    double enc_ms, dec_ms, dec_pipe_ms;           /* v25-L: encode, camera decode, image decode */
+    size_t shown_med, shown_p90, k, exact, seeds; /* v25-L parity 50, 20 % loss */
     double page_net, page_pkg; /* best full-page net bytes (>= 30 % tolerated), its package's */
     int page_version;
     char page_ecc;
@@ -62,8 +62,10 @@ uint64_t bench_rng(uint64_t *s)
 
 QRecLevel bench_level(char ecc)
 {
-    return ecc == 'L' ? QR_ECLEVEL_L : ecc == 'M' ? QR_ECLEVEL_M
-         : ecc == 'Q' ? QR_ECLEVEL_Q : QR_ECLEVEL_H;
+    return ecc == 'L'   ? QR_ECLEVEL_L
+           : ecc == 'M' ? QR_ECLEVEL_M
+           : ecc == 'Q' ? QR_ECLEVEL_Q
+                        : QR_ECLEVEL_H;
 }
 
 /* A package-like 20 KB blob: base64 of random bytes, as the payload inside a real package. */
@@ -99,8 +101,8 @@ static void table_payload(const uint8_t *pkg)
     printf("## Payload bytes per frame (Base32 in alphanumeric mode, header <= 38 chars)\n\n");
     printf("| version | L | M | Q |\n|---|---|---|---|\n");
     for (size_t i = 0; i < sizeof(versions) / sizeof(versions[0]); i++)
-        printf("| %d | %zu | %zu | %zu |\n", versions[i],
-               ferry_qrseq_frame_bytes(versions[i], 'L'), ferry_qrseq_frame_bytes(versions[i], 'M'),
+        printf("| %d | %zu | %zu | %zu |\n", versions[i], ferry_qrseq_frame_bytes(versions[i], 'L'),
+               ferry_qrseq_frame_bytes(versions[i], 'M'),
                ferry_qrseq_frame_bytes(versions[i], 'Q'));
     printf("\n## Frames for a 20 KB package (base64 of random bytes; zlib message)\n\n");
     printf("| version-ECC | message bytes | K data frames | blocks | frames at parity 50 %% |\n");
@@ -164,8 +166,8 @@ static void row_timing(const uint8_t *pkg, int v, char ecc)
     reps = n < 20 ? n : 20;
     t0 = bench_now_ms();
     for (size_t i = 0; i < reps; i++)
-        QRcode_free(QRcode_encodeString(ferry_qrseq_frame(s, i), v, bench_level(ecc), QR_MODE_8,
-                                        1));
+        QRcode_free(
+            QRcode_encodeString(ferry_qrseq_frame(s, i), v, bench_level(ecc), QR_MODE_8, 1));
     t_qr = (bench_now_ms() - t0) / (double)reps;
     t_png = png_ms(s, v, ecc, reps < 5 ? reps : 5);
     for (int m = 0; m < 3; m++)
@@ -194,7 +196,8 @@ static void table_timing(const uint8_t *pkg)
            "densities); *density 2* = ZBAR_CFG_X/Y_DENSITY 2 (not used by ferry today); "
            "*image pipeline* = ferry_qr_scan_gray (raw, 3x3 blur, 5x5 blur, adaptive "
            "threshold: all four passes run on every image). Target: decode <= 60 ms "
-           "(camera path).\n\n", FERRY_QR_PNG_MODULE_PX);
+           "(camera path).\n\n",
+           FERRY_QR_PNG_MODULE_PX);
     printf("| version-ECC | frame text ms | QR encode ms | PNG ms | encode <= 5 ms? "
            "| decode ms, camera path | decode ms, density 2 | decode ms, image pipeline "
            "| decode <= 60 ms? | px/module |\n|---|---|---|---|---|---|---|---|---|---|\n");
@@ -256,9 +259,8 @@ static void row_shown(const uint8_t *pkg, int v, char ecc, int pct, int seeds)
         med = shown[seeds / 2];
         p90 = shown[seeds * 9 / 10];
         printf("| %d-%c | %d | %zu | %zu | %.0f %% | %zu (%.2f K) | %zu (%.2f K) | %zu/%d | %s |",
-               v, ecc, pct, k, ferry_qrseq_count(s), losses[l] * 100, med,
-               (double)med / (double)k, p90, (double)p90 / (double)k, exact, seeds,
-               met(exact == (size_t)seeds));
+               v, ecc, pct, k, ferry_qrseq_count(s), losses[l] * 100, med, (double)med / (double)k,
+               p90, (double)p90 / (double)k, exact, seeds, met(exact == (size_t)seeds));
         if (losses[l] == 0.20)
             printf(" %s |\n", met(med * 100 <= 130 * k && p90 * 100 <= 145 * k));
         else
@@ -279,7 +281,8 @@ out:
 static void table_shown(const uint8_t *pkg, int seeds)
 {
     printf("## Frames shown until decode (20 KB package, loop = ferry_qrseq_schedule, receiver "
-           "starts at step 0, independent random loss, %d seeds)\n\n", seeds);
+           "starts at step 0, independent random loss, %d seeds)\n\n",
+           seeds);
     printf("Targets: received until decode = K exactly (every run); at 20 %% loss shown <= 1.3 K "
            "median and <= 1.45 K p90. The 300 %%/0 %% rows are baselines.\n\n");
     printf("| version-ECC | parity %% | K | frames in loop | loss | shown median | shown p90 "
@@ -307,8 +310,7 @@ static void row_pdf(const uint8_t *pkg, int v, char ecc, int parity, const char 
     tol = (double)(b.n - b.k) / (double)b.n;
     net = (double)b.message / b.pages;
     /* a full page: its codes times the payload per code, less the parity share */
-    full = (double)b.per_page * (double)ferry_qrseq_frame_bytes(v, ecc) * (double)b.k /
-           (double)b.n;
+    full = (double)b.per_page * (double)ferry_qrseq_frame_bytes(v, ecc) * (double)b.k / (double)b.n;
     printf("| %d-%c | %d | %zu | %zu | %.0f %% | %d | %d | %.0f | %.0f | %.0f | %s | %s | %s |\n",
            v, ecc, parity, b.k, b.n, tol * 100, b.per_page, b.pages, (double)PKG_SIZE / b.pages,
            net, full, b.scanned ? "yes" : "**NO**", met(tol >= 0.299 && full >= 6000), note);
@@ -348,7 +350,8 @@ static void table_targets(void)
     printf("## Targets (issue) on this machine\n\n| target | measured | met? |\n|---|---|---|\n");
     printf("| >= 1,100 payload bytes per v25-L frame | %zu | %s |\n", fb, met(fb >= 1100));
     printf("| received until decode = K exactly (v25-L, parity 50, 20 %% loss) | %zu/%zu runs "
-           "| %s |\n", tg.exact, tg.seeds, met(tg.seeds > 0 && tg.exact == tg.seeds));
+           "| %s |\n",
+           tg.exact, tg.seeds, met(tg.seeds > 0 && tg.exact == tg.seeds));
     printf("| shown at 20 %% loss <= 1.3 K median (v25-L, parity 50) | %.2f K | %s |\n",
            tg.k ? (double)tg.shown_med / (double)tg.k : 0,
            met(tg.k && tg.shown_med * 100 <= 130 * tg.k));
@@ -362,8 +365,9 @@ static void table_targets(void)
     printf("| (same, image pipeline: four passes) | %.1f ms | %s |\n", tg.dec_pipe_ms,
            met(tg.dec_pipe_ms >= 0 && tg.dec_pipe_ms <= 60.0));
     printf("| >= 6 KB net per A4 page tolerating 30 %% lost codes (best: v%d-%c) | %.0f B per "
-           "full page (%.0f B/page for the 20 KB package) | %s |\n\n", tg.page_version,
-           tg.page_ecc ? tg.page_ecc : '-', tg.page_net, tg.page_pkg, met(tg.page_net >= 6000));
+           "full page (%.0f B/page for the 20 KB package) | %s |\n\n",
+           tg.page_version, tg.page_ecc ? tg.page_ecc : '-', tg.page_net, tg.page_pkg,
+           met(tg.page_net >= 6000));
 }
 
 int main(int argc, char **argv)

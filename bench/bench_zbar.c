@@ -101,9 +101,9 @@ double bench_zbar_ms(const char *text, int version, char ecc, int reps, enum ben
 
     if (c == NULL || (img = render(c, module_px)) == NULL)
         goto out;
-    if (mode == BENCH_SCAN_PIPELINE ? ferry_qr_scanner_new(&fs) != FERRY_OK
-                                    : (sc = raw_scanner(mode == BENCH_SCAN_DENSITY2 ? 2 : 1))
-                                          == NULL)
+    if (mode == BENCH_SCAN_PIPELINE
+            ? ferry_qr_scanner_new(&fs) != FERRY_OK
+            : (sc = raw_scanner(mode == BENCH_SCAN_DENSITY2 ? 2 : 1)) == NULL)
         goto out;
     for (int i = 0; i < reps && i < BENCH_MAX_REPS; i++) {
         t0 = bench_now_ms();

@@ -10,7 +10,7 @@
 #include "ferry/args.h"
 
 static const struct ferry_opt opts[] = {
-    {"home", 0, "DIR", ""}, {"json", 0, NULL, ""}, {"verbose", 'v', NULL, ""},
+    {"home", 0, "DIR", ""},   {"json", 0, NULL, ""},    {"verbose", 'v', NULL, ""},
     {"quiet", 'q', NULL, ""}, {"out", 'o', "FILE", ""},
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -48,7 +48,7 @@ static void test_errors(void **state)
         int argc;
         const char *argv[4];
     } bad[] = {
-        {1, {"--nope"}}, {1, {"-x"}},       {1, {"--home"}},      {1, {"-o"}},
+        {1, {"--nope"}},   {1, {"-x"}},          {1, {"--home"}},   {1, {"-o"}},
         {1, {"--json=1"}}, {3, {"a", "b", "c"}}, {2, {"-vx", "y"}},
     };
     struct ferry_args a;

@@ -17,14 +17,16 @@
 #include "ferry/checkroot.h"
 #include "ferry/file.h"
 
-#define T_2010 1262304000L /* 2010-01-01: GTE valid */
-#define T_2024 1704067200L /* 2024-01-01: GTE expired */
-#define T_1990 631152000L  /* 1990-01-01: before everything */
+#define T_2010        1262304000L /* 2010-01-01: GTE valid */
+#define T_2024        1704067200L /* 2024-01-01: GTE expired */
+#define T_1990        631152000L  /* 1990-01-01: before everything */
 #define GTE_NOT_AFTER 1534204740L /* 2018-08-13T23:59:00Z */
-#define LOOKALIKE_FP \
-    "BA:97:56:75:C4:5C:C6:66:CD:06:1B:70:25:F0:FA:2B:B5:5E:9C:71:28:80:7E:DE:73:31:01:69:80:9C:7B:BB"
-#define OTHER_A_FP \
-    "C0:B6:28:D8:37:8E:63:21:88:34:52:75:E2:3E:9C:5A:F1:F4:F0:A6:91:A3:36:A7:30:5E:0E:67:E8:10:3D:B2"
+#define LOOKALIKE_FP                                                                               \
+    "BA:97:56:75:C4:5C:C6:66:CD:06:1B:70:25:F0:FA:2B:B5:5E:9C:71:28:80:7E:DE:73:31:01:69:80:9C:"   \
+    "7B:BB"
+#define OTHER_A_FP                                                                                 \
+    "C0:B6:28:D8:37:8E:63:21:88:34:52:75:E2:3E:9C:5A:F1:F4:F0:A6:91:A3:36:A7:30:5E:0E:67:E8:10:"   \
+    "3D:B2"
 
 static char gte_path[1024];
 static char vec_dir[1024];
@@ -69,8 +71,9 @@ static void concat(const char *dst, ...)
         free(p);
     }
     va_end(ap);
-    assert_int_equal(ferry_file_write_atomic(dst, b.data != NULL ? b.data : (uint8_t *)"", b.len,
-                                             0644), FERRY_OK);
+    assert_int_equal(
+        ferry_file_write_atomic(dst, b.data != NULL ? b.data : (uint8_t *)"", b.len, 0644),
+        FERRY_OK);
     ferry_buf_free(&b);
 }
 
@@ -124,8 +127,8 @@ struct store_case {
     time_t now;
     enum ferry_root_verdict verdict;
     int usable;
-    const char *fingerprint;       /* NULL: do not check */
-    const char *where_suffix;      /* NULL: do not check */
+    const char *fingerprint;  /* NULL: do not check */
+    const char *where_suffix; /* NULL: do not check */
     const char *advice_has;
 };
 
@@ -201,8 +204,7 @@ static void build_stores(void)
     free(d);
 
     d = mkdir_tmp("dir-der"); /* GTE as DER only */
-    snprintf(cmd, sizeof(cmd), "openssl x509 -in '%s' -outform DER -out '%s/gte.crt'",
-             gte_path, d);
+    snprintf(cmd, sizeof(cmd), "openssl x509 -in '%s' -outform DER -out '%s/gte.crt'", gte_path, d);
     assert_int_equal(system(cmd), 0);
     free(d);
 
@@ -237,22 +239,23 @@ static const struct store_case store_cases[] = {
     {"bundle, 2010", "bundle.pem", "", T_2010, FERRY_ROOT_PRESENT, 1, FERRY_GTE_ROOT_SHA256,
      "/bundle.pem", "valid until 2018-08-13"},
     {"bundle, 2024", "bundle.pem", "", T_2024, FERRY_ROOT_EXPIRED, 0, FERRY_GTE_ROOT_SHA256,
-     "/bundle.pem", "expired on 2018-08-13; the enrollment service now chains to another root. "
+     "/bundle.pem",
+     "expired on 2018-08-13; the enrollment service now chains to another root. "
      "Pin it with --root FILE"},
     {"bundle, 1990 (clock wrong)", "bundle.pem", "", T_1990, FERRY_ROOT_EXPIRED, 0,
      FERRY_GTE_ROOT_SHA256, "/bundle.pem", "clock is wrong"},
     {"bundle without GTE", "bundle-nogte.pem", "", T_2024, FERRY_ROOT_ABSENT, 0, "",
      "/bundle-nogte.pem", "not among the 2 certificates"},
-    {"bundle with look-alike", "bundle-look.pem", "", T_2024, FERRY_ROOT_LOOKALIKE, 0,
-     LOOKALIKE_FP, "/bundle-look.pem", "it is NOT the real root. Remove it"},
+    {"bundle with look-alike", "bundle-look.pem", "", T_2024, FERRY_ROOT_LOOKALIKE, 0, LOOKALIKE_FP,
+     "/bundle-look.pem", "it is NOT the real root. Remove it"},
     {"look-alike beside the real one", "bundle-both.pem", "", T_2010, FERRY_ROOT_LOOKALIKE, 0,
      LOOKALIKE_FP, "/bundle-both.pem", "NOT the real root"},
     {"empty bundle", "empty.pem", "", T_2024, FERRY_ROOT_ABSENT, 0, "", "/empty.pem",
      "not among the 0 certificates"},
-    {"rehashed dir, 2010", "", "dir-rehash", T_2010, FERRY_ROOT_PRESENT, 1,
-     FERRY_GTE_ROOT_SHA256, NULL, "submissions can use it"},
-    {"rehashed dir, 2024", "", "dir-rehash", T_2024, FERRY_ROOT_EXPIRED, 0,
-     FERRY_GTE_ROOT_SHA256, NULL, "--root FILE"},
+    {"rehashed dir, 2010", "", "dir-rehash", T_2010, FERRY_ROOT_PRESENT, 1, FERRY_GTE_ROOT_SHA256,
+     NULL, "submissions can use it"},
+    {"rehashed dir, 2024", "", "dir-rehash", T_2024, FERRY_ROOT_EXPIRED, 0, FERRY_GTE_ROOT_SHA256,
+     NULL, "--root FILE"},
     {"hash-named dir", "", "dir-hash", T_2010, FERRY_ROOT_PRESENT, 1, FERRY_GTE_ROOT_SHA256, NULL,
      "valid until"},
     {"DER .crt in dir", "", "dir-der", T_2024, FERRY_ROOT_EXPIRED, 0, FERRY_GTE_ROOT_SHA256,
@@ -334,14 +337,14 @@ struct root_case {
 };
 
 static const struct root_case root_cases[] = {
-    {"other-a.pem", T_2024, FERRY_ROOT_PRESENT, 1, "/CN=ferry test root A", OTHER_A_FP,
-     2524608000L, "submissions will trust only"},
+    {"other-a.pem", T_2024, FERRY_ROOT_PRESENT, 1, "/CN=ferry test root A", OTHER_A_FP, 2524608000L,
+     "submissions will trust only"},
     {"other-b.der", T_2024, FERRY_ROOT_PRESENT, 1, "/CN=ferry test root B", NULL, 2524608000L,
      "valid until 2050-01-01"},
-    {"other-a.pem", T_1990, FERRY_ROOT_EXPIRED, 0, "/CN=ferry test root A", OTHER_A_FP,
-     2524608000L, "not valid before 2000-01-01: check this machine's clock"},
-    {"expired.pem", T_2024, FERRY_ROOT_EXPIRED, 0, "/CN=ferry test expired root", NULL,
-     1262304000L, "expired on 2010-01-01"},
+    {"other-a.pem", T_1990, FERRY_ROOT_EXPIRED, 0, "/CN=ferry test root A", OTHER_A_FP, 2524608000L,
+     "not valid before 2000-01-01: check this machine's clock"},
+    {"expired.pem", T_2024, FERRY_ROOT_EXPIRED, 0, "/CN=ferry test expired root", NULL, 1262304000L,
+     "expired on 2010-01-01"},
     {"gte.pem", T_2010, FERRY_ROOT_PRESENT, 1,
      "/C=US/O=GTE Corporation/OU=GTE CyberTrust Solutions, Inc./CN=GTE CyberTrust Global Root",
      FERRY_GTE_ROOT_SHA256, GTE_NOT_AFTER, "valid until 2018-08-13"},
@@ -427,9 +430,9 @@ static void test_system_store(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_stores),     cmocka_unit_test(test_environment),
+        cmocka_unit_test(test_stores),       cmocka_unit_test(test_environment),
         cmocka_unit_test(test_missing_file), cmocka_unit_test(test_pinned_root),
-        cmocka_unit_test(test_reference),  cmocka_unit_test(test_system_store),
+        cmocka_unit_test(test_reference),    cmocka_unit_test(test_system_store),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -15,8 +15,13 @@ static void test_b64_roundtrip(void **state)
     static const struct {
         const char *plain, *b64;
     } cases[] = {
-        {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"},
-        {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"}, /* RFC 4648 §10 */
+        {"", ""},
+        {"f", "Zg=="},
+        {"fo", "Zm8="},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="},
+        {"fooba", "Zm9vYmE="},
+        {"foobar", "Zm9vYmFy"}, /* RFC 4648 §10 */
     };
     size_t i, n;
     char *enc;
@@ -24,9 +29,9 @@ static void test_b64_roundtrip(void **state)
 
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        assert_int_equal(ferry_b64_encode((const uint8_t *)cases[i].plain,
-                                          strlen(cases[i].plain), &enc),
-                         FERRY_OK);
+        assert_int_equal(
+            ferry_b64_encode((const uint8_t *)cases[i].plain, strlen(cases[i].plain), &enc),
+            FERRY_OK);
         assert_string_equal(enc, cases[i].b64);
         free(enc);
         assert_int_equal(ferry_b64_decode(cases[i].b64, strlen(cases[i].b64), 100, &dec, &n),
@@ -45,8 +50,7 @@ static void test_b64_strict(void **state)
 
     (void)state;
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        assert_int_equal(ferry_b64_decode(bad[i], strlen(bad[i]), 100, &dec, &n),
-                         FERRY_ERR_FORMAT);
+        assert_int_equal(ferry_b64_decode(bad[i], strlen(bad[i]), 100, &dec, &n), FERRY_ERR_FORMAT);
     /* white space is fine; the cap is enforced */
     assert_int_equal(ferry_b64_decode("Zm9v\r\nYmFy", 10, 100, &dec, &n), FERRY_OK);
     assert_int_equal(n, 6);
@@ -89,11 +93,13 @@ static void test_times(void **state)
         const char *in;
         long long epoch;
     } ok[] = {
-        {"2018-08-13", 1534118400},          {"2018-08-13T23:59", 1534204740},
-        {"2018-08-13T23:59:00Z", 1534204740}, {"2027-11-25T11:30", 1827142200},
+        {"2018-08-13", 1534118400},
+        {"2018-08-13T23:59", 1534204740},
+        {"2018-08-13T23:59:00Z", 1534204740},
+        {"2027-11-25T11:30", 1827142200},
     };
-    static const char *bad[] = {"2018-8-13", "2018-13-01", "2018-08-13T25:00", "x", "",
-                                "2018-08-13T10", "2018-08-13Zjunk", "1969-12-31",
+    static const char *bad[] = {"2018-8-13",  "2018-13-01",    "2018-08-13T25:00", "x",
+                                "",           "2018-08-13T10", "2018-08-13Zjunk",  "1969-12-31",
                                 "2026-02-31", "2025-02-29"};
     time_t t;
     char s[21];

@@ -37,9 +37,9 @@ struct srv {
 
 static char tmp_root[256];
 static char state_dir[400];
-static uint8_t *rms_req;     /* a synthetic Enroll request, with BOM and CRLF line endings */
+static uint8_t *rms_req; /* a synthetic Enroll request, with BOM and CRLF line endings */
 static size_t rms_req_len;
-static uint8_t *csr_der;     /* a PKCS#10 (EC P-256) */
+static uint8_t *csr_der; /* a PKCS#10 (EC P-256) */
 static size_t csr_der_len;
 static char *csr_pem;
 static EVP_PKEY *csr_key;
@@ -191,20 +191,24 @@ static void make_rms_request(void)
     assert_true(n > 0);
     assert_int_equal(ferry_b64_encode(der, (size_t)n, &b64), FERRY_OK);
     ferry_buf_init(&b, 1 << 16);
-    assert_int_equal(ferry_buf_printf(&b,
-        "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n"
-        "<!-- synthetic test request made by test_enroll.c, not a real RMS request -->\r\n"
-        "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">\r\n"
-        "  <soap:Body>\r\n    <Enroll xmlns=\"http://microsoft.com/DRM/EnrollmentService\">\r\n"
-        "      <EnrollParameters>\r\n        <RevocationInformation>\r\n"
-        "          <RevocationType>StandardRevocation</RevocationType>\r\n"
-        "        </RevocationInformation>\r\n        <CertificatePublicKey>\r\n"
-        "          <aPublicKeyBytes>%s</aPublicKeyBytes>\r\n"
-        "          <Guid>{6F1A2B3C-4D5E-4F60-8172-93A4B5C6D7E8}</Guid>\r\n"
-        "        </CertificatePublicKey>\r\n        <EnrolleeInformation>\r\n"
-        "          <ServerName>rms.example.test</ServerName>\r\n"
-        "        </EnrolleeInformation>\r\n      </EnrollParameters>\r\n    </Enroll>\r\n"
-        "  </soap:Body>\r\n</soap:Envelope>\r\n", b64), FERRY_OK);
+    assert_int_equal(
+        ferry_buf_printf(
+            &b,
+            "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n"
+            "<!-- synthetic test request made by test_enroll.c, not a real RMS request -->\r\n"
+            "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">\r\n"
+            "  <soap:Body>\r\n    <Enroll xmlns=\"http://microsoft.com/DRM/EnrollmentService\">\r\n"
+            "      <EnrollParameters>\r\n        <RevocationInformation>\r\n"
+            "          <RevocationType>StandardRevocation</RevocationType>\r\n"
+            "        </RevocationInformation>\r\n        <CertificatePublicKey>\r\n"
+            "          <aPublicKeyBytes>%s</aPublicKeyBytes>\r\n"
+            "          <Guid>{6F1A2B3C-4D5E-4F60-8172-93A4B5C6D7E8}</Guid>\r\n"
+            "        </CertificatePublicKey>\r\n        <EnrolleeInformation>\r\n"
+            "          <ServerName>rms.example.test</ServerName>\r\n"
+            "        </EnrolleeInformation>\r\n      </EnrollParameters>\r\n    </Enroll>\r\n"
+            "  </soap:Body>\r\n</soap:Envelope>\r\n",
+            b64),
+        FERRY_OK);
     rms_req = ferry_buf_steal(&b, &rms_req_len);
     OPENSSL_free(der);
     free(b64);
@@ -300,7 +304,10 @@ static void test_rms_success(void **state)
     ferry_http_result_free(&res);
 }
 
-static void tw_none(struct ferry_http_opts *o) { (void)o; }
+static void tw_none(struct ferry_http_opts *o)
+{
+    (void)o;
+}
 static void tw_timeout(struct ferry_http_opts *o)
 {
     o->timeout_ms = 1000;
@@ -311,7 +318,10 @@ static void tw_timeout2(struct ferry_http_opts *o)
     o->timeout_ms = 1000;
     o->max_attempts = 2;
 }
-static void tw_cap(struct ferry_http_opts *o) { o->max_response = 65536; }
+static void tw_cap(struct ferry_http_opts *o)
+{
+    o->max_response = 65536;
+}
 static void tw_slow(struct ferry_http_opts *o)
 {
     o->timeout_ms = 20000;
@@ -329,14 +339,14 @@ static void tw_other_anchor(struct ferry_http_opts *o)
 }
 
 struct rms_case {
-    const char *fault;             /* NULL: none */
+    const char *fault; /* NULL: none */
     void (*tweak)(struct ferry_http_opts *);
     ferry_err err;
-    long status;                   /* -1: not checked */
+    long status; /* -1: not checked */
     int attempts;
-    const char *detail_has;        /* for errors */
-    const char *body_has;          /* for answers */
-    double min_s, max_s;           /* elapsed bounds */
+    const char *detail_has; /* for errors */
+    const char *body_has;   /* for answers */
+    double min_s, max_s;    /* elapsed bounds */
 };
 
 static const struct rms_case rms_cases[] = {
@@ -344,8 +354,7 @@ static const struct rms_case rms_cases[] = {
     {"http500:5", tw_none, FERRY_ERR_NET, 500, 3, "failed with HTTP 500", NULL, 0, 3},
     {"delay:1600", tw_timeout, FERRY_ERR_NET, -1, 1, "did not answer in time", NULL, 0.9, 1.5},
     {"delay:1600", tw_timeout2, FERRY_ERR_NET, -1, 2, "timed out", NULL, 1.9, 3},
-    {"soap-fault", tw_none, FERRY_OK, 500, 1, NULL, "injected fault: the enrollment service", 0,
-     3},
+    {"soap-fault", tw_none, FERRY_OK, 500, 1, NULL, "injected fault: the enrollment service", 0, 3},
     {"malformed", tw_none, FERRY_OK, 200, 1, NULL, "<soap:Envelope", 0, 3},
     {"oversize:1048576", tw_cap, FERRY_ERR_TOO_LARGE, 200, 1, "answer larger than 65536 bytes",
      NULL, 0, 3},
@@ -356,8 +365,8 @@ static const struct rms_case rms_cases[] = {
     {"retry-after:3600", tw_none, FERRY_OK, 200, 2, NULL, "EnrollResponse", 0, 0.9},
     {"drip:400", tw_slow, FERRY_ERR_NET, 200, 1, "too slow", NULL, 0.9, 4},
     {"reset", tw_none, FERRY_ERR_NET, -1, 3, "RMS Enroll at https://127.0.0.1:", NULL, 0, 3},
-    {"redirect-http", tw_none, FERRY_ERR_NET, 302, 1, "redirects (HTTP 302) to http://127.0.0.1:",
-     NULL, 0, 2},
+    {"redirect-http", tw_none, FERRY_ERR_NET, 302, 1,
+     "redirects (HTTP 302) to http://127.0.0.1:", NULL, 0, 2},
     {"redirect-loop", tw_none, FERRY_ERR_NET, 302, 1, "ferry does not follow redirects", NULL, 0,
      2},
     {"content-type:application/x-odd", tw_none, FERRY_ERR_FORMAT, 200, 1,
@@ -367,16 +376,16 @@ static const struct rms_case rms_cases[] = {
     {"content-type:text/xmlx", tw_none, FERRY_ERR_FORMAT, 200, 1, "\"text/xmlx\"", NULL, 0, 2},
     {"content-type:application/soap+xml; charset=utf-8", tw_none, FERRY_OK, 200, 1, NULL,
      "EnrollResponse", 0, 2},
-    {"content-type:Text/XML ;charset=UTF-8", tw_none, FERRY_OK, 200, 1, NULL, "EnrollResponse",
-     0, 2},
+    {"content-type:Text/XML ;charset=UTF-8", tw_none, FERRY_OK, 200, 1, NULL, "EnrollResponse", 0,
+     2},
     {"gzip-bomb", tw_none, FERRY_ERR_FORMAT, 200, 1, "Content-Encoding: gzip", NULL, 0, 2},
     {"wrong-host-cert", tw_none, FERRY_ERR_UNTRUSTED, -1, 1,
      "certificate is not issued for this host name", NULL, 0, 2},
     {"expired-cert", tw_none, FERRY_ERR_UNTRUSTED, -1, 1, "outside its validity", NULL, 0, 2},
-    {"tls10-only", tw_none, FERRY_ERR_UNTRUSTED, -1, 1, "older than 1.2, which ferry refuses",
-     NULL, 0, 2}, /* not retried: a protocol refusal is not transient */
-    {NULL, tw_other_anchor, FERRY_ERR_UNTRUSTED, -1, 1,
-     "does not chain to the pinned root /", NULL, 0, 2},
+    {"tls10-only", tw_none, FERRY_ERR_UNTRUSTED, -1, 1, "older than 1.2, which ferry refuses", NULL,
+     0, 2}, /* not retried: a protocol refusal is not transient */
+    {NULL, tw_other_anchor, FERRY_ERR_UNTRUSTED, -1, 1, "does not chain to the pinned root /", NULL,
+     0, 2},
 };
 
 static void run_rms_case(const struct rms_case *c)
@@ -395,8 +404,8 @@ static void run_rms_case(const struct rms_case *c)
     r = ferry_enroll_rms(s.rms, rms_req, rms_req_len, &o, &res);
     dt = now_s() - t0;
     srv_stop(&s);
-    print_message("  -> %s, status %ld, %d attempts, %.2f s: %s\n", ferry_strerror(r),
-                  res.status, res.attempts, dt, r != FERRY_OK ? ferry_err_detail() : "");
+    print_message("  -> %s, status %ld, %d attempts, %.2f s: %s\n", ferry_strerror(r), res.status,
+                  res.attempts, dt, r != FERRY_OK ? ferry_err_detail() : "");
     assert_int_equal(r, c->err);
     if (c->status >= 0)
         assert_int_equal(res.status, c->status);
@@ -488,8 +497,7 @@ static void test_rms_local_errors(void **state)
     assert_int_equal(res.attempts, 0);
     ferry_http_result_free(&res);
     o.ca_file = "/nonexistent/root.pem";
-    assert_int_equal(ferry_enroll_rms(s.rms, rms_req, rms_req_len, &o, &res),
-                     FERRY_ERR_NOT_FOUND);
+    assert_int_equal(ferry_enroll_rms(s.rms, rms_req, rms_req_len, &o, &res), FERRY_ERR_NOT_FOUND);
     assert_non_null(strstr(ferry_err_detail(), "/nonexistent/root.pem"));
     ferry_http_result_free(&res);
     opts_for(&o, &s);
@@ -502,7 +510,7 @@ static void test_rms_local_errors(void **state)
 }
 
 /* The certificates of a DER PKCS#7 certs-only. */
-static STACK_OF(X509) *p7_certs(const uint8_t *der, size_t len, PKCS7 **keep)
+static STACK_OF(X509) * p7_certs(const uint8_t *der, size_t len, PKCS7 **keep)
 {
     const unsigned char *p = der;
     PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)len);
@@ -520,7 +528,7 @@ static void test_est(void **state)
     struct ferry_http_opts o;
     struct ferry_http_result res;
     PKCS7 *p7 = NULL;
-    STACK_OF(X509) *certs;
+    STACK_OF(X509) * certs;
     X509 *ca;
     FILE *f;
     char p[600], path[128], got[65], want[65], *b64 = NULL;
@@ -561,8 +569,9 @@ static void test_est(void **state)
 
     /* simplereenroll, PEM request, base URL given with the EST prefix and a slash */
     snprintf(p, sizeof(p), "%s/.well-known/est/", s.url);
-    assert_int_equal(ferry_enroll_est_simpleenroll(p, (const uint8_t *)csr_pem, strlen(csr_pem),
-                                                   1, &o, &res), FERRY_OK);
+    assert_int_equal(
+        ferry_enroll_est_simpleenroll(p, (const uint8_t *)csr_pem, strlen(csr_pem), 1, &o, &res),
+        FERRY_OK);
     certs = p7_certs(res.body, res.len, &p7);
     assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(sk_X509_value(certs, 0)), csr_key), 1);
     PKCS7_free(p7);
@@ -572,8 +581,8 @@ static void test_est(void **state)
     assert_string_equal(got, want);
 
     /* not a PKCS#10: refused before any traffic */
-    assert_int_equal(ferry_enroll_est_simpleenroll(s.url, (const uint8_t *)"junk", 4, 0, &o,
-                                                   &res), FERRY_ERR_FORMAT);
+    assert_int_equal(ferry_enroll_est_simpleenroll(s.url, (const uint8_t *)"junk", 4, 0, &o, &res),
+                     FERRY_ERR_FORMAT);
     assert_int_equal(res.attempts, 0);
     ferry_http_result_free(&res);
     srv_stop(&s);
@@ -712,10 +721,10 @@ static void test_rms_many(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rms_success),   cmocka_unit_test(test_rms_retry_log),
-        cmocka_unit_test(test_rms_refusals),  cmocka_unit_test(test_rms_local_errors),
-        cmocka_unit_test(test_rms_faults),    cmocka_unit_test(test_est),
-        cmocka_unit_test(test_est_auth),      cmocka_unit_test(test_est_faults),
+        cmocka_unit_test(test_rms_success),  cmocka_unit_test(test_rms_retry_log),
+        cmocka_unit_test(test_rms_refusals), cmocka_unit_test(test_rms_local_errors),
+        cmocka_unit_test(test_rms_faults),   cmocka_unit_test(test_est),
+        cmocka_unit_test(test_est_auth),     cmocka_unit_test(test_est_faults),
         cmocka_unit_test(test_rms_many),
     };
 

@@ -33,10 +33,10 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
-#define RMS_PATH "/enrollment/enrollservice.asmx"
+#define RMS_PATH   "/enrollment/enrollservice.asmx"
 #define SOAPACTION "SOAPAction: \"http://microsoft.com/DRM/EnrollmentService/Enroll\""
 #define PINNED_NOW 1795000000L /* 2026-11-18T...Z: every answer's times derive from it */
-#define RESP_CAP (8u << 20)
+#define RESP_CAP   (8u << 20)
 
 static char g_state[256]; /* one state dir for the whole run: its CA is reused by every start */
 static char g_fixture[512];

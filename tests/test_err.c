@@ -15,12 +15,24 @@ static void test_exit_codes(void **state)
         ferry_err e;
         int code;
     } cases[] = {
-        {FERRY_OK, 0},           {FERRY_ERR_FORMAT, 1},      {FERRY_ERR_SIG_INVALID, 1},
-        {FERRY_ERR_UNTRUSTED, 1}, {FERRY_ERR_REPLAY, 1},     {FERRY_ERR_MISMATCH, 1},
-        {FERRY_ERR_EXPIRED, 1},  {FERRY_ERR_TOO_LARGE, 1},   {FERRY_ERR_REJECTED, 1},
-        {FERRY_ERR_USAGE, 2},    {FERRY_ERR_IO, 3},          {FERRY_ERR_NET, 3},
-        {FERRY_ERR_NOMEM, 3},    {FERRY_ERR_CRYPTO, 3},      {FERRY_ERR_INTERNAL, 3},
-        {FERRY_ERR_EXISTS, 3},   {FERRY_ERR_INCOMPLETE, 4},  {FERRY_ERR_NOT_FOUND, 4},
+        {FERRY_OK, 0},
+        {FERRY_ERR_FORMAT, 1},
+        {FERRY_ERR_SIG_INVALID, 1},
+        {FERRY_ERR_UNTRUSTED, 1},
+        {FERRY_ERR_REPLAY, 1},
+        {FERRY_ERR_MISMATCH, 1},
+        {FERRY_ERR_EXPIRED, 1},
+        {FERRY_ERR_TOO_LARGE, 1},
+        {FERRY_ERR_REJECTED, 1},
+        {FERRY_ERR_USAGE, 2},
+        {FERRY_ERR_IO, 3},
+        {FERRY_ERR_NET, 3},
+        {FERRY_ERR_NOMEM, 3},
+        {FERRY_ERR_CRYPTO, 3},
+        {FERRY_ERR_INTERNAL, 3},
+        {FERRY_ERR_EXISTS, 3},
+        {FERRY_ERR_INCOMPLETE, 4},
+        {FERRY_ERR_NOT_FOUND, 4},
     };
     size_t i;
 

@@ -172,8 +172,7 @@ static void test_cert_round_trips(void **state)
     longer[dl] = 0;
     assert_int_equal(ferry_identity_from_cert(longer, dl + 1, &a), FERRY_ERR_FORMAT);
     assert_int_equal(ferry_identity_from_cert(der, dl - 1, &a), FERRY_ERR_FORMAT);
-    assert_int_equal(ferry_identity_from_cert((const uint8_t *)"hello", 5, &a),
-                     FERRY_ERR_FORMAT);
+    assert_int_equal(ferry_identity_from_cert((const uint8_t *)"hello", 5, &a), FERRY_ERR_FORMAT);
     assert_int_equal(ferry_identity_from_cert(der, 0, &a), FERRY_ERR_FORMAT);
     assert_int_equal(ferry_identity_from_cert(der, FERRY_IDENTITY_MAX_PEM + 1, &a),
                      FERRY_ERR_TOO_LARGE);
@@ -237,12 +236,12 @@ static void test_encrypted_key_refused(void **state)
     (void)state;
     assert_int_equal(ferry_identity_generate("enc", &id), FERRY_OK);
     assert_int_equal(ferry_identity_cert_pem(id, &cpem, &cl), FERRY_OK);
-    assert_true(PEM_write_bio_PKCS8PrivateKey(b, ferry_identity_pkey(id), EVP_aes_256_cbc(),
-                                              "pass", 4, NULL, NULL));
+    assert_true(PEM_write_bio_PKCS8PrivateKey(b, ferry_identity_pkey(id), EVP_aes_256_cbc(), "pass",
+                                              4, NULL, NULL));
     kl = BIO_get_mem_data(b, &kdata);
-    assert_int_equal(ferry_identity_from_pem((uint8_t *)cpem, cl, (uint8_t *)kdata, (size_t)kl,
-                                             &back),
-                     FERRY_ERR_FORMAT);
+    assert_int_equal(
+        ferry_identity_from_pem((uint8_t *)cpem, cl, (uint8_t *)kdata, (size_t)kl, &back),
+        FERRY_ERR_FORMAT);
     BIO_free(b);
     free(cpem);
     ferry_identity_free(id);
@@ -268,8 +267,9 @@ static void test_openssl_vectors(void **state)
         key = read_vector(cmd, &kl);
         assert_int_equal(ferry_identity_from_pem(crt, cl, key, kl, &id), FERRY_OK);
         assert_string_equal(ferry_identity_name(id), who[i]);
-        snprintf(cmd, sizeof(cmd), "openssl x509 -in '%s/package/%s.crt' -outform DER | "
-                                   "sha256sum",
+        snprintf(cmd, sizeof(cmd),
+                 "openssl x509 -in '%s/package/%s.crt' -outform DER | "
+                 "sha256sum",
                  getenv("FERRY_VECTORS"), who[i]);
         assert_non_null(p = popen(cmd, "r"));
         assert_non_null(fgets(line, sizeof(line), p));
@@ -339,10 +339,14 @@ static void test_peer_name_sanitised(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_generate_contents), cmocka_unit_test(test_fingerprint_groups),
-        cmocka_unit_test(test_names),             cmocka_unit_test(test_cert_round_trips),
-        cmocka_unit_test(test_key_round_trip),    cmocka_unit_test(test_encrypted_key_refused),
-        cmocka_unit_test(test_openssl_vectors),   cmocka_unit_test(test_openssl_reads_cert),
+        cmocka_unit_test(test_generate_contents),
+        cmocka_unit_test(test_fingerprint_groups),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_cert_round_trips),
+        cmocka_unit_test(test_key_round_trip),
+        cmocka_unit_test(test_encrypted_key_refused),
+        cmocka_unit_test(test_openssl_vectors),
+        cmocka_unit_test(test_openssl_reads_cert),
         cmocka_unit_test(test_peer_name_sanitised),
     };
 

@@ -54,7 +54,8 @@ static void test_document(void **state)
     ferry_json_arr_end(&j);
     assert_int_equal(ferry_json_print(&j, f), FERRY_OK);
     fclose(f);
-    assert_string_equal(buf, "{\"a\":\"x\",\"n\":-3,\"t\":true,\"z\":null,\"list\":[1,{\"k\":\"v\"}]}\n");
+    assert_string_equal(
+        buf, "{\"a\":\"x\",\"n\":-3,\"t\":true,\"z\":null,\"list\":[1,{\"k\":\"v\"}]}\n");
 }
 
 static void test_unbalanced(void **state)

@@ -102,17 +102,20 @@ static void test_round_trip_payloads(void **state)
     m->is_response = 1;
     fill(m->answers_id, FERRY_TRANSFER_ID_LEN, 7);
     fill(m->answers_sha256, FERRY_SHA256_LEN, 8);
-    assert_int_equal(ferry_manifest_add_item(m, "random.bin", FERRY_ITEM_X509_CHAIN, bin,
-                                             sizeof(bin)), FERRY_OK);
-    assert_int_equal(ferry_manifest_add_item(m, "SRV01RenewalRequest.xml",
-                                             FERRY_ITEM_RMS_REQUEST, (const uint8_t *)bom,
-                                             sizeof(bom) - 1), FERRY_OK);
+    assert_int_equal(
+        ferry_manifest_add_item(m, "random.bin", FERRY_ITEM_X509_CHAIN, bin, sizeof(bin)),
+        FERRY_OK);
+    assert_int_equal(ferry_manifest_add_item(m, "SRV01RenewalRequest.xml", FERRY_ITEM_RMS_REQUEST,
+                                             (const uint8_t *)bom, sizeof(bom) - 1),
+                     FERRY_OK);
     assert_int_equal(ferry_manifest_add_item(m, "crlf.txt", FERRY_ITEM_PKCS10,
-                                             (const uint8_t *)crlf, sizeof(crlf) - 1), FERRY_OK);
+                                             (const uint8_t *)crlf, sizeof(crlf) - 1),
+                     FERRY_OK);
     assert_int_equal(ferry_manifest_add_item(m, "empty", FERRY_ITEM_RMS_RESPONSE, NULL, 0),
                      FERRY_OK);
-    assert_int_equal(ferry_manifest_add_item(m, "N\xC3\xA4me & <x> \"q\".xml",
-                                             FERRY_ITEM_IDENTITY, bin, 1), FERRY_OK);
+    assert_int_equal(
+        ferry_manifest_add_item(m, "N\xC3\xA4me & <x> \"q\".xml", FERRY_ITEM_IDENTITY, bin, 1),
+        FERRY_OK);
     assert_int_equal(ferry_manifest_set_prop(m, "server", props), FERRY_OK);
     assert_int_equal(ferry_manifest_set_prop(m, "empty", ""), FERRY_OK);
     assert_int_equal(ferry_manifest_set_prop(m, "guid", "old"), FERRY_OK);
@@ -140,14 +143,15 @@ static void test_sizes(void **state)
     assert_non_null(big);
     fill(big, FERRY_MAX_ITEM_BYTES + 1, 99);
     assert_int_equal(ferry_manifest_new(FERRY_DIR_TO_ONLINE, &m), FERRY_OK);
-    assert_int_equal(ferry_manifest_add_item(m, "too-big", FERRY_ITEM_PKCS10, big,
-                                             FERRY_MAX_ITEM_BYTES + 1), FERRY_ERR_TOO_LARGE);
-    assert_int_equal(ferry_manifest_add_item(m, "max", FERRY_ITEM_PKCS10, big,
-                                             FERRY_MAX_ITEM_BYTES), FERRY_OK);
+    assert_int_equal(
+        ferry_manifest_add_item(m, "too-big", FERRY_ITEM_PKCS10, big, FERRY_MAX_ITEM_BYTES + 1),
+        FERRY_ERR_TOO_LARGE);
+    assert_int_equal(
+        ferry_manifest_add_item(m, "max", FERRY_ITEM_PKCS10, big, FERRY_MAX_ITEM_BYTES), FERRY_OK);
     back = round_trip(m);
     ferry_manifest_free(back);
-    assert_int_equal(ferry_manifest_add_item(m, "max2", FERRY_ITEM_PKCS10, big,
-                                             FERRY_MAX_ITEM_BYTES), FERRY_OK);
+    assert_int_equal(
+        ferry_manifest_add_item(m, "max2", FERRY_ITEM_PKCS10, big, FERRY_MAX_ITEM_BYTES), FERRY_OK);
     assert_int_equal(ferry_manifest_serialize(m, &xml, &xl), FERRY_ERR_TOO_LARGE);
     assert_null(xml);
     ferry_manifest_free(m);
@@ -160,10 +164,25 @@ static void test_add_item_refusals(void **state)
         const char *name;
         int ok;
     } names[] = {
-        {"SRV01RenewalRequest.xml", 1}, {"a", 1}, {".hidden", 1}, {"x y (1).xml", 1},
-        {"\xC3\xA9t\xC3\xA9.txt", 1}, {"", 0}, {".", 0}, {"..", 0}, {"../etc/passwd", 0},
-        {"a/b", 0}, {"/abs", 0}, {"a\\b", 0}, {"C:x", 0}, {"a..b", 0}, {"tab\there", 0},
-        {"nl\n", 0}, {"del\x7f", 0}, {"bad\xFFutf8", 0}, {"over\xC0\xAFlong", 0},
+        {"SRV01RenewalRequest.xml", 1},
+        {"a", 1},
+        {".hidden", 1},
+        {"x y (1).xml", 1},
+        {"\xC3\xA9t\xC3\xA9.txt", 1},
+        {"", 0},
+        {".", 0},
+        {"..", 0},
+        {"../etc/passwd", 0},
+        {"a/b", 0},
+        {"/abs", 0},
+        {"a\\b", 0},
+        {"C:x", 0},
+        {"a..b", 0},
+        {"tab\there", 0},
+        {"nl\n", 0},
+        {"del\x7f", 0},
+        {"bad\xFFutf8", 0},
+        {"over\xC0\xAFlong", 0},
     };
     char longname[130];
     struct ferry_manifest *m = NULL;
@@ -200,8 +219,7 @@ static void test_add_item_refusals(void **state)
     m = NULL;
     assert_int_equal(ferry_manifest_new(FERRY_DIR_TO_ONLINE, &m), FERRY_OK);
     assert_int_equal(ferry_manifest_add_item(m, "dup", FERRY_ITEM_PKCS10, &b, 1), FERRY_OK);
-    assert_int_equal(ferry_manifest_add_item(m, "dup", FERRY_ITEM_PKCS10, &b, 1),
-                     FERRY_ERR_FORMAT);
+    assert_int_equal(ferry_manifest_add_item(m, "dup", FERRY_ITEM_PKCS10, &b, 1), FERRY_ERR_FORMAT);
     assert_int_equal(ferry_manifest_set_prop(m, "Upper", "x"), FERRY_ERR_USAGE);
     assert_int_equal(ferry_manifest_set_prop(m, "", "x"), FERRY_ERR_USAGE);
     assert_int_equal(ferry_manifest_set_prop(m, "ok", "bell\a"), FERRY_ERR_USAGE);
@@ -263,8 +281,7 @@ static void test_parse_refusals(void **state)
         {"SRV01</prop>", "&e;</prop>", FERRY_ERR_FORMAT, NULL},
         {"urn:ferry:manifest:1", "urn:other", FERRY_ERR_FORMAT, "not a ferry manifest"},
         {"to-online", "sideways", FERRY_ERR_FORMAT, "direction"},
-        {"<direction>", "<direction>to-offline</direction><direction>", FERRY_ERR_FORMAT,
-         "twice"},
+        {"<direction>", "<direction>to-offline</direction><direction>", FERRY_ERR_FORMAT, "twice"},
         {"<items>", "<extra/><items>", FERRY_ERR_FORMAT, "unknown element"},
         {"<sender>" HELLO_SHA "</sender>", "", FERRY_ERR_FORMAT, "<sender> is missing"},
         {"00112233445566778899aabbccddeeff", "0011", FERRY_ERR_FORMAT, "transfer-id"},
@@ -278,23 +295,31 @@ static void test_parse_refusals(void **state)
         {"size=\"5\"", "size=\"-5\"", FERRY_ERR_FORMAT, "size"},
         {"size=\"5\"", "size=\"05\"", FERRY_ERR_FORMAT, "size"},
         {"size=\"5\"", "size=\"4\"", FERRY_ERR_FORMAT, "a.txt"},
-        {"aGVsbG8=", "aGVsbG9=", FERRY_ERR_FORMAT, "a.txt"},    /* non-canonical base64 */
+        {"aGVsbG8=", "aGVsbG9=", FERRY_ERR_FORMAT, "a.txt"}, /* non-canonical base64 */
         {"aGVsbG8=", "aGVsbG!=", FERRY_ERR_FORMAT, "a.txt"},
         {"aGVsbG8=", "aGVsbGE=", FERRY_ERR_SIG_INVALID, "'a.txt'"}, /* "hella" */
-        {"aGVsbG8=", "aGV sbG\n8=", FERRY_OK, NULL},               /* white space ignored */
+        {"aGVsbG8=", "aGV sbG\n8=", FERRY_OK, NULL},                /* white space ignored */
         {"aGVsbG8=", "aGVs<b/>bG8=", FERRY_ERR_FORMAT, "only text"},
         {"sha256=\"2cf", "sha256=\"3cf", FERRY_ERR_SIG_INVALID, "altered"},
         {"sha256=\"2cf", "sha256=\"2c", FERRY_ERR_FORMAT, "sha256"},
-        {"</item>", "</item><item name=\"a.txt\" kind=\"pkcs10\" size=\"5\" sha256=\"" HELLO_SHA
-                    "\">aGVsbG8=</item>", FERRY_ERR_FORMAT, "two items"},
+        {"</item>",
+         "</item><item name=\"a.txt\" kind=\"pkcs10\" size=\"5\" sha256=\"" HELLO_SHA
+         "\">aGVsbG8=</item>",
+         FERRY_ERR_FORMAT, "two items"},
         {"</prop>", "</prop><prop key=\"server\">x</prop>", FERRY_ERR_FORMAT, "twice"},
         {"key=\"server\"", "key=\"Server\"", FERRY_ERR_FORMAT, "property key"},
         {"<items>", "<items>text", FERRY_ERR_FORMAT, "unexpected"},
         {"</manifest>", "</manifest><manifest/>", FERRY_ERR_FORMAT, "well-formed"},
         {"</manifest>", "", FERRY_ERR_FORMAT, "well-formed"},
         {"<?xml", "\xEF\xBB\xBF<?xml", FERRY_ERR_FORMAT, "byte order mark"}, /* none written */
-        {"SRV01</prop>", "SRV\xEF\xBB\xBF" "01</prop>", FERRY_ERR_FORMAT, "byte order mark"},
-        {"SRV01</prop>", "SRV\xFF" "01</prop>", FERRY_ERR_FORMAT, "not valid UTF-8"},
+        {"SRV01</prop>",
+         "SRV\xEF\xBB\xBF"
+         "01</prop>",
+         FERRY_ERR_FORMAT, "byte order mark"},
+        {"SRV01</prop>",
+         "SRV\xFF"
+         "01</prop>",
+         FERRY_ERR_FORMAT, "not valid UTF-8"},
     };
     size_t i;
     ferry_err r;
@@ -307,8 +332,7 @@ static void test_parse_refusals(void **state)
             fail_msg("case %zu (%s -> %s): %s, want %s (%s)", i, cases[i].from, cases[i].to,
                      ferry_strerror(r), ferry_strerror(cases[i].want), ferry_err_detail());
         if (cases[i].detail != NULL && strstr(ferry_err_detail(), cases[i].detail) == NULL)
-            fail_msg("case %zu: detail '%s' lacks '%s'", i, ferry_err_detail(),
-                     cases[i].detail);
+            fail_msg("case %zu: detail '%s' lacks '%s'", i, ferry_err_detail(), cases[i].detail);
     }
 }
 
@@ -324,8 +348,9 @@ static void test_too_many_items(void **state)
     ferry_buf_init(&b, 1u << 20);
     assert_int_equal(ferry_buf_append(&b, base_xml, (size_t)(items - base_xml)), FERRY_OK);
     for (i = 0; i <= FERRY_MAX_ITEMS; i++)
-        assert_int_equal(ferry_buf_printf(&b, "<item name=\"i%zu\" kind=\"pkcs10\" size=\"5\" "
-                                              "sha256=\"%s\">aGVsbG8=</item>",
+        assert_int_equal(ferry_buf_printf(&b,
+                                          "<item name=\"i%zu\" kind=\"pkcs10\" size=\"5\" "
+                                          "sha256=\"%s\">aGVsbG8=</item>",
                                           i, HELLO_SHA),
                          FERRY_OK);
     assert_int_equal(ferry_buf_puts(&b, "</items></manifest>"), FERRY_OK);

@@ -16,10 +16,14 @@ static void test_medium(void **state)
         int kind;
         const char *path;
     } ok[] = {
-        {"usb", FERRY_MEDIUM_USB, NULL},       {"usb:/media/x", FERRY_MEDIUM_USB, "/media/x"},
-        {"png:out", FERRY_MEDIUM_PNG, "out"},  {"pdf:a.pdf", FERRY_MEDIUM_PDF, "a.pdf"},
-        {"html:a.html", FERRY_MEDIUM_HTML, "a.html"}, {"screen", FERRY_MEDIUM_SCREEN, NULL},
-        {"camera", FERRY_MEDIUM_CAMERA, NULL}, {"camera:/dev/video2", FERRY_MEDIUM_CAMERA, "/dev/video2"},
+        {"usb", FERRY_MEDIUM_USB, NULL},
+        {"usb:/media/x", FERRY_MEDIUM_USB, "/media/x"},
+        {"png:out", FERRY_MEDIUM_PNG, "out"},
+        {"pdf:a.pdf", FERRY_MEDIUM_PDF, "a.pdf"},
+        {"html:a.html", FERRY_MEDIUM_HTML, "a.html"},
+        {"screen", FERRY_MEDIUM_SCREEN, NULL},
+        {"camera", FERRY_MEDIUM_CAMERA, NULL},
+        {"camera:/dev/video2", FERRY_MEDIUM_CAMERA, "/dev/video2"},
         {"images:scans/", FERRY_MEDIUM_IMAGES, "scans/"},
     };
     static const char *bad[] = {"floppy", "png", "png:", "screen:x", "images", "", "usbx:/a"};

@@ -77,9 +77,8 @@ static struct ferry_manifest *sample_manifest(void)
     assert_int_equal(ferry_manifest_add_item(m, "SRV01RenewalRequest.xml", FERRY_ITEM_RMS_REQUEST,
                                              bom, sizeof(bom) - 1),
                      FERRY_OK);
-    assert_int_equal(ferry_manifest_add_item(m, "bytes.bin", FERRY_ITEM_X509_CHAIN, bin,
-                                             sizeof(bin)),
-                     FERRY_OK);
+    assert_int_equal(
+        ferry_manifest_add_item(m, "bytes.bin", FERRY_ITEM_X509_CHAIN, bin, sizeof(bin)), FERRY_OK);
     assert_int_equal(ferry_manifest_set_prop(m, "server", "SRV01"), FERRY_OK);
     return m;
 }
@@ -234,8 +233,7 @@ static void test_oversize(void **state)
 
     assert_non_null(big);
     memcpy(big, f->pkg, f->pkglen);
-    assert_int_equal(verify_with(big, FERRY_MAX_PACKAGE_BYTES + 1, f->alice),
-                     FERRY_ERR_TOO_LARGE);
+    assert_int_equal(verify_with(big, FERRY_MAX_PACKAGE_BYTES + 1, f->alice), FERRY_ERR_TOO_LARGE);
     free(big);
 }
 
@@ -344,8 +342,7 @@ static void test_openssl_cross_check(void **state)
     free(pem);
 }
 
-static void assert_vector_item(const struct ferry_manifest *m, const char *name,
-                               const char *file)
+static void assert_vector_item(const struct ferry_manifest *m, const char *name, const char *file)
 {
     size_t i, len;
     uint8_t *want = read_vector(file, &len);
@@ -409,8 +406,8 @@ static void test_stock_openssl_refused(void **state)
         ferry_err r = verify_with(pkg, len, peer);
 
         if (r != cases[i].want)
-            fail_msg("%s with peer %s: %s (%s)", cases[i].file, cases[i].peer,
-                     ferry_strerror(r), ferry_err_detail());
+            fail_msg("%s with peer %s: %s (%s)", cases[i].file, cases[i].peer, ferry_strerror(r),
+                     ferry_err_detail());
         free(pkg);
         ferry_identity_free(peer);
     }
@@ -454,8 +451,7 @@ static uint8_t *pairing_package(struct ferry_identity *signer, struct ferry_iden
     for (i = 0; i < copies; i++) {
         char name[32];
         snprintf(name, sizeof(name), "identity%d.der", i);
-        assert_int_equal(ferry_manifest_add_item(m, name, FERRY_ITEM_IDENTITY, crt, cl),
-                         FERRY_OK);
+        assert_int_equal(ferry_manifest_add_item(m, name, FERRY_ITEM_IDENTITY, crt, cl), FERRY_OK);
     }
     assert_int_equal(ferry_package_sign(m, signer, &der, len), FERRY_OK);
     free(crt);

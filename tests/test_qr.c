@@ -148,8 +148,9 @@ static void t_raster_scan_text(void **state)
         struct texts c = {{0}, 0};
         char *t = text_cases[i].text ? strdup(text_cases[i].text)
                                      : long_text(text_cases[i].version == 25 ? 1800 : 4200);
-        assert_int_equal(ferry_qr_raster(t, text_cases[i].version, text_cases[i].ecc,
-                                         text_cases[i].mpx, &g), FERRY_OK);
+        assert_int_equal(
+            ferry_qr_raster(t, text_cases[i].version, text_cases[i].ecc, text_cases[i].mpx, &g),
+            FERRY_OK);
         assert_int_equal(g.w, (17 + 4 * text_cases[i].version + 8) * text_cases[i].mpx);
         assert_int_equal(ferry_qr_scan_gray(sc, &g, collect, &c, &found), FERRY_OK);
         if (found != 1)
@@ -201,8 +202,7 @@ static void t_golden_png(void **state)
         snprintf(path, sizeof(path), "%s/qr/%s.png", vec, g[i].name);
         assert_int_equal(ferry_file_read(path, 1 << 20, &png, &pl), FERRY_OK);
         assert_int_equal(ferry_qr_image_decode(path, png, pl, &gold), FERRY_OK);
-        assert_int_equal(ferry_qr_raster((char *)txt, g[i].version, g[i].ecc, 4, &mine),
-                         FERRY_OK);
+        assert_int_equal(ferry_qr_raster((char *)txt, g[i].version, g[i].ecc, 4, &mine), FERRY_OK);
         assert_int_equal(mine.w, gold.w);
         assert_int_equal(mine.h, gold.h);
         assert_memory_equal(mine.px, gold.px, (size_t)mine.w * (size_t)mine.h);
@@ -449,8 +449,8 @@ static void t_pdf_vector_pages(void **state)
     assert_int_equal(run("pdftotext '%s' - | grep -q 'transfer 1a2b3c4d . frame 1 of'", pdf), 0);
     assert_int_equal(run("pdfinfo '%s' | grep -q 'Page size: *595.* x 841.* pts (A4)'", pdf), 0);
     /* the scanner's view: 150 dpi grey raster, read back with our folder path */
-    assert_int_equal(run("mkdir -p '%s' && pdftoppm -r 150 -gray -png '%s' '%s/page'", dir, pdf,
-                         dir), 0);
+    assert_int_equal(
+        run("mkdir -p '%s' && pdftoppm -r 150 -gray -png '%s' '%s/page'", dir, pdf, dir), 0);
     roundtrip_pkg(FERRY_MEDIUM_IMAGES, dir, pkg, PDF_PKG);
     /* and our own PDF reading path */
     roundtrip_pkg(FERRY_MEDIUM_IMAGES, pdf, pkg, PDF_PKG);
@@ -524,8 +524,8 @@ static void t_pdf_30pct_lost(void **state)
     seq = encode_like(pkg, PDF_PKG, FERRY_QR_PDF_VERSION, FERRY_QR_PDF_ECC, FERRY_QR_PDF_PARITY);
     lose = ferry_qrseq_count(seq) * 3 / 10;
     assert_true(lose >= 1);
-    assert_int_equal(run("mkdir -p '%s' && pdftoppm -r 150 -gray -png '%s' '%s/page'", dir, pdf,
-                         dir), 0);
+    assert_int_equal(
+        run("mkdir -p '%s' && pdftoppm -r 150 -gray -png '%s' '%s/page'", dir, pdf, dir), 0);
     assert_non_null(d = opendir(dir));
     while ((e = readdir(d)) != NULL) {
         char *p;
@@ -557,13 +557,17 @@ static const struct {
     {"blur 0x1", "-blur 0x1", "png"},
     {"noise 6%", "-attenuate 0.6 +noise Gaussian", "png"},
     {"rotate 10", "-background white -rotate 10", "png"},
-    {"perspective 3%", "-virtual-pixel white -distort Perspective "
-                       "'0,0 22,0  %W,0 %W2,0  0,%H 0,%H  %W,%H %W,%H'", "png"},
+    {"perspective 3%",
+     "-virtual-pixel white -distort Perspective "
+     "'0,0 22,0  %W,0 %W2,0  0,%H 0,%H  %W,%H %W,%H'",
+     "png"},
     {"scale 50%", "-resize 50%", "png"},
     {"jpeg 60", "-quality 60", "jpg"},
     {"blur+noise+jpeg", "-blur 0x1 -attenuate 0.6 +noise Gaussian -quality 60", "jpg"},
-    {"all at once", "-resize 50% -blur 0x0.7 -attenuate 0.4 +noise Gaussian -background white "
-                    "-rotate 10 -quality 60", "jpg"},
+    {"all at once",
+     "-resize 50% -blur 0x0.7 -attenuate 0.4 +noise Gaussian -background white "
+     "-rotate 10 -quality 60",
+     "jpg"},
 };
 
 static void subst(char *out, size_t n, const char *ops, int w, int h)
@@ -615,8 +619,8 @@ static void t_degraded_camera(void **state)
         texts_free(&c);
     }
     if (failed[0] != '\0')
-        print_error("not decoded at v%d-%c: %s\n", FERRY_QR_SCREEN_VERSION,
-                    FERRY_QR_SCREEN_ECC, failed);
+        print_error("not decoded at v%d-%c: %s\n", FERRY_QR_SCREEN_VERSION, FERRY_QR_SCREEN_ECC,
+                    failed);
     assert_string_equal(failed, "");
     ferry_qr_scanner_free(sc);
     ferry_qrseq_free(seq);
@@ -682,7 +686,8 @@ static void t_terminal(void **state)
         for (; glyph(&p, &t, &b); x++)
             for (dy = 0; dy < mpx; dy++)
                 for (dx = 0; dx < mpx; dx++) {
-                    size_t at = (size_t)(2 * rows * mpx + dy) * (size_t)g.w + (size_t)(x * mpx + dx);
+                    size_t at =
+                        (size_t)(2 * rows * mpx + dy) * (size_t)g.w + (size_t)(x * mpx + dx);
                     g.px[at] = t ? 255 : 0;
                     if (2 * rows + 1 < side)
                         g.px[at + (size_t)mpx * (size_t)g.w] = b ? 255 : 0;
@@ -735,7 +740,8 @@ static void t_html_chromium(void **state)
                              "--disable-sync --no-first-run --user-data-dir='%s' "
                              "--hide-scrollbars --window-size=900,1000 --screenshot='%s' "
                              "'file://%s?frame=%zu&pause=1' >/dev/null 2>&1",
-                             prof, shot, html, i), 0);
+                             prof, shot, html, i),
+                         0);
         shots++;
         assert_int_equal(ferry_qr_scan_file(sc, shot, collect, &c, NULL), FERRY_OK);
         assert_int_equal(c.n, 1);
@@ -806,7 +812,8 @@ static void t_measure(void **state)
         memset(frame.px, 128, 1280 * 720);
         for (y = 0; y < code.h; y++)
             for (x = 0; x < code.w; x++)
-                frame.px[(size_t)(y + 10) * 1280 + (size_t)(x + 290)] = code.px[(size_t)y * (size_t)code.w + (size_t)x];
+                frame.px[(size_t)(y + 10) * 1280 + (size_t)(x + 290)] =
+                    code.px[(size_t)y * (size_t)code.w + (size_t)x];
         clock_gettime(CLOCK_MONOTONIC, &t0);
         for (k = 0; k < 5; k++) {
             struct texts c = {{0}, 0};
@@ -820,7 +827,8 @@ static void t_measure(void **state)
             assert_int_equal(raw_zbar(&frame), 1);
         raw = ms_since(&t0) / 5;
         print_message("measure v%d-L: encode %.2f ms/frame; 1280x720 (%d px/module) all 4 "
-                      "passes %.1f ms/frame, one raw zbar pass %.1f ms\n", v, enc, mpx, dec, raw);
+                      "passes %.1f ms/frame, one raw zbar pass %.1f ms\n",
+                      v, enc, mpx, dec, raw);
         ferry_qr_gray_free(&code);
         ferry_qr_gray_free(&frame);
         free(t);
@@ -831,20 +839,13 @@ static void t_measure(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(t_raster_scan_text),
-        cmocka_unit_test(t_too_long_for_version),
-        cmocka_unit_test(t_golden_png),
-        cmocka_unit_test(t_draw_cairo),
-        cmocka_unit_test(t_not_an_image),
-        cmocka_unit_test(t_camera_absent),
-        cmocka_unit_test(t_png_roundtrip),
-        cmocka_unit_test(t_foreign_frames),
-        cmocka_unit_test(t_pdf_vector_pages),
-        cmocka_unit_test(t_pdf_30pct_lost),
-        cmocka_unit_test(t_degraded_camera),
-        cmocka_unit_test(t_terminal),
-        cmocka_unit_test(t_html_chromium),
-        cmocka_unit_test(t_measure),
+        cmocka_unit_test(t_raster_scan_text), cmocka_unit_test(t_too_long_for_version),
+        cmocka_unit_test(t_golden_png),       cmocka_unit_test(t_draw_cairo),
+        cmocka_unit_test(t_not_an_image),     cmocka_unit_test(t_camera_absent),
+        cmocka_unit_test(t_png_roundtrip),    cmocka_unit_test(t_foreign_frames),
+        cmocka_unit_test(t_pdf_vector_pages), cmocka_unit_test(t_pdf_30pct_lost),
+        cmocka_unit_test(t_degraded_camera),  cmocka_unit_test(t_terminal),
+        cmocka_unit_test(t_html_chromium),    cmocka_unit_test(t_measure),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

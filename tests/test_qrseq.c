@@ -22,9 +22,9 @@
 
 static unsigned long long g_seed = 1;
 
-#define CHECK(c, seed)                                                                     \
-    do {                                                                                   \
-        if (!(c))                                                                          \
+#define CHECK(c, seed)                                                                             \
+    do {                                                                                           \
+        if (!(c))                                                                                  \
             fail_msg("%s:%d: %s (seed %llu)", __FILE__, __LINE__, #c, (unsigned long long)(seed)); \
     } while (0)
 
@@ -77,8 +77,10 @@ static void shuffle(size_t *v, size_t n, uint64_t *rng)
 
 static int fits(const char *text, int version, char ecc)
 {
-    QRecLevel lv = ecc == 'L' ? QR_ECLEVEL_L : ecc == 'M' ? QR_ECLEVEL_M
-                 : ecc == 'Q' ? QR_ECLEVEL_Q : QR_ECLEVEL_H;
+    QRecLevel lv = ecc == 'L'   ? QR_ECLEVEL_L
+                   : ecc == 'M' ? QR_ECLEVEL_M
+                   : ecc == 'Q' ? QR_ECLEVEL_Q
+                                : QR_ECLEVEL_H;
     QRcode *c = QRcode_encodeString(text, version, lv, QR_MODE_8, 1);
     int ok = c != NULL && c->version == version;
 
@@ -156,8 +158,12 @@ static void test_b32(void **state)
     /* RFC 4648 section 10 vectors, without padding */
     static const struct {
         const char *in, *out;
-    } v[] = {{"", ""},           {"f", "MY"},           {"fo", "MZXQ"},
-             {"foo", "MZXW6"},   {"foob", "MZXW6YQ"},   {"fooba", "MZXW6YTB"},
+    } v[] = {{"", ""},
+             {"f", "MY"},
+             {"fo", "MZXQ"},
+             {"foo", "MZXW6"},
+             {"foob", "MZXW6YQ"},
+             {"fooba", "MZXW6YTB"},
              {"foobar", "MZXW6YTBOI"}};
     char out[32];
     uint8_t back[16];
@@ -216,9 +222,9 @@ struct rt_case {
 };
 
 static const struct rt_case rt_cases[] = {
-    {0, 10, 'M', 50},     {1, 10, 'M', 50},     {5, 3, 'L', 0},      {1000, 5, 'L', 100},
-    {1000, 15, 'M', 50},  {20000, 25, 'L', 50}, {20000, 15, 'M', 50}, {20000, 10, 'H', 300},
-    {20000, 40, 'L', 0},  {200000, 25, 'L', 50}, {200000, 15, 'M', 100}, {200000, 40, 'Q', 30},
+    {0, 10, 'M', 50},    {1, 10, 'M', 50},      {5, 3, 'L', 0},         {1000, 5, 'L', 100},
+    {1000, 15, 'M', 50}, {20000, 25, 'L', 50},  {20000, 15, 'M', 50},   {20000, 10, 'H', 300},
+    {20000, 40, 'L', 0}, {200000, 25, 'L', 50}, {200000, 15, 'M', 100}, {200000, 40, 'Q', 30},
 };
 
 /* Round trip: all frames in order, then any 30 % dropped + shuffled + duplicates, many seeds. */
@@ -273,8 +279,7 @@ static void test_round_trips(void **state)
     }
 }
 
-static struct ferry_qrseq *encode_or_fail(const uint8_t *pkg, size_t len, int v, char ecc,
-                                          int pct)
+static struct ferry_qrseq *encode_or_fail(const uint8_t *pkg, size_t len, int v, char ecc, int pct)
 {
     struct ferry_qrseq_params p = {v, ecc, pct};
     struct ferry_qrseq *s = NULL;
@@ -324,7 +329,7 @@ static void test_foreign_mixed(void **state)
                 CHECK(st == FERRY_QR_FOREIGN, seed);
                 foreign++;
             } else {
-                CHECK(ia < 10 * na, seed); /* the schedule loops */
+                CHECK(ia < 10 * na, seed);     /* the schedule loops */
                 if (rng_next(&rng) % 10 < 3) { /* lost */
                     ia++;
                     continue;
@@ -361,7 +366,7 @@ enum mut { M_NONE, M_TRUNC, M_MAGIC, M_LOWER, M_BANG, M_PAD, M_SUBST, M_EMPTY, M
 
 struct bad_case {
     const char *name;
-    int frame;        /* 0: first data frame, 1: last data frame, 2: first parity frame */
+    int frame; /* 0: first data frame, 1: last data frame, 2: first parity frame */
     enum mut mut;
     const char *from, *to; /* for M_SUBST; "%L" "%S" "%K" stand for the real fields */
     enum ferry_qr_status want;
@@ -395,9 +400,9 @@ static const struct bad_case bad_cases[] = {
 
 static char *mutate(const struct ferry_qrseq *s, const struct bad_case *c)
 {
-    const char *f = ferry_qrseq_frame(s, c->frame == 0 ? 0 : c->frame == 1
-                                                                ? ferry_qrseq_k(s) - 1
-                                                                : ferry_qrseq_k(s));
+    const char *f = ferry_qrseq_frame(s, c->frame == 0   ? 0
+                                         : c->frame == 1 ? ferry_qrseq_k(s) - 1
+                                                         : ferry_qrseq_k(s));
     char from[64], to[64], num[32];
     char *o = strdup(f), *colon = strrchr(o, ':');
 
@@ -412,12 +417,14 @@ static char *mutate(const struct ferry_qrseq *s, const struct bad_case *c)
                 *p = (char)(*p | 0x20);
         break;
     case M_BANG: colon[2] = '!'; break;
-    case M_PAD: { char *n = malloc(strlen(o) + 8);
+    case M_PAD: {
+        char *n = malloc(strlen(o) + 8);
         assert_non_null(n);
         snprintf(n, strlen(o) + 8, "%s======", o);
         free(o);
         o = n;
-        break; }
+        break;
+    }
     case M_DROPSEP: *colon = 'A'; break;
     case M_SUBST: {
         char *sl = strchr(o, ':');
@@ -442,7 +449,8 @@ static char *mutate(const struct ferry_qrseq *s, const struct bad_case *c)
         char *n = subst(o, from, to);
         free(o);
         o = n;
-        break; }
+        break;
+    }
     case M_NONE: break;
     }
     return o;
@@ -565,8 +573,8 @@ static void test_encode_errors(void **state)
     assert_int_equal(ferry_qrseq_encode(big, 10, FERRY_QR_PACKAGE, &p5, &s), FERRY_ERR_USAGE);
     assert_int_equal(ferry_qrseq_encode(big, 2u << 20, FERRY_QR_PACKAGE, &p3, &s),
                      FERRY_ERR_TOO_LARGE);
-    assert_int_equal(ferry_qrseq_encode(big, FERRY_QR_MAX_MESSAGE + 1u, FERRY_QR_PACKAGE, &p3,
-                                        &s), FERRY_ERR_TOO_LARGE);
+    assert_int_equal(ferry_qrseq_encode(big, FERRY_QR_MAX_MESSAGE + 1u, FERRY_QR_PACKAGE, &p3, &s),
+                     FERRY_ERR_TOO_LARGE);
     assert_null(s);
     free(big);
 }
@@ -641,8 +649,8 @@ static uint8_t *slurp(const char *dir, const char *name, size_t *len)
  * parity and duplicates, for one- and several-block sequences. */
 static void test_coreutils_recovery(void **state)
 {
-    static const struct rt_case cases[] = {{20000, 10, 'M', 50}, {60000, 5, 'M', 100},
-                                           {3, 10, 'M', 0}};
+    static const struct rt_case cases[] = {
+        {20000, 10, 'M', 50}, {60000, 5, 'M', 100}, {3, 10, 'M', 0}};
 
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
         char dir[] = "/tmp/ferry-qrseq-XXXXXX", path[512], cmd[1024];
@@ -709,8 +717,8 @@ static void test_vectors(void **state)
     snprintf(dir, sizeof(dir), "%s/qrseq", vec);
     pkg = slurp(dir, "package.bin", &plen);
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-        struct ferry_qrseq *s = encode_or_fail(pkg, plen, cases[c].version, cases[c].ecc,
-                                               cases[c].pct);
+        struct ferry_qrseq *s =
+            encode_or_fail(pkg, plen, cases[c].version, cases[c].ecc, cases[c].pct);
         struct ferry_qrdec *d = NULL;
         char **lines = calloc(FERRY_QR_MAX_FRAMES, sizeof(*lines)), *l, *nl;
         size_t n = 0;
@@ -727,8 +735,8 @@ static void test_vectors(void **state)
         assert_int_equal(n, ferry_qrseq_count(s));
         for (size_t i = 0; i < n; i++)
             if (strcmp(lines[i], ferry_qrseq_frame(s, i)) != 0)
-                fail_msg("%s: frame %zu differs from the C encoder's:\n%s\n%s", name, i,
-                         lines[i], ferry_qrseq_frame(s, i));
+                fail_msg("%s: frame %zu differs from the C encoder's:\n%s\n%s", name, i, lines[i],
+                         ferry_qrseq_frame(s, i));
         assert_int_equal(ferry_qrdec_new(NULL, &d), FERRY_OK);
         for (size_t i = n; i-- > 0 && !ferry_qrdec_complete(d);)
             assert_int_equal(add_str(d, lines[i]), FERRY_QR_NEW);

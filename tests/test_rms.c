@@ -15,11 +15,11 @@
 #include "ferry/file.h"
 #include "ferry/rms.h"
 
-#define GUID1 "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
-#define GUID2 "7c9e6679-7425-40de-944b-e07fc1f90ae7"
-#define GUID3 "a1b2c3d4-e5f6-4789-abcd-ef0123456789"
+#define GUID1     "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+#define GUID2     "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+#define GUID3     "a1b2c3d4-e5f6-4789-abcd-ef0123456789"
 #define GUID_ROOT "0e1f2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
-#define NAME2 "Serveur-Z\xc3\xbcrich-\xe6\x9d\xb1\xe4\xba\xac" /* Serveur-Zürich-東京 */
+#define NAME2     "Serveur-Z\xc3\xbcrich-\xe6\x9d\xb1\xe4\xba\xac" /* Serveur-Zürich-東京 */
 
 static time_t fixed_now; /* 2026-11-25T12:00Z */
 
@@ -221,18 +221,18 @@ static const struct {
     {"{00000000-0000-0000-0000-000000000000}", "00000000-0000-0000-0000-000000000000"},
     {"", NULL},
     {"{}", NULL},
-    {"3f2504e0-4f89-11d3-9a0c-0305e82c330", NULL},     /* short */
-    {"3f2504e0-4f89-11d3-9a0c-0305e82c33011", NULL},   /* long */
-    {"{3f2504e0-4f89-11d3-9a0c-0305e82c3301", NULL},   /* one brace */
-    {"3f2504e0-4f89-11d3-9a0c-0305e82c3301}", NULL},   /* one brace */
-    {"(3f2504e0-4f89-11d3-9a0c-0305e82c3301)", NULL},  /* not braces */
-    {"3f2504e0-4f89-11d3-9a0c-0305e82c330g", NULL},    /* not hex */
-    {"3f2504e0_4f89-11d3-9a0c-0305e82c3301", NULL},    /* not a dash */
-    {"3f2504e04f89-11d3-9a0c-0305e82c3301-", NULL},    /* dash misplaced */
-    {" 3f2504e0-4f89-11d3-9a0c-0305e82c3301", NULL},   /* white space */
+    {"3f2504e0-4f89-11d3-9a0c-0305e82c330", NULL},    /* short */
+    {"3f2504e0-4f89-11d3-9a0c-0305e82c33011", NULL},  /* long */
+    {"{3f2504e0-4f89-11d3-9a0c-0305e82c3301", NULL},  /* one brace */
+    {"3f2504e0-4f89-11d3-9a0c-0305e82c3301}", NULL},  /* one brace */
+    {"(3f2504e0-4f89-11d3-9a0c-0305e82c3301)", NULL}, /* not braces */
+    {"3f2504e0-4f89-11d3-9a0c-0305e82c330g", NULL},   /* not hex */
+    {"3f2504e0_4f89-11d3-9a0c-0305e82c3301", NULL},   /* not a dash */
+    {"3f2504e04f89-11d3-9a0c-0305e82c3301-", NULL},   /* dash misplaced */
+    {" 3f2504e0-4f89-11d3-9a0c-0305e82c3301", NULL},  /* white space */
     {"3f2504e0-4f89-11d3-9a0c-0305e82c3301\n", NULL},
     {"{{3f2504e0-4f89-11d3-9a0c-0305e82c3301}}", NULL},
-    {"3f2504e04f8911d39a0c0305e82c3301", NULL},        /* no dashes */
+    {"3f2504e04f8911d39a0c0305e82c3301", NULL}, /* no dashes */
 };
 
 static void test_guid_normalize(void **state)
@@ -262,7 +262,7 @@ static const struct resp_case {
     ferry_err parse;
     const char *request; /* for ferry_rms_check when parse is OK */
     ferry_err check;
-    const char *detail;  /* substring of the message of the failing step */
+    const char *detail; /* substring of the message of the failing step */
 } resp_cases[] = {
     {"resp-valid.xml", FERRY_OK, "req-plain.xml", FERRY_OK, NULL},
     {"resp-valid.xml", FERRY_OK, "req-crlf.xml", FERRY_OK, NULL},

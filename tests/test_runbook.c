@@ -23,13 +23,15 @@
 #include "ferry/runbook.h"
 #include "runbook_int.h"
 
-#define ID "3f9a0c5e71d24b88a6e0915c2d7b4e13"
+#define ID  "3f9a0c5e71d24b88a6e0915c2d7b4e13"
 #define SHA "9F86 D081 884C 7D65 9A2F EAA0 C55A D015 A3BF 4F1B 2B0B 822C D15D 6C15 B0F0 0A08"
 #define OFP "1C2B 3A49 5867 7685 94A3 B2C1 D0EF FE0D 1C2B 3A49 5867 7685 94A3 B2C1 D0EF 0001"
 #define NFP "AB12 CD34 EF56 7890 1234 5678 9ABC DEF0 0FED CBA9 8765 4321 0987 65FE DC43 BA21"
-#define GTE "A5:31:25:18:8D:21:10:AA:96:4B:02:C7:B7:C6:DA:32:03:17:08:94:E5:FB:71:FF:FB:66:67:D5:E6:81:0A:36"
+#define GTE                                                                                        \
+    "A5:31:25:18:8D:21:10:AA:96:4B:02:C7:B7:C6:DA:32:03:17:08:94:E5:FB:71:FF:FB:66:67:D5:E6:81:"   \
+    "0A:36"
 #define UNAME "Serveur-Z\xC3\xBCrich-\xE6\x9D\xB1\xE4\xBA\xAC"
-#define GUID "{6E1B3C44-9A0D-4F4B-8C1E-2D5A7B9F0C31}"
+#define GUID  "{6E1B3C44-9A0D-4F4B-8C1E-2D5A7B9F0C31}"
 
 static char tmpdir[] = "/tmp/ferry-runbook-XXXXXX";
 
@@ -230,13 +232,13 @@ static void check_pdf_and_text(const struct ferry_runbook *rb, enum ferry_paper 
     plain = run("pdftotext '%s' -", path);
     layout = run("pdftotext -layout '%s' -", path);
     {
-    int anchor = rb->leg == FERRY_RUNBOOK_REQUEST;
+        int anchor = rb->leg == FERRY_RUNBOOK_REQUEST;
 
-    check_values(plain, 1, anchor);
-    check_values(layout, 1, anchor);
-    check_values(text, 0, anchor);
-    check_columns(text);
-    text_in_pdf(text, layout);
+        check_values(plain, 1, anchor);
+        check_values(layout, 1, anchor);
+        check_values(text, 0, anchor);
+        check_columns(text);
+        text_in_pdf(text, layout);
     }
     check_pages(path);
     free(plain);
@@ -412,7 +414,8 @@ static void test_hostile_strings(void **state)
     assert_null(strchr(text, '\x1b'));
     assert_null(strstr(text, "\xE2\x80\xAE"));
     assert_null(strstr(text, "\xC0\xAF"));
-    assert_non_null(strstr(text, "evil\xEF\xBF\xBD[31m\xEF\xBF\xBD\xEF\xBF\xBD-\xEF\xBF\xBDtxt.exe next"));
+    assert_non_null(
+        strstr(text, "evil\xEF\xBF\xBD[31m\xEF\xBF\xBD\xEF\xBF\xBD-\xEF\xBF\xBDtxt.exe next"));
     check_columns(text);
     assert_int_equal(ferry_runbook_pdf(&rb, FERRY_PAPER_A4, path), FERRY_OK);
     out = run("pdftotext '%s' -", path);
@@ -573,7 +576,8 @@ static void test_rebuild_by_hand_recipe(void **state)
     p = ferry_path_join(dir, "recipe.sh");
     assert_int_equal(ferry_file_write_atomic(p, sh.data, sh.len, 0600), FERRY_OK);
     /* gzip exits 1 on the missing trailer, as the page says: run without -e for that line */
-    out = run("cd '%s' && sed -i 's/^set -e$//' recipe.sh && { bash recipe.sh 2>/dev/null; true; }", dir);
+    out = run("cd '%s' && sed -i 's/^set -e$//' recipe.sh && { bash recipe.sh 2>/dev/null; true; }",
+              dir);
     assert_non_null(strstr(out, ferry_qrseq_session(d->seq)));
     free(out);
     free(p);
@@ -636,7 +640,7 @@ static void test_paper_qr_pages_scan(void **state)
     plain = run("pdftotext '%s' -", path);
     pages = page_count(path);
     first = pages - (int)((n + 5) / 6); /* QR pages, then the rebuild page */
-    for (i = 0; i < n; i++) { /* every code labelled with the transfer id and its frame */
+    for (i = 0; i < n; i++) {           /* every code labelled with the transfer id and its frame */
         char want[64];
         snprintf(want, sizeof(want), "frame %zu of %zu", i + 1, n);
         assert_non_null(strstr(plain, want));
@@ -653,9 +657,11 @@ static void test_paper_qr_pages_scan(void **state)
             for (i = 0; i < n; i += 3) {
                 double x, y, m, f = 150.0 / 72.0;
                 rb_qr_geometry(&L, i % 6, &x, &y, &m);
-                out = run("cd '%s' && f=$(ls page-*.png | sed -n %zup) && convert \"$f\" -fill black "
-                          "-draw 'rectangle %d,%d %d,%d' \"$f\"", dir, i / 6 + 1, (int)(x * f),
-                          (int)(y * f), (int)((x + 125 * m) * f), (int)((y + 125 * m) * f));
+                out =
+                    run("cd '%s' && f=$(ls page-*.png | sed -n %zup) && convert \"$f\" -fill black "
+                        "-draw 'rectangle %d,%d %d,%d' \"$f\"",
+                        dir, i / 6 + 1, (int)(x * f), (int)(y * f), (int)((x + 125 * m) * f),
+                        (int)((y + 125 * m) * f));
                 free(out);
                 lost++;
             }
@@ -671,7 +677,8 @@ static void test_paper_qr_pages_scan(void **state)
         FERRY_FREE(got);
     }
     out = run("cd '%s' && for f in page-*.png; do zbarimg --nodbus --raw -q \"$f\" || true; done "
-              "| grep -c '^FY1P' || true", dir);
+              "| grep -c '^FY1P' || true",
+              dir);
     assert_int_equal((size_t)strtol(out, NULL, 10), n - lost);
     free(out);
     rb_doc_free(d);

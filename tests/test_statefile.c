@@ -61,8 +61,9 @@ static void test_batch_verdict(void **state)
     assert_int_equal(ferry_state_batch_verdict(FERRY_OK, 1, 0, NULL), FERRY_OK);
     assert_int_equal(ferry_state_batch_verdict(FERRY_OK, 1, 3, "old"), FERRY_OK);
     assert_int_equal(ferry_state_batch_verdict(FERRY_OK, 0, 0, NULL), FERRY_OK);
-    assert_int_equal(ferry_state_batch_verdict(FERRY_OK, 0, 2, "transfer 1a2b was already "
-                                                                "answered"),
+    assert_int_equal(ferry_state_batch_verdict(FERRY_OK, 0, 2,
+                                               "transfer 1a2b was already "
+                                               "answered"),
                      FERRY_ERR_REPLAY);
     assert_string_equal(ferry_err_detail(), "transfer 1a2b was already answered");
     /* a real failure wins over everything, also when something else went through */

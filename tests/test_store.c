@@ -330,8 +330,7 @@ static void test_transfer_add_get_list(void **state)
     assert_int_equal(n, 3);
     ferry_transfers_free(all, n);
     ferry_store_close(s);
-    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'transfer-add'"),
-                     3);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'transfer-add'"), 3);
 }
 
 static void test_empty_list(void **state)
@@ -387,8 +386,8 @@ static void test_answer_once_then_replay(void **state)
     assert_int_equal(got->updated, 1795100000);
     ferry_transfer_free(got);
     ferry_store_close(s);
-    assert_int_equal(
-        ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'transfer-answer'"), 1);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'transfer-answer'"),
+                     1);
 }
 
 /* A failed answer leaves everything as it was: the UPDATE is rolled back. */
@@ -451,7 +450,7 @@ static void test_update(void **state)
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
     assert_int_equal(got->state, FERRY_TS_SUBMITTED);
     assert_string_equal(got->service, "https://ca.example/rms"); /* NULL keeps */
-    assert_int_equal(got->new_not_after, 1826000000);             /* 0 keeps */
+    assert_int_equal(got->new_not_after, 1826000000);            /* 0 keeps */
     assert_int_equal(got->updated, 1795000500);
     ferry_transfer_free(got);
     assert_int_equal(ferry_store_transfer_update(s, unknown, FERRY_TS_FAILED, NULL, 0),
@@ -523,8 +522,8 @@ static void test_crash_mid_answer(void **state)
     /* and the answer can now be imported normally */
     assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, "/x"), FERRY_OK);
     ferry_store_close(s);
-    assert_int_equal(
-        ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'transfer-answer'"), 1);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'transfer-answer'"),
+                     1);
 }
 
 /* Online: the submitted transfer and its request package seen, in one transaction; a kill
@@ -614,8 +613,10 @@ static void test_crash_hot_journal(void **state)
                      NULL, NULL);
         for (i = 0; i < 400; i++) {
             sqlite3_stmt *st = NULL;
-            sqlite3_prepare_v2(db, "INSERT INTO audit (time, side, event, detail) VALUES "
-                                   "(1, 'offline', 'junk', ?)", -1, &st, NULL);
+            sqlite3_prepare_v2(db,
+                               "INSERT INTO audit (time, side, event, detail) VALUES "
+                               "(1, 'offline', 'junk', ?)",
+                               -1, &st, NULL);
             sqlite3_bind_text(st, 1, detail, -1, SQLITE_STATIC);
             sqlite3_step(st);
             sqlite3_finalize(st);
@@ -672,8 +673,8 @@ static void test_identity_create_load(void **state)
     ferry_identity_free(loaded);
     ferry_identity_free(id);
     ferry_store_close(s);
-    assert_int_equal(
-        ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'identity-create'"), 1);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'identity-create'"),
+                     1);
     free(key);
     free(crt);
 }

@@ -105,11 +105,26 @@ static void test_name_ok(void **state)
         const char *name;
         int ok;
     } cases[] = {
-        {"ferry-0123abcd-to-online.ferry", 1}, {"request (1).ferry", 1}, {"a", 1},
-        {"", 0}, {".ferry", 0}, {"..ferry", 0}, {"../x.ferry", 0}, {"a/b.ferry", 0},
-        {"-rf.ferry", 0}, {"bad\001.ferry", 0}, {"new\nline.ferry", 0}, {"tab\t.ferry", 0},
-        {"del\177.ferry", 0}, {"caf\303\251.ferry", 0}, {"x.ferry.", 0}, {" x.ferry", 0},
-        {"x.ferry ", 0}, {"a:b.ferry", 0}, {"a\\b.ferry", 0}, {"q?.ferry", 0},
+        {"ferry-0123abcd-to-online.ferry", 1},
+        {"request (1).ferry", 1},
+        {"a", 1},
+        {"", 0},
+        {".ferry", 0},
+        {"..ferry", 0},
+        {"../x.ferry", 0},
+        {"a/b.ferry", 0},
+        {"-rf.ferry", 0},
+        {"bad\001.ferry", 0},
+        {"new\nline.ferry", 0},
+        {"tab\t.ferry", 0},
+        {"del\177.ferry", 0},
+        {"caf\303\251.ferry", 0},
+        {"x.ferry.", 0},
+        {" x.ferry", 0},
+        {"x.ferry ", 0},
+        {"a:b.ferry", 0},
+        {"a\\b.ferry", 0},
+        {"q?.ferry", 0},
     };
     char longname[260];
     size_t i;
@@ -207,15 +222,15 @@ static void test_dev_removable(void **state)
         const char *source;
         int removable;
     } cases[] = {
-        {8, 2, "/dev/sda2", 0},         /* internal SATA partition */
-        {8, 0, "/dev/sda", 0},          /* internal SATA disk */
-        {259, 2, "/dev/nvme0n1p2", 0},  /* NVMe */
-        {8, 17, "/dev/sdb1", 1},        /* USB stick partition, removable=1 on the parent */
-        {8, 16, "/dev/sdb", 1},         /* the whole stick */
-        {179, 1, "/dev/mmcblk0p1", 1},  /* SD card, not on USB: removable attribute */
-        {8, 33, "/dev/sdc1", 1},        /* USB disk that says removable=0: on a USB bus */
-        {8, 49, "/dev/sdd1", 1},        /* no dev/block link: falls back to block/sdd */
-        {8, 99, "/dev/sdz1", 0},        /* unknown device */
+        {8, 2, "/dev/sda2", 0},        /* internal SATA partition */
+        {8, 0, "/dev/sda", 0},         /* internal SATA disk */
+        {259, 2, "/dev/nvme0n1p2", 0}, /* NVMe */
+        {8, 17, "/dev/sdb1", 1},       /* USB stick partition, removable=1 on the parent */
+        {8, 16, "/dev/sdb", 1},        /* the whole stick */
+        {179, 1, "/dev/mmcblk0p1", 1}, /* SD card, not on USB: removable attribute */
+        {8, 33, "/dev/sdc1", 1},       /* USB disk that says removable=0: on a USB bus */
+        {8, 49, "/dev/sdd1", 1},       /* no dev/block link: falls back to block/sdd */
+        {8, 99, "/dev/sdz1", 0},       /* unknown device */
     };
     char *sysfs = vec("sysfs");
     size_t i;
@@ -261,8 +276,8 @@ static void test_resolve_table(void **state)
         } else {
             assert_null(root);
             if (strstr(ferry_err_detail(), cases[i].detail) == NULL)
-                fail_msg("%s: detail \"%s\" lacks \"%s\"", cases[i].mountinfo,
-                         ferry_err_detail(), cases[i].detail);
+                fail_msg("%s: detail \"%s\" lacks \"%s\"", cases[i].mountinfo, ferry_err_detail(),
+                         cases[i].detail);
         }
         free(root);
         free(mi);
@@ -350,9 +365,9 @@ static void test_write_refusals(void **state)
     assert_int_equal(ferry_usb_write(d, ".hidden.ferry", (const uint8_t *)"x", 1, NULL, NULL),
                      FERRY_ERR_USAGE);
     assert_false(ferry_path_exists(sub)); /* nothing created */
-    assert_int_equal(ferry_usb_write("/nonexistent/stick", "a.ferry", (const uint8_t *)"x", 1,
-                                     NULL, NULL),
-                     FERRY_ERR_NOT_FOUND);
+    assert_int_equal(
+        ferry_usb_write("/nonexistent/stick", "a.ferry", (const uint8_t *)"x", 1, NULL, NULL),
+        FERRY_ERR_NOT_FOUND);
     /* FERRY is a symlink to elsewhere: refused, nothing written there */
     assert_int_equal(symlink(other, sub), 0);
     assert_int_equal(ferry_usb_write(d, "a.ferry", (const uint8_t *)"x", 1, NULL, NULL),
@@ -477,9 +492,13 @@ static char *read_all_captured(const char *root, size_t max, struct ferry_usb_fi
 static void test_read_all_skips(void **state)
 {
     static const char *const warned[] = {
-        "link.ferry: a symbolic link", "fifo.ferry: not a regular file",
-        "dir.ferry: not a regular file", "/..ferry: unsafe", "bad?.ferry: unsafe",
-        "new?line.ferry: unsafe", "big.ferry: 2000 bytes, over the 1000-byte limit",
+        "link.ferry: a symbolic link",
+        "fifo.ferry: not a regular file",
+        "dir.ferry: not a regular file",
+        "/..ferry: unsafe",
+        "bad?.ferry: unsafe",
+        "new?line.ferry: unsafe",
+        "big.ferry: 2000 bytes, over the 1000-byte limit",
         "-opt.ferry: unsafe",
     };
     char *d = mktemp_dir(), *sub = ferry_path_join(d, "FERRY"), *log, path[4096], big[2001];

@@ -74,7 +74,7 @@ static X509_REQ *csr(const char *name)
     return r;
 }
 
-static STACK_OF(X509) *certs(const char *name)
+static STACK_OF(X509) * certs(const char *name)
 {
     uint8_t *d;
     size_t n;
@@ -90,7 +90,7 @@ static STACK_OF(X509) *certs(const char *name)
 static void check_made(X509 *c, EVP_PKEY *k, const char *pem, size_t len)
 {
     X509_REQ *r = NULL;
-    STACK_OF(X509_EXTENSION) *exts;
+    STACK_OF(X509_EXTENSION) * exts;
     int i, san = 0;
 
     assert_int_equal(ferry_x509_csr_parse((const uint8_t *)pem, len, &r), FERRY_OK);
@@ -139,9 +139,12 @@ static void test_csr_parse(void **state)
         const char *file;
         ferry_err want;
     } cases[] = {
-        {"csr.pem", FERRY_OK},           {"csr.der", FERRY_OK},
-        {"csr-badsig.der", FERRY_ERR_SIG_INVALID}, {"csr-trailing.der", FERRY_ERR_FORMAT},
-        {"app.crt", FERRY_ERR_FORMAT},   {"issued.p7b", FERRY_ERR_FORMAT},
+        {"csr.pem", FERRY_OK},
+        {"csr.der", FERRY_OK},
+        {"csr-badsig.der", FERRY_ERR_SIG_INVALID},
+        {"csr-trailing.der", FERRY_ERR_FORMAT},
+        {"app.crt", FERRY_ERR_FORMAT},
+        {"issued.p7b", FERRY_ERR_FORMAT},
     };
     uint8_t *d, big[FERRY_X509_MAX_CSR + 1];
     X509_REQ *r;
@@ -177,12 +180,12 @@ static void test_certs_parse(void **state)
         ferry_err want;
         int n;
     } cases[] = {
-        {"issued.p7b", FERRY_OK, 2},     {"issued-p7.pem", FERRY_OK, 2},
-        {"cacerts.p7b", FERRY_OK, 1},    {"chain-good.pem", FERRY_OK, 2},
+        {"issued.p7b", FERRY_OK, 2},          {"issued-p7.pem", FERRY_OK, 2},
+        {"cacerts.p7b", FERRY_OK, 1},         {"chain-good.pem", FERRY_OK, 2},
         {"chain-leaf-only.pem", FERRY_OK, 1}, {"csr.der", FERRY_ERR_FORMAT, 0},
         {"csr.pem", FERRY_ERR_FORMAT, 0},
     };
-    STACK_OF(X509) *sk;
+    STACK_OF(X509) * sk;
     uint8_t *d;
     size_t i, n;
 

@@ -39,12 +39,12 @@ static void test_table(void **state)
         {"<a>&undefined;</a>", FERRY_ERR_FORMAT},
         {"<a>\xff\xfe</a>", FERRY_ERR_FORMAT}, /* invalid UTF-8 */
         {"<a/><b/>", FERRY_ERR_FORMAT},
-        {"<a>\xC0\xAF</a>", FERRY_ERR_FORMAT},             /* overlong '/' */
-        {"<a>\xED\xA0\x80</a>", FERRY_ERR_FORMAT},         /* a surrogate */
+        {"<a>\xC0\xAF</a>", FERRY_ERR_FORMAT},                       /* overlong '/' */
+        {"<a>\xED\xA0\x80</a>", FERRY_ERR_FORMAT},                   /* a surrogate */
         {"<a>\xC3\xA9 \xE6\x9D\xB1 \xF0\x9F\x98\x80</a>", FERRY_OK}, /* 2, 3, 4 bytes */
-        {"\xEF\xBB\xBF\xEF\xBB\xBF<a/>", FERRY_ERR_FORMAT}, /* a second BOM */
+        {"\xEF\xBB\xBF\xEF\xBB\xBF<a/>", FERRY_ERR_FORMAT},          /* a second BOM */
         {"<?xml version='1.0'?>\xEF\xBB\xBF<a/>", FERRY_ERR_FORMAT},
-        {"<a>x\xEF\xBB\xBFy</a>", FERRY_ERR_FORMAT},      /* U+FEFF inside text */
+        {"<a>x\xEF\xBB\xBFy</a>", FERRY_ERR_FORMAT},        /* U+FEFF inside text */
         {"\xFF\xFE<\x00a\x00/\x00>\x00", FERRY_ERR_FORMAT}, /* UTF-16LE (strlen: "\xFF\xFE<") */
         {"<?xml version='1.0' encoding='iso-8859-1'?><a/>", FERRY_ERR_FORMAT},
         {"\r\n <a/>", FERRY_OK},

@@ -76,8 +76,7 @@ static ferry_err take_short(int argc, char **argv, int *i, const struct ferry_op
             return FERRY_OK;
         }
         if (*i + 1 >= argc)
-            return ferry_errf(FERRY_ERR_USAGE, "option '-%c' needs a value %s", *s,
-                              opts[k].arg);
+            return ferry_errf(FERRY_ERR_USAGE, "option '-%c' needs a value %s", *s, opts[k].arg);
         out->value[k] = argv[++*i];
         return FERRY_OK;
     }

@@ -41,8 +41,8 @@ void ferry_cli_usage(const struct ferry_cmd_spec *spec, FILE *f)
     for (i = 0; i < spec->nopts; i++) {
         const struct ferry_opt *o = &spec->opts[i];
         if (o->short_name != 0)
-            snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name,
-                     o->arg ? " " : "", o->arg ? o->arg : "");
+            snprintf(left, sizeof(left), "-%c, --%s%s%s", o->short_name, o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
         else
             snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
                      o->arg ? o->arg : "");
@@ -54,8 +54,7 @@ void ferry_cli_usage(const struct ferry_cmd_spec *spec, FILE *f)
           f);
 }
 
-int ferry_cli_parse(const struct ferry_cmd_spec *spec, int argc, char **argv,
-                    struct ferry_args *a)
+int ferry_cli_parse(const struct ferry_cmd_spec *spec, int argc, char **argv, struct ferry_args *a)
 {
     ferry_err r;
 

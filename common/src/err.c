@@ -37,8 +37,7 @@ const char *ferry_strerror(ferry_err e)
 int ferry_err_exit_code(ferry_err e)
 {
     switch (e) {
-    case FERRY_OK:
-        return 0;
+    case FERRY_OK: return 0;
     case FERRY_ERR_FORMAT:
     case FERRY_ERR_TOO_LARGE:
     case FERRY_ERR_SIG_INVALID:
@@ -46,15 +45,11 @@ int ferry_err_exit_code(ferry_err e)
     case FERRY_ERR_REJECTED:
     case FERRY_ERR_REPLAY:
     case FERRY_ERR_MISMATCH:
-    case FERRY_ERR_EXPIRED:
-        return 1;
-    case FERRY_ERR_USAGE:
-        return 2;
+    case FERRY_ERR_EXPIRED: return 1;
+    case FERRY_ERR_USAGE: return 2;
     case FERRY_ERR_INCOMPLETE:
-    case FERRY_ERR_NOT_FOUND:
-        return 4;
-    default:
-        return 3;
+    case FERRY_ERR_NOT_FOUND: return 4;
+    default: return 3;
     }
 }
 

@@ -85,18 +85,16 @@ static const char *io_hint(int e)
     case EIO:
         return "the medium reported an I/O error and may be failing: use another one, then "
                "run the command again";
-    case EROFS:
-        return "the medium is read-only: remount it writable (or use another one)";
-    default:
-        return "fix the cause, then run the command again";
+    case EROFS: return "the medium is read-only: remount it writable (or use another one)";
+    default: return "fix the cause, then run the command again";
     }
 }
 
 /* FERRY_ERR_IO naming @path (the file the caller asked for), the step, errno and a hint. */
 static ferry_err io_fail(const char *path, const char *step, int e)
 {
-    return ferry_errf(FERRY_ERR_IO, "%s: not written (%s failed: %s); %s", path, step,
-                      strerror(e), io_hint(e));
+    return ferry_errf(FERRY_ERR_IO, "%s: not written (%s failed: %s); %s", path, step, strerror(e),
+                      io_hint(e));
 }
 
 static ferry_err write_all(int fd, const char *path, const void *p, size_t n)
@@ -195,8 +193,11 @@ ferry_err ferry_file_write_atomic(const char *path, const void *p, size_t n, mod
         snprintf(why, sizeof(why), "%s", ferry_err_detail());
         if (!existed)
             unlink(path); /* not known to be on the disk: a new name is not left behind */
-        r = ferry_errf(r, "%s: %s: %s", path, existed ? "replaced, but not known to be on the "
-                       "disk" : "not written", why);
+        r = ferry_errf(r, "%s: %s: %s", path,
+                       existed ? "replaced, but not known to be on the "
+                                 "disk"
+                               : "not written",
+                       why);
     }
 out:
     if (fd >= 0)

@@ -11,7 +11,7 @@
 #include "ferry/identity.h"
 
 #define NAME_MAX_BYTES 64
-#define LIFETIME_DAYS (20 * 365 + 5) /* 20 years, leap days included */
+#define LIFETIME_DAYS  (20 * 365 + 5) /* 20 years, leap days included */
 
 struct ferry_identity {
     X509 *cert;
@@ -129,8 +129,8 @@ static int build_cert(X509 *x, EVP_PKEY *pkey, const char *name)
 
     if (!X509_set_version(x, X509_VERSION_3) || !set_serial(x))
         return 0;
-    if (!X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)name, -1,
-                                    -1, 0) ||
+    if (!X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)name, -1, -1,
+                                    0) ||
         !X509_set_issuer_name(x, n))
         return 0;
     if (X509_time_adj_ex(X509_getm_notBefore(x), -1, 0, &now) == NULL ||
@@ -151,8 +151,7 @@ static int name_ok(const char *s, size_t n)
     int k;
 
     while (n > 0) {
-        if ((k = UTF8_getc((const unsigned char *)s, (int)n, &c)) <= 0 || c < 0x20 ||
-            c == 0x7f)
+        if ((k = UTF8_getc((const unsigned char *)s, (int)n, &c)) <= 0 || c < 0x20 || c == 0x7f)
             return 0;
         s += k;
         n -= (size_t)k;
@@ -168,8 +167,9 @@ ferry_err ferry_identity_generate(const char *name, struct ferry_identity **out)
 
     *out = NULL;
     if (nl == 0 || nl > NAME_MAX_BYTES || !name_ok(name, nl))
-        return ferry_errf(FERRY_ERR_USAGE, "identity name must be 1 to %d bytes of UTF-8 "
-                                           "without control characters",
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "identity name must be 1 to %d bytes of UTF-8 "
+                          "without control characters",
                           NAME_MAX_BYTES);
     if ((pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL)
         return ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot generate the P-256 identity key");
@@ -200,8 +200,8 @@ static ferry_err parse_cert(const uint8_t *buf, size_t len, const char *what, X5
 
     *out = NULL;
     if (len > FERRY_IDENTITY_MAX_PEM)
-        return ferry_errf(FERRY_ERR_TOO_LARGE, "%s: %zu bytes, over the %u-byte limit", what,
-                          len, FERRY_IDENTITY_MAX_PEM);
+        return ferry_errf(FERRY_ERR_TOO_LARGE, "%s: %zu bytes, over the %u-byte limit", what, len,
+                          FERRY_IDENTITY_MAX_PEM);
     if (has_pem_header(buf, len)) {
         if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL)
             return FERRY_ERR_NOMEM;
@@ -247,8 +247,8 @@ ferry_err ferry_identity_from_pem(const uint8_t *cert, size_t certlen, const uin
     ferry_err r;
 
     *out = NULL;
-    if ((r = parse_cert(cert, certlen, "identity certificate is not a valid certificate",
-                        &x)) != FERRY_OK)
+    if ((r = parse_cert(cert, certlen, "identity certificate is not a valid certificate", &x)) !=
+        FERRY_OK)
         goto out;
     if (keylen > FERRY_IDENTITY_MAX_PEM) {
         r = ferry_errf(FERRY_ERR_TOO_LARGE, "identity key: %zu bytes, over the %u-byte limit",

@@ -101,10 +101,22 @@ static void close_(struct ferry_json *j, const char *br)
     j->err = ferry_buf_puts(&j->out, br);
 }
 
-void ferry_json_obj_begin(struct ferry_json *j, const char *key) { open_(j, key, "{"); }
-void ferry_json_obj_end(struct ferry_json *j) { close_(j, "}"); }
-void ferry_json_arr_begin(struct ferry_json *j, const char *key) { open_(j, key, "["); }
-void ferry_json_arr_end(struct ferry_json *j) { close_(j, "]"); }
+void ferry_json_obj_begin(struct ferry_json *j, const char *key)
+{
+    open_(j, key, "{");
+}
+void ferry_json_obj_end(struct ferry_json *j)
+{
+    close_(j, "}");
+}
+void ferry_json_arr_begin(struct ferry_json *j, const char *key)
+{
+    open_(j, key, "[");
+}
+void ferry_json_arr_end(struct ferry_json *j)
+{
+    close_(j, "]");
+}
 
 ferry_err ferry_json_print(struct ferry_json *j, FILE *f)
 {

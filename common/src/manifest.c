@@ -10,11 +10,11 @@
 #include "ferry/manifest.h"
 #include "ferry/xml.h"
 
-#define ITEM_NAME_MAX 128
-#define PROP_KEY_MAX 64
+#define ITEM_NAME_MAX  128
+#define PROP_KEY_MAX   64
 #define PROP_VALUE_MAX 4096
-#define MAX_PROPS 64
-#define B64_LINE 76
+#define MAX_PROPS      64
+#define B64_LINE       76
 
 #define X(s) ((const xmlChar *)(s))
 
@@ -224,8 +224,8 @@ static ferry_err item_check(const struct ferry_manifest *m, const char *name,
     if (ferry_item_kind_name(kind) == NULL)
         return ferry_errf(FERRY_ERR_FORMAT, "item '%s': unknown kind %d", name, (int)kind);
     if (len > FERRY_MAX_ITEM_BYTES)
-        return ferry_errf(FERRY_ERR_TOO_LARGE, "item '%s': %zu bytes, over the %u-byte limit",
-                          name, len, FERRY_MAX_ITEM_BYTES);
+        return ferry_errf(FERRY_ERR_TOO_LARGE, "item '%s': %zu bytes, over the %u-byte limit", name,
+                          len, FERRY_MAX_ITEM_BYTES);
     if (m->nitems >= FERRY_MAX_ITEMS)
         return ferry_errf(FERRY_ERR_TOO_LARGE, "more than %d items in one package",
                           FERRY_MAX_ITEMS);
@@ -276,8 +276,9 @@ ferry_err ferry_manifest_set_prop(struct ferry_manifest *m, const char *key, con
         return ferry_errf(FERRY_ERR_USAGE, "property key '%.80s' must be 1-%d of [a-z0-9_-]",
                           key != NULL ? key : "", PROP_KEY_MAX);
     if (value == NULL || !text_ok(value, PROP_VALUE_MAX))
-        return ferry_errf(FERRY_ERR_USAGE, "property '%s': value must be UTF-8 text of at most "
-                                           "%d bytes without control characters",
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "property '%s': value must be UTF-8 text of at most "
+                          "%d bytes without control characters",
                           key, PROP_VALUE_MAX);
     if ((v = strdup(value)) == NULL)
         return FERRY_ERR_NOMEM;
@@ -425,8 +426,7 @@ static ferry_err write_body(xmlNodePtr root, xmlNsPtr ns, const struct ferry_man
     for (i = 0; i < m->nitems; i++) {
         if (!ferry_item_name_safe(m->items[i].name) ||
             ferry_item_kind_name(m->items[i].kind) == NULL)
-            return ferry_errf(FERRY_ERR_FORMAT, "item %zu has an unsafe name or unknown kind",
-                              i);
+            return ferry_errf(FERRY_ERR_FORMAT, "item %zu has an unsafe name or unknown kind", i);
         if ((r = write_item(items, ns, &m->items[i])) != FERRY_OK)
             return r;
     }
@@ -459,8 +459,9 @@ ferry_err ferry_manifest_serialize(const struct ferry_manifest *m, uint8_t **out
     if (mem == NULL || size <= 0)
         goto out;
     if ((size_t)size > FERRY_XML_MAX_BYTES) {
-        r = ferry_errf(FERRY_ERR_TOO_LARGE, "manifest would be %d bytes, over the %u-byte "
-                                            "limit: carry fewer or smaller items",
+        r = ferry_errf(FERRY_ERR_TOO_LARGE,
+                       "manifest would be %d bytes, over the %u-byte "
+                       "limit: carry fewer or smaller items",
                        size, FERRY_XML_MAX_BYTES);
         goto out;
     }
@@ -626,8 +627,9 @@ static ferry_err parse_created(struct ferry_manifest *m, xmlNodePtr n)
     if ((r = leaf_token(n, &t)) != FERRY_OK)
         return r;
     if (ferry_time_parse(t, &m->created) != FERRY_OK)
-        r = ferry_errf(FERRY_ERR_FORMAT, "manifest: <created> '%.40s' is not an ISO 8601 UTC "
-                                         "time",
+        r = ferry_errf(FERRY_ERR_FORMAT,
+                       "manifest: <created> '%.40s' is not an ISO 8601 UTC "
+                       "time",
                        t);
     free(t);
     return r;
@@ -708,8 +710,9 @@ static ferry_err parse_size(const char *name, const char *s, size_t *out)
         v = v * 10 + (size_t)(s[i] - '0');
     }
     if (v > FERRY_MAX_ITEM_BYTES)
-        return ferry_errf(FERRY_ERR_TOO_LARGE, "manifest: item '%s' says %zu bytes, over the "
-                                               "%u-byte limit",
+        return ferry_errf(FERRY_ERR_TOO_LARGE,
+                          "manifest: item '%s' says %zu bytes, over the "
+                          "%u-byte limit",
                           name, v, FERRY_MAX_ITEM_BYTES);
     *out = v;
     return FERRY_OK;
@@ -732,8 +735,9 @@ static ferry_err item_attrs(struct ferry_manifest *m, xmlNodePtr n, struct ferry
         goto out;
     }
     if (kind == NULL || !kind_from_name(kind, &it->kind)) {
-        r = ferry_errf(r, "manifest: item '%s' has unknown kind '%.40s' (made by a newer "
-                          "ferry?)",
+        r = ferry_errf(r,
+                       "manifest: item '%s' has unknown kind '%.40s' (made by a newer "
+                       "ferry?)",
                        it->name, kind ? kind : "");
         goto out;
     }
@@ -758,22 +762,24 @@ static ferry_err item_bytes(xmlNodePtr n, struct ferry_item *it)
         return r;
     tl = strip_space(t);
     if (tl != 4 * ((it->len + 2) / 3)) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "manifest: item '%s': data does not have the %zu "
-                                         "bytes its size says (truncated?)",
+        r = ferry_errf(FERRY_ERR_FORMAT,
+                       "manifest: item '%s': data does not have the %zu "
+                       "bytes its size says (truncated?)",
                        it->name, it->len);
         goto out;
     }
-    if ((r = ferry_b64_decode(t, tl, it->len + 2, &it->data, &dl)) != FERRY_OK ||
-        dl != it->len) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "manifest: item '%s': data is not valid base64 of "
-                                         "%zu bytes",
+    if ((r = ferry_b64_decode(t, tl, it->len + 2, &it->data, &dl)) != FERRY_OK || dl != it->len) {
+        r = ferry_errf(FERRY_ERR_FORMAT,
+                       "manifest: item '%s': data is not valid base64 of "
+                       "%zu bytes",
                        it->name, it->len);
         goto out;
     }
     ferry_sha256(it->data, it->len, d);
     if (!ferry_ct_eq(d, it->sha256, sizeof(d)))
-        r = ferry_errf(FERRY_ERR_SIG_INVALID, "item '%s': its bytes do not match the SHA-256 "
-                                              "in the manifest — the payload was altered",
+        r = ferry_errf(FERRY_ERR_SIG_INVALID,
+                       "item '%s': its bytes do not match the SHA-256 "
+                       "in the manifest — the payload was altered",
                        it->name);
 out:
     free(t);
@@ -786,8 +792,7 @@ static ferry_err parse_item(struct ferry_manifest *m, xmlNodePtr n)
     ferry_err r;
 
     if (m->nitems >= FERRY_MAX_ITEMS)
-        return ferry_errf(FERRY_ERR_TOO_LARGE, "manifest: more than %d items",
-                          FERRY_MAX_ITEMS);
+        return ferry_errf(FERRY_ERR_TOO_LARGE, "manifest: more than %d items", FERRY_MAX_ITEMS);
     it = &m->items[m->nitems];
     memset(it, 0, sizeof(*it));
     if ((r = item_attrs(m, n, it)) == FERRY_OK && (r = item_bytes(n, it)) == FERRY_OK) {
@@ -825,12 +830,10 @@ static ferry_err parse_section(struct ferry_manifest *m, xmlNodePtr c, int seen[
         if (!ferry_xml_is(c, FERRY_MANIFEST_NS, sections[i].name))
             continue;
         if (seen[i]++)
-            return ferry_errf(FERRY_ERR_FORMAT, "manifest: <%s> appears twice",
-                              sections[i].name);
+            return ferry_errf(FERRY_ERR_FORMAT, "manifest: <%s> appears twice", sections[i].name);
         return sections[i].fn(m, c);
     }
-    return ferry_errf(FERRY_ERR_FORMAT, "manifest: unknown element <%.60s>",
-                      (const char *)c->name);
+    return ferry_errf(FERRY_ERR_FORMAT, "manifest: unknown element <%.60s>", (const char *)c->name);
 }
 
 static ferry_err parse_root(struct ferry_manifest *m, xmlNodePtr root)
@@ -842,9 +845,10 @@ static ferry_err parse_root(struct ferry_manifest *m, xmlNodePtr root)
     ferry_err r = FERRY_OK;
 
     if (ver == NULL || strcmp(ver, "1") != 0)
-        r = ferry_errf(FERRY_ERR_FORMAT, "manifest format version '%.20s' is not supported: "
-                                         "this ferry reads version 1 — use the same ferry "
-                                         "release on both machines",
+        r = ferry_errf(FERRY_ERR_FORMAT,
+                       "manifest format version '%.20s' is not supported: "
+                       "this ferry reads version 1 — use the same ferry "
+                       "release on both machines",
                        ver ? ver : "(none)");
     free(ver);
     for (c = root->children; c != NULL && r == FERRY_OK; c = c->next) {
@@ -876,8 +880,9 @@ ferry_err ferry_manifest_parse(const uint8_t *buf, size_t len, struct ferry_mani
         goto out;
     root = xmlDocGetRootElement(doc);
     if (!ferry_xml_is(root, FERRY_MANIFEST_NS, "manifest")) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "not a ferry manifest (root element <%.60s> not in "
-                                         "namespace %s)",
+        r = ferry_errf(FERRY_ERR_FORMAT,
+                       "not a ferry manifest (root element <%.60s> not in "
+                       "namespace %s)",
                        root ? (const char *)root->name : "", FERRY_MANIFEST_NS);
         goto out;
     }

@@ -61,15 +61,15 @@ ferry_err ferry_package_sign(struct ferry_manifest *m, const struct ferry_identi
     if ((in = BIO_new_mem_buf(xml, (int)xl)) == NULL)
         goto out;
     if ((cms = CMS_sign(NULL, NULL, NULL, NULL, flags | CMS_PARTIAL)) == NULL ||
-        CMS_add1_signer(cms, ferry_identity_x509(signer), ferry_identity_pkey(signer),
-                        EVP_sha256(), flags) == NULL ||
+        CMS_add1_signer(cms, ferry_identity_x509(signer), ferry_identity_pkey(signer), EVP_sha256(),
+                        flags) == NULL ||
         !CMS_final(cms, in, NULL, flags) || (n = i2d_CMS_ContentInfo(cms, NULL)) <= 0) {
         r = ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot sign the package");
         goto out;
     }
     if ((size_t)n > FERRY_MAX_PACKAGE_BYTES) {
-        r = ferry_errf(FERRY_ERR_TOO_LARGE, "package would be %d bytes, over the %u-byte limit",
-                       n, FERRY_MAX_PACKAGE_BYTES);
+        r = ferry_errf(FERRY_ERR_TOO_LARGE, "package would be %d bytes, over the %u-byte limit", n,
+                       FERRY_MAX_PACKAGE_BYTES);
         goto out;
     }
     r = FERRY_ERR_NOMEM;
@@ -92,8 +92,8 @@ out:
 
 /* Steps into a DER TLV of @tag/@cls (constructed if @cons): *p moves past the header (or past
  * the whole TLV when @skip). Definite lengths only. */
-static int der_step(const unsigned char **p, const unsigned char *end, int tag, int cls,
-                    int cons, int skip)
+static int der_step(const unsigned char **p, const unsigned char *end, int tag, int cls, int cons,
+                    int skip)
 {
     const unsigned char *q = *p;
     long l;
@@ -114,8 +114,8 @@ static int der_small_int(const unsigned char **p, const unsigned char *end, int 
 {
     const unsigned char *q = *p;
 
-    if (!der_step(&q, end, V_ASN1_INTEGER, V_ASN1_UNIVERSAL, 0, 0) || end - q < 1 ||
-        q - *p != 2 || (*p)[1] != 1)
+    if (!der_step(&q, end, V_ASN1_INTEGER, V_ASN1_UNIVERSAL, 0, 0) || end - q < 1 || q - *p != 2 ||
+        (*p)[1] != 1)
         return 0;
     *v = q[0];
     *p = q + 1;
@@ -133,8 +133,7 @@ static int versions_ok(const unsigned char *der, size_t len, int keyid_sid)
         !der_step(&p, end, V_ASN1_OBJECT, V_ASN1_UNIVERSAL, 0, 1) ||
         !der_step(&p, end, 0, V_ASN1_CONTEXT_SPECIFIC, 1, 0) ||
         !der_step(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, 1, 0) ||
-        !der_small_int(&p, end, &sdv) ||
-        !der_step(&p, end, V_ASN1_SET, V_ASN1_UNIVERSAL, 1, 1) ||
+        !der_small_int(&p, end, &sdv) || !der_step(&p, end, V_ASN1_SET, V_ASN1_UNIVERSAL, 1, 1) ||
         !der_step(&p, end, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL, 1, 1))
         return 0;
     q = p; /* optional certificates [0] and CRLs [1] */
@@ -175,16 +174,15 @@ static ferry_err cms_load(const uint8_t *der, size_t len, CMS_ContentInfo **out,
 {
     const unsigned char *p = der;
     CMS_ContentInfo *cms = NULL;
-    STACK_OF(CMS_SignerInfo) *sis;
+    STACK_OF(CMS_SignerInfo) * sis;
     ASN1_OCTET_STRING **content;
     ASN1_OCTET_STRING *keyid = NULL;
 
     *out = NULL;
     if (len > FERRY_MAX_PACKAGE_BYTES)
-        return ferry_errf(FERRY_ERR_TOO_LARGE, "package is %zu bytes, over the %u-byte limit",
-                          len, FERRY_MAX_PACKAGE_BYTES);
-    if (len == 0 || (cms = d2i_CMS_ContentInfo(NULL, &p, (long)len)) == NULL ||
-        p != der + len)
+        return ferry_errf(FERRY_ERR_TOO_LARGE, "package is %zu bytes, over the %u-byte limit", len,
+                          FERRY_MAX_PACKAGE_BYTES);
+    if (len == 0 || (cms = d2i_CMS_ContentInfo(NULL, &p, (long)len)) == NULL || p != der + len)
         goto bad;
     if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed ||
         OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_pkcs7_data ||
@@ -265,8 +263,9 @@ static ferry_err match_peer(CMS_ContentInfo *cms, CMS_SignerInfo *si,
             r = ferry_errf(FERRY_ERR_SIG_INVALID, MSG_CHANGED " (signer certificate altered)");
     if (r == FERRY_ERR_UNTRUSTED) {
         ferry_hex_groups(fp, sizeof(fp), groups);
-        r = ferry_errf(FERRY_ERR_UNTRUSTED, "package signed by an unpaired identity %s — pair "
-                                            "it first or check where it came from",
+        r = ferry_errf(FERRY_ERR_UNTRUSTED,
+                       "package signed by an unpaired identity %s — pair "
+                       "it first or check where it came from",
                        groups);
     }
     X509_free(x);
@@ -320,8 +319,9 @@ static ferry_err open_with(CMS_ContentInfo *cms, X509 *cert, struct ferry_manife
     cert_fp(cert, fp);
     if (!ferry_ct_eq(fp, m->sender_fp, sizeof(fp))) {
         ferry_hex_groups(m->sender_fp, sizeof(fp), claimed);
-        r = ferry_errf(FERRY_ERR_SIG_INVALID, "manifest names sender %s but the package is "
-                                              "signed by another identity: refused",
+        r = ferry_errf(FERRY_ERR_SIG_INVALID,
+                       "manifest names sender %s but the package is "
+                       "signed by another identity: refused",
                        claimed);
         goto out;
     }
@@ -333,9 +333,8 @@ out:
     return r;
 }
 
-ferry_err ferry_package_verify(const uint8_t *der, size_t len,
-                               struct ferry_identity *const *peers, size_t npeers,
-                               struct ferry_manifest **out, size_t *signer)
+ferry_err ferry_package_verify(const uint8_t *der, size_t len, struct ferry_identity *const *peers,
+                               size_t npeers, struct ferry_manifest **out, size_t *signer)
 {
     CMS_ContentInfo *cms = NULL;
     CMS_SignerInfo *si = NULL;
@@ -370,8 +369,9 @@ static ferry_err carried_identity(const struct ferry_manifest *m, X509 *signer,
         if (m->items[i].kind == FERRY_ITEM_IDENTITY && n++ == 0)
             it = &m->items[i];
     if (n != 1)
-        return ferry_errf(FERRY_ERR_FORMAT, "not a pairing package: it carries %zu identity "
-                                            "items, not one",
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "not a pairing package: it carries %zu identity "
+                          "items, not one",
                           n);
     if ((r = ferry_identity_from_cert(it->data, it->len, &id)) != FERRY_OK)
         return r;
@@ -393,8 +393,8 @@ static ferry_err carried_identity(const struct ferry_manifest *m, X509 *signer,
     return FERRY_OK;
 }
 
-ferry_err ferry_package_open_identity(const uint8_t *der, size_t len,
-                                      struct ferry_identity **peer, struct ferry_manifest **out)
+ferry_err ferry_package_open_identity(const uint8_t *der, size_t len, struct ferry_identity **peer,
+                                      struct ferry_manifest **out)
 {
     CMS_ContentInfo *cms = NULL;
     CMS_SignerInfo *si = NULL;
@@ -412,8 +412,7 @@ ferry_err ferry_package_open_identity(const uint8_t *der, size_t len,
                                          "certificate");
         goto out;
     }
-    if ((r = open_with(cms, x, &m)) != FERRY_OK ||
-        (r = carried_identity(m, x, peer)) != FERRY_OK)
+    if ((r = open_with(cms, x, &m)) != FERRY_OK || (r = carried_identity(m, x, peer)) != FERRY_OK)
         goto out;
     *out = m;
     m = NULL;

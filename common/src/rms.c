@@ -16,14 +16,14 @@
 #include "ferry/rms.h"
 #include "ferry/xml.h"
 
-#define RMS_MAX_CHAIN 8
-#define RMS_MIN_RSA_BITS 1024
+#define RMS_MAX_CHAIN     8
+#define RMS_MIN_RSA_BITS  1024
 #define RMS_MAX_RSA_BYTES 2048 /* 16384 bits, OpenSSL's own ceiling for RSA */
-#define RMS_MAX_TEXT 1024      /* names, types, GUIDs, times */
-#define RMS_MAX_B64 8192       /* base64 values: keys, signatures, digests */
-#define RMS_MAX_SHOWN 300      /* bytes of a faultstring or of a bad value in messages */
-#define RMS_TYPE_SLC "Server-Licensor-Certificate"
-#define RMS_TYPE_ROOT "Enrollment-Service-Root"
+#define RMS_MAX_TEXT      1024 /* names, types, GUIDs, times */
+#define RMS_MAX_B64       8192 /* base64 values: keys, signatures, digests */
+#define RMS_MAX_SHOWN     300  /* bytes of a faultstring or of a bad value in messages */
+#define RMS_TYPE_SLC      "Server-Licensor-Certificate"
+#define RMS_TYPE_ROOT     "Enrollment-Service-Root"
 
 static const char NOT_ENROLL[] = "not an RMS Enroll request";
 
@@ -335,8 +335,9 @@ static ferry_err soap_body_child(xmlDocPtr doc, const char *what, const char *ns
     if (name != NULL && !el_is(c, ns, name)) {
         if (strcmp((const char *)c->name, name) == 0) {
             printable(c->ns && c->ns->href ? (const char *)c->ns->href : "", shown, sizeof(shown));
-            return ferry_errf(FERRY_ERR_FORMAT, "%s: the SOAP Body's %s element is in namespace "
-                                                "\"%s\", not %s",
+            return ferry_errf(FERRY_ERR_FORMAT,
+                              "%s: the SOAP Body's %s element is in namespace "
+                              "\"%s\", not %s",
                               what, name, shown, ns);
         }
         printable((const char *)c->name, shown, sizeof(shown));
@@ -344,8 +345,7 @@ static ferry_err soap_body_child(xmlDocPtr doc, const char *what, const char *ns
                           name);
     }
     if (count_elements(body) != 1)
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: the SOAP Body holds more than one element",
-                          what);
+        return ferry_errf(FERRY_ERR_FORMAT, "%s: the SOAP Body holds more than one element", what);
     *out = c;
     return FERRY_OK;
 }
@@ -455,10 +455,10 @@ out:
 /* ---- response: XrML certificates ------------------------------------------------------------- */
 
 struct xrml {
-    EVP_PKEY *issuer_key;  /* BODY/ISSUER/PUBLICKEY */
-    uint8_t *sig;          /* SIGNATURE/VALUE */
+    EVP_PKEY *issuer_key; /* BODY/ISSUER/PUBLICKEY */
+    uint8_t *sig;         /* SIGNATURE/VALUE */
     size_t siglen;
-    uint8_t *digest;       /* SIGNATURE/DIGEST/VALUE */
+    uint8_t *digest; /* SIGNATURE/DIGEST/VALUE */
     size_t digestlen;
 };
 
@@ -522,8 +522,8 @@ static ferry_err b64_value(xmlNodePtr from, const char *path, const char *what, 
     size = xmlGetNoNsProp(v, (const xmlChar *)"size");
     if (size != NULL && (strspn((const char *)size, "0123456789") != strlen((const char *)size) ||
                          strtoul((const char *)size, NULL, 10) != *outlen * 8 || size[0] == '0')) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s: %s has size=\"%.12s\" but holds %zu bits", what,
-                       path, (const char *)size, *outlen * 8);
+        r = ferry_errf(FERRY_ERR_FORMAT, "%s: %s has size=\"%.12s\" but holds %zu bits", what, path,
+                       (const char *)size, *outlen * 8);
         goto out;
     }
     r = FERRY_OK;
@@ -587,8 +587,9 @@ static ferry_err xrml_pubkey(xmlNodePtr pk, const char *what, const char *path, 
         goto out;
     if (strcmp(alg, "RSA") != 0 || count_elements(pk) != 3 ||
         !attr_eq(v, "encoding", "integer32") || parse_exponent(etext, &e) != 0) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s: %s is not an RSA key as FORMAT.md defines it "
-                                         "(ALGORITHM RSA, integer32 odd exponent, base64 modulus)",
+        r = ferry_errf(FERRY_ERR_FORMAT,
+                       "%s: %s is not an RSA key as FORMAT.md defines it "
+                       "(ALGORITHM RSA, integer32 odd exponent, base64 modulus)",
                        what, path);
         goto out;
     }
@@ -627,8 +628,8 @@ static ferry_err xrml_time(xmlNodePtr body, const char *path, const char *what, 
             break;
     if ((n != 16 && n != 19) || i != n || ferry_time_parse(t, out) != FERRY_OK) {
         printable(t, shown, sizeof(shown));
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s: %s \"%s\" is not a YYYY-MM-DDTHH:MM[:SS] time",
-                       what, path, shown);
+        r = ferry_errf(FERRY_ERR_FORMAT, "%s: %s \"%s\" is not a YYYY-MM-DDTHH:MM[:SS] time", what,
+                       path, shown);
     }
     free(t);
     return r;
@@ -717,8 +718,9 @@ static ferry_err xrml_signature(xmlNodePtr sig, const char *what, struct xrml *x
         goto out;
     if (strcmp(alg, "RSA PKCS#1-V1.5") != 0 || strcmp(dalg, "SHA256") != 0 ||
         count_elements(sig) != 3) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s: SIGNATURE is not RSA PKCS#1-V1.5 with a SHA256 "
-                                         "DIGEST",
+        r = ferry_errf(FERRY_ERR_FORMAT,
+                       "%s: SIGNATURE is not RSA PKCS#1-V1.5 with a SHA256 "
+                       "DIGEST",
                        what);
         goto out;
     }
@@ -744,8 +746,9 @@ static ferry_err xrml_parse(xmlNodePtr certificate, size_t idx, struct ferry_rms
 
     snprintf(what, sizeof(what), "RMS response: certificate %zu", idx + 1);
     if (!el_is(xr, NULL, "XrML") || count_elements(certificate) != 1)
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: Certificate does not hold one XrML element in "
-                                            "no namespace",
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "%s: Certificate does not hold one XrML element in "
+                          "no namespace",
                           what);
     if (!attr_eq(xr, "version", "1.2"))
         return ferry_errf(FERRY_ERR_FORMAT, "%s: XrML is not version=\"1.2\"", what);
@@ -831,8 +834,9 @@ static ferry_err verify_cert(const uint8_t *msg, size_t n, const struct xrml *x,
 
     ferry_sha256(msg, n, md);
     if (!ferry_ct_eq(md, x->digest, FERRY_SHA256_LEN)) {
-        r = ferry_errf(FERRY_ERR_SIG_INVALID, "RMS response: certificate %zu: the DIGEST does "
-                                              "not match its BODY (changed after signing)",
+        r = ferry_errf(FERRY_ERR_SIG_INVALID,
+                       "RMS response: certificate %zu: the DIGEST does "
+                       "not match its BODY (changed after signing)",
                        idx + 1);
         goto out;
     }
@@ -845,8 +849,9 @@ static ferry_err verify_cert(const uint8_t *msg, size_t n, const struct xrml *x,
     rc = EVP_DigestVerify(ctx, x->sig, x->siglen, msg, n);
     ERR_clear_error();
     if (rc != 1) {
-        r = ferry_errf(FERRY_ERR_SIG_INVALID, "RMS response: certificate %zu: the signature "
-                                              "does not verify with its ISSUER key",
+        r = ferry_errf(FERRY_ERR_SIG_INVALID,
+                       "RMS response: certificate %zu: the signature "
+                       "does not verify with its ISSUER key",
                        idx + 1);
         goto out;
     }
@@ -863,8 +868,9 @@ static ferry_err check_chain(const struct ferry_rms_response *resp, const struct
 
     if (n < 2 || strcmp(resp->chain[0].type, RMS_TYPE_SLC) != 0 ||
         strcmp(resp->chain[n - 1].type, RMS_TYPE_ROOT) != 0)
-        return ferry_errf(FERRY_ERR_FORMAT, "RMS response: the chain is not a %s followed by its "
-                                            "issuers up to an %s",
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "RMS response: the chain is not a %s followed by its "
+                          "issuers up to an %s",
                           RMS_TYPE_SLC, RMS_TYPE_ROOT);
     for (i = 0; i < n; i++) {
         const EVP_PKEY *next = resp->chain[i + 1 < n ? i + 1 : i].pubkey;
@@ -876,8 +882,9 @@ static ferry_err check_chain(const struct ferry_rms_response *resp, const struct
                               "RMS response: certificate %zu is not issued by certificate %zu: "
                               "its ISSUER key is not that certificate's key",
                               i + 1, i + 2);
-        return ferry_errf(FERRY_ERR_SIG_INVALID, "RMS response: the last certificate (%zu) is "
-                                                 "not self-issued: its ISSUER key is not its own",
+        return ferry_errf(FERRY_ERR_SIG_INVALID,
+                          "RMS response: the last certificate (%zu) is "
+                          "not self-issued: its ISSUER key is not its own",
                           i + 1);
     }
     return FERRY_OK;
@@ -962,8 +969,7 @@ out:
     return r;
 }
 
-ferry_err ferry_rms_response_parse(const uint8_t *buf, size_t len,
-                                   struct ferry_rms_response **out)
+ferry_err ferry_rms_response_parse(const uint8_t *buf, size_t len, struct ferry_rms_response **out)
 {
     struct ferry_rms_response *resp = NULL;
     xmlDocPtr doc = NULL;
@@ -1017,8 +1023,8 @@ ferry_err ferry_rms_check(const struct ferry_rms_request *req,
     slc = &resp->chain[0];
     if (strcmp(slc->guid, req->guid) != 0)
         return ferry_errf(FERRY_ERR_MISMATCH,
-                          "the certificate is for GUID %s, the request was for GUID %s",
-                          slc->guid, req->guid);
+                          "the certificate is for GUID %s, the request was for GUID %s", slc->guid,
+                          req->guid);
     if (EVP_PKEY_eq(slc->pubkey, req->pubkey) != 1) {
         ERR_clear_error();
         return ferry_errf(FERRY_ERR_MISMATCH, "the certificate's key is not the request's key");

@@ -56,8 +56,8 @@ ferry_err ferry_state_load(const char *home, const char *sub,
     return r;
 }
 
-void ferry_state_remove(const char *home, const char *sub,
-                        const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext)
+void ferry_state_remove(const char *home, const char *sub, const uint8_t id[FERRY_TRANSFER_ID_LEN],
+                        const char *ext)
 {
     char *path = ferry_state_path(home, sub, id, ext);
 

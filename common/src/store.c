@@ -22,15 +22,15 @@
 #include "ferry/store.h"
 
 #define STORE_SCHEMA_VERSION 1
-#define STORE_BUSY_MS 10000
-#define STORE_MAX_ROWS 100000  /* transfers listed at once */
-#define STORE_MAX_PEERS 1024
-#define STORE_MAX_TEXT 4096    /* audit detail and text columns */
-#define KEY_FILE "identity.key"
-#define CERT_FILE "identity.crt"
-#define PEERS_DIR "peers"
-#define CERTS_DIR "certs"
-#define LEDGER_FILE "ledger.sqlite"
+#define STORE_BUSY_MS        10000
+#define STORE_MAX_ROWS       100000 /* transfers listed at once */
+#define STORE_MAX_PEERS      1024
+#define STORE_MAX_TEXT       4096 /* audit detail and text columns */
+#define KEY_FILE             "identity.key"
+#define CERT_FILE            "identity.crt"
+#define PEERS_DIR            "peers"
+#define CERTS_DIR            "certs"
+#define LEDGER_FILE          "ledger.sqlite"
 
 struct ferry_store {
     char *home;
@@ -61,9 +61,9 @@ static const char *const schema_sql =
     " seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, side TEXT NOT NULL,"
     " event TEXT NOT NULL, detail TEXT);";
 
-#define TRANSFER_COLS                                                                        \
-    "id, direction, state, package_sha256, payload_sha256, kind, subject, guid, source_path, " \
-    "peer_fp, service, created, updated, old_not_after, new_not_after, installed_path, "     \
+#define TRANSFER_COLS                                                                              \
+    "id, direction, state, package_sha256, payload_sha256, kind, subject, guid, source_path, "     \
+    "peer_fp, service, created, updated, old_not_after, new_not_after, installed_path, "           \
     "answer_id"
 
 /* ---- SQLite helpers ---- */
@@ -73,16 +73,21 @@ static ferry_err db_err(const struct ferry_store *s, int rc, const char *what)
     if (rc == SQLITE_NOMEM)
         return FERRY_ERR_NOMEM;
     if (rc == SQLITE_FULL)
-        return ferry_errf(FERRY_ERR_IO, "%s/%s: %s: the disk is full (nothing was changed): "
-                          "free some space, then run the command again", s->home, LEDGER_FILE,
-                          what);
+        return ferry_errf(FERRY_ERR_IO,
+                          "%s/%s: %s: the disk is full (nothing was changed): "
+                          "free some space, then run the command again",
+                          s->home, LEDGER_FILE, what);
     if (rc == SQLITE_IOERR)
-        return ferry_errf(FERRY_ERR_IO, "%s/%s: %s: %s (nothing was changed): the disk may be "
-                          "failing; check it, then run the command again", s->home, LEDGER_FILE,
-                          what, s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        return ferry_errf(FERRY_ERR_IO,
+                          "%s/%s: %s: %s (nothing was changed): the disk may be "
+                          "failing; check it, then run the command again",
+                          s->home, LEDGER_FILE, what,
+                          s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-        return ferry_errf(FERRY_ERR_IO, "%s/%s: %s: the ledger is locked by another ferry "
-                          "process; try again", s->home, LEDGER_FILE, what);
+        return ferry_errf(FERRY_ERR_IO,
+                          "%s/%s: %s: the ledger is locked by another ferry "
+                          "process; try again",
+                          s->home, LEDGER_FILE, what);
     return ferry_errf(FERRY_ERR_IO, "%s/%s: %s: %s", s->home, LEDGER_FILE, what,
                       s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 }
@@ -174,8 +179,8 @@ static ferry_err audit_row(struct ferry_store *s, const char *event, const char 
     sqlite3_stmt *st = NULL;
     ferry_err r;
 
-    if ((r = prep(s, "INSERT INTO audit (time, side, event, detail) VALUES (?, ?, ?, ?)",
-                  &st)) != FERRY_OK)
+    if ((r = prep(s, "INSERT INTO audit (time, side, event, detail) VALUES (?, ?, ?, ?)", &st)) !=
+        FERRY_OK)
         return r;
     if (sqlite3_bind_int64(st, 1, (sqlite3_int64)ferry_now()) != SQLITE_OK ||
         bind_text(st, 2, s->side) != SQLITE_OK || bind_text(st, 3, event) != SQLITE_OK ||
@@ -204,7 +209,7 @@ static ferry_err home_path(const char *home, char **out)
         *out = ferry_path_join(v, ".local/share/ferry");
     else
         return ferry_errf(FERRY_ERR_USAGE, "cannot tell where the state lives: give --home DIR "
-                          "or set FERRY_HOME");
+                                           "or set FERRY_HOME");
     return *out != NULL ? FERRY_OK : FERRY_ERR_NOMEM;
 }
 
@@ -217,8 +222,10 @@ static ferry_err home_prepare(const struct ferry_store *s, int create)
         if (errno != ENOENT)
             return ferry_errf(FERRY_ERR_IO, "%s: %s", s->home, strerror(errno));
         if (!create)
-            return ferry_errf(FERRY_ERR_NOT_FOUND, "%s: no ferry state here: run `ferry-%s "
-                              "init` first (or give --home)", s->home, s->side);
+            return ferry_errf(FERRY_ERR_NOT_FOUND,
+                              "%s: no ferry state here: run `ferry-%s "
+                              "init` first (or give --home)",
+                              s->home, s->side);
         ferry_err r = ferry_mkdir_p(s->home, 0700);
         if (r != FERRY_OK)
             return r;
@@ -230,8 +237,10 @@ static ferry_err home_prepare(const struct ferry_store *s, int create)
     if (!S_ISDIR(st.st_mode))
         return ferry_errf(FERRY_ERR_USAGE, "%s: not a directory", s->home);
     if ((st.st_mode & 077) != 0)
-        ferry_log(FERRY_LOG_WARN, "%s is accessible to group or others (mode %04o): "
-                  "chmod 700 %s", s->home, (unsigned)(st.st_mode & 07777), s->home);
+        ferry_log(FERRY_LOG_WARN,
+                  "%s is accessible to group or others (mode %04o): "
+                  "chmod 700 %s",
+                  s->home, (unsigned)(st.st_mode & 07777), s->home);
     return FERRY_OK;
 }
 
@@ -314,14 +323,17 @@ static ferry_err schema_check(struct ferry_store *s)
         (r = meta_get(s, "schema_version", &ver)) != FERRY_OK)
         goto out;
     if (strcmp(side, s->side) != 0) {
-        r = ferry_errf(FERRY_ERR_MISMATCH, "%s: this FERRY_HOME belongs to ferry-%s, not "
-                       "ferry-%s: give another --home", s->home, side, s->side);
+        r = ferry_errf(FERRY_ERR_MISMATCH,
+                       "%s: this FERRY_HOME belongs to ferry-%s, not "
+                       "ferry-%s: give another --home",
+                       s->home, side, s->side);
         goto out;
     }
     if (strtol(ver, NULL, 10) != STORE_SCHEMA_VERSION)
-        r = ferry_errf(FERRY_ERR_MISMATCH, "%s/%s: ledger schema version %s, this ferry knows "
-                       "version %d: use the ferry that wrote it", s->home, LEDGER_FILE, ver,
-                       STORE_SCHEMA_VERSION);
+        r = ferry_errf(FERRY_ERR_MISMATCH,
+                       "%s/%s: ledger schema version %s, this ferry knows "
+                       "version %d: use the ferry that wrote it",
+                       s->home, LEDGER_FILE, ver, STORE_SCHEMA_VERSION);
 out:
     free(side);
     free(ver);
@@ -350,8 +362,8 @@ static ferry_err ledger_open(struct ferry_store *s, int create)
     if (path == NULL)
         return FERRY_ERR_NOMEM;
     if (!ferry_path_exists(path) && !create) {
-        r = ferry_errf(FERRY_ERR_NOT_FOUND, "%s: no ledger: run `ferry-%s init` first",
-                       path, s->side);
+        r = ferry_errf(FERRY_ERR_NOT_FOUND, "%s: no ledger: run `ferry-%s init` first", path,
+                       s->side);
         goto out;
     }
     rc = sqlite3_open_v2(path, &s->db, flags | (create ? SQLITE_OPEN_CREATE : 0), NULL);
@@ -365,8 +377,9 @@ static ferry_err ledger_open(struct ferry_store *s, int create)
     }
     sqlite3_busy_timeout(s->db, STORE_BUSY_MS);
     sqlite3_extended_result_codes(s->db, 0);
-    r = exec(s, "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; "
-                "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA trusted_schema = OFF",
+    r = exec(s,
+             "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; "
+             "PRAGMA foreign_keys = ON; PRAGMA secure_delete = ON; PRAGMA trusted_schema = OFF",
              "cannot set up the ledger");
 out:
     free(path);
@@ -393,8 +406,7 @@ static ferry_err ledger_init(struct ferry_store *s, int create)
     return tx_end(s, r);
 }
 
-ferry_err ferry_store_open(const char *home, const char *side, int create,
-                           struct ferry_store **out)
+ferry_err ferry_store_open(const char *home, const char *side, int create, struct ferry_store **out)
 {
     struct ferry_store *s = NULL;
     ferry_err r = FERRY_ERR_INTERNAL;
@@ -544,15 +556,16 @@ out:
     return r;
 }
 
-static ferry_err transfer_insert(struct ferry_store *s, const struct ferry_transfer *t,
-                                 time_t now)
+static ferry_err transfer_insert(struct ferry_store *s, const struct ferry_transfer *t, time_t now)
 {
     sqlite3_stmt *st = NULL;
     ferry_err r;
     int rc;
 
-    if ((r = prep(s, "INSERT INTO transfers (" TRANSFER_COLS ", answered) VALUES "
-                     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", &st)) != FERRY_OK)
+    if ((r = prep(s,
+                  "INSERT INTO transfers (" TRANSFER_COLS ", answered) VALUES "
+                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                  &st)) != FERRY_OK)
         return r;
     bind_blob(st, 1, t->id, sizeof(t->id));
     sqlite3_bind_int(st, 2, (int)t->direction);
@@ -594,8 +607,7 @@ ferry_err ferry_store_transfer_add(struct ferry_store *s, const struct ferry_tra
     if (!text_ok(t->kind) || !text_ok(t->subject) || !text_ok(t->guid) ||
         !text_ok(t->source_path) || !text_ok(t->peer_fp) || !text_ok(t->service) ||
         !text_ok(t->installed_path))
-        return ferry_errf(FERRY_ERR_TOO_LARGE, "transfer text field over %d bytes",
-                          STORE_MAX_TEXT);
+        return ferry_errf(FERRY_ERR_TOO_LARGE, "transfer text field over %d bytes", STORE_MAX_TEXT);
     ferry_hex(t->id, sizeof(t->id), hex);
     snprintf(detail, sizeof(detail), "%s state=%d", hex, (int)t->state);
     if ((r = tx_begin(s)) != FERRY_OK)
@@ -643,8 +655,10 @@ ferry_err ferry_store_transfer_latest(struct ferry_store *s, enum ferry_transfer
     ferry_err r;
 
     *out = NULL;
-    if ((r = prep(s, "SELECT " TRANSFER_COLS " FROM transfers WHERE ?1 = 0 OR state = ?1 "
-                     "ORDER BY created DESC, rowid DESC LIMIT 1", &st)) != FERRY_OK)
+    if ((r = prep(s,
+                  "SELECT " TRANSFER_COLS " FROM transfers WHERE ?1 = 0 OR state = ?1 "
+                  "ORDER BY created DESC, rowid DESC LIMIT 1",
+                  &st)) != FERRY_OK)
         return r;
     sqlite3_bind_int(st, 1, (int)state);
     r = transfer_first(s, st, state != 0 ? "no transfer in that state" : "no transfer", out);
@@ -712,14 +726,20 @@ static ferry_err answer_refused(struct ferry_store *s, const uint8_t id[FERRY_TR
         state = sqlite3_column_int(st, 0);
         ferry_time_date((time_t)sqlite3_column_int64(st, 1), date);
         if (state == FERRY_TS_ANSWERED)
-            r = ferry_errf(FERRY_ERR_REPLAY, "transfer %s was already answered on %s: this "
-                           "answer is not imported again", hex, date);
+            r = ferry_errf(FERRY_ERR_REPLAY,
+                           "transfer %s was already answered on %s: this "
+                           "answer is not imported again",
+                           hex, date);
         else
-            r = ferry_errf(FERRY_ERR_MISMATCH, "transfer %s is not waiting for an answer "
-                           "(state %d)", hex, state);
+            r = ferry_errf(FERRY_ERR_MISMATCH,
+                           "transfer %s is not waiting for an answer "
+                           "(state %d)",
+                           hex, state);
     } else if (rc == SQLITE_DONE) {
-        r = ferry_errf(FERRY_ERR_NOT_FOUND, "transfer %s: no such request in the ledger; this "
-                       "answer is not for a request made here", hex);
+        r = ferry_errf(FERRY_ERR_NOT_FOUND,
+                       "transfer %s: no such request in the ledger; this "
+                       "answer is not for a request made here",
+                       hex);
     } else {
         r = db_err(s, rc, "cannot read the ledger");
     }
@@ -734,8 +754,10 @@ static ferry_err seen_insert(struct ferry_store *s, const uint8_t sha[FERRY_SHA2
     ferry_err r;
     int rc;
 
-    if ((r = prep(s, or_ignore ? "INSERT OR IGNORE INTO packages_seen VALUES (?, ?, ?)"
-                               : "INSERT INTO packages_seen VALUES (?, ?, ?)", &st)) != FERRY_OK)
+    if ((r = prep(s,
+                  or_ignore ? "INSERT OR IGNORE INTO packages_seen VALUES (?, ?, ?)"
+                            : "INSERT INTO packages_seen VALUES (?, ?, ?)",
+                  &st)) != FERRY_OK)
         return r;
     bind_blob(st, 1, sha, FERRY_SHA256_LEN);
     if (tid != NULL)
@@ -749,15 +771,16 @@ static ferry_err seen_insert(struct ferry_store *s, const uint8_t sha[FERRY_SHA2
 }
 
 static ferry_err answer_update(struct ferry_store *s, const uint8_t id[FERRY_TRANSFER_ID_LEN],
-                               const uint8_t answer_id[FERRY_TRANSFER_ID_LEN],
-                               time_t new_not_after, const char *installed_path)
+                               const uint8_t answer_id[FERRY_TRANSFER_ID_LEN], time_t new_not_after,
+                               const char *installed_path)
 {
     sqlite3_stmt *st = NULL;
     time_t now = ferry_now();
     ferry_err r;
 
-    if ((r = prep(s, "UPDATE transfers SET state = ?, answer_id = ?, new_not_after = ?, "
-                     "installed_path = ?, updated = ?, answered = ? WHERE id = ? AND state = ?",
+    if ((r = prep(s,
+                  "UPDATE transfers SET state = ?, answer_id = ?, new_not_after = ?, "
+                  "installed_path = ?, updated = ?, answered = ? WHERE id = ? AND state = ?",
                   &st)) != FERRY_OK)
         return r;
     sqlite3_bind_int(st, 1, FERRY_TS_ANSWERED);
@@ -812,9 +835,11 @@ static ferry_err transfer_set(struct ferry_store *s, const uint8_t id[FERRY_TRAN
 
     ferry_hex(id, FERRY_TRANSFER_ID_LEN, hex);
     snprintf(detail, sizeof(detail), "%s state=%d", hex, (int)state);
-    if ((r = prep(s, "UPDATE transfers SET state = ?1, service = coalesce(?2, service), "
-                     "new_not_after = CASE WHEN ?3 = 0 THEN new_not_after ELSE ?3 END, "
-                     "updated = ?4 WHERE id = ?5", &st)) != FERRY_OK)
+    if ((r = prep(s,
+                  "UPDATE transfers SET state = ?1, service = coalesce(?2, service), "
+                  "new_not_after = CASE WHEN ?3 = 0 THEN new_not_after ELSE ?3 END, "
+                  "updated = ?4 WHERE id = ?5",
+                  &st)) != FERRY_OK)
         return r;
     sqlite3_bind_int(st, 1, (int)state);
     bind_text(st, 2, service);
@@ -955,9 +980,10 @@ static ferry_err identity_half(const struct ferry_store *s, const char *key, con
 
     if (k == c)
         return FERRY_OK;
-    return ferry_errf(FERRY_ERR_FORMAT, "%s: half an identity (only %s): an earlier init was "
-                      "interrupted; remove %s/%s and run init again", s->home,
-                      k ? KEY_FILE : CERT_FILE, s->home, k ? KEY_FILE : CERT_FILE);
+    return ferry_errf(FERRY_ERR_FORMAT,
+                      "%s: half an identity (only %s): an earlier init was "
+                      "interrupted; remove %s/%s and run init again",
+                      s->home, k ? KEY_FILE : CERT_FILE, s->home, k ? KEY_FILE : CERT_FILE);
 }
 
 ferry_err ferry_store_identity_create(struct ferry_store *s, const char *name,
@@ -1017,15 +1043,17 @@ static ferry_err key_read(const char *path, char **out, size_t *len)
         goto out;
     }
     if ((st.st_mode & 077) != 0) {
-        r = ferry_errf(FERRY_ERR_UNTRUSTED, "%s: the private key is readable by group or others "
-                       "(mode %04o): run `chmod 600 %s` and check who copied it", path,
-                       (unsigned)(st.st_mode & 07777), path);
+        r = ferry_errf(FERRY_ERR_UNTRUSTED,
+                       "%s: the private key is readable by group or others "
+                       "(mode %04o): run `chmod 600 %s` and check who copied it",
+                       path, (unsigned)(st.st_mode & 07777), path);
         goto out;
     }
     if (st.st_uid != geteuid()) {
-        r = ferry_errf(FERRY_ERR_UNTRUSTED, "%s: owned by uid %u, not by you (uid %u): run "
-                       "`chown %u %s` if it is yours", path, (unsigned)st.st_uid,
-                       (unsigned)geteuid(), (unsigned)geteuid(), path);
+        r = ferry_errf(FERRY_ERR_UNTRUSTED,
+                       "%s: owned by uid %u, not by you (uid %u): run "
+                       "`chown %u %s` if it is yours",
+                       path, (unsigned)st.st_uid, (unsigned)geteuid(), (unsigned)geteuid(), path);
         goto out;
     }
     if ((uint64_t)st.st_size > max) {
@@ -1040,8 +1068,7 @@ static ferry_err key_read(const char *path, char **out, size_t *len)
     while (got < max && ((n = read(fd, buf + got, max - got)) > 0 || (n < 0 && errno == EINTR)))
         got += n > 0 ? (size_t)n : 0;
     if (n < 0 || got == max) {
-        r = ferry_errf(n < 0 ? FERRY_ERR_IO : FERRY_ERR_TOO_LARGE, "%s: cannot read the key",
-                       path);
+        r = ferry_errf(n < 0 ? FERRY_ERR_IO : FERRY_ERR_TOO_LARGE, "%s: cannot read the key", path);
         goto out;
     }
     *out = buf;

@@ -238,7 +238,7 @@ ferry_err ferry_x509_csr_parse(const uint8_t *buf, size_t len, X509_REQ **out)
 }
 
 /* Certificates of a certs-only PKCS#7 (DER or PEM). */
-static STACK_OF(X509) *p7_certs(const uint8_t *buf, size_t len)
+static STACK_OF(X509) * p7_certs(const uint8_t *buf, size_t len)
 {
     const unsigned char *p = buf;
     STACK_OF(X509) *sk = NULL, *in;
@@ -274,7 +274,7 @@ out:
 }
 
 /* Every "CERTIFICATE" of a PEM text (other blocks refused). */
-static STACK_OF(X509) *pem_certs(const uint8_t *buf, size_t len)
+static STACK_OF(X509) * pem_certs(const uint8_t *buf, size_t len)
 {
     STACK_OF(X509) *sk = sk_X509_new_null();
     BIO *bio = BIO_new_mem_buf(buf, (int)len);
@@ -301,7 +301,7 @@ fail:
     return NULL;
 }
 
-ferry_err ferry_x509_certs_parse(const uint8_t *buf, size_t len, STACK_OF(X509) **out)
+ferry_err ferry_x509_certs_parse(const uint8_t *buf, size_t len, STACK_OF(X509) * *out)
 {
     STACK_OF(X509) *sk = NULL;
 
@@ -350,7 +350,7 @@ static ferry_err verify_error(X509_STORE_CTX *ctx)
                       X509_verify_cert_error_string(e), name);
 }
 
-ferry_err ferry_x509_chain_check(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *anchors,
+ferry_err ferry_x509_chain_check(X509 *leaf, STACK_OF(X509) * untrusted, STACK_OF(X509) * anchors,
                                  time_t now)
 {
     X509_STORE *st = X509_STORE_new();
@@ -422,7 +422,7 @@ void ferry_x509_req_subject(X509_REQ *req, char *out, size_t n)
     BIO_free(bio);
 }
 
-ferry_err ferry_x509_check_issued(X509_REQ *req, STACK_OF(X509) *issued, STACK_OF(X509) *cas,
+ferry_err ferry_x509_check_issued(X509_REQ *req, STACK_OF(X509) * issued, STACK_OF(X509) * cas,
                                   time_t now, X509 **leaf, struct ferry_x509_info *info)
 {
     X509 *x = NULL;
@@ -447,7 +447,7 @@ ferry_err ferry_x509_check_issued(X509_REQ *req, STACK_OF(X509) *issued, STACK_O
     return FERRY_OK;
 }
 
-static int seen(STACK_OF(X509) *done, X509 *x)
+static int seen(STACK_OF(X509) * done, X509 *x)
 {
     int i;
 
@@ -457,15 +457,15 @@ static int seen(STACK_OF(X509) *done, X509 *x)
     return 0;
 }
 
-static int add_pem(BIO *bio, STACK_OF(X509) *done, X509 *x)
+static int add_pem(BIO *bio, STACK_OF(X509) * done, X509 *x)
 {
     if (seen(done, x))
         return 1;
     return sk_X509_push(done, x) > 0 && PEM_write_bio_X509(bio, x) == 1;
 }
 
-ferry_err ferry_x509_chain_pem(X509 *leaf, STACK_OF(X509) *extra, STACK_OF(X509) *cas,
-                               char **pem, size_t *len)
+ferry_err ferry_x509_chain_pem(X509 *leaf, STACK_OF(X509) * extra, STACK_OF(X509) * cas, char **pem,
+                               size_t *len)
 {
     STACK_OF(X509) *done = sk_X509_new_null(); /* borrowed pointers */
     BIO *bio = BIO_new(BIO_s_mem());

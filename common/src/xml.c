@@ -59,26 +59,34 @@ static ferry_err check_encoding(const uint8_t *buf, size_t len, const char *what
     const char *hint;
 
     if (len >= 2 && ((buf[0] == 0xFF && buf[1] == 0xFE) || (buf[0] == 0xFE && buf[1] == 0xFF)))
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: not encoded in UTF-8 (it starts with a UTF-16 "
-                                            "byte order mark); ferry reads UTF-8 XML only", what);
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "%s: not encoded in UTF-8 (it starts with a UTF-16 "
+                          "byte order mark); ferry reads UTF-8 XML only",
+                          what);
     while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
         i++;
     if (i >= len || buf[i] != '<') {
-        hint = i < len && buf[i] == 0 ? " (UTF-16 or UTF-32? ferry reads UTF-8 only)"
+        hint = i < len && buf[i] == 0                ? " (UTF-16 or UTF-32? ferry reads UTF-8 only)"
                : ferry_xml_has_bom(buf + i, len - i) ? " (a second byte order mark)"
-                                                       : "";
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: not well-formed XML: it does not start with "
-                                            "'<'%s", what, hint);
+                                                     : "";
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "%s: not well-formed XML: it does not start with "
+                          "'<'%s",
+                          what, hint);
     }
     for (i = 0; i < len; i += k) {
         line += buf[i] == '\n';
         if ((k = utf8_seq(buf + i, len - i)) == 0)
-            return ferry_errf(FERRY_ERR_FORMAT, "%s: not valid UTF-8 at byte %zu (line %zu): "
-                                                "ferry reads UTF-8 XML only", what, i, line);
+            return ferry_errf(FERRY_ERR_FORMAT,
+                              "%s: not valid UTF-8 at byte %zu (line %zu): "
+                              "ferry reads UTF-8 XML only",
+                              what, i, line);
         if (i > 0 && k == 3 && ferry_xml_has_bom(buf + i, 3))
-            return ferry_errf(FERRY_ERR_FORMAT, "%s: a byte order mark (U+FEFF) at byte %zu "
-                                                "(line %zu), where none belongs: only the very "
-                                                "first bytes may be one", what, i, line);
+            return ferry_errf(FERRY_ERR_FORMAT,
+                              "%s: a byte order mark (U+FEFF) at byte %zu "
+                              "(line %zu), where none belongs: only the very "
+                              "first bytes may be one",
+                              what, i, line);
     }
     return FERRY_OK;
 }
@@ -91,11 +99,15 @@ static ferry_err not_well_formed(xmlParserCtxtPtr ctx, const char *what)
     int ml = (int)strcspn(msg, "\r\n"), line = e != NULL ? e->line : 0;
 
     if (strstr(msg, "depth") != NULL)
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: XML nested too deep (line %d; ferry allows %d "
-                                            "levels)", what, line, FERRY_XML_MAX_DEPTH);
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "%s: XML nested too deep (line %d; ferry allows %d "
+                          "levels)",
+                          what, line, FERRY_XML_MAX_DEPTH);
     if (strstr(msg, "too long") != NULL || strstr(msg, "huge") != NULL)
-        return ferry_errf(FERRY_ERR_TOO_LARGE, "%s: a text or attribute value too long (line "
-                                               "%d)", what, line);
+        return ferry_errf(FERRY_ERR_TOO_LARGE,
+                          "%s: a text or attribute value too long (line "
+                          "%d)",
+                          what, line);
     while (ml > 0 && (msg[ml - 1] == ' ' || msg[ml - 1] == '!'))
         ml--;
     return ferry_errf(FERRY_ERR_FORMAT, "%s: not well-formed XML%s%.*s (line %d)", what,
@@ -126,18 +138,17 @@ static ferry_err check_tree(xmlNodePtr n, int depth, size_t *count, const char *
         if (++*count > FERRY_XML_MAX_NODES)
             return ferry_errf(FERRY_ERR_FORMAT, "%s: more than %u XML nodes", what,
                               FERRY_XML_MAX_NODES);
-        if (n->type == XML_ENTITY_REF_NODE || n->type == XML_ENTITY_DECL ||
-            n->type == XML_DTD_NODE)
-            return ferry_errf(FERRY_ERR_FORMAT, "%s: entity or DTD in the document, refused",
-                              what);
+        if (n->type == XML_ENTITY_REF_NODE || n->type == XML_ENTITY_DECL || n->type == XML_DTD_NODE)
+            return ferry_errf(FERRY_ERR_FORMAT, "%s: entity or DTD in the document, refused", what);
         if (n->type == XML_ELEMENT_NODE) {
             if (depth >= FERRY_XML_MAX_DEPTH)
                 return ferry_errf(FERRY_ERR_FORMAT, "%s: XML nested deeper than %d", what,
                                   FERRY_XML_MAX_DEPTH);
             if (attr_too_long(n))
-                return ferry_errf(FERRY_ERR_TOO_LARGE, "%s: an attribute of <%.60s> is longer "
-                                  "than %u bytes", what, (const char *)n->name,
-                                  FERRY_XML_MAX_ATTR);
+                return ferry_errf(FERRY_ERR_TOO_LARGE,
+                                  "%s: an attribute of <%.60s> is longer "
+                                  "than %u bytes",
+                                  what, (const char *)n->name, FERRY_XML_MAX_ATTR);
             if ((r = check_tree(n->children, depth + 1, count, what)) != FERRY_OK)
                 return r;
         }
@@ -151,20 +162,19 @@ ferry_err ferry_xml_parse(const uint8_t *buf, size_t len, const char *what, xmlD
     xmlDocPtr doc = NULL;
     size_t count = 0;
     ferry_err r = FERRY_ERR_INTERNAL;
-    const int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                     XML_PARSE_NOCDATA;
+    const int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
 
     *out = NULL;
     if (len > FERRY_XML_MAX_BYTES)
-        return ferry_errf(FERRY_ERR_TOO_LARGE, "%s: %zu bytes, over the %u-byte XML limit",
-                          what, len, FERRY_XML_MAX_BYTES);
+        return ferry_errf(FERRY_ERR_TOO_LARGE, "%s: %zu bytes, over the %u-byte XML limit", what,
+                          len, FERRY_XML_MAX_BYTES);
     if (len == 0)
         return ferry_errf(FERRY_ERR_FORMAT, "%s: empty, not XML", what);
     if ((r = check_encoding(buf, len, what)) != FERRY_OK)
         return r;
     if (has_doctype_or_entity(buf, len))
-        return ferry_errf(FERRY_ERR_FORMAT,
-                          "%s: contains a DOCTYPE or entity declaration, refused", what);
+        return ferry_errf(FERRY_ERR_FORMAT, "%s: contains a DOCTYPE or entity declaration, refused",
+                          what);
     if ((ctx = xmlNewParserCtxt()) == NULL)
         return FERRY_ERR_NOMEM;
     doc = xmlCtxtReadMemory(ctx, (const char *)buf, (int)len, NULL, NULL, opts);
@@ -173,8 +183,10 @@ ferry_err ferry_xml_parse(const uint8_t *buf, size_t len, const char *what, xmlD
         goto out;
     }
     if (doc->encoding != NULL && strcasecmp((const char *)doc->encoding, "UTF-8") != 0) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s: not encoded in UTF-8 (it declares %.40s); ferry "
-                                         "reads UTF-8 XML only", what, (const char *)doc->encoding);
+        r = ferry_errf(FERRY_ERR_FORMAT,
+                       "%s: not encoded in UTF-8 (it declares %.40s); ferry "
+                       "reads UTF-8 XML only",
+                       what, (const char *)doc->encoding);
         goto out;
     }
     if (doc->intSubset != NULL || doc->extSubset != NULL) {

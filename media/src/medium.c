@@ -9,8 +9,8 @@ static const struct {
     int needs_path; /* 1: "kind:PATH" required; 0: optional; -1: none allowed */
     int writable, readable;
 } kinds[] = {
-    {"usb", FERRY_MEDIUM_USB, 0, 1, 1},       {"png", FERRY_MEDIUM_PNG, 1, 1, 0},
-    {"pdf", FERRY_MEDIUM_PDF, 1, 1, 0},       {"html", FERRY_MEDIUM_HTML, 1, 1, 0},
+    {"usb", FERRY_MEDIUM_USB, 0, 1, 1},        {"png", FERRY_MEDIUM_PNG, 1, 1, 0},
+    {"pdf", FERRY_MEDIUM_PDF, 1, 1, 0},        {"html", FERRY_MEDIUM_HTML, 1, 1, 0},
     {"screen", FERRY_MEDIUM_SCREEN, -1, 1, 0}, {"camera", FERRY_MEDIUM_CAMERA, 0, 0, 1},
     {"images", FERRY_MEDIUM_IMAGES, 1, 0, 1},
 };
@@ -29,8 +29,8 @@ ferry_err ferry_medium_parse(const char *spec, struct ferry_medium *out)
         if (colon != NULL && kinds[i].needs_path < 0)
             return ferry_errf(FERRY_ERR_USAGE, "medium '%s' takes no path", kinds[i].name);
         if ((colon == NULL || colon[1] == '\0') && kinds[i].needs_path > 0)
-            return ferry_errf(FERRY_ERR_USAGE, "medium '%s' needs a path: %s:PATH",
-                              kinds[i].name, kinds[i].name);
+            return ferry_errf(FERRY_ERR_USAGE, "medium '%s' needs a path: %s:PATH", kinds[i].name,
+                              kinds[i].name);
         out->kind = kinds[i].kind;
         if (colon != NULL && colon[1] != '\0' && (out->path = strdup(colon + 1)) == NULL)
             return FERRY_ERR_NOMEM;

@@ -22,9 +22,9 @@ static ferry_err identity_package(struct ferry_identity *me, const char *side, u
     size_t pemlen = 0;
     ferry_err r;
 
-    if ((r = ferry_manifest_new(strcmp(side, "offline") == 0 ? FERRY_DIR_TO_ONLINE
-                                                             : FERRY_DIR_TO_OFFLINE,
-                                &m)) != FERRY_OK)
+    if ((r = ferry_manifest_new(
+             strcmp(side, "offline") == 0 ? FERRY_DIR_TO_ONLINE : FERRY_DIR_TO_OFFLINE, &m)) !=
+        FERRY_OK)
         goto out;
     if ((r = ferry_identity_cert_pem(me, &pem, &pemlen)) != FERRY_OK)
         goto out;

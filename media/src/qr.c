@@ -40,11 +40,10 @@ static ferry_err resolve(enum ferry_medium_kind kind, const struct ferry_qr_opts
     if (o->version < 1 || o->version > 40)
         return ferry_errf(FERRY_ERR_USAGE, "QR version %d: choose 1 to 40", o->version);
     if (strchr("LMQH", o->ecc) == NULL)
-        return ferry_errf(FERRY_ERR_USAGE, "QR error correction '%c': choose L, M, Q or H",
-                          o->ecc);
+        return ferry_errf(FERRY_ERR_USAGE, "QR error correction '%c': choose L, M, Q or H", o->ecc);
     if (o->parity_pct > 300 || o->fps > 60 || o->module_px < 1 || o->module_px > 64)
         return ferry_errf(FERRY_ERR_USAGE, "QR options out of range: parity 0-300 %%, "
-                          "0.2-60 frames/s, 1-64 pixels per module");
+                                           "0.2-60 frames/s, 1-64 pixels per module");
     return FERRY_OK;
 }
 
@@ -59,15 +58,14 @@ ferry_err ferry_qr_write(enum ferry_medium_kind kind, const char *path, const ui
     if ((r = resolve(kind, opts, &o)) != FERRY_OK)
         return r;
     if (path == NULL && kind != FERRY_MEDIUM_SCREEN)
-        return ferry_errf(FERRY_ERR_USAGE, "medium %s needs a path",
-                          ferry_medium_kind_name(kind));
+        return ferry_errf(FERRY_ERR_USAGE, "medium %s needs a path", ferry_medium_kind_name(kind));
     par.version = o.version;
     par.ecc = o.ecc;
     par.parity_pct = o.parity_pct;
     if ((r = ferry_qrseq_encode(pkg, len, FERRY_QR_PACKAGE, &par, &seq)) != FERRY_OK)
         return r;
     if (ferry_qrseq_count(seq) > FERRY_QR_MAX_FRAMES) {
-        r = ferry_errf(FERRY_ERR_TOO_LARGE, "%zu QR frames: too many; use usb", 
+        r = ferry_errf(FERRY_ERR_TOO_LARGE, "%zu QR frames: too many; use usb",
                        ferry_qrseq_count(seq));
         goto out;
     }
@@ -100,9 +98,10 @@ static void term_size_check(const struct anim *a, int side)
     if (!a->tty_out || ioctl(fileno(a->f), TIOCGWINSZ, &ws) != 0)
         return;
     if (ws.ws_col < side || ws.ws_row < (side + 1) / 2 + 1)
-        ferry_log(FERRY_LOG_WARN, "the terminal is %ux%u characters; the codes need %dx%d: "
-                  "enlarge it or use a smaller font (or a lower QR version)", ws.ws_col,
-                  ws.ws_row, side, (side + 1) / 2 + 1);
+        ferry_log(FERRY_LOG_WARN,
+                  "the terminal is %ux%u characters; the codes need %dx%d: "
+                  "enlarge it or use a smaller font (or a lower QR version)",
+                  ws.ws_col, ws.ws_row, side, (side + 1) / 2 + 1);
 }
 
 static void handle_key(struct anim *a, int c)
@@ -163,8 +162,10 @@ static ferry_err show_frame(struct anim *a, const struct ferry_qrseq *seq, size_
         fprintf(a->f, "frame %zu of %zu%s \xe2\x80\x94 %s", i + 1, ferry_qrseq_count(seq),
                 i >= ferry_qrseq_k(seq) ? " (parity)" : "", o->label ? o->label : "");
         if (a->tty_in)
-            fprintf(a->f, " \xe2\x80\x94 %.1f frames/s%s \xe2\x80\x94 +/- speed, space pause, "
-                    "q quit\x1b[K", a->fps, a->paused ? " (paused)" : "");
+            fprintf(a->f,
+                    " \xe2\x80\x94 %.1f frames/s%s \xe2\x80\x94 +/- speed, space pause, "
+                    "q quit\x1b[K",
+                    a->fps, a->paused ? " (paused)" : "");
         fputs(a->tty_in ? "" : "\n", a->f);
         fflush(a->f);
     }
@@ -274,8 +275,9 @@ static void frame_name(const char *text, size_t len, char *out, size_t n)
     snprintf(out, n, "a code");
     memcpy(head, text, hl); /* the header is at most 38 characters */
     head[hl] = '\0';
-    if (sscanf(head, "FY1P%8[A-Z2-7]:%llu:%llu:%llu:%c%llu:", sess, &l, &sz, &k, &kind,
-               &idx) != 6 || sz == 0 || (kind != 'D' && kind != 'R'))
+    if (sscanf(head, "FY1P%8[A-Z2-7]:%llu:%llu:%llu:%c%llu:", sess, &l, &sz, &k, &kind, &idx) !=
+            6 ||
+        sz == 0 || (kind != 'D' && kind != 'R'))
         return;
     if (kind == 'R')
         idx += (l + sz - 1) / sz;
@@ -323,8 +325,10 @@ static int on_text(void *ctx, const char *text, size_t len)
     if (!ferry_qrdec_complete(d))
         return 0;
     if (d != rd->d[0])
-        ferry_log(FERRY_LOG_WARN, "session %s is complete: the first frames read (session %s) "
-                  "belong to another transfer", ferry_qrdec_session(d), rd->sess[0]);
+        ferry_log(FERRY_LOG_WARN,
+                  "session %s is complete: the first frames read (session %s) "
+                  "belong to another transfer",
+                  ferry_qrdec_session(d), rd->sess[0]);
     rd->done = d;
     return 1;
 }
@@ -362,8 +366,7 @@ static ferry_err read_images(const char *path, struct reader *rd)
     return r;
 }
 
-ferry_err ferry_qr_read(enum ferry_medium_kind kind, const char *path, uint8_t **pkg,
-                        size_t *len)
+ferry_err ferry_qr_read(enum ferry_medium_kind kind, const char *path, uint8_t **pkg, size_t *len)
 {
     struct reader rd;
     struct ferry_qrdec *best;
@@ -383,15 +386,18 @@ ferry_err ferry_qr_read(enum ferry_medium_kind kind, const char *path, uint8_t *
     if (r != FERRY_OK)
         goto out;
     if ((best = rd.done ? rd.done : best_session(&rd)) == NULL) {
-        r = ferry_errf(FERRY_ERR_INCOMPLETE, "no ferry QR code found in %s (%zu other codes): "
-                       "scan the codes ferry made", path ? path : "the camera's view",
-                       rd.unreadable);
+        r = ferry_errf(FERRY_ERR_INCOMPLETE,
+                       "no ferry QR code found in %s (%zu other codes): "
+                       "scan the codes ferry made",
+                       path ? path : "the camera's view", rd.unreadable);
         goto out;
     }
     for (i = 0; i < rd.nd; i++)
         if (rd.d[i] != best && ferry_qrdec_received(rd.d[i]) > 0)
-            ferry_log(FERRY_LOG_WARN, "refused %zu frame(s) of another transfer (session %s): "
-                      "never mixed in", ferry_qrdec_received(rd.d[i]), rd.sess[i]);
+            ferry_log(FERRY_LOG_WARN,
+                      "refused %zu frame(s) of another transfer (session %s): "
+                      "never mixed in",
+                      ferry_qrdec_received(rd.d[i]), rd.sess[i]);
     r = ferry_qrdec_result(best, pkg, len);
 out:
     for (i = 0; i < rd.nd; i++)

@@ -10,22 +10,22 @@
 
 #include "ferry/qr.h"
 
-#define FERRY_QR_QUIET 4                    /* quiet zone, modules each side (ISO 18004) */
-#define FERRY_QR_MAX_PIXELS (64u << 20)     /* refuse decoding larger images before allocating */
+#define FERRY_QR_QUIET          4            /* quiet zone, modules each side (ISO 18004) */
+#define FERRY_QR_MAX_PIXELS     (64u << 20)  /* refuse decoding larger images before allocating */
 #define FERRY_QR_MAX_IMAGE_FILE (256u << 20) /* PNG/JPEG/PDF files read whole, capped */
 
 /* Defaults (see ferry_qr_opts in qr.h and the measurements in QR-NOTES.md). */
 #define FERRY_QR_SCREEN_VERSION 25
-#define FERRY_QR_SCREEN_ECC 'L'
-#define FERRY_QR_SCREEN_PARITY 50
-#define FERRY_QR_FPS 5.0
-#define FERRY_QR_PNG_MODULE_PX 6
-#define FERRY_QR_PDF_VERSION 35    /* 2 x 3 per A4 page at 0.5 mm per module */
-#define FERRY_QR_PDF_ECC 'M'
-#define FERRY_QR_PDF_PARITY 43     /* N - K >= 0.3 N: 30 % of the codes may be lost */
-#define FERRY_QR_PDF_MODULE_MM 0.5
-#define FERRY_QR_A4_W (210.0 / 25.4 * 72.0)
-#define FERRY_QR_A4_H (297.0 / 25.4 * 72.0)
+#define FERRY_QR_SCREEN_ECC     'L'
+#define FERRY_QR_SCREEN_PARITY  50
+#define FERRY_QR_FPS            5.0
+#define FERRY_QR_PNG_MODULE_PX  6
+#define FERRY_QR_PDF_VERSION    35 /* 2 x 3 per A4 page at 0.5 mm per module */
+#define FERRY_QR_PDF_ECC        'M'
+#define FERRY_QR_PDF_PARITY     43 /* N - K >= 0.3 N: 30 % of the codes may be lost */
+#define FERRY_QR_PDF_MODULE_MM  0.5
+#define FERRY_QR_A4_W           (210.0 / 25.4 * 72.0)
+#define FERRY_QR_A4_H           (297.0 / 25.4 * 72.0)
 
 /** An 8-bit grey image, row-major, stride == w. */
 struct ferry_qr_gray {

@@ -26,9 +26,12 @@ void ferry_qr_gray_free(struct ferry_qr_gray *g)
 static QRecLevel ecc_level(char ecc)
 {
     switch (ecc) {
-    case 'M': case 'm': return QR_ECLEVEL_M;
-    case 'Q': case 'q': return QR_ECLEVEL_Q;
-    case 'H': case 'h': return QR_ECLEVEL_H;
+    case 'M':
+    case 'm': return QR_ECLEVEL_M;
+    case 'Q':
+    case 'q': return QR_ECLEVEL_Q;
+    case 'H':
+    case 'h': return QR_ECLEVEL_H;
     default: return QR_ECLEVEL_L;
     }
 }
@@ -48,11 +51,14 @@ ferry_err ferry_qr_code(const char *text, int version, char ecc, QRcode **out)
             return FERRY_ERR_NOMEM;
         return ferry_errf(FERRY_ERR_TOO_LARGE,
                           "%zu characters do not fit any QR code at ECC %c: use a lower ECC "
-                          "level or shorter frames", strlen(text), ecc ? ecc : 'L');
+                          "level or shorter frames",
+                          strlen(text), ecc ? ecc : 'L');
     }
     if (version > 0 && q->version > version) {
-        ferry_errf(FERRY_ERR_TOO_LARGE, "a frame of %zu characters needs QR version %d, more "
-                   "than the %d-%c asked for", strlen(text), q->version, version, ecc);
+        ferry_errf(FERRY_ERR_TOO_LARGE,
+                   "a frame of %zu characters needs QR version %d, more "
+                   "than the %d-%c asked for",
+                   strlen(text), q->version, version, ecc);
         QRcode_free(q);
         return FERRY_ERR_TOO_LARGE;
     }
@@ -164,8 +170,8 @@ ferry_err ferry_qr_write_png_dir(const char *dir, const struct ferry_qrseq *seq,
         ferry_qr_gray_free(&g);
         FERRY_FREE(path);
     }
-    if ((r = ferry_buf_printf(&b, png_readme, ferry_qrseq_session(seq), n,
-                              ferry_qrseq_k(seq), ferry_qrseq_k(seq))) != FERRY_OK)
+    if ((r = ferry_buf_printf(&b, png_readme, ferry_qrseq_session(seq), n, ferry_qrseq_k(seq),
+                              ferry_qrseq_k(seq))) != FERRY_OK)
         goto out;
     if ((path = ferry_path_join(dir, "README.txt")) == NULL) {
         r = FERRY_ERR_NOMEM;
@@ -222,10 +228,10 @@ ferry_err ferry_qr_draw_cairo(cairo_t *cr, const char *text, int version, char e
                : ferry_errf(FERRY_ERR_IO, "cairo: %s", cairo_status_to_string(cairo_status(cr)));
 }
 
-#define MM (72.0 / 25.4)
+#define MM          (72.0 / 25.4)
 #define PAGE_MARGIN (10.0 * MM)
-#define TITLE_H (8.0 * MM)
-#define LABEL_H (5.0 * MM)
+#define TITLE_H     (8.0 * MM)
+#define LABEL_H     (5.0 * MM)
 
 struct layout {
     int cols, rows;
@@ -291,8 +297,7 @@ static ferry_err draw_one(cairo_t *cr, const struct ferry_qrseq *seq, size_t i,
 }
 
 ferry_err ferry_qr_draw_pages(cairo_t *cr, const struct ferry_qrseq *seq, double page_w,
-                              double page_h, const char *label, int version, char ecc,
-                              int *pages)
+                              double page_h, const char *label, int version, char ecc, int *pages)
 {
     struct layout l;
     size_t i, n = ferry_qrseq_count(seq), per;
@@ -302,9 +307,10 @@ ferry_err ferry_qr_draw_pages(cairo_t *cr, const struct ferry_qrseq *seq, double
 
     *pages = 0;
     if (version < 1 || version > 40 || page_layout(version, page_w, page_h, &l) != 0)
-        return ferry_errf(FERRY_ERR_USAGE, "QR version %d does not fit the page with modules "
-                          "of at least %.1f mm: choose a lower version", version,
-                          FERRY_QR_PDF_MODULE_MM);
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "QR version %d does not fit the page with modules "
+                          "of at least %.1f mm: choose a lower version",
+                          version, FERRY_QR_PDF_MODULE_MM);
     per = (size_t)(l.cols * l.rows);
     np = (int)((n + per - 1) / per);
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
@@ -314,9 +320,11 @@ ferry_err ferry_qr_draw_pages(cairo_t *cr, const struct ferry_qrseq *seq, double
                 cairo_show_page(cr);
             p++;
             cairo_set_source_rgb(cr, 0, 0, 0);
-            snprintf(head, sizeof(head), "%s%sQR page %d of %d \xe2\x80\x94 any %zu of the %zu "
-                     "codes rebuild the transfer", label ? label : "", label ? " \xe2\x80\x94 " : "",
-                     p, np, ferry_qrseq_k(seq), n);
+            snprintf(head, sizeof(head),
+                     "%s%sQR page %d of %d \xe2\x80\x94 any %zu of the %zu "
+                     "codes rebuild the transfer",
+                     label ? label : "", label ? " \xe2\x80\x94 " : "", p, np, ferry_qrseq_k(seq),
+                     n);
             show_text_centered(cr, head, page_w / 2, PAGE_MARGIN + 4 * MM, 9);
         }
         cairo_set_source_rgb(cr, 0, 0, 0);
@@ -333,7 +341,7 @@ ferry_err ferry_qr_draw_pages(cairo_t *cr, const struct ferry_qrseq *seq, double
 static cairo_status_t buf_write(void *closure, const unsigned char *data, unsigned int len)
 {
     return ferry_buf_append(closure, data, len) == FERRY_OK ? CAIRO_STATUS_SUCCESS
-                                                             : CAIRO_STATUS_WRITE_ERROR;
+                                                            : CAIRO_STATUS_WRITE_ERROR;
 }
 
 ferry_err ferry_qr_write_pdf(const char *path, const struct ferry_qrseq *seq,
@@ -382,8 +390,8 @@ static ferry_err svg_path(struct ferry_buf *b, const QRcode *q)
                 run++;
             if (run == 0)
                 continue;
-            r = ferry_buf_printf(b, "M%d %dh%dv1h-%dz", mx + FERRY_QR_QUIET,
-                                 my + FERRY_QR_QUIET, run, run);
+            r = ferry_buf_printf(b, "M%d %dh%dv1h-%dz", mx + FERRY_QR_QUIET, my + FERRY_QR_QUIET,
+                                 run, run);
             mx += run;
         }
     }

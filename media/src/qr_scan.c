@@ -26,9 +26,9 @@
 #include "qr_int.h"
 
 #define MAX_CODES_PER_IMAGE 512
-#define MAX_FILES_PER_DIR 100000
-#define TARGET_PIXELS (2400000.0) /* downscale above this: ~3 px per module for screen codes */
-#define PDF_DPI "150"
+#define MAX_FILES_PER_DIR   100000
+#define TARGET_PIXELS       (2400000.0) /* downscale above this: ~3 px per module for screen codes */
+#define PDF_DPI             "150"
 
 struct ferry_qr_scanner {
     zbar_image_scanner_t *zs;
@@ -310,8 +310,7 @@ out:
 
 /* ---- image files ---- */
 
-static ferry_err png_decode(const char *name, const uint8_t *p, size_t n,
-                            struct ferry_qr_gray *out)
+static ferry_err png_decode(const char *name, const uint8_t *p, size_t n, struct ferry_qr_gray *out)
 {
     png_image img;
     png_color white = {255, 255, 255};
@@ -541,11 +540,15 @@ static ferry_err run_pdftoppm(const char *pdf, const char *prefix)
         if (errno != EINTR)
             return ferry_errf(FERRY_ERR_IO, "waiting for pdftoppm: %s", strerror(errno));
     if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-        return ferry_errf(FERRY_ERR_NOT_FOUND, "%s: scanning PDF files needs pdftoppm: install "
-                          "poppler-utils, or scan the pages to PNG/JPEG images", pdf);
+        return ferry_errf(FERRY_ERR_NOT_FOUND,
+                          "%s: scanning PDF files needs pdftoppm: install "
+                          "poppler-utils, or scan the pages to PNG/JPEG images",
+                          pdf);
     if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: pdftoppm could not render it (status %d): "
-                          "is it a PDF?", pdf, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "%s: pdftoppm could not render it (status %d): "
+                          "is it a PDF?",
+                          pdf, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
     return FERRY_OK;
 }
 
@@ -679,8 +682,10 @@ ferry_err ferry_qr_scan_camera(const char *dev, ferry_qr_text_cb cb, void *ctx)
     ferry_err r = FERRY_OK;
 
     if (stat(dev, &st) != 0)
-        return ferry_errf(FERRY_ERR_NOT_FOUND, "no camera at %s: connect one or scan images "
-                          "with --from images:PATH", dev);
+        return ferry_errf(FERRY_ERR_NOT_FOUND,
+                          "no camera at %s: connect one or scan images "
+                          "with --from images:PATH",
+                          dev);
     if ((p = zbar_processor_create(0)) == NULL)
         return FERRY_ERR_NOMEM;
     configure(set_processor, p);

@@ -15,10 +15,10 @@
 
 struct qrblock {
     uint32_t k;
-    uint32_t count;                  /* rows stored, <= k */
-    uint8_t seen[32];                /* bitmap of rows 0..254 seen (stored or not) */
-    uint8_t rowid[QRSEQ_MAX_CODE];   /* code row of each stored row */
-    uint8_t *rows[QRSEQ_MAX_CODE];   /* S bytes each */
+    uint32_t count;                /* rows stored, <= k */
+    uint8_t seen[32];              /* bitmap of rows 0..254 seen (stored or not) */
+    uint8_t rowid[QRSEQ_MAX_CODE]; /* code row of each stored row */
+    uint8_t *rows[QRSEQ_MAX_CODE]; /* S bytes each */
 };
 
 struct ferry_qrdec {
@@ -81,8 +81,8 @@ static int classify(struct ferry_qrdec *d, const struct qrseq_frame *f, enum fer
     return 0;
 }
 
-static ferry_err store(struct ferry_qrdec *d, const struct qrseq_frame *f, uint32_t b,
-                       uint32_t row, enum ferry_qr_status *st)
+static ferry_err store(struct ferry_qrdec *d, const struct qrseq_frame *f, uint32_t b, uint32_t row,
+                       enum ferry_qr_status *st)
 {
     struct qrblock *blk = d->blocks[b];
     uint32_t bytes = f->parity ? d->g.s : qrseq_geom_data_bytes(&d->g, f->num);
@@ -204,11 +204,13 @@ static ferry_err incomplete(const struct ferry_qrdec *d)
         if (listed++ == MISSING_LISTED)
             (void)ferry_buf_puts(&b, ", ...");
         else
-            (void)ferry_buf_printf(&b, "%s%u", listed > 1 ? ", " : "", n + 1); /* as labelled: 1-based */
+            (void)ferry_buf_printf(&b, "%s%u", listed > 1 ? ", " : "",
+                                   n + 1); /* as labelled: 1-based */
     }
-    r = ferry_errf(FERRY_ERR_INCOMPLETE, "session %s: %zu of %u frames read; missing data frames "
-                   "%s (any of the parity frames can stand in for them)", d->session,
-                   d->received, d->g.kt, b.data ? (const char *)b.data : "-");
+    r = ferry_errf(FERRY_ERR_INCOMPLETE,
+                   "session %s: %zu of %u frames read; missing data frames "
+                   "%s (any of the parity frames can stand in for them)",
+                   d->session, d->received, d->g.kt, b.data ? (const char *)b.data : "-");
     ferry_buf_free(&b);
     return r;
 }
@@ -329,8 +331,10 @@ ferry_err ferry_qrdec_result(struct ferry_qrdec *d, uint8_t **pkg, size_t *len)
             goto out;
     qrseq_session_of(msg, d->g.len, sess);
     if (!ferry_ct_eq(sess, d->session, QRSEQ_SESSION_LEN)) {
-        r = ferry_errf(FERRY_ERR_SIG_INVALID, "session %s: rebuilt data does not match its id "
-                       "(a frame was altered or mixed from another transfer)", d->session);
+        r = ferry_errf(FERRY_ERR_SIG_INVALID,
+                       "session %s: rebuilt data does not match its id "
+                       "(a frame was altered or mixed from another transfer)",
+                       d->session);
         goto out;
     }
     r = inflate_capped(msg, d->g.len, pkg, len);

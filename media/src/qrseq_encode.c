@@ -52,8 +52,10 @@ static ferry_err compress_pkg(const uint8_t *pkg, size_t len, uint8_t **msg, siz
     if (compress2(*msg, &n, pkg, (uLong)len, 9) != Z_OK)
         return ferry_errf(FERRY_ERR_INTERNAL, "zlib compression of the package failed");
     if (n > FERRY_QR_MAX_MESSAGE)
-        return ferry_errf(FERRY_ERR_TOO_LARGE, "package too large for QR frames (%lu bytes "
-                          "compressed, at most %u)", (unsigned long)n, FERRY_QR_MAX_MESSAGE);
+        return ferry_errf(FERRY_ERR_TOO_LARGE,
+                          "package too large for QR frames (%lu bytes "
+                          "compressed, at most %u)",
+                          (unsigned long)n, FERRY_QR_MAX_MESSAGE);
     *mlen = n;
     return FERRY_OK;
 }
@@ -98,8 +100,8 @@ static ferry_err make_frame(const struct ferry_qrseq *s, char type, size_t i, co
 
     if (t == NULL)
         return FERRY_ERR_NOMEM;
-    n = snprintf(t, cap, "%s%c%s:%u:%u:%u:%c%zu:", QRSEQ_MAGIC, type, s->session, s->g.len,
-                 s->g.s, s->g.kb, is_par ? 'R' : 'D', is_par ? i - s->g.kt : i);
+    n = snprintf(t, cap, "%s%c%s:%u:%u:%u:%c%zu:", QRSEQ_MAGIC, type, s->session, s->g.len, s->g.s,
+                 s->g.kb, is_par ? 'R' : 'D', is_par ? i - s->g.kt : i);
     if (n < 0 || (size_t)n > QRSEQ_HDR_MAX) {
         free(t);
         return ferry_errf(FERRY_ERR_INTERNAL, "QR frame header too long");
@@ -125,14 +127,17 @@ static void make_order(struct ferry_qrseq *s)
 static ferry_err check_params(size_t len, const struct ferry_qrseq_params *p)
 {
     if (p == NULL || ferry_qrseq_frame_bytes(p->version, p->ecc) == 0)
-        return ferry_errf(FERRY_ERR_USAGE, "QR version %d-%c cannot carry ferry frames (use "
-                          "version 3..40, ECC L, M, Q or H)", p ? p->version : 0,
-                          p && p->ecc ? p->ecc : '?');
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "QR version %d-%c cannot carry ferry frames (use "
+                          "version 3..40, ECC L, M, Q or H)",
+                          p ? p->version : 0, p && p->ecc ? p->ecc : '?');
     if (p->parity_pct < 0 || p->parity_pct > 300)
         return ferry_errf(FERRY_ERR_USAGE, "parity %d %% out of range 0..300", p->parity_pct);
     if (len > FERRY_QR_MAX_MESSAGE)
-        return ferry_errf(FERRY_ERR_TOO_LARGE, "package of %zu bytes too large for QR (at most "
-                          "%u)", len, FERRY_QR_MAX_MESSAGE);
+        return ferry_errf(FERRY_ERR_TOO_LARGE,
+                          "package of %zu bytes too large for QR (at most "
+                          "%u)",
+                          len, FERRY_QR_MAX_MESSAGE);
     return FERRY_OK;
 }
 
@@ -153,9 +158,10 @@ static ferry_err setup_geometry(struct ferry_qrseq *s, size_t mlen,
         goto toolarge;
     return FERRY_OK;
 toolarge:
-    return ferry_errf(FERRY_ERR_TOO_LARGE, "%zu bytes need more than %u QR frames at version "
-                      "%d-%c: use a larger version", mlen, FERRY_QR_MAX_FRAMES, p->version,
-                      p->ecc);
+    return ferry_errf(FERRY_ERR_TOO_LARGE,
+                      "%zu bytes need more than %u QR frames at version "
+                      "%d-%c: use a larger version",
+                      mlen, FERRY_QR_MAX_FRAMES, p->version, p->ecc);
 }
 
 static ferry_err build_frames(struct ferry_qrseq *s, char type, const uint8_t *msg)

@@ -9,23 +9,23 @@
 #include "ferry/err.h"
 #include "ferry/qrseq.h"
 
-#define QRSEQ_MAGIC "FY1"          /* magic + format version 1 */
-#define QRSEQ_SEP ':'              /* field separator (alphanumeric set, not in Base32) */
-#define QRSEQ_SESSION_LEN 8        /* 40 bits in Base32 */
-#define QRSEQ_HDR_MAX 38           /* longest header: FY1P + 8 + 5 separators + 8+4+3+6 */
-#define QRSEQ_MAX_CODE 255         /* k + p per block (GF(256) Cauchy, ISA-L) */
-#define QRSEQ_MAX_S 2700           /* bytes per frame: above v40-L capacity, multiple of 5 */
+#define QRSEQ_MAGIC       "FY1" /* magic + format version 1 */
+#define QRSEQ_SEP         ':'   /* field separator (alphanumeric set, not in Base32) */
+#define QRSEQ_SESSION_LEN 8     /* 40 bits in Base32 */
+#define QRSEQ_HDR_MAX     38    /* longest header: FY1P + 8 + 5 separators + 8+4+3+6 */
+#define QRSEQ_MAX_CODE    255   /* k + p per block (GF(256) Cauchy, ISA-L) */
+#define QRSEQ_MAX_S       2700  /* bytes per frame: above v40-L capacity, multiple of 5 */
 
 /** One parsed frame header; data points into the text it was parsed from. */
 struct qrseq_frame {
-    char type;                            /* content type letter */
-    char session[QRSEQ_SESSION_LEN + 1];  /* NUL-terminated */
-    uint32_t len;                         /* message length L */
-    uint32_t s;                           /* bytes per frame S */
-    uint32_t kb;                          /* data frames per block */
-    int parity;                           /* 0: data frame 'D', 1: parity frame 'R' */
-    uint32_t num;                         /* data index n < Kt, or parity index m */
-    const char *data;                     /* Base32 text, not NUL-terminated */
+    char type;                           /* content type letter */
+    char session[QRSEQ_SESSION_LEN + 1]; /* NUL-terminated */
+    uint32_t len;                        /* message length L */
+    uint32_t s;                          /* bytes per frame S */
+    uint32_t kb;                         /* data frames per block */
+    int parity;                          /* 0: data frame 'D', 1: parity frame 'R' */
+    uint32_t num;                        /* data index n < Kt, or parity index m */
+    const char *data;                    /* Base32 text, not NUL-terminated */
     size_t datalen;
 };
 

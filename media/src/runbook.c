@@ -110,8 +110,7 @@ static ferry_err sanitise(const char *s, char **out)
 /* ---- wrapping ---------------------------------------------------------------------------- */
 
 /* End of the longest prefix of s[0..n) that fits @width and ends at a break; 0 if none. */
-static size_t fit_break(const char *s, size_t n, double width, int mono, rb_measure_fn m,
-                        void *ctx)
+static size_t fit_break(const char *s, size_t n, double width, int mono, rb_measure_fn m, void *ctx)
 {
     size_t i, best = 0;
 
@@ -127,8 +126,7 @@ static size_t fit_break(const char *s, size_t n, double width, int mono, rb_meas
 }
 
 /* Longest prefix of whole characters that fits, at least one character. */
-static size_t fit_chars(const char *s, size_t n, double width, int mono, rb_measure_fn m,
-                        void *ctx)
+static size_t fit_chars(const char *s, size_t n, double width, int mono, rb_measure_fn m, void *ctx)
 {
     size_t i = rb_u8len(s), next;
 
@@ -222,8 +220,8 @@ void rb_doc_free(struct rb_doc *d)
     free(d);
 }
 
-ferry_err rb_add(struct rb_doc *d, enum rb_kind kind, const char *key, const char *text,
-                 int mono, int indent)
+ferry_err rb_add(struct rb_doc *d, enum rb_kind kind, const char *key, const char *text, int mono,
+                 int indent)
 {
     struct rb_block *b;
     ferry_err r;
@@ -273,13 +271,13 @@ struct field {
 static ferry_err check_fields(const struct ferry_runbook *rb)
 {
     const struct field f[] = {
-        {"transfer id", rb->transfer_id},     {"kind", rb->kind},
-        {"server name", rb->server_name},     {"GUID", rb->guid},
-        {"request file", rb->request_file},   {"package file", rb->package_file},
+        {"transfer id", rb->transfer_id},        {"kind", rb->kind},
+        {"server name", rb->server_name},        {"GUID", rb->guid},
+        {"request file", rb->request_file},      {"package file", rb->package_file},
         {"package SHA-256", rb->package_sha256}, {"offline identity name", rb->offline_name},
         {"offline fingerprint", rb->offline_fp}, {"online identity name", rb->online_name},
-        {"online fingerprint", rb->online_fp}, {"service URL", rb->service_url},
-        {"anchor subject", rb->anchor_subject}, {"anchor fingerprint", rb->anchor_fp},
+        {"online fingerprint", rb->online_fp},   {"service URL", rb->service_url},
+        {"anchor subject", rb->anchor_subject},  {"anchor fingerprint", rb->anchor_fp},
     };
     size_t i;
 
@@ -309,12 +307,10 @@ ferry_err rb_doc_build(const struct ferry_runbook *rb, struct rb_doc **out)
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    if ((r = sanitise(rb->transfer_id != NULL ? rb->transfer_id : "", &d->transfer_id)) !=
-        FERRY_OK)
+    if ((r = sanitise(rb->transfer_id != NULL ? rb->transfer_id : "", &d->transfer_id)) != FERRY_OK)
         goto out;
     if ((r = ferry_buf_printf(&f, "ferry runbook \xC2\xB7 transfer %s",
-                              d->transfer_id[0] != '\0' ? d->transfer_id : RB_BLANK)) !=
-        FERRY_OK)
+                              d->transfer_id[0] != '\0' ? d->transfer_id : RB_BLANK)) != FERRY_OK)
         goto out;
     if ((d->footer = (char *)ferry_buf_steal(&f, NULL)) == NULL) {
         r = FERRY_ERR_NOMEM;
@@ -322,8 +318,8 @@ ferry_err rb_doc_build(const struct ferry_runbook *rb, struct rb_doc **out)
     }
     if (rb->medium == FERRY_MEDIUM_PDF && rb->package != NULL && rb->package_len > 0) {
         struct ferry_qrseq_params p = {RB_QR_VERSION, RB_QR_ECC, RB_QR_PARITY};
-        if ((r = ferry_qrseq_encode(rb->package, rb->package_len, FERRY_QR_PACKAGE, &p,
-                                    &d->seq)) != FERRY_OK)
+        if ((r = ferry_qrseq_encode(rb->package, rb->package_len, FERRY_QR_PACKAGE, &p, &d->seq)) !=
+            FERRY_OK)
             goto out;
     }
     if ((r = rb_steps_build(rb, d)) != FERRY_OK)

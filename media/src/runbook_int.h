@@ -9,12 +9,12 @@
 #include "ferry/qrseq.h"
 #include "ferry/runbook.h"
 
-#define RB_MAX_VALUE 1024 /* bytes per field: longer fields are refused */
+#define RB_MAX_VALUE  1024 /* bytes per field: longer fields are refused */
 #define RB_MAX_BLOCKS 512
-#define RB_TEXT_COLS 78
+#define RB_TEXT_COLS  78
 #define RB_QR_VERSION 25 /* paper codes: v25-M, 2 x 3 per page (QR-NOTES) */
-#define RB_QR_ECC 'M'
-#define RB_QR_PARITY 50 /* parity frames, % of K: any 2/3 of the codes rebuild the package */
+#define RB_QR_ECC     'M'
+#define RB_QR_PARITY  50 /* parity frames, % of K: any 2/3 of the codes rebuild the package */
 
 enum rb_kind {
     RB_TITLE = 1, /* text */
@@ -40,8 +40,8 @@ struct rb_block {
 struct rb_doc {
     struct rb_block *b;
     size_t n;
-    char *transfer_id; /* sanitised, "" when unknown */
-    char *footer;      /* "ferry runbook · transfer ID" */
+    char *transfer_id;       /* sanitised, "" when unknown */
+    char *footer;            /* "ferry runbook · transfer ID" */
     struct ferry_qrseq *seq; /* medium PDF with package bytes: the frames printed */
 };
 
@@ -50,8 +50,8 @@ ferry_err rb_doc_build(const struct ferry_runbook *rb, struct rb_doc **out);
 void rb_doc_free(struct rb_doc *d);
 
 /** Appends a block (key/text copied and sanitised; NULL allowed). */
-ferry_err rb_add(struct rb_doc *d, enum rb_kind kind, const char *key, const char *text,
-                 int mono, int indent);
+ferry_err rb_add(struct rb_doc *d, enum rb_kind kind, const char *key, const char *text, int mono,
+                 int indent);
 
 /** Appends a block whose text is formatted (not mono, not indented). */
 ferry_err rb_addf(struct rb_doc *d, enum rb_kind kind, const char *key, const char *fmt, ...)
@@ -93,17 +93,17 @@ enum { RB_F_SANS, RB_F_BOLD, RB_F_MONO, RB_F_N };
 
 struct rb_lay {
     cairo_t *cr;
-    int draw;                 /* 0: measure only (pass 1), 1: draw (pass 2) */
-    double w, h;              /* page size, points */
+    int draw;                   /* 0: measure only (pass 1), 1: draw (pass 2) */
+    double w, h;                /* page size, points */
     double x0, x1, top, bottom; /* content box */
-    double y;                 /* bottom of the last line laid out */
-    int page, pages;          /* current page (1-based), total (known in pass 2) */
-    const char *footer;       /* borrowed */
+    double y;                   /* bottom of the last line laid out */
+    int page, pages;            /* current page (1-based), total (known in pass 2) */
+    const char *footer;         /* borrowed */
     cairo_font_face_t *face[RB_F_N];
     cairo_font_face_t *fb[RB_NFB];
     const struct ferry_qrseq *seq; /* paper QR frames, or NULL */
-    const char *id;           /* transfer id for the code labels */
-    int mfont;                /* font and size the wrap measure uses */
+    const char *id;                /* transfer id for the code labels */
+    int mfont;                     /* font and size the wrap measure uses */
     double msize;
 };
 

@@ -14,13 +14,13 @@
 #include "ferry/file.h"
 #include "runbook_int.h"
 
-#define MM (72.0 / 25.4)
-#define MARGIN (18 * MM)   /* content margin; nothing is drawn within 15 mm of an edge */
-#define BODY 10.0
-#define LEAD 13.0
-#define MONO 9.5
-#define STEP_X 36.0        /* step text, after the box and the number */
-#define MONO_MIN 7.0       /* a mono value is shrunk down to this to stay on one line */
+#define MM       (72.0 / 25.4)
+#define MARGIN   (18 * MM) /* content margin; nothing is drawn within 15 mm of an edge */
+#define BODY     10.0
+#define LEAD     13.0
+#define MONO     9.5
+#define STEP_X   36.0 /* step text, after the box and the number */
+#define MONO_MIN 7.0  /* a mono value is shrunk down to this to stay on one line */
 
 static const char *const families[RB_F_N] = {"DejaVu Sans", "DejaVu Sans", "DejaVu Sans Mono"};
 static const char *const fallbacks[RB_NFB] = {"Droid Sans Fallback", "Noto Sans CJK JP",
@@ -72,16 +72,15 @@ static int has_glyph(struct rb_lay *L, cairo_font_face_t *face, double size, con
 
     cairo_set_font_face(L->cr, face);
     cairo_set_font_size(L->cr, size);
-    if (cairo_scaled_font_text_to_glyphs(cairo_get_scaled_font(L->cr), 0, 0, s, (int)n, &g,
-                                         &ng, NULL, NULL, NULL) != CAIRO_STATUS_SUCCESS)
+    if (cairo_scaled_font_text_to_glyphs(cairo_get_scaled_font(L->cr), 0, 0, s, (int)n, &g, &ng,
+                                         NULL, NULL, NULL) != CAIRO_STATUS_SUCCESS)
         return 0;
     ok = ng > 0 && g[0].index != 0;
     cairo_glyph_free(g);
     return ok;
 }
 
-static cairo_font_face_t *face_for(struct rb_lay *L, int font, double size, const char *s,
-                                   size_t n)
+static cairo_font_face_t *face_for(struct rb_lay *L, int font, double size, const char *s, size_t n)
 {
     int i;
 
@@ -94,8 +93,8 @@ static cairo_font_face_t *face_for(struct rb_lay *L, int font, double size, cons
 }
 
 /* Measures (and when L->draw, shows) a run of one face; returns its advance. */
-static double flush(struct rb_lay *L, cairo_font_face_t *f, double size, const char *s,
-                    size_t n, double x, double y)
+static double flush(struct rb_lay *L, cairo_font_face_t *f, double size, const char *s, size_t n,
+                    double x, double y)
 {
     char tmp[1024];
     cairo_text_extents_t e;
@@ -114,8 +113,7 @@ static double flush(struct rb_lay *L, cairo_font_face_t *f, double size, const c
     return e.x_advance;
 }
 
-double rb_text(struct rb_lay *L, int font, double size, const char *s, size_t n, double x,
-               double y)
+double rb_text(struct rb_lay *L, int font, double size, const char *s, size_t n, double x, double y)
 {
     cairo_font_face_t *cur = NULL, *f;
     size_t i = 0, start = 0, l;
@@ -336,18 +334,12 @@ static ferry_err block(struct rb_lay *L, const struct rb_block *k)
         need(L, 2 * LEAD + 5);
         L->y += 5;
         return para_at(L, RB_F_SANS, BODY, LEAD, k->text, L->x0, 0);
-    case RB_STEP:
-        return step(L, k);
-    case RB_CMD:
-        return para_at(L, RB_F_MONO, MONO, LEAD, k->text, L->x0 + STEP_X + 12, 1);
-    case RB_KV:
-        return kv(L, k);
-    case RB_SIGN:
-        return sign(L, k);
-    case RB_CODE:
-        return code(L, k);
-    case RB_QR:
-        return rb_qr_pages(L, k);
+    case RB_STEP: return step(L, k);
+    case RB_CMD: return para_at(L, RB_F_MONO, MONO, LEAD, k->text, L->x0 + STEP_X + 12, 1);
+    case RB_KV: return kv(L, k);
+    case RB_SIGN: return sign(L, k);
+    case RB_CODE: return code(L, k);
+    case RB_QR: return rb_qr_pages(L, k);
     case RB_BREAK:
         rb_page_end(L);
         rb_page_start(L);
@@ -375,11 +367,11 @@ static ferry_err lay_doc(struct rb_lay *L, const struct rb_doc *d, const struct 
 static cairo_status_t to_buf(void *closure, const unsigned char *data, unsigned int length)
 {
     return ferry_buf_append(closure, data, length) == FERRY_OK ? CAIRO_STATUS_SUCCESS
-                                                              : CAIRO_STATUS_WRITE_ERROR;
+                                                               : CAIRO_STATUS_WRITE_ERROR;
 }
 
-static ferry_err render(const struct rb_doc *d, const struct ferry_runbook *rb, double w,
-                        double h, struct ferry_buf *pdf)
+static ferry_err render(const struct rb_doc *d, const struct ferry_runbook *rb, double w, double h,
+                        struct ferry_buf *pdf)
 {
     cairo_surface_t *s = cairo_pdf_surface_create_for_stream(to_buf, pdf, w, h);
     cairo_t *cr = cairo_create(s);

@@ -7,10 +7,10 @@
 #include "ferry/qr.h"
 #include "runbook_int.h"
 
-#define MM (72.0 / 25.4)
-#define COLS 2
-#define ROWS 3
-#define HEAD 22.0  /* the line above the codes */
+#define MM    (72.0 / 25.4)
+#define COLS  2
+#define ROWS  3
+#define HEAD  22.0 /* the line above the codes */
 #define LABEL 24.0 /* the two label lines under each code */
 #define QUIET 4    /* modules of quiet zone each side, as ferry_qr_draw_cairo draws it */
 
@@ -36,9 +36,8 @@ static ferry_err one(struct rb_lay *L, const struct ferry_qrseq *q, size_t i, co
     int d;
 
     rb_qr_geometry(L, i % (COLS * ROWS), &x, &y, &m);
-    if (L->draw &&
-        (r = ferry_qr_draw_cairo(L->cr, ferry_qrseq_frame(q, i), RB_QR_VERSION, RB_QR_ECC, x, y,
-                                 m, &side)) != FERRY_OK)
+    if (L->draw && (r = ferry_qr_draw_cairo(L->cr, ferry_qrseq_frame(q, i), RB_QR_VERSION,
+                                            RB_QR_ECC, x, y, m, &side)) != FERRY_OK)
         return r;
     side = (17 + 4 * RB_QR_VERSION + 2 * QUIET) * m;
     cairo_set_source_rgb(L->cr, 0, 0, 0);
@@ -71,9 +70,10 @@ ferry_err rb_qr_pages(struct rb_lay *L, const struct rb_block *k)
         if (i % per == 0) {
             rb_page_end(L);
             rb_page_start(L);
-            snprintf(head, sizeof(head), "QR codes %zu to %zu of %zu: any %zu of them rebuild "
-                     "the package (session %s)", i + 1, i + per < n ? i + per : n, n,
-                     ferry_qrseq_k(q), ferry_qrseq_session(q));
+            snprintf(head, sizeof(head),
+                     "QR codes %zu to %zu of %zu: any %zu of them rebuild "
+                     "the package (session %s)",
+                     i + 1, i + per < n ? i + per : n, n, ferry_qrseq_k(q), ferry_qrseq_session(q));
             rb_text(L, RB_F_BOLD, 10, head, strlen(head), L->x0, L->top + 12);
         }
         if ((r = one(L, q, i, L->id)) != FERRY_OK)

@@ -11,8 +11,8 @@
 struct ctx {
     const struct ferry_runbook *rb;
     struct rb_doc *d;
-    char sec;  /* section letter of the steps being written */
-    int step;  /* last step number in the section */
+    char sec; /* section letter of the steps being written */
+    int step; /* last step number in the section */
     ferry_err r;
 };
 
@@ -182,7 +182,8 @@ static void send_steps(struct ctx *c)
         break;
     case FERRY_MEDIUM_PDF:
         step(c, "Print the QR pages at the end of this runbook at 100 %% scale (no "
-                "\xE2\x80\x9C" "fit to page\xE2\x80\x9D). Check that every code is labelled "
+                "\xE2\x80\x9C"
+                "fit to page\xE2\x80\x9D). Check that every code is labelled "
                 "with the transfer id and that no frame number is missing.");
         step(c, "Keep the QR pages with this runbook; they travel together.");
         break;
@@ -215,9 +216,7 @@ static void receive_step(struct ctx *c)
         step(c, "Point the camera at the other machine's screen in the next command; it "
                 "counts the codes received as \xE2\x80\x9Cr of K\xE2\x80\x9D.");
         break;
-    default:
-        step(c, "Copy the image files into one folder on this machine.");
-        break;
+    default: step(c, "Copy the image files into one folder on this machine."); break;
     }
 }
 
@@ -413,9 +412,10 @@ static void by_hand(struct ctx *c)
     add(c, RB_BREAK, NULL, NULL, 0, 0);
     add(c, RB_HEADING, NULL, "Rebuilding the package by hand (if ferry is lost)", 0, 0);
     if (q != NULL)
-        para(c, "The codes carry %zu data frames (D0 to D%zu) and %zu parity frames, session "
-                "%s. Each code's text is a header, then Base32 after the fifth colon. The data "
-                "frames alone, in index order, are the Base32 of the zlib-compressed package.",
+        para(c,
+             "The codes carry %zu data frames (D0 to D%zu) and %zu parity frames, session "
+             "%s. Each code's text is a header, then Base32 after the fifth colon. The data "
+             "frames alone, in index order, are the Base32 of the zlib-compressed package.",
              ferry_qrseq_k(q), ferry_qrseq_k(q) - 1, ferry_qrseq_count(q) - ferry_qrseq_k(q),
              ferry_qrseq_session(q));
     para(c, "Scan every QR page to an image file (150 dpi or more), then run these commands "
@@ -423,9 +423,10 @@ static void by_hand(struct ctx *c)
             "parity frames are only for ferry.");
     for (i = 0; i < sizeof(recipe) / sizeof(recipe[0]); i++)
         add(c, RB_CODE, NULL, recipe[i], 1, 0);
-    para(c, "The openssl line must print the session id%s%s. Without python3, gzip inflates "
-            "the data given a gzip header; it warns \xE2\x80\x9Cunexpected end of "
-            "file\xE2\x80\x9D and exits 1, but writes everything:",
+    para(c,
+         "The openssl line must print the session id%s%s. Without python3, gzip inflates "
+         "the data given a gzip header; it warns \xE2\x80\x9Cunexpected end of "
+         "file\xE2\x80\x9D and exits 1, but writes everything:",
          q != NULL ? " " : "", q != NULL ? ferry_qrseq_session(q) : "");
     for (i = 0; i < sizeof(recipe_gzip) / sizeof(recipe_gzip[0]); i++)
         add(c, RB_CODE, NULL, recipe_gzip[i], 1, 0);

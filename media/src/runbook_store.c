@@ -77,8 +77,8 @@ static struct ferry_identity *peer_of(struct rb_hold *h)
     return h->npeers == 1 ? h->peers[0] : NULL;
 }
 
-static ferry_err gather(struct ferry_store *s, const struct ferry_runbook_req *q,
-                        struct rb_hold *h, struct ferry_runbook *rb)
+static ferry_err gather(struct ferry_store *s, const struct ferry_runbook_req *q, struct rb_hold *h,
+                        struct ferry_runbook *rb)
 {
     int offline = strcmp(q->side, "offline") == 0;
     struct ferry_identity *peer;
@@ -114,9 +114,12 @@ static ferry_err gather(struct ferry_store *s, const struct ferry_runbook_req *q
     rb->request_file = rb->request_file ? rb->request_file + 1 : h->t->source_path;
     rb->package_file = h->pkgname;
     rb->package_sha256 = h->pkg ? h->sha : NULL;
-    rb->offline_name = offline ? ferry_identity_name(h->me) : peer ? ferry_identity_name(peer) : NULL;
+    rb->offline_name = offline ? ferry_identity_name(h->me)
+                       : peer  ? ferry_identity_name(peer)
+                               : NULL;
     rb->offline_fp = offline ? h->myfp : peer ? h->peerfp : NULL;
-    rb->online_name = offline ? (peer ? ferry_identity_name(peer) : NULL) : ferry_identity_name(h->me);
+    rb->online_name =
+        offline ? (peer ? ferry_identity_name(peer) : NULL) : ferry_identity_name(h->me);
     rb->online_fp = offline ? (peer ? h->peerfp : NULL) : h->myfp;
     rb->service_url = h->t->service;
     rb->anchor_subject = q->anchor_subject;

@@ -5,7 +5,7 @@
 #include "ferry/buf.h"
 #include "runbook_int.h"
 
-#define KEY_COLS 22 /* value column of key/value lines, after the indent */
+#define KEY_COLS    22 /* value column of key/value lines, after the indent */
 #define STEP_INDENT 8
 
 static double cols(void *ctx, const char *s, size_t n, int mono)
@@ -35,8 +35,7 @@ static ferry_err rule(struct ferry_buf *b, char ch, size_t n)
 
 /* Writes @s wrapped into @width columns; the first line starts after @first (already written),
  * the next ones after @indent spaces. */
-static ferry_err wrapped(struct ferry_buf *b, const char *s, size_t indent, size_t width,
-                         int mono)
+static ferry_err wrapped(struct ferry_buf *b, const char *s, size_t indent, size_t width, int mono)
 {
     struct rb_span *l = NULL;
     ferry_err r = FERRY_ERR_INTERNAL;
@@ -110,17 +109,14 @@ static ferry_err block(struct ferry_buf *b, const struct rb_block *k)
         if ((r = spaces(b, STEP_INDENT + 4)) == FERRY_OK)
             r = wrapped(b, k->text, STEP_INDENT + 4, RB_TEXT_COLS - STEP_INDENT - 4, 1);
         return r;
-    case RB_KV:
-        return kv_line(b, k);
-    case RB_SIGN:
-        return sign_lines(b, k);
+    case RB_KV: return kv_line(b, k);
+    case RB_SIGN: return sign_lines(b, k);
     case RB_CODE:
         if ((r = spaces(b, 2)) == FERRY_OK)
             r = wrapped(b, k->text, 4, RB_TEXT_COLS - 4, 1);
         return r;
     case RB_BREAK:
-    case RB_QR:
-        return FERRY_OK;
+    case RB_QR: return FERRY_OK;
     }
     return FERRY_ERR_INTERNAL;
 }

@@ -75,8 +75,8 @@ ferry_err ferry_cli_open_store(const struct ferry_cmd_spec *spec, const struct f
     ferry_err r = ferry_store_open(a->value[FERRY_CLI_HOME], side, create, out);
 
     if (r == FERRY_ERR_NOT_FOUND)
-        return ferry_errf(r, "no ferry state here (%s): run `%s init` first",
-                          ferry_err_detail(), spec->prog);
+        return ferry_errf(r, "no ferry state here (%s): run `%s init` first", ferry_err_detail(),
+                          spec->prog);
     return r;
 }
 
@@ -142,10 +142,14 @@ static void print_identity(const struct ferry_args *a, const char *home,
 int ferry_cmd_init(const char *prog, const char *side, int argc, char **argv)
 {
     const struct ferry_cmd_spec spec = {
-        prog, "init", "[--name NAME]",
+        prog,
+        "init",
+        "[--name NAME]",
         "Creates this machine's ferry state and its pairing identity (an ECDSA P-256 key, kept "
         "0600, and a self-signed certificate). Running it again shows the existing identity.",
-        init_opts, sizeof(init_opts) / sizeof(init_opts[0]), 0};
+        init_opts,
+        sizeof(init_opts) / sizeof(init_opts[0]),
+        0};
     struct ferry_args a;
     struct ferry_store *s = NULL;
     struct ferry_identity *id = NULL;
@@ -213,8 +217,10 @@ static ferry_err pair_out(const struct ferry_cmd_spec *spec, const struct ferry_
     } else {
         printf("identity written: %s\nname:        %s\nfingerprint: %s\n", where,
                ferry_identity_name(me), fp);
-        fprintf(stderr, "%s: compare this fingerprint with what `pair --from` shows on the "
-                        "other machine\n", spec->prog);
+        fprintf(stderr,
+                "%s: compare this fingerprint with what `pair --from` shows on the "
+                "other machine\n",
+                spec->prog);
     }
     free(where);
     ferry_identity_free(me);
@@ -261,11 +267,15 @@ out:
 int ferry_cmd_pair(const char *prog, const char *side, int argc, char **argv)
 {
     const struct ferry_cmd_spec spec = {
-        prog, "pair", "--to MEDIUM | --from MEDIUM [--yes]",
+        prog,
+        "pair",
+        "--to MEDIUM | --from MEDIUM [--yes]",
         "Carries this machine's identity certificate to the other machine (--to), or imports "
         "the other machine's (--from) after the operator has compared the fingerprints shown "
         "on both screens. Packages from unpaired machines are refused.",
-        pair_opts, sizeof(pair_opts) / sizeof(pair_opts[0]), 0};
+        pair_opts,
+        sizeof(pair_opts) / sizeof(pair_opts[0]),
+        0};
     struct ferry_args a;
     struct ferry_store *s = NULL;
     struct ferry_medium m = {0};
@@ -303,11 +313,15 @@ static const struct ferry_opt runbook_opts[] = {
 int ferry_cmd_runbook(const char *prog, const char *side, int argc, char **argv)
 {
     const struct ferry_cmd_spec spec = {
-        prog, "runbook", "[TRANSFER] [--text] [--out FILE] [--paper a4|letter]",
+        prog,
+        "runbook",
+        "[TRANSFER] [--text] [--out FILE] [--paper a4|letter]",
         "Writes the procedure for one transfer (default: the latest one) with everything to "
         "check filled in: fingerprints, transfer id, SHA-256, expiry dates, boxes to tick and "
         "lines to sign. PDF with --out FILE.pdf, else plain text.",
-        runbook_opts, sizeof(runbook_opts) / sizeof(runbook_opts[0]), 1};
+        runbook_opts,
+        sizeof(runbook_opts) / sizeof(runbook_opts[0]),
+        1};
     struct ferry_runbook_req q;
     struct ferry_args a;
     struct ferry_store *s = NULL;

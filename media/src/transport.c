@@ -5,9 +5,9 @@
 #include "ferry/manifest.h"
 #include "ferry/transport.h"
 
-ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name,
-                                const uint8_t *pkg, size_t len, const char *summary,
-                                const struct ferry_qr_opts *qo, char **where)
+ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name, const uint8_t *pkg,
+                                size_t len, const char *summary, const struct ferry_qr_opts *qo,
+                                char **where)
 {
     struct ferry_qr_opts def;
     char *root = NULL;
@@ -72,8 +72,7 @@ static ferry_err read_qr(const struct ferry_medium *m, struct ferry_usb_file **o
     return FERRY_OK;
 }
 
-ferry_err ferry_transport_read(const struct ferry_medium *m, struct ferry_usb_file **out,
-                               size_t *n)
+ferry_err ferry_transport_read(const struct ferry_medium *m, struct ferry_usb_file **out, size_t *n)
 {
     char *root = NULL;
     ferry_err r;
@@ -105,8 +104,7 @@ char *ferry_transport_describe(const struct ferry_medium *m)
 
 const struct ferry_qr_opts *ferry_transport_label(const struct ferry_qr_opts *qo,
                                                   const char *prefix, const char *id,
-                                                  struct ferry_qr_opts *q2, char *label,
-                                                  size_t n)
+                                                  struct ferry_qr_opts *q2, char *label, size_t n)
 {
     if (qo != NULL)
         *q2 = *qo;

@@ -16,11 +16,11 @@
 #include "ferry/usb.h"
 #include "usb_int.h"
 
-#define USB_NAME_MAX 200     /* leaves room for ".tmp-XXXXXXXXXXXX" under FAT's 255 */
-#define USB_SCAN_MAX 4096    /* directory entries looked at per directory */
-#define USB_CAND_MAX (4 * FERRY_USB_MAX_FILES)
+#define USB_NAME_MAX   200  /* leaves room for ".tmp-XXXXXXXXXXXX" under FAT's 255 */
+#define USB_SCAN_MAX   4096 /* directory entries looked at per directory */
+#define USB_CAND_MAX   (4 * FERRY_USB_MAX_FILES)
 #define USB_MAX_FIELDS 64
-#define FERRY_SUFFIX ".ferry"
+#define FERRY_SUFFIX   ".ferry"
 
 /* ---- mountinfo ---- */
 
@@ -222,11 +222,10 @@ out:
 int ferry_usb_pseudo_fs(const char *fstype)
 {
     static const char *const pseudo[] = {
-        "proc",      "sysfs",      "devtmpfs", "devpts",     "tmpfs",    "ramfs",
-        "cgroup",    "cgroup2",    "securityfs", "pstore",   "debugfs",  "tracefs",
-        "configfs",  "fusectl",    "mqueue",   "hugetlbfs",  "bpf",      "autofs",
-        "binfmt_misc", "overlay",  "squashfs", "nsfs",       "rpc_pipefs", "efivarfs",
-        "selinuxfs", "nfsd",       "none",     "swap",
+        "proc",    "sysfs",      "devtmpfs", "devpts",    "tmpfs",       "ramfs",    "cgroup",
+        "cgroup2", "securityfs", "pstore",   "debugfs",   "tracefs",     "configfs", "fusectl",
+        "mqueue",  "hugetlbfs",  "bpf",      "autofs",    "binfmt_misc", "overlay",  "squashfs",
+        "nsfs",    "rpc_pipefs", "efivarfs", "selinuxfs", "nfsd",        "none",     "swap",
     };
     size_t i;
 
@@ -279,8 +278,8 @@ static int block_removable(const char *sysfs, const char *source)
     if ((l = strlen(base)) == 0 || l > NAME_MAX || strchr(base, '.') != NULL)
         return 0;
     memcpy(name, base, l + 1);
-    if ((size_t)snprintf(path, sizeof(path), "%s/block/%s/removable", sysfs, name) <
-            sizeof(path) && attr_is_one(path))
+    if ((size_t)snprintf(path, sizeof(path), "%s/block/%s/removable", sysfs, name) < sizeof(path) &&
+        attr_is_one(path))
         return 1;
     while (l > 0 && name[l - 1] >= '0' && name[l - 1] <= '9')
         name[--l] = '\0';
@@ -342,8 +341,10 @@ static ferry_err resolve_dir(const char *dir, char **root)
         return ferry_errf(errno == ENOENT ? FERRY_ERR_NOT_FOUND : FERRY_ERR_IO,
                           "%s: cannot use as the medium: %s", dir, strerror(errno));
     if (!S_ISDIR(st.st_mode))
-        return ferry_errf(FERRY_ERR_USAGE, "%s: not a directory; give usb:DIR with the "
-                          "stick's mount point", dir);
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "%s: not a directory; give usb:DIR with the "
+                          "stick's mount point",
+                          dir);
     if ((*root = strdup(dir)) == NULL)
         return FERRY_ERR_NOMEM;
     return FERRY_OK;
@@ -408,7 +409,7 @@ ferry_err ferry_usb_resolve(const char *dir, char **root)
         goto out;
     if (k == 0) {
         r = ferry_errf(FERRY_ERR_NOT_FOUND, "no removable medium is mounted: insert the stick "
-                       "(and mount it), or give usb:DIR");
+                                            "(and mount it), or give usb:DIR");
         goto out;
     }
     if (k > 1) {
@@ -491,8 +492,10 @@ static ferry_err write_verified(const char *path, const void *data, size_t len)
     if (r == FERRY_ERR_NOMEM)
         return r;
     if (r != FERRY_OK || blen != len || (len > 0 && memcmp(back, data, len) != 0))
-        r = ferry_errf(FERRY_ERR_IO, "%s: read-back differs from what was written: the medium "
-                       "may be failing, use another stick", path);
+        r = ferry_errf(FERRY_ERR_IO,
+                       "%s: read-back differs from what was written: the medium "
+                       "may be failing, use another stick",
+                       path);
     free(back);
     return r;
 }
@@ -511,8 +514,10 @@ static ferry_err usb_subdir(const char *root, char **dir)
     if (mkdir(*dir, 0755) != 0 && errno != EEXIST)
         r = ferry_errf(FERRY_ERR_IO, "%s: cannot create directory: %s", *dir, strerror(errno));
     else if (lstat(*dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s: not a directory (or a symbolic link); move it "
-                       "away", *dir);
+        r = ferry_errf(FERRY_ERR_FORMAT,
+                       "%s: not a directory (or a symbolic link); move it "
+                       "away",
+                       *dir);
     if (r != FERRY_OK)
         FERRY_FREE(*dir);
     return r;
@@ -561,8 +566,8 @@ ferry_err ferry_usb_write(const char *root, const char *name, const uint8_t *dat
     if ((r = usb_subdir(root, &dir)) != FERRY_OK)
         goto out;
     if ((full = ferry_path_join(dir, name)) == NULL ||
-        (summary != NULL && ((sname = summary_name(name)) == NULL ||
-                             (spath = ferry_path_join(dir, sname)) == NULL))) {
+        (summary != NULL &&
+         ((sname = summary_name(name)) == NULL || (spath = ferry_path_join(dir, sname)) == NULL))) {
         r = FERRY_ERR_NOMEM;
         goto out;
     }
@@ -649,8 +654,7 @@ static int entry_ok(int dfd, const char *dir, const char *name, size_t max)
         return 0;
     }
     if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        ferry_log(FERRY_LOG_WARN, "%s/%s: cannot stat (%s), skipped", dir, shown,
-                  strerror(errno));
+        ferry_log(FERRY_LOG_WARN, "%s/%s: cannot stat (%s), skipped", dir, shown, strerror(errno));
         return 0;
     }
     if (S_ISLNK(st.st_mode) || !S_ISREG(st.st_mode)) {
@@ -659,8 +663,8 @@ static int entry_ok(int dfd, const char *dir, const char *name, size_t max)
         return 0;
     }
     if ((uint64_t)st.st_size > max) {
-        ferry_log(FERRY_LOG_WARN, "%s/%s: %lld bytes, over the %zu-byte limit, skipped", dir,
-                  shown, (long long)st.st_size, max);
+        ferry_log(FERRY_LOG_WARN, "%s/%s: %lld bytes, over the %zu-byte limit, skipped", dir, shown,
+                  (long long)st.st_size, max);
         return 0;
     }
     return 1;
@@ -753,8 +757,10 @@ static ferry_err read_cands(struct cands *c, size_t max, struct ferry_usb_file *
 
     for (i = 0; i < c->n; i++) {
         if (*n == FERRY_USB_MAX_FILES) {
-            ferry_log(FERRY_LOG_WARN, "more than %d packages on the medium; %s and after are "
-                      "ignored", FERRY_USB_MAX_FILES, c->v[i].path);
+            ferry_log(FERRY_LOG_WARN,
+                      "more than %d packages on the medium; %s and after are "
+                      "ignored",
+                      FERRY_USB_MAX_FILES, c->v[i].path);
             break;
         }
         r = ferry_file_read(c->v[i].path, max, &f[*n].data, &f[*n].len);
@@ -772,8 +778,7 @@ static ferry_err read_cands(struct cands *c, size_t max, struct ferry_usb_file *
     return FERRY_OK;
 }
 
-ferry_err ferry_usb_read_all(const char *root, size_t max, struct ferry_usb_file **out,
-                             size_t *n)
+ferry_err ferry_usb_read_all(const char *root, size_t max, struct ferry_usb_file **out, size_t *n)
 {
     struct cands c = {NULL, 0};
     struct ferry_usb_file *f = NULL;

@@ -6,7 +6,7 @@
 
 #include "ferry/err.h"
 
-#define FERRY_MOUNTINFO_MAX (4u << 20) /* bytes of mountinfo read */
+#define FERRY_MOUNTINFO_MAX       (4u << 20) /* bytes of mountinfo read */
 #define FERRY_MOUNTINFO_MAX_LINES 20000
 
 /* One line of /proc/self/mountinfo, with the octal escapes (\040, \011, \012, \134) decoded. */

@@ -17,12 +17,16 @@ static const struct ferry_opt opts[] = {
 };
 
 static const struct ferry_cmd_spec spec = {
-    PROG, "export", "REQUEST --to MEDIUM [--runbook FILE]",
+    PROG,
+    "export",
+    "REQUEST --to MEDIUM [--runbook FILE]",
     "Checks that REQUEST is an RMS renewal request (<Server>RenewalRequest.xml) or, in the X.509 "
     "mode, a PKCS#10 (PEM or DER, from `ferry-offline request`), carried byte-exact: not one "
     "byte is changed; signs it into a package with this machine's identity, "
     "writes it to the medium and records it as outstanding.",
-    opts, sizeof(opts) / sizeof(opts[0]), 1};
+    opts,
+    sizeof(opts) / sizeof(opts[0]),
+    1};
 
 static void print_result(const struct ferry_args *a, const struct ferry_export_result *res)
 {
@@ -46,7 +50,8 @@ static void print_result(const struct ferry_args *a, const struct ferry_export_r
         return;
     }
     printf("transfer:    %s\n%s%s\n", res->transfer_id,
-           res->x509 ? "subject:     " : "server:      ", res->server_name ? res->server_name : "(not named)");
+           res->x509 ? "subject:     " : "server:      ",
+           res->server_name ? res->server_name : "(not named)");
     if (res->x509)
         printf("certificate: %s\n", res->cert_path ? res->cert_path : "(not recorded)");
     else
@@ -86,8 +91,8 @@ int cmd_export(int argc, char **argv)
         goto out;
     print_result(&a, &res);
     if ((rb = ferry_args_get(&a, spec.opts, spec.nopts, "runbook")) != NULL) {
-        struct ferry_runbook_req q = {.side = SIDE, .transfer = res.transfer_id, .out = rb,
-                                      .medium = m.kind};
+        struct ferry_runbook_req q = {
+            .side = SIDE, .transfer = res.transfer_id, .out = rb, .medium = m.kind};
         r = ferry_runbook_for_transfer(s, &q);
     }
 out:

@@ -11,20 +11,25 @@
 static const struct ferry_opt opts[] = {
     FERRY_CLI_GLOBAL_OPTS,
     {"from", 0, "MEDIUM", "usb[:DIR], images:PATH (PNG/JPEG/PDF) or camera[:DEVICE]"},
-    {"out", 'o', "FILE", "where to write the certificate (default <Server>SLC.xml beside the "
-                         "request; X.509: <cert>.renewed.pem beside the certificate)"},
+    {"out", 'o', "FILE",
+     "where to write the certificate (default <Server>SLC.xml beside the "
+     "request; X.509: <cert>.renewed.pem beside the certificate)"},
     {"force", 0, NULL, "overwrite an existing --out file"},
 };
 
 static const struct ferry_cmd_spec spec = {
-    PROG, "import", "--from MEDIUM [--out FILE]",
+    PROG,
+    "import",
+    "--from MEDIUM [--out FILE]",
     "Reads the answer package, verifies it was signed by the paired online machine, checks it "
     "answers a request this machine exported and has not imported yet, checks that the server "
     "licensor certificate carries the request's key and GUID and is valid now, writes it "
     "byte-exact for the RMS administrator to import, and prints the new expiry date. X.509 "
     "mode: checks the certificate carries the PKCS#10's key and subject and chains to the CA "
     "certificates carried back, and writes the PEM chain (leaf first).",
-    opts, sizeof(opts) / sizeof(opts[0]), 0};
+    opts,
+    sizeof(opts) / sizeof(opts[0]),
+    0};
 
 static void print_json(const struct ferry_import_result *res, ferry_err r)
 {
@@ -54,8 +59,7 @@ static void print_json(const struct ferry_import_result *res, ferry_err r)
             ferry_json_str(&j, "certificate", o->out_path);
             ferry_json_str(&j, "valid_from", d1);
             ferry_json_str(&j, "new_expiry", d2);
-            ferry_json_int(&j, "days_left",
-                           ferry_days_until(o->new_not_after, ferry_now()));
+            ferry_json_int(&j, "days_left", ferry_days_until(o->new_not_after, ferry_now()));
         }
         ferry_json_obj_end(&j);
     }
@@ -82,8 +86,10 @@ static void print_text(const struct ferry_import_result *res)
                o->server_name ? o->server_name : "(not named)", o->out_path, d,
                ferry_days_until(o->new_not_after, ferry_now()));
         if (o->key_path != NULL)
-            fprintf(stderr, "%s: the renewed certificate is for the new key %s: install both "
-                            "together\n", PROG, o->key_path);
+            fprintf(stderr,
+                    "%s: the renewed certificate is for the new key %s: install both "
+                    "together\n",
+                    PROG, o->key_path);
     }
 }
 

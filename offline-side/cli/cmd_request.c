@@ -18,12 +18,16 @@ static const struct ferry_opt opts[] = {
 };
 
 static const struct ferry_cmd_spec spec = {
-    PROG, "request", "--cert CERT --key KEY [--rekey] --out CSR",
+    PROG,
+    "request",
+    "--cert CERT --key KEY [--rekey] --out CSR",
     "X.509 mode: makes a renewal request (PKCS#10, PEM) with the certificate's subject and "
     "subjectAltName, signed by its key (or by a new key with --rekey), and records where the "
     "certificate is so that `import` writes the renewed one beside it as <name>.renewed.pem. "
     "Then run `ferry-offline export CSR --to MEDIUM`. The key never leaves this machine.",
-    opts, sizeof(opts) / sizeof(opts[0]), 0};
+    opts,
+    sizeof(opts) / sizeof(opts[0]),
+    0};
 
 static void print_result(const struct ferry_args *a, const struct ferry_request_result *res)
 {
@@ -43,8 +47,8 @@ static void print_result(const struct ferry_args *a, const struct ferry_request_
         ferry_json_print(&j, stdout);
         return;
     }
-    printf("subject:     %s\nrequest:     %s\nSHA-256:     %s\ncurrent expiry: %s\n",
-           res->subject, res->csr_path, hex, until);
+    printf("subject:     %s\nrequest:     %s\nSHA-256:     %s\ncurrent expiry: %s\n", res->subject,
+           res->csr_path, hex, until);
     if (res->key_path != NULL)
         printf("new key:     %s\n", res->key_path);
     fprintf(stderr, "%s: next: `%s export %s --to MEDIUM`\n", PROG, PROG, res->csr_path);
@@ -71,12 +75,12 @@ int cmd_request(int argc, char **argv)
     }
     if (ferry_cli_open_store(&spec, &a, SIDE, 0, &s) != FERRY_OK) {
         ferry_err_clear();
-        ferry_log(FERRY_LOG_WARN, "no ferry state here (run `%s init`): the certificate's "
-                                  "path is not recorded; import will write beside the request",
+        ferry_log(FERRY_LOG_WARN,
+                  "no ferry state here (run `%s init`): the certificate's "
+                  "path is not recorded; import will write beside the request",
                   PROG);
     }
-    if ((r = ferry_offline_request(s, cert, key, ferry_args_has(&a, spec.opts, spec.nopts,
-                                                                "rekey"),
+    if ((r = ferry_offline_request(s, cert, key, ferry_args_has(&a, spec.opts, spec.nopts, "rekey"),
                                    out, &res)) != FERRY_OK)
         goto out;
     print_result(&a, &res);

@@ -10,11 +10,15 @@
 static const struct ferry_opt opts[] = {FERRY_CLI_GLOBAL_OPTS};
 
 static const struct ferry_cmd_spec spec = {
-    PROG, "status", "",
+    PROG,
+    "status",
+    "",
     "Shows this machine's identity and fingerprint, the paired online machines, and the "
     "requests exported from here: outstanding ones, and those answered with the installed "
     "certificate's expiry and the days left.",
-    opts, sizeof(opts) / sizeof(opts[0]), 0};
+    opts,
+    sizeof(opts) / sizeof(opts[0]),
+    0};
 
 static const char *state_name(enum ferry_transfer_state st)
 {

@@ -30,7 +30,7 @@ struct payload {
     char *guid;                /* RMS only */
     uint8_t *record;           /* X.509: what `request` recorded (cert=, key= lines) */
     size_t record_len;
-    char *cert_path;           /* X.509: the certificate to renew, from the record */
+    char *cert_path; /* X.509: the certificate to renew, from the record */
 };
 
 static void payload_clear(struct payload *p)
@@ -59,8 +59,7 @@ static ferry_err payload_x509(struct ferry_store *s, const uint8_t *req, size_t 
     ferry_sha256(req, len, sha);
     /* made by `ferry-offline request`? then it recorded the certificate it renews */
     if (ferry_state_load(ferry_store_home(s), "requests", sha, FERRY_CERT_RECORD_EXT,
-                         FERRY_CERT_RECORD_MAX, &p->record,
-                         &p->record_len) == FERRY_OK)
+                         FERRY_CERT_RECORD_MAX, &p->record, &p->record_len) == FERRY_OK)
         p->cert_path = ferry_offline_record_value(p->record, p->record_len, "cert");
     ferry_err_clear();
     return FERRY_OK;
@@ -108,8 +107,8 @@ static ferry_err build_manifest(const char *request_path, const uint8_t *req, si
         (r = ferry_manifest_set_prop(m, "sender_name", myname)) != FERRY_OK)
         goto out;
     if ((p->guid != NULL && (r = ferry_manifest_set_prop(m, "guid", p->guid)) != FERRY_OK) ||
-        (p->subject != NULL && (r = ferry_manifest_set_prop(m, x ? "subject" : "server_name",
-                                                            p->subject)) != FERRY_OK) ||
+        (p->subject != NULL &&
+         (r = ferry_manifest_set_prop(m, x ? "subject" : "server_name", p->subject)) != FERRY_OK) ||
         (p->cert_path != NULL &&
          (r = ferry_manifest_set_prop(m, "cert_path", p->cert_path)) != FERRY_OK))
         goto out;
@@ -130,21 +129,21 @@ static ferry_err summary_text(const struct ferry_manifest *m, const char *reques
     ferry_transfer_id_hex(m->transfer_id, id);
     ferry_hex_groups(sha, FERRY_SHA256_LEN, groups);
     ferry_time_iso(m->created, when);
-    return ferry_buf_printf(b,
-                            "ferry request package\n"
-                            "what:      %s\n"
-                            "%s%s\n"
-                            "from:      %s (offline machine), exported %s\n"
-                            "transfer:  %s\n"
-                            "SHA-256:   %s\n\n"
-                            "Next step: on the online machine run\n"
-                            "  ferry-online submit --from usb%s\n"
-                            "and check it shows the same transfer id and SHA-256.\n",
-                            x ? "X.509 certificate renewal request (PKCS#10)"
-                              : "RMS server licensor certificate renewal request",
-                            x ? "subject:   " : "server:    ",
-                            p->subject ? p->subject : "(unknown)", base_name(request_path), when,
-                            id, groups, x ? " --protocol est --service URL" : "");
+    return ferry_buf_printf(
+        b,
+        "ferry request package\n"
+        "what:      %s\n"
+        "%s%s\n"
+        "from:      %s (offline machine), exported %s\n"
+        "transfer:  %s\n"
+        "SHA-256:   %s\n\n"
+        "Next step: on the online machine run\n"
+        "  ferry-online submit --from usb%s\n"
+        "and check it shows the same transfer id and SHA-256.\n",
+        x ? "X.509 certificate renewal request (PKCS#10)"
+          : "RMS server licensor certificate renewal request",
+        x ? "subject:   " : "server:    ", p->subject ? p->subject : "(unknown)",
+        base_name(request_path), when, id, groups, x ? " --protocol est --service URL" : "");
 }
 
 static ferry_err record(struct ferry_store *s, const struct ferry_manifest *m,
@@ -181,14 +180,11 @@ static ferry_err keep(const char *home, const struct ferry_manifest *m, const st
 {
     ferry_err r;
 
-    if ((r = ferry_state_save(home, "requests", m->transfer_id, ".req", req, reqlen)) !=
-            FERRY_OK ||
-        (r = ferry_state_save(home, "packages", m->transfer_id, ".ferry", pkg, pkglen)) !=
-            FERRY_OK)
+    if ((r = ferry_state_save(home, "requests", m->transfer_id, ".req", req, reqlen)) != FERRY_OK ||
+        (r = ferry_state_save(home, "packages", m->transfer_id, ".ferry", pkg, pkglen)) != FERRY_OK)
         return r;
     if (p->record != NULL)
-        r = ferry_state_save(home, "requests", m->transfer_id, ".cert", p->record,
-                             p->record_len);
+        r = ferry_state_save(home, "requests", m->transfer_id, ".cert", p->record, p->record_len);
     return r;
 }
 

@@ -53,8 +53,7 @@ static char *default_out(const struct ferry_transfer *t)
 }
 
 static ferry_err bind_transfer(struct import_ctx *c, const struct ferry_manifest *m,
-                               const uint8_t pkg_sha[FERRY_SHA256_LEN],
-                               struct ferry_transfer **out)
+                               const uint8_t pkg_sha[FERRY_SHA256_LEN], struct ferry_transfer **out)
 {
     struct ferry_transfer *t = NULL;
     char id[33], when[11];
@@ -164,8 +163,7 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
                        "%s already exists: move it away, or give --out FILE (or --force)", out);
         goto fail;
     }
-    if ((r = ferry_state_save(ferry_store_home(c->s), "certs", t->id, ext, data, len)) !=
-        FERRY_OK)
+    if ((r = ferry_state_save(ferry_store_home(c->s), "certs", t->id, ext, data, len)) != FERRY_OK)
         goto fail;
     kept = 1;
     if ((r = ferry_file_write_atomic(out, data, len, 0644)) != FERRY_OK)
@@ -199,8 +197,8 @@ static char *renewed_name(const char *path)
         if (bl > 4 && strcmp(base + bl - 4, exts[i]) == 0)
             cut = 4;
     ferry_buf_init(&b, 8192);
-    if (dir != NULL && ferry_buf_printf(&b, "%s/%.*s.renewed.pem", dir, (int)(bl - cut), base) ==
-                           FERRY_OK)
+    if (dir != NULL &&
+        ferry_buf_printf(&b, "%s/%.*s.renewed.pem", dir, (int)(bl - cut), base) == FERRY_OK)
         res = (char *)ferry_buf_steal(&b, NULL);
     free(dir);
     ferry_buf_free(&b);
@@ -215,8 +213,8 @@ static void x509_record(struct import_ctx *c, const struct ferry_transfer *t, ch
     size_t n = 0;
 
     *cert = *key = NULL;
-    if (ferry_state_load(ferry_store_home(c->s), "requests", t->id, ".cert",
-                         FERRY_CERT_RECORD_MAX, &rec, &n) != FERRY_OK) {
+    if (ferry_state_load(ferry_store_home(c->s), "requests", t->id, ".cert", FERRY_CERT_RECORD_MAX,
+                         &rec, &n) != FERRY_OK) {
         ferry_err_clear();
         return;
     }
@@ -233,8 +231,8 @@ static ferry_err kept_csr(struct import_ctx *c, const struct ferry_transfer *t, 
     ferry_err r;
 
     *csr = NULL;
-    if ((r = ferry_state_load(ferry_store_home(c->s), "requests", t->id, ".req",
-                              FERRY_X509_MAX_CSR, &req, &len)) != FERRY_OK) {
+    if ((r = ferry_state_load(ferry_store_home(c->s), "requests", t->id, ".req", FERRY_X509_MAX_CSR,
+                              &req, &len)) != FERRY_OK) {
         r = ferry_errf(FERRY_ERR_IO, "the kept copy of the request is missing: %s",
                        ferry_err_detail());
         goto out;
@@ -310,7 +308,9 @@ static ferry_err import_x509(struct import_ctx *c, const struct ferry_manifest *
     }
     x509_record(c, t, &cert, &o->key_path);
     r = install(c, m, t, pem, pemlen, ".pem",
-                renewed_name(cert ? cert : t->source_path ? t->source_path : "request.csr"),
+                renewed_name(cert             ? cert
+                             : t->source_path ? t->source_path
+                                              : "request.csr"),
                 pkg_sha, o->new_not_after, &o->out_path);
 out:
     free(cert);
@@ -334,8 +334,10 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
         goto out;
     if ((it = ferry_manifest_find(m, FERRY_ITEM_X509_CHAIN)) != NULL) {
         if (t->kind == NULL || strcmp(t->kind, "x509") != 0) {
-            r = ferry_errf(FERRY_ERR_MISMATCH, "it carries a certificate chain, but transfer "
-                                               "%.8s was an RMS request", o->transfer_id);
+            r = ferry_errf(FERRY_ERR_MISMATCH,
+                           "it carries a certificate chain, but transfer "
+                           "%.8s was an RMS request",
+                           o->transfer_id);
             goto out;
         }
         if ((r = import_x509(c, m, t, it, sha, o)) == FERRY_OK)
@@ -368,8 +370,8 @@ out:
 }
 
 /* Verifies one file; 1 if it is an answer to examine, 0 if ignored, -1 if refused (o filled). */
-static int examine(struct import_ctx *c, const struct ferry_usb_file *f,
-                   struct ferry_manifest **m, struct ferry_import_one *o)
+static int examine(struct import_ctx *c, const struct ferry_usb_file *f, struct ferry_manifest **m,
+                   struct ferry_import_one *o)
 {
     int own = 0;
     ferry_err r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, NULL, &own);
@@ -390,7 +392,7 @@ static int examine(struct import_ctx *c, const struct ferry_usb_file *f,
         ferry_log(FERRY_LOG_INFO, "%s: ignored (%s)", f->name,
                   ferry_manifest_find(*m, FERRY_ITEM_IDENTITY) != NULL ? "an identity"
                   : (*m)->direction != FERRY_DIR_TO_OFFLINE ? "a package for the online side"
-                                                             : "not an answer");
+                                                            : "not an answer");
         ferry_manifest_free(*m);
         *m = NULL;
         return 0;

@@ -16,9 +16,7 @@
 #include "ferry/x509.h"
 #include "offline_int.h"
 
-
-static ferry_err load_pair(const char *cert_path, const char *key_path, X509 **cert,
-                           EVP_PKEY **key)
+static ferry_err load_pair(const char *cert_path, const char *key_path, X509 **cert, EVP_PKEY **key)
 {
     uint8_t *d = NULL;
     size_t n = 0;
@@ -65,8 +63,10 @@ static ferry_err write_new_key(EVP_PKEY *key, const char *out, char **key_path)
         goto out;
     r = ferry_file_write_secret((const char *)b.data, pem, len);
     if (r == FERRY_ERR_EXISTS)
-        r = ferry_errf(r, "%s exists: a key is never overwritten; move it away or give another "
-                          "--out", (const char *)b.data);
+        r = ferry_errf(r,
+                       "%s exists: a key is never overwritten; move it away or give another "
+                       "--out",
+                       (const char *)b.data);
     if (r != FERRY_OK)
         goto out;
     *key_path = (char *)ferry_buf_steal(&b, NULL);
@@ -89,8 +89,7 @@ static ferry_err record(struct ferry_store *s, const char *cert_path,
     ferry_buf_init(&b, 3 * PATH_MAX);
     r = ferry_buf_printf(&b, "cert=%s\n", cp);
     if (r == FERRY_OK && res->key_path != NULL)
-        r = ferry_buf_printf(&b, "key=%s\n",
-                             realpath(res->key_path, kp) ? kp : res->key_path);
+        r = ferry_buf_printf(&b, "key=%s\n", realpath(res->key_path, kp) ? kp : res->key_path);
     if (r == FERRY_OK)
         r = ferry_state_save(ferry_store_home(s), "requests", res->csr_sha256,
                              FERRY_CERT_RECORD_EXT, b.data, b.len);
@@ -121,9 +120,8 @@ out:
     return r;
 }
 
-ferry_err ferry_offline_request(struct ferry_store *s, const char *cert_path,
-                                const char *key_path, int rekey, const char *out,
-                                struct ferry_request_result *res)
+ferry_err ferry_offline_request(struct ferry_store *s, const char *cert_path, const char *key_path,
+                                int rekey, const char *out, struct ferry_request_result *res)
 {
     struct ferry_x509_info info;
     X509 *cert = NULL;

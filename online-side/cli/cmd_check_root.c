@@ -14,12 +14,16 @@ static const struct ferry_opt opts[] = {
 };
 
 static const struct ferry_cmd_spec spec = {
-    PROG, "check-root", "[--ca-file FILE] [--ca-path DIR] [--root FILE]",
+    PROG,
+    "check-root",
+    "[--ca-file FILE] [--ca-path DIR] [--root FILE]",
     "Looks for the GTE CyberTrust Global Root (SHA-256 " FERRY_GTE_ROOT_SHA256
     ") in the trust store submissions use and says whether it is present, absent, expired "
     "(it expired on 2018-08-13) or a look-alike with the same name and another key, and what "
     "to do. Exit 0 only when submissions have a usable anchor.",
-    opts, sizeof(opts) / sizeof(opts[0]), 0};
+    opts,
+    sizeof(opts) / sizeof(opts[0]),
+    0};
 
 int cmd_check_root(int argc, char **argv)
 {

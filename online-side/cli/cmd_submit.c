@@ -22,15 +22,17 @@ static const struct ferry_opt opts[] = {
     {"root", 0, "FILE", "pin the service's trust anchor (PEM); default: the system store"},
     {"protocol", 0, "rms|est", "enrollment protocol (default rms; est: X.509 requests)"},
     {"est-enroll", 0, NULL, "EST: POST /simpleenroll instead of /simplereenroll"},
-    {"est-user", 0, "USER", "EST: HTTP auth user; the password from $FERRY_EST_PASSWORD or the "
-                            "terminal"},
+    {"est-user", 0, "USER",
+     "EST: HTTP auth user; the password from $FERRY_EST_PASSWORD or the "
+     "terminal"},
     {"timeout", 0, "SECONDS", "give up on one attempt after this long (default 120)"},
     {"again", 0, NULL, "submit a request that was submitted before"},
     FERRY_CLI_QR_OPTS,
 };
 
 static const struct ferry_cmd_spec spec = {
-    PROG, "submit",
+    PROG,
+    "submit",
     "--from MEDIUM [--to MEDIUM] [--service URL] [--root FILE] [--protocol rms|est] "
     "[--est-enroll] [--est-user USER]",
     "Verifies each request package against the paired offline machine, submits the request "
@@ -39,7 +41,9 @@ static const struct ferry_cmd_spec spec = {
     "answer package to carry back. --protocol est (X.509 mode): --service is the EST base URL; "
     "the CA certificates come from /cacerts, the PKCS#10 goes to /simplereenroll, and the issued "
     "certificate must carry the request's key and subject and chain to those CA certificates.",
-    opts, sizeof(opts) / sizeof(opts[0]), 0};
+    opts,
+    sizeof(opts) / sizeof(opts[0]),
+    0};
 
 static void print_json(const struct ferry_submit_result *res, ferry_err r)
 {

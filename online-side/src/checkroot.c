@@ -41,16 +41,16 @@ static const char gte_root_pem[] =
     "-----END CERTIFICATE-----\n";
 
 /* Where to get the anchor the service uses today; shown in the advice. */
-#define NEW_ROOT_HOWTO                                                                   \
-    "on a connected machine run `openssl s_client -connect activation.drm.microsoft.com:443 " \
-    "-showcerts`, note the root CA named in the last i: line, download that root from its " \
+#define NEW_ROOT_HOWTO                                                                             \
+    "on a connected machine run `openssl s_client -connect activation.drm.microsoft.com:443 "      \
+    "-showcerts`, note the root CA named in the last i: line, download that root from its "        \
     "CA's site, check its SHA-256 against the one the CA publishes, save it as PEM"
 
 /* What a scan of the trust store found. */
 struct scan {
-    X509 *ref;                       /* borrowed: the certificate looked for */
+    X509 *ref; /* borrowed: the certificate looked for */
     uint8_t ref_fp[FERRY_SHA256_LEN];
-    X509 *genuine, *lookalike;       /* owned: first of each found */
+    X509 *genuine, *lookalike; /* owned: first of each found */
     char genuine_where[512], lookalike_where[512];
     size_t files, certs;
 };
@@ -144,8 +144,8 @@ static ferry_err read_store_file(const char *path, size_t max, uint8_t **out, si
 
     ferry_buf_init(&b, max);
     if (f == NULL) {
-        r = ferry_errf(errno == ENOENT ? FERRY_ERR_NOT_FOUND : FERRY_ERR_IO,
-                       "cannot open %s: %s", path, strerror(errno));
+        r = ferry_errf(errno == ENOENT ? FERRY_ERR_NOT_FOUND : FERRY_ERR_IO, "cannot open %s: %s",
+                       path, strerror(errno));
         goto out;
     }
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -274,8 +274,8 @@ static ferry_err scan_one_dir(struct scan *s, const char *dir, int must_exist)
         if (!store_name_ok(e->d_name))
             continue;
         if (++seen > FERRY_TRUST_MAX_DIRENTS) {
-            ferry_log(FERRY_LOG_WARN, "%s: more than %u certificate files; the rest not read",
-                      dir, FERRY_TRUST_MAX_DIRENTS);
+            ferry_log(FERRY_LOG_WARN, "%s: more than %u certificate files; the rest not read", dir,
+                      FERRY_TRUST_MAX_DIRENTS);
             break;
         }
         if ((path = ferry_path_join(dir, e->d_name)) == NULL) {
@@ -373,11 +373,12 @@ static void advise_found(const struct scan *s, time_t now, struct ferry_root_rep
     if (s->lookalike != NULL) {
         fill_cert(rep, s->lookalike, s->lookalike_where);
         rep->verdict = FERRY_ROOT_LOOKALIKE;
-        advise(rep, "%s holds a certificate named like the GTE CyberTrust Global Root but with "
-                 "SHA-256 %.23s..., not A5:31:25:18:...: it is NOT the real root. Remove it "
-                 "from the trust store, find out who installed it, and submit nothing until "
-                 "it is gone.",
-                 s->lookalike_where, rep->fingerprint);
+        advise(rep,
+               "%s holds a certificate named like the GTE CyberTrust Global Root but with "
+               "SHA-256 %.23s..., not A5:31:25:18:...: it is NOT the real root. Remove it "
+               "from the trust store, find out who installed it, and submit nothing until "
+               "it is gone.",
+               s->lookalike_where, rep->fingerprint);
         return;
     }
     fill_cert(rep, s->genuine, s->genuine_where);
@@ -386,18 +387,22 @@ static void advise_found(const struct scan *s, time_t now, struct ferry_root_rep
     if (valid_at(s->genuine, now)) {
         rep->verdict = FERRY_ROOT_PRESENT;
         rep->usable = 1;
-        advise(rep, "the GTE CyberTrust Global Root is in %s and valid until %s: submissions can "
-                 "use it. After that date pin the service's new root with --root FILE.",
-                 s->genuine_where, until);
+        advise(rep,
+               "the GTE CyberTrust Global Root is in %s and valid until %s: submissions can "
+               "use it. After that date pin the service's new root with --root FILE.",
+               s->genuine_where, until);
     } else if (asn1_time_t(X509_get0_notBefore(s->genuine)) > now) {
         rep->verdict = FERRY_ROOT_EXPIRED;
-        advise(rep, "the GTE CyberTrust Global Root in %s is not valid before %s: this machine's "
-                 "clock is wrong; set it (check with `date -u`) and run check-root again.",
-                 s->genuine_where, from);
+        advise(rep,
+               "the GTE CyberTrust Global Root in %s is not valid before %s: this machine's "
+               "clock is wrong; set it (check with `date -u`) and run check-root again.",
+               s->genuine_where, from);
     } else {
         rep->verdict = FERRY_ROOT_EXPIRED;
-        advise(rep, "the GTE CyberTrust Global Root expired on %s; the enrollment service now "
-                 "chains to another root. Pin it with --root FILE: " NEW_ROOT_HOWTO ".", until);
+        advise(rep,
+               "the GTE CyberTrust Global Root expired on %s; the enrollment service now "
+               "chains to another root. Pin it with --root FILE: " NEW_ROOT_HOWTO ".",
+               until);
     }
 }
 
@@ -426,10 +431,11 @@ static ferry_err check_store(const struct ferry_root_query *q, X509 *ref,
         rep->verdict = FERRY_ROOT_ABSENT;
         snprintf(rep->where, sizeof(rep->where), "%s%s%s", file != NULL ? file : "",
                  file != NULL && dir != NULL ? " and " : "", dir != NULL ? dir : "");
-        advise(rep, "the GTE CyberTrust Global Root is not among the %zu certificates of %s. Do "
-                 "not install it: it expired on 2018-08-13. Pin the root the service uses now "
-                 "with --root FILE: " NEW_ROOT_HOWTO ".",
-                 s.certs, rep->where);
+        advise(rep,
+               "the GTE CyberTrust Global Root is not among the %zu certificates of %s. Do "
+               "not install it: it expired on 2018-08-13. Pin the root the service uses now "
+               "with --root FILE: " NEW_ROOT_HOWTO ".",
+               s.certs, rep->where);
     }
     r = FERRY_OK;
 out:
@@ -469,8 +475,10 @@ static ferry_err check_pinned(const struct ferry_root_query *q, X509 *ref,
     copy_str(rep->where, sizeof(rep->where), q->root);
     if ((x = parse_anchor(buf, len)) == NULL) {
         rep->verdict = FERRY_ROOT_ABSENT;
-        advise(rep, "%s holds no certificate (PEM or DER): give --root the CA certificate the "
-                 "service chains to, saved as PEM.", q->root);
+        advise(rep,
+               "%s holds no certificate (PEM or DER): give --root the CA certificate the "
+               "service chains to, saved as PEM.",
+               q->root);
         r = FERRY_OK;
         goto out;
     }
@@ -478,24 +486,31 @@ static ferry_err check_pinned(const struct ferry_root_query *q, X509 *ref,
     if (cert_sha256(x, fp) && cert_sha256(ref, ref_fp) && !ferry_ct_eq(fp, ref_fp, sizeof(fp)) &&
         X509_NAME_cmp(X509_get_subject_name(x), X509_get_subject_name(ref)) == 0) {
         rep->verdict = FERRY_ROOT_LOOKALIKE;
-        advise(rep, "%s is named like the GTE CyberTrust Global Root but is not it (SHA-256 %.23s..."
-                 "): do not pin it. Find out where it came from.", q->root, rep->fingerprint);
+        advise(rep,
+               "%s is named like the GTE CyberTrust Global Root but is not it (SHA-256 %.23s..."
+               "): do not pin it. Find out where it came from.",
+               q->root, rep->fingerprint);
     } else if (valid_at(x, q->now)) {
         rep->verdict = FERRY_ROOT_PRESENT;
         rep->usable = 1;
         ferry_time_date(rep->not_after, day);
-        advise(rep, "submissions will trust only %s (valid until %s). Before relying on it, compare "
-                 "its SHA-256 %s with the one its CA publishes.", q->root, day, rep->fingerprint);
+        advise(rep,
+               "submissions will trust only %s (valid until %s). Before relying on it, compare "
+               "its SHA-256 %s with the one its CA publishes.",
+               q->root, day, rep->fingerprint);
     } else if (asn1_time_t(X509_get0_notBefore(x)) > q->now) {
         rep->verdict = FERRY_ROOT_EXPIRED;
         ferry_time_date(asn1_time_t(X509_get0_notBefore(x)), day);
-        advise(rep, "%s is not valid before %s: check this machine's clock (`date -u`) and the file.",
-                 q->root, day);
+        advise(rep,
+               "%s is not valid before %s: check this machine's clock (`date -u`) and the file.",
+               q->root, day);
     } else {
         rep->verdict = FERRY_ROOT_EXPIRED;
         ferry_time_date(rep->not_after, day);
-        advise(rep, "%s expired on %s and cannot anchor a submission. Get the root the service "
-                 "uses now: " NEW_ROOT_HOWTO ".", q->root, day);
+        advise(rep,
+               "%s expired on %s and cannot anchor a submission. Get the root the service "
+               "uses now: " NEW_ROOT_HOWTO ".",
+               q->root, day);
     }
     r = FERRY_OK;
 out:

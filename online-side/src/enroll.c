@@ -22,22 +22,22 @@
 #include "ferry/log.h"
 #include "ferry/xml.h"
 
-#define SOAP11_NS "http://schemas.xmlsoap.org/soap/envelope/"
-#define SOAP12_NS "http://www.w3.org/2003/05/soap-envelope"
+#define SOAP11_NS       "http://schemas.xmlsoap.org/soap/envelope/"
+#define SOAP12_NS       "http://www.w3.org/2003/05/soap-envelope"
 #define RMS_SOAP_ACTION "SOAPAction: \"http://microsoft.com/DRM/EnrollmentService/Enroll\""
-#define BACKOFF_CAP_MS 60000L
-#define EST_MAX_CSR (64u << 10)
+#define BACKOFF_CAP_MS  60000L
+#define EST_MAX_CSR     (64u << 10)
 
 /* One logical request, retried as a whole. */
 struct exchange {
     const char *url;
-    const char *what;            /* "RMS Enroll", "EST cacerts", ... for messages */
-    const uint8_t *body;         /* POST body, NULL for GET */
+    const char *what;    /* "RMS Enroll", "EST cacerts", ... for messages */
+    const uint8_t *body; /* POST body, NULL for GET */
     size_t len;
     struct curl_slist *hdrs;
-    int soap;                    /* 500 with a SOAP Fault is an answer */
-    int est;                     /* 202 + Retry-After means pending */
-    const char *anchor;          /* how the trust anchor is named in messages */
+    int soap;           /* 500 with a SOAP Fault is an answer */
+    int est;            /* 202 + Retry-After means pending */
+    const char *anchor; /* how the trust anchor is named in messages */
     const char *ca_file, *ca_path;
 };
 
@@ -45,8 +45,8 @@ struct exchange {
 struct attempt {
     struct ferry_buf body;
     int too_large;
-    char encoding[64];           /* Content-Encoding, if any: refused */
-    long retry_after;            /* seconds, -1 if absent or not delta-seconds */
+    char encoding[64]; /* Content-Encoding, if any: refused */
+    long retry_after;  /* seconds, -1 if absent or not delta-seconds */
     char errbuf[CURL_ERROR_SIZE];
     CURLcode cc;
     long status;
@@ -138,8 +138,10 @@ static size_t header_cb(char *line, size_t size, size_t nitems, void *ud)
     } else if (header_is(line, n, "Retry-After")) {
         k = strlen("Retry-After:");
         header_value(line + k, n - k, v, sizeof(v));
-        a->retry_after = (v[0] >= '0' && v[0] <= '9' && strspn(v, "0123456789") == strlen(v) &&
-                          strlen(v) < 9) ? strtol(v, NULL, 10) : -1;
+        a->retry_after =
+            (v[0] >= '0' && v[0] <= '9' && strspn(v, "0123456789") == strlen(v) && strlen(v) < 9)
+                ? strtol(v, NULL, 10)
+                : -1;
     }
     return n;
 }
@@ -176,8 +178,7 @@ static int setup_handle(CURL *h, const struct exchange *ex, const struct ferry_h
     bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, o->low_speed_time_s) != CURLE_OK;
-    bad |= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_response) !=
-           CURLE_OK;
+    bad |= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_response) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_USERAGENT, "ferry/" FERRY_VERSION) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_HTTPHEADER, ex->hdrs) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, write_cb) != CURLE_OK;
@@ -232,8 +233,10 @@ static ferry_err attempt_run(const struct exchange *ex, const struct ferry_http_
     if (h == NULL)
         return ferry_errf(FERRY_ERR_NOMEM, "cannot start an HTTPS client (curl_easy_init)");
     if (!setup_handle(h, ex, o, a)) {
-        r = ferry_errf(FERRY_ERR_INTERNAL, "this libcurl lacks an option ferry needs (%s); "
-                       "libcurl 7.85 or later is required", curl_version());
+        r = ferry_errf(FERRY_ERR_INTERNAL,
+                       "this libcurl lacks an option ferry needs (%s); "
+                       "libcurl 7.85 or later is required",
+                       curl_version());
         goto out;
     }
     a->cc = curl_easy_perform(h);
@@ -268,15 +271,19 @@ out:
 static ferry_err untrusted(const struct exchange *ex, const struct attempt *a)
 {
     if (strstr(a->errbuf, "host name") != NULL || strstr(a->errbuf, "subject name") != NULL)
-        return ferry_errf(FERRY_ERR_UNTRUSTED, "%s at %s: the service's certificate is not "
+        return ferry_errf(FERRY_ERR_UNTRUSTED,
+                          "%s at %s: the service's certificate is not "
                           "issued for this host name: wrong URL, or someone in between (%s)",
                           ex->what, ex->url, a->errbuf);
     if (strstr(a->errbuf, "expired") != NULL || strstr(a->errbuf, "not yet valid") != NULL)
-        return ferry_errf(FERRY_ERR_UNTRUSTED, "%s at %s: the service's certificate is outside "
-                          "its validity (check this machine's clock) (%s)", ex->what, ex->url,
-                          a->errbuf);
-    return ferry_errf(FERRY_ERR_UNTRUSTED, "%s at %s: the service's certificate does not chain "
-                      "to the pinned root %s (%s)", ex->what, ex->url, ex->anchor, a->errbuf);
+        return ferry_errf(FERRY_ERR_UNTRUSTED,
+                          "%s at %s: the service's certificate is outside "
+                          "its validity (check this machine's clock) (%s)",
+                          ex->what, ex->url, a->errbuf);
+    return ferry_errf(FERRY_ERR_UNTRUSTED,
+                      "%s at %s: the service's certificate does not chain "
+                      "to the pinned root %s (%s)",
+                      ex->what, ex->url, ex->anchor, a->errbuf);
 }
 
 /* A curl failure: retry (transient), or the final error. */
@@ -287,14 +294,16 @@ static enum outcome classify_curl(const struct exchange *ex, const struct ferry_
     case CURLE_WRITE_ERROR:
     case CURLE_FILESIZE_EXCEEDED:
         if (a->too_large || a->cc == CURLE_FILESIZE_EXCEEDED) {
-            *err = ferry_errf(FERRY_ERR_TOO_LARGE, "%s at %s: answer larger than %zu bytes; "
+            *err = ferry_errf(FERRY_ERR_TOO_LARGE,
+                              "%s at %s: answer larger than %zu bytes; "
                               "refused after reading at most that much (an enrollment answer is "
-                              "a few kilobytes: check the service URL)", ex->what, ex->url,
-                              o->max_response);
+                              "a few kilobytes: check the service URL)",
+                              ex->what, ex->url, o->max_response);
             return OUT_FAIL;
         }
         if (a->encoding[0] != '\0') {
-            *err = ferry_errf(FERRY_ERR_FORMAT, "%s at %s: the answer came with "
+            *err = ferry_errf(FERRY_ERR_FORMAT,
+                              "%s at %s: the answer came with "
                               "Content-Encoding: %s; ferry never decompresses answers (a "
                               "compressed answer could expand without bound): ask the "
                               "service's administrator to answer uncompressed",
@@ -304,9 +313,7 @@ static enum outcome classify_curl(const struct exchange *ex, const struct ferry_
         break;
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-        *err = untrusted(ex, a);
-        return OUT_FAIL;
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH: *err = untrusted(ex, a); return OUT_FAIL;
     case CURLE_SSL_CACERT_BADFILE:
         *err = ferry_errf(FERRY_ERR_IO, "%s: cannot load the trust anchor %s (%s)", ex->what,
                           ex->anchor, a->errbuf);
@@ -318,9 +325,11 @@ static enum outcome classify_curl(const struct exchange *ex, const struct ferry_
         if (strstr(a->errbuf, "unsupported protocol") != NULL ||
             strstr(a->errbuf, "protocol version") != NULL ||
             strstr(a->errbuf, "version too low") != NULL) {
-            *err = ferry_errf(FERRY_ERR_UNTRUSTED, "%s at %s: the service offers only a TLS "
+            *err = ferry_errf(FERRY_ERR_UNTRUSTED,
+                              "%s at %s: the service offers only a TLS "
                               "version older than 1.2, which ferry refuses; the service must "
-                              "be upgraded (%s)", ex->what, ex->url, a->errbuf);
+                              "be upgraded (%s)",
+                              ex->what, ex->url, a->errbuf);
             return OUT_FAIL;
         }
         /* fall through - another handshake failure may be transient */
@@ -342,8 +351,7 @@ static enum outcome classify_curl(const struct exchange *ex, const struct ferry_
                               : "; nothing was received in full: check the network and submit "
                                 "again later");
         return OUT_RETRY;
-    default:
-        break;
+    default: break;
     }
     *err = ferry_errf(FERRY_ERR_NET, "%s at %s failed: %s", ex->what, ex->url, a->errbuf);
     return OUT_FAIL;
@@ -367,21 +375,20 @@ static int media_type_in(const char *ct, const char *const *types)
 
 /* A success is only an answer if it says it is one: SOAP is XML, EST is PKCS#7. Anything else
  * (an HTML login page, a proxy's notice) is refused before it is read as an answer. */
-static enum outcome answer_type(const struct exchange *ex, const struct attempt *a,
-                                ferry_err *err)
+static enum outcome answer_type(const struct exchange *ex, const struct attempt *a, ferry_err *err)
 {
     static const char *const soap[] = {"text/xml", "application/soap+xml", NULL};
-    static const char *const est[] = {"application/pkcs7-mime", "application/x-pkcs7-mime",
-                                      NULL};
+    static const char *const est[] = {"application/pkcs7-mime", "application/x-pkcs7-mime", NULL};
     const char *const *want = ex->soap ? soap : ex->est ? est : NULL;
 
     if (want == NULL || media_type_in(a->content_type, want))
         return OUT_DONE;
-    *err = ferry_errf(FERRY_ERR_FORMAT, "%s at %s: the answer's Content-Type is %s%s%s, not %s: "
+    *err = ferry_errf(FERRY_ERR_FORMAT,
+                      "%s at %s: the answer's Content-Type is %s%s%s, not %s: "
                       "not an answer from the enrollment service; check that the URL is the "
-                      "service itself (not a proxy, portal or login page)", ex->what, ex->url,
-                      a->content_type[0] != '\0' ? "\"" : "(none)", a->content_type,
-                      a->content_type[0] != '\0' ? "\"" : "",
+                      "service itself (not a proxy, portal or login page)",
+                      ex->what, ex->url, a->content_type[0] != '\0' ? "\"" : "(none)",
+                      a->content_type, a->content_type[0] != '\0' ? "\"" : "",
                       ex->soap ? "text/xml (SOAP)" : "application/pkcs7-mime (RFC 7030)");
     return OUT_FAIL;
 }
@@ -394,27 +401,34 @@ static enum outcome classify_http(const struct exchange *ex, const struct attemp
 
     *err = FERRY_OK;
     if (s == 202 && ex->est) {
-        *err = ferry_errf(FERRY_ERR_INCOMPLETE, "%s at %s: the CA has not issued the certificate "
-                          "yet (HTTP 202); submit again later", ex->what, ex->url);
+        *err = ferry_errf(FERRY_ERR_INCOMPLETE,
+                          "%s at %s: the CA has not issued the certificate "
+                          "yet (HTTP 202); submit again later",
+                          ex->what, ex->url);
         return OUT_RETRY;
     }
     if (s >= 200 && s < 300)
         return answer_type(ex, a, err);
     if (s >= 300 && s < 400) {
-        *err = ferry_errf(FERRY_ERR_NET, "%s at %s: the service redirects (HTTP %ld) to %s; "
-                          "ferry does not follow redirects: check the service URL", ex->what,
-                          ex->url, s, a->location[0] != '\0' ? a->location : "(no Location)");
+        *err = ferry_errf(FERRY_ERR_NET,
+                          "%s at %s: the service redirects (HTTP %ld) to %s; "
+                          "ferry does not follow redirects: check the service URL",
+                          ex->what, ex->url, s,
+                          a->location[0] != '\0' ? a->location : "(no Location)");
         return OUT_FAIL;
     }
     if (s == 401 || s == 407) {
-        *err = ferry_errf(FERRY_ERR_REJECTED, "%s at %s: HTTP %ld: the service asks for "
-                          "authentication; give the user name and password it expects", ex->what,
-                          ex->url, s);
+        *err = ferry_errf(FERRY_ERR_REJECTED,
+                          "%s at %s: HTTP %ld: the service asks for "
+                          "authentication; give the user name and password it expects",
+                          ex->what, ex->url, s);
         return OUT_FAIL;
     }
     if (s >= 400 && s < 500) {
-        *err = ferry_errf(FERRY_ERR_REJECTED, "%s at %s: the service refused the request with "
-                          "HTTP %ld", ex->what, ex->url, s);
+        *err = ferry_errf(FERRY_ERR_REJECTED,
+                          "%s at %s: the service refused the request with "
+                          "HTTP %ld",
+                          ex->what, ex->url, s);
         return OUT_FAIL;
     }
     if (s == 500 && ex->soap && is_soap_fault(a))
@@ -570,8 +584,8 @@ static char *est_url(const char *base, const char *op)
 }
 
 /* The EST answer body is base64 of a DER PKCS#7: decode and check it, in place in @res. */
-static ferry_err est_decode_answer(const char *what, const char *url,
-                                   struct ferry_http_result *res, size_t max)
+static ferry_err est_decode_answer(const char *what, const char *url, struct ferry_http_result *res,
+                                   size_t max)
 {
     ferry_err r;
     uint8_t *der = NULL;
@@ -581,8 +595,10 @@ static ferry_err est_decode_answer(const char *what, const char *url,
 
     r = ferry_b64_decode((const char *)res->body, res->len, max, &der, &len);
     if (r != FERRY_OK) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s at %s: the answer (%s, %zu bytes) is not base64 as "
-                       "RFC 7030 requires", what, url, res->content_type, res->len);
+        r = ferry_errf(FERRY_ERR_FORMAT,
+                       "%s at %s: the answer (%s, %zu bytes) is not base64 as "
+                       "RFC 7030 requires",
+                       what, url, res->content_type, res->len);
         goto out;
     }
     p = der;
@@ -650,8 +666,10 @@ static ferry_err csr_base64(const uint8_t *csr, size_t len, char **out)
 
     *out = NULL;
     if (len == 0 || len > EST_MAX_CSR)
-        return ferry_errf(FERRY_ERR_TOO_LARGE, "the PKCS#10 request is empty or larger than %u "
-                          "bytes", EST_MAX_CSR);
+        return ferry_errf(FERRY_ERR_TOO_LARGE,
+                          "the PKCS#10 request is empty or larger than %u "
+                          "bytes",
+                          EST_MAX_CSR);
     if (len > 10 && memcmp(csr, "-----BEGIN", 10) == 0) {
         if ((bio = BIO_new_mem_buf(csr, (int)len)) != NULL)
             req = PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL);
@@ -713,10 +731,10 @@ out:
 struct job_state {
     struct ferry_rms_job *job;
     struct attempt a;
-    CURL *h;                     /* while in flight */
-    double due;                  /* monotonic seconds: when the next attempt may start */
+    CURL *h;    /* while in flight */
+    double due; /* monotonic seconds: when the next attempt may start */
     int done;
-    size_t index, count;         /* for progress lines */
+    size_t index, count; /* for progress lines */
 };
 
 static double mono_s(void)

@@ -16,8 +16,8 @@ void ferry_enroll_trust_store(const char *ca_file, const char *ca_path, const ch
                               const char **dir_out);
 
 /* Caps while reading trust stores: one bundle file, one file of a directory, files per dir. */
-#define FERRY_TRUST_MAX_BUNDLE (16u << 20)
-#define FERRY_TRUST_MAX_FILE (1u << 20)
+#define FERRY_TRUST_MAX_BUNDLE  (16u << 20)
+#define FERRY_TRUST_MAX_FILE    (1u << 20)
 #define FERRY_TRUST_MAX_DIRENTS 8192
 
 #endif

@@ -101,22 +101,22 @@ static ferry_err summary_text(const struct ferry_manifest *m, const struct ferry
     ferry_hex_groups(sha, FERRY_SHA256_LEN, groups);
     ferry_time_date(o->new_not_after, until);
     ferry_transfer_id_hex(m->transfer_id, id);
-    return ferry_buf_printf(b,
-                            "ferry answer package\n"
-                            "what:      %s\n"
-                            "%s%s\n"
-                            "answers:   transfer %s\n"
-                            "package:   transfer %s\n"
-                            "new expiry: %s\n"
-                            "SHA-256:   %s\n\n"
-                            "Next step: on the offline machine run\n"
-                            "  ferry-offline import --from usb\n"
-                            "and check it prints the new expiry %s.\n",
-                            o->x509 ? "X.509 certificate (renewed) with its CA chain"
-                                    : "RMS server licensor certificate (renewed)",
-                            o->x509 ? "subject:   " : "server:    ",
-                            o->server_name ? o->server_name : "(unknown)", o->transfer_id, id,
-                            until, groups, until);
+    return ferry_buf_printf(
+        b,
+        "ferry answer package\n"
+        "what:      %s\n"
+        "%s%s\n"
+        "answers:   transfer %s\n"
+        "package:   transfer %s\n"
+        "new expiry: %s\n"
+        "SHA-256:   %s\n\n"
+        "Next step: on the offline machine run\n"
+        "  ferry-offline import --from usb\n"
+        "and check it prints the new expiry %s.\n",
+        o->x509 ? "X.509 certificate (renewed) with its CA chain"
+                : "RMS server licensor certificate (renewed)",
+        o->x509 ? "subject:   " : "server:    ", o->server_name ? o->server_name : "(unknown)",
+        o->transfer_id, id, until, groups, until);
 }
 
 /* Records the request as submitted (after its answer is on the medium): added, or updated
@@ -167,8 +167,8 @@ static ferry_err rms_answer(struct submit_ctx *c, const struct ferry_usb_file *f
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    ferry_log(FERRY_LOG_INFO, "%s: submitting transfer %.8s for %s to %s", f->name,
-              o->transfer_id, rq->server_name ? rq->server_name : rq->guid, c->url);
+    ferry_log(FERRY_LOG_INFO, "%s: submitting transfer %.8s for %s to %s", f->name, o->transfer_id,
+              rq->server_name ? rq->server_name : rq->guid, c->url);
     r = ferry_enroll_rms(c->url, ri->data, ri->len, &c->o->http, &hr);
     o->attempts = hr.attempts;
     if (r != FERRY_OK)
@@ -189,7 +189,7 @@ out:
 
 /* One EST exchange's certificates: /cacerts (@csr NULL) or the enrollment answer. */
 static ferry_err est_certs(struct submit_ctx *c, const struct ferry_item *csr,
-                           struct ferry_submit_one *o, STACK_OF(X509) **out)
+                           struct ferry_submit_one *o, STACK_OF(X509) * *out)
 {
     struct ferry_http_result hr;
     ferry_err r;
@@ -222,7 +222,7 @@ static void chain_name(const char *req, char *out, size_t outsz)
 /* Checks the issued certificate and builds the answer: the PEM chain, leaf first. */
 static ferry_err est_package(struct submit_ctx *c, const struct ferry_manifest *req,
                              const uint8_t req_sha[32], const struct ferry_item *ri, X509_REQ *csr,
-                             STACK_OF(X509) *issued, STACK_OF(X509) *cas,
+                             STACK_OF(X509) * issued, STACK_OF(X509) * cas,
                              struct ferry_submit_one *o, struct ferry_manifest **ans)
 {
     struct ferry_x509_info info;
@@ -312,12 +312,11 @@ static ferry_err deliver(struct submit_ctx *c, const struct ferry_manifest *req,
     ferry_sha256(pkg, pkglen, o->answer_sha256);
     snprintf(name, sizeof(name), "response-%.8s.ferry", o->transfer_id);
     if ((r = summary_text(ans, o, o->answer_sha256, &summary)) != FERRY_OK ||
-        (r = ferry_state_save(ferry_store_home(c->s), "packages", req->transfer_id,
-                              ".answer.ferry", pkg, pkglen)) != FERRY_OK ||
+        (r = ferry_state_save(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.ferry",
+                              pkg, pkglen)) != FERRY_OK ||
         (r = ferry_transport_write(c->o->to, name, pkg, pkglen, (const char *)summary.data,
-                                   ferry_transport_label(c->o->qo, "ferry answer",
-                                                         o->transfer_id, &q2, label,
-                                                         sizeof(label)),
+                                   ferry_transport_label(c->o->qo, "ferry answer", o->transfer_id,
+                                                         &q2, label, sizeof(label)),
                                    &o->where)) != FERRY_OK)
         goto out;
     if ((o->package_name = strdup(name)) == NULL) {
@@ -331,8 +330,7 @@ static ferry_err deliver(struct submit_ctx *c, const struct ferry_manifest *req,
     ferry_store_audit(c->s, "submit", o->transfer_id);
 out:
     if (r != FERRY_OK) /* a failed submission leaves the state as it was */
-        ferry_state_remove(ferry_store_home(c->s), "packages", req->transfer_id,
-                           ".answer.ferry");
+        ferry_state_remove(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.ferry");
     ferry_buf_free(&summary);
     free(pkg);
     return r;
@@ -382,15 +380,14 @@ static ferry_err submit_one(struct submit_ctx *c, const struct ferry_usb_file *f
 }
 
 /* 1: a request to submit; 0: ignored; -1: refused (o filled). */
-static int examine(struct submit_ctx *c, const struct ferry_usb_file *f,
-                   struct ferry_manifest **m, size_t *signer, struct ferry_submit_one *o)
+static int examine(struct submit_ctx *c, const struct ferry_usb_file *f, struct ferry_manifest **m,
+                   size_t *signer, struct ferry_submit_one *o)
 {
     struct ferry_transfer *t = NULL;
     uint8_t sha[FERRY_SHA256_LEN];
     char when[11];
     int own = 0;
-    ferry_err r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, signer,
-                                     &own);
+    ferry_err r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, signer, &own);
 
     if (r == FERRY_OK && own) {
         ferry_log(FERRY_LOG_INFO, "%s: ignored (this machine's own package)", f->name);

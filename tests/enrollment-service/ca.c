@@ -19,7 +19,7 @@
 #include "ferry/file.h"
 #include "ferry/log.h"
 
-#define DAY 86400L
+#define DAY         86400L
 #define CA_MAX_FILE (64u << 10)
 
 static char *bio_string(BIO *b)

@@ -13,11 +13,11 @@
 
 #include "ferry/err.h"
 
-#define ENROLLD_MAX_BODY (1u << 20)   /* request body cap: above it, 413 */
-#define ENROLLD_DRAIN_MAX (64u << 20) /* past this much upload, stop reading and answer 413 */
+#define ENROLLD_MAX_BODY       (1u << 20)  /* request body cap: above it, 413 */
+#define ENROLLD_DRAIN_MAX      (64u << 20) /* past this much upload, stop reading and answer 413 */
 #define ENROLLD_MAX_FAULT_BODY (64u << 20) /* --fault body:FILE */
-#define ENROLLD_RMS_PATH "/enrollment/enrollservice.asmx"
-#define ENROLLD_EST_PREFIX "/.well-known/est/"
+#define ENROLLD_RMS_PATH       "/enrollment/enrollservice.asmx"
+#define ENROLLD_EST_PREFIX     "/.well-known/est/"
 
 /* The local CA kept in STATE/ca/, made at first start and reused after. */
 struct enrolld_ca {

@@ -10,7 +10,7 @@
 #include "ferry/buf.h"
 #include "ferry/codec.h"
 
-#define CSR_MAX (64u << 10)
+#define CSR_MAX  (64u << 10)
 #define B64_LINE 64
 
 /* Base64 in 64-character lines (RFC 2045 style, readable by `openssl base64 -d`). */

@@ -17,8 +17,8 @@
 #include "ferry/codec.h"
 #include "ferry/log.h"
 
-#define STREAM_BLOCK (32u << 10)
-#define DRIP_BYTES 8
+#define STREAM_BLOCK    (32u << 10)
+#define DRIP_BYTES      8
 #define OVERSIZE_PREFIX 1024
 
 struct req_ctx {
@@ -279,7 +279,7 @@ static struct MHD_Response *stream_response(struct enrolld *d, struct enrolld_re
     }
     size = s->kind == S_OVERSIZE && !d->f.oversize_chunked ? s->total
            : s->kind == S_OVERSIZE || s->kind == S_GZIP    ? MHD_SIZE_UNKNOWN
-                                                            : s->len;
+                                                           : s->len;
     resp = MHD_create_response_from_callback(size, STREAM_BLOCK, stream_read, s, stream_free);
     if (resp == NULL)
         stream_free(s);

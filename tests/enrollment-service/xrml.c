@@ -14,7 +14,7 @@
 #include "ferry/rms.h"
 #include "ferry/xml.h"
 
-#define RESP_MAX (FERRY_RMS_MAX_RESPONSE / 2)
+#define RESP_MAX    (FERRY_RMS_MAX_RESPONSE / 2)
 #define ISSUER_NAME "ferry-enrolld synthetic enrollment service"
 
 /* Appends @s with the five XML special characters escaped. */

@@ -303,10 +303,10 @@ static int rename_match(const char *a, const char *b)
 int rename(const char *from, const char *to)
 {
     char ba[PATH_MAX], bb[PATH_MAX];
-    int e = rename_match(at_path(AT_FDCWD, from, ba, sizeof(ba)),
-                         at_path(AT_FDCWD, to, bb, sizeof(bb)))
-                ? decide(OP_RENAME)
-                : 0;
+    int e =
+        rename_match(at_path(AT_FDCWD, from, ba, sizeof(ba)), at_path(AT_FDCWD, to, bb, sizeof(bb)))
+            ? decide(OP_RENAME)
+            : 0;
 
     return e ? fail_with(e) : real_rename(from, to);
 }

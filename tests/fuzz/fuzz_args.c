@@ -1,7 +1,8 @@
 /* Fuzz target: command-line parsing. The input, split at NUL bytes, is argv (at most 64 words)
- * (without the program name, as the commands pass it) for an option table shaped like export/submit's (global options, mediums, QR options). Whatever
- * is accepted must hold the parser's promises: values borrowed from argv, at most max_pos
- * positionals, counts that match values; then the medium and QR option parsers see the values. */
+ * (without the program name, as the commands pass it) for an option table shaped like
+ * export/submit's (global options, mediums, QR options). Whatever is accepted must hold the
+ * parser's promises: values borrowed from argv, at most max_pos positionals, counts that match
+ * values; then the medium and QR option parsers see the values. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

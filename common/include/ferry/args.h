@@ -7,19 +7,19 @@
 #include "ferry/err.h"
 
 #define FERRY_ARGS_MAX_OPTS 32
-#define FERRY_ARGS_MAX_POS 8
+#define FERRY_ARGS_MAX_POS  8
 
 struct ferry_opt {
-    const char *name;  /* long name without dashes, e.g. "home" */
-    char short_name;   /* e.g. 'v', or 0 */
-    const char *arg;   /* argument name for help ("DIR"), NULL for a flag */
-    const char *help;  /* one line */
+    const char *name; /* long name without dashes, e.g. "home" */
+    char short_name;  /* e.g. 'v', or 0 */
+    const char *arg;  /* argument name for help ("DIR"), NULL for a flag */
+    const char *help; /* one line */
 };
 
 struct ferry_args {
     const char *value[FERRY_ARGS_MAX_OPTS]; /* last value given, borrowed from argv */
-    int count[FERRY_ARGS_MAX_OPTS];          /* times given */
-    const char *pos[FERRY_ARGS_MAX_POS];     /* positional arguments, borrowed */
+    int count[FERRY_ARGS_MAX_OPTS];         /* times given */
+    const char *pos[FERRY_ARGS_MAX_POS];    /* positional arguments, borrowed */
     size_t npos;
 };
 

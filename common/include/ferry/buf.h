@@ -8,10 +8,10 @@
 #include "ferry/err.h"
 
 /** Frees @p and sets it to NULL. */
-#define FERRY_FREE(p) \
-    do {              \
-        free(p);      \
-        (p) = NULL;   \
+#define FERRY_FREE(p)                                                                              \
+    do {                                                                                           \
+        free(p);                                                                                   \
+        (p) = NULL;                                                                                \
     } while (0)
 
 struct ferry_buf {

@@ -8,16 +8,24 @@
 #include "ferry/err.h"
 
 /* The global options, first in every command's option table (indices fixed). */
-#define FERRY_CLI_GLOBAL_OPTS                                                      \
-    {"home", 0, "DIR", "state directory (else $FERRY_HOME, else $XDG_DATA_HOME/ferry)"}, \
-    {"json", 0, NULL, "print one JSON object on stdout"},                                \
-    {"verbose", 'v', NULL, "more messages"},                                             \
-    {"quiet", 'q', NULL, "only errors"},                                                 \
-    {"help", 'h', NULL, "show this help"},                                               \
-    {"version", 0, NULL, "show the version"}
+#define FERRY_CLI_GLOBAL_OPTS                                                                      \
+    {"home", 0, "DIR", "state directory (else $FERRY_HOME, else $XDG_DATA_HOME/ferry)"},           \
+        {"json", 0, NULL, "print one JSON object on stdout"},                                      \
+        {"verbose", 'v', NULL, "more messages"}, {"quiet", 'q', NULL, "only errors"},              \
+        {"help", 'h', NULL, "show this help"},                                                     \
+    {                                                                                              \
+        "version", 0, NULL, "show the version"                                                     \
+    }
 
-enum { FERRY_CLI_HOME = 0, FERRY_CLI_JSON, FERRY_CLI_VERBOSE, FERRY_CLI_QUIET, FERRY_CLI_HELP,
-       FERRY_CLI_VERSION, FERRY_CLI_NGLOBAL };
+enum {
+    FERRY_CLI_HOME = 0,
+    FERRY_CLI_JSON,
+    FERRY_CLI_VERBOSE,
+    FERRY_CLI_QUIET,
+    FERRY_CLI_HELP,
+    FERRY_CLI_VERSION,
+    FERRY_CLI_NGLOBAL
+};
 
 struct ferry_cmd_spec {
     const char *prog;     /* "ferry-offline" */
@@ -34,8 +42,7 @@ struct ferry_cmd_spec {
  * Returns -1 to go on, or an exit code to return at once (0 after help, 2 on usage errors,
  * having printed the message).
  */
-int ferry_cli_parse(const struct ferry_cmd_spec *spec, int argc, char **argv,
-                    struct ferry_args *a);
+int ferry_cli_parse(const struct ferry_cmd_spec *spec, int argc, char **argv, struct ferry_args *a);
 
 /** Prints the command's usage and options to @f. */
 void ferry_cli_usage(const struct ferry_cmd_spec *spec, FILE *f);

@@ -15,12 +15,12 @@ typedef enum {
     FERRY_ERR_REJECTED = -9,    /* the enrollment service refused (SOAP fault, HTTP 4xx) */
     FERRY_ERR_INCOMPLETE = -10, /* input still missing: frames, files */
     FERRY_ERR_INTERNAL = -11,
-    FERRY_ERR_USAGE = -12,      /* bad arguments */
-    FERRY_ERR_NOT_FOUND = -13,  /* no such transfer, file, peer */
-    FERRY_ERR_EXISTS = -14,     /* would overwrite something that must not be */
-    FERRY_ERR_REPLAY = -15,     /* already seen / answered */
-    FERRY_ERR_MISMATCH = -16,   /* answers another request, another key, another server */
-    FERRY_ERR_EXPIRED = -17,    /* a certificate is outside its validity */
+    FERRY_ERR_USAGE = -12,     /* bad arguments */
+    FERRY_ERR_NOT_FOUND = -13, /* no such transfer, file, peer */
+    FERRY_ERR_EXISTS = -14,    /* would overwrite something that must not be */
+    FERRY_ERR_REPLAY = -15,    /* already seen / answered */
+    FERRY_ERR_MISMATCH = -16,  /* answers another request, another key, another server */
+    FERRY_ERR_EXPIRED = -17,   /* a certificate is outside its validity */
 } ferry_err;
 
 /** Short static description of an error code. Never NULL. */

@@ -11,7 +11,8 @@
 /**
  * Reads a whole regular file (O_NOFOLLOW: a symlink is refused) of at most @max bytes.
  * "-" reads stdin. *out is NUL-terminated past *len; caller frees.
- * Errors: FERRY_ERR_NOT_FOUND, FERRY_ERR_IO, FERRY_ERR_TOO_LARGE, FERRY_ERR_FORMAT (not a regular file).
+ * Errors: FERRY_ERR_NOT_FOUND, FERRY_ERR_IO, FERRY_ERR_TOO_LARGE, FERRY_ERR_FORMAT (not a regular
+ * file).
  */
 ferry_err ferry_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
 

@@ -5,7 +5,7 @@
 enum ferry_log_level {
     FERRY_LOG_ERROR = 0,
     FERRY_LOG_WARN = 1,
-    FERRY_LOG_INFO = 2, /* progress and notes: shown unless -q */
+    FERRY_LOG_INFO = 2,  /* progress and notes: shown unless -q */
     FERRY_LOG_DEBUG = 3, /* shown with -v */
 };
 

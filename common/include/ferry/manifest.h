@@ -9,11 +9,11 @@
 #include "ferry/codec.h"
 #include "ferry/err.h"
 
-#define FERRY_MANIFEST_VERSION 1
-#define FERRY_MANIFEST_NS "urn:ferry:manifest:1"
-#define FERRY_TRANSFER_ID_LEN 16
-#define FERRY_MAX_ITEMS 16
-#define FERRY_MAX_ITEM_BYTES (4u << 20)   /* one payload */
+#define FERRY_MANIFEST_VERSION  1
+#define FERRY_MANIFEST_NS       "urn:ferry:manifest:1"
+#define FERRY_TRANSFER_ID_LEN   16
+#define FERRY_MAX_ITEMS         16
+#define FERRY_MAX_ITEM_BYTES    (4u << 20)  /* one payload */
 #define FERRY_MAX_PACKAGE_BYTES (12u << 20) /* a whole .ferry file */
 
 enum ferry_direction {
@@ -30,7 +30,7 @@ enum ferry_item_kind {
 };
 
 struct ferry_item {
-    char *name;   /* file name as exported, e.g. "SRV01RenewalRequest.xml"; a plain base name */
+    char *name; /* file name as exported, e.g. "SRV01RenewalRequest.xml"; a plain base name */
     enum ferry_item_kind kind;
     uint8_t *data; /* the payload, byte-exact */
     size_t len;

@@ -25,16 +25,15 @@ ferry_err ferry_package_sign(struct ferry_manifest *m, const struct ferry_identi
  * (FERRY_ERR_SIG_INVALID) -> manifest parse -> manifest sender_fp equals the signer's.
  * *signer (optional) receives the index into @peers.
  */
-ferry_err ferry_package_verify(const uint8_t *der, size_t len,
-                               struct ferry_identity *const *peers, size_t npeers,
-                               struct ferry_manifest **out, size_t *signer);
+ferry_err ferry_package_verify(const uint8_t *der, size_t len, struct ferry_identity *const *peers,
+                               size_t npeers, struct ferry_manifest **out, size_t *signer);
 
 /**
  * For pairing only: verifies a package signed by the certificate it carries in its one
  * FERRY_ITEM_IDENTITY item (self-signed proof of possession) and returns that identity.
  * The caller must have the operator compare the fingerprint before trusting it.
  */
-ferry_err ferry_package_open_identity(const uint8_t *der, size_t len,
-                                      struct ferry_identity **peer, struct ferry_manifest **out);
+ferry_err ferry_package_open_identity(const uint8_t *der, size_t len, struct ferry_identity **peer,
+                                      struct ferry_manifest **out);
 
 #endif

@@ -10,17 +10,17 @@
 
 #include "ferry/err.h"
 
-#define FERRY_RMS_NS "http://microsoft.com/DRM/EnrollmentService"
-#define FERRY_SOAP11_NS "http://schemas.xmlsoap.org/soap/envelope/"
-#define FERRY_RMS_SOAPACTION "\"http://microsoft.com/DRM/EnrollmentService/Enroll\""
-#define FERRY_RMS_MAX_REQUEST (1u << 20)
+#define FERRY_RMS_NS           "http://microsoft.com/DRM/EnrollmentService"
+#define FERRY_SOAP11_NS        "http://schemas.xmlsoap.org/soap/envelope/"
+#define FERRY_RMS_SOAPACTION   "\"http://microsoft.com/DRM/EnrollmentService/Enroll\""
+#define FERRY_RMS_MAX_REQUEST  (1u << 20)
 #define FERRY_RMS_MAX_RESPONSE (4u << 20)
 
 struct ferry_rms_request {
-    char *server_name;  /* EnrolleeInformation server name (UTF-8), may be NULL */
-    char *guid;         /* CertificatePublicKey/Guid, normalised lower-case, no braces */
-    EVP_PKEY *pubkey;   /* CertificatePublicKey/aPublicKeyBytes (PKCS#1 RSAPublicKey DER) */
-    int has_bom;        /* the file starts with a UTF-8 BOM (kept as is, never changed) */
+    char *server_name; /* EnrolleeInformation server name (UTF-8), may be NULL */
+    char *guid;        /* CertificatePublicKey/Guid, normalised lower-case, no braces */
+    EVP_PKEY *pubkey;  /* CertificatePublicKey/aPublicKeyBytes (PKCS#1 RSAPublicKey DER) */
+    int has_bom;       /* the file starts with a UTF-8 BOM (kept as is, never changed) */
 };
 
 /**
@@ -29,16 +29,15 @@ struct ferry_rms_request {
  * namespaces, CertificatePublicKey with an RSA key >= 1024 bits and a GUID, EnrolleeInformation
  * and RevocationInformation present. FERRY_ERR_FORMAT with a message naming what is missing.
  */
-ferry_err ferry_rms_request_parse(const uint8_t *buf, size_t len,
-                                  struct ferry_rms_request **out);
+ferry_err ferry_rms_request_parse(const uint8_t *buf, size_t len, struct ferry_rms_request **out);
 void ferry_rms_request_free(struct ferry_rms_request *r);
 
 struct ferry_rms_cert {
-    char *type;       /* DESCRIPTOR/OBJECT/@type, e.g. "Server-Licensor-Certificate" */
-    char *guid;       /* the principal's (subject's) GUID, normalised */
-    char *name;       /* the principal's NAME */
+    char *type; /* DESCRIPTOR/OBJECT/@type, e.g. "Server-Licensor-Certificate" */
+    char *guid; /* the principal's (subject's) GUID, normalised */
+    char *name; /* the principal's NAME */
     char *issuer_name;
-    EVP_PKEY *pubkey; /* the principal's RSA key */
+    EVP_PKEY *pubkey;   /* the principal's RSA key */
     time_t from, until; /* VALIDITYTIME */
 };
 
@@ -52,8 +51,7 @@ struct ferry_rms_response {
  * FERRY_ERR_REJECTED with the faultstring as detail. Checks every certificate's signature with
  * the key of the next one in the chain (the last is self-signed): FERRY_ERR_SIG_INVALID.
  */
-ferry_err ferry_rms_response_parse(const uint8_t *buf, size_t len,
-                                   struct ferry_rms_response **out);
+ferry_err ferry_rms_response_parse(const uint8_t *buf, size_t len, struct ferry_rms_response **out);
 void ferry_rms_response_free(struct ferry_rms_response *r);
 
 /**

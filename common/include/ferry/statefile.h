@@ -25,8 +25,8 @@ ferry_err ferry_state_load(const char *home, const char *sub,
                            uint8_t **data, size_t *len);
 
 /** Removes a kept copy (ignores absence). */
-void ferry_state_remove(const char *home, const char *sub,
-                        const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext);
+void ferry_state_remove(const char *home, const char *sub, const uint8_t id[FERRY_TRANSFER_ID_LEN],
+                        const char *ext);
 
 /**
  * Loads our identity (with key) and the paired peers. FERRY_ERR_UNTRUSTED with advice when

@@ -61,16 +61,16 @@ enum ferry_transfer_state {
 
 struct ferry_transfer {
     uint8_t id[FERRY_TRANSFER_ID_LEN];
-    enum ferry_direction direction;           /* of the package this row is about */
+    enum ferry_direction direction; /* of the package this row is about */
     enum ferry_transfer_state state;
     uint8_t package_sha256[FERRY_SHA256_LEN]; /* the .ferry file */
     uint8_t payload_sha256[FERRY_SHA256_LEN]; /* the request (or answer) payload bytes */
-    char *kind;        /* "rms" or "x509" */
-    char *subject;     /* server name or certificate subject */
-    char *guid;        /* RMS server GUID, or NULL */
-    char *source_path; /* where the request came from (offline) */
-    char *peer_fp;     /* hex fingerprint of the other side */
-    char *service;     /* online: URL submitted to */
+    char *kind;                               /* "rms" or "x509" */
+    char *subject;                            /* server name or certificate subject */
+    char *guid;                               /* RMS server GUID, or NULL */
+    char *source_path;                        /* where the request came from (offline) */
+    char *peer_fp;                            /* hex fingerprint of the other side */
+    char *service;                            /* online: URL submitted to */
     time_t created;
     time_t updated;
     time_t old_not_after; /* current certificate's expiry when known, else 0 */

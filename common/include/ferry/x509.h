@@ -11,9 +11,9 @@
 
 #include "ferry/err.h"
 
-#define FERRY_X509_MAX_CSR (64u << 10)    /* a PKCS#10, DER or PEM */
-#define FERRY_X509_MAX_KEY (64u << 10)    /* a private key file */
-#define FERRY_X509_MAX_CERT (256u << 10)  /* a certificate file */
+#define FERRY_X509_MAX_CSR   (64u << 10)  /* a PKCS#10, DER or PEM */
+#define FERRY_X509_MAX_KEY   (64u << 10)  /* a private key file */
+#define FERRY_X509_MAX_CERT  (256u << 10) /* a certificate file */
 #define FERRY_X509_MAX_CHAIN (1u << 20)   /* a PKCS#7 or PEM chain */
 #define FERRY_X509_MAX_CERTS 16           /* certificates in one chain */
 
@@ -64,7 +64,7 @@ int ferry_x509_looks_like_csr(const uint8_t *buf, size_t len);
  * "CERTIFICATE"s, at most FERRY_X509_MAX_CHAIN bytes and FERRY_X509_MAX_CERTS certificates, at
  * least one. Order kept (PKCS#7 order is the SET's). *out is new (sk_X509_pop_free).
  */
-ferry_err ferry_x509_certs_parse(const uint8_t *buf, size_t len, STACK_OF(X509) **out);
+ferry_err ferry_x509_certs_parse(const uint8_t *buf, size_t len, STACK_OF(X509) * *out);
 
 /** 1 if @cert's public key is @req's. */
 int ferry_x509_key_match(X509 *cert, X509_REQ *req);
@@ -74,7 +74,7 @@ int ferry_x509_key_match(X509 *cert, X509_REQ *req);
  * allowed: a carried-back issuing CA anchors), @untrusted may help build the path, purpose any,
  * time @now. FERRY_ERR_EXPIRED (a certificate outside its validity), FERRY_ERR_UNTRUSTED.
  */
-ferry_err ferry_x509_chain_check(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF(X509) *anchors,
+ferry_err ferry_x509_chain_check(X509 *leaf, STACK_OF(X509) * untrusted, STACK_OF(X509) * anchors,
                                  time_t now);
 
 /**
@@ -83,15 +83,15 @@ ferry_err ferry_x509_chain_check(X509 *leaf, STACK_OF(X509) *untrusted, STACK_OF
  * ferry_x509_chain_check against @cas (other @issued certificates help build the path).
  * *leaf is borrowed from @issued; @info (optional) is filled.
  */
-ferry_err ferry_x509_check_issued(X509_REQ *req, STACK_OF(X509) *issued, STACK_OF(X509) *cas,
+ferry_err ferry_x509_check_issued(X509_REQ *req, STACK_OF(X509) * issued, STACK_OF(X509) * cas,
                                   time_t now, X509 **leaf, struct ferry_x509_info *info);
 
 /**
  * The PEM chain to carry back and install: @leaf first, then @extra and @cas certificates not
  * already written (the leaf itself skipped). *pem new, NUL-terminated (caller frees).
  */
-ferry_err ferry_x509_chain_pem(X509 *leaf, STACK_OF(X509) *extra, STACK_OF(X509) *cas,
-                               char **pem, size_t *len);
+ferry_err ferry_x509_chain_pem(X509 *leaf, STACK_OF(X509) * extra, STACK_OF(X509) * cas, char **pem,
+                               size_t *len);
 
 /** Fills @info (subject, validity) from @cert. */
 ferry_err ferry_x509_info_get(X509 *cert, struct ferry_x509_info *info);

@@ -12,7 +12,7 @@
 #define FERRY_XML_MAX_BYTES (8u << 20)
 #define FERRY_XML_MAX_DEPTH 64
 #define FERRY_XML_MAX_NODES 200000
-#define FERRY_XML_MAX_ATTR (64u << 10) /* bytes of one attribute value */
+#define FERRY_XML_MAX_ATTR  (64u << 10) /* bytes of one attribute value */
 
 /**
  * Parses @len bytes as XML with XML_PARSE_NONET, no DTD loading, no entity substitution.

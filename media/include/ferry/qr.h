@@ -13,12 +13,12 @@
 #include "ferry/qrseq.h"
 
 struct ferry_qr_opts {
-    int version;     /* 0: default for the medium (screen/html/png: 25, pdf: see qr.c) */
-    char ecc;        /* 0: default (screen/html/png 'L', pdf 'M') */
-    int parity_pct;  /* -1: default (screen/html/png: 50, pdf: enough for 30% lost codes) */
-    double fps;      /* screen/html frame rate; 0: default 5 */
-    int module_px;   /* png/screen pixels per module; 0: default */
-    int loops;       /* screen: number of loops before returning, 0: until 'q' */
+    int version;       /* 0: default for the medium (screen/html/png: 25, pdf: see qr.c) */
+    char ecc;          /* 0: default (screen/html/png 'L', pdf 'M') */
+    int parity_pct;    /* -1: default (screen/html/png: 50, pdf: enough for 30% lost codes) */
+    double fps;        /* screen/html frame rate; 0: default 5 */
+    int module_px;     /* png/screen pixels per module; 0: default */
+    int loops;         /* screen: number of loops before returning, 0: until 'q' */
     const char *label; /* e.g. "transfer 1a2b3c4d…": printed beside/under each code */
     const char *title; /* pdf/html page title, e.g. "ferry request for SRV01" */
 };
@@ -43,8 +43,7 @@ ferry_err ferry_qr_write(enum ferry_medium_kind kind, const char *path, const ui
  * default /dev/video0; FERRY_ERR_NOT_FOUND clearly when absent). Progress "r of K" and each
  * frame's status through ferry_log(FERRY_LOG_INFO). FERRY_ERR_INCOMPLETE when input runs out.
  */
-ferry_err ferry_qr_read(enum ferry_medium_kind kind, const char *path, uint8_t **pkg,
-                        size_t *len);
+ferry_err ferry_qr_read(enum ferry_medium_kind kind, const char *path, uint8_t **pkg, size_t *len);
 
 /**
  * Draws one QR code for @text (alphanumeric mode, given version/ecc) as vector rectangles
@@ -61,7 +60,6 @@ ferry_err ferry_qr_draw_cairo(cairo_t *cr, const char *text, int version, char e
  * runbook. *pages receives the number of pages drawn.
  */
 ferry_err ferry_qr_draw_pages(cairo_t *cr, const struct ferry_qrseq *seq, double page_w,
-                              double page_h, const char *label, int version, char ecc,
-                              int *pages);
+                              double page_h, const char *label, int version, char ecc, int *pages);
 
 #endif

@@ -62,15 +62,15 @@
 #include "ferry/err.h"
 
 #define FERRY_QR_MAX_MESSAGE (16u << 20) /* refuse larger lengths before allocating */
-#define FERRY_QR_MAX_FRAMES 65535u        /* data + parity frames of one sequence */
+#define FERRY_QR_MAX_FRAMES  65535u      /* data + parity frames of one sequence */
 
 enum ferry_qr_content {
     FERRY_QR_PACKAGE = 'P', /* a .ferry package */
 };
 
 struct ferry_qrseq_params {
-    int version; /* QR version the frames must fit (1..40) */
-    char ecc;    /* 'L', 'M', 'Q', 'H' */
+    int version;    /* QR version the frames must fit (1..40) */
+    char ecc;       /* 'L', 'M', 'Q', 'H' */
     int parity_pct; /* parity frames as a percentage of K (rounded up), 0..300 */
 };
 
@@ -90,7 +90,7 @@ size_t ferry_qrseq_k(const struct ferry_qrseq *s);     /* data frames Kt, all bl
 const char *ferry_qrseq_frame(const struct ferry_qrseq *s, size_t i); /* borrowed text */
 const char *ferry_qrseq_session(const struct ferry_qrseq *s);         /* 8-char session id */
 void ferry_qrseq_free(struct ferry_qrseq *s);
-size_t ferry_qrseq_blocks(const struct ferry_qrseq *s);     /* B */
+size_t ferry_qrseq_blocks(const struct ferry_qrseq *s);      /* B */
 size_t ferry_qrseq_message_len(const struct ferry_qrseq *s); /* L (compressed) */
 
 /**
@@ -119,11 +119,11 @@ size_t ferry_qrseq_capacity(int version, char ecc);
 size_t ferry_qrseq_frame_bytes(int version, char ecc);
 
 enum ferry_qr_status {
-    FERRY_QR_NEW = 1,       /* a frame not seen before, of our session */
-    FERRY_QR_DUPLICATE,     /* seen already */
-    FERRY_QR_FOREIGN,       /* another session: counted and refused */
-    FERRY_QR_UNREADABLE,    /* not a ferry frame, or a malformed one */
-    FERRY_QR_INCONSISTENT,  /* our session id but header disagrees with earlier frames */
+    FERRY_QR_NEW = 1,      /* a frame not seen before, of our session */
+    FERRY_QR_DUPLICATE,    /* seen already */
+    FERRY_QR_FOREIGN,      /* another session: counted and refused */
+    FERRY_QR_UNREADABLE,   /* not a ferry frame, or a malformed one */
+    FERRY_QR_INCONSISTENT, /* our session id but header disagrees with earlier frames */
 };
 
 struct ferry_qrdec; /* reassembler */

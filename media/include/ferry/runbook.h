@@ -23,25 +23,25 @@ enum ferry_paper {
  * blank line to fill in by hand). */
 struct ferry_runbook {
     enum ferry_runbook_leg leg;
-    enum ferry_medium_kind medium;     /* USB, SCREEN (screen QR), PDF (paper QR), PNG, HTML */
-    const char *transfer_id;           /* 32 hex digits */
-    const char *kind;                  /* "rms" or "x509" */
-    const char *server_name;           /* RMS server name or certificate subject */
-    const char *guid;                  /* RMS server GUID */
-    const char *request_file;          /* name of the exported request file */
-    const char *package_file;          /* name of the .ferry file on the medium */
-    const char *package_sha256;        /* groups of four hex digits */
+    enum ferry_medium_kind medium;         /* USB, SCREEN (screen QR), PDF (paper QR), PNG, HTML */
+    const char *transfer_id;               /* 32 hex digits */
+    const char *kind;                      /* "rms" or "x509" */
+    const char *server_name;               /* RMS server name or certificate subject */
+    const char *guid;                      /* RMS server GUID */
+    const char *request_file;              /* name of the exported request file */
+    const char *package_file;              /* name of the .ferry file on the medium */
+    const char *package_sha256;            /* groups of four hex digits */
     const char *offline_name, *offline_fp; /* identity name and fingerprint (groups) */
     const char *online_name, *online_fp;
     const char *service_url;
-    const char *anchor_subject;        /* trust anchor for the service */
-    const char *anchor_fp;             /* its SHA-256, colon or grouped hex */
+    const char *anchor_subject; /* trust anchor for the service */
+    const char *anchor_fp;      /* its SHA-256, colon or grouped hex */
     time_t anchor_not_after;
-    time_t current_not_after;          /* the certificate being renewed */
-    time_t new_not_after;              /* response leg: the new certificate's expiry */
-    int lifetime_days_expected;        /* request leg: what the new one should look like, 0 unknown */
-    time_t created;                    /* when the package was made */
-    const uint8_t *package;            /* the package bytes, for paper QR pages (medium PDF) */
+    time_t current_not_after;   /* the certificate being renewed */
+    time_t new_not_after;       /* response leg: the new certificate's expiry */
+    int lifetime_days_expected; /* request leg: what the new one should look like, 0 unknown */
+    time_t created;             /* when the package was made */
+    const uint8_t *package;     /* the package bytes, for paper QR pages (medium PDF) */
     size_t package_len;
 };
 

@@ -7,12 +7,13 @@
 #include "ferry/store.h"
 
 struct ferry_runbook_req {
-    const char *side;     /* "offline": request leg; "online": response (return) leg */
-    const char *transfer; /* a transfer id or a unique prefix of it (>= 4 hex digits); NULL: latest */
-    const char *out;      /* file to write; NULL or "-": text on stdout */
-    int text;             /* 1: plain text (else PDF unless @out ends in .txt) */
+    const char *side; /* "offline": request leg; "online": response (return) leg */
+    const char
+        *transfer;   /* a transfer id or a unique prefix of it (>= 4 hex digits); NULL: latest */
+    const char *out; /* file to write; NULL or "-": text on stdout */
+    int text;        /* 1: plain text (else PDF unless @out ends in .txt) */
     enum ferry_paper paper;
-    enum ferry_medium_kind medium; /* 0: unknown (a blank to fill in) */
+    enum ferry_medium_kind medium;          /* 0: unknown (a blank to fill in) */
     const char *anchor_subject, *anchor_fp; /* online: the trust anchor, when known */
     time_t anchor_not_after;
 };

@@ -15,9 +15,9 @@
  * -> a QR sequence with @qo (NULL: defaults). *where (optional, caller frees) receives the file
  * or folder written, or "screen".
  */
-ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name,
-                                const uint8_t *pkg, size_t len, const char *summary,
-                                const struct ferry_qr_opts *qo, char **where);
+ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name, const uint8_t *pkg,
+                                size_t len, const char *summary, const struct ferry_qr_opts *qo,
+                                char **where);
 
 /**
  * Takes back what ferry_transport_write(@m, @name, ...) wrote, when a later step failed: USB ->
@@ -42,7 +42,6 @@ char *ferry_transport_describe(const struct ferry_medium *m);
  */
 const struct ferry_qr_opts *ferry_transport_label(const struct ferry_qr_opts *qo,
                                                   const char *prefix, const char *id,
-                                                  struct ferry_qr_opts *q2, char *label,
-                                                  size_t n);
+                                                  struct ferry_qr_opts *q2, char *label, size_t n);
 
 #endif

@@ -7,7 +7,7 @@
 
 #include "ferry/err.h"
 
-#define FERRY_USB_SUBDIR "FERRY"
+#define FERRY_USB_SUBDIR    "FERRY"
 #define FERRY_USB_MAX_FILES 256
 
 /**
@@ -50,8 +50,7 @@ struct ferry_usb_file {
  * name. Symlinks, non-regular files, unsafe names and over-size files are skipped with a
  * warning through ferry_log. FERRY_ERR_NOT_FOUND when there is no *.ferry file at all.
  */
-ferry_err ferry_usb_read_all(const char *root, size_t max, struct ferry_usb_file **out,
-                             size_t *n);
+ferry_err ferry_usb_read_all(const char *root, size_t max, struct ferry_usb_file **out, size_t *n);
 void ferry_usb_files_free(struct ferry_usb_file *f, size_t n);
 
 /** 1 if @name is a safe base name for a file on the medium (also used for item names). */

@@ -14,12 +14,12 @@
 #include "ferry/store.h"
 
 struct ferry_request_result {
-    char subject[512];   /* the certificate's subject, RFC 2253 */
-    char *csr_path;      /* the PKCS#10 written (PEM) */
-    char *key_path;      /* --rekey: the new private key (0600), else NULL */
+    char subject[512]; /* the certificate's subject, RFC 2253 */
+    char *csr_path;    /* the PKCS#10 written (PEM) */
+    char *key_path;    /* --rekey: the new private key (0600), else NULL */
     uint8_t csr_sha256[FERRY_SHA256_LEN];
     time_t old_not_after; /* the current certificate's expiry */
-    int recorded;        /* 1 if the certificate's path was recorded in $FERRY_HOME */
+    int recorded;         /* 1 if the certificate's path was recorded in $FERRY_HOME */
 };
 
 /**
@@ -30,9 +30,8 @@ struct ferry_request_result {
  * $FERRY_HOME/requests/ by the request's SHA-256, so export and import find where the renewed
  * certificate goes. FERRY_ERR_MISMATCH if the key is not the certificate's.
  */
-ferry_err ferry_offline_request(struct ferry_store *s, const char *cert_path,
-                                const char *key_path, int rekey, const char *out,
-                                struct ferry_request_result *res);
+ferry_err ferry_offline_request(struct ferry_store *s, const char *cert_path, const char *key_path,
+                                int rekey, const char *out, struct ferry_request_result *res);
 void ferry_request_result_clear(struct ferry_request_result *res);
 
 struct ferry_export_result {
@@ -41,10 +40,10 @@ struct ferry_export_result {
     char *package_name; /* "request-<id8>.ferry" */
     char *where;        /* file or folder written */
     char *server_name;
-    char *guid;         /* RMS only */
-    int paired;         /* 1 if an online peer is paired */
-    int x509;           /* 1: a PKCS#10 (server_name is its subject), 0: an RMS request */
-    char *cert_path;    /* X.509: the certificate being renewed, when `request` recorded it */
+    char *guid;      /* RMS only */
+    int paired;      /* 1 if an online peer is paired */
+    int x509;        /* 1: a PKCS#10 (server_name is its subject), 0: an RMS request */
+    char *cert_path; /* X.509: the certificate being renewed, when `request` recorded it */
 };
 
 /**
@@ -60,15 +59,15 @@ ferry_err ferry_offline_export(struct ferry_store *s, const char *request_path,
 void ferry_export_result_clear(struct ferry_export_result *res);
 
 struct ferry_import_one {
-    char file[256];          /* the package's name on the medium */
-    ferry_err err;           /* FERRY_OK when imported */
-    char message[512];       /* what happened, for the operator */
-    char transfer_id[33];    /* the request it answers */
-    char *out_path;          /* where the certificate was written */
-    char *server_name;       /* RMS server name, or the X.509 subject */
+    char file[256];       /* the package's name on the medium */
+    ferry_err err;        /* FERRY_OK when imported */
+    char message[512];    /* what happened, for the operator */
+    char transfer_id[33]; /* the request it answers */
+    char *out_path;       /* where the certificate was written */
+    char *server_name;    /* RMS server name, or the X.509 subject */
     time_t not_before, new_not_after;
-    int x509;                /* 1: an X.509 chain was installed */
-    char *key_path;          /* X.509 --rekey: where the new private key is */
+    int x509;       /* 1: an X.509 chain was installed */
+    char *key_path; /* X.509 --rekey: where the new private key is */
 };
 
 struct ferry_import_result {

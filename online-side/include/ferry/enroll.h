@@ -8,29 +8,29 @@
 #include "ferry/err.h"
 
 #define FERRY_DEFAULT_RMS_URL "https://activation.drm.microsoft.com/enrollment/enrollservice.asmx"
-#define FERRY_RMS_PATH "/enrollment/enrollservice.asmx"
+#define FERRY_RMS_PATH        "/enrollment/enrollservice.asmx"
 
 struct ferry_http_opts {
-    const char *ca_file;        /* the pinned anchor (PEM); NULL: the system store */
+    const char *ca_file; /* the pinned anchor (PEM); NULL: the system store */
     const char *ca_path;
-    long connect_timeout_ms;    /* default 15000 */
-    long timeout_ms;            /* whole transfer, default 120000 */
-    int max_attempts;           /* default 4: retries on connection errors and 5xx */
-    long backoff_ms;            /* first back-off, doubled each retry; default 1000 */
-    size_t max_response;        /* default 4 MiB: larger answers fail FERRY_ERR_TOO_LARGE */
+    long connect_timeout_ms;     /* default 15000 */
+    long timeout_ms;             /* whole transfer, default 120000 */
+    int max_attempts;            /* default 4: retries on connection errors and 5xx */
+    long backoff_ms;             /* first back-off, doubled each retry; default 1000 */
+    size_t max_response;         /* default 4 MiB: larger answers fail FERRY_ERR_TOO_LARGE */
     const char *user, *password; /* EST HTTP auth, optional */
-    long low_speed_limit;       /* bytes/s under which a transfer is too slow; default 64 */
-    long low_speed_time_s;      /* ... for this many seconds: abort (a drip); default 30 */
-    long retry_after_max_s;     /* Retry-After honoured up to this, else back-off; default 60 */
+    long low_speed_limit;        /* bytes/s under which a transfer is too slow; default 64 */
+    long low_speed_time_s;       /* ... for this many seconds: abort (a drip); default 30 */
+    long retry_after_max_s;      /* Retry-After honoured up to this, else back-off; default 60 */
 };
 
 /** Fills @o with the defaults above (CA: the system store). */
 void ferry_http_opts_default(struct ferry_http_opts *o);
 
 struct ferry_http_result {
-    long status;           /* final HTTP status */
-    int attempts;          /* how many were made */
-    uint8_t *body;         /* answer body (caller frees) */
+    long status;   /* final HTTP status */
+    int attempts;  /* how many were made */
+    uint8_t *body; /* answer body (caller frees) */
     size_t len;
     char content_type[128];
 };
@@ -49,10 +49,10 @@ ferry_err ferry_enroll_rms(const char *url, const uint8_t *req, size_t len,
 
 /** One request of a concurrent batch (ferry_enroll_rms_many). */
 struct ferry_rms_job {
-    const uint8_t *req;          /* borrowed: the Enroll request, sent byte-exact */
+    const uint8_t *req; /* borrowed: the Enroll request, sent byte-exact */
     size_t len;
-    ferry_err err;               /* out: this request's outcome, as ferry_enroll_rms returns */
-    char detail[512];            /* out: its ferry_err_detail() when err != FERRY_OK */
+    ferry_err err;                /* out: this request's outcome, as ferry_enroll_rms returns */
+    char detail[512];             /* out: its ferry_err_detail() when err != FERRY_OK */
     struct ferry_http_result res; /* out: as ferry_enroll_rms fills it; free each one */
 };
 

@@ -12,14 +12,14 @@
 #include "ferry/store.h"
 
 struct ferry_submit_opts {
-    const char *service;        /* URL; NULL: FERRY_DEFAULT_RMS_URL */
-    const char *root;           /* pinned anchor PEM; NULL: the system trust store */
+    const char *service;           /* URL; NULL: FERRY_DEFAULT_RMS_URL */
+    const char *root;              /* pinned anchor PEM; NULL: the system trust store */
     const struct ferry_medium *to; /* where answers go */
     const struct ferry_qr_opts *qo;
     struct ferry_http_opts http;
-    int again;                  /* submit a request that was submitted before */
-    int est;                    /* --protocol est: PKCS#10 requests, EST at @service (required) */
-    int est_enroll;             /* EST: /simpleenroll instead of /simplereenroll */
+    int again;      /* submit a request that was submitted before */
+    int est;        /* --protocol est: PKCS#10 requests, EST at @service (required) */
+    int est_enroll; /* EST: /simpleenroll instead of /simplereenroll */
 };
 
 struct ferry_submit_one {
@@ -27,12 +27,12 @@ struct ferry_submit_one {
     char transfer_id[33];
     ferry_err err;
     char message[512];
-    char *server_name;    /* RMS server name, or the X.509 subject */
+    char *server_name; /* RMS server name, or the X.509 subject */
     char *guid;
     int x509;
     time_t new_not_after;
-    char *where;          /* where the answer package was written */
-    char *package_name;   /* "response-<id8>.ferry" */
+    char *where;        /* where the answer package was written */
+    char *package_name; /* "response-<id8>.ferry" */
     uint8_t answer_sha256[32];
     int attempts;
 };

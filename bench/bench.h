@@ -16,9 +16,10 @@ uint64_t bench_rng(uint64_t *s);
 QRecLevel bench_level(char ecc);
 
 enum bench_scan {
-    BENCH_SCAN_RAW,      /* zbar as the camera path runs it (default densities 1) */
-    BENCH_SCAN_DENSITY2, /* zbar with ZBAR_CFG_X_DENSITY / Y_DENSITY = 2 */
-    BENCH_SCAN_PIPELINE, /* ferry_qr_scan_gray: the image receiver's four passes */
+    BENCH_SCAN_QUICK,    /* ferry_qr_scan_gray, quick: one raw pass, every other line, as the
+                            camera path and the first sweep of images run zbar */
+    BENCH_SCAN_DENSITY1, /* raw zbar scanning every line (zbar's default) */
+    BENCH_SCAN_PIPELINE, /* ferry_qr_scan_gray, thorough: four passes, every line */
 };
 
 /**

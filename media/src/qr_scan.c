@@ -69,9 +69,21 @@ ferry_err ferry_qr_scanner_new(struct ferry_qr_scanner **out)
     return FERRY_OK;
 }
 
+/* Scan every @d-th line and column. zbar takes density as a scanner-wide setting: it must be
+ * set for symbology 0 (set for ZBAR_QRCODE it is silently ignored). */
+static void set_density(int (*set)(void *, zbar_symbol_type_t, zbar_config_t, int), void *obj,
+                        int d)
+{
+    set(obj, 0, ZBAR_CFG_X_DENSITY, d);
+    set(obj, 0, ZBAR_CFG_Y_DENSITY, d);
+}
+
 void ferry_qr_scanner_set_thorough(struct ferry_qr_scanner *s, int on)
 {
+    /* The quick sweep scans every other line (bench: 10-17 ms instead of 24-140 ms per
+     * 1280x720 frame); the thorough one every line, after each filter. */
     s->thorough = on;
+    set_density(set_scanner, s->zs, on ? 1 : 2);
 }
 
 void ferry_qr_scanner_free(struct ferry_qr_scanner *s)
@@ -689,6 +701,7 @@ ferry_err ferry_qr_scan_camera(const char *dev, ferry_qr_text_cb cb, void *ctx)
     if ((p = zbar_processor_create(0)) == NULL)
         return FERRY_ERR_NOMEM;
     configure(set_processor, p);
+    set_density(set_processor, p, 2); /* a frame missed here is shown again in the loop */
     if (zbar_processor_init(p, dev, 0) != 0) {
         r = ferry_errf(FERRY_ERR_IO, "cannot open the camera %s: %s", dev,
                        zbar_processor_error_string(p, 0));

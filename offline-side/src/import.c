@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "ferry/buf.h"
 #include "ferry/file.h"
@@ -143,6 +144,49 @@ static int same_file(const char *path, const void *data, size_t len)
     return same;
 }
 
+/* What @out held before an import replaced it, to put back if the ledger then refuses. */
+struct prior {
+    uint8_t *data;
+    size_t len;
+    mode_t mode;
+    int had;
+};
+
+static ferry_err prior_keep(const char *out, struct prior *p)
+{
+    struct stat st;
+    ferry_err r;
+
+    memset(p, 0, sizeof(*p));
+    if (lstat(out, &st) != 0)
+        return FERRY_OK; /* nothing there */
+    if (!S_ISREG(st.st_mode))
+        return ferry_errf(FERRY_ERR_EXISTS,
+                          "%s exists and is not a regular file: give --out "
+                          "FILE",
+                          out);
+    if ((r = ferry_file_read(out, FERRY_IMPORT_MAX_REPLACE, &p->data, &p->len)) != FERRY_OK)
+        return ferry_errf(r, "%s: cannot keep the file it would replace (%s): move it away", out,
+                          ferry_err_detail());
+    p->mode = st.st_mode & 0777;
+    p->had = 1;
+    return FERRY_OK;
+}
+
+/* Puts back what @out held (or removes the new file); returns @r with its detail kept. */
+static ferry_err prior_restore(const char *out, const struct prior *p, ferry_err r)
+{
+    char why[1024];
+
+    snprintf(why, sizeof(why), "%s", ferry_err_detail());
+    if (!p->had)
+        unlink(out);
+    else if (ferry_file_write_atomic(out, p->data, p->len, p->mode) != FERRY_OK)
+        ferry_log(FERRY_LOG_ERROR, "%s: could not put the earlier file back: %s", out,
+                  ferry_err_detail());
+    return ferry_errf(r, "%s", why);
+}
+
 /* Writes the checked answer @data to @out (or @dflt) and marks the transfer answered. */
 static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
                          const struct ferry_transfer *t, const void *data, size_t len,
@@ -150,6 +194,7 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
                          time_t until, char **outp)
 {
     char *out = c->out_path ? strdup(c->out_path) : dflt;
+    struct prior old = {NULL, 0, 0, 0};
     int kept = 0;
     ferry_err r;
 
@@ -163,6 +208,8 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
                        "%s already exists: move it away, or give --out FILE (or --force)", out);
         goto fail;
     }
+    if ((r = prior_keep(out, &old)) != FERRY_OK)
+        goto fail;
     if ((r = ferry_state_save(ferry_store_home(c->s), "certs", t->id, ext, data, len)) != FERRY_OK)
         goto fail;
     kept = 1;
@@ -170,14 +217,16 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
         goto fail;
     if ((r = ferry_store_transfer_answer(c->s, t->id, m->transfer_id, pkg_sha, until, out)) !=
         FERRY_OK) {
-        unlink(out); /* the ledger refused: leave no certificate behind */
+        r = prior_restore(out, &old, r); /* the ledger refused: the file as it was */
         goto fail;
     }
     *outp = out;
+    free(old.data);
     return FERRY_OK;
 fail:
     if (kept) /* nor its kept copy: a failed import leaves the state as it was */
         ferry_state_remove(ferry_store_home(c->s), "certs", t->id, ext);
+    free(old.data);
     free(out);
     return r;
 }

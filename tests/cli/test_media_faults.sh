@@ -140,6 +140,18 @@ for where in out home; do
     same "import ($where) [$spec]: the offline state" "$h0" "$(state_snap "$OFF_HOME" off)"
   done
 done
+step "import --force over a file, the ledger failing after the write: the file is put back"
+cp "$T/old-SLC.xml" "$T/keep-me.xml" && chmod 640 "$T/keep-me.xml"
+for spec in "enospc write 0" "eio fsync 1"; do
+  k0=$(sha256sum <"$T/keep-me.xml") h0=$(state_snap "$OFF_HOME" off)
+  expect_fault "import --force (ledger)" "$OFF_HOME" "$spec" "$OFF_HOME/ledger" \
+    off import --from "usb:$STICK" --out "$T/keep-me.xml" --force
+  [ "$(sha256sum <"$T/keep-me.xml")" = "$k0" ] || fail "import --force [$spec]: the file it replaced is lost"
+  [ "$(stat -c %a "$T/keep-me.xml")" = 640 ] || fail "import --force [$spec]: mode not kept"
+  same "import --force [$spec]: the offline state" "$h0" "$(state_snap "$OFF_HOME" off)"
+done
+rm -f "$T/keep-me.xml"
+
 step "import: retry without the fault"
 off import --from "usb:$STICK" --out "$T/out/SLC.xml" >/dev/null 2>&1 ||
   fail "import after the faults failed"

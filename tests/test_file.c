@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <fcntl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -130,6 +132,52 @@ static void test_failed_write_keeps_old(void **state)
     free(sub);
 }
 
+/* Temporaries a killed write left beside a file are swept by the next write of that file once
+ * they are stale; fresh ones (a write in progress), other names and directories stay. */
+static void test_sweep_temps(void **state)
+{
+    static const char *names[] = {
+        "s.bin.tmp-0123456789ab", /* stale: swept */
+        "s.bin.tmp-fedcba987654", /* fresh: kept */
+        "s.bin.tmp-0123456789AB", /* not ours (upper case): kept */
+        "s.bin.tmp-0123",         /* not ours (short): kept */
+        "t.bin.tmp-0123456789ab", /* another file's: kept */
+    };
+    struct timespec old[2] = {{0, 0}, {0, 0}};
+    char *sub = ferry_path_join(dir, "sweep"), *p = ferry_path_join(sub, "s.bin"), *q;
+    size_t i;
+    int fd;
+
+    (void)state;
+    old[0].tv_sec = old[1].tv_sec = time(NULL) - 3600;
+    assert_int_equal(mkdir(sub, 0700), 0);
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        q = ferry_path_join(sub, names[i]);
+        assert_true((fd = open(q, O_WRONLY | O_CREAT | O_EXCL, 0600)) >= 0);
+        close(fd);
+        if (i != 1)
+            assert_int_equal(utimensat(AT_FDCWD, q, old, 0), 0);
+        free(q);
+    }
+    q = ferry_path_join(sub, "s.bin.tmp-aaaaaaaaaaaa"); /* a stale directory: kept */
+    assert_int_equal(mkdir(q, 0700), 0);
+    assert_int_equal(utimensat(AT_FDCWD, q, old, 0), 0);
+    assert_int_equal(ferry_file_write_atomic(p, "x", 1, 0600), FERRY_OK);
+    assert_int_equal(count_entries(sub), 6); /* s.bin, the 4 kept files, the directory */
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        char *n = ferry_path_join(sub, names[i]);
+        assert_int_equal(ferry_path_exists(n), i != 0);
+        unlink(n);
+        free(n);
+    }
+    rmdir(q);
+    free(q);
+    unlink(p);
+    free(p);
+    rmdir(sub);
+    free(sub);
+}
+
 static void test_paths(void **state)
 {
     char *s;
@@ -154,7 +202,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_atomic_and_read), cmocka_unit_test(test_symlink_refused),
         cmocka_unit_test(test_secret),          cmocka_unit_test(test_failed_write_keeps_old),
-        cmocka_unit_test(test_paths),
+        cmocka_unit_test(test_paths),           cmocka_unit_test(test_sweep_temps),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

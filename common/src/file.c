@@ -1,15 +1,18 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
 
 #include "ferry/buf.h"
 #include "ferry/file.h"
+#include "ferry/log.h"
 
 static ferry_err read_fd(int fd, const char *path, size_t max, uint8_t **out, size_t *len)
 {
@@ -154,6 +157,46 @@ static char *temp_name(const char *path, ferry_err *r)
     return tmp;
 }
 
+/* 1 if @name is exactly "@base.tmp-<12 lowercase hex>", a temporary temp_name() made. */
+static int is_temp_of(const char *name, const char *base)
+{
+    size_t bl = strlen(base), i;
+
+    if (strncmp(name, base, bl) != 0 || strncmp(name + bl, ".tmp-", 5) != 0 ||
+        strlen(name + bl + 5) != 12)
+        return 0;
+    for (i = bl + 5; name[i] != '\0'; i++)
+        if (!((name[i] >= '0' && name[i] <= '9') || (name[i] >= 'a' && name[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
+void ferry_file_sweep_temps(const char *path, long min_age_s)
+{
+    const char *base = strrchr(path, '/');
+    char *dir = ferry_path_dirname(path), *p;
+    struct dirent *de;
+    struct stat st;
+    time_t now = time(NULL);
+    DIR *d;
+
+    base = base != NULL ? base + 1 : path;
+    if (dir == NULL || *base == '\0' || (d = opendir(dir)) == NULL) {
+        free(dir);
+        return;
+    }
+    while ((de = readdir(d)) != NULL) {
+        if (!is_temp_of(de->d_name, base) || (p = ferry_path_join(dir, de->d_name)) == NULL)
+            continue;
+        if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime >= min_age_s &&
+            unlink(p) == 0)
+            ferry_log(FERRY_LOG_INFO, "%s: removed, a temporary left by an interrupted write", p);
+        free(p);
+    }
+    closedir(d);
+    free(dir);
+}
+
 ferry_err ferry_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
 {
     char *dir = NULL, *tmp = NULL;
@@ -162,6 +205,7 @@ ferry_err ferry_file_write_atomic(const char *path, const void *p, size_t n, mod
 
     if ((dir = ferry_path_dirname(path)) == NULL)
         return FERRY_ERR_NOMEM;
+    ferry_file_sweep_temps(path, FERRY_FILE_TEMP_STALE_S);
     if ((tmp = temp_name(path, &r)) == NULL)
         goto out;
     fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
@@ -234,6 +278,7 @@ ferry_err ferry_file_write_secret(const char *path, const void *p, size_t n)
 
     if (ferry_path_exists(path))
         return ferry_errf(FERRY_ERR_EXISTS, "%s: already exists", path);
+    ferry_file_sweep_temps(path, FERRY_FILE_TEMP_STALE_S);
     if ((tmp = temp_name(path, &r)) == NULL)
         return r;
     if ((dir = ferry_path_dirname(path)) == NULL) {

@@ -28,7 +28,7 @@ stop() { # stop SIGNAL: the server exits 0 and removes url and pidfile
 start
 [[ "$URL" =~ ^https://127\.0\.0\.1:[0-9]+$ ]] || fail "url: $URL"
 [ "$(cat "$T/pid")" = "$PID" ] || fail "pidfile"
-openssl x509 -in "$S/root.pem" -noout -text | grep -q "CA:TRUE" || fail "root.pem is not a CA"
+grep -q "CA:TRUE" <<<"$(openssl x509 -in "$S/root.pem" -noout -text)" || fail "root.pem is not a CA"
 code=$(curl -sS --cacert "$S/root.pem" -o "$T/ans.xml" -w '%{http_code}' \
     -H 'Content-Type: text/xml; charset=utf-8' \
     -H 'SOAPAction: "http://microsoft.com/DRM/EnrollmentService/Enroll"' \

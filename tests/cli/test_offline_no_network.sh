@@ -17,5 +17,7 @@ for sym in connect socket getaddrinfo gethostbyname sendto sendmsg recvfrom bind
   fi
 done
 # and the online binary does link libcurl: the check above is not vacuous
-ldd "${FERRY_ONLINE:?}" | grep -q libcurl || { echo "FAIL: ferry-online without libcurl?"; exit 1; }
+# (no `ldd | grep -q` under pipefail: grep quitting early can SIGPIPE ldd and fail the pipe)
+online_libs=$(ldd "${FERRY_ONLINE:?}")
+grep -q libcurl <<<"$online_libs" || { echo "FAIL: ferry-online without libcurl?"; exit 1; }
 echo "ferry-offline: no network libraries, no socket imports"

@@ -16,6 +16,16 @@
  */
 ferry_err ferry_file_read(const char *path, size_t max, uint8_t **out, size_t *len);
 
+/* A temporary this old is a leftover of a killed write, not one in progress. */
+#define FERRY_FILE_TEMP_STALE_S 600
+
+/**
+ * Removes the temporaries of @path ("<path>.tmp-<12 hex>", regular files only, exactly that
+ * name) whose mtime is at least @min_age_s seconds ago: what a write killed between creating
+ * and renaming its temporary left behind. The writes below call it first for their @path.
+ */
+void ferry_file_sweep_temps(const char *path, long min_age_s);
+
 /**
  * Writes @n bytes to @path atomically: a temporary file in the same directory, fsync, rename
  * over @path, fsync of the directory. On any failure the temporary is removed and the old file

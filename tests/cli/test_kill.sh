@@ -25,8 +25,8 @@ init_and_pair
 off export "$REQ" --to "usb:$STICK" >/dev/null 2>&1
 on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" >/dev/null 2>&1
 off import --from "usb:$STICK" --out "$T/old-SLC.xml" >/dev/null 2>&1
-# (its two packages go: submit and import report handled packages as refusals, exit 1; the
-# identity packages and the summaries stay)
+# (its two packages go, so that each run has exactly one package to handle; the identity
+# packages and the summaries stay)
 mkdir -p "$T/old-packages"
 mv "$STICK"/FERRY/request-*.ferry "$STICK"/FERRY/response-*.ferry "$T/old-packages/"
 OLD_STICK=$(cd "$STICK" && find . -type f -print0 | sort -z | xargs -0 sha256sum)

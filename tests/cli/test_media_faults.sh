@@ -11,8 +11,7 @@ SHIM=${FERRY_FAULT_LIB:-${FERRY_BUILD:-}/tests/faults/libferry_fault.so}
 [ -f "$SHIM" ] || fail "no fault shim at $SHIM (build the ferry_fault target)"
 # ASan wants its runtime first; the shim is built without sanitizers and may come before it.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-HAVE_SQLITE=0
-command -v sqlite3 >/dev/null && HAVE_SQLITE=1
+command -v sqlite3 >/dev/null || fail "sqlite3 is needed for the ledger integrity check: ./ferry-dev deps"
 
 # The fault points: mode, operation, FERRY_FAULT_AFTER (bytes let through for writes, else the
 # number of the call that fails). A request package is ~3.3 KB, its summary ~0.5 KB.
@@ -39,9 +38,7 @@ fault() {
 state_snap() {
   local h=$1 tool=$2
   (cd "$h" && find . -type f ! -name 'ledger.sqlite*' -print0 | sort -z | xargs -0 -r sha256sum)
-  if [ "$HAVE_SQLITE" = 1 ]; then
-    sqlite3 "$h/ledger.sqlite" 'PRAGMA integrity_check' .dump
-  fi
+  sqlite3 "$h/ledger.sqlite" 'PRAGMA integrity_check' .dump
   if [ "$tool" = off ]; then "$FERRY_OFFLINE" status --home "$h" --json; fi
 }
 

@@ -197,34 +197,46 @@ void ferry_file_sweep_temps(const char *path, long min_age_s)
     free(dir);
 }
 
-ferry_err ferry_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
+/* Writes @n bytes, fsynced, to a fresh temporary beside @path (its stale leftovers swept first)
+ * with @mode, and returns its name in *tmp. On failure nothing is left and *tmp is NULL. Errors
+ * name @path, the file the caller asked for. */
+static ferry_err write_temp(const char *path, const void *p, size_t n, mode_t mode, char **tmp)
 {
-    char *dir = NULL, *tmp = NULL;
-    int fd = -1, existed;
-    ferry_err r = FERRY_ERR_INTERNAL;
+    ferry_err r;
+    int fd;
 
-    if ((dir = ferry_path_dirname(path)) == NULL)
-        return FERRY_ERR_NOMEM;
     ferry_file_sweep_temps(path, FERRY_FILE_TEMP_STALE_S);
-    if ((tmp = temp_name(path, &r)) == NULL)
-        goto out;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+    if ((*tmp = temp_name(path, &r)) == NULL)
+        return r;
+    fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     if (fd < 0) {
         r = io_fail(path, "creating a temporary file", errno);
         goto out;
     }
-    if (fchmod(fd, mode) != 0) {
+    if (fchmod(fd, mode) != 0)
         r = io_fail(path, "chmod", errno);
-        goto out;
-    }
-    if ((r = write_all(fd, path, p, n)) != FERRY_OK)
-        goto out;
-    if (close(fd) != 0) {
-        fd = -1;
+    else
+        r = write_all(fd, path, p, n);
+    if (close(fd) != 0 && r == FERRY_OK)
         r = io_fail(path, "close", errno);
-        goto out;
+out:
+    if (r != FERRY_OK) {
+        unlink(*tmp);
+        FERRY_FREE(*tmp);
     }
-    fd = -1;
+    return r;
+}
+
+ferry_err ferry_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
+{
+    char *dir = NULL, *tmp = NULL;
+    int existed;
+    ferry_err r;
+
+    if ((dir = ferry_path_dirname(path)) == NULL)
+        return FERRY_ERR_NOMEM;
+    if ((r = write_temp(path, p, n, mode, &tmp)) != FERRY_OK)
+        goto out;
     existed = ferry_path_exists(path);
     if (rename(tmp, path) != 0) {
         r = io_fail(path, "rename", errno);
@@ -238,14 +250,9 @@ ferry_err ferry_file_write_atomic(const char *path, const void *p, size_t n, mod
         if (!existed)
             unlink(path); /* not known to be on the disk: a new name is not left behind */
         r = ferry_errf(r, "%s: %s: %s", path,
-                       existed ? "replaced, but not known to be on the "
-                                 "disk"
-                               : "not written",
-                       why);
+                       existed ? "replaced, but not known to be on the disk" : "not written", why);
     }
 out:
-    if (fd >= 0)
-        close(fd);
     if (tmp != NULL)
         unlink(tmp);
     free(tmp);
@@ -273,40 +280,22 @@ static ferry_err publish_new(const char *tmp, const char *path)
 ferry_err ferry_file_write_secret(const char *path, const void *p, size_t n)
 {
     char *tmp = NULL, *dir = NULL;
-    int fd = -1;
     ferry_err r;
 
     if (ferry_path_exists(path))
         return ferry_errf(FERRY_ERR_EXISTS, "%s: already exists", path);
-    ferry_file_sweep_temps(path, FERRY_FILE_TEMP_STALE_S);
-    if ((tmp = temp_name(path, &r)) == NULL)
-        return r;
-    if ((dir = ferry_path_dirname(path)) == NULL) {
-        r = FERRY_ERR_NOMEM;
-        goto out;
-    }
+    if ((dir = ferry_path_dirname(path)) == NULL)
+        return FERRY_ERR_NOMEM;
     /* written whole under a temporary name first: a crash never leaves half a key */
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        r = io_fail(path, "create", errno);
+    if ((r = write_temp(path, p, n, 0600, &tmp)) != FERRY_OK)
         goto out;
-    }
-    if ((r = write_all(fd, path, p, n)) != FERRY_OK)
-        goto out;
-    if (close(fd) != 0) {
-        fd = -1;
-        r = io_fail(path, "close", errno);
-        goto out;
-    }
-    fd = -1;
     if ((r = publish_new(tmp, path)) != FERRY_OK)
         goto out;
     if ((r = ferry_fsync_dir(dir)) != FERRY_OK)
         unlink(path);
 out:
-    if (fd >= 0)
-        close(fd);
-    unlink(tmp);
+    if (tmp != NULL)
+        unlink(tmp);
     free(tmp);
     free(dir);
     return r;

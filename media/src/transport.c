@@ -36,7 +36,7 @@ ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name, 
     return FERRY_OK;
 }
 
-ferry_err ferry_transport_unwrite(const struct ferry_medium *m, const char *name)
+static ferry_err unwrite(const struct ferry_medium *m, const char *name)
 {
     char *root = NULL;
     ferry_err r;
@@ -48,6 +48,17 @@ ferry_err ferry_transport_unwrite(const struct ferry_medium *m, const char *name
     r = ferry_usb_remove(root, name);
     free(root);
     return r;
+}
+
+ferry_err ferry_transport_take_back(const struct ferry_medium *m, const char *name, ferry_err r,
+                                    const char *then)
+{
+    char first[512];
+
+    snprintf(first, sizeof(first), "%s", ferry_err_detail());
+    if (unwrite(m, name) != FERRY_OK)
+        return ferry_errf(r, "%s (and %s)", first, ferry_err_detail());
+    return ferry_errf(r, "%s; %s", first, then);
 }
 
 static ferry_err read_qr(const struct ferry_medium *m, struct ferry_usb_file **out, size_t *n)

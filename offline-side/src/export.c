@@ -207,18 +207,6 @@ static ferry_err fill_result(const struct payload *p, const char *name,
     return FERRY_OK;
 }
 
-/* The package reached @to but the ledger refused the transfer: takes the package back so the
- * medium carries nothing this machine does not know about. Keeps the first error's detail. */
-static ferry_err take_back(const struct ferry_medium *to, const char *name, ferry_err r)
-{
-    char first[512];
-
-    snprintf(first, sizeof(first), "%s", ferry_err_detail());
-    if (ferry_transport_unwrite(to, name) != FERRY_OK)
-        return ferry_errf(r, "%s (and %s)", first, ferry_err_detail());
-    return ferry_errf(r, "%s; nothing was exported", first);
-}
-
 ferry_err ferry_offline_export(struct ferry_store *s, const char *request_path,
                                const struct ferry_medium *to, const struct ferry_qr_opts *qo,
                                struct ferry_export_result *res)
@@ -263,7 +251,7 @@ ferry_err ferry_offline_export(struct ferry_store *s, const char *request_path,
                                    &res->where)) != FERRY_OK)
         goto out;
     if ((r = record(s, m, request_path, &p, res->package_sha256, peers, npeers)) != FERRY_OK) {
-        r = take_back(to, name, r);
+        r = ferry_transport_take_back(to, name, r, "nothing was exported");
         goto out;
     }
     saved = 0;

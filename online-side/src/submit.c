@@ -282,18 +282,6 @@ out:
     return r;
 }
 
-/* The answer reached the medium but the ledger refused it: takes the answer back, so the
- * medium carries nothing this machine has not recorded. Keeps the first error's detail. */
-static ferry_err take_back(const struct ferry_medium *to, const char *name, ferry_err r)
-{
-    char first[512];
-
-    snprintf(first, sizeof(first), "%s", ferry_err_detail());
-    if (ferry_transport_unwrite(to, name) != FERRY_OK)
-        return ferry_errf(r, "%s (and %s)", first, ferry_err_detail());
-    return ferry_errf(r, "%s; the answer was taken off the medium, submit again", first);
-}
-
 /* Signs the answer, keeps it, writes it to the medium, and marks the request submitted. */
 static ferry_err deliver(struct submit_ctx *c, const struct ferry_manifest *req,
                          const uint8_t req_sha[32], const struct ferry_item *ri, size_t signer,
@@ -324,7 +312,8 @@ static ferry_err deliver(struct submit_ctx *c, const struct ferry_manifest *req,
         goto out;
     }
     if ((r = record(c, req, req_sha, ri, o, signer)) != FERRY_OK) {
-        r = take_back(c->o->to, name, r);
+        r = ferry_transport_take_back(c->o->to, name, r,
+                                      "the answer was taken off the medium, submit again");
         goto out;
     }
     ferry_store_audit(c->s, "submit", o->transfer_id);

@@ -20,10 +20,14 @@ ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name, 
                                 char **where);
 
 /**
- * Takes back what ferry_transport_write(@m, @name, ...) wrote, when a later step failed: USB ->
- * removes the package and its summary. QR outputs are left (they carry nothing until scanned).
+ * Takes back what ferry_transport_write(@m, @name, ...) wrote, when a later step failed with @r
+ * (the ledger refused): USB -> removes the package and its summary, so the medium carries
+ * nothing this machine has not recorded. QR outputs are left (they carry nothing until
+ * scanned). Returns @r; its detail keeps the first error's and adds @then ("nothing was
+ * exported"), or why the package could not be taken back.
  */
-ferry_err ferry_transport_unwrite(const struct ferry_medium *m, const char *name);
+ferry_err ferry_transport_take_back(const struct ferry_medium *m, const char *name, ferry_err r,
+                                    const char *then);
 
 /**
  * Reads packages from @m: USB -> every *.ferry file (see ferry_usb_read_all); IMAGES/CAMERA ->

@@ -476,33 +476,29 @@ static void test_audit(void **state)
     assert_int_equal(ledger_count(f, "SELECT max(seq) FROM audit WHERE event = 'pair'"), 3);
 }
 
-/* A process SIGKILLed between the UPDATE and the COMMIT of an answer leaves the old state. */
-static void test_crash_mid_answer(void **state)
+/*
+ * Runs @act on the store at f->home (@side) in a child that the store's test hook stalls at
+ * @where, inside a transaction, and SIGKILLs it there. Returns once the child is dead.
+ */
+static void kill_at_stall(struct fx *f, const char *side, const char *where,
+                          void (*act)(struct ferry_store *, void *), void *arg)
 {
-    struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
-    struct ferry_transfer t, *got = NULL;
-    uint8_t aid[FERRY_TRANSFER_ID_LEN], asha[FERRY_SHA256_LEN];
+    struct ferry_store *s = NULL;
     int fds[2], status = 0;
     char fdbuf[16], c = 0;
     pid_t pid;
 
-    sample_transfer(&t, 11, NOW_2026);
-    assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_OK);
-    ferry_store_close(s);
-    fill_id(aid, sizeof(aid), 110);
-    fill_id(asha, sizeof(asha), 111);
     assert_int_equal(pipe(fds), 0);
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
         close(fds[0]);
         snprintf(fdbuf, sizeof(fdbuf), "%d", fds[1]);
-        setenv("FERRY_TEST_STALL", "answer", 1);
+        setenv("FERRY_TEST_STALL", where, 1);
         setenv("FERRY_TEST_STALL_FD", fdbuf, 1);
-        if (ferry_store_open(f->home, "offline", 0, &s) != FERRY_OK)
+        if (ferry_store_open(f->home, side, 0, &s) != FERRY_OK)
             _exit(2);
-        ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, "/x");
+        act(s, arg);
         _exit(3); /* not reached: the hook stalls until killed */
     }
     close(fds[1]);
@@ -512,6 +508,34 @@ static void test_crash_mid_answer(void **state)
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     close(fds[0]);
+}
+
+struct answer_args {
+    const uint8_t *id, *aid, *asha;
+};
+
+static void act_answer(struct ferry_store *s, void *arg)
+{
+    const struct answer_args *a = arg;
+
+    ferry_store_transfer_answer(s, a->id, a->aid, a->asha, 1826000000, "/x");
+}
+
+/* A process SIGKILLed between the UPDATE and the COMMIT of an answer leaves the old state. */
+static void test_crash_mid_answer(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_transfer t, *got = NULL;
+    uint8_t aid[FERRY_TRANSFER_ID_LEN], asha[FERRY_SHA256_LEN];
+    struct answer_args a = {t.id, aid, asha};
+
+    sample_transfer(&t, 11, NOW_2026);
+    assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_OK);
+    ferry_store_close(s);
+    fill_id(aid, sizeof(aid), 110);
+    fill_id(asha, sizeof(asha), 111);
+    kill_at_stall(f, "offline", "answer", act_answer, &a);
 
     assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
@@ -526,6 +550,18 @@ static void test_crash_mid_answer(void **state)
                      1);
 }
 
+struct submitted_args {
+    const struct ferry_transfer *t;
+    const uint8_t *psha;
+};
+
+static void act_submitted(struct ferry_store *s, void *arg)
+{
+    const struct submitted_args *a = arg;
+
+    ferry_store_transfer_submitted(s, a->t, a->psha);
+}
+
 /* Online: the submitted transfer and its request package seen, in one transaction; a kill
  * between the two leaves neither, and --again updates the existing row. */
 static void test_submitted(void **state)
@@ -534,34 +570,14 @@ static void test_submitted(void **state)
     struct ferry_store *s = open_new(f, "online");
     struct ferry_transfer t, *got = NULL;
     uint8_t psha[FERRY_SHA256_LEN];
-    int fds[2], status = 0;
-    char fdbuf[16], c = 0;
-    pid_t pid;
+    struct submitted_args a = {&t, psha};
 
     sample_transfer(&t, 13, NOW_2026);
     t.state = FERRY_TS_SUBMITTED;
     t.service = "https://one.example/rms";
     fill_id(psha, sizeof(psha), 130);
     ferry_store_close(s);
-    assert_int_equal(pipe(fds), 0);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(fds[0]);
-        snprintf(fdbuf, sizeof(fdbuf), "%d", fds[1]);
-        setenv("FERRY_TEST_STALL", "submitted", 1);
-        setenv("FERRY_TEST_STALL_FD", fdbuf, 1);
-        if (ferry_store_open(f->home, "online", 0, &s) != FERRY_OK)
-            _exit(2);
-        ferry_store_transfer_submitted(s, &t, psha);
-        _exit(3); /* not reached: the hook stalls until killed */
-    }
-    close(fds[1]);
-    assert_int_equal(read(fds[0], &c, 1), 1);
-    assert_int_equal(kill(pid, SIGKILL), 0);
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
-    close(fds[0]);
+    kill_at_stall(f, "online", "submitted", act_submitted, &a);
 
     assert_int_equal(ferry_store_open(f->home, "online", 0, &s), FERRY_OK);
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_ERR_NOT_FOUND);
@@ -745,6 +761,12 @@ static void test_identity_no_half(void **state)
     free(crt);
 }
 
+static void act_identity(struct ferry_store *s, void *arg)
+{
+    (void)arg;
+    ferry_store_identity_create(s, "crash", NULL);
+}
+
 /* init SIGKILLed between the key and the certificate: the leftover is named, not loaded, and
  * init refuses to pile a new identity on it until it is removed. */
 static void test_identity_crash_half(void **state)
@@ -752,29 +774,10 @@ static void test_identity_crash_half(void **state)
     struct fx *f = *state;
     struct ferry_store *s = open_new(f, "offline");
     struct ferry_identity *id = NULL;
-    char *key = home_file(f, "identity.key"), fdbuf[16], c = 0;
-    int fds[2], status = 0;
-    pid_t pid;
+    char *key = home_file(f, "identity.key");
 
     ferry_store_close(s);
-    assert_int_equal(pipe(fds), 0);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(fds[0]);
-        snprintf(fdbuf, sizeof(fdbuf), "%d", fds[1]);
-        setenv("FERRY_TEST_STALL", "identity", 1);
-        setenv("FERRY_TEST_STALL_FD", fdbuf, 1);
-        if (ferry_store_open(f->home, "offline", 0, &s) != FERRY_OK)
-            _exit(2);
-        ferry_store_identity_create(s, "crash", NULL);
-        _exit(3);
-    }
-    close(fds[1]);
-    assert_int_equal(read(fds[0], &c, 1), 1);
-    assert_int_equal(kill(pid, SIGKILL), 0);
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    close(fds[0]);
+    kill_at_stall(f, "offline", "identity", act_identity, NULL);
     assert_true(ferry_path_exists(key));
     assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
     assert_int_equal(ferry_store_identity(s, &id), FERRY_ERR_FORMAT);

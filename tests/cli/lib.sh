@@ -93,3 +93,30 @@ flip() {
            read($f, my $c, 1) == 1 or die; seek($f, $ARGV[1], 0); print $f chr(ord($c) ^ 0x5a);
            close($f) or die' "$1" "$2"
 }
+
+# fault_setup: for the tests that inject faults with libferry_fault.so ($SHIM) and check the
+# ledger with sqlite3.
+fault_setup() {
+  SHIM=${FERRY_FAULT_LIB:-${FERRY_BUILD:-}/tests/faults/libferry_fault.so}
+  [ -f "$SHIM" ] || fail "no fault shim at $SHIM (build the ferry_fault target)"
+  # ASan wants its runtime first; the shim is built without sanitizers and may come before it.
+  export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+  command -v sqlite3 >/dev/null ||
+    fail "sqlite3 is needed for the ledger integrity check: ./ferry-dev deps"
+}
+
+# old_round_trip: pairs the machines (service running) and leaves an earlier renewal behind:
+# $REQ exported, submitted and imported (to $T/old-SLC.xml). Its two packages are moved to
+# $T/old-packages, so that each later run has exactly one package to handle; their summaries
+# and the identity packages stay on the stick.
+old_round_trip() {
+  cp "$FERRY_VECTORS/rms/req-plain.xml" "$SRV/SRV01RenewalRequest.xml"
+  REQ=$SRV/SRV01RenewalRequest.xml
+  start_enrolld --lifetime-days 400
+  init_and_pair
+  off export "$REQ" --to "usb:$STICK" >/dev/null 2>&1
+  on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" >/dev/null 2>&1
+  off import --from "usb:$STICK" --out "$T/old-SLC.xml" >/dev/null 2>&1
+  mkdir -p "$T/old-packages"
+  mv "$STICK"/FERRY/request-*.ferry "$STICK"/FERRY/response-*.ferry "$T/old-packages/"
+}

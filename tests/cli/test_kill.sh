@@ -8,27 +8,14 @@
 # again succeeds. FERRY_KILL_SEED (default 1) moves every seed; a failure prints its seed.
 source "$(dirname "$0")/lib.sh"
 
-SHIM=${FERRY_FAULT_LIB:-${FERRY_BUILD:-}/tests/faults/libferry_fault.so}
-[ -f "$SHIM" ] || fail "no fault shim at $SHIM (build the ferry_fault target)"
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-command -v sqlite3 >/dev/null || fail "sqlite3 is needed for the ledger integrity check: ./ferry-dev deps"
+fault_setup
 BASE=${FERRY_KILL_SEED:-1}
 N_EXPORT=${FERRY_KILLS_EXPORT:-100} N_IMPORT=${FERRY_KILLS_IMPORT:-100}
 N_SUBMIT=${FERRY_KILLS_SUBMIT:-30}
 KILLS=0 CORRUPT=0
 
-cp "$FERRY_VECTORS/rms/req-plain.xml" "$SRV/SRV01RenewalRequest.xml"
-REQ=$SRV/SRV01RenewalRequest.xml
-start_enrolld --lifetime-days 400
-init_and_pair
-# an older round trip: its packages stay on the stick and must come out of every kill whole
-off export "$REQ" --to "usb:$STICK" >/dev/null 2>&1
-on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" >/dev/null 2>&1
-off import --from "usb:$STICK" --out "$T/old-SLC.xml" >/dev/null 2>&1
-# (its two packages go, so that each run has exactly one package to handle; the identity
-# packages and the summaries stay)
-mkdir -p "$T/old-packages"
-mv "$STICK"/FERRY/request-*.ferry "$STICK"/FERRY/response-*.ferry "$T/old-packages/"
+# an older round trip: what it leaves on the stick must come out of every kill whole
+old_round_trip
 OLD_STICK=$(cd "$STICK" && find . -type f -print0 | sort -z | xargs -0 sha256sum)
 OFFCRT=$OFF_HOME/identity.crt ONCRT=$ON_HOME/identity.crt
 

@@ -7,11 +7,7 @@
 # `status --json`) unchanged; once the fault is gone the same command succeeds.
 source "$(dirname "$0")/lib.sh"
 
-SHIM=${FERRY_FAULT_LIB:-${FERRY_BUILD:-}/tests/faults/libferry_fault.so}
-[ -f "$SHIM" ] || fail "no fault shim at $SHIM (build the ferry_fault target)"
-# ASan wants its runtime first; the shim is built without sanitizers and may come before it.
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
-command -v sqlite3 >/dev/null || fail "sqlite3 is needed for the ledger integrity check: ./ferry-dev deps"
+fault_setup
 
 # The fault points: mode, operation, FERRY_FAULT_AFTER (bytes let through for writes, else the
 # number of the call that fails). A request package is ~3.3 KB, its summary ~0.5 KB.
@@ -69,18 +65,8 @@ verifies() {
   openssl cms -verify -inform DER -binary -in "$1" -CAfile "$2" -out /dev/null 2>/dev/null
 }
 
-cp "$FERRY_VECTORS/rms/req-plain.xml" "$SRV/SRV01RenewalRequest.xml"
-REQ=$SRV/SRV01RenewalRequest.xml
-start_enrolld --lifetime-days 400
-init_and_pair
-# an older round trip already on the stick: it must stay byte-identical through every fault
-off export "$REQ" --to "usb:$STICK" >/dev/null 2>&1
-on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" >/dev/null 2>&1
-off import --from "usb:$STICK" --out "$T/old-SLC.xml" >/dev/null 2>&1
-# its packages are taken off the stick (submit and import would report them as handled already,
-# exit 1, in directory order with the fault); their summaries and the identity packages stay
-mkdir -p "$T/old-packages"
-mv "$STICK"/FERRY/request-*.ferry "$STICK"/FERRY/response-*.ferry "$T/old-packages/"
+# an older round trip: what it leaves on the stick must stay byte-identical through every fault
+old_round_trip
 mkdir -p "$T/out"
 
 # export (stick full or failing, then the offline state disk)

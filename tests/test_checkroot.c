@@ -101,10 +101,10 @@ static void hash_name(const char *src, char out[16])
 
 static int setup(void **state)
 {
-    const char *sh = getenv("FERRY_SHARED"), *v = getenv("FERRY_VECTORS");
+    const char *src = getenv("FERRY_SRC"), *v = getenv("FERRY_VECTORS");
 
-    snprintf(gte_path, sizeof(gte_path), "%s/data/gte-cybertrust-global-root.pem",
-             sh != NULL ? sh : "/work/shared");
+    snprintf(gte_path, sizeof(gte_path), "%s/online-side/data/gte-cybertrust-global-root.pem",
+             src != NULL ? src : ".");
     snprintf(vec_dir, sizeof(vec_dir), "%s/checkroot", v != NULL ? v : "tests/vectors");
     snprintf(tmp_root, sizeof(tmp_root), "/tmp/ferry-checkroot-XXXXXX");
     assert_non_null(mkdtemp(tmp_root));

@@ -20,7 +20,7 @@
 
 /*
  * The GTE CyberTrust Global Root, public data, built in so that the binary works without the
- * source tree (the build also passes its path as FERRY_GTE_ROOT_PEM; the tests compare the two).
+ * source tree. online-side/data/ holds the same PEM with its source; test_checkroot compares them.
  * Its SHA-256 is checked against FERRY_GTE_ROOT_SHA256 before use.
  */
 static const char gte_root_pem[] =

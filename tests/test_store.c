@@ -167,7 +167,7 @@ static void test_open_create_reopen(void **state)
     ferry_store_close(s);
     assert_int_equal(ferry_store_open(f->home, "offline", 1, &s), FERRY_OK);
     ferry_store_close(s);
-    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 1);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-create'"), 1);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM meta WHERE key = 'side' AND "
                                      "value = 'offline'"),
@@ -598,6 +598,87 @@ static void test_submitted(void **state)
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers"), 1);
 }
 
+/* The version-1 ledger as ferry wrote it before `cancel` (state 1..4 only): a fixture, the
+ * schema text copied from that release. */
+static const char *const ledger_v1_sql =
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE transfers ("
+    " id BLOB PRIMARY KEY CHECK (length(id) = 16),"
+    " direction INTEGER NOT NULL CHECK (direction IN (1, 2)),"
+    " state INTEGER NOT NULL CHECK (state BETWEEN 1 AND 4),"
+    " package_sha256 BLOB NOT NULL CHECK (length(package_sha256) = 32),"
+    " payload_sha256 BLOB NOT NULL CHECK (length(payload_sha256) = 32),"
+    " kind TEXT, subject TEXT, guid TEXT, source_path TEXT, peer_fp TEXT, service TEXT,"
+    " created INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    " old_not_after INTEGER NOT NULL DEFAULT 0, new_not_after INTEGER NOT NULL DEFAULT 0,"
+    " installed_path TEXT,"
+    " answer_id BLOB CHECK (answer_id IS NULL OR length(answer_id) = 16),"
+    " answered INTEGER);"
+    "CREATE INDEX transfers_created ON transfers (created, state);"
+    "CREATE TABLE packages_seen ("
+    " sha256 BLOB PRIMARY KEY CHECK (length(sha256) = 32),"
+    " transfer_id BLOB CHECK (transfer_id IS NULL OR length(transfer_id) = 16),"
+    " seen INTEGER NOT NULL);"
+    "CREATE TABLE audit ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, side TEXT NOT NULL,"
+    " event TEXT NOT NULL, detail TEXT);"
+    "INSERT INTO meta VALUES ('schema_version', '1'), ('side', 'offline'),"
+    " ('created', '2026-01-01T00:00:00Z');"
+    "INSERT INTO transfers (id, direction, state, package_sha256, payload_sha256, kind, subject,"
+    " created, updated) VALUES (x'00112233445566778899aabbccddeeff', 1, 1, zeroblob(32),"
+    " zeroblob(32), 'rms', 'rms01', 1767225600, 1767225600);";
+
+/* A version-1 ledger opens: migrated in place (rows kept, version 2, an audit entry), and its
+ * outstanding transfer can then be found by prefix and cancelled. */
+static void test_migrate_v1_then_cancel(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = NULL;
+    struct ferry_transfer *t = NULL;
+    char *path;
+    sqlite3 *db = NULL;
+
+    assert_int_equal(mkdir(f->home, 0700), 0);
+    path = ferry_path_join(f->home, "ledger.sqlite");
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, ledger_v1_sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    free(path);
+
+    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'ledger-migrate'"),
+                     1);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE state = 1"), 1);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                                     "AND name = 'transfers_created'"),
+                     1);
+
+    assert_int_equal(ferry_store_transfer_find(s, "0g11", &t), FERRY_ERR_USAGE);
+    assert_int_equal(ferry_store_transfer_find(s, "001", &t), FERRY_ERR_USAGE);
+    assert_int_equal(ferry_store_transfer_find(s, "ffff", &t), FERRY_ERR_NOT_FOUND);
+    assert_int_equal(ferry_store_transfer_find(s, "0011223", &t), FERRY_OK);
+    assert_string_equal(t->subject, "rms01");
+    assert_int_equal(ferry_store_transfer_cancel(s, t->id, "stick lost"), FERRY_OK);
+    assert_int_equal(ferry_store_transfer_cancel(s, t->id, "again"), FERRY_ERR_MISMATCH);
+    assert_non_null(strstr(ferry_err_detail(), "cancelled already"));
+    ferry_transfer_free(t);
+    t = NULL;
+    assert_int_equal(ferry_store_transfer_find(s, "00112233445566778899AABBCCDDEEFF", &t),
+                     FERRY_OK);
+    assert_int_equal(t->state, FERRY_TS_CANCELLED);
+    ferry_transfer_free(t);
+    ferry_store_close(s);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'transfer-cancel' "
+                                     "AND detail LIKE '%stick lost'"),
+                     1);
+    /* opened again: already version 2, nothing migrated twice */
+    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    ferry_store_close(s);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'ledger-migrate'"),
+                     1);
+}
+
 /* Same with a hot journal: the child's transaction has spilled pages to the database file
  * (a large insert with a tiny cache) before it is killed; the next open rolls them back. */
 static void test_crash_hot_journal(void **state)
@@ -884,6 +965,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_submitted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v1_then_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_mid_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_hot_journal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_identity_create_load, setup, teardown),

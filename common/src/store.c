@@ -21,7 +21,7 @@
 #include "ferry/log.h"
 #include "ferry/store.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_BUSY_MS        10000
 #define STORE_MAX_ROWS       100000 /* transfers listed at once */
 #define STORE_MAX_PEERS      1024
@@ -38,28 +38,32 @@ struct ferry_store {
     sqlite3 *db;
 };
 
+/* The transfers table under @name (a migration builds the new one beside the old). */
+#define TRANSFERS_TABLE(name)                                                                      \
+    "CREATE TABLE " name " ("                                                                      \
+    " id BLOB PRIMARY KEY CHECK (length(id) = 16),"                                                \
+    " direction INTEGER NOT NULL CHECK (direction IN (1, 2)),"                                     \
+    " state INTEGER NOT NULL CHECK (state BETWEEN 1 AND 5),"                                       \
+    " package_sha256 BLOB NOT NULL CHECK (length(package_sha256) = 32),"                           \
+    " payload_sha256 BLOB NOT NULL CHECK (length(payload_sha256) = 32),"                           \
+    " kind TEXT, subject TEXT, guid TEXT, source_path TEXT, peer_fp TEXT, service TEXT,"           \
+    " created INTEGER NOT NULL, updated INTEGER NOT NULL,"                                         \
+    " old_not_after INTEGER NOT NULL DEFAULT 0, new_not_after INTEGER NOT NULL DEFAULT 0,"         \
+    " installed_path TEXT,"                                                                        \
+    " answer_id BLOB CHECK (answer_id IS NULL OR length(answer_id) = 16),"                         \
+    " answered INTEGER);"                                                                          \
+    "CREATE INDEX " name "_created ON " name " (created, state);"
+
 static const char *const schema_sql =
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE transfers ("
-    " id BLOB PRIMARY KEY CHECK (length(id) = 16),"
-    " direction INTEGER NOT NULL CHECK (direction IN (1, 2)),"
-    " state INTEGER NOT NULL CHECK (state BETWEEN 1 AND 4),"
-    " package_sha256 BLOB NOT NULL CHECK (length(package_sha256) = 32),"
-    " payload_sha256 BLOB NOT NULL CHECK (length(payload_sha256) = 32),"
-    " kind TEXT, subject TEXT, guid TEXT, source_path TEXT, peer_fp TEXT, service TEXT,"
-    " created INTEGER NOT NULL, updated INTEGER NOT NULL,"
-    " old_not_after INTEGER NOT NULL DEFAULT 0, new_not_after INTEGER NOT NULL DEFAULT 0,"
-    " installed_path TEXT,"
-    " answer_id BLOB CHECK (answer_id IS NULL OR length(answer_id) = 16),"
-    " answered INTEGER);"
-    "CREATE INDEX transfers_created ON transfers (created, state);"
-    "CREATE TABLE packages_seen ("
-    " sha256 BLOB PRIMARY KEY CHECK (length(sha256) = 32),"
-    " transfer_id BLOB CHECK (transfer_id IS NULL OR length(transfer_id) = 16),"
-    " seen INTEGER NOT NULL);"
-    "CREATE TABLE audit ("
-    " seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, side TEXT NOT NULL,"
-    " event TEXT NOT NULL, detail TEXT);";
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);" TRANSFERS_TABLE(
+        "transfers") "CREATE TABLE packages_seen ("
+                     " sha256 BLOB PRIMARY KEY CHECK (length(sha256) = 32),"
+                     " transfer_id BLOB CHECK (transfer_id IS NULL OR length(transfer_id) = 16),"
+                     " seen INTEGER NOT NULL);"
+                     "CREATE TABLE audit ("
+                     " seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, side TEXT NOT "
+                     "NULL,"
+                     " event TEXT NOT NULL, detail TEXT);";
 
 #define TRANSFER_COLS                                                                              \
     "id, direction, state, package_sha256, payload_sha256, kind, subject, guid, source_path, "     \
@@ -313,11 +317,44 @@ static ferry_err schema_create(struct ferry_store *s)
     return audit_row(s, "store-create", s->home);
 }
 
-/* Checks the side and version recorded in an existing ledger. */
+/*
+ * Migrations of an older ledger, run in order inside the opening transaction (a crash leaves
+ * the old version whole): migrations[i] takes version i + 1 to i + 2.
+ *   1 -> 2: transfers.state may be 5 (FERRY_TS_CANCELLED); SQLite cannot change a CHECK, so the
+ *           table is rebuilt (same columns, same order) and its index made again.
+ */
+static const char *const migrations[] = {
+    TRANSFERS_TABLE("transfers_v2") "INSERT INTO transfers_v2 SELECT * FROM transfers;"
+                                    "DROP TABLE transfers;"
+                                    "ALTER TABLE transfers_v2 RENAME TO transfers;"
+                                    "DROP INDEX transfers_v2_created;"
+                                    "CREATE INDEX transfers_created ON transfers (created, state);",
+};
+
+static ferry_err schema_migrate(struct ferry_store *s, long from)
+{
+    char ver[16], detail[64];
+    ferry_err r = FERRY_OK;
+    long v;
+
+    for (v = from; v < STORE_SCHEMA_VERSION && r == FERRY_OK; v++)
+        r = exec(s, migrations[v - 1], "cannot update the ledger to this version of ferry");
+    if (r != FERRY_OK)
+        return r;
+    snprintf(ver, sizeof(ver), "%d", STORE_SCHEMA_VERSION);
+    snprintf(detail, sizeof(detail), "schema %ld -> %d", from, STORE_SCHEMA_VERSION);
+    if ((r = meta_put(s, "schema_version", ver)) != FERRY_OK)
+        return r;
+    ferry_log(FERRY_LOG_INFO, "%s/%s: ledger updated (%s)", s->home, LEDGER_FILE, detail);
+    return audit_row(s, "ledger-migrate", detail);
+}
+
+/* Checks the side and version recorded in an existing ledger; migrates an older one. */
 static ferry_err schema_check(struct ferry_store *s)
 {
     char *side = NULL, *ver = NULL;
     ferry_err r;
+    long v;
 
     if ((r = meta_get(s, "side", &side)) != FERRY_OK ||
         (r = meta_get(s, "schema_version", &ver)) != FERRY_OK)
@@ -329,7 +366,10 @@ static ferry_err schema_check(struct ferry_store *s)
                        s->home, side, s->side);
         goto out;
     }
-    if (strtol(ver, NULL, 10) != STORE_SCHEMA_VERSION)
+    v = strtol(ver, NULL, 10);
+    if (v >= 1 && v < STORE_SCHEMA_VERSION)
+        r = schema_migrate(s, v);
+    else if (v != STORE_SCHEMA_VERSION)
         r = ferry_errf(FERRY_ERR_MISMATCH,
                        "%s/%s: ledger schema version %s, this ferry knows "
                        "version %d: use the ferry that wrote it",
@@ -602,7 +642,7 @@ ferry_err ferry_store_transfer_add(struct ferry_store *s, const struct ferry_tra
 
     if (t->direction != FERRY_DIR_TO_ONLINE && t->direction != FERRY_DIR_TO_OFFLINE)
         return ferry_errf(FERRY_ERR_USAGE, "transfer direction %d unknown", (int)t->direction);
-    if (t->state < FERRY_TS_OUTSTANDING || t->state > FERRY_TS_FAILED)
+    if (t->state < FERRY_TS_OUTSTANDING || t->state > FERRY_TS_CANCELLED)
         return ferry_errf(FERRY_ERR_USAGE, "transfer state %d unknown", (int)t->state);
     if (!text_ok(t->kind) || !text_ok(t->subject) || !text_ok(t->guid) ||
         !text_ok(t->source_path) || !text_ok(t->peer_fp) || !text_ok(t->service) ||
@@ -730,6 +770,11 @@ static ferry_err answer_refused(struct ferry_store *s, const uint8_t id[FERRY_TR
                            "transfer %s was already answered on %s: this "
                            "answer is not imported again",
                            hex, date);
+        else if (state == FERRY_TS_CANCELLED)
+            r = ferry_errf(FERRY_ERR_MISMATCH,
+                           "transfer %s was cancelled on %s: its answer is not imported "
+                           "(export the request again for a new transfer)",
+                           hex, date);
         else
             r = ferry_errf(FERRY_ERR_MISMATCH,
                            "transfer %s is not waiting for an answer "
@@ -824,6 +869,93 @@ out:
     return tx_end(s, r);
 }
 
+ferry_err ferry_store_transfer_find(struct ferry_store *s, const char *prefix,
+                                    struct ferry_transfer **out)
+{
+    struct ferry_transfer **all = NULL;
+    size_t n = 0, i, hits = 0, len = strlen(prefix);
+    char hex[2 * FERRY_TRANSFER_ID_LEN + 1];
+    ferry_err r;
+
+    *out = NULL;
+    if (len < 4 || len > 2 * FERRY_TRANSFER_ID_LEN ||
+        strspn(prefix, "0123456789abcdefABCDEF") != len)
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "'%s' is not a transfer id: give 4 to 32 hex digits of one (see "
+                          "`status`)",
+                          prefix);
+    if ((r = ferry_store_transfers(s, &all, &n)) != FERRY_OK)
+        return r;
+    for (i = 0; i < n; i++) {
+        ferry_hex(all[i]->id, FERRY_TRANSFER_ID_LEN, hex);
+        if (strncasecmp(hex, prefix, len) != 0)
+            continue;
+        if (hits++ == 0) {
+            *out = all[i];
+            all[i] = NULL;
+        }
+    }
+    ferry_transfers_free(all, n);
+    if (hits == 1)
+        return FERRY_OK;
+    ferry_transfer_free(*out);
+    *out = NULL;
+    return ferry_errf(hits ? FERRY_ERR_USAGE : FERRY_ERR_NOT_FOUND,
+                      hits ? "transfer '%s' is ambiguous: give more digits"
+                           : "no transfer '%s' here (see `status`)",
+                      prefix);
+}
+
+/* After an UPDATE ... WHERE state = OUTSTANDING for a cancel changed nothing: says why. */
+static ferry_err cancel_refused(struct ferry_store *s, const uint8_t id[FERRY_TRANSFER_ID_LEN])
+{
+    struct ferry_transfer *t = NULL;
+    char hex[2 * FERRY_TRANSFER_ID_LEN + 1], date[11];
+    ferry_err r;
+
+    if ((r = ferry_store_transfer_get(s, id, &t)) != FERRY_OK)
+        return r;
+    ferry_hex(id, FERRY_TRANSFER_ID_LEN, hex);
+    ferry_time_date(t->updated, date);
+    r = ferry_errf(FERRY_ERR_MISMATCH, "transfer %s is not outstanding: it was %s on %s", hex,
+                   t->state == FERRY_TS_ANSWERED    ? "answered and its certificate written"
+                   : t->state == FERRY_TS_CANCELLED ? "cancelled already"
+                                                    : "submitted (an online record)",
+                   date);
+    ferry_transfer_free(t);
+    return r;
+}
+
+ferry_err ferry_store_transfer_cancel(struct ferry_store *s,
+                                      const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *reason)
+{
+    char hex[2 * FERRY_TRANSFER_ID_LEN + 1], detail[1024 + 64];
+    sqlite3_stmt *st = NULL;
+    ferry_err r;
+
+    if (reason != NULL && strlen(reason) > 1024)
+        return ferry_errf(FERRY_ERR_TOO_LARGE, "the reason is over 1024 bytes: say it shorter");
+    ferry_hex(id, FERRY_TRANSFER_ID_LEN, hex);
+    snprintf(detail, sizeof(detail), "%s cancelled: %s", hex, reason ? reason : "(no reason)");
+    if ((r = tx_begin(s)) != FERRY_OK)
+        return r;
+    if ((r = prep(s, "UPDATE transfers SET state = ?, updated = ? WHERE id = ? AND state = ?",
+                  &st)) != FERRY_OK)
+        goto out;
+    sqlite3_bind_int(st, 1, FERRY_TS_CANCELLED);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)ferry_now());
+    bind_blob(st, 3, id, FERRY_TRANSFER_ID_LEN);
+    sqlite3_bind_int(st, 4, FERRY_TS_OUTSTANDING);
+    r = step_done(s, st, NULL, "cannot cancel the transfer");
+    sqlite3_finalize(st);
+    if (r == FERRY_OK && sqlite3_changes(s->db) != 1)
+        r = cancel_refused(s, id);
+    if (r == FERRY_OK)
+        r = audit_row(s, "transfer-cancel", detail);
+out:
+    return tx_end(s, r);
+}
+
 /* UPDATE of one transfer's state, service, new_not_after (0 keeps), inside a transaction. */
 static ferry_err transfer_set(struct ferry_store *s, const uint8_t id[FERRY_TRANSFER_ID_LEN],
                               enum ferry_transfer_state state, const char *service,
@@ -862,7 +994,7 @@ ferry_err ferry_store_transfer_update(struct ferry_store *s,
 {
     ferry_err r;
 
-    if (state < FERRY_TS_OUTSTANDING || state > FERRY_TS_FAILED || !text_ok(service))
+    if (state < FERRY_TS_OUTSTANDING || state > FERRY_TS_CANCELLED || !text_ok(service))
         return ferry_errf(FERRY_ERR_USAGE, "bad transfer update (state %d)", (int)state);
     if ((r = tx_begin(s)) != FERRY_OK)
         return r;
@@ -877,7 +1009,7 @@ ferry_err ferry_store_transfer_submitted(struct ferry_store *s, const struct fer
     ferry_err r;
     int exists;
 
-    if (t->state < FERRY_TS_OUTSTANDING || t->state > FERRY_TS_FAILED || !text_ok(t->kind) ||
+    if (t->state < FERRY_TS_OUTSTANDING || t->state > FERRY_TS_CANCELLED || !text_ok(t->kind) ||
         !text_ok(t->subject) || !text_ok(t->guid) || !text_ok(t->source_path) ||
         !text_ok(t->peer_fp) || !text_ok(t->service) || !text_ok(t->installed_path))
         return ferry_errf(FERRY_ERR_USAGE, "bad submitted transfer");

@@ -70,6 +70,34 @@ const char *ferry_medium_kind_name(enum ferry_medium_kind k)
     return i >= 0 ? kinds[i].name : "?";
 }
 
+ferry_err ferry_medium_check(const struct ferry_medium *m, int write)
+{
+    const char *name = ferry_medium_kind_name(m->kind);
+
+    if (write && !ferry_medium_writable(m->kind))
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "'%s' is an input: ferry reads from it but cannot write to it; to "
+                          "write, use usb[:DIR], png:DIR, pdf:FILE, html:FILE or screen",
+                          name);
+    if (!write && !ferry_medium_readable(m->kind))
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "'%s' is an output: ferry writes to it but cannot read from it; to "
+                          "read QR codes use images:PATH (PNG, JPEG or PDF; a file or a folder) "
+                          "or camera[:DEVICE], to read a stick usb[:DIR]",
+                          name);
+    return FERRY_OK;
+}
+
+ferry_err ferry_medium_parse_for(const char *spec, int write, struct ferry_medium *out)
+{
+    ferry_err r;
+
+    if ((r = ferry_medium_parse(spec, out)) == FERRY_OK &&
+        (r = ferry_medium_check(out, write)) != FERRY_OK)
+        ferry_medium_clear(out);
+    return r;
+}
+
 void ferry_medium_clear(struct ferry_medium *m)
 {
     free(m->path);

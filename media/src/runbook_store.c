@@ -21,9 +21,6 @@ struct rb_hold {
 static ferry_err find_transfer(struct ferry_store *s, const struct ferry_runbook_req *q,
                                struct ferry_transfer **out)
 {
-    struct ferry_transfer **all = NULL;
-    size_t n = 0, i, hits = 0;
-    char hex[33];
     ferry_err r;
     int offline = strcmp(q->side, "offline") == 0;
 
@@ -38,28 +35,7 @@ static ferry_err find_transfer(struct ferry_store *s, const struct ferry_runbook
                            offline ? "export a request" : "submit a request");
         return r;
     }
-    if (strlen(q->transfer) < 4 || strlen(q->transfer) > 32)
-        return ferry_errf(FERRY_ERR_USAGE, "TRANSFER is 4 to 32 hex digits of a transfer id");
-    if ((r = ferry_store_transfers(s, &all, &n)) != FERRY_OK)
-        return r;
-    for (i = 0; i < n; i++) {
-        ferry_transfer_id_hex(all[i]->id, hex);
-        if (strncasecmp(hex, q->transfer, strlen(q->transfer)) != 0)
-            continue;
-        if (hits++ == 0) {
-            *out = all[i];
-            all[i] = NULL;
-        }
-    }
-    ferry_transfers_free(all, n);
-    if (hits == 1)
-        return FERRY_OK;
-    ferry_transfer_free(*out);
-    *out = NULL;
-    return ferry_errf(hits ? FERRY_ERR_USAGE : FERRY_ERR_NOT_FOUND,
-                      hits ? "transfer '%s' is ambiguous: give more digits"
-                           : "no transfer '%s' here (see `status`)",
-                      q->transfer);
+    return ferry_store_transfer_find(s, q->transfer, out);
 }
 
 static struct ferry_identity *peer_of(struct rb_hold *h)

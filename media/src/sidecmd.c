@@ -11,9 +11,23 @@
 #include "ferry/runbook_store.h"
 #include "ferry/sidecmd.h"
 
+/* 1 if @arg is a global flag that takes no value (what may stand before the verb besides
+ * --home DIR). */
+static int global_flag(const char *arg)
+{
+    static const char *const flags[] = {"--json", "-v", "--verbose", "-q", "--quiet"};
+    size_t i;
+
+    for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+        if (strcmp(arg, flags[i]) == 0)
+            return 1;
+    return strncmp(arg, "--home=", 7) == 0;
+}
+
 /* Global options may come before the verb (`ferry-offline --home D status`): moves them after
- * it, so every command parses them. Returns 0, or -1 when the leading options are malformed. */
-static int hoist_globals(int argc, char **argv)
+ * it, so every command parses them. Returns 0; -1 (message printed) when the leading options
+ * are malformed or unknown: an unknown option is called an option, not a command. */
+static int hoist_globals(const char *prog, int argc, char **argv)
 {
     int i = 1, k;
     char *verb;
@@ -22,14 +36,25 @@ static int hoist_globals(int argc, char **argv)
            strcmp(argv[i], "-h") != 0 && strcmp(argv[i], "--help") != 0) {
         if (strcmp(argv[i], "--home") == 0) {
             if (i + 1 >= argc)
-                return -1;
+                break;
             i += 2;
-        } else {
+        } else if (global_flag(argv[i])) {
             i++;
+        } else {
+            fprintf(stderr,
+                    "%s: unknown option '%s' (before the command only --home DIR, --json, -v, "
+                    "-q, --help and --version; see %s --help)\n",
+                    prog, argv[i], prog);
+            return -1;
         }
     }
-    if (i == 1 || i >= argc)
-        return i == 1 ? 0 : -1;
+    if (i == 1)
+        return 0;
+    if (i >= argc) {
+        fprintf(stderr, "%s: a command is needed after the global options (see %s --help)\n", prog,
+                prog);
+        return -1;
+    }
     verb = argv[i];
     for (k = i; k > 1; k--)
         argv[k] = argv[k - 1];
@@ -44,10 +69,8 @@ int ferry_dispatch(const char *prog, const char *about, const struct ferry_verb 
     FILE *f = stderr;
 
     ferry_log_set_prefix(prog);
-    if (hoist_globals(argc, argv) != 0) {
-        fprintf(stderr, "%s: a command is needed after the global options\n", prog);
+    if (hoist_globals(prog, argc, argv) != 0)
         return 2;
-    }
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
         printf("%s %s\n", prog, FERRY_VERSION);
         return 0;
@@ -72,12 +95,8 @@ int ferry_dispatch(const char *prog, const char *about, const struct ferry_verb 
 ferry_err ferry_cli_open_store(const struct ferry_cmd_spec *spec, const struct ferry_args *a,
                                const char *side, int create, struct ferry_store **out)
 {
-    ferry_err r = ferry_store_open(a->value[FERRY_CLI_HOME], side, create, out);
-
-    if (r == FERRY_ERR_NOT_FOUND)
-        return ferry_errf(r, "no ferry state here (%s): run `%s init` first", ferry_err_detail(),
-                          spec->prog);
-    return r;
+    (void)spec; /* the store's own messages name the directory and say to run init */
+    return ferry_store_open(a->value[FERRY_CLI_HOME], side, create, out);
 }
 
 ferry_err ferry_cli_qr_opts(const struct ferry_cmd_spec *spec, const struct ferry_args *a,
@@ -112,6 +131,37 @@ ferry_err ferry_cli_qr_opts(const struct ferry_cmd_spec *spec, const struct ferr
         qo->fps = d;
     }
     return FERRY_OK;
+}
+
+void ferry_cli_identities(const char *prog, struct ferry_json *j, const struct ferry_identity *me,
+                          struct ferry_identity *const *peers, size_t npeers)
+{
+    char fp[FERRY_FP_GROUPS_LEN];
+    size_t i;
+
+    ferry_identity_fingerprint_groups(me, fp);
+    if (j != NULL) {
+        ferry_json_str(j, "name", ferry_identity_name(me));
+        ferry_json_str(j, "fingerprint", fp);
+        ferry_json_arr_begin(j, "peers");
+    } else {
+        printf("identity:    %s\nfingerprint: %s\n", ferry_identity_name(me), fp);
+    }
+    for (i = 0; i < npeers; i++) {
+        ferry_identity_fingerprint_groups(peers[i], fp);
+        if (j != NULL) {
+            ferry_json_obj_begin(j, NULL);
+            ferry_json_str(j, "name", ferry_identity_name(peers[i]));
+            ferry_json_str(j, "fingerprint", fp);
+            ferry_json_obj_end(j);
+        } else {
+            printf("paired with: %s\n             %s\n", ferry_identity_name(peers[i]), fp);
+        }
+    }
+    if (j != NULL)
+        ferry_json_arr_end(j);
+    else if (npeers == 0)
+        printf("paired with: nobody yet (run `%s pair`)\n", prog);
 }
 
 static const struct ferry_opt init_opts[] = {
@@ -291,7 +341,7 @@ int ferry_cmd_pair(const char *prog, const char *side, int argc, char **argv)
         r = ferry_errf(FERRY_ERR_USAGE, "give exactly one of --to MEDIUM or --from MEDIUM");
         goto out;
     }
-    if ((r = ferry_medium_parse(to ? to : from, &m)) != FERRY_OK)
+    if ((r = ferry_medium_parse_for(to ? to : from, to != NULL, &m)) != FERRY_OK)
         goto out;
     if ((r = ferry_cli_open_store(&spec, &a, side, 0, &s)) != FERRY_OK)
         goto out;

@@ -15,9 +15,8 @@ ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name, 
 
     if (where != NULL)
         *where = NULL;
-    if (!ferry_medium_writable(m->kind))
-        return ferry_errf(FERRY_ERR_USAGE, "cannot write to medium '%s': it is an input only",
-                          ferry_medium_kind_name(m->kind));
+    if ((r = ferry_medium_check(m, 1)) != FERRY_OK)
+        return r;
     if (m->kind == FERRY_MEDIUM_USB) {
         if ((r = ferry_usb_resolve(m->path, &root)) != FERRY_OK)
             return r;
@@ -90,9 +89,8 @@ ferry_err ferry_transport_read(const struct ferry_medium *m, struct ferry_usb_fi
 
     *out = NULL;
     *n = 0;
-    if (!ferry_medium_readable(m->kind))
-        return ferry_errf(FERRY_ERR_USAGE, "cannot read from medium '%s': it is an output only",
-                          ferry_medium_kind_name(m->kind));
+    if ((r = ferry_medium_check(m, 0)) != FERRY_OK)
+        return r;
     if (m->kind != FERRY_MEDIUM_USB)
         return read_qr(m, out, n);
     if ((r = ferry_usb_resolve(m->path, &root)) != FERRY_OK)

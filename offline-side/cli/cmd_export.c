@@ -82,7 +82,7 @@ int cmd_export(int argc, char **argv)
         r = ferry_errf(FERRY_ERR_USAGE, "give the request file and --to MEDIUM");
         goto out;
     }
-    if ((r = ferry_medium_parse(to, &m)) != FERRY_OK ||
+    if ((r = ferry_medium_parse_for(to, 1, &m)) != FERRY_OK ||
         (r = ferry_cli_qr_opts(&spec, &a, &qo)) != FERRY_OK)
         goto out;
     if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK)

@@ -110,7 +110,7 @@ int cmd_import(int argc, char **argv)
         r = ferry_errf(FERRY_ERR_USAGE, "give --from MEDIUM");
         goto out;
     }
-    if ((r = ferry_medium_parse(from, &m)) != FERRY_OK)
+    if ((r = ferry_medium_parse_for(from, 0, &m)) != FERRY_OK)
         goto out;
     if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK)
         goto out;

@@ -27,6 +27,7 @@ static const char *state_name(enum ferry_transfer_state st)
     case FERRY_TS_ANSWERED: return "installed";
     case FERRY_TS_SUBMITTED: return "submitted";
     case FERRY_TS_FAILED: return "failed";
+    case FERRY_TS_CANCELLED: return "cancelled";
     }
     return "?";
 }
@@ -69,37 +70,6 @@ static void text_row(const struct ferry_transfer *t, time_t now)
     }
 }
 
-static void identities(struct ferry_json *j, const struct ferry_identity *me,
-                       struct ferry_identity *const *peers, size_t npeers)
-{
-    char fp[FERRY_FP_GROUPS_LEN];
-    size_t i;
-
-    ferry_identity_fingerprint_groups(me, fp);
-    if (j != NULL) {
-        ferry_json_str(j, "name", ferry_identity_name(me));
-        ferry_json_str(j, "fingerprint", fp);
-        ferry_json_arr_begin(j, "peers");
-    } else {
-        printf("identity:    %s\nfingerprint: %s\n", ferry_identity_name(me), fp);
-    }
-    for (i = 0; i < npeers; i++) {
-        ferry_identity_fingerprint_groups(peers[i], fp);
-        if (j != NULL) {
-            ferry_json_obj_begin(j, NULL);
-            ferry_json_str(j, "name", ferry_identity_name(peers[i]));
-            ferry_json_str(j, "fingerprint", fp);
-            ferry_json_obj_end(j);
-        } else {
-            printf("paired with: %s\n             %s\n", ferry_identity_name(peers[i]), fp);
-        }
-    }
-    if (j != NULL)
-        ferry_json_arr_end(j);
-    else if (npeers == 0)
-        printf("paired with: nobody yet (run `ferry-offline pair`)\n");
-}
-
 int cmd_status(int argc, char **argv)
 {
     struct ferry_args a;
@@ -123,7 +93,7 @@ int cmd_status(int argc, char **argv)
     if (ferry_cli_json(&a)) {
         ferry_json_init(&j);
         ferry_json_str(&j, "home", ferry_store_home(s));
-        identities(&j, me, peers, npeers);
+        ferry_cli_identities(PROG, &j, me, peers, npeers);
         ferry_json_int(&j, "outstanding", (long long)outstanding);
         ferry_json_arr_begin(&j, "transfers");
         for (i = 0; i < n; i++)
@@ -132,7 +102,7 @@ int cmd_status(int argc, char **argv)
         r = ferry_json_print(&j, stdout);
         goto out;
     }
-    identities(NULL, me, peers, npeers);
+    ferry_cli_identities(PROG, NULL, me, peers, npeers);
     printf("\n%-8s  %-11s  %-10s  %-10s  %5s  %s\n", "transfer", "state", "exported", "expires",
            "days", "server");
     for (i = 0; i < n; i++)

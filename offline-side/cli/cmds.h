@@ -11,6 +11,7 @@ int cmd_request(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_cancel(int argc, char **argv);
 int cmd_runbook(int argc, char **argv);
 
 #endif

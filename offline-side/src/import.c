@@ -70,8 +70,15 @@ static ferry_err bind_transfer(struct import_ctx *c, const struct ferry_manifest
                           id);
     if (r != FERRY_OK)
         return r;
+    ferry_time_date(t->updated, when);
+    if (t->state == FERRY_TS_CANCELLED) {
+        r = ferry_errf(FERRY_ERR_MISMATCH,
+                       "it answers transfer %s, which was cancelled here on %s: not imported "
+                       "(export the request again for a new transfer)",
+                       id, when);
+        goto out;
+    }
     if (t->state != FERRY_TS_OUTSTANDING || ferry_store_package_seen(c->s, pkg_sha)) {
-        ferry_time_date(t->updated, when);
         r = ferry_errf(FERRY_ERR_REPLAY,
                        "transfer %s was already answered and imported on %s: nothing to do", id,
                        when);

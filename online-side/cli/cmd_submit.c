@@ -152,14 +152,14 @@ static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
     ferry_http_opts_default(&o->http);
     if ((v = ferry_args_get(a, spec.opts, spec.nopts, "from")) == NULL)
         return ferry_errf(FERRY_ERR_USAGE, "give --from MEDIUM");
-    if ((r = ferry_medium_parse(v, from)) != FERRY_OK)
+    if ((r = ferry_medium_parse_for(v, 0, from)) != FERRY_OK)
         return r;
     v = ferry_args_get(a, spec.opts, spec.nopts, "to");
     if (v == NULL && !ferry_medium_writable(from->kind))
         return ferry_errf(FERRY_ERR_USAGE, "--from %s cannot take the answer: give --to MEDIUM",
                           ferry_medium_kind_name(from->kind));
-    if ((r = ferry_medium_parse(v ? v : ferry_args_get(a, spec.opts, spec.nopts, "from"), to)) !=
-        FERRY_OK)
+    if ((r = ferry_medium_parse_for(v ? v : ferry_args_get(a, spec.opts, spec.nopts, "from"), 1,
+                                    to)) != FERRY_OK)
         return r;
     v = ferry_args_get(a, spec.opts, spec.nopts, "protocol");
     if (v != NULL && strcmp(v, "rms") != 0 && strcmp(v, "est") != 0)

@@ -7,5 +7,6 @@
 
 int cmd_check_root(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 #endif

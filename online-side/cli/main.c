@@ -24,6 +24,7 @@ static const struct ferry_verb verbs[] = {
     {"pair", cmd_pair, "carry the identity to the offline machine, or import its identity"},
     {"check-root", cmd_check_root, "check the trust store for the GTE CyberTrust Global Root"},
     {"submit", cmd_submit, "submit request packages to the enrollment service, package answers"},
+    {"status", cmd_status, "identity, paired machines, requests submitted and their answers"},
     {"runbook", cmd_runbook, "print the return procedure for an answer (PDF or text)"},
 };
 

@@ -57,6 +57,7 @@ enum ferry_transfer_state {
     FERRY_TS_ANSWERED = 2,    /* offline: answer imported and installed */
     FERRY_TS_SUBMITTED = 3,   /* online: request submitted, answer packaged */
     FERRY_TS_FAILED = 4,      /* online: submission failed (may be retried) */
+    FERRY_TS_CANCELLED = 5,   /* offline: given up by `cancel`; its answer is refused */
 };
 
 struct ferry_transfer {
@@ -90,6 +91,22 @@ ferry_err ferry_store_transfer_get(struct ferry_store *s, const uint8_t id[FERRY
 /** Latest transfer (by created, then rowid) in @state, or any state if @state is 0. */
 ferry_err ferry_store_transfer_latest(struct ferry_store *s, enum ferry_transfer_state state,
                                       struct ferry_transfer **out);
+
+/**
+ * The one transfer whose id starts with @prefix (4 to 32 hex digits, any case).
+ * FERRY_ERR_USAGE for a malformed or ambiguous prefix, FERRY_ERR_NOT_FOUND when none matches;
+ * each with a message.
+ */
+ferry_err ferry_store_transfer_find(struct ferry_store *s, const char *prefix,
+                                    struct ferry_transfer **out);
+
+/**
+ * Offline: ends an outstanding transfer (state FERRY_TS_CANCELLED) with an audit entry naming
+ * @reason, in one transaction. A transfer that is not outstanding is refused with a message
+ * saying what it is (FERRY_ERR_MISMATCH; FERRY_ERR_NOT_FOUND if absent).
+ */
+ferry_err ferry_store_transfer_cancel(struct ferry_store *s,
+                                      const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *reason);
 
 /** All transfers, newest first (array of pointers; free with ferry_transfers_free). */
 ferry_err ferry_store_transfers(struct ferry_store *s, struct ferry_transfer ***out, size_t *n);

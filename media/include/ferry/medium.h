@@ -23,6 +23,15 @@ struct ferry_medium {
 /** Parses a MEDIUM string. FERRY_ERR_USAGE with a message for anything else. */
 ferry_err ferry_medium_parse(const char *spec, struct ferry_medium *out);
 
+/**
+ * FERRY_OK if packages can be written to (@write) or read from this medium; else FERRY_ERR_USAGE
+ * with a message naming the medium that does the job (`png:` to read: use `images:`).
+ */
+ferry_err ferry_medium_check(const struct ferry_medium *m, int write);
+
+/** ferry_medium_parse, then ferry_medium_check (on failure @out is left clear). */
+ferry_err ferry_medium_parse_for(const char *spec, int write, struct ferry_medium *out);
+
 /** 1 if packages can be written to / read from this kind of medium. */
 int ferry_medium_writable(enum ferry_medium_kind k);
 int ferry_medium_readable(enum ferry_medium_kind k);

@@ -3,6 +3,7 @@
 #define FERRY_SIDECMD_H
 
 #include "ferry/cli.h"
+#include "ferry/json.h"
 #include "ferry/qr.h"
 #include "ferry/store.h"
 
@@ -28,6 +29,13 @@ int ferry_cmd_runbook(const char *prog, const char *side, int argc, char **argv)
 /** Opens the store named by --home (or the environment) for @side; prints errors. */
 ferry_err ferry_cli_open_store(const struct ferry_cmd_spec *spec, const struct ferry_args *a,
                                const char *side, int create, struct ferry_store **out);
+
+/**
+ * Prints this machine's identity and fingerprint and the paired machines (text on stdout), or
+ * adds "name", "fingerprint" and "peers" to @j when it is not NULL. Both sides' `status`.
+ */
+void ferry_cli_identities(const char *prog, struct ferry_json *j, const struct ferry_identity *me,
+                          struct ferry_identity *const *peers, size_t npeers);
 
 /** Fills QR options from the common QR flags (--qr-version, --qr-ecc, --fps, --parity). */
 ferry_err ferry_cli_qr_opts(const struct ferry_cmd_spec *spec, const struct ferry_args *a,

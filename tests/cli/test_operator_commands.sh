@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# What an operator meets around the round trip: `cancel` of an outstanding transfer (its answer
+# is then refused), `ferry-online status`, and messages that say what to do next for an unknown
+# option, a medium used the wrong way round, and a home that has no state.
+source "$(dirname "$0")/lib.sh"
+
+cp "$FERRY_VECTORS/rms/req-plain.xml" "$SRV/SRV01RenewalRequest.xml"
+REQ=$SRV/SRV01RenewalRequest.xml
+start_enrolld
+init_and_pair
+
+step "an unknown option before the command is called an option"
+rc=0; out=$("$FERRY_OFFLINE" --homedir "$OFF_HOME" status 2>&1) || rc=$?
+[ $rc -eq 2 ] || fail "exit $rc for --homedir"
+echo "$out" | grep -q "unknown option '--homedir'" || fail "not called an option: $out"
+echo "$out" | grep -q "unknown command" && fail "called a command: $out"
+rc=0; out=$("$FERRY_ONLINE" --home "$ON_HOME" 2>&1) || rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "a command is needed" || fail "no command: $rc $out"
+
+step "no state here: one message, no repetition, says what to do"
+expect_exit 4 "$FERRY_OFFLINE" status --home "$T/nothing"
+[ "$(echo "$ERR" | grep -o 'no ferry state here' | wc -l)" -eq 1 ] || fail "repeated: $ERR"
+echo "$ERR" | grep -q 'ferry-offline init' || fail "no advice: $ERR"
+
+step "a medium the wrong way round names the one to use"
+expect_exit 2 on submit --from "png:$T" --service "$URL" --root "$ROOT"
+echo "$ERR" | grep -q "images:PATH" || fail "png: as input without the images: hint: $ERR"
+expect_exit 2 off import --from "pdf:$T/x.pdf"
+echo "$ERR" | grep -q "images:PATH" || fail "pdf: as input without the images: hint: $ERR"
+expect_exit 2 off export "$REQ" --to "images:$T"
+echo "$ERR" | grep -q "png:DIR" || fail "images: as output without the png: hint: $ERR"
+ls "$STICK"/FERRY/request-*.ferry >/dev/null 2>&1 && fail "a refused export wrote a package"
+
+step "ferry-online status shows its identity and what was submitted"
+off export "$REQ" --to "usb:$STICK" >"$T/export.out"
+TID=$(sed -n 's/^transfer: *//p' "$T/export.out" | head -n1)
+[ -n "$TID" ] || TID=$(off status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["transfers"][0]["transfer_id"])')
+on status >"$T/on-status0.out"
+grep -q '^identity: *rms-online' "$T/on-status0.out" || fail "online status: $(cat "$T/on-status0.out")"
+grep -q '^paired with: rms-offline' "$T/on-status0.out" || fail "online status lacks the peer"
+grep -q '^0 request(s) submitted' "$T/on-status0.out" || fail "online status before submit"
+on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" >/dev/null 2>&1
+on status >"$T/on-status.out"
+grep -q "^${TID:0:8}  submitted" "$T/on-status.out" || fail "no submitted row: $(cat "$T/on-status.out")"
+grep -q "service: $URL" "$T/on-status.out" || fail "no service in the row"
+on status --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+t = d["transfers"][0]
+assert d["fingerprint"] and d["peers"][0]["name"] == "rms-offline", d
+assert t["state"] == "submitted" and t["service"] == sys.argv[1] and t["new_expiry"], t
+' "$URL" || fail "online status --json"
+
+step "cancel: the outstanding transfer ends, its answer is refused, the state is kept"
+expect_exit 2 off cancel
+expect_exit 2 off cancel xyz1
+expect_exit 4 off cancel 0000
+off cancel "${TID:0:8}" --reason "stick lost in transit" >"$T/cancel.out"
+grep -q "^cancelled: *$TID" "$T/cancel.out" || fail "cancel output: $(cat "$T/cancel.out")"
+off status --json | python3 -c '
+import json, sys
+t = json.load(sys.stdin)["transfers"][0]
+assert t["state"] == "cancelled", t
+' || fail "status does not show cancelled"
+sqlite3 "$OFF_HOME/ledger.sqlite" "SELECT detail FROM audit WHERE event = 'transfer-cancel'" |
+  grep -q "stick lost in transit" || fail "no audit entry for the cancel"
+expect_exit 1 off cancel "${TID:0:8}"
+echo "$ERR" | grep -q "cancelled already" || fail "cancel twice: $ERR"
+before=$(state_digest "$OFF_HOME")
+expect_exit 1 off import --from "usb:$STICK" --out "$T/SLC.xml"
+echo "$ERR" | grep -q "was cancelled here on" || fail "answer to a cancelled transfer: $ERR"
+[ -e "$T/SLC.xml" ] && fail "an answer to a cancelled transfer was written"
+[ "$(state_digest "$OFF_HOME")" = "$before" ] || fail "a refused import changed the state"
+
+step "a new export of the same request goes through as a new transfer"
+rm -f "$STICK"/FERRY/request-*.ferry "$STICK"/FERRY/response-*.ferry
+off export "$REQ" --to "usb:$STICK" >/dev/null
+on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" >/dev/null 2>&1
+off import --from "usb:$STICK" --out "$T/SLC.xml" >/dev/null 2>&1 || fail "new transfer not imported"
+[ -s "$T/SLC.xml" ] || fail "no certificate written"
+echo "operator commands: ok"

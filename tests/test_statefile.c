@@ -53,7 +53,8 @@ static void test_save_load_remove(void **state)
     rmdir(home);
 }
 
-/* Old packages left on a stick are skipped when something new went through, refused alone. */
+/* Old packages left on a stick are skipped when something new went through; alone, there is
+ * nothing new (exit 4). */
 static void test_batch_verdict(void **state)
 {
     (void)state;
@@ -64,8 +65,10 @@ static void test_batch_verdict(void **state)
     assert_int_equal(ferry_state_batch_verdict(FERRY_OK, 0, 2,
                                                "transfer 1a2b was already "
                                                "answered"),
-                     FERRY_ERR_REPLAY);
-    assert_string_equal(ferry_err_detail(), "transfer 1a2b was already answered");
+                     FERRY_ERR_INCOMPLETE);
+    assert_string_equal(ferry_err_detail(),
+                        "nothing new on the medium: transfer 1a2b was already answered");
+    assert_int_equal(ferry_err_exit_code(FERRY_ERR_INCOMPLETE), 4);
     /* a real failure wins over everything, also when something else went through */
     assert_int_equal(ferry_state_batch_verdict(FERRY_ERR_SIG_INVALID, 1, 1, "old"),
                      FERRY_ERR_SIG_INVALID);

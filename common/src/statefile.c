@@ -125,6 +125,7 @@ ferry_err ferry_state_batch_verdict(ferry_err first, size_t done, size_t replaye
     if (first != FERRY_OK)
         return first;
     if (done == 0 && replayed > 0)
-        return ferry_errf(FERRY_ERR_REPLAY, "%s", replay_msg != NULL ? replay_msg : "replay");
+        return ferry_errf(FERRY_ERR_INCOMPLETE, "nothing new on the medium: %s",
+                          replay_msg != NULL ? replay_msg : "every package was handled before");
     return FERRY_OK;
 }

@@ -67,6 +67,8 @@ static void print_json(const struct ferry_import_result *res, ferry_err r)
     ferry_json_print(&j, stdout);
 }
 
+/* Prints one block per answer imported, one line per answer refused; answers imported
+ * before are listed with -v only (the caller sums them up in one line). */
 static void print_text(const struct ferry_import_result *res)
 {
     char d[11];
@@ -74,9 +76,12 @@ static void print_text(const struct ferry_import_result *res)
 
     for (i = 0; i < res->n; i++) {
         const struct ferry_import_one *o = &res->items[i];
+        if (o->err == FERRY_ERR_REPLAY) {
+            ferry_log(FERRY_LOG_DEBUG, "%s: skipped: %s", o->file, o->message);
+            continue;
+        }
         if (o->err != FERRY_OK) {
-            fprintf(stderr, "%s: import: %s: %s: %s\n", PROG, o->file,
-                    o->err == FERRY_ERR_REPLAY ? "skipped" : "refused", o->message);
+            fprintf(stderr, "%s: import: %s: refused: %s\n", PROG, o->file, o->message);
             continue;
         }
         ferry_time_date(o->new_not_after, d);
@@ -100,6 +105,7 @@ int cmd_import(int argc, char **argv)
     struct ferry_medium m = {0};
     struct ferry_import_result res;
     const char *from;
+    size_t i, skipped = 0;
     int rc;
     ferry_err r;
 
@@ -120,10 +126,15 @@ int cmd_import(int argc, char **argv)
         print_json(&res, r);
     else
         print_text(&res);
-    if (r != FERRY_OK && res.n > 0) {
+    for (i = 0; i < res.n; i++)
+        skipped += res.items[i].err == FERRY_ERR_REPLAY;
+    if (skipped > 0 && r == FERRY_OK)
+        ferry_log(FERRY_LOG_INFO, "%zu answer(s) on the medium imported before: skipped%s", skipped,
+                  ferry_log_get_level() >= FERRY_LOG_DEBUG ? "" : " (-v lists them)");
+    if (r != FERRY_OK && res.n > res.imported + skipped) {
         /* per-answer messages are printed; finish with the verdict only */
-        ferry_log(FERRY_LOG_ERROR, "import: %zu of %zu answer(s) refused", res.n - res.imported,
-                  res.n);
+        ferry_log(FERRY_LOG_ERROR, "import: %zu of %zu answer(s) refused",
+                  res.n - res.imported - skipped, res.n);
         rc = ferry_err_exit_code(r);
         goto done;
     }

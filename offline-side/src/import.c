@@ -438,14 +438,14 @@ static int examine(struct import_ctx *c, const struct ferry_usb_file *f, struct 
         return -1;
     }
     if (own) {
-        ferry_log(FERRY_LOG_INFO, "%s: ignored (this machine's own package)", f->name);
+        ferry_log(FERRY_LOG_DEBUG, "%s: ignored (this machine's own package)", f->name);
         ferry_manifest_free(*m);
         *m = NULL;
         return 0;
     }
     if ((*m)->direction != FERRY_DIR_TO_OFFLINE || !(*m)->is_response ||
         ferry_manifest_find(*m, FERRY_ITEM_IDENTITY) != NULL) {
-        ferry_log(FERRY_LOG_INFO, "%s: ignored (%s)", f->name,
+        ferry_log(FERRY_LOG_DEBUG, "%s: ignored (%s)", f->name,
                   ferry_manifest_find(*m, FERRY_ITEM_IDENTITY) != NULL ? "an identity"
                   : (*m)->direction != FERRY_DIR_TO_OFFLINE ? "a package for the online side"
                                                             : "not an answer");

@@ -80,6 +80,8 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r)
     ferry_json_print(&j, stdout);
 }
 
+/* Prints one block per request submitted, one line per request refused; requests handled
+ * before are listed with -v only (the caller sums them up in one line). */
 static void print_text(const struct ferry_submit_result *res)
 {
     char d[11], g[FERRY_FP_GROUPS_LEN];
@@ -87,9 +89,12 @@ static void print_text(const struct ferry_submit_result *res)
 
     for (i = 0; i < res->n; i++) {
         const struct ferry_submit_one *o = &res->items[i];
+        if (o->err == FERRY_ERR_REPLAY) {
+            ferry_log(FERRY_LOG_DEBUG, "%s: skipped: %s", o->file, o->message);
+            continue;
+        }
         if (o->err != FERRY_OK) {
-            fprintf(stderr, "%s: submit: %s: %s%s\n", PROG, o->file,
-                    o->err == FERRY_ERR_REPLAY ? "skipped: " : "", o->message);
+            fprintf(stderr, "%s: submit: %s: %s\n", PROG, o->file, o->message);
             continue;
         }
         ferry_time_date(o->new_not_after, d);
@@ -196,6 +201,7 @@ int cmd_submit(int argc, char **argv)
     struct ferry_submit_result res;
     struct ferry_qr_opts qo;
     char *pw = NULL;
+    size_t i, skipped = 0;
     int rc;
     ferry_err r;
 
@@ -214,9 +220,14 @@ int cmd_submit(int argc, char **argv)
         print_json(&res, r);
     else
         print_text(&res);
-    if (r != FERRY_OK && res.n > 0) {
-        ferry_log(FERRY_LOG_ERROR, "submit: %zu of %zu request(s) failed", res.n - res.submitted,
-                  res.n);
+    for (i = 0; i < res.n; i++)
+        skipped += res.items[i].err == FERRY_ERR_REPLAY;
+    if (skipped > 0 && r == FERRY_OK)
+        ferry_log(FERRY_LOG_INFO, "%zu request(s) on the medium submitted before: skipped%s",
+                  skipped, ferry_log_get_level() >= FERRY_LOG_DEBUG ? "" : " (-v lists them)");
+    if (r != FERRY_OK && res.n > res.submitted + skipped) {
+        ferry_log(FERRY_LOG_ERROR, "submit: %zu of %zu request(s) failed",
+                  res.n - res.submitted - skipped, res.n);
         rc = ferry_err_exit_code(r);
         goto done;
     }

@@ -379,7 +379,7 @@ static int examine(struct submit_ctx *c, const struct ferry_usb_file *f, struct 
     ferry_err r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, signer, &own);
 
     if (r == FERRY_OK && own) {
-        ferry_log(FERRY_LOG_INFO, "%s: ignored (this machine's own package)", f->name);
+        ferry_log(FERRY_LOG_DEBUG, "%s: ignored (this machine's own package)", f->name);
         ferry_manifest_free(*m);
         *m = NULL;
         return 0;
@@ -400,7 +400,7 @@ static int examine(struct submit_ctx *c, const struct ferry_usb_file *f, struct 
                        "response-%.8s.ferry. Use --again to submit it once more",
                        o->transfer_id, when, o->transfer_id);
     } else if (r == FERRY_OK) {
-        ferry_log(FERRY_LOG_INFO, "%s: ignored (%s)", f->name,
+        ferry_log(FERRY_LOG_DEBUG, "%s: ignored (%s)", f->name,
                   (*m)->direction == FERRY_DIR_TO_OFFLINE ? "a package for the offline side"
                                                           : "an identity");
         ferry_manifest_free(*m);

@@ -76,8 +76,10 @@ on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" --json >"$T/submit
   fail "500 twice then success did not succeed: $(cat "$T/submit.json")"
 grep -q '"attempts":3' "$T/submit.json" || fail "expected 3 attempts: $(cat "$T/submit.json")"
 stop_enrolld
-expect_exit 1 on submit --from "usb:$STICK" --service "$URL" --root "$ROOT"
-echo "$ERR" | grep -qi "already" || fail "a second submit was not refused: $ERR"
+expect_exit 4 on submit --from "usb:$STICK" --service "$URL" --root "$ROOT"
+echo "$ERR" | grep -q "nothing new on the medium: .*submitted already" ||
+  fail "a second submit did not say there was nothing new: $ERR"
+echo "$ERR" | grep -q "failed\|refused" && fail "a harmless re-run reported a failure: $ERR"
 
 step "import refusals leave the state whole"
 RESP=$(ls "$STICK"/FERRY/response-*.ferry)
@@ -102,10 +104,11 @@ cp "$T/good-response.ferry" "$RESP"
 expect_exit 1 "$FERRY_OFFLINE" import --home "$OTHER" --from "usb:$STICK"
 echo "$ERR" | grep -qi "did not export" || fail "unclear: $ERR"
 
-step "import once; the same answer again is a replay (exit 1)"
+step "import once; the same answer again: nothing new on the medium (exit 4)"
 off import --from "usb:$STICK" >/dev/null
 after=$(state_digest "$OFF_HOME")
-expect_exit 1 off import --from "usb:$STICK" --out "$T/again.xml"
-echo "$ERR" | grep -qi "already" || fail "unclear replay message: $ERR"
+expect_exit 4 off import --from "usb:$STICK" --out "$T/again.xml"
+echo "$ERR" | grep -q "nothing new on the medium: .*already" || fail "unclear replay message: $ERR"
+echo "$ERR" | grep -q "refused" && fail "a harmless re-run reported a refusal: $ERR"
 [ "$(state_digest "$OFF_HOME")" = "$after" ] || fail "a replay changed the state"
 echo "bad inputs ok"

@@ -130,7 +130,7 @@ check_import() {
     bad "the ledger says installed but out/SLC.xml is not the certificate"
   fi
   [ "${1:-}" = retry ] || return 0
-  # again: imported now, or already imported by the killed run (exit 1, "already answered")
+  # again: imported now, or already imported by the killed run (exit 4, "nothing new … already answered")
   if [ "$2" -ne 0 ] && ! { [ "$inst" -ge 1 ] && grep -q 'already answered' <<<"$ERR"; }; then
     bad "import again: exit $2: $ERR"
   fi
@@ -140,7 +140,7 @@ check_import() {
 check_submit() {
   ledger_ok "$W/online-home" online && stick_ok
   [ "${1:-}" = retry ] || return 0
-  # again: submitted now, or already by the killed run (exit 1, "submitted already")
+  # again: submitted now, or already by the killed run (exit 4, "nothing new … submitted already")
   if [ "$2" -ne 0 ] && ! grep -q 'submitted already' <<<"$ERR"; then
     bad "submit again: exit $2: $ERR"
   fi

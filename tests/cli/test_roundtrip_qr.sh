@@ -128,8 +128,9 @@ printed=$(grep -o '"new_expiry":"[^"]*"' "$T/import.json" | cut -d'"' -f4)
 [ -n "$issued" ] && [ "$issued" = "$printed" ] || fail "expiry printed $printed, issued $issued"
 off status --json | grep -q '"state":"installed"' || fail "transfer not marked installed"
 
-step "the same pages again are refused (answered already)"
-expect_exit 1 off import --from "images:$T/answer-scan" --out "$T/again.xml"
+step "the same pages again: nothing new (answered already), exit 4"
+expect_exit 4 off import --from "images:$T/answer-scan" --out "$T/again.xml"
+grep -q "nothing new on the medium: .*already answered" <<<"$ERR" || fail "again: $ERR"
 [ -e "$T/again.xml" ] && fail "a replayed answer was written"
 echo "QR round trip ok: $nframes request frames, $pages answer page(s), request $REQ_SHA, \
 expiry $printed"

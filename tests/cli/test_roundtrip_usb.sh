@@ -51,13 +51,18 @@ ID2=$(grep -o '"transfer_id":"[^"]*"' "$T/export2.json" | cut -d'"' -f4)
 on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" --json >"$T/submit2.json" \
   2>"$T/submit2.err" || fail "second submit failed: $(cat "$T/submit2.err")"
 grep -q '"ok":true,"submitted":1' "$T/submit2.json" || fail "submit2: $(cat "$T/submit2.json")"
-expect_exit 1 on submit --from "usb:$STICK" --service "$URL" --root "$ROOT"
-grep -q "skipped: .*submitted already" <<<"$ERR" || fail "no skipped note: $ERR"
+grep -q "ignored" "$T/submit2.err" && fail "old files listed without -v: $(cat "$T/submit2.err")"
+grep -q "^ferry-online: 1 request(s) on the medium submitted before: skipped (-v lists them)" \
+  "$T/submit2.err" || fail "no one-line summary of the old request: $(cat "$T/submit2.err")"
+expect_exit 4 on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" -v
+grep -q "skipped: .*submitted already" <<<"$ERR" || fail "-v does not list the skipped: $ERR"
+grep -q "nothing new on the medium" <<<"$ERR" || fail "no 'nothing new': $ERR"
 off import --from "usb:$STICK" --out "$T/SLC2.xml" >"$T/import2.out" 2>"$T/import2.err" \
   || fail "second import failed: $(cat "$T/import2.err")"
 grep -q "imported: .*(transfer ${ID2:0:8}" "$T/import2.out" || fail "import2: $(cat "$T/import2.out")"
-grep -q "skipped: transfer .* already answered and imported" "$T/import2.err" \
+grep -q "1 answer(s) on the medium imported before: skipped" "$T/import2.err" \
   || fail "the first answer was not reported as skipped: $(cat "$T/import2.err")"
-expect_exit 1 off import --from "usb:$STICK" --out "$T/SLC3.xml"
+expect_exit 4 off import --from "usb:$STICK" --out "$T/SLC3.xml" -v
+grep -q "skipped: transfer .* already answered and imported" <<<"$ERR" || fail "import -v: $ERR"
 [ ! -e "$T/SLC3.xml" ] || fail "a third import wrote a certificate"
 echo "round trip ok: request $REQ_SHA, new expiry $printed"

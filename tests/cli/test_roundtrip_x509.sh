@@ -77,8 +77,8 @@ printed=$(grep -o '"new_expiry":"[^"]*"' "$T/import.json" | cut -d'"' -f4)
 [ "$issued" = "$printed" ] || fail "expiry printed $printed, issued $issued"
 off status --json | grep -q '"state":"installed"' || fail "transfer not marked installed"
 
-step "replay refused"
-expect_exit 1 off import --from "usb:$STICK" --out "$T/again.pem"
+step "replay: nothing new (exit 4)"
+expect_exit 4 off import --from "usb:$STICK" --out "$T/again.pem"
 grep -q "already answered" <<<"$ERR" || fail "replay: $ERR"
 [ ! -e "$T/again.pem" ] || fail "replay wrote a certificate"
 

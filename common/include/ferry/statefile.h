@@ -48,8 +48,9 @@ ferry_err ferry_state_verify(const struct ferry_identity *me, struct ferry_ident
 /**
  * The verdict on a batch of packages read from one medium: the first real failure @first;
  * else, when nothing new was done (@done 0) but @replayed packages had been handled before,
- * FERRY_ERR_REPLAY with @replay_msg as the detail; else FERRY_OK. So old packages left on a
- * stick are skipped with a note when a new one goes through, and refused when alone.
+ * FERRY_ERR_INCOMPLETE (exit 4) "nothing new on the medium: <@replay_msg>"; else FERRY_OK. So
+ * old packages left on a stick are skipped when a new one goes through, and a run that finds
+ * only those says there was nothing new (not that something was refused).
  */
 ferry_err ferry_state_batch_verdict(ferry_err first, size_t done, size_t replayed,
                                     const char *replay_msg);

@@ -64,6 +64,21 @@ static void print_result(const struct ferry_args *a, const struct ferry_export_r
                                   "before the answer comes back");
 }
 
+/* A package (a `.ferry` file) given where the request belongs: says what it is and what to do. */
+static ferry_err not_a_package(const char *path)
+{
+    size_t n = strlen(path);
+
+    if (n < 6 || strcmp(path + n - 6, ".ferry") != 0)
+        return FERRY_OK;
+    return ferry_errf(FERRY_ERR_USAGE,
+                      "%s is a ferry package (written by export or submit), not a renewal "
+                      "request: give the request itself (<server>RenewalRequest.xml, or the "
+                      "CSR from `ferry-offline request`); a request package on the stick goes "
+                      "to `ferry-online submit`, an answer package to `ferry-offline import`",
+                      path);
+}
+
 int cmd_export(int argc, char **argv)
 {
     struct ferry_args a;
@@ -82,7 +97,8 @@ int cmd_export(int argc, char **argv)
         r = ferry_errf(FERRY_ERR_USAGE, "give the request file and --to MEDIUM");
         goto out;
     }
-    if ((r = ferry_medium_parse_for(to, 1, &m)) != FERRY_OK ||
+    if ((r = not_a_package(a.pos[0])) != FERRY_OK ||
+        (r = ferry_medium_parse_for(to, 1, &m)) != FERRY_OK ||
         (r = ferry_cli_qr_opts(&spec, &a, &qo)) != FERRY_OK)
         goto out;
     if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK)

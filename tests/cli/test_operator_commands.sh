@@ -31,6 +31,11 @@ expect_exit 2 off export "$REQ" --to "images:$T"
 echo "$ERR" | grep -q "png:DIR" || fail "images: as output without the png: hint: $ERR"
 ls "$STICK"/FERRY/request-*.ferry >/dev/null 2>&1 && fail "a refused export wrote a package"
 
+step "a package given to export is named as such, with what to do"
+mkdir -p "$T/pkgs" && printf 'x' >"$T/pkgs/request-0011aabb.ferry"
+expect_exit 2 off export "$T/pkgs/request-0011aabb.ferry" --to "usb:$STICK"
+echo "$ERR" | grep -q "is a ferry package.*give the request itself" || fail "export .ferry: $ERR"
+
 step "ferry-online status shows its identity and what was submitted"
 off export "$REQ" --to "usb:$STICK" >"$T/export.out"
 TID=$(sed -n 's/^transfer: *//p' "$T/export.out" | head -n1)

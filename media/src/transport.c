@@ -1,7 +1,14 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
+#include "ferry/file.h"
 #include "ferry/manifest.h"
 #include "ferry/transport.h"
 
@@ -33,6 +40,109 @@ ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name, 
     if (where != NULL && (*where = strdup(m->path ? m->path : "screen")) == NULL)
         return FERRY_ERR_NOMEM;
     return FERRY_OK;
+}
+
+/* The nearest existing ancestor of @path (itself if it exists) must be a writable directory. */
+static ferry_err folder_ok(const char *path, const char *what)
+{
+    char cur[PATH_MAX], *slash;
+    struct stat st;
+
+    if (snprintf(cur, sizeof(cur), "%s", path) >= (int)sizeof(cur))
+        return ferry_errf(FERRY_ERR_USAGE, "%s: path too long", path);
+    while (stat(cur, &st) != 0) {
+        if (errno != ENOENT || (slash = strrchr(cur, '/')) == NULL) {
+            snprintf(cur, sizeof(cur), ".");
+            if (stat(cur, &st) != 0)
+                return ferry_errf(FERRY_ERR_IO, "%s: %s", path, strerror(errno));
+            break;
+        }
+        slash == cur ? (void)snprintf(cur, sizeof(cur), "/") : (void)(*slash = '\0');
+    }
+    if (!S_ISDIR(st.st_mode))
+        return ferry_errf(FERRY_ERR_USAGE, "%s: %s is not a folder, so %s cannot be written there",
+                          path, cur, what);
+    if (access(cur, W_OK | X_OK) != 0)
+        return ferry_errf(FERRY_ERR_IO, "%s: %s is not writable (%s): %s cannot be written", path,
+                          cur, strerror(errno), what);
+    return FERRY_OK;
+}
+
+/* ROOT/FERRY takes a new file (probe created and removed) and has @need bytes free. */
+static ferry_err usb_preflight(const char *root, uint64_t need)
+{
+    char *dir = ferry_path_join(root, FERRY_USB_SUBDIR), probe[PATH_MAX];
+    struct statvfs vs;
+    struct stat st;
+    ferry_err r = FERRY_OK;
+    int fd;
+
+    if (dir == NULL)
+        return FERRY_ERR_NOMEM;
+    if (lstat(dir, &st) != 0) {
+        r = folder_ok(root, "the answer package");
+        goto out;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        r = ferry_errf(FERRY_ERR_FORMAT, "%s: not a directory (or a symbolic link); move it away",
+                       dir);
+        goto out;
+    }
+    snprintf(probe, sizeof(probe), "%s/.ferry-probe-%ld", dir, (long)getpid());
+    if ((fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+        r = ferry_errf(FERRY_ERR_IO,
+                       "%s: cannot create a file there (%s): is the stick write-protected or "
+                       "mounted read-only?",
+                       dir, strerror(errno));
+        goto out;
+    }
+    close(fd);
+    unlink(probe);
+    if (statvfs(dir, &vs) == 0 && (uint64_t)vs.f_bavail * vs.f_frsize < need)
+        r = ferry_errf(FERRY_ERR_IO,
+                       "%s: the disk is full (%llu bytes free, %llu needed): free some space or "
+                       "use another stick",
+                       dir, (unsigned long long)vs.f_bavail * vs.f_frsize,
+                       (unsigned long long)need);
+out:
+    free(dir);
+    return r;
+}
+
+ferry_err ferry_transport_preflight(const struct ferry_medium *m, uint64_t need)
+{
+    char *root = NULL, *parent = NULL, *slash;
+    struct stat st;
+    ferry_err r;
+
+    if ((r = ferry_medium_check(m, 1)) != FERRY_OK)
+        return r;
+    switch (m->kind) {
+    case FERRY_MEDIUM_USB:
+        if ((r = ferry_usb_resolve(m->path, &root)) == FERRY_OK)
+            r = usb_preflight(root, need);
+        free(root);
+        return r;
+    case FERRY_MEDIUM_PNG:
+        if (stat(m->path, &st) == 0 && !S_ISDIR(st.st_mode))
+            return ferry_errf(FERRY_ERR_USAGE, "png:%s is a file: png: takes a folder", m->path);
+        return folder_ok(m->path, "the QR images");
+    case FERRY_MEDIUM_PDF:
+    case FERRY_MEDIUM_HTML:
+        if (stat(m->path, &st) == 0 && S_ISDIR(st.st_mode))
+            return ferry_errf(FERRY_ERR_USAGE, "%s:%s is a folder: give a file name",
+                              ferry_medium_kind_name(m->kind), m->path);
+        if ((parent = strdup(m->path)) == NULL)
+            return FERRY_ERR_NOMEM;
+        if ((slash = strrchr(parent, '/')) != NULL)
+            slash == parent ? (void)(slash[1] = '\0') : (void)(*slash = '\0');
+        else
+            snprintf(parent, strlen(parent) + 1, ".");
+        r = folder_ok(parent, "the QR pages");
+        free(parent);
+        return r;
+    default: return FERRY_OK;
+    }
 }
 
 static ferry_err unwrite(const struct ferry_medium *m, const char *name)

@@ -9,10 +9,15 @@
 #include "cmds.h"
 #include "ferry/json.h"
 #include "ferry/log.h"
+#include "ferry/transport.h"
 #include "ferry/online.h"
 #include "ferry/sidecmd.h"
 
 #define PW_MAX 1024
+
+/* Free space the answer medium must have before a request is sent (answers are ~20 KB;
+ * a package and its temporary copy, with room to spare). */
+#define SUBMIT_SPACE_NEEDED (1u << 20)
 
 static const struct ferry_opt opts[] = {
     FERRY_CLI_GLOBAL_OPTS,
@@ -213,8 +218,14 @@ int cmd_submit(int argc, char **argv)
     o.http.password = pw;
     if (r != FERRY_OK)
         goto out;
+    /* Every output is checked before anything reaches the service: an answer that cannot be
+     * written would be an enrollment nobody recorded. */
     if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK)
         goto out;
+    if ((r = ferry_transport_preflight(&to, SUBMIT_SPACE_NEEDED)) != FERRY_OK) {
+        r = ferry_errf(r, "%s; nothing was sent to the service", ferry_err_detail());
+        goto out;
+    }
     r = ferry_online_submit(s, &from, &o, &res);
     if (ferry_cli_json(&a))
         print_json(&res, r);

@@ -83,4 +83,26 @@ off export "$REQ" --to "usb:$STICK" >/dev/null
 on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" >/dev/null 2>&1
 off import --from "usb:$STICK" --out "$T/SLC.xml" >/dev/null 2>&1 || fail "new transfer not imported"
 [ -s "$T/SLC.xml" ] || fail "no certificate written"
+step "submit checks where the answer goes before it sends anything"
+off export "$REQ" --to "usb:$STICK" >/dev/null 2>&1
+sent=$(wc -l <"$SVC/received.log")
+printf 'x' >"$T/a-file"
+expect_exit 4 on submit --from "usb:$STICK" --to "usb:$T/no-such-stick" --service "$URL" --root "$ROOT"
+expect_exit 2 on submit --from "usb:$STICK" --to "pdf:$T/a-file/answer.pdf" --service "$URL" --root "$ROOT"
+echo "$ERR" | grep -q "is not a folder" || fail "pdf under a file: $ERR"
+expect_exit 2 on submit --from "usb:$STICK" --to "png:$T/a-file" --service "$URL" --root "$ROOT"
+if mkdir -p "$T/ro" && mount -t tmpfs -o ro,size=1m tmpfs "$T/ro" 2>/dev/null; then
+  expect_exit 3 on submit --from "usb:$STICK" --to "usb:$T/ro" --service "$URL" --root "$ROOT"
+  umount "$T/ro"
+  echo "$ERR" | grep -q "Read-only file system.*nothing was sent" || fail "read-only stick: $ERR"
+else
+  echo "note: no read-only tmpfs here (mount not allowed); that case is not run" >&2
+fi
+[ "$(wc -l <"$SVC/received.log")" -eq "$sent" ] || fail "the service received a request"
+on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" >/dev/null 2>&1 ||
+  fail "the request was not submittable after the refusals"
+TID2=$(off status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["transfers"][0]["transfer_id"])')
+off import --from "usb:$STICK" --out "$T/SLC0.xml" >/dev/null 2>&1 || fail "import $TID2"
+[ -s "$T/SLC0.xml" ] || fail "no certificate for $TID2"
+
 echo "operator commands: ok"

@@ -20,6 +20,16 @@ ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name, 
                                 char **where);
 
 /**
+ * Checks, without writing a package, that ferry_transport_write(@m, ...) can succeed: the medium
+ * takes output; USB: the stick is there, ROOT/FERRY is (or can be made) a directory that accepts
+ * a new file (a probe is created and removed) and its file system has @need bytes free;
+ * PNG/PDF/HTML: the folder or the file's folder exists or can be made (nearest existing folder
+ * writable) and the path is not of the wrong type. For commands that must not start work they
+ * cannot record (submit: nothing is sent to the service when the answer cannot be written).
+ */
+ferry_err ferry_transport_preflight(const struct ferry_medium *m, uint64_t need);
+
+/**
  * Takes back what ferry_transport_write(@m, @name, ...) wrote, when a later step failed with @r
  * (the ledger refused): USB -> removes the package and its summary, so the medium carries
  * nothing this machine has not recorded. QR outputs are left (they carry nothing until

@@ -66,9 +66,13 @@ ferry_err ferry_pairing_write(struct ferry_store *s, const char *side,
                               "fingerprint (SHA-256): %s\n\n"
                               "Next step: on the %s machine run\n"
                               "  ferry-%s pair --from usb\n"
-                              "and check that it shows exactly this fingerprint.\n",
-                              side, ferry_identity_name(me), fp, other_side(side),
-                              other_side(side))) != FERRY_OK)
+                              "and compare the fingerprint it shows with the PAIRING SHEET\n"
+                              "printed on the %s machine and carried by hand.\n\n"
+                              "Do not compare with this file: it travels on the same stick as\n"
+                              "the identity it describes, so whoever could change one could\n"
+                              "change both.\n",
+                              side, ferry_identity_name(me), fp, other_side(side), other_side(side),
+                              side)) != FERRY_OK)
         goto out;
     if ((r = ferry_transport_write(to, name, pkg, len, (const char *)summary.data, qo, where)) !=
         FERRY_OK)

@@ -281,9 +281,14 @@ static ferry_err check_fields(const struct ferry_runbook *rb)
     };
     size_t i;
 
-    if (rb->leg != FERRY_RUNBOOK_REQUEST && rb->leg != FERRY_RUNBOOK_RESPONSE)
-        return ferry_errf(FERRY_ERR_USAGE, "runbook: leg %d is neither request nor response",
-                          (int)rb->leg);
+    if (rb->leg != FERRY_RUNBOOK_REQUEST && rb->leg != FERRY_RUNBOOK_RESPONSE &&
+        rb->leg != FERRY_RUNBOOK_PAIRING)
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "runbook: leg %d is neither request, response nor pairing", (int)rb->leg);
+    if (rb->leg == FERRY_RUNBOOK_PAIRING &&
+        (rb->pairing_side == NULL ||
+         (strcmp(rb->pairing_side, "offline") != 0 && strcmp(rb->pairing_side, "online") != 0)))
+        return ferry_errf(FERRY_ERR_USAGE, "runbook: a pairing sheet needs the side it is for");
     for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
         if (f[i].value != NULL && strlen(f[i].value) > RB_MAX_VALUE)
             return ferry_errf(FERRY_ERR_TOO_LARGE,
@@ -309,8 +314,12 @@ ferry_err rb_doc_build(const struct ferry_runbook *rb, struct rb_doc **out)
     }
     if ((r = sanitise(rb->transfer_id != NULL ? rb->transfer_id : "", &d->transfer_id)) != FERRY_OK)
         goto out;
-    if ((r = ferry_buf_printf(&f, "ferry runbook \xC2\xB7 transfer %s",
-                              d->transfer_id[0] != '\0' ? d->transfer_id : RB_BLANK)) != FERRY_OK)
+    if (rb->leg == FERRY_RUNBOOK_PAIRING)
+        r = ferry_buf_printf(&f, "ferry pairing sheet \xC2\xB7 the %s machine", rb->pairing_side);
+    else
+        r = ferry_buf_printf(&f, "ferry runbook \xC2\xB7 transfer %s",
+                             d->transfer_id[0] != '\0' ? d->transfer_id : RB_BLANK);
+    if (r != FERRY_OK)
         goto out;
     if ((d->footer = (char *)ferry_buf_steal(&f, NULL)) == NULL) {
         r = FERRY_ERR_NOMEM;

@@ -434,10 +434,50 @@ static void by_hand(struct ctx *c)
             "-binary -CAfile PEER.crt -in package.ferry");
 }
 
+/* One machine's pairing sheet: its fingerprint on paper, carried by hand to the other machine,
+ * where `pair --from` shows the fingerprint read off the medium. The comparison is out of band
+ * only if the paper does not travel with the stick. */
+static void pairing_sheet(struct ctx *c)
+{
+    const struct ferry_runbook *rb = c->rb;
+    int off = strcmp(rb->pairing_side, "offline") == 0;
+    const char *other = off ? "online" : "offline";
+    char buf[64];
+
+    snprintf(buf, sizeof(buf), "Pairing sheet: the %s machine", rb->pairing_side);
+    add(c, RB_TITLE, NULL, buf, 0, 0);
+    para(c,
+         "This sheet carries the %s machine's fingerprint to the %s machine by hand. Carry "
+         "this paper separately from the stick (or the QR codes) that carries the identity: "
+         "whoever could change what is on the stick could change a fingerprint written there "
+         "too, but not this sheet. Do not compare with the .txt file on the stick.",
+         rb->pairing_side, other);
+    kv(c, "Machine", off ? rb->offline_name : rb->online_name, 0, 0);
+    kv(c, "Fingerprint", off ? rb->offline_fp : rb->online_fp, 1, 0);
+    kv(c, "Printed", when(rb->created, buf), 0, 0);
+    section(c, 'P', "On the other machine");
+    step(c,
+         "Carry the stick (or the QR codes) with the identity to the %s machine, and this "
+         "sheet by another hand or in another pocket.",
+         other);
+    step(c, "On the %s machine run the command below. It shows the fingerprint it read.", other);
+    snprintf(buf, sizeof(buf), "ferry-%s pair --from MEDIUM", other);
+    add(c, RB_CMD, NULL, buf, 1, 0);
+    step(c, "Compare that fingerprint with the one on this sheet, group by group (16 groups of "
+            "four). Answer y only if every group matches; otherwise answer n, keep the stick "
+            "apart and find out where it has been.");
+    add(c, RB_SIGN, "Compared by", NULL, 0, 0);
+}
+
 ferry_err rb_steps_build(const struct ferry_runbook *rb, struct rb_doc *d)
 {
     struct ctx c = {rb, d, 'A', 0, FERRY_OK};
     int req = rb->leg == FERRY_RUNBOOK_REQUEST;
+
+    if (rb->leg == FERRY_RUNBOOK_PAIRING) {
+        pairing_sheet(&c);
+        return c.r;
+    }
 
     add(&c, RB_TITLE, NULL,
         req ? "Certificate renewal: request (leg 1 of 2)"

@@ -9,6 +9,24 @@ REQ=$SRV/SRV01RenewalRequest.xml
 start_enrolld
 init_and_pair
 
+step "pairing: a sheet to carry by hand, a prompt that asks for it, a stick note that warns"
+mkdir -p "$T/stick2"
+off pair --to "usb:$T/stick2" --sheet "$T/sheet.txt" >"$T/pair.out"
+FP=$(off status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["fingerprint"])')
+grep -q "^pairing sheet: *$T/sheet.txt" "$T/pair.out" || fail "pair --to: $(cat "$T/pair.out")"
+grep -q "Pairing sheet: the offline machine" "$T/sheet.txt" || fail "sheet: $(cat "$T/sheet.txt")"
+tr -s ' \n' ' ' <"$T/sheet.txt" | grep -q "${FP:0:19}" || fail "no fingerprint on the sheet"
+grep -q "ferry-online pair --from MEDIUM" "$T/sheet.txt" || fail "sheet lacks the command"
+off pair --to "usb:$T/stick2" --sheet "$T/sheet.pdf" >/dev/null
+pdftotext -layout "$T/sheet.pdf" - | tr -s ' \n' ' ' | grep -q "${FP:0:19}" ||
+  fail "no fingerprint in the PDF sheet"
+grep -q "Do not compare with this file" "$T/stick2/FERRY/offline-identity.txt" ||
+  fail "the stick's note does not warn: $(cat "$T/stick2/FERRY/offline-identity.txt")"
+on pair --from "usb:$T/stick2" --yes >/dev/null 2>"$T/pairin.err"
+grep -q "compare it with the pairing sheet printed on the other machine" "$T/pairin.err" ||
+  fail "pair --from does not ask for the sheet: $(cat "$T/pairin.err")"
+expect_exit 2 on pair --from "usb:$T/stick2" --sheet "$T/x.txt"
+
 step "an unknown option before the command is called an option"
 rc=0; out=$("$FERRY_OFFLINE" --homedir "$OFF_HOME" status 2>&1) || rc=$?
 [ $rc -eq 2 ] || fail "exit $rc for --homedir"

@@ -12,6 +12,7 @@
 enum ferry_runbook_leg {
     FERRY_RUNBOOK_REQUEST = 1,  /* offline -> online: export, carry, submit */
     FERRY_RUNBOOK_RESPONSE = 2, /* online -> offline: carry back, import, check expiry */
+    FERRY_RUNBOOK_PAIRING = 3,  /* one machine's pairing sheet, carried by hand to the other */
 };
 
 enum ferry_paper {
@@ -43,6 +44,8 @@ struct ferry_runbook {
     time_t created;             /* when the package was made */
     const uint8_t *package;     /* the package bytes, for paper QR pages (medium PDF) */
     size_t package_len;
+    const char *pairing_side; /* leg PAIRING: "offline" or "online", whose sheet it is (its
+                                 name and fingerprint in offline_* or online_*) */
 };
 
 /** Writes the runbook as PDF (cairo) at @path, atomically. Paper QR pages follow for medium PDF. */

@@ -369,9 +369,10 @@ int ferry_cmd_pair(const char *prog, const char *side, int argc, char **argv)
         prog,
         "pair",
         "--to MEDIUM [--sheet FILE] | --from MEDIUM [--yes]",
-        "Carries this machine's identity certificate to the other machine (--to), or imports "
-        "the other machine's (--from) after the operator has compared the fingerprints shown "
-        "on both screens. Packages from unpaired machines are refused.",
+        "Carries this machine's identity certificate to the other machine (--to, with --sheet "
+        "the pairing sheet to print and carry by hand), or imports the other machine's (--from) "
+        "after the operator has compared the fingerprint shown with that sheet. Packages from "
+        "unpaired machines are refused.",
         pair_opts,
         sizeof(pair_opts) / sizeof(pair_opts[0]),
         0};

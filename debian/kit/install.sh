@@ -24,6 +24,8 @@ for f in debs/*.deb; do
   awk -v f="$f" '$2 == f { ok = 1 } END { exit !ok }' SHA256SUMS || die "$f is not listed in SHA256SUMS: remove it or copy the kit again"
 done
 
+# nothing to ask: the packages' debconf questions take their defaults
+export DEBIAN_FRONTEND="${DEBIAN_FRONTEND:-noninteractive}"
 todo=""
 n=0
 for f in debs/*.deb; do

@@ -18,10 +18,16 @@ for tool in "$FERRY_OFFLINE" "$FERRY_ONLINE"; do
     "$FERRY_BUILD/man/$n.1" || rc=1
 done
 
-# man renders each page (as `man ferry-offline` would once installed), with its NAME line.
+# `man NAME` renders each page from a man hierarchy laid out as cmake --install lays it out,
+# with its NAME line.
+mkdir -p "$T/man/man1" "$T/man/man7"
 for page in ferry-offline.1 ferry-online.1 ferry.7; do
-  out=$(MANWIDTH=100 man -E ascii -l "$FERRY_BUILD/man/$page" 2>&1) || { echo "man -l $page: $out"; rc=1; continue; }
+  cp "$FERRY_BUILD/man/$page" "$T/man/man${page##*.}/"
+done
+for page in ferry-offline.1 ferry-online.1 ferry.7; do
   name=${page%.*}
+  out=$(MANWIDTH=100 man -E ascii -M "$T/man" "${page##*.}" "$name" 2>&1) ||
+    { echo "man $name: $out"; rc=1; continue; }
   grep -q "^ *$name - " <<<"$out" || { echo "$page: no NAME line '$name - ...' when rendered"; rc=1; }
   lexgrog "$FERRY_BUILD/man/$page" >/dev/null || { echo "$page: lexgrog (whatis) cannot read its NAME"; rc=1; }
 done

@@ -663,7 +663,11 @@ static void t_terminal(void **state)
     o.loops = 1;
     o.label = "transfer 1a2b3c4d";
     assert_int_equal(ferry_qr_write(FERRY_MEDIUM_SCREEN, out, pkg, 2000, &o), FERRY_OK);
-    seq = encode_like(pkg, 2000, 10, 'L', FERRY_QR_SCREEN_PARITY);
+    /* the animation: all K data frames, then every parity frame the code allows (255 - K for
+     * one block), each once, before anything repeats */
+    seq = encode_like(pkg, 2000, 10, 'L', FERRY_QR_PARITY_ALL);
+    assert_int_equal(ferry_qrseq_blocks(seq), 1);
+    assert_int_equal(ferry_qrseq_count(seq), 255);
     assert_int_equal(ferry_file_read(out, 16u << 20, &txt, &n), FERRY_OK);
     assert_int_equal(ferry_qr_scanner_new(&sc), FERRY_OK);
     assert_non_null(g.px = malloc((size_t)g.w * (size_t)g.h));

@@ -11,21 +11,24 @@ cp "$FERRY_VECTORS/rms/req-plain.xml" "$SRV/SRV01RenewalRequest.xml"
 REQ=$SRV/SRV01RenewalRequest.xml
 REQ_SHA=$(sha256 "$REQ")
 
-# recover OUT IMAGE...: rebuilds a package from QR images without ferry (ferry/qrseq.h recipe);
-# prints the session id the rebuilt message hashes to.
+# recover OUT IMAGE...: rebuilds a package from QR images without ferry (the README's recipe
+# for format version 2, ferry/qrseq.h); prints the session id the rebuilt message hashes to.
 recover() {
-  local out=$1 w f n
+  local out=$1 w f s
   shift
   w=$(mktemp -d "$T/recover.XXXXXX")
   for f in "$@"; do zbarimg --nodbus --raw -q "$f"; done >"$w/frames.txt" || true
-  grep -E '^FY1P[A-Z2-7]{8}(:[0-9]+){3}:D' "$w/frames.txt" | sort -t: -k5.2n -u \
-    | sed 's/.*://' | tr -d '\n' >"$w/msg.b32"
-  n=$(( (8 - $(wc -c <"$w/msg.b32") % 8) % 8 ))
-  printf '%*s' $n '' | tr ' ' '=' >>"$w/msg.b32"
-  base32 -d "$w/msg.b32" >"$w/msg.z" || fail "recover: base32 -d failed"
+  (
+    cd "$w" || exit 1
+    s=$(grep -m1 -Eo '^[FG][A-Z2-7]{7}' frames.txt)
+    grep "^$s" frames.txt | awk '{ w = substr($0, 1, 1) == "G" ? 4 : 2;
+        k = substr($0, 9, w); i = substr($0, 9 + w, w); if (i < k) print i, substr($0, 9 + 2 * w) }' \
+        | sort -u -k1,1 | while read -r i d; do
+            printf '%s%.*s\n' "$d" $(( (8 - ${#d} % 8) % 8 )) '======'; done | base32 -d > msg.z
+  ) || fail "recover: base32 -d failed"
   python3 -c 'import sys,zlib;sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))' \
     <"$w/msg.z" >"$out" || fail "recover: zlib inflate failed"
-  openssl dgst -sha256 -binary "$w/msg.z" | head -c 5 | base32
+  openssl dgst -sha256 -binary "$w/msg.z" | base32 | cut -c1-7
 }
 
 # item MANIFEST KIND OUT: the bytes of the first item of KIND in a verified manifest.

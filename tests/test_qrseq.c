@@ -696,18 +696,15 @@ static void test_schedule(void **state)
 static const char recipe[] =
     "s=$(grep -m1 -Eo '^[FG][A-Z2-7]{7}' frames.txt)\n"
     "grep \"^$s\" frames.txt | awk '{ w = substr($0, 1, 1) == \"G\" ? 4 : 2;\n"
-    "    k = substr($0, 9, w); i = substr($0, 9 + w, w); if (i < k) print i, substr($0, 9 + 2 * w) "
-    "}' \\\n"
-    "    | sort -u -k1,1 | while read -r i d; do\n"
-    "        printf '%s%.*s\\n' \"$d\" $(( (8 - ${#d} % 8) % 8 )) '======'; done | base32 -d > "
-    "msg.z\n"
+    "    k = substr($0, 9, w); i = substr($0, 9 + w, w);\n"
+    "    if (i < k) print i, substr($0, 9 + 2 * w) }' | sort -u -k1,1 \\\n"
+    "    | while read -r i d; do n=$(( (8 - ${#d} % 8) % 8 ));\n"
+    "        printf '%s%.*s\\n' \"$d\" $n '======'; done | base32 -d > msg.z\n"
     "openssl dgst -sha256 -binary msg.z | base32 | cut -c1-7 > session.txt\n"
-    "python3 -c 'import "
-    "sys,zlib;sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))' "
-    "\\\n"
-    "    < msg.z > package.ferry\n"
-    "(printf '\\037\\213\\010\\000\\000\\000\\000\\000\\000\\003'; tail -c +3 msg.z) "
-    "| gzip -dc > package2.ferry 2>/dev/null || true  # exits 1: no gzip trailer\n";
+    "python3 -c 'import sys,zlib; sys.stdout.buffer.write(\n"
+    "    zlib.decompress(sys.stdin.buffer.read()))' < msg.z > package.ferry\n"
+    "(printf '\\037\\213\\010\\000\\000\\000\\000\\000\\000\\003'; tail -c +3 msg.z) \\\n"
+    "    | gzip -dc > package2.ferry 2>/dev/null || true  # exits 1: no gzip trailer\n";
 
 static uint8_t *slurp(const char *dir, const char *name, size_t *len)
 {

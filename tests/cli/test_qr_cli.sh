@@ -37,9 +37,10 @@ recipe() {
   local s
   s=$(grep -m1 -Eo '^[FG][A-Z2-7]{7}' "$1") || return 1
   grep "^$s" "$1" | awk '{ w = substr($0, 1, 1) == "G" ? 4 : 2;
-      k = substr($0, 9, w); i = substr($0, 9 + w, w); if (i < k) print i, substr($0, 9 + 2 * w) }' \
-      | sort -u -k1,1 | while read -r i d; do
-          printf '%s%.*s\n' "$d" $(( (8 - ${#d} % 8) % 8 )) '======'; done | base32 -d >"$2.z" \
+      k = substr($0, 9, w); i = substr($0, 9 + w, w);
+      if (i < k) print i, substr($0, 9 + 2 * w) }' | sort -u -k1,1 \
+      | while read -r i d; do n=$(( (8 - ${#d} % 8) % 8 ));
+          printf '%s%.*s\n' "$d" $n '======'; done | base32 -d >"$2.z" \
     && python3 -c 'import sys,zlib;sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))' \
       <"$2.z" >"$2"
 }

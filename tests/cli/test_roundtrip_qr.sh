@@ -22,9 +22,10 @@ recover() {
     cd "$w" || exit 1
     s=$(grep -m1 -Eo '^[FG][A-Z2-7]{7}' frames.txt)
     grep "^$s" frames.txt | awk '{ w = substr($0, 1, 1) == "G" ? 4 : 2;
-        k = substr($0, 9, w); i = substr($0, 9 + w, w); if (i < k) print i, substr($0, 9 + 2 * w) }' \
-        | sort -u -k1,1 | while read -r i d; do
-            printf '%s%.*s\n' "$d" $(( (8 - ${#d} % 8) % 8 )) '======'; done | base32 -d > msg.z
+        k = substr($0, 9, w); i = substr($0, 9 + w, w);
+        if (i < k) print i, substr($0, 9 + 2 * w) }' | sort -u -k1,1 \
+        | while read -r i d; do n=$(( (8 - ${#d} % 8) % 8 ));
+            printf '%s%.*s\n' "$d" $n '======'; done | base32 -d > msg.z
   ) || fail "recover: base32 -d failed"
   python3 -c 'import sys,zlib;sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))' \
     <"$w/msg.z" >"$out" || fail "recover: zlib inflate failed"
@@ -84,6 +85,19 @@ openssl cms -verify -inform DER -binary -in "$OFF_PKG" -CAfile "$OFF_HOME/identi
   -out "$T/manifest-req.xml" 2>/dev/null || fail "openssl cms -verify refused the request package"
 item "$T/manifest-req.xml" rms-request "$T/req-item.xml"
 cmp "$T/req-item.xml" "$REQ" || fail "the request package does not carry the request byte-exact"
+
+step "the README's recipe, run exactly as printed there, rebuilds and verifies the package"
+w=$(mktemp -d "$T/readme.XXXXXX")
+cp "$T"/req-frames/frame-*.png "$w/"
+cp "$OFF_HOME/identity.crt" "$w/SENDER.crt"
+awk '/^### Recovering a package without ferry/ {on = 1; next} on && /^###/ {exit}
+     on && /^    / {print substr($0, 5)}' "$FERRY_SRC/README.md" >"$w/recipe.sh"
+grep -q 'base32 -d' "$w/recipe.sh" || fail "no recovery recipe found in README.md"
+(cd "$w" && bash recipe.sh >recipe.out 2>recipe.err) || true # gzip exits 1, as it says
+cmp -s "$w/package.ferry" "$OFF_PKG" || fail "README recipe: package.ferry differs: \
+$(cat "$w/recipe.err")"
+grep -qx "$sess" "$w/recipe.out" || fail "README recipe: no session id $sess printed"
+cmp -s "$w/manifest.xml" "$T/manifest-req.xml" || fail "README recipe: openssl cms -verify failed"
 
 step "submit: scan the PNG frames, answer as a PDF"
 rc=0

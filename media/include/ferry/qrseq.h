@@ -41,21 +41,13 @@
  * does not match it leaves out one (then two) frames at a time, rebuilds from the others, and
  * names the frames that disagree with the message that matches.
  *
- * RECOVERY WITHOUT FERRY (the data frames alone, in index order, are the Base32 of the padded
- * message, one frame per line; bash, coreutils, grep/awk, python3 or gzip):
- *   # frames.txt: the scanned frame texts, one per line, any order, duplicates and parity ok
- *   s=$(grep -m1 -Eo '^[FG][A-Z2-7]{7}' frames.txt)      # magic + session of the transfer
- *   grep "^$s" frames.txt | awk '{ w = substr($0, 1, 1) == "G" ? 4 : 2;
- *       k = substr($0, 9, w); i = substr($0, 9 + w, w); if (i < k) print i, substr($0, 9 + 2 * w)
- * }' \ | sort -u -k1,1 | while read -r i d; do printf '%s%.*s\n' "$d" $(( (8 - ${#d} % 8) % 8 ))
- * '======'; done | base32 -d > msg.z openssl dgst -sha256 -binary msg.z | base32 | cut -c1-7    #
- * must print the session id
- *   python3 -c 'import sys,zlib;sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))'
- * \ < msg.z > package.ferry (base36 digits of equal width compare as strings in awk: "0A" < "1C".)
- * Without python3, gzip inflates a zlib stream given a gzip header (it warns about the missing
- * trailer and exits 1, but writes everything): (printf '\037\213\010\000\000\000\000\000\000\003';
- * tail -c +3 msg.z) | gzip -dc > package.ferry then verify the package signature as usual. These
- * recipes are run by tests/test_qrseq.c and tests/cli/test_roundtrip_qr.sh.
+ * RECOVERY WITHOUT FERRY: the data frames alone, in index order, are the Base32 of the padded
+ * message, one frame per line; bash, coreutils, grep, awk, python3 or gzip suffice. The commands
+ * are in the README ("Recovering a package without ferry") and on the runbook's by-hand page;
+ * tests/test_qrseq.c, test_runbook.c, tests/cli/test_roundtrip_qr.sh and test_qr_cli.sh run them.
+ * Base36 numbers of equal width compare as strings in awk ("0A" < "1C"): index < Kt keeps the
+ * data frames. Each frame is padded and Base32-decoded on its own (S need not be a multiple of
+ * 5). The session id is the first 7 characters of `openssl dgst -sha256 -binary msg.z | base32`.
  */
 #ifndef FERRY_QRSEQ_H
 #define FERRY_QRSEQ_H

@@ -429,6 +429,47 @@ static void t_foreign_frames(void **state)
     free(b);
 }
 
+/* Version 1 frames, as the first release wrote them (tests/vectors/qrseq/frames-v10M-p50.txt),
+ * rendered as PNG codes and read back through ferry_qr_read, backwards and with the first data
+ * frames missing: the reader still takes them. */
+static void t_v1_frames(void **state)
+{
+    const char *vec = getenv("FERRY_VECTORS");
+    char path[512], name[64], *dir = tpath("v1"), *line, *save = NULL;
+    uint8_t *txt = NULL, *pkg = NULL, *out = NULL;
+    size_t tlen = 0, plen = 0, olen = 0, n = 0;
+
+    (void)state;
+    assert_non_null(vec);
+    snprintf(path, sizeof(path), "%s/qrseq/frames-v10M-p50.txt", vec);
+    assert_int_equal(ferry_file_read(path, 1u << 20, &txt, &tlen), FERRY_OK);
+    snprintf(path, sizeof(path), "%s/qrseq/package.bin", vec);
+    assert_int_equal(ferry_file_read(path, 1u << 20, &pkg, &plen), FERRY_OK);
+    assert_int_equal(ferry_mkdir_p(dir, 0700), FERRY_OK);
+    for (line = strtok_r((char *)txt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        struct ferry_qr_gray g = {0, 0, NULL};
+        char *f;
+
+        assert_int_equal(strncmp(line, "FY1P", 4), 0);
+        n++;
+        if (n <= 3)
+            continue; /* data frames 1-3 lost: parity stands in */
+        snprintf(name, sizeof(name), "v1/%03zu.png", 100 - n); /* backwards */
+        f = tpath(name);
+        assert_int_equal(ferry_qr_raster(line, 10, 'M', 4, &g), FERRY_OK);
+        assert_int_equal(ferry_qr_png_write(f, &g), FERRY_OK);
+        ferry_qr_gray_free(&g);
+        free(f);
+    }
+    assert_int_equal(ferry_qr_read(FERRY_MEDIUM_IMAGES, dir, &out, &olen), FERRY_OK);
+    assert_int_equal(olen, plen);
+    assert_memory_equal(out, pkg, plen);
+    free(out);
+    free(pkg);
+    free(txt);
+    free(dir);
+}
+
 #define PDF_PKG 15000
 
 static void t_pdf_vector_pages(void **state)
@@ -847,9 +888,10 @@ int main(void)
         cmocka_unit_test(t_golden_png),       cmocka_unit_test(t_draw_cairo),
         cmocka_unit_test(t_not_an_image),     cmocka_unit_test(t_camera_absent),
         cmocka_unit_test(t_png_roundtrip),    cmocka_unit_test(t_foreign_frames),
-        cmocka_unit_test(t_pdf_vector_pages), cmocka_unit_test(t_pdf_30pct_lost),
-        cmocka_unit_test(t_degraded_camera),  cmocka_unit_test(t_terminal),
-        cmocka_unit_test(t_html_chromium),    cmocka_unit_test(t_measure),
+        cmocka_unit_test(t_v1_frames),        cmocka_unit_test(t_pdf_vector_pages),
+        cmocka_unit_test(t_pdf_30pct_lost),   cmocka_unit_test(t_degraded_camera),
+        cmocka_unit_test(t_terminal),         cmocka_unit_test(t_html_chromium),
+        cmocka_unit_test(t_measure),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

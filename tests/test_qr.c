@@ -543,6 +543,48 @@ static size_t black_out(const char *png, const struct ferry_qrseq *seq, size_t l
     return hit;
 }
 
+/* The paper layout per package: fewest A4 pages with >= 0.5 mm modules and >= 30 % of the codes
+ * losable; issue 13: 10 KB on <= 2 pages, 25 KB on <= 3 (package-like: base64 of random bytes,
+ * as the bench). A fixed version is honoured; an impossible one refused. */
+static void t_paper_choice(void **state)
+{
+    static const struct {
+        size_t size;
+        int max_pages;
+    } cases[] = {{1000, 1}, {10000, 2}, {25000, 3}, {100000, 11}}; /* >= 9 KB per page */
+    struct ferry_qr_paper p, q;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint8_t *pkg = make_pkg(cases[i].size, SEED + (uint32_t)i);
+        size_t mlen = ferry_qrseq_message_bytes(pkg, cases[i].size);
+        struct ferry_qrseq *seq;
+
+        assert_true(mlen > 0);
+        assert_int_equal(ferry_qr_paper_choose(mlen, 0, 0, FERRY_QR_PDF_PARITY, FERRY_QR_A4_W,
+                                               FERRY_QR_A4_H, &p),
+                         FERRY_OK);
+        print_message("paper %zu bytes: v%d-%c %dx%d %.2f mm, %zu codes (K %zu), %d pages\n",
+                      cases[i].size, p.version, p.ecc, p.cols, p.rows, p.module_mm, p.n, p.k,
+                      p.pages);
+        assert_true(p.pages <= cases[i].max_pages);
+        assert_true(p.module_mm >= 0.5 - 1e-9);
+        assert_true((p.n - p.k) * 10 >= p.n * 3);
+        assert_true((size_t)p.pages * (size_t)(p.cols * p.rows) >= p.n);
+        seq = encode_like(pkg, cases[i].size, p.version, p.ecc, FERRY_QR_PDF_PARITY);
+        assert_int_equal(ferry_qrseq_count(seq), p.n);
+        assert_int_equal(ferry_qrseq_k(seq), p.k);
+        ferry_qrseq_free(seq);
+        /* no layout with fewer pages exists: the chooser never loses to one fixed version */
+        for (int v = 1; v <= 40; v++)
+            if (ferry_qr_paper_choose(mlen, v, 0, FERRY_QR_PDF_PARITY, FERRY_QR_A4_W, FERRY_QR_A4_H,
+                                      &q) == FERRY_OK)
+                assert_true(q.pages >= p.pages);
+        free(pkg);
+    }
+    assert_int_equal(ferry_qr_paper_choose(1000, 40, 'L', 300, 100, 100, &p), FERRY_ERR_USAGE);
+}
+
 /* 30 % of the codes lost (the worst ones: data frames), paper defaults still rebuild. */
 static void t_pdf_30pct_lost(void **state)
 {
@@ -550,6 +592,7 @@ static void t_pdf_30pct_lost(void **state)
     struct ferry_qrseq *seq;
     struct texts c = {{0}, 0};
     struct ferry_qr_scanner *sc = NULL;
+    struct ferry_qr_paper paper;
     uint8_t *pkg = make_pkg(PDF_PKG, SEED + 7);
     char *pdf = tpath("lost.pdf"), *dir = tpath("lostraster"), **names = NULL;
     size_t lose, hit = 0, found = 0;
@@ -562,7 +605,14 @@ static void t_pdf_30pct_lost(void **state)
         skip();
     ferry_qr_opts_default(&o);
     assert_int_equal(ferry_qr_write(FERRY_MEDIUM_PDF, pdf, pkg, PDF_PKG, &o), FERRY_OK);
-    seq = encode_like(pkg, PDF_PKG, FERRY_QR_PDF_VERSION, FERRY_QR_PDF_ECC, FERRY_QR_PDF_PARITY);
+    assert_int_equal(ferry_qr_paper_choose(ferry_qrseq_message_bytes(pkg, PDF_PKG), 0, 0,
+                                           FERRY_QR_PDF_PARITY, FERRY_QR_A4_W, FERRY_QR_A4_H,
+                                           &paper),
+                     FERRY_OK);
+    seq = encode_like(pkg, PDF_PKG, paper.version, paper.ecc, FERRY_QR_PDF_PARITY);
+    assert_int_equal(ferry_qrseq_count(seq), paper.n);
+    assert_int_equal(
+        run("test \"$(pdfinfo '%s' | awk '/^Pages:/ {print $2}')\" -eq %d", pdf, paper.pages), 0);
     lose = ferry_qrseq_count(seq) * 3 / 10;
     assert_true(lose >= 1);
     assert_int_equal(
@@ -889,9 +939,9 @@ int main(void)
         cmocka_unit_test(t_not_an_image),     cmocka_unit_test(t_camera_absent),
         cmocka_unit_test(t_png_roundtrip),    cmocka_unit_test(t_foreign_frames),
         cmocka_unit_test(t_v1_frames),        cmocka_unit_test(t_pdf_vector_pages),
-        cmocka_unit_test(t_pdf_30pct_lost),   cmocka_unit_test(t_degraded_camera),
-        cmocka_unit_test(t_terminal),         cmocka_unit_test(t_html_chromium),
-        cmocka_unit_test(t_measure),
+        cmocka_unit_test(t_pdf_30pct_lost),   cmocka_unit_test(t_paper_choice),
+        cmocka_unit_test(t_degraded_camera),  cmocka_unit_test(t_terminal),
+        cmocka_unit_test(t_html_chromium),    cmocka_unit_test(t_measure),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

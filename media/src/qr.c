@@ -27,10 +27,10 @@ static ferry_err resolve(enum ferry_medium_kind kind, const struct ferry_qr_opts
         *o = *in;
     else
         ferry_qr_opts_default(o);
-    if (o->version == 0)
-        o->version = pdf ? FERRY_QR_PDF_VERSION : FERRY_QR_SCREEN_VERSION;
-    if (o->ecc == 0)
-        o->ecc = pdf ? FERRY_QR_PDF_ECC : FERRY_QR_SCREEN_ECC;
+    if (o->version == 0 && !pdf) /* paper: chosen per package in ferry_qr_write */
+        o->version = FERRY_QR_SCREEN_VERSION;
+    if (o->ecc == 0 && !pdf)
+        o->ecc = FERRY_QR_SCREEN_ECC;
     if (o->parity_pct < 0) /* animations: every parity frame the code allows, all distinct */
         o->parity_pct = pdf                        ? FERRY_QR_PDF_PARITY
                         : kind == FERRY_MEDIUM_PNG ? FERRY_QR_SCREEN_PARITY
@@ -39,9 +39,9 @@ static ferry_err resolve(enum ferry_medium_kind kind, const struct ferry_qr_opts
         o->fps = FERRY_QR_FPS;
     if (o->module_px == 0)
         o->module_px = FERRY_QR_PNG_MODULE_PX;
-    if (o->version < 1 || o->version > 40)
+    if (o->version < (pdf ? 0 : 1) || o->version > 40)
         return ferry_errf(FERRY_ERR_USAGE, "QR version %d: choose 1 to 40", o->version);
-    if (strchr("LMQH", o->ecc) == NULL)
+    if ((o->ecc != 0 || !pdf) && strchr("LMQH", o->ecc) == NULL)
         return ferry_errf(FERRY_ERR_USAGE, "QR error correction '%c': choose L, M, Q or H", o->ecc);
     if ((o->parity_pct > 300 && o->parity_pct != FERRY_QR_PARITY_ALL) || o->fps > 60 ||
         o->module_px < 1 || o->module_px > 64)
@@ -56,12 +56,27 @@ ferry_err ferry_qr_write(enum ferry_medium_kind kind, const char *path, const ui
     struct ferry_qrseq_params par;
     struct ferry_qrseq *seq = NULL;
     struct ferry_qr_opts o;
+    struct ferry_qr_paper paper;
     ferry_err r;
 
     if ((r = resolve(kind, opts, &o)) != FERRY_OK)
         return r;
     if (path == NULL && kind != FERRY_MEDIUM_SCREEN)
         return ferry_errf(FERRY_ERR_USAGE, "medium %s needs a path", ferry_medium_kind_name(kind));
+    if (kind == FERRY_MEDIUM_PDF) { /* the layout with the fewest pages for this package */
+        size_t mlen = ferry_qrseq_message_bytes(pkg, len);
+
+        if (mlen == 0)
+            return ferry_errf(FERRY_ERR_TOO_LARGE,
+                              "package of %zu bytes: cannot compress it "
+                              "for QR codes (at most 16 MiB)",
+                              len);
+        if ((r = ferry_qr_paper_choose(mlen, o.version, o.ecc, o.parity_pct, FERRY_QR_A4_W,
+                                       FERRY_QR_A4_H, &paper)) != FERRY_OK)
+            return r;
+        o.version = paper.version;
+        o.ecc = paper.ecc;
+    }
     par.version = o.version;
     par.ecc = o.ecc;
     par.parity_pct = o.parity_pct;
@@ -74,7 +89,7 @@ ferry_err ferry_qr_write(enum ferry_medium_kind kind, const char *path, const ui
     }
     switch (kind) {
     case FERRY_MEDIUM_PNG: r = ferry_qr_write_png_dir(path, seq, &o); break;
-    case FERRY_MEDIUM_PDF: r = ferry_qr_write_pdf(path, seq, &o); break;
+    case FERRY_MEDIUM_PDF: r = ferry_qr_write_pdf(path, seq, &o, &paper); break;
     case FERRY_MEDIUM_HTML: r = ferry_qr_write_html(path, seq, &o); break;
     case FERRY_MEDIUM_SCREEN: r = ferry_qr_write_screen(path, seq, &o); break;
     default:

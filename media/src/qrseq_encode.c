@@ -221,6 +221,17 @@ out:
     return r;
 }
 
+size_t ferry_qrseq_message_bytes(const uint8_t *pkg, size_t len)
+{
+    uint8_t *msg = NULL;
+    size_t mlen = 0;
+
+    if (len > FERRY_QR_MAX_MESSAGE || compress_pkg(pkg, len, &msg, &mlen) != FERRY_OK)
+        mlen = 0;
+    free(msg);
+    return mlen;
+}
+
 size_t ferry_qrseq_count(const struct ferry_qrseq *s)
 {
     return s->count;

@@ -84,6 +84,9 @@ ferry_err ferry_qrseq_encode(const uint8_t *pkg, size_t len, enum ferry_qr_conte
  * Base32 group), FERRY_ERR_TOO_LARGE (package or message over FERRY_QR_MAX_MESSAGE, or more
  * than FERRY_QR_MAX_FRAMES frames: use a larger version), FERRY_ERR_NOMEM.
  */
+/** Bytes of the message (zlib of @pkg) ferry_qrseq_encode would frame; 0 if over the maximum. */
+size_t ferry_qrseq_message_bytes(const uint8_t *pkg, size_t len);
+
 size_t ferry_qrseq_count(const struct ferry_qrseq *s); /* all frames, data then parity */
 size_t ferry_qrseq_k(const struct ferry_qrseq *s);     /* data frames Kt, all blocks */
 const char *ferry_qrseq_frame(const struct ferry_qrseq *s, size_t i); /* borrowed text */

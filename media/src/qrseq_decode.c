@@ -14,6 +14,7 @@
 #define MISSING_LISTED 16   /* data frames named in the "incomplete" message */
 #define BAD_KEPT       16   /* bad frames remembered for ferry_qrdec_bad_frames */
 #define TRIES_MAX      1024 /* rebuilds tried when the id does not match */
+#define LEAVE2_MAX_K   48   /* leave pairs out only in blocks this small (C(48,2) ~ TRIES_MAX) */
 
 struct qrblock {
     uint32_t k;
@@ -406,8 +407,8 @@ static int rebuild(struct ferry_qrdec *d, uint8_t *msg, size_t *tries, ferry_err
         for (uint32_t b = 0; b < d->g.blocks && !found; b++) {
             const struct qrblock *blk = d->blocks[b];
 
-            if (blk->count < blk->k + (uint32_t)leave)
-                continue;
+            if (blk->count < blk->k + (uint32_t)leave || (leave == 2 && blk->k > LEAVE2_MAX_K))
+                continue; /* pairs only for small blocks: bounded work on hostile input */
             for (int x1 = 0; x1 < (int)blk->k && !found && *tries < TRIES_MAX; x1++) {
                 for (int x2 = leave == 2 ? x1 + 1 : -1;
                      x2 < (leave == 2 ? (int)blk->k : 0) && !found && *tries < TRIES_MAX; x2++) {

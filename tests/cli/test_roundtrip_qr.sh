@@ -106,6 +106,8 @@ on submit --from "images:$T/req-frames" --to "pdf:$T/answer.pdf" --service "$URL
 [ $rc -eq 0 ] || fail "submit exit $rc: $(cat "$T/submit.err")"
 grep -q '"submitted":1' "$T/submit.json" || fail "submit: $(cat "$T/submit.json")"
 progress_ok "$(cat "$T/submit.err")"
+grep -Eq 'answer\.pdf: [0-9]+ QR codes on [0-9]+ A4 page\(s\): version [0-9]+-[LMQH], [0-9]+ x [0-9]+ per page, [0-9.]+ mm modules' \
+  "$T/submit.err" || fail "submit did not print the paper layout it chose: $(cat "$T/submit.err")"
 got=$(awk '$2 == "/enrollment/enrollservice.asmx" {print $3}' "$SVC/received.log" | tail -n1)
 [ "$got" = "$REQ_SHA" ] || fail "the service received $got, the request is $REQ_SHA"
 [ "$(wc -l <"$SVC/received.log")" -eq 1 ] || fail "the service got more than one request"

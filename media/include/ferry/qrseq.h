@@ -38,8 +38,8 @@
  *
  * BAD FRAMES. A frame with a valid header and wrong data (altered, forged) makes the rebuilt
  * message fail its id. The reassembler keeps up to 32 frames per block beyond k; when the id
- * does not match it leaves out one (then two) frames at a time, rebuilds from the others, and
- * names the frames that disagree with the message that matches.
+ * does not match it leaves out one frame (then, in blocks of at most 48, two) at a time, rebuilds
+ * from the others, and names the frames that disagree with the message that matches.
  *
  * RECOVERY WITHOUT FERRY: the data frames alone, in index order, are the Base32 of the padded
  * message, one frame per line; bash, coreutils, grep, awk, python3 or gzip suffice. The commands

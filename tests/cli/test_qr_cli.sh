@@ -197,7 +197,7 @@ rc=0
   "${QRF[@]}" </dev/null >"$T/screen.txt" 2>"$T/screen.err" || rc=$?
 [ $rc -eq 0 ] || check "--to screen: exit $rc: $(cat "$T/screen.err")"
 shown=$(grep -c '^frame [0-9]* of [0-9]*' "$T/screen.txt" || true)
-total=$(grep -o '^frame [0-9]* of [0-9]*' "$T/screen.txt" | head -n1 | awk '{print $4}')
+total=$(grep -o '^frame [0-9]* of [0-9]*' "$T/screen.txt" | awk 'NR == 1 {print $4}') # no head: SIGPIPE
 [ -n "$total" ] && [ "$shown" -eq "$total" ] || check "--to screen showed $shown frames of $total"
 [ "$(grep -o '^frame [0-9]*' "$T/screen.txt" | sort -u | wc -l)" = "$shown" ] \
   || check "--to screen showed a frame twice"

@@ -31,17 +31,21 @@ double bench_zbar_ms(const char *text, int version, char ecc, int reps, enum ben
                      int *module_px);
 
 struct bench_pdf {
-    size_t k, n, message; /* data frames, all frames, zlib message bytes */
-    int pages;            /* A4 pages as pdfinfo counts them */
-    int per_page;         /* codes on a full page (labels on page 1, by pdftotext) */
-    int scanned;          /* 1: ferry_qr_read rebuilt the package from the PDF (150 dpi) */
+    size_t k, n, message; /* data codes, all codes, zlib message bytes */
+    int version, cols, rows;
+    char ecc;
+    double module_mm;
+    int pages;         /* A4 pages as pdfinfo counts them */
+    size_t lost;       /* codes blacked out on the 150 dpi page images (30 %, data first) */
+    int scanned;       /* 1: ferry_qr_read rebuilt the package from what was left */
+    double page_limit; /* most net bytes any layout fits on one page (30 % losable, 0.5 mm) */
 };
 
 /**
- * Writes @pkg with ferry_qr_write(FERRY_MEDIUM_PDF) at @version/@ecc/@parity to a temporary
- * PDF, counts its pages with pdfinfo and scans it back. 0 on success.
+ * Writes @pkg with ferry_qr_write(FERRY_MEDIUM_PDF) (the layout chosen per package) to a
+ * temporary PDF, counts its pages with pdfinfo, rasterises it at 150 dpi, blacks out 30 % of
+ * the codes and scans the rest back. 0 on success.
  */
-int bench_pdf_row(const uint8_t *pkg, size_t len, int version, char ecc, int parity,
-                  struct bench_pdf *out);
+int bench_pdf_row(const uint8_t *pkg, size_t len, struct bench_pdf *out);
 
 #endif

@@ -429,6 +429,47 @@ static void t_foreign_frames(void **state)
     free(b);
 }
 
+/* Version 1 frames, as the first release wrote them (tests/vectors/qrseq/frames-v10M-p50.txt),
+ * rendered as PNG codes and read back through ferry_qr_read, backwards and with the first data
+ * frames missing: the reader still takes them. */
+static void t_v1_frames(void **state)
+{
+    const char *vec = getenv("FERRY_VECTORS");
+    char path[512], name[64], *dir = tpath("v1"), *line, *save = NULL;
+    uint8_t *txt = NULL, *pkg = NULL, *out = NULL;
+    size_t tlen = 0, plen = 0, olen = 0, n = 0;
+
+    (void)state;
+    assert_non_null(vec);
+    snprintf(path, sizeof(path), "%s/qrseq/frames-v10M-p50.txt", vec);
+    assert_int_equal(ferry_file_read(path, 1u << 20, &txt, &tlen), FERRY_OK);
+    snprintf(path, sizeof(path), "%s/qrseq/package.bin", vec);
+    assert_int_equal(ferry_file_read(path, 1u << 20, &pkg, &plen), FERRY_OK);
+    assert_int_equal(ferry_mkdir_p(dir, 0700), FERRY_OK);
+    for (line = strtok_r((char *)txt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        struct ferry_qr_gray g = {0, 0, NULL};
+        char *f;
+
+        assert_int_equal(strncmp(line, "FY1P", 4), 0);
+        n++;
+        if (n <= 3)
+            continue; /* data frames 1-3 lost: parity stands in */
+        snprintf(name, sizeof(name), "v1/%03zu.png", 100 - n); /* backwards */
+        f = tpath(name);
+        assert_int_equal(ferry_qr_raster(line, 10, 'M', 4, &g), FERRY_OK);
+        assert_int_equal(ferry_qr_png_write(f, &g), FERRY_OK);
+        ferry_qr_gray_free(&g);
+        free(f);
+    }
+    assert_int_equal(ferry_qr_read(FERRY_MEDIUM_IMAGES, dir, &out, &olen), FERRY_OK);
+    assert_int_equal(olen, plen);
+    assert_memory_equal(out, pkg, plen);
+    free(out);
+    free(pkg);
+    free(txt);
+    free(dir);
+}
+
 #define PDF_PKG 15000
 
 static void t_pdf_vector_pages(void **state)
@@ -502,6 +543,48 @@ static size_t black_out(const char *png, const struct ferry_qrseq *seq, size_t l
     return hit;
 }
 
+/* The paper layout per package: fewest A4 pages with >= 0.5 mm modules and >= 30 % of the codes
+ * losable; issue 13: 10 KB on <= 2 pages, 25 KB on <= 3 (package-like: base64 of random bytes,
+ * as the bench). A fixed version is honoured; an impossible one refused. */
+static void t_paper_choice(void **state)
+{
+    static const struct {
+        size_t size;
+        int max_pages;
+    } cases[] = {{1000, 1}, {10000, 2}, {25000, 3}, {100000, 11}}; /* >= 9 KB per page */
+    struct ferry_qr_paper p, q;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint8_t *pkg = make_pkg(cases[i].size, SEED + (uint32_t)i);
+        size_t mlen = ferry_qrseq_message_bytes(pkg, cases[i].size);
+        struct ferry_qrseq *seq;
+
+        assert_true(mlen > 0);
+        assert_int_equal(ferry_qr_paper_choose(mlen, 0, 0, FERRY_QR_PDF_PARITY, FERRY_QR_A4_W,
+                                               FERRY_QR_A4_H, &p),
+                         FERRY_OK);
+        print_message("paper %zu bytes: v%d-%c %dx%d %.2f mm, %zu codes (K %zu), %d pages\n",
+                      cases[i].size, p.version, p.ecc, p.cols, p.rows, p.module_mm, p.n, p.k,
+                      p.pages);
+        assert_true(p.pages <= cases[i].max_pages);
+        assert_true(p.module_mm >= 0.5 - 1e-9);
+        assert_true((p.n - p.k) * 10 >= p.n * 3);
+        assert_true((size_t)p.pages * (size_t)(p.cols * p.rows) >= p.n);
+        seq = encode_like(pkg, cases[i].size, p.version, p.ecc, FERRY_QR_PDF_PARITY);
+        assert_int_equal(ferry_qrseq_count(seq), p.n);
+        assert_int_equal(ferry_qrseq_k(seq), p.k);
+        ferry_qrseq_free(seq);
+        /* no layout with fewer pages exists: the chooser never loses to one fixed version */
+        for (int v = 1; v <= 40; v++)
+            if (ferry_qr_paper_choose(mlen, v, 0, FERRY_QR_PDF_PARITY, FERRY_QR_A4_W, FERRY_QR_A4_H,
+                                      &q) == FERRY_OK)
+                assert_true(q.pages >= p.pages);
+        free(pkg);
+    }
+    assert_int_equal(ferry_qr_paper_choose(1000, 40, 'L', 300, 100, 100, &p), FERRY_ERR_USAGE);
+}
+
 /* 30 % of the codes lost (the worst ones: data frames), paper defaults still rebuild. */
 static void t_pdf_30pct_lost(void **state)
 {
@@ -509,6 +592,7 @@ static void t_pdf_30pct_lost(void **state)
     struct ferry_qrseq *seq;
     struct texts c = {{0}, 0};
     struct ferry_qr_scanner *sc = NULL;
+    struct ferry_qr_paper paper;
     uint8_t *pkg = make_pkg(PDF_PKG, SEED + 7);
     char *pdf = tpath("lost.pdf"), *dir = tpath("lostraster"), **names = NULL;
     size_t lose, hit = 0, found = 0;
@@ -521,7 +605,14 @@ static void t_pdf_30pct_lost(void **state)
         skip();
     ferry_qr_opts_default(&o);
     assert_int_equal(ferry_qr_write(FERRY_MEDIUM_PDF, pdf, pkg, PDF_PKG, &o), FERRY_OK);
-    seq = encode_like(pkg, PDF_PKG, FERRY_QR_PDF_VERSION, FERRY_QR_PDF_ECC, FERRY_QR_PDF_PARITY);
+    assert_int_equal(ferry_qr_paper_choose(ferry_qrseq_message_bytes(pkg, PDF_PKG), 0, 0,
+                                           FERRY_QR_PDF_PARITY, FERRY_QR_A4_W, FERRY_QR_A4_H,
+                                           &paper),
+                     FERRY_OK);
+    seq = encode_like(pkg, PDF_PKG, paper.version, paper.ecc, FERRY_QR_PDF_PARITY);
+    assert_int_equal(ferry_qrseq_count(seq), paper.n);
+    assert_int_equal(
+        run("test \"$(pdfinfo '%s' | awk '/^Pages:/ {print $2}')\" -eq %d", pdf, paper.pages), 0);
     lose = ferry_qrseq_count(seq) * 3 / 10;
     assert_true(lose >= 1);
     assert_int_equal(
@@ -663,7 +754,11 @@ static void t_terminal(void **state)
     o.loops = 1;
     o.label = "transfer 1a2b3c4d";
     assert_int_equal(ferry_qr_write(FERRY_MEDIUM_SCREEN, out, pkg, 2000, &o), FERRY_OK);
-    seq = encode_like(pkg, 2000, 10, 'L', FERRY_QR_SCREEN_PARITY);
+    /* the animation: all K data frames, then every parity frame the code allows (255 - K for
+     * one block), each once, before anything repeats */
+    seq = encode_like(pkg, 2000, 10, 'L', FERRY_QR_PARITY_ALL);
+    assert_int_equal(ferry_qrseq_blocks(seq), 1);
+    assert_int_equal(ferry_qrseq_count(seq), 255);
     assert_int_equal(ferry_file_read(out, 16u << 20, &txt, &n), FERRY_OK);
     assert_int_equal(ferry_qr_scanner_new(&sc), FERRY_OK);
     assert_non_null(g.px = malloc((size_t)g.w * (size_t)g.h));
@@ -843,7 +938,8 @@ int main(void)
         cmocka_unit_test(t_golden_png),       cmocka_unit_test(t_draw_cairo),
         cmocka_unit_test(t_not_an_image),     cmocka_unit_test(t_camera_absent),
         cmocka_unit_test(t_png_roundtrip),    cmocka_unit_test(t_foreign_frames),
-        cmocka_unit_test(t_pdf_vector_pages), cmocka_unit_test(t_pdf_30pct_lost),
+        cmocka_unit_test(t_v1_frames),        cmocka_unit_test(t_pdf_vector_pages),
+        cmocka_unit_test(t_pdf_30pct_lost),   cmocka_unit_test(t_paper_choice),
         cmocka_unit_test(t_degraded_camera),  cmocka_unit_test(t_terminal),
         cmocka_unit_test(t_html_chromium),    cmocka_unit_test(t_measure),
     };

@@ -27,21 +27,24 @@ static ferry_err resolve(enum ferry_medium_kind kind, const struct ferry_qr_opts
         *o = *in;
     else
         ferry_qr_opts_default(o);
-    if (o->version == 0)
-        o->version = pdf ? FERRY_QR_PDF_VERSION : FERRY_QR_SCREEN_VERSION;
-    if (o->ecc == 0)
-        o->ecc = pdf ? FERRY_QR_PDF_ECC : FERRY_QR_SCREEN_ECC;
-    if (o->parity_pct < 0)
-        o->parity_pct = pdf ? FERRY_QR_PDF_PARITY : FERRY_QR_SCREEN_PARITY;
+    if (o->version == 0 && !pdf) /* paper: chosen per package in ferry_qr_write */
+        o->version = FERRY_QR_SCREEN_VERSION;
+    if (o->ecc == 0 && !pdf)
+        o->ecc = FERRY_QR_SCREEN_ECC;
+    if (o->parity_pct < 0) /* animations: every parity frame the code allows, all distinct */
+        o->parity_pct = pdf                        ? FERRY_QR_PDF_PARITY
+                        : kind == FERRY_MEDIUM_PNG ? FERRY_QR_SCREEN_PARITY
+                                                   : FERRY_QR_PARITY_ALL;
     if (o->fps <= 0)
         o->fps = FERRY_QR_FPS;
     if (o->module_px == 0)
         o->module_px = FERRY_QR_PNG_MODULE_PX;
-    if (o->version < 1 || o->version > 40)
+    if (o->version < (pdf ? 0 : 1) || o->version > 40)
         return ferry_errf(FERRY_ERR_USAGE, "QR version %d: choose 1 to 40", o->version);
-    if (strchr("LMQH", o->ecc) == NULL)
+    if ((o->ecc != 0 || !pdf) && strchr("LMQH", o->ecc) == NULL)
         return ferry_errf(FERRY_ERR_USAGE, "QR error correction '%c': choose L, M, Q or H", o->ecc);
-    if (o->parity_pct > 300 || o->fps > 60 || o->module_px < 1 || o->module_px > 64)
+    if ((o->parity_pct > 300 && o->parity_pct != FERRY_QR_PARITY_ALL) || o->fps > 60 ||
+        o->module_px < 1 || o->module_px > 64)
         return ferry_errf(FERRY_ERR_USAGE, "QR options out of range: parity 0-300 %%, "
                                            "0.2-60 frames/s, 1-64 pixels per module");
     return FERRY_OK;
@@ -53,12 +56,27 @@ ferry_err ferry_qr_write(enum ferry_medium_kind kind, const char *path, const ui
     struct ferry_qrseq_params par;
     struct ferry_qrseq *seq = NULL;
     struct ferry_qr_opts o;
+    struct ferry_qr_paper paper;
     ferry_err r;
 
     if ((r = resolve(kind, opts, &o)) != FERRY_OK)
         return r;
     if (path == NULL && kind != FERRY_MEDIUM_SCREEN)
         return ferry_errf(FERRY_ERR_USAGE, "medium %s needs a path", ferry_medium_kind_name(kind));
+    if (kind == FERRY_MEDIUM_PDF) { /* the layout with the fewest pages for this package */
+        size_t mlen = ferry_qrseq_message_bytes(pkg, len);
+
+        if (mlen == 0)
+            return ferry_errf(FERRY_ERR_TOO_LARGE,
+                              "package of %zu bytes: cannot compress it "
+                              "for QR codes (at most 16 MiB)",
+                              len);
+        if ((r = ferry_qr_paper_choose(mlen, o.version, o.ecc, o.parity_pct, FERRY_QR_A4_W,
+                                       FERRY_QR_A4_H, &paper)) != FERRY_OK)
+            return r;
+        o.version = paper.version;
+        o.ecc = paper.ecc;
+    }
     par.version = o.version;
     par.ecc = o.ecc;
     par.parity_pct = o.parity_pct;
@@ -71,7 +89,7 @@ ferry_err ferry_qr_write(enum ferry_medium_kind kind, const char *path, const ui
     }
     switch (kind) {
     case FERRY_MEDIUM_PNG: r = ferry_qr_write_png_dir(path, seq, &o); break;
-    case FERRY_MEDIUM_PDF: r = ferry_qr_write_pdf(path, seq, &o); break;
+    case FERRY_MEDIUM_PDF: r = ferry_qr_write_pdf(path, seq, &o, &paper); break;
     case FERRY_MEDIUM_HTML: r = ferry_qr_write_html(path, seq, &o); break;
     case FERRY_MEDIUM_SCREEN: r = ferry_qr_write_screen(path, seq, &o); break;
     default:
@@ -234,20 +252,23 @@ ferry_err ferry_qr_write_screen(const char *path, const struct ferry_qrseq *seq,
 /* ---- reading ---- */
 
 /*
- * Frames of several transfers may sit in one folder or pass one camera. The first session seen
- * is the one being read; frames of other sessions are reported as foreign and refused — never
- * mixed in — but kept apart in their own reassemblers, so that a few stray frames that happen
- * to come first cannot block a complete transfer behind them: the first session to complete
- * wins.
+ * Frames of several transfers may sit in one folder or pass one camera. Each transfer (session
+ * and geometry, ferry_qrseq_info.key) gets its own reassembler, so frames of other transfers
+ * are refused — never mixed in — and a few stray or forged frames that happen to come first
+ * cannot block a complete transfer behind them: the first transfer whose rebuilt data matches
+ * its id wins. When all slots are taken, the one with the fewest frames makes room.
  */
-#define READER_SESSIONS 8
+#define READER_SESSIONS 16
 
 struct reader {
     struct ferry_qrdec *d[READER_SESSIONS];
-    char sess[READER_SESSIONS][9];
+    char key[READER_SESSIONS][48];
     size_t nd;
     size_t codes, unreadable, refused;
-    struct ferry_qrdec *done; /* the session that completed */
+    struct ferry_qrdec *first; /* the transfer of the first frame read: the one reported */
+    struct ferry_qrdec *done;  /* the transfer rebuilt and checked */
+    uint8_t *pkg;              /* its package */
+    size_t len;
 };
 
 static const char *status_name(enum ferry_qr_status st)
@@ -256,84 +277,106 @@ static const char *status_name(enum ferry_qr_status st)
     case FERRY_QR_NEW: return "new";
     case FERRY_QR_DUPLICATE: return "duplicate";
     case FERRY_QR_FOREIGN: return "foreign session, refused";
-    case FERRY_QR_INCONSISTENT: return "inconsistent header, refused";
+    case FERRY_QR_INCONSISTENT: return "inconsistent header or data, refused";
     default: return "unreadable (not a ferry frame)";
     }
 }
 
-/*
- * "frame 3 (session ABCD1234)" from a frame header (FY1P<session>:<L>:<S>:<K>:<D|R><n>:...,
- * see qrseq.h): data frame n is frame n+1, parity frame m is frame Kt+m+1, as on the labels.
- */
-static void frame_name(const char *text, size_t len, char *out, size_t n)
+/* The reassembler of the transfer of @fi, made on first sight; NULL on failure. */
+static struct ferry_qrdec *session_of(struct reader *rd, const struct ferry_qrseq_info *fi)
 {
-    char sess[9] = "", kind = 0;
-    unsigned long long l = 0, sz = 0, k = 0, idx = 0;
-    char head[64];
-    size_t hl = len < sizeof(head) - 1 ? len : sizeof(head) - 1;
+    size_t i, slot;
 
-    snprintf(out, n, "a code");
-    memcpy(head, text, hl); /* the header is at most 38 characters */
-    head[hl] = '\0';
-    if (sscanf(head, "FY1P%8[A-Z2-7]:%llu:%llu:%llu:%c%llu:", sess, &l, &sz, &k, &kind, &idx) !=
-            6 ||
-        sz == 0 || (kind != 'D' && kind != 'R'))
-        return;
-    if (kind == 'R')
-        idx += (l + sz - 1) / sz;
-    snprintf(out, n, "frame %llu (session %s)", idx + 1, sess);
+    for (i = 0; i < rd->nd; i++)
+        if (strcmp(rd->key[i], fi->key) == 0)
+            return rd->d[i];
+    slot = rd->nd;
+    if (slot == READER_SESSIONS) { /* evict the transfer with the fewest frames */
+        slot = 0;
+        for (i = 1; i < rd->nd; i++)
+            if (ferry_qrdec_received(rd->d[i]) < ferry_qrdec_received(rd->d[slot]))
+                slot = i;
+        if (rd->d[slot] == rd->first)
+            rd->first = NULL;
+        ferry_qrdec_free(rd->d[slot]);
+        rd->d[slot] = NULL;
+    } else {
+        rd->nd++;
+    }
+    if (ferry_qrdec_new(fi->session, &rd->d[slot]) != FERRY_OK) {
+        rd->d[slot] = rd->d[--rd->nd]; /* keep the array dense */
+        rd->d[rd->nd] = NULL;
+        memcpy(rd->key[slot], rd->key[rd->nd], sizeof(rd->key[slot]));
+        return NULL;
+    }
+    snprintf(rd->key[slot], sizeof(rd->key[slot]), "%s", fi->key);
+    if (rd->first == NULL)
+        rd->first = rd->d[slot];
+    return rd->d[slot];
 }
 
-/* The reassembler of the session in frame @text, made on first sight; NULL if not a frame. */
-static struct ferry_qrdec *session_of(struct reader *rd, const char *text, size_t len)
+/* Tries to rebuild a transfer that has enough frames; 1 when its data matched its id. */
+static int try_rebuild(struct reader *rd, struct ferry_qrdec *d)
 {
-    char sess[9] = "";
-    size_t i;
+    size_t bad[8], nbad, i;
+    ferry_err r = ferry_qrdec_result(d, &rd->pkg, &rd->len);
 
-    if (len < 12 || sscanf(text, "FY1P%8[A-Z2-7]", sess) != 1 || strlen(sess) != 8)
-        return NULL;
-    for (i = 0; i < rd->nd; i++)
-        if (strcmp(rd->sess[i], sess) == 0)
-            return rd->d[i];
-    if (rd->nd == READER_SESSIONS || ferry_qrdec_new(sess, &rd->d[rd->nd]) != FERRY_OK)
-        return NULL;
-    memcpy(rd->sess[rd->nd], sess, sizeof(sess));
-    return rd->d[rd->nd++];
+    if (r == FERRY_ERR_SIG_INVALID) {
+        ferry_log(FERRY_LOG_WARN, "%s \xe2\x80\x94 reading on", ferry_err_detail());
+        return 0;
+    }
+    nbad = ferry_qrdec_bad_frames(d, bad, 8);
+    for (i = 0; i < nbad && i < 8; i++)
+        ferry_log(FERRY_LOG_WARN,
+                  "frame %zu (session %s) disagrees with the rebuilt data: left out (altered "
+                  "or forged; the other frames stood in for it)",
+                  bad[i], ferry_qrdec_session(d));
+    if (r != FERRY_OK) { /* not a zlib stream, too large: this transfer is done, badly */
+        rd->done = d;
+        return 1;
+    }
+    if (d != rd->first && rd->first != NULL && ferry_qrdec_session(rd->first) != NULL)
+        ferry_log(FERRY_LOG_WARN,
+                  "session %s is complete: the first frames read (session %s) belong to "
+                  "another transfer",
+                  ferry_qrdec_session(d), ferry_qrdec_session(rd->first));
+    rd->done = d;
+    return 1;
 }
 
 /* The one pipeline every decoded text goes through, from images and from the camera. */
 static int on_text(void *ctx, const char *text, size_t len)
 {
     struct reader *rd = ctx;
-    struct ferry_qrdec *d = session_of(rd, text, len);
+    struct ferry_qrseq_info fi;
+    struct ferry_qrdec *d = NULL;
     enum ferry_qr_status st = FERRY_QR_UNREADABLE;
-    char name[64];
 
     rd->codes++;
-    if (d == NULL || ferry_qrdec_add(d, text, len, &st) != FERRY_OK || st == FERRY_QR_UNREADABLE) {
+    if (ferry_qrseq_frame_info(text, len, &fi) != FERRY_OK || (d = session_of(rd, &fi)) == NULL ||
+        ferry_qrdec_add(d, text, len, &st) != FERRY_OK || st == FERRY_QR_UNREADABLE) {
         rd->unreadable++;
         ferry_log(FERRY_LOG_INFO, "a code: %s", status_name(FERRY_QR_UNREADABLE));
         return 0;
     }
-    frame_name(text, len, name, sizeof(name));
-    if (d != rd->d[0] && st != FERRY_QR_INCONSISTENT)
+    if (d != rd->first && st != FERRY_QR_INCONSISTENT) {
         st = FERRY_QR_FOREIGN; /* kept apart, in case ours turns out to be the stray one */
+        if (rd->first != NULL && ferry_qrdec_session(rd->first) != NULL &&
+            strcmp(ferry_qrdec_session(rd->first), fi.session) == 0)
+            st = FERRY_QR_INCONSISTENT; /* our session id, another geometry */
+    }
     if (st != FERRY_QR_NEW && st != FERRY_QR_DUPLICATE)
         rd->refused++;
-    ferry_log(FERRY_LOG_INFO, "%s: %s \xe2\x80\x94 %zu of %zu", name, status_name(st),
-              ferry_qrdec_received(rd->d[0]), ferry_qrdec_needed(rd->d[0]));
+    if (rd->first != NULL)
+        ferry_log(FERRY_LOG_INFO, "frame %zu (session %s): %s \xe2\x80\x94 %zu of %zu", fi.frame,
+                  fi.session, status_name(st), ferry_qrdec_received(rd->first),
+                  ferry_qrdec_needed(rd->first));
     if (!ferry_qrdec_complete(d))
         return 0;
-    if (d != rd->d[0])
-        ferry_log(FERRY_LOG_WARN,
-                  "session %s is complete: the first frames read (session %s) "
-                  "belong to another transfer",
-                  ferry_qrdec_session(d), rd->sess[0]);
-    rd->done = d;
-    return 1;
+    return try_rebuild(rd, d);
 }
 
-/* The session with the most frames, for the "incomplete" message. */
+/* The transfer with the most frames, for the "incomplete" message. */
 static struct ferry_qrdec *best_session(const struct reader *rd)
 {
     struct ferry_qrdec *best = NULL;
@@ -397,9 +440,18 @@ ferry_err ferry_qr_read(enum ferry_medium_kind kind, const char *path, uint8_t *
             ferry_log(FERRY_LOG_WARN,
                       "refused %zu frame(s) of another transfer (session %s): "
                       "never mixed in",
-                      ferry_qrdec_received(rd.d[i]), rd.sess[i]);
-    r = ferry_qrdec_result(best, pkg, len);
+                      ferry_qrdec_received(rd.d[i]),
+                      ferry_qrdec_session(rd.d[i]) ? ferry_qrdec_session(rd.d[i]) : "?");
+    if (rd.done != NULL && rd.pkg != NULL) {
+        *pkg = rd.pkg;
+        *len = rd.len;
+        rd.pkg = NULL;
+        r = FERRY_OK;
+    } else {
+        r = ferry_qrdec_result(best, pkg, len);
+    }
 out:
+    free(rd.pkg);
     for (i = 0; i < rd.nd; i++)
         ferry_qrdec_free(rd.d[i]);
     return r;

@@ -20,8 +20,8 @@
 #define FERRY_QR_SCREEN_PARITY  50
 #define FERRY_QR_FPS            5.0
 #define FERRY_QR_PNG_MODULE_PX  6
-#define FERRY_QR_PDF_VERSION    35 /* 2 x 3 per A4 page at 0.5 mm per module */
-#define FERRY_QR_PDF_ECC        'M'
+#define FERRY_QR_PDF_VERSION    0  /* chosen per package: ferry_qr_paper_choose */
+#define FERRY_QR_PDF_ECC        0  /* chosen per package */
 #define FERRY_QR_PDF_PARITY     43 /* N - K >= 0.3 N: 30 % of the codes may be lost */
 #define FERRY_QR_PDF_MODULE_MM  0.5
 #define FERRY_QR_A4_W           (210.0 / 25.4 * 72.0)
@@ -59,7 +59,7 @@ ferry_err ferry_qr_term_code(FILE *f, const QRcode *q, int color);
 ferry_err ferry_qr_write_png_dir(const char *dir, const struct ferry_qrseq *seq,
                                  const struct ferry_qr_opts *o);
 ferry_err ferry_qr_write_pdf(const char *path, const struct ferry_qrseq *seq,
-                             const struct ferry_qr_opts *o);
+                             const struct ferry_qr_opts *o, const struct ferry_qr_paper *paper);
 ferry_err ferry_qr_write_html(const char *path, const struct ferry_qrseq *seq,
                               const struct ferry_qr_opts *o);
 ferry_err ferry_qr_write_screen(const char *path, const struct ferry_qrseq *seq,

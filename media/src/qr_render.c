@@ -238,22 +238,112 @@ struct layout {
     double module, cell_w, cell_h;
 };
 
+/* Grid @cols x @rows of version @version codes on the page: module size in points (capped at
+ * 1 mm), 0 if below FERRY_QR_PDF_MODULE_MM. */
+static double grid_module(int version, int cols, int rows, double page_w, double page_h)
+{
+    int n = 17 + 4 * version + 2 * FERRY_QR_QUIET;
+    double aw = page_w - 2 * PAGE_MARGIN, ah = page_h - 2 * PAGE_MARGIN - TITLE_H;
+    double m = fmin(aw / cols / n, (ah / rows - LABEL_H) / n);
+
+    return m < FERRY_QR_PDF_MODULE_MM * MM - 1e-9 ? 0 : fmin(m, 1.0 * MM);
+}
+
+static void layout_of(const struct ferry_qr_paper *p, double page_w, double page_h,
+                      struct layout *l)
+{
+    l->cols = p->cols;
+    l->rows = p->rows;
+    l->module = p->module_mm * MM;
+    l->cell_w = (page_w - 2 * PAGE_MARGIN) / l->cols;
+    l->cell_h = (page_h - 2 * PAGE_MARGIN - TITLE_H) / l->rows;
+}
+
+/* Frames a message of @mlen zlib bytes needs at @version/@ecc and parity @pct, as
+ * ferry_qrseq_encode counts them (version 2, short header); 0 if the version cannot carry it. */
+static size_t frames_for(size_t mlen, int version, char ecc, int pct, size_t *k)
+{
+    size_t s = ferry_qrseq_frame_bytes(version, ecc), kt, b, kb, p;
+
+    if (s == 0)
+        return 0;
+    kt = (mlen + s - 1) / s;
+    b = (kt + 127) / 128;
+    kb = (kt + b - 1) / b;
+    p = (kb * (size_t)pct + 99) / 100;
+    if (p > 255 - kb)
+        p = 255 - kb;
+    *k = kt;
+    return kt + b * p;
+}
+
+ferry_err ferry_qr_paper_choose(size_t mlen, int version, char ecc, int parity_pct, double page_w,
+                                double page_h, struct ferry_qr_paper *out)
+{
+    static const char levels[] = "LMQH";
+    int found = 0;
+
+    memset(out, 0, sizeof(*out));
+    for (int v = version ? version : 1; v <= (version ? version : 40); v++) {
+        for (const char *e = levels; *e; e++) {
+            size_t k = 0, n;
+
+            if ((ecc && *e != ecc) || (n = frames_for(mlen, v, *e, parity_pct, &k)) == 0)
+                continue;
+            if (parity_pct == FERRY_QR_PDF_PARITY && (n - k) * 10 < n * 3)
+                continue; /* fewer than 30 % of the codes may be lost */
+            for (int c = 1; c <= 12; c++) {
+                for (int rw = 1; rw <= 16; rw++) {
+                    double m = grid_module(v, c, rw, page_w, page_h);
+                    int pages = (int)((n + (size_t)(c * rw) - 1) / (size_t)(c * rw));
+
+                    if (m == 0)
+                        continue;
+                    /* fewest pages; then the most margin: larger modules, then stronger
+                     * ECC, then fewer codes */
+                    if (found &&
+                        (pages > out->pages ||
+                         (pages == out->pages && (m < out->module_mm * MM - 1e-6 ||
+                                                  (fabs(m - out->module_mm * MM) <= 1e-6 &&
+                                                   (strchr(levels, *e) < strchr(levels, out->ecc) ||
+                                                    (*e == out->ecc && n >= out->n)))))))
+                        continue;
+                    found = 1;
+                    out->version = v;
+                    out->ecc = *e;
+                    out->cols = c;
+                    out->rows = rw;
+                    out->module_mm = m / MM;
+                    out->pages = pages;
+                    out->k = k;
+                    out->n = n;
+                }
+            }
+        }
+    }
+    if (!found)
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "no QR version%s fits an A4 page with modules of at least %.1f mm: "
+                          "choose a lower --qr-version",
+                          version ? " given" : "", FERRY_QR_PDF_MODULE_MM);
+    return FERRY_OK;
+}
+
 /* The grid with the most codes per page whose modules are still >= FERRY_QR_PDF_MODULE_MM. */
 static int page_layout(int version, double page_w, double page_h, struct layout *l)
 {
-    int n = 17 + 4 * version + 2 * FERRY_QR_QUIET, c, rw, best = 0;
+    int c, rw, best = 0;
     double aw = page_w - 2 * PAGE_MARGIN, ah = page_h - 2 * PAGE_MARGIN - TITLE_H;
-    double min_mod = FERRY_QR_PDF_MODULE_MM * MM;
 
     for (c = 1; c <= 20; c++) {
         for (rw = 1; rw <= 30; rw++) {
-            double m = fmin(aw / c / n, (ah / rw - LABEL_H) / n);
-            if (m < min_mod || c * rw <= best)
+            double m = grid_module(version, c, rw, page_w, page_h);
+            if (m == 0 || c * rw <= best)
                 continue;
             best = c * rw;
             l->cols = c;
             l->rows = rw;
-            l->module = fmin(m, 1.0 * MM);
+            l->module = m;
         }
     }
     if (best == 0)
@@ -288,31 +378,30 @@ static ferry_err draw_one(cairo_t *cr, const struct ferry_qrseq *seq, size_t i,
     if ((r = ferry_qr_draw_cairo(cr, ferry_qrseq_frame(seq, i), version, ecc, x0, y0, l->module,
                                  &side)) != FERRY_OK)
         return r;
+    cairo_text_extents_t te;
+    double pt = 8;
+
     snprintf(text, sizeof(text), "%s%sframe %zu of %zu%s", label ? label : "",
              label && *label ? " \xe2\x80\x94 " : "", i + 1, n,
              i >= ferry_qrseq_k(seq) ? " (parity)" : "");
     cairo_set_source_rgb(cr, 0, 0, 0);
-    show_text_centered(cr, text, x0 + side / 2, y0 + side + 3.5 * MM, 8);
+    cairo_set_font_size(cr, pt); /* smaller type where the cells are narrow */
+    cairo_text_extents(cr, text, &te);
+    if (te.width > 0.95 * l->cell_w)
+        pt = fmax(4, pt * 0.95 * l->cell_w / te.width);
+    show_text_centered(cr, text, x0 + side / 2, y0 + side + 3.5 * MM, pt);
     return FERRY_OK;
 }
 
-ferry_err ferry_qr_draw_pages(cairo_t *cr, const struct ferry_qrseq *seq, double page_w,
-                              double page_h, const char *label, int version, char ecc, int *pages)
+static ferry_err draw_grid(cairo_t *cr, const struct ferry_qrseq *seq, double page_w,
+                           const char *label, int version, char ecc, const struct layout *l,
+                           int *pages)
 {
-    struct layout l;
-    size_t i, n = ferry_qrseq_count(seq), per;
-    int np, p = 0;
+    size_t i, n = ferry_qrseq_count(seq), per = (size_t)(l->cols * l->rows);
+    int np = (int)((n + per - 1) / per), p = 0;
     char head[256];
     ferry_err r = FERRY_OK;
 
-    *pages = 0;
-    if (version < 1 || version > 40 || page_layout(version, page_w, page_h, &l) != 0)
-        return ferry_errf(FERRY_ERR_USAGE,
-                          "QR version %d does not fit the page with modules "
-                          "of at least %.1f mm: choose a lower version",
-                          version, FERRY_QR_PDF_MODULE_MM);
-    per = (size_t)(l.cols * l.rows);
-    np = (int)((n + per - 1) / per);
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
     for (i = 0; i < n; i++) {
         if (i % per == 0) {
@@ -328,7 +417,7 @@ ferry_err ferry_qr_draw_pages(cairo_t *cr, const struct ferry_qrseq *seq, double
             show_text_centered(cr, head, page_w / 2, PAGE_MARGIN + 4 * MM, 9);
         }
         cairo_set_source_rgb(cr, 0, 0, 0);
-        if ((r = draw_one(cr, seq, i, &l, label, version, ecc)) != FERRY_OK)
+        if ((r = draw_one(cr, seq, i, l, label, version, ecc)) != FERRY_OK)
             return r;
     }
     cairo_show_page(cr);
@@ -338,6 +427,20 @@ ferry_err ferry_qr_draw_pages(cairo_t *cr, const struct ferry_qrseq *seq, double
                : ferry_errf(FERRY_ERR_IO, "cairo: %s", cairo_status_to_string(cairo_status(cr)));
 }
 
+ferry_err ferry_qr_draw_pages(cairo_t *cr, const struct ferry_qrseq *seq, double page_w,
+                              double page_h, const char *label, int version, char ecc, int *pages)
+{
+    struct layout l;
+
+    *pages = 0;
+    if (version < 1 || version > 40 || page_layout(version, page_w, page_h, &l) != 0)
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "QR version %d does not fit the page with modules "
+                          "of at least %.1f mm: choose a lower version",
+                          version, FERRY_QR_PDF_MODULE_MM);
+    return draw_grid(cr, seq, page_w, label, version, ecc, &l, pages);
+}
+
 static cairo_status_t buf_write(void *closure, const unsigned char *data, unsigned int len)
 {
     return ferry_buf_append(closure, data, len) == FERRY_OK ? CAIRO_STATUS_SUCCESS
@@ -345,8 +448,9 @@ static cairo_status_t buf_write(void *closure, const unsigned char *data, unsign
 }
 
 ferry_err ferry_qr_write_pdf(const char *path, const struct ferry_qrseq *seq,
-                             const struct ferry_qr_opts *o)
+                             const struct ferry_qr_opts *o, const struct ferry_qr_paper *paper)
 {
+    struct layout l;
     struct ferry_buf b;
     cairo_surface_t *s = NULL;
     cairo_t *cr = NULL;
@@ -359,8 +463,8 @@ ferry_err ferry_qr_write_pdf(const char *path, const struct ferry_qrseq *seq,
         cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE, o->title);
     cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "ferry");
     cr = cairo_create(s);
-    r = ferry_qr_draw_pages(cr, seq, FERRY_QR_A4_W, FERRY_QR_A4_H, o->label, o->version, o->ecc,
-                            &pages);
+    layout_of(paper, FERRY_QR_A4_W, FERRY_QR_A4_H, &l);
+    r = draw_grid(cr, seq, FERRY_QR_A4_W, o->label, paper->version, paper->ecc, &l, &pages);
     cairo_destroy(cr);
     cairo_surface_finish(s);
     if (r == FERRY_OK && cairo_surface_status(s) != CAIRO_STATUS_SUCCESS)
@@ -370,8 +474,14 @@ ferry_err ferry_qr_write_pdf(const char *path, const struct ferry_qrseq *seq,
     if (r == FERRY_OK)
         r = ferry_file_write_atomic(path, b.data, b.len, 0644);
     if (r == FERRY_OK)
-        ferry_log(FERRY_LOG_INFO, "%s: %zu QR codes on %d A4 pages (any %zu rebuild it)", path,
-                  ferry_qrseq_count(seq), pages, ferry_qrseq_k(seq));
+        ferry_log(FERRY_LOG_INFO,
+                  "%s: %zu QR codes on %d A4 page(s): version %d-%c, %d x %d per page, %.2f mm "
+                  "modules; any %zu rebuild the package, so %zu (%.0f %%) may be lost",
+                  path, ferry_qrseq_count(seq), pages, paper->version, paper->ecc, paper->cols,
+                  paper->rows, paper->module_mm, ferry_qrseq_k(seq),
+                  ferry_qrseq_count(seq) - ferry_qrseq_k(seq),
+                  100.0 * (double)(ferry_qrseq_count(seq) - ferry_qrseq_k(seq)) /
+                      (double)ferry_qrseq_count(seq));
     ferry_buf_free(&b);
     return r;
 }

@@ -16,30 +16,17 @@ struct ferry_qrseq {
     size_t count;
     struct qrseq_geom g;
     uint32_t parity; /* parity frames per block */
+    size_t mlen;     /* zlib message bytes, before padding */
+    int width;       /* digits of Kt and the index in the header: 2 ('F') or 4 ('G') */
     char session[QRSEQ_SESSION_LEN + 1];
 };
 
 static uint32_t parity_for(uint32_t k, int pct)
 {
-    uint32_t p = (uint32_t)(((uint64_t)k * (uint32_t)pct + 99) / 100);
+    uint32_t p = pct == FERRY_QR_PARITY_ALL ? QRSEQ_MAX_CODE
+                                            : (uint32_t)(((uint64_t)k * (uint32_t)pct + 99) / 100);
 
     return p > QRSEQ_MAX_CODE - k ? QRSEQ_MAX_CODE - k : p;
-}
-
-/* One block when Kt plus its parity fits a 255-symbol code; otherwise equal blocks as large as
- * the parity percentage allows. */
-static void choose_blocks(uint32_t kt, int pct, uint32_t *kb)
-{
-    uint32_t kmax = QRSEQ_MAX_CODE, b;
-
-    if ((uint64_t)kt + ((uint64_t)kt * (uint32_t)pct + 99) / 100 <= QRSEQ_MAX_CODE) {
-        *kb = kt;
-        return;
-    }
-    while (kmax > 1 && kmax + ((uint64_t)kmax * (uint32_t)pct + 99) / 100 > QRSEQ_MAX_CODE)
-        kmax--;
-    b = (kt + kmax - 1) / kmax;
-    *kb = (kt + b - 1) / b;
 }
 
 static ferry_err compress_pkg(const uint8_t *pkg, size_t len, uint8_t **msg, size_t *mlen)
@@ -90,24 +77,20 @@ out:
     return r;
 }
 
-static ferry_err make_frame(const struct ferry_qrseq *s, char type, size_t i, const uint8_t *row,
-                            size_t bytes, char **out)
+/* Version 2: F<session><Kt><index><Base32> (G: 4-digit Kt and index), see ferry/qrseq.h. */
+static ferry_err make_frame(const struct ferry_qrseq *s, size_t i, const uint8_t *row, char **out)
 {
-    size_t cap = QRSEQ_HDR_MAX + qrseq_b32_len(bytes) + 1;
-    char *t = malloc(cap);
-    int is_par = i >= s->g.kt;
-    int n;
+    size_t hdr = 1 + QRSEQ_SESSION2_LEN + 2 * (size_t)s->width;
+    char *t = malloc(hdr + qrseq_b32_len(s->g.s) + 1);
 
     if (t == NULL)
         return FERRY_ERR_NOMEM;
-    n = snprintf(t, cap, "%s%c%s:%u:%u:%u:%c%zu:", QRSEQ_MAGIC, type, s->session, s->g.len, s->g.s,
-                 s->g.kb, is_par ? 'R' : 'D', is_par ? i - s->g.kt : i);
-    if (n < 0 || (size_t)n > QRSEQ_HDR_MAX) {
-        free(t);
-        return ferry_errf(FERRY_ERR_INTERNAL, "QR frame header too long");
-    }
-    qrseq_b32_encode(row, bytes, t + n);
-    t[(size_t)n + qrseq_b32_len(bytes)] = '\0';
+    t[0] = s->width == 2 ? 'F' : 'G';
+    memcpy(t + 1, s->session, QRSEQ_SESSION2_LEN);
+    qrseq_b36_put(s->g.kt, s->width, t + 1 + QRSEQ_SESSION2_LEN);
+    qrseq_b36_put((uint32_t)i, s->width, t + 1 + QRSEQ_SESSION2_LEN + s->width);
+    qrseq_b32_encode(row, s->g.s, t + hdr);
+    t[hdr + qrseq_b32_len(s->g.s)] = '\0';
     *out = t;
     return FERRY_OK;
 }
@@ -131,7 +114,7 @@ static ferry_err check_params(size_t len, const struct ferry_qrseq_params *p)
                           "QR version %d-%c cannot carry ferry frames (use "
                           "version 3..40, ECC L, M, Q or H)",
                           p ? p->version : 0, p && p->ecc ? p->ecc : '?');
-    if (p->parity_pct < 0 || p->parity_pct > 300)
+    if ((p->parity_pct < 0 || p->parity_pct > 300) && p->parity_pct != FERRY_QR_PARITY_ALL)
         return ferry_errf(FERRY_ERR_USAGE, "parity %d %% out of range 0..300", p->parity_pct);
     if (len > FERRY_QR_MAX_MESSAGE)
         return ferry_errf(FERRY_ERR_TOO_LARGE,
@@ -141,22 +124,32 @@ static ferry_err check_params(size_t len, const struct ferry_qrseq_params *p)
     return FERRY_OK;
 }
 
+/* The short header (2-digit Kt and index, 12 characters) when every index fits 36^2, else the
+ * long one (4 digits, 16 characters) with correspondingly fewer payload bytes. */
 static ferry_err setup_geometry(struct ferry_qrseq *s, size_t mlen,
                                 const struct ferry_qrseq_params *p)
 {
-    uint32_t sz = (uint32_t)ferry_qrseq_frame_bytes(p->version, p->ecc);
-    uint32_t kt = (uint32_t)((mlen + sz - 1) / sz), kb = 0;
+    size_t cap = ferry_qrseq_capacity(p->version, p->ecc);
 
-    if (kt > FERRY_QR_MAX_FRAMES)
-        goto toolarge;
-    choose_blocks(kt, p->parity_pct, &kb);
-    if (qrseq_geom_init(&s->g, (uint32_t)mlen, sz, kb) != FERRY_OK)
-        goto toolarge;
-    s->parity = parity_for(kb, p->parity_pct);
-    s->count = (size_t)kt + (size_t)s->g.blocks * s->parity;
-    if (s->count > FERRY_QR_MAX_FRAMES)
-        goto toolarge;
-    return FERRY_OK;
+    for (s->width = 2; s->width <= 4; s->width += 2) {
+        size_t hdr = 1 + QRSEQ_SESSION2_LEN + 2 * (size_t)s->width;
+        uint32_t sz = cap > hdr + 1 ? (uint32_t)((cap - hdr) * 5 / 8) : 0;
+        uint32_t kt;
+
+        if (sz == 0 || (kt = (uint32_t)((mlen + sz - 1) / sz)) > FERRY_QR_MAX_FRAMES ||
+            qrseq_geom_init2(&s->g, kt, sz) != FERRY_OK)
+            goto toolarge;
+        s->parity = parity_for(s->g.kb, p->parity_pct);
+        s->count = (size_t)kt + (size_t)s->g.blocks * s->parity;
+        if (s->count > FERRY_QR_MAX_FRAMES)
+            goto toolarge;
+        if (s->count <= 36 * 36)
+            return FERRY_OK;
+    }
+    if (s->count <= FERRY_QR_MAX_FRAMES) {
+        s->width = 4;
+        return FERRY_OK;
+    }
 toolarge:
     return ferry_errf(FERRY_ERR_TOO_LARGE,
                       "%zu bytes need more than %u QR frames at version "
@@ -164,26 +157,27 @@ toolarge:
                       mlen, FERRY_QR_MAX_FRAMES, p->version, p->ecc);
 }
 
-static ferry_err build_frames(struct ferry_qrseq *s, char type, const uint8_t *msg)
+static ferry_err build_frames(struct ferry_qrseq *s, const uint8_t *msg, size_t mlen)
 {
     uint8_t *rows = NULL, *par = NULL;
     size_t npar = s->count - s->g.kt;
     ferry_err r = FERRY_ERR_NOMEM;
 
-    rows = calloc(s->g.kt, s->g.s);
+    rows = calloc(s->g.kt, s->g.s); /* the message zero-padded to Kt whole frames */
     par = npar ? malloc(npar * s->g.s) : NULL;
     s->frames = calloc(s->count, sizeof(*s->frames));
     s->order = calloc(s->count, sizeof(*s->order));
     if (rows == NULL || (npar && par == NULL) || s->frames == NULL || s->order == NULL)
         goto out;
-    memcpy(rows, msg, s->g.len);
+    memcpy(rows, msg, mlen);
+    s->mlen = mlen;
+    qrseq_session_of(rows, s->g.len, QRSEQ_SESSION2_LEN, s->session);
     if ((r = make_parity(&s->g, s->parity, rows, par)) != FERRY_OK)
         goto out;
     for (size_t i = 0; i < s->count; i++) {
         const uint8_t *row = i < s->g.kt ? rows + i * s->g.s : par + (i - s->g.kt) * s->g.s;
-        size_t bytes = i < s->g.kt ? qrseq_geom_data_bytes(&s->g, (uint32_t)i) : s->g.s;
 
-        if ((r = make_frame(s, type, i, row, bytes, &s->frames[i])) != FERRY_OK)
+        if ((r = make_frame(s, i, row, &s->frames[i])) != FERRY_OK)
             goto out;
     }
     make_order(s);
@@ -215,9 +209,8 @@ ferry_err ferry_qrseq_encode(const uint8_t *pkg, size_t len, enum ferry_qr_conte
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    qrseq_session_of(msg, mlen, s->session);
     if ((r = setup_geometry(s, mlen, params)) != FERRY_OK ||
-        (r = build_frames(s, (char)type, msg)) != FERRY_OK)
+        (r = build_frames(s, msg, mlen)) != FERRY_OK)
         goto out;
     *out = s;
     s = NULL; /* transferred */
@@ -226,6 +219,17 @@ out:
     free(msg);
     ferry_qrseq_free(s);
     return r;
+}
+
+size_t ferry_qrseq_message_bytes(const uint8_t *pkg, size_t len)
+{
+    uint8_t *msg = NULL;
+    size_t mlen = 0;
+
+    if (len > FERRY_QR_MAX_MESSAGE || compress_pkg(pkg, len, &msg, &mlen) != FERRY_OK)
+        mlen = 0;
+    free(msg);
+    return mlen;
 }
 
 size_t ferry_qrseq_count(const struct ferry_qrseq *s)
@@ -245,7 +249,17 @@ size_t ferry_qrseq_blocks(const struct ferry_qrseq *s)
 
 size_t ferry_qrseq_message_len(const struct ferry_qrseq *s)
 {
-    return s->g.len;
+    return s->mlen;
+}
+
+size_t ferry_qrseq_frame_payload(const struct ferry_qrseq *s)
+{
+    return s->g.s;
+}
+
+size_t ferry_qrseq_max_count(const struct ferry_qrseq *s)
+{
+    return (size_t)s->g.kt + (size_t)s->g.blocks * qrseq_geom_max_parity(&s->g);
 }
 
 const char *ferry_qrseq_frame(const struct ferry_qrseq *s, size_t i)

@@ -1,4 +1,5 @@
 /* ferry — QR frame text: capacity table, Base32, header layout (see ferry/qrseq.h). */
+#include <stdio.h>
 #include <string.h>
 
 #include "ferry/codec.h"
@@ -38,9 +39,9 @@ size_t ferry_qrseq_frame_bytes(int version, char ecc)
 {
     size_t cap = ferry_qrseq_capacity(version, ecc);
 
-    if (cap < QRSEQ_HDR_MAX + 8)
+    if (cap < QRSEQ_HDR2 + 2)
         return 0;
-    return (cap - QRSEQ_HDR_MAX) / 8 * 5;
+    return (cap - QRSEQ_HDR2) * 5 / 8; /* ceil(8 S / 5) <= cap - header */
 }
 
 size_t qrseq_b32_len(size_t n)
@@ -102,13 +103,38 @@ ferry_err qrseq_b32_decode(const char *s, size_t len, uint8_t *out, size_t n)
     return FERRY_OK;
 }
 
-void qrseq_session_of(const uint8_t *msg, size_t len, char out[QRSEQ_SESSION_LEN + 1])
+void qrseq_session_of(const uint8_t *msg, size_t len, size_t chars, char out[QRSEQ_SESSION_LEN + 1])
 {
     uint8_t md[FERRY_SHA256_LEN];
 
     ferry_sha256(msg, len, md);
     qrseq_b32_encode(md, 5, out);
-    out[QRSEQ_SESSION_LEN] = '\0';
+    out[chars < QRSEQ_SESSION_LEN ? chars : QRSEQ_SESSION_LEN] = '\0';
+}
+
+static const char b36_digits[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+void qrseq_b36_put(uint32_t v, int w, char *out)
+{
+    for (int i = w - 1; i >= 0; i--) {
+        out[i] = b36_digits[v % 36];
+        v /= 36;
+    }
+}
+
+/* Exactly @w base36 digits (0-9 A-Z) at @p; -1 if any is not one. */
+static int64_t b36_get(const char *p, int w)
+{
+    int64_t v = 0;
+
+    for (int i = 0; i < w; i++) {
+        const char *d = p[i] ? strchr(b36_digits, p[i]) : NULL;
+
+        if (d == NULL)
+            return -1;
+        v = v * 36 + (d - b36_digits);
+    }
+    return v;
 }
 
 ferry_err qrseq_geom_init(struct qrseq_geom *g, uint32_t len, uint32_t s, uint32_t kb)
@@ -124,6 +150,25 @@ ferry_err qrseq_geom_init(struct qrseq_geom *g, uint32_t len, uint32_t s, uint32
     g->kb = kb;
     g->blocks = (g->kt + kb - 1) / kb;
     return FERRY_OK;
+}
+
+ferry_err qrseq_geom_init2(struct qrseq_geom *g, uint32_t kt, uint32_t s)
+{
+    memset(g, 0, sizeof(*g));
+    if (s < 1 || s > QRSEQ_MAX_S || kt == 0 || kt > FERRY_QR_MAX_FRAMES ||
+        (uint64_t)kt * s > FERRY_QR_MAX_MESSAGE)
+        return FERRY_ERR_FORMAT;
+    g->kt = kt;
+    g->blocks = (kt + QRSEQ_KMAX2 - 1) / QRSEQ_KMAX2;
+    g->kb = (kt + g->blocks - 1) / g->blocks;
+    g->s = s;
+    g->len = kt * s;
+    return FERRY_OK;
+}
+
+uint32_t qrseq_geom_max_parity(const struct qrseq_geom *g)
+{
+    return QRSEQ_MAX_CODE - g->kb;
 }
 
 uint32_t qrseq_geom_block_k(const struct qrseq_geom *g, uint32_t b)
@@ -192,6 +237,59 @@ static ferry_err parse_fields(const char *p, const char *end, struct qrseq_frame
     return FERRY_OK;
 }
 
+/* Every data character Base32, and the unused low bits of the last one zero (canonical). */
+static ferry_err check_data(const struct qrseq_frame *f, size_t bytes)
+{
+    size_t unused = f->datalen * 5 - bytes * 8;
+
+    for (size_t i = 0; i < f->datalen; i++)
+        if (b32_value(f->data[i]) < 0)
+            return FERRY_ERR_FORMAT;
+    if (f->datalen > 0 && (b32_value(f->data[f->datalen - 1]) & ((1 << unused) - 1)) != 0)
+        return FERRY_ERR_FORMAT;
+    return FERRY_OK;
+}
+
+/*
+ * Version 2: F<session 7><Kt 2><index 2><data> (or G with 4-digit Kt and index). S is the
+ * payload length the Base32 data has; the geometry follows from (Kt, S).
+ */
+static ferry_err parse_v2(const char *text, size_t len, struct qrseq_frame *f)
+{
+    int w = text[0] == 'F' ? 2 : 4;
+    size_t hdr = 1 + QRSEQ_SESSION2_LEN + 2 * (size_t)w, bytes;
+    int64_t kt, idx;
+    struct qrseq_geom g;
+    uint32_t block, row;
+
+    if (len < hdr + 2)
+        return FERRY_ERR_FORMAT;
+    for (int i = 0; i < QRSEQ_SESSION2_LEN; i++) {
+        if (b32_value(text[1 + i]) < 0)
+            return FERRY_ERR_FORMAT;
+        f->session[i] = text[1 + i];
+    }
+    kt = b36_get(text + 1 + QRSEQ_SESSION2_LEN, w);
+    idx = b36_get(text + 1 + QRSEQ_SESSION2_LEN + w, w);
+    f->data = text + hdr;
+    f->datalen = len - hdr;
+    bytes = f->datalen * 5 / 8;
+    if (kt <= 0 || idx < 0 || qrseq_b32_len(bytes) != f->datalen || bytes > QRSEQ_MAX_S ||
+        qrseq_geom_init2(&g, (uint32_t)kt, (uint32_t)bytes) != FERRY_OK)
+        return FERRY_ERR_FORMAT;
+    f->fmt = 2;
+    f->type = FERRY_QR_PACKAGE;
+    f->len = g.len;
+    f->s = g.s;
+    f->kb = g.kb;
+    f->parity = idx >= kt;
+    f->num = (uint32_t)(f->parity ? idx - kt : idx);
+    if (idx - kt >= (int64_t)FERRY_QR_MAX_FRAMES ||
+        qrseq_geom_locate(&g, f->parity, f->num, &block, &row) != FERRY_OK)
+        return FERRY_ERR_FORMAT;
+    return check_data(f, bytes);
+}
+
 ferry_err qrseq_frame_parse(const char *text, size_t len, struct qrseq_frame *f)
 {
     const char *p = text, *end = text + len;
@@ -199,6 +297,10 @@ ferry_err qrseq_frame_parse(const char *text, size_t len, struct qrseq_frame *f)
     uint32_t block, row, bytes;
 
     memset(f, 0, sizeof(*f));
+    if (text != NULL && len > 0 && (text[0] == 'F' || text[0] == 'G') &&
+        (len < 3 || memcmp(text, QRSEQ_MAGIC, 3) != 0))
+        return parse_v2(text, len, f);
+    f->fmt = 1;
     if (text == NULL || len < 4 + QRSEQ_SESSION_LEN || memcmp(p, QRSEQ_MAGIC, 3) != 0)
         return FERRY_ERR_FORMAT;
     f->type = p[3];
@@ -220,8 +322,25 @@ ferry_err qrseq_frame_parse(const char *text, size_t len, struct qrseq_frame *f)
     bytes = f->parity ? g.s : qrseq_geom_data_bytes(&g, f->num);
     if (f->datalen != qrseq_b32_len(bytes))
         return FERRY_ERR_FORMAT;
-    for (size_t i = 0; i < f->datalen; i++)
-        if (b32_value(f->data[i]) < 0)
-            return FERRY_ERR_FORMAT;
+    return check_data(f, bytes);
+}
+
+ferry_err ferry_qrseq_frame_info(const char *text, size_t len, struct ferry_qrseq_info *fi)
+{
+    struct qrseq_frame f;
+    struct qrseq_geom g;
+
+    memset(fi, 0, sizeof(*fi));
+    if (qrseq_frame_parse(text, len, &f) != FERRY_OK)
+        return FERRY_ERR_FORMAT;
+    if (f.fmt == 2)
+        (void)qrseq_geom_init2(&g, f.len / f.s, f.s);
+    else
+        (void)qrseq_geom_init(&g, f.len, f.s, f.kb);
+    fi->format = f.fmt;
+    memcpy(fi->session, f.session, sizeof(fi->session));
+    snprintf(fi->key, sizeof(fi->key), "%s/%d/%u/%u/%u", f.session, f.fmt, f.len, f.s, f.kb);
+    fi->parity = f.parity;
+    fi->frame = (size_t)f.num + 1 + (f.parity ? g.kt : 0);
     return FERRY_OK;
 }

@@ -9,18 +9,24 @@
 #include "ferry/err.h"
 #include "ferry/qrseq.h"
 
-#define QRSEQ_MAGIC       "FY1" /* magic + format version 1 */
-#define QRSEQ_SEP         ':'   /* field separator (alphanumeric set, not in Base32) */
-#define QRSEQ_SESSION_LEN 8     /* 40 bits in Base32 */
-#define QRSEQ_HDR_MAX     38    /* longest header: FY1P + 8 + 5 separators + 8+4+3+6 */
-#define QRSEQ_MAX_CODE    255   /* k + p per block (GF(256) Cauchy, ISA-L) */
-#define QRSEQ_MAX_S       2700  /* bytes per frame: above v40-L capacity, multiple of 5 */
+#define QRSEQ_MAGIC        "FY1" /* magic + format version 1 */
+#define QRSEQ_SEP          ':'   /* v1 field separator (alphanumeric set, not in Base32) */
+#define QRSEQ_SESSION_LEN  8     /* v1: 40 bits in Base32 (also the session buffer size) */
+#define QRSEQ_SESSION2_LEN 7     /* v2: 35 bits in Base32 */
+#define QRSEQ_HDR_MAX      38    /* longest v1 header: FY1P + 8 + 5 separators + 8+4+3+6 */
+#define QRSEQ_HDR2         12    /* v2 short form: F + 7 + 2 + 2 */
+#define QRSEQ_HDR2_LONG    16    /* v2 long form: G + 7 + 4 + 4 */
+#define QRSEQ_KMAX2        128   /* v2: data frames per block at most (>= 127 parity each) */
+#define QRSEQ_MAX_CODE     255   /* k + p per block (GF(256) Cauchy, ISA-L) */
+#define QRSEQ_MAX_S        2700  /* bytes per frame: above v40-L capacity */
+#define QRSEQ_EXTRA        32    /* rows kept per block beyond k, to leave bad frames out */
 
 /** One parsed frame header; data points into the text it was parsed from. */
 struct qrseq_frame {
+    int fmt;                             /* format version: 1 or 2 */
     char type;                           /* content type letter */
     char session[QRSEQ_SESSION_LEN + 1]; /* NUL-terminated */
-    uint32_t len;                        /* message length L */
+    uint32_t len;                        /* message length L (v2: Kt * S, padded) */
     uint32_t s;                          /* bytes per frame S */
     uint32_t kb;                         /* data frames per block */
     int parity;                          /* 0: data frame 'D', 1: parity frame 'R' */
@@ -42,6 +48,16 @@ struct qrseq_geom {
  * Kb > 255, Kb > Kt, Kt > FERRY_QR_MAX_FRAMES.
  */
 ferry_err qrseq_geom_init(struct qrseq_geom *g, uint32_t len, uint32_t s, uint32_t kb);
+
+/**
+ * Version 2 geometry from Kt and S alone: B = ceil(Kt / QRSEQ_KMAX2) blocks of Kb =
+ * ceil(Kt / B), L = Kt * S (the message is zero-padded to whole frames). FERRY_ERR_FORMAT when
+ * S is not in [1, QRSEQ_MAX_S], Kt == 0, Kt > FERRY_QR_MAX_FRAMES or Kt * S over the maximum.
+ */
+ferry_err qrseq_geom_init2(struct qrseq_geom *g, uint32_t kt, uint32_t s);
+
+/** Parity frames per block a sequence may carry: 255 - Kb. */
+uint32_t qrseq_geom_max_parity(const struct qrseq_geom *g);
 
 /** Data frames in block @b. */
 uint32_t qrseq_geom_block_k(const struct qrseq_geom *g, uint32_t b);
@@ -71,7 +87,14 @@ void qrseq_b32_encode(const uint8_t *p, size_t n, char *out);
  */
 ferry_err qrseq_b32_decode(const char *s, size_t len, uint8_t *out, size_t n);
 
-/** Session id text of a message: Base32 of the first 40 bits of its SHA-256. */
-void qrseq_session_of(const uint8_t *msg, size_t len, char out[QRSEQ_SESSION_LEN + 1]);
+/**
+ * Session id text of a message: Base32 of the first 40 bits of its SHA-256, cut to @chars
+ * characters (8 for version 1, 7 for version 2).
+ */
+void qrseq_session_of(const uint8_t *msg, size_t len, size_t chars,
+                      char out[QRSEQ_SESSION_LEN + 1]);
+
+/** Base36 (0-9 A-Z) of @v in exactly @w characters, most significant first; no NUL. */
+void qrseq_b36_put(uint32_t v, int w, char *out);
 
 #endif

@@ -388,12 +388,13 @@ static void failures(struct ctx *c)
 /* The recipe of qrseq.h ("RECOVERY WITHOUT FERRY"), lines cut to fit 76 columns. */
 static const char *const recipe[] = {
     "for f in page-*.png; do zbarimg --nodbus --raw -q \"$f\"; done > frames.txt",
-    "grep -E '^FY1P[A-Z2-7]{8}(:[0-9]+){3}:D' frames.txt \\",
-    "    | sort -t: -k5.2n -u | sed 's/.*://' | tr -d '\\n' > msg.b32",
-    "n=$(( (8 - $(wc -c < msg.b32) % 8) % 8 ))",
-    "printf '%*s' $n '' | tr ' ' '=' >> msg.b32",
-    "base32 -d msg.b32 > msg.z",
-    "openssl dgst -sha256 -binary msg.z | head -c 5 | base32",
+    "s=$(grep -m1 -Eo '^[FG][A-Z2-7]{7}' frames.txt)",
+    "grep \"^$s\" frames.txt | awk '{ w = substr($0, 1, 1) == \"G\" ? 4 : 2;",
+    "    k = substr($0, 9, w); i = substr($0, 9 + w, w);",
+    "    if (i < k) print i, substr($0, 9 + 2 * w) }' | sort -u -k1,1 \\",
+    "    | while read -r i d; do n=$(( (8 - ${#d} % 8) % 8 ));",
+    "        printf '%s%.*s\\n' \"$d\" $n '======'; done | base32 -d > msg.z",
+    "openssl dgst -sha256 -binary msg.z | base32 | cut -c1-7",
     "python3 -c 'import sys,zlib; sys.stdout.buffer.write(",
     "    zlib.decompress(sys.stdin.buffer.read()))' < msg.z > package.ferry",
 };
@@ -413,11 +414,11 @@ static void by_hand(struct ctx *c)
     add(c, RB_HEADING, NULL, "Rebuilding the package by hand (if ferry is lost)", 0, 0);
     if (q != NULL)
         para(c,
-             "The codes carry %zu data frames (D0 to D%zu) and %zu parity frames, session "
-             "%s. Each code's text is a header, then Base32 after the fifth colon. The data "
-             "frames alone, in index order, are the Base32 of the zlib-compressed package.",
-             ferry_qrseq_k(q), ferry_qrseq_k(q) - 1, ferry_qrseq_count(q) - ferry_qrseq_k(q),
-             ferry_qrseq_session(q));
+             "The codes carry %zu data frames and %zu parity frames, session %s. Each "
+             "code's text is a 12-character header (F, the session, the number of data frames "
+             "and the code's index, both in base 36), then Base32. The data frames alone, in "
+             "index order, are the Base32 of the zlib-compressed package (zero-padded).",
+             ferry_qrseq_k(q), ferry_qrseq_count(q) - ferry_qrseq_k(q), ferry_qrseq_session(q));
     para(c, "Scan every QR page to an image file (150 dpi or more), then run these commands "
             "with coreutils, zbar-tools, openssl and python3. They need every data frame; "
             "parity frames are only for ferry.");

@@ -31,6 +31,19 @@ pick() {
   ls "$3"/frame-*.png | awk -v seed="$1" 'BEGIN {srand(seed)} {print rand() "\t" $0}' \
     | sort -k1,1 | head -n "$2" | cut -f2
 }
+# recipe FRAMES.TXT OUT: the README's recovery without ferry (format version 2): the data frames
+# of the first transfer in FRAMES.TXT, in index order, Base32-decoded and inflated into OUT.
+recipe() {
+  local s
+  s=$(grep -m1 -Eo '^[FG][A-Z2-7]{7}' "$1") || return 1
+  grep "^$s" "$1" | awk '{ w = substr($0, 1, 1) == "G" ? 4 : 2;
+      k = substr($0, 9, w); i = substr($0, 9 + w, w);
+      if (i < k) print i, substr($0, 9 + 2 * w) }' | sort -u -k1,1 \
+      | while read -r i d; do n=$(( (8 - ${#d} % 8) % 8 ));
+          printf '%s%.*s\n' "$d" $n '======'; done | base32 -d >"$2.z" \
+    && python3 -c 'import sys,zlib;sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))' \
+      <"$2.z" >"$2"
+}
 last_received() { awk '$2 == "/enrollment/enrollservice.asmx" {print $3}' "$SVC/received.log" \
   2>/dev/null | tail -n1; }
 submit_images() {
@@ -102,6 +115,25 @@ else
 $(tail -n1 <<<"$ERR")"
 fi
 
+step "a forged frame (valid header, wrong data) sorting first: left out, named, rebuilt anyway"
+mkdir "$T/forged"
+cp "$T"/req1/frame-*.png "$T/forged/"
+t=$(zbarimg --nodbus --raw -q "$T/req1/frame-002.png") || fail "cannot read frame-002.png"
+[ "${t:21:1}" = A ] && c=B || c=A
+qrencode -v 10 -l M -s 6 -o "$T/forged/0-forged.png" "${t:0:21}$c${t:22}" \
+  || fail "qrencode failed"
+[ "$(zbarimg --nodbus --raw -q "$T/forged/0-forged.png")" = "${t:0:21}$c${t:22}" ] \
+  || fail "the forged code does not read back"
+rm -f "$T/forged/frame-002.png" # only the forgery stands for frame 2
+rc=0
+ERR=$(on submit --from "images:$T/forged" --to "png:$T/answer-forged" --service "$URL" \
+  --root "$ROOT" --again 2>&1 >/dev/null) || rc=$?
+[ $rc -eq 0 ] || check "forged frame first: exit $rc: $(tail -n2 <<<"$ERR")"
+[ "$(last_received)" = "$(sha256 "$SRV/SRV01RenewalRequest.xml")" ] \
+  || check "forged frame first: the service did not receive request 1 byte-exact"
+grep -q "frame 2 (session ${t:1:7}) disagrees with the rebuilt data" <<<"$ERR" \
+  || check "forged frame first: the forged frame 2 is not named: $ERR"
+
 step "no camera: exit 4 (input absent) naming the device; not a camera: exit 3"
 expect_exit 4 on submit --from camera:/dev/video9 --to "png:$T/x" --service "$URL" --root "$ROOT"
 grep -q '/dev/video9' <<<"$ERR" && grep -q 'images:' <<<"$ERR" \
@@ -133,7 +165,15 @@ python3 - "$T/req.html" "$T/html-frames" <<'EOF' || fail "cannot extract the HTM
 import json, re, sys
 h = open(sys.argv[1]).read()
 m = re.search(r'var F=\[\n(.*?)\];\nvar S=\[([0-9,]*)\]', h, re.S)
-for i, (side, d) in enumerate(json.loads('[' + m.group(1) + ']')):
+K = int(re.search(r'var K=([0-9]+)', h).group(1))
+frames = json.loads('[' + m.group(1) + ']')
+S = [int(x) for x in m.group(2).split(',')]
+# the animation: all K data frames, then every parity frame one block allows (255 - K), each
+# once, before anything repeats
+if len(frames) != 255 or S != list(range(255)) or K >= 128:
+    sys.exit('HTML animation: %d frames, K %d, order %s...: want 255 distinct, data first'
+             % (len(frames), K, S[:8]))
+for i, (side, d) in enumerate(frames):
     g = [[255] * side for _ in range(side)]
     runs = re.findall(r'M(\d+) (\d+)h(\d+)v1h-\d+z', d)
     if len(runs) != d.count('M'):
@@ -145,14 +185,10 @@ for i, (side, d) in enumerate(json.loads('[' + m.group(1) + ']')):
         for row in g:
             f.write(bytes(v for v in row for _ in range(4)) * 4)
 EOF
-for f in "$T"/html-frames/*.pgm; do convert "$f" "${f%.pgm}.png"; done
-for f in "$T"/html-frames/*.png; do zbarimg --nodbus --raw -q "$f"; done >"$T/html-frames.txt" || true
-grep -E '^FY1P[A-Z2-7]{8}(:[0-9]+){3}:D' "$T/html-frames.txt" | sort -t: -k5.2n -u \
-  | sed 's/.*://' | tr -d '\n' >"$T/html.b32"
-n=$(( (8 - $(wc -c <"$T/html.b32") % 8) % 8 )); printf '%*s' $n '' | tr ' ' '=' >>"$T/html.b32"
-base32 -d "$T/html.b32" | python3 -c \
-  'import sys,zlib;sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))' \
-  >"$T/html.ferry" || check "the HTML codes do not rebuild a zlib message"
+for f in "$T"/html-frames/*.pgm; do zbarimg --nodbus --raw -q "$f"; done >"$T/html-frames.txt" || true
+[ "$(sort -u "$T/html-frames.txt" | wc -l)" -eq 255 ] \
+  || check "the 255 HTML frames do not read back as 255 distinct codes"
+recipe "$T/html-frames.txt" "$T/html.ferry" || check "the HTML codes do not rebuild a zlib message"
 cmp -s "$T/html.ferry" "$OFF_HOME/packages/$ID" || check "the HTML codes do not rebuild the package"
 
 step "export --to screen, not a terminal: every frame printed once as half-block rows"
@@ -161,7 +197,7 @@ rc=0
   "${QRF[@]}" </dev/null >"$T/screen.txt" 2>"$T/screen.err" || rc=$?
 [ $rc -eq 0 ] || check "--to screen: exit $rc: $(cat "$T/screen.err")"
 shown=$(grep -c '^frame [0-9]* of [0-9]*' "$T/screen.txt" || true)
-total=$(grep -o '^frame [0-9]* of [0-9]*' "$T/screen.txt" | head -n1 | awk '{print $4}')
+total=$(grep -o '^frame [0-9]* of [0-9]*' "$T/screen.txt" | awk 'NR == 1 {print $4}') # no head: SIGPIPE
 [ -n "$total" ] && [ "$shown" -eq "$total" ] || check "--to screen showed $shown frames of $total"
 [ "$(grep -o '^frame [0-9]*' "$T/screen.txt" | sort -u | wc -l)" = "$shown" ] \
   || check "--to screen showed a frame twice"

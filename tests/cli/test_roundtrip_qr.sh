@@ -11,21 +11,25 @@ cp "$FERRY_VECTORS/rms/req-plain.xml" "$SRV/SRV01RenewalRequest.xml"
 REQ=$SRV/SRV01RenewalRequest.xml
 REQ_SHA=$(sha256 "$REQ")
 
-# recover OUT IMAGE...: rebuilds a package from QR images without ferry (ferry/qrseq.h recipe);
-# prints the session id the rebuilt message hashes to.
+# recover OUT IMAGE...: rebuilds a package from QR images without ferry (the README's recipe
+# for format version 2, ferry/qrseq.h); prints the session id the rebuilt message hashes to.
 recover() {
-  local out=$1 w f n
+  local out=$1 w f s
   shift
   w=$(mktemp -d "$T/recover.XXXXXX")
   for f in "$@"; do zbarimg --nodbus --raw -q "$f"; done >"$w/frames.txt" || true
-  grep -E '^FY1P[A-Z2-7]{8}(:[0-9]+){3}:D' "$w/frames.txt" | sort -t: -k5.2n -u \
-    | sed 's/.*://' | tr -d '\n' >"$w/msg.b32"
-  n=$(( (8 - $(wc -c <"$w/msg.b32") % 8) % 8 ))
-  printf '%*s' $n '' | tr ' ' '=' >>"$w/msg.b32"
-  base32 -d "$w/msg.b32" >"$w/msg.z" || fail "recover: base32 -d failed"
+  (
+    cd "$w" || exit 1
+    s=$(grep -m1 -Eo '^[FG][A-Z2-7]{7}' frames.txt)
+    grep "^$s" frames.txt | awk '{ w = substr($0, 1, 1) == "G" ? 4 : 2;
+        k = substr($0, 9, w); i = substr($0, 9 + w, w);
+        if (i < k) print i, substr($0, 9 + 2 * w) }' | sort -u -k1,1 \
+        | while read -r i d; do n=$(( (8 - ${#d} % 8) % 8 ));
+            printf '%s%.*s\n' "$d" $n '======'; done | base32 -d > msg.z
+  ) || fail "recover: base32 -d failed"
   python3 -c 'import sys,zlib;sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))' \
     <"$w/msg.z" >"$out" || fail "recover: zlib inflate failed"
-  openssl dgst -sha256 -binary "$w/msg.z" | head -c 5 | base32
+  openssl dgst -sha256 -binary "$w/msg.z" | base32 | cut -c1-7
 }
 
 # item MANIFEST KIND OUT: the bytes of the first item of KIND in a verified manifest.
@@ -82,6 +86,19 @@ openssl cms -verify -inform DER -binary -in "$OFF_PKG" -CAfile "$OFF_HOME/identi
 item "$T/manifest-req.xml" rms-request "$T/req-item.xml"
 cmp "$T/req-item.xml" "$REQ" || fail "the request package does not carry the request byte-exact"
 
+step "the README's recipe, run exactly as printed there, rebuilds and verifies the package"
+w=$(mktemp -d "$T/readme.XXXXXX")
+cp "$T"/req-frames/frame-*.png "$w/"
+cp "$OFF_HOME/identity.crt" "$w/SENDER.crt"
+awk '/^### Recovering a package without ferry/ {on = 1; next} on && /^###/ {exit}
+     on && /^    / {print substr($0, 5)}' "$FERRY_SRC/README.md" >"$w/recipe.sh"
+grep -q 'base32 -d' "$w/recipe.sh" || fail "no recovery recipe found in README.md"
+(cd "$w" && bash recipe.sh >recipe.out 2>recipe.err) || true # gzip exits 1, as it says
+cmp -s "$w/package.ferry" "$OFF_PKG" || fail "README recipe: package.ferry differs: \
+$(cat "$w/recipe.err")"
+grep -qx "$sess" "$w/recipe.out" || fail "README recipe: no session id $sess printed"
+cmp -s "$w/manifest.xml" "$T/manifest-req.xml" || fail "README recipe: openssl cms -verify failed"
+
 step "submit: scan the PNG frames, answer as a PDF"
 rc=0
 on submit --from "images:$T/req-frames" --to "pdf:$T/answer.pdf" --service "$URL" \
@@ -89,6 +106,8 @@ on submit --from "images:$T/req-frames" --to "pdf:$T/answer.pdf" --service "$URL
 [ $rc -eq 0 ] || fail "submit exit $rc: $(cat "$T/submit.err")"
 grep -q '"submitted":1' "$T/submit.json" || fail "submit: $(cat "$T/submit.json")"
 progress_ok "$(cat "$T/submit.err")"
+grep -Eq 'answer\.pdf: [0-9]+ QR codes on [0-9]+ A4 page\(s\): version [0-9]+-[LMQH], [0-9]+ x [0-9]+ per page, [0-9.]+ mm modules' \
+  "$T/submit.err" || fail "submit did not print the paper layout it chose: $(cat "$T/submit.err")"
 got=$(awk '$2 == "/enrollment/enrollservice.asmx" {print $3}' "$SVC/received.log" | tail -n1)
 [ "$got" = "$REQ_SHA" ] || fail "the service received $got, the request is $REQ_SHA"
 [ "$(wc -l <"$SVC/received.log")" -eq 1 ] || fail "the service got more than one request"

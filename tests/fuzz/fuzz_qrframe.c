@@ -1,4 +1,5 @@
-/* Fuzz target: one QR frame text through the header parser and a fresh reassembler. */
+/* Fuzz target: one QR frame text (format version 1 or 2) through the header parser, the
+ * reader's frame info and a fresh reassembler. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct qrseq_frame f;
+    struct ferry_qrseq_info fi;
     struct ferry_qrdec *d = NULL;
     enum ferry_qr_status st;
     uint8_t *pkg = NULL;
@@ -17,6 +19,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (qrseq_frame_parse((const char *)data, size, &f) == FERRY_OK) {
         /* a parsed frame's data always lies inside the input */
         if (f.data < (const char *)data || f.data + f.datalen > (const char *)data + size)
+            abort();
+        /* what the reader keys transfers by agrees with the parser */
+        if (ferry_qrseq_frame_info((const char *)data, size, &fi) != FERRY_OK ||
+            fi.format != f.fmt || strcmp(fi.session, f.session) != 0 || fi.frame == 0)
             abort();
     }
     if (ferry_qrdec_new(NULL, &d) != FERRY_OK)

@@ -54,6 +54,26 @@ ferry_err ferry_qr_read(enum ferry_medium_kind kind, const char *path, uint8_t *
 ferry_err ferry_qr_draw_cairo(cairo_t *cr, const char *text, int version, char ecc, double x,
                               double y, double module, double *size);
 
+/** The paper layout of one package (ferry_qr_paper_choose). */
+struct ferry_qr_paper {
+    int version;
+    char ecc;
+    int cols, rows;   /* codes per page: cols x rows */
+    double module_mm; /* module size, >= 0.5 mm */
+    int pages;        /* A4 pages */
+    size_t k, n;      /* data codes, all codes */
+};
+
+/**
+ * Chooses the paper layout for a message of @mlen zlib bytes (ferry_qrseq_message_bytes) on
+ * pages of @page_w x @page_h points: among QR versions (@version, or all when 0), ECC levels
+ * (@ecc, or all when 0) and grids whose modules are >= 0.5 mm and — at the paper parity (43 %)
+ * — that leave >= 30 % of the codes losable, the one with the fewest pages, then the most
+ * margin (the largest modules, then the stronger ECC, then the fewer codes).
+ */
+ferry_err ferry_qr_paper_choose(size_t mlen, int version, char ecc, int parity_pct, double page_w,
+                                double page_h, struct ferry_qr_paper *out);
+
 /**
  * Lays out a whole sequence on PDF pages of the given cairo surface (@page_w x @page_h points),
  * each code labelled with @label and "frame i of N"; used by ferry_qr_write(PDF) and the

@@ -1,57 +1,53 @@
 /* ferry — QR sequences: framing, erasure code, reassembly. Pure: no images here.
  *
- * THE MESSAGE is zlib(package) (RFC 1950, level 9), L bytes, 1 <= L <= FERRY_QR_MAX_MESSAGE.
- * Its session id is the first 40 bits of SHA-256(message) in RFC 4648 Base32: 8 characters.
+ * THE MESSAGE is zlib(package) (RFC 1950, level 9), zero-padded to Kt whole frames of S bytes.
  *
- * FRAME TEXT (QR alphanumeric alphabet only: 0-9 A-Z space $%*+-./: ; uppercase):
+ * FRAME TEXT, format version 2 (QR alphanumeric alphabet only, uppercase; what the encoder
+ * writes). Per frame only what a reader cannot learn once: which transfer, how many data
+ * frames, which frame. Fixed-width fields, no separators:
  *
- *     FY1P<session>:<L>:<S>:<K>:<D|R><n>:<data>
- *     e.g.  FY1PMFRGGZDF:15230:1130:14:D0:JBSWY3DPEHPK3PXP...
+ *     F<session><Kt><index><data>          e.g.  FMFRGGZD0E00JBSWY3DPEHPK3PXP...
  *
- *   FY1      magic, format version 1
- *   P        content type (enum ferry_qr_content)
- *   session  8 Base32 chars
- *   L        message length in bytes, decimal, no leading zeros
- *   S        bytes per frame, decimal, a multiple of 5 (so Base32 needs no padding)
- *   K        data frames per block, decimal, 1..255 (== all data frames when there is one block)
- *   Dn       data frame n, 0 <= n < Kt = ceil(L / S): message bytes [n*S, n*S + S) (the last
- *            one carries the remainder)
- *   Rm       parity frame m (0-based), S bytes
- *   data     RFC 4648 Base32 of the payload WITHOUT '=' padding (padding is not in the
- *            alphanumeric alphabet); exactly ceil(8*bytes/5) chars, unused bits zero.
- * The header is at most 38 chars; the data part is everything after the 5th ':'.
+ *   F        magic and format version 2, short form: Kt and index 2 base36 digits each
+ *            (header 12 characters). G: the long form, 4 digits each (16 characters), used
+ *            only when a sequence has more than 1,296 frames.
+ *   session  the first 35 bits of SHA-256 of the padded message, RFC 4648 Base32: 7 characters
+ *   Kt       data frames in all, base36 (0-9 A-Z), >= 1
+ *   index    frame index, base36: 0 <= index < Kt a data frame (message bytes index*S ...),
+ *            index >= Kt parity frame m = index - Kt
+ *   data     RFC 4648 Base32 of the S payload bytes WITHOUT '=' padding: ceil(8S/5) chars,
+ *            unused bits zero. S (any size, not only multiples of 5) is learnt from its length.
+ * Everything else follows: blocks B = ceil(Kt / 128) of Kb = ceil(Kt / B) data frames, message
+ * length Kt*S (the zlib stream ends itself; the padding after it must be zero). The content
+ * type (a .ferry package) is implied by the magic. Two transfers mix only if their 35-bit ids,
+ * Kt and S all agree; even then the rebuilt message fails the id check.
  *
- * ERASURE CODE. Data frames are grouped in B = ceil(Kt / K) blocks: block b holds data frames
- * b*K .. min((b+1)*K, Kt)-1 (the last block may be shorter). Each block is coded on its own with
+ * FORMAT VERSION 1 (the first release; still read, no longer written):
+ *     FY1P<session 8>:<L>:<S>:<K>:<D|R><n>:<data>   e.g.  FY1PMFRGGZDF:15230:1130:14:D0:JBSW...
+ * session = first 40 bits of SHA-256 of the L-byte message in Base32, L message length, S bytes
+ * per frame (a multiple of 5), K data frames per block, Dn data frame n / Rm parity frame m.
+ *
+ * ERASURE CODE. Data frames are grouped in B blocks: block b holds data frames b*Kb ..
+ * min((b+1)*Kb, Kt)-1 (the last block may be shorter). Each block is coded on its own with
  * a systematic Cauchy Reed-Solomon code over GF(256) (ISA-L gf_gen_cauchy1_matrix: rows 0..k-1
  * identity, then Cauchy rows; MDS for k + p <= 255), byte position by byte position over the
- * S-byte rows (the short last data frame is zero-padded to S). Parity frame Rm belongs to
- * block m mod B and is parity row m / B of that block (parity frames interleave the blocks).
- * Any k distinct frames of a block rebuild it. The encoder keeps ONE block whenever
- * Kt + ceil(Kt * parity_pct / 100) <= 255 (a 20 KB package at v10..v40, parity 50 %), so
- * for one block: frames received until decode == K exactly. Longer messages use blocks of equal
- * size (at most 255 - parity); the progress count then adds min(received, k) per block.
+ * S-byte rows. Parity frame m belongs to block m mod B and is parity row m / B of that block
+ * (parity frames interleave the blocks); a block has at most 255 - Kb parity rows. Any k
+ * distinct frames of a block rebuild it: with one block (Kt <= 128), frames received until
+ * decode == K exactly.
  *
- * RECOVERY WITHOUT FERRY (the data frames alone, in index order, are the Base32 message):
- *   # frames.txt: the scanned frame texts, one per line, any order, duplicates and parity ok
- *   # (e.g. for f in frame-*.png; do zbarimg --nodbus --raw -q "$f"; done > frames.txt)
- *   grep -E '^FY1P[A-Z2-7]{8}(:[0-9]+){3}:D' frames.txt | sort -t: -k5.2n -u \
- *       | sed 's/.*://' | tr -d '\n' > msg.b32
- *   n=$(( (8 - $(wc -c < msg.b32) % 8) % 8 )); printf '%*s' $n '' | tr ' ' '=' >> msg.b32
- *   base32 -d msg.b32 | python3 -c \
- *       'import sys,zlib;sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))' \
- *       > package.ferry
- * Without python3, gzip can inflate a zlib stream given a gzip header (it then warns
- * "unexpected end of file" about the missing gzip trailer and exits 1, but writes everything):
- *   base32 -d msg.b32 > msg.z
- *   (printf '\037\213\010\000\000\000\000\000\000\003'; tail -c +3 msg.z) \
- *       | gzip -dc > package.ferry
- * (zlib-flate -uncompress from qpdf, or pigz -dz, work as well.) Check the rebuilt message:
- *   openssl dgst -sha256 -binary msg.z | head -c 5 | base32     # prints the session id
- * then verify the package signature as usual. These recipes are run by tests/test_qrseq.c.
+ * BAD FRAMES. A frame with a valid header and wrong data (altered, forged) makes the rebuilt
+ * message fail its id. The reassembler keeps up to 32 frames per block beyond k; when the id
+ * does not match it leaves out one frame (then, in blocks of at most 48, two) at a time, rebuilds
+ * from the others, and names the frames that disagree with the message that matches.
  *
- * zlib rather than gzip framing, as the issue asks: 12 bytes smaller, and python3 (in every
- * Debian install) or the gzip trick above inflate it.
+ * RECOVERY WITHOUT FERRY: the data frames alone, in index order, are the Base32 of the padded
+ * message, one frame per line; bash, coreutils, grep, awk, python3 or gzip suffice. The commands
+ * are in the README ("Recovering a package without ferry") and on the runbook's by-hand page;
+ * tests/test_qrseq.c, test_runbook.c, tests/cli/test_roundtrip_qr.sh and test_qr_cli.sh run them.
+ * Base36 numbers of equal width compare as strings in awk ("0A" < "1C"): index < Kt keeps the
+ * data frames. Each frame is padded and Base32-decoded on its own (S need not be a multiple of
+ * 5). The session id is the first 7 characters of `openssl dgst -sha256 -binary msg.z | base32`.
  */
 #ifndef FERRY_QRSEQ_H
 #define FERRY_QRSEQ_H
@@ -68,10 +64,13 @@ enum ferry_qr_content {
     FERRY_QR_PACKAGE = 'P', /* a .ferry package */
 };
 
+/* parity_pct: as many distinct parity frames as the code allows (255 - Kb per block) */
+#define FERRY_QR_PARITY_ALL 1000
+
 struct ferry_qrseq_params {
     int version;    /* QR version the frames must fit (1..40) */
     char ecc;       /* 'L', 'M', 'Q', 'H' */
-    int parity_pct; /* parity frames as a percentage of K (rounded up), 0..300 */
+    int parity_pct; /* parity frames as a percentage of K (rounded up), 0..300, or _ALL */
 };
 
 struct ferry_qrseq; /* an encoded sequence of frame texts */
@@ -85,13 +84,19 @@ ferry_err ferry_qrseq_encode(const uint8_t *pkg, size_t len, enum ferry_qr_conte
  * Base32 group), FERRY_ERR_TOO_LARGE (package or message over FERRY_QR_MAX_MESSAGE, or more
  * than FERRY_QR_MAX_FRAMES frames: use a larger version), FERRY_ERR_NOMEM.
  */
+/** Bytes of the message (zlib of @pkg) ferry_qrseq_encode would frame; 0 if over the maximum. */
+size_t ferry_qrseq_message_bytes(const uint8_t *pkg, size_t len);
+
 size_t ferry_qrseq_count(const struct ferry_qrseq *s); /* all frames, data then parity */
 size_t ferry_qrseq_k(const struct ferry_qrseq *s);     /* data frames Kt, all blocks */
 const char *ferry_qrseq_frame(const struct ferry_qrseq *s, size_t i); /* borrowed text */
-const char *ferry_qrseq_session(const struct ferry_qrseq *s);         /* 8-char session id */
+const char *ferry_qrseq_session(const struct ferry_qrseq *s);         /* 7-char session id */
 void ferry_qrseq_free(struct ferry_qrseq *s);
-size_t ferry_qrseq_blocks(const struct ferry_qrseq *s);      /* B */
-size_t ferry_qrseq_message_len(const struct ferry_qrseq *s); /* L (compressed) */
+size_t ferry_qrseq_blocks(const struct ferry_qrseq *s);        /* B */
+size_t ferry_qrseq_message_len(const struct ferry_qrseq *s);   /* zlib bytes, unpadded */
+size_t ferry_qrseq_frame_payload(const struct ferry_qrseq *s); /* S */
+/** Frames the code allows: Kt + B * (255 - Kb) (what FERRY_QR_PARITY_ALL gives). */
+size_t ferry_qrseq_max_count(const struct ferry_qrseq *s);
 
 /**
  * Display order for an animation (screen, HTML): the frame index (0..count-1) to show at step
@@ -100,8 +105,8 @@ size_t ferry_qrseq_message_len(const struct ferry_qrseq *s); /* L (compressed) *
  * parity frame (already interleaved by block). Every frame is shown once per loop; with an MDS
  * code every distinct frame is equally useful, so a receiver starting at step 0 decodes after
  * about K / (1 - loss) shown frames while K + P >= that, and a receiver joining mid-loop
- * needs no particular frame. Choose parity_pct >= 100 * loss / (1 - loss) plus a margin
- * (50 for up to ~30 % loss) so the first loop suffices.
+ * needs no particular frame. Animations encode with FERRY_QR_PARITY_ALL: nothing repeats
+ * before 255 frames per block have been shown.
  */
 size_t ferry_qrseq_schedule(const struct ferry_qrseq *s, size_t step);
 
@@ -112,9 +117,10 @@ size_t ferry_qrseq_schedule(const struct ferry_qrseq *s, size_t step);
 size_t ferry_qrseq_capacity(int version, char ecc);
 
 /**
- * Payload bytes per frame for @version/@ecc: the largest multiple of 5 whose Base32 text fits
- * beside the longest header (38 chars). 0 when the version is too small (v1, v2-Q/H...).
- * E.g. v25-L: 1130 bytes, v15-M: 350 bytes, v40-L: 2660 bytes.
+ * Payload bytes per frame for @version/@ecc: the most bytes whose Base32 text fits beside the
+ * 12-character header (version 2, short form). 0 when the version cannot carry one byte.
+ * E.g. v25-L: 1150 bytes, v15-M: 367 bytes, v40-L: 2677 bytes (Base32's own limit: 1158 / 375 /
+ * 2685).
  */
 size_t ferry_qrseq_frame_bytes(int version, char ecc);
 
@@ -128,7 +134,10 @@ enum ferry_qr_status {
 
 struct ferry_qrdec; /* reassembler */
 
-/** New reassembler. The first valid frame fixes the session (unless @session is given). */
+/**
+ * New reassembler. The first valid frame fixes the session (unless @session is given: 7
+ * characters for format version 2, 8 for version 1).
+ */
 ferry_err ferry_qrdec_new(const char *session, struct ferry_qrdec **out);
 
 /** Feeds one decoded QR text. Never fails on bad input: *st says what it was. */
@@ -147,8 +156,29 @@ int ferry_qrdec_complete(const struct ferry_qrdec *d);
 const char *ferry_qrdec_session(const struct ferry_qrdec *d); /* NULL before the first frame */
 
 /**
- * Rebuilds the message: erasure decode, then length, then SHA-256 against the session id
- * (FERRY_ERR_SIG_INVALID naming the session), then inflate with a size cap.
+ * Frames (numbered from 1 as labelled: data frame n is n + 1, parity frame m is Kt + m + 1)
+ * that disagree with the message ferry_qrdec_result last rebuilt and checked: altered or forged
+ * frames it left out. Up to @max into @out; returns how many there are.
+ */
+size_t ferry_qrdec_bad_frames(const struct ferry_qrdec *d, size_t *out, size_t max);
+
+/** What a reader can tell from one frame text before decoding anything. */
+struct ferry_qrseq_info {
+    int format;      /* 1 or 2 */
+    char session[9]; /* 8 (v1) or 7 (v2) characters */
+    char key[48];    /* session and geometry: frames with equal keys belong together */
+    size_t frame;    /* number as labelled: data n -> n + 1, parity m -> Kt + m + 1 */
+    int parity;      /* 1 for a parity frame */
+};
+
+/** Fills @fi from a frame text; FERRY_ERR_FORMAT if it is not a well-formed ferry frame. */
+ferry_err ferry_qrseq_frame_info(const char *text, size_t len, struct ferry_qrseq_info *fi);
+
+/**
+ * Rebuilds the message: erasure decode, then SHA-256 against the session id, then inflate with
+ * a size cap. When the id does not match, other subsets of the frames kept are tried (see BAD
+ * FRAMES above); if none matches: FERRY_ERR_SIG_INVALID naming the session, and
+ * ferry_qrdec_complete() stays 0 until another distinct frame arrives.
  * FERRY_ERR_INCOMPLETE (with "r of K" and the missing data frames) if not enough frames.
  */
 ferry_err ferry_qrdec_result(struct ferry_qrdec *d, uint8_t **pkg, size_t *len);

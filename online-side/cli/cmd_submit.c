@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <termios.h>
 
@@ -26,6 +27,9 @@ static const struct ferry_opt opts[] = {
      "EST: HTTP auth user; the password from $FERRY_EST_PASSWORD or the "
      "terminal"},
     {"timeout", 0, "SECONDS", "give up on one attempt after this long (default 120)"},
+    {"deadline", 0, "SECONDS",
+     "all attempts and waits (Retry-After) end within this long (default 300); past it: exit 4 "
+     "with when to submit again"},
     {"again", 0, NULL, "submit a request that was submitted before"},
     FERRY_CLI_QR_OPTS,
 };
@@ -34,7 +38,7 @@ static const struct ferry_cmd_spec spec = {
     PROG,
     "submit",
     "--from MEDIUM [--to MEDIUM] [--service URL] [--root FILE] [--protocol rms|est] "
-    "[--est-enroll] [--est-user USER]",
+    "[--est-enroll] [--est-user USER] [--deadline SECONDS]",
     "Verifies each request package against the paired offline machine, submits the request "
     "byte-exact to the enrollment service over HTTPS (verification always on), checks the "
     "answer (its certificate chain, the request's key and GUID, validity) and writes a signed "
@@ -174,6 +178,13 @@ static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
             return ferry_errf(FERRY_ERR_USAGE, "--timeout is 1 to 3600 seconds");
         o->http.timeout_ms = n * 1000;
     }
+    n = 300;
+    if ((v = ferry_args_get(a, spec.opts, spec.nopts, "deadline")) != NULL) {
+        n = strtol(v, &end, 10);
+        if (*end != '\0' || n < 1 || n > 7 * 86400)
+            return ferry_errf(FERRY_ERR_USAGE, "--deadline is 1 to 604800 seconds (a week)");
+    }
+    o->http.deadline = time(NULL) + n;
     if ((r = ferry_cli_qr_opts(&spec, a, qo)) != FERRY_OK)
         return r;
     o->service = ferry_args_get(a, spec.opts, spec.nopts, "service");

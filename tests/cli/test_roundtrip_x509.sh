@@ -38,7 +38,9 @@ grep -q "DNS:app01.example.org, DNS:app01" <<<"$(openssl req -in "$T/app01.csr" 
 [ "$(openssl req -in "$T/app01.csr" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum |
   cut -d' ' -f1)" = "$(keypub "$CERTS/app01.key")" ] || fail "CSR key is not the certificate's key"
 [ ! -e "$T/app01.csr.key" ] || fail "a key was written without --rekey"
-CSR_B64_SHA=$(openssl req -in "$T/app01.csr" -outform DER | base64 -w0 | sha256sum | cut -d' ' -f1)
+# on the wire: RFC 2045 base64 (RFC 7030 §4.2.1), 76 characters a line, each ended by CRLF
+CSR_B64_SHA=$(openssl req -in "$T/app01.csr" -outform DER | base64 -w76 | sed 's/$/\r/' |
+  sha256sum | cut -d' ' -f1)
 
 step "export the PKCS#10"
 off export "$T/app01.csr" --to "usb:$STICK" --json >"$T/export.json"

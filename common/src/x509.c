@@ -21,6 +21,18 @@ static int has_pem(const uint8_t *buf, size_t len)
     return len - i >= 11 && memcmp(buf + i, "-----BEGIN ", 11) == 0;
 }
 
+/* 1 if a PEM armour line ("-----BEGIN ") starts a line anywhere in @buf: administrators' files
+ * carry text before it (`openssl ca -out`, easy-rsa: the certificate dumped as text). */
+static int find_pem(const uint8_t *buf, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i + 11 <= len; i++)
+        if ((i == 0 || buf[i - 1] == '\n') && memcmp(buf + i, "-----BEGIN ", 11) == 0)
+            return 1;
+    return 0;
+}
+
 /* 1 if @s occurs in the first 200 bytes of @buf (the armour line). */
 static int head_has(const uint8_t *buf, size_t len, const char *s)
 {
@@ -42,30 +54,86 @@ int ferry_x509_looks_like_csr(const uint8_t *buf, size_t len)
     return head_has(buf, len, "CERTIFICATE REQUEST-----");
 }
 
-ferry_err ferry_x509_cert_parse(const uint8_t *buf, size_t len, X509 **out)
+/* Every certificate of a file, as administrators keep them: PEM blocks anywhere (text before and
+ * between them, other blocks such as a key skipped), one DER certificate, or a certs-only PKCS#7
+ * (DER or PEM). NULL if none. */
+static STACK_OF(X509) * file_certs(const uint8_t *buf, size_t len)
 {
+    STACK_OF(X509) *sk = NULL;
     const unsigned char *p = buf;
     BIO *bio = NULL;
-    X509 *x = NULL;
+    X509 *x;
+
+    if (find_pem(buf, len) && (sk = sk_X509_new_null()) != NULL &&
+        (bio = BIO_new_mem_buf(buf, (int)len)) != NULL) {
+        while (sk_X509_num(sk) < FERRY_X509_MAX_CERTS &&
+               (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+            if (!sk_X509_push(sk, x))
+                X509_free(x);
+        ERR_clear_error();
+    }
+    BIO_free(bio);
+    if (sk != NULL && sk_X509_num(sk) > 0)
+        return sk;
+    sk_X509_pop_free(sk, X509_free);
+    sk = NULL;
+    if (!find_pem(buf, len) && (x = d2i_X509(NULL, &p, (long)len)) != NULL) {
+        if (p == buf + len && (sk = sk_X509_new_null()) != NULL && sk_X509_push(sk, x))
+            return sk;
+        X509_free(x);
+        sk_X509_free(sk);
+        sk = NULL;
+    }
+    ERR_clear_error();
+    return NULL;
+}
+
+static STACK_OF(X509) * p7_certs(const uint8_t *buf, size_t len);
+
+ferry_err ferry_x509_certs_load(const uint8_t *buf, size_t len, STACK_OF(X509) * *out)
+{
+    STACK_OF(X509) * sk;
 
     *out = NULL;
     if (len == 0 || len > FERRY_X509_MAX_CERT)
-        return ferry_errf(FERRY_ERR_TOO_LARGE, "the certificate is empty or larger than %u bytes",
+        return ferry_errf(FERRY_ERR_TOO_LARGE,
+                          "the certificate file is empty or larger than %u "
+                          "bytes",
                           FERRY_X509_MAX_CERT);
-    if (has_pem(buf, len)) {
-        if ((bio = BIO_new_mem_buf(buf, (int)len)) != NULL)
-            x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-        BIO_free(bio);
-    } else {
-        x = d2i_X509(NULL, &p, (long)len);
-        if (x != NULL && p != buf + len) {
-            X509_free(x);
-            x = NULL;
-        }
+    if ((sk = file_certs(buf, len)) == NULL && (sk = p7_certs(buf, len)) == NULL)
+        return ferry_err_openssl(FERRY_ERR_FORMAT,
+                                 "no X.509 certificate in it (looked for PEM \"BEGIN "
+                                 "CERTIFICATE\" blocks, text before them allowed, DER, and "
+                                 "PKCS#7): give the certificate file itself");
+    if (sk_X509_num(sk) < 1) {
+        sk_X509_pop_free(sk, X509_free);
+        return ferry_errf(FERRY_ERR_FORMAT, "no X.509 certificate in it");
     }
-    if (x == NULL)
-        return ferry_err_openssl(FERRY_ERR_FORMAT, "not an X.509 certificate (PEM or DER)");
-    *out = x;
+    *out = sk;
+    return FERRY_OK;
+}
+
+X509 *ferry_x509_cert_pick(STACK_OF(X509) * certs, EVP_PKEY *key)
+{
+    int i;
+
+    for (i = 0; key != NULL && i < sk_X509_num(certs); i++)
+        if (EVP_PKEY_eq(X509_get0_pubkey(sk_X509_value(certs, i)), key) == 1)
+            return sk_X509_value(certs, i);
+    ERR_clear_error();
+    return sk_X509_num(certs) > 0 ? sk_X509_value(certs, 0) : NULL;
+}
+
+ferry_err ferry_x509_cert_parse(const uint8_t *buf, size_t len, X509 **out)
+{
+    STACK_OF(X509) *sk = NULL;
+    ferry_err r;
+
+    *out = NULL;
+    if ((r = ferry_x509_certs_load(buf, len, &sk)) != FERRY_OK)
+        return r;
+    *out = sk_X509_shift(sk); /* the first: the leaf of a bundle */
+    sk_X509_pop_free(sk, X509_free);
     return FERRY_OK;
 }
 
@@ -79,7 +147,7 @@ ferry_err ferry_x509_key_parse(const uint8_t *buf, size_t len, EVP_PKEY **out)
     if (len == 0 || len > FERRY_X509_MAX_KEY)
         return ferry_errf(FERRY_ERR_TOO_LARGE, "the key file is empty or larger than %u bytes",
                           FERRY_X509_MAX_KEY);
-    if (has_pem(buf, len)) {
+    if (find_pem(buf, len)) { /* other blocks (EC PARAMETERS, a certificate) are skipped */
         if ((bio = BIO_new_mem_buf(buf, (int)len)) != NULL)
             k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
         BIO_free(bio);
@@ -128,19 +196,26 @@ static const EVP_MD *sign_md(EVP_PKEY *key)
     return (id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448) ? NULL : EVP_sha256();
 }
 
-static ferry_err copy_san(X509 *cert, X509_REQ *req)
+/* The certificate's subjectAltName, key usage and extended key usage go into the request's
+ * extensionRequest: a CA that copies requested extensions keeps them, and submit can tell what
+ * a CA dropped. */
+static ferry_err copy_exts(X509 *cert, X509_REQ *req)
 {
+    static const int nids[] = {NID_subject_alt_name, NID_key_usage, NID_ext_key_usage};
     STACK_OF(X509_EXTENSION) *exts = NULL;
-    int i = X509_get_ext_by_NID(cert, NID_subject_alt_name, -1);
     ferry_err r = FERRY_OK;
+    size_t k;
+    int i;
 
-    if (i < 0)
-        return FERRY_OK;
-    if ((exts = sk_X509_EXTENSION_new_null()) == NULL ||
-        !sk_X509_EXTENSION_push(exts, X509_get_ext(cert, i)) ||
-        X509_REQ_add_extensions(req, exts) != 1)
-        r = ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot copy the subjectAltName");
-    sk_X509_EXTENSION_free(exts); /* the extension is borrowed from @cert */
+    if ((exts = sk_X509_EXTENSION_new_null()) == NULL)
+        return FERRY_ERR_NOMEM;
+    for (k = 0; k < sizeof(nids) / sizeof(nids[0]); k++)
+        if ((i = X509_get_ext_by_NID(cert, nids[k], -1)) >= 0 &&
+            !sk_X509_EXTENSION_push(exts, X509_get_ext(cert, i)))
+            r = FERRY_ERR_NOMEM;
+    if (r == FERRY_OK && sk_X509_EXTENSION_num(exts) > 0 && X509_REQ_add_extensions(req, exts) != 1)
+        r = ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot copy the certificate's extensions");
+    sk_X509_EXTENSION_free(exts); /* the extensions are borrowed from @cert */
     return r;
 }
 
@@ -182,7 +257,7 @@ ferry_err ferry_x509_csr_make(X509 *cert, EVP_PKEY *cert_key, EVP_PKEY *key, cha
         r = ferry_err_openssl(r, "cannot build the request");
         goto out;
     }
-    if ((r = copy_san(cert, req)) != FERRY_OK)
+    if ((r = copy_exts(cert, req)) != FERRY_OK)
         goto out;
     if (X509_REQ_sign(req, key, sign_md(key)) <= 0) {
         r = ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot sign the request");

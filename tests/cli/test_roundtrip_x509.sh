@@ -42,6 +42,26 @@ grep -q "DNS:app01.example.org, DNS:app01" <<<"$(openssl req -in "$T/app01.csr" 
 CSR_B64_SHA=$(openssl req -in "$T/app01.csr" -outform DER | base64 -w76 | sed 's/$/\r/' |
   sha256sum | cut -d' ' -f1)
 
+step "request: certificates as administrators keep them (openssl ca -out, easy-rsa, bundle, DER)"
+ADMIN=$FERRY_VECTORS/x509/admin
+for pair in ca-text.crt:ca-text.key easyrsa.crt:easyrsa.key bundle-ca-first.pem:ca-text.key \
+  leaf.der:key.der ec-text.crt:key-params.pem; do
+  c=${pair%%:*} k=${pair##*:}
+  install -m 600 "$ADMIN/$k" "$T/admin-$k"
+  off request --cert "$ADMIN/$c" --key "$T/admin-$k" --out "$T/admin-$c.csr" >/dev/null ||
+    fail "request --cert $c: $ERR"
+  openssl req -in "$T/admin-$c.csr" -noout -verify 2>/dev/null || fail "$c: openssl refuses the CSR"
+  want=$(openssl x509 -in "$ADMIN/$c" -inform "$([ "${c##*.}" = der ] && echo DER || echo PEM)" \
+    -noout -subject 2>/dev/null || true)
+  case $c in bundle-ca-first.pem) want=$(openssl x509 -in "$ADMIN/ca-notext.crt" -noout -subject) ;; esac
+  [ "$(openssl req -in "$T/admin-$c.csr" -noout -subject)" = "$want" ] ||
+    fail "$c: CSR subject $(openssl req -in "$T/admin-$c.csr" -noout -subject), want $want"
+done
+grep -q "DNS:app01.example.org, IP Address:192.0.2.10" \
+  <<<"$(openssl req -in "$T/admin-ca-text.crt.csr" -noout -text)" || fail "openssl-ca SAN not copied"
+grep -q "TLS Web Server Authentication" <<<"$(openssl req -in "$T/admin-easyrsa.crt.csr" -noout -text)" ||
+  fail "easy-rsa EKU not carried in the request"
+
 step "export the PKCS#10"
 off export "$T/app01.csr" --to "usb:$STICK" --json >"$T/export.json"
 grep -q '"kind":"x509"' "$T/export.json" || fail "export: $(cat "$T/export.json")"

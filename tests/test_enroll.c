@@ -733,7 +733,30 @@ static void test_est_wire(void **state)
     snprintf(longl, strlen(flat) + 8, "%.77s\r\n%s\r\n", flat, flat + 77);
     assert_int_equal(raw_post(&s, "simplereenroll", longl, ans, sizeof(ans)), 400);
     assert_non_null(strstr(ans, "longer than 76"));
-    /* ferry's own words for it: the status and the CA's text */
+    /* a pinned anchor in DER (and in PEM after a text dump) works as the PEM one */
+    {
+        char der_path[600], txt_path[600];
+        FILE *f = fopen(s.root, "r"), *g;
+        X509 *root = PEM_read_X509(f, NULL, NULL, NULL);
+        fclose(f);
+        assert_non_null(root);
+        snprintf(der_path, sizeof(der_path), "%s/root.der", tmp_root);
+        assert_non_null(g = fopen(der_path, "w"));
+        assert_int_equal(i2d_X509_fp(g, root), 1);
+        fclose(g);
+        snprintf(txt_path, sizeof(txt_path), "%s/root-text.pem", tmp_root);
+        assert_non_null(g = fopen(txt_path, "w"));
+        fputs("Certificate:\n    Data: (as openssl x509 -text writes it)\n", g);
+        PEM_write_X509(g, root);
+        fclose(g);
+        X509_free(root);
+        o.ca_file = der_path;
+        assert_int_equal(ferry_enroll_est_cacerts(s.url, &o, &res), FERRY_OK);
+        ferry_http_result_free(&res);
+        o.ca_file = txt_path;
+        assert_int_equal(ferry_enroll_est_cacerts(s.url, &o, &res), FERRY_OK);
+        ferry_http_result_free(&res);
+    }
     srv_stop(&s);
     free(mime);
     free(mine);

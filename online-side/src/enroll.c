@@ -13,13 +13,16 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "enroll_int.h"
 #include "ferry/buf.h"
 #include "ferry/codec.h"
 #include "ferry/enroll.h"
+#include "ferry/file.h"
 #include "ferry/log.h"
+#include "ferry/x509.h"
 #include "ferry/xml.h"
 
 #define SOAP11_NS       "http://schemas.xmlsoap.org/soap/envelope/"
@@ -251,7 +254,10 @@ static int setup_handle(CURL *h, const struct exchange *ex, const struct ferry_h
     bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK;
-    bad |= curl_easy_setopt(h, CURLOPT_CAINFO, ex->ca_file) != CURLE_OK;
+    if (ex->ca_blob != NULL)
+        bad |= curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, ex->ca_blob) != CURLE_OK;
+    else
+        bad |= curl_easy_setopt(h, CURLOPT_CAINFO, ex->ca_file) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_CAPATH, ex->ca_path) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms) != CURLE_OK;
@@ -692,9 +698,51 @@ static ferry_err past_deadline(const struct exchange *ex, const struct ferry_htt
 /* Runs @ex with retries; @res gets status, attempts and (on success or 4xx) the body. Failed
  * tries (connection errors, 5xx) count against max_attempts; a pending answer (202 or 503/429
  * with Retry-After) is followed as long as the deadline allows. */
-ferry_err ferry_http_exchange_run(const struct exchange *ex, const struct ferry_http_opts *o,
+/* A pinned anchor that is not PEM (DER, PKCS#7): its certificates as PEM in *@pem, for
+ * CURLOPT_CAINFO_BLOB; *@pem stays NULL for a PEM file (curl reads it, text and all). */
+static ferry_err anchor_pem(const char *file, char **pem)
+{
+    STACK_OF(X509) *sk = NULL;
+    uint8_t *d = NULL;
+    BIO *bio = NULL;
+    char *p = NULL;
+    size_t n = 0;
+    long k;
+    ferry_err r;
+    int i;
+
+    *pem = NULL;
+    if ((r = ferry_file_read(file, FERRY_X509_MAX_CERT, &d, &n)) != FERRY_OK)
+        return ferry_errf(r, "the pinned root %s cannot be read: %s", file, ferry_err_detail());
+    for (i = 0; (size_t)i + 11 <= n; i++)
+        if (memcmp(d + i, "-----BEGIN ", 11) == 0)
+            goto out; /* PEM: curl reads it */
+    if ((r = ferry_x509_certs_load(d, n, &sk)) != FERRY_OK) {
+        r = ferry_errf(r, "the pinned root %s: %s", file, ferry_err_detail());
+        goto out;
+    }
+    r = FERRY_ERR_NOMEM;
+    if ((bio = BIO_new(BIO_s_mem())) == NULL)
+        goto out;
+    for (i = 0; i < sk_X509_num(sk); i++)
+        if (PEM_write_bio_X509(bio, sk_X509_value(sk, i)) != 1)
+            goto out;
+    if ((k = BIO_get_mem_data(bio, &p)) <= 0 || (*pem = strndup(p, (size_t)k)) == NULL)
+        goto out;
+    r = FERRY_OK;
+out:
+    BIO_free(bio);
+    sk_X509_pop_free(sk, X509_free);
+    free(d);
+    return r;
+}
+
+ferry_err ferry_http_exchange_run(const struct exchange *ex0, const struct ferry_http_opts *o,
                                   struct ferry_http_result *res)
 {
+    struct exchange e = *ex0, *ex = &e;
+    struct curl_blob blob;
+    char *ca_pem = NULL;
     const struct ferry_http_clock *ck = clock_of(o);
     ferry_err r = FERRY_ERR_INTERNAL;
     struct attempt a;
@@ -704,6 +752,14 @@ ferry_err ferry_http_exchange_run(const struct exchange *ex, const struct ferry_
     long tmo;
 
     memset(&a, 0, sizeof(a));
+    if (o->ca_file != NULL && (r = anchor_pem(o->ca_file, &ca_pem)) != FERRY_OK)
+        goto out;
+    if (ca_pem != NULL) {
+        blob.data = ca_pem;
+        blob.len = strlen(ca_pem);
+        blob.flags = CURL_BLOB_NOCOPY;
+        e.ca_blob = &blob;
+    }
     for (i = 1; i <= PENDING_MAX; i++) {
         attempt_reset(&a, o->max_response);
         now = ck->now(ck->ctx);
@@ -744,6 +800,7 @@ ferry_err ferry_http_exchange_run(const struct exchange *ex, const struct ferry_
         result_take(res, &a);
 out:
     ferry_buf_free(&a.body);
+    free(ca_pem);
     return r;
 }
 

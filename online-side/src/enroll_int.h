@@ -20,6 +20,7 @@ struct exchange {
     int est;            /* 202 + Retry-After means pending; 4xx explained for EST */
     const char *anchor; /* how the trust anchor is named in messages */
     const char *ca_file, *ca_path;
+    const struct curl_blob *ca_blob; /* a pinned anchor given in DER, as PEM (instead of ca_file) */
 };
 
 /** Sets up @ex for @url (https only; the trust anchors of @o, pinned ones must exist);

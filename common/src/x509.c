@@ -1,4 +1,6 @@
 /* ferry — X.509 mode payloads: renewal PKCS#10 out, certificate chain back. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -592,4 +594,153 @@ out:
         r = ferry_err_openssl(r, "cannot write the new key");
     BIO_free(bio); /* secure memory BIO: cleared on free */
     return r;
+}
+
+/* ---- what a CA changed ---- */
+
+/* The extension @nid of @exts printed as OpenSSL prints it ("DNS:a, DNS:b"), into @out; "" if
+ * absent; 0 if present but unprintable. */
+static int ext_text(const STACK_OF(X509_EXTENSION) * exts, int nid, char *out, size_t cap)
+{
+    int i = X509v3_get_ext_by_NID(exts, nid, -1);
+    BIO *bio;
+    int n, ok;
+
+    out[0] = '\0';
+    if (i < 0)
+        return 1;
+    if ((bio = BIO_new(BIO_s_mem())) == NULL)
+        return 0;
+    ok = X509V3_EXT_print(bio, X509v3_get_ext(exts, i), 0, 0) == 1;
+    n = BIO_read(bio, out, (int)cap - 1);
+    out[n > 0 ? n : 0] = '\0';
+    BIO_free(bio);
+    ERR_clear_error();
+    return ok;
+}
+
+/* 1 if the ", "-separated list @list holds @item (@n bytes). */
+static int list_has(const char *list, const char *item, size_t n)
+{
+    const char *p = list;
+
+    while (*p != '\0') {
+        size_t k = strcspn(p, ",");
+        if (k == n && strncmp(p, item, n) == 0)
+            return 1;
+        p += k;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    return 0;
+}
+
+static void diff_line(struct ferry_x509_diff *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void diff_line(struct ferry_x509_diff *d, const char *fmt, ...)
+{
+    size_t k = strlen(d->text);
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(d->text + k, sizeof(d->text) - k, fmt, ap);
+    va_end(ap);
+    k = strlen(d->text);
+    if (k + 1 < sizeof(d->text)) {
+        d->text[k] = '\n';
+        d->text[k + 1] = '\0';
+    }
+    d->n++;
+}
+
+/* Entries of @want missing from @got, and added to it, for one extension called @what. */
+static void diff_list(struct ferry_x509_diff *d, const char *what, const char *want,
+                      const char *got, int severe)
+{
+    char miss[600] = "", add[600] = "";
+    const char *p;
+    size_t k, m;
+
+    for (p = want; *p != '\0';) {
+        k = strcspn(p, ",");
+        if (!list_has(got, p, k) && (m = strlen(miss)) + k + 3 < sizeof(miss))
+            snprintf(miss + m, sizeof(miss) - m, "%s%.*s", m > 0 ? ", " : "", (int)k, p);
+        for (p += k; *p == ',' || *p == ' ';)
+            p++;
+    }
+    for (p = got; *p != '\0';) {
+        k = strcspn(p, ",");
+        if (!list_has(want, p, k) && (m = strlen(add)) + k + 3 < sizeof(add))
+            snprintf(add + m, sizeof(add) - m, "%s%.*s", m > 0 ? ", " : "", (int)k, p);
+        for (p += k; *p == ',' || *p == ' ';)
+            p++;
+    }
+    if (miss[0] != '\0') {
+        diff_line(d, "%s: lacks %s", what, miss);
+        d->missing |= severe;
+    }
+    if (add[0] != '\0')
+        diff_line(d, "%s: adds %s", what, add);
+}
+
+static const char *key_kind(EVP_PKEY *k, char *out, size_t cap)
+{
+    char grp[64] = "";
+    size_t gl = 0;
+
+    if (k == NULL)
+        return "?";
+    if (EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA)
+        snprintf(out, cap, "RSA %d", EVP_PKEY_get_bits(k));
+    else if (EVP_PKEY_get_utf8_string_param(k, "group", grp, sizeof(grp), &gl) == 1)
+        snprintf(out, cap, "%s %s", EVP_PKEY_get0_type_name(k), grp);
+    else
+        snprintf(out, cap, "%s", EVP_PKEY_get0_type_name(k));
+    ERR_clear_error();
+    return out;
+}
+
+ferry_err ferry_x509_compare(X509_REQ *req, X509 *old, X509 *issued, struct ferry_x509_diff *d)
+{
+    static const struct {
+        int nid;
+        const char *what;
+    } ext[] = {{NID_subject_alt_name, "subjectAltName"},
+               {NID_ext_key_usage, "extended key usage"},
+               {NID_key_usage, "key usage"}};
+    STACK_OF(X509_EXTENSION) *want = X509_REQ_get_extensions(req);
+    const STACK_OF(X509_EXTENSION) *got = X509_get0_extensions(issued);
+    char a[1024], b[1024];
+    size_t i;
+    long od, nd;
+
+    memset(d, 0, sizeof(*d));
+    if (X509_NAME_cmp(X509_REQ_get_subject_name(req), X509_get_subject_name(issued)) != 0) {
+        X509_NAME_oneline(X509_REQ_get_subject_name(req), a, sizeof(a));
+        X509_NAME_oneline(X509_get_subject_name(issued), b, sizeof(b));
+        diff_line(d, "subject: asked for %s, issued %s", a, b);
+        d->subject = 1;
+    }
+    for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+        if (!ext_text(want, ext[i].nid, a, sizeof(a)) || !ext_text(got, ext[i].nid, b, sizeof(b)))
+            continue;
+        /* a key usage extension left out restricts nothing; bits missing from one do */
+        diff_list(d, ext[i].what, a, b, ext[i].nid != NID_key_usage || b[0] != '\0');
+    }
+    if (old != NULL) {
+        key_kind(X509_get0_pubkey(old), a, sizeof(a));
+        key_kind(X509_get0_pubkey(issued), b, sizeof(b));
+        if (strcmp(a, b) != 0)
+            diff_line(d, "key: was %s, now %s", a, b);
+        od = (long)((asn1_time(X509_get0_notAfter(old)) - asn1_time(X509_get0_notBefore(old))) /
+                    86400);
+        nd = (long)((asn1_time(X509_get0_notAfter(issued)) -
+                     asn1_time(X509_get0_notBefore(issued))) /
+                    86400);
+        if (od != nd)
+            diff_line(d, "validity: was %ld days, now %ld days", od, nd);
+    }
+    sk_X509_EXTENSION_pop_free(want, X509_EXTENSION_free);
+    return FERRY_OK;
 }

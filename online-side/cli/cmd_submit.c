@@ -31,6 +31,10 @@ static const struct ferry_opt opts[] = {
      "all attempts and waits (Retry-After) end within this long (default 300); past it: exit 4 "
      "with when to submit again"},
     {"again", 0, NULL, "submit a request that was submitted before"},
+    {"parallel", 0, "N", "requests in flight at once, for many packages on one medium (default 4)"},
+    {"accept-changes", 0, NULL,
+     "EST: package a certificate although the CA left out a subjectAltName entry, extended key "
+     "usage or key usage the request asked for (the one kept when it was refused)"},
     FERRY_CLI_QR_OPTS,
 };
 
@@ -38,7 +42,7 @@ static const struct ferry_cmd_spec spec = {
     PROG,
     "submit",
     "--from MEDIUM [--to MEDIUM] [--service URL] [--root FILE] [--protocol rms|est] "
-    "[--est-enroll] [--est-user USER] [--deadline SECONDS]",
+    "[--est-enroll] [--est-user USER] [--deadline SECONDS] [--parallel N] [--accept-changes]",
     "Verifies each request package against the paired offline machine, submits the request "
     "byte-exact to the enrollment service over HTTPS (verification always on), checks the "
     "answer (its certificate chain, the request's key and GUID, validity) and writes a signed "
@@ -70,6 +74,7 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r)
         ferry_json_str(&j, "kind", o->x509 ? "x509" : "rms");
         ferry_json_str(&j, o->x509 ? "subject" : "server_name", o->server_name);
         ferry_json_int(&j, "attempts", o->attempts);
+        ferry_json_str(&j, "changes", o->changes);
         if (o->err == FERRY_OK) {
             ferry_time_date(o->new_not_after, d);
             ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
@@ -102,6 +107,8 @@ static void print_text(const struct ferry_submit_result *res)
                "%s\nSHA-256:     %s\n",
                o->file, o->transfer_id, o->x509 ? "subject:     " : "server:      ",
                o->server_name ? o->server_name : "(not named)", d, o->where, g);
+        if (o->changes != NULL) /* what the CA changed, on the operator's record */
+            printf("changed by the CA:\n%s", o->changes);
     }
 }
 
@@ -170,8 +177,10 @@ static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
         return ferry_errf(FERRY_ERR_USAGE, "--protocol is rms or est");
     o->est = v != NULL && strcmp(v, "est") == 0;
     o->est_enroll = ferry_args_has(a, spec.opts, spec.nopts, "est-enroll");
-    if (!o->est && (o->est_enroll || ferry_args_get(a, spec.opts, spec.nopts, "est-user")))
-        return ferry_errf(FERRY_ERR_USAGE, "--est-enroll and --est-user go with --protocol est");
+    if (!o->est && (o->est_enroll || ferry_args_get(a, spec.opts, spec.nopts, "est-user") ||
+                    ferry_args_has(a, spec.opts, spec.nopts, "accept-changes")))
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "--est-enroll, --est-user and --accept-changes go with --protocol est");
     if ((v = ferry_args_get(a, spec.opts, spec.nopts, "timeout")) != NULL) {
         n = strtol(v, &end, 10);
         if (*end != '\0' || n < 1 || n > 3600)
@@ -185,6 +194,13 @@ static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
             return ferry_errf(FERRY_ERR_USAGE, "--deadline is 1 to 604800 seconds (a week)");
     }
     o->http.deadline = time(NULL) + n;
+    if ((v = ferry_args_get(a, spec.opts, spec.nopts, "parallel")) != NULL) {
+        n = strtol(v, &end, 10);
+        if (*end != '\0' || n < 1 || n > 64)
+            return ferry_errf(FERRY_ERR_USAGE, "--parallel is 1 to 64");
+        o->parallel = (int)n;
+    }
+    o->accept_changes = ferry_args_has(a, spec.opts, spec.nopts, "accept-changes");
     if ((r = ferry_cli_qr_opts(&spec, a, qo)) != FERRY_OK)
         return r;
     o->service = ferry_args_get(a, spec.opts, spec.nopts, "service");

@@ -132,4 +132,66 @@ rm -f "$STICK"/FERRY/*
 off export "$T/app01.csr" --to "usb:$STICK" >/dev/null
 expect_exit 2 on submit --from "usb:$STICK" --service "$URL" --root "$ROOT"
 grep -q "protocol est" <<<"$ERR" || fail "rms protocol on a PKCS#10: $ERR"
+# A fresh request of app01 on an empty stick (the stand-in restarted with other EST faults).
+fresh_request() { # name
+  rm -f "$STICK"/FERRY/*
+  off request --cert "$CERTS/app01.crt" --key "$CERTS/app01.key" --out "$T/$1.csr" >/dev/null
+  off export "$T/$1.csr" --to "usb:$STICK" >/dev/null
+}
+est_submit() { on submit --from "usb:$STICK" --protocol est --service "$EST" --root "$ROOT" "$@"; }
+
+step "202 with Retry-After: 90 and --deadline 30: exit 4, when to submit again, still submittable"
+stop_enrolld
+start_enrolld --lifetime-days 90 --est-fault pending:90:1
+EST=$(cat "$SVC/url")
+fresh_request app03
+expect_exit 4 est_submit --deadline 30
+grep -q "wait 90 s, past the deadline" <<<"$ERR" || fail "no wait named: $ERR"
+grep -Eq "submit again after 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z" <<<"$ERR" || fail "no time: $ERR"
+ls "$STICK"/FERRY/response-*.ferry >/dev/null 2>&1 && fail "an answer was written for a pending request"
+
+step "the same package, within a long deadline: the CA's wait is waited for"
+stop_enrolld
+start_enrolld --lifetime-days 90 --est-fault pending:3:1
+EST=$(cat "$SVC/url")
+t0=$(date +%s) seen=$(wc -l <"$SVC/received.log")
+est_submit --deadline 120 >/dev/null || fail "submit after the wait"
+[ $(( $(date +%s) - t0 )) -ge 3 ] || fail "Retry-After: 3 was not waited for"
+tail -n +$((seen + 1)) "$SVC/received.log" | awk '{print $2, $4}' >"$T/pending.log"
+printf '%s\n' "/.well-known/est/cacerts 200" "/.well-known/est/simplereenroll 202" \
+  "/.well-known/est/simplereenroll 200" | cmp -s - "$T/pending.log" ||
+  fail "received: $(cat "$T/pending.log")"
+off import --from "usb:$STICK" --out "$T/app03.pem" >/dev/null || fail "import after a pending answer"
+
+step "a CA that drops the subjectAltName: refused with the difference, the issued chain kept"
+stop_enrolld
+start_enrolld --lifetime-days 90 --est-fault drop:san
+EST=$(cat "$SVC/url")
+fresh_request app04
+expect_exit 1 est_submit
+grep -q "subjectAltName: lacks DNS:app01.example.org, DNS:app01" <<<"$ERR" || fail "no diff: $ERR"
+grep -q "with --accept-changes" <<<"$ERR" || fail "no advice: $ERR"
+KEPT=$(ls "$ON_HOME"/certs/*.refused.pem) || fail "the issued chain was not kept"
+grep -qF "kept in $KEPT" <<<"$ERR" || fail "where it is kept is not said: $ERR"
+openssl verify -CAfile "$SVC/est-ca.pem" "$KEPT" >/dev/null || fail "the kept chain does not verify"
+ls "$STICK"/FERRY/response-*.ferry >/dev/null 2>&1 && fail "an answer was packaged"
+enrolls=$(grep -c simplereenroll "$SVC/received.log")
+est_submit --accept-changes >"$T/accept.txt" || fail "submit --accept-changes"
+grep -q "changed by the CA:" "$T/accept.txt" || fail "accepted changes not shown: $(cat "$T/accept.txt")"
+[ "$(grep -c simplereenroll "$SVC/received.log")" = "$enrolls" ] || fail "enrolled a second time"
+[ ! -e "$KEPT" ] || fail "the kept chain stayed after it was packaged"
+off import --from "usb:$STICK" --out "$T/app04.pem" >/dev/null || fail "import with the changes"
+openssl x509 -in "$T/app04.pem" -noout -ext subjectAltName 2>/dev/null | grep -q DNS &&
+  fail "the imported certificate has a SAN: not the CA's"
+true
+
+step "a CA that wants a TLS client certificate: the CA's words, and what it must allow instead"
+stop_enrolld
+start_enrolld --est-fault client-cert
+EST=$(cat "$SVC/url")
+fresh_request app05
+expect_exit 1 est_submit
+grep -q "HTTP 401, the CA says \"The server was unable to authorize the request.\"" <<<"$ERR" ||
+  fail "the CA's text is not shown: $ERR"
+grep -q "must allow HTTP Basic or Digest authentication" <<<"$ERR" || fail "no advice: $ERR"
 echo "x509 round trip ok: new expiry $printed"

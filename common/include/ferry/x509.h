@@ -112,6 +112,23 @@ ferry_err ferry_x509_info_get(X509 *cert, struct ferry_x509_info *info);
 /** The one-line subject of @req into @out (RFC 2253, truncated to @n). */
 void ferry_x509_req_subject(X509_REQ *req, char *out, size_t n);
 
+/** What changed from the certificate asked for to the one a CA issued. */
+struct ferry_x509_diff {
+    char text[2048]; /* one line per difference ("subjectAltName: lacks DNS:app01"), '\n' ended */
+    int n;           /* differences listed */
+    int missing;     /* a subjectAltName entry, an extended key usage or a key usage bit asked for
+                        is missing: most TLS peers would refuse the certificate */
+    int subject;     /* the subject differs (import refuses such a certificate) */
+};
+
+/**
+ * Compares @issued with what was asked for: the subject, subjectAltName, key usage and extended
+ * key usage of @req's extensionRequest (what `request` copies from the certificate renewed), and,
+ * when @old (the certificate renewed) is given, its key type and validity length too. Added
+ * entries are listed; missing ones also set @d->missing. FERRY_OK, or FERRY_ERR_NOMEM.
+ */
+ferry_err ferry_x509_compare(X509_REQ *req, X509 *old, X509 *issued, struct ferry_x509_diff *d);
+
 /** A private key as unencrypted PKCS#8 PEM (caller frees with OPENSSL_clear_free(*pem, *len)). */
 ferry_err ferry_x509_key_pem(EVP_PKEY *key, char **pem, size_t *len);
 

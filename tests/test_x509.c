@@ -505,11 +505,49 @@ static void test_admin_files(void **state)
                      FERRY_ERR_FORMAT);
 }
 
+/* What a CA changed: nothing, a dropped subjectAltName, another subject; with the renewed
+ * certificate, the validity length. */
+static void test_compare(void **state)
+{
+    X509_REQ *r = csr("csr.pem");
+    X509 *good = cert("issued.pem"), *old = cert("app.crt"),
+         *other = cert("chain-other-subject.pem");
+    X509 *nosan = X509_dup(good);
+    struct ferry_x509_diff d;
+
+    assert_int_equal(ferry_x509_compare(r, NULL, good, &d), FERRY_OK);
+    assert_int_equal(d.n, 0);
+    assert_int_equal(d.missing, 0);
+    X509_EXTENSION_free(
+        X509_delete_ext(nosan, X509_get_ext_by_NID(nosan, NID_subject_alt_name, -1)));
+    assert_int_equal(ferry_x509_compare(r, NULL, nosan, &d), FERRY_OK);
+    print_message("%s", d.text);
+    assert_int_equal(d.n, 1);
+    assert_int_equal(d.missing, 1);
+    assert_int_equal(d.subject, 0);
+    assert_string_equal(d.text, "subjectAltName: lacks DNS:app.example.test, DNS:app\n");
+    assert_int_equal(ferry_x509_compare(r, NULL, other, &d), FERRY_OK);
+    print_message("%s", d.text);
+    assert_int_equal(d.subject, 1);
+    assert_non_null(strstr(d.text, "subject: asked for /CN=app.example.test"));
+    assert_int_equal(ferry_x509_compare(r, old, good, &d), FERRY_OK);
+    print_message("%s", d.text);
+    assert_non_null(strstr(d.text, "validity: was 7300 days, now 365 days"));
+    assert_null(strstr(d.text, "key:"));
+    assert_int_equal(d.missing, 0);
+    X509_free(nosan);
+    X509_free(other);
+    X509_free(old);
+    X509_free(good);
+    X509_REQ_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csr_make),
         cmocka_unit_test(test_admin_files),
+        cmocka_unit_test(test_compare),
         cmocka_unit_test(test_csr_parse),
         cmocka_unit_test(test_certs_parse),
         cmocka_unit_test(test_check_issued),

@@ -194,4 +194,27 @@ expect_exit 1 est_submit
 grep -q "HTTP 401, the CA says \"The server was unable to authorize the request.\"" <<<"$ERR" ||
   fail "the CA's text is not shown: $ERR"
 grep -q "must allow HTTP Basic or Digest authentication" <<<"$ERR" || fail "no advice: $ERR"
+step "three packages in one trip, one still pending: the other two are answered and packaged"
+stop_enrolld
+start_enrolld --lifetime-days 90 --est-fault pending:90:1
+EST=$(cat "$SVC/url")
+rm -f "$STICK"/FERRY/*
+for n in 1 2 3; do # three certificates (copies: the same key), each renewed beside itself
+  cp "$CERTS/app01.crt" "$CERTS/batch$n.crt"
+  off request --cert "$CERTS/batch$n.crt" --key "$CERTS/app01.key" --out "$T/batch$n.csr" >/dev/null
+  off export "$T/batch$n.csr" --to "usb:$STICK" >/dev/null
+done
+rc=0
+est_submit --deadline 30 --parallel 3 --json >"$T/batch.json" 2>"$T/batch.err" || rc=$?
+[ "$rc" = 4 ] || fail "a batch with one pending request: exit $rc, want 4: $(cat "$T/batch.err")"
+grep -q '"submitted":2' "$T/batch.json" || fail "batch: $(cat "$T/batch.json")"
+[ "$(ls "$STICK"/FERRY/response-*.ferry | wc -l)" = 2 ] || fail "not two answers on the stick"
+grep -q "submit again after" "$T/batch.json" || fail "no time for the pending one: $(cat "$T/batch.json")"
+est_submit --parallel 3 >/dev/null 2>"$T/batch2.err" || fail "the pending one: $(cat "$T/batch2.err")"
+[ "$(ls "$STICK"/FERRY/response-*.ferry | wc -l)" = 3 ] || fail "the third answer is missing"
+off import --from "usb:$STICK" --json >"$T/batch-import.json" || fail "import of the batch: $(cat "$T/batch-import.json")"
+for n in 1 2 3; do
+  openssl verify -CAfile "$SVC/est-ca.pem" "$CERTS/batch$n.renewed.pem" >/dev/null ||
+    fail "batch$n.renewed.pem does not verify"
+done
 echo "x509 round trip ok: new expiry $printed"

@@ -94,4 +94,8 @@ cp "$TMP/pki/issued/app01.crt" easyrsa.crt
 cp "$TMP/pki/private/app01.key" easyrsa.key
 cp "$TMP/pki/ca.crt" easyrsa-ca.crt
 chmod 600 ./*.key key-params.pem combined.pem key.der
-echo "vectors written to $HERE"
+CORPUS=$HERE/../../../fuzz/corpus/certfile
+mkdir -p "$CORPUS"
+cp ca-text.crt ca-notext.crt bundle.pem bundle-ca-first.pem leaf.der combined.pem ec-text.crt \
+    easyrsa.crt key-params.pem "$CORPUS/"
+echo "vectors written to $HERE (and the certfile fuzz corpus)"

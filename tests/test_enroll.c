@@ -323,6 +323,11 @@ static void tw_timeout2(struct ferry_http_opts *o)
     o->timeout_ms = 1000;
     o->max_attempts = 2;
 }
+static void tw_deadline(struct ferry_http_opts *o) /* a silent service: the deadline ends it */
+{
+    o->timeout_ms = 60000;
+    o->deadline = time(NULL) + 2;
+}
 static void tw_cap(struct ferry_http_opts *o)
 {
     o->max_response = 65536;
@@ -359,6 +364,8 @@ static const struct rms_case rms_cases[] = {
     {"http500:5", tw_none, FERRY_ERR_NET, 500, 3, "failed with HTTP 500", NULL, 0, 3},
     {"delay:1600", tw_timeout, FERRY_ERR_NET, -1, 1, "did not answer in time", NULL, 0.9, 1.5},
     {"delay:1600", tw_timeout2, FERRY_ERR_NET, -1, 2, "timed out", NULL, 1.9, 3},
+    {"delay:5000", tw_deadline, FERRY_ERR_NET, -1, 1, "(--deadline) leaves no time for another try",
+     NULL, 0.9, 2.6},
     {"soap-fault", tw_none, FERRY_OK, 500, 1, NULL, "injected fault: the enrollment service", 0, 3},
     {"malformed", tw_none, FERRY_OK, 200, 1, NULL, "<soap:Envelope", 0, 3},
     {"oversize:1048576", tw_cap, FERRY_ERR_TOO_LARGE, 200, 1, "answer larger than 65536 bytes",

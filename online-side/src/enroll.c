@@ -691,13 +691,10 @@ static ferry_err past_deadline(const struct exchange *ex, const struct ferry_htt
                           detail, wait, dl, at);
     return ferry_errf(why,
                       "%s; the deadline %s (--deadline) leaves no time for another try: submit "
-                      "again after %s",
-                      detail, dl, at);
+                      "again later, with a longer --deadline if the service is slow",
+                      detail, dl);
 }
 
-/* Runs @ex with retries; @res gets status, attempts and (on success or 4xx) the body. Failed
- * tries (connection errors, 5xx) count against max_attempts; a pending answer (202 or 503/429
- * with Retry-After) is followed as long as the deadline allows. */
 /* A pinned anchor that is not PEM (DER, PKCS#7): its certificates as PEM in *@pem, for
  * CURLOPT_CAINFO_BLOB; *@pem stays NULL for a PEM file (curl reads it, text and all). */
 static ferry_err anchor_pem(const char *file, char **pem)
@@ -737,6 +734,9 @@ out:
     return r;
 }
 
+/* Runs @ex with retries; @res gets status, attempts and (on success or 4xx) the body. Failed
+ * tries (connection errors, 5xx) count against max_attempts; a pending answer (202 or 503/429
+ * with Retry-After) is followed as long as the deadline allows. */
 ferry_err ferry_http_exchange_run(const struct exchange *ex0, const struct ferry_http_opts *o,
                                   struct ferry_http_result *res)
 {
@@ -767,8 +767,14 @@ ferry_err ferry_http_exchange_run(const struct exchange *ex0, const struct ferry
         if (o->deadline > 0) {
             left = (double)o->deadline - now;
             if (left < 1) {
-                r = ferry_errf(FERRY_ERR_NET, "%s at %s: the deadline (--deadline) has passed",
-                               ex->what, ex->url);
+                char dl[21], last[600];
+                ferry_time_iso(o->deadline, dl);
+                snprintf(last, sizeof(last), "%s", i > 1 ? ferry_err_detail() : "");
+                r = ferry_errf(FERRY_ERR_NET,
+                               "%s at %s: the deadline %s (--deadline) has passed%s%s: "
+                               "submit again later, with a longer --deadline if the service is "
+                               "slow",
+                               ex->what, ex->url, dl, i > 1 ? " after: " : "", last);
                 goto out;
             }
             if (left * 1000 < (double)tmo)

@@ -389,10 +389,11 @@ out:
     return r;
 }
 
-/* Signs the answer, keeps it, writes it to the medium, and marks the request submitted. */
-static ferry_err deliver(struct submit_ctx *c, const struct ferry_manifest *req,
-                         const uint8_t req_sha[32], const struct ferry_item *ri, size_t signer,
-                         struct ferry_manifest *ans, struct ferry_submit_one *o)
+/* Signs the answer, keeps it in the state and writes it to the medium (o->where and
+ * o->package_name set). A failure leaves the state as it was. On a USB medium this runs in the
+ * worker threads (each answer its own files); the QR media are written by the main thread. */
+static ferry_err deliver_write(struct submit_ctx *c, const struct ferry_manifest *req,
+                               struct ferry_manifest *ans, struct ferry_submit_one *o)
 {
     struct ferry_buf summary;
     uint8_t *pkg = NULL;
@@ -414,22 +415,32 @@ static ferry_err deliver(struct submit_ctx *c, const struct ferry_manifest *req,
                                                          &q2, label, sizeof(label)),
                                    &o->where)) != FERRY_OK)
         goto out;
-    if ((o->package_name = strdup(name)) == NULL) {
-        r = FERRY_ERR_NOMEM;
-        goto out;
-    }
-    if ((r = record(c, req, req_sha, ri, o, signer)) != FERRY_OK) {
-        r = ferry_transport_take_back(c->o->to, name, r,
-                                      "the answer was taken off the medium, submit again");
-        goto out;
-    }
-    ferry_store_audit(c->s, "submit", o->transfer_id);
+    if ((o->package_name = strdup(name)) == NULL)
+        r = ferry_transport_take_back(c->o->to, name, FERRY_ERR_NOMEM, "submit again");
 out:
     if (r != FERRY_OK) /* a failed submission leaves the state as it was */
         ferry_state_remove(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.ferry");
     ferry_buf_free(&summary);
     free(pkg);
     return r;
+}
+
+/* Marks the request submitted (the main thread: the ledger); if the ledger refuses, the answer
+ * is taken back off the medium and out of the state. */
+static ferry_err deliver_record(struct submit_ctx *c, const struct ferry_manifest *req,
+                                const uint8_t req_sha[32], const struct ferry_item *ri,
+                                size_t signer, struct ferry_submit_one *o)
+{
+    ferry_err r;
+
+    if ((r = record(c, req, req_sha, ri, o, signer)) != FERRY_OK) {
+        r = ferry_transport_take_back(c->o->to, o->package_name, r,
+                                      "the answer was taken off the medium, submit again");
+        ferry_state_remove(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.ferry");
+        return r;
+    }
+    ferry_store_audit(c->s, "submit", o->transfer_id);
+    return FERRY_OK;
 }
 
 /* The request item this protocol takes, or a refusal that says which protocol it needs. */
@@ -460,7 +471,8 @@ struct work {
     struct ferry_submit_one *o;
     uint8_t req_sha[FERRY_SHA256_LEN];
     const struct ferry_item *ri;
-    struct ferry_manifest *ans; /* the worker's answer, delivered by the main thread */
+    struct ferry_manifest *ans; /* the worker's answer */
+    int written;                /* signed, kept and on the medium (USB: by the worker) */
 };
 
 struct batch {
@@ -484,6 +496,9 @@ static void answer_one(struct submit_ctx *c, struct work *w)
         else
             r = rms_answer(c, w->f, w->req, w->req_sha, w->ri, w->o, &w->ans);
     }
+    if (r == FERRY_OK && c->o->to->kind == FERRY_MEDIUM_USB &&
+        (r = deliver_write(c, w->req, w->ans, w->o)) == FERRY_OK)
+        w->written = 1;
     w->o->err = r;
     if (r != FERRY_OK)
         snprintf(w->o->message, sizeof(w->o->message), "%s", ferry_err_detail());
@@ -614,7 +629,9 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
         struct ferry_submit_one *o = w[i].o;
         if (o->err == FERRY_OK) {
             ferry_err_clear();
-            o->err = deliver(c, w[i].req, w[i].req_sha, w[i].ri, w[i].signer, w[i].ans, o);
+            o->err = w[i].written ? FERRY_OK : deliver_write(c, w[i].req, w[i].ans, o);
+            if (o->err == FERRY_OK)
+                o->err = deliver_record(c, w[i].req, w[i].req_sha, w[i].ri, w[i].signer, o);
             snprintf(o->message, sizeof(o->message), "%s",
                      o->err == FERRY_OK ? "submitted" : ferry_err_detail());
         }

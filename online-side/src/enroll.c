@@ -748,7 +748,7 @@ ferry_err ferry_http_exchange_run(const struct exchange *ex0, const struct ferry
     struct attempt a;
     enum outcome oc = OUT_FAIL;
     int fails = 0, n = o->max_attempts > 0 ? o->max_attempts : 1, i;
-    double now, wait, left;
+    double now, wait, left, asked;
     long tmo;
 
     memset(&a, 0, sizeof(a));
@@ -789,14 +789,14 @@ ferry_err ferry_http_exchange_run(const struct exchange *ex0, const struct ferry
         if (oc != OUT_RETRY)
             break;
         now = ck->now(ck->ctx);
-        wait = asked_wait(&a, now);
-        if (wait < 0 || (a.status != 202 && a.status != 503 && a.status != 429)) {
-            if (++fails >= n)
-                break;
-            wait = wait >= 0 ? wait : backoff_s(o, fails);
-        }
+        asked = asked_wait(&a, now);
+        /* a pending 202 with Retry-After is followed until the deadline; every other retry
+         * (503/429 too, at the wait they ask) counts against max_attempts */
+        if ((a.status != 202 || asked < 0) && ++fails >= n)
+            break;
+        wait = asked >= 0 ? (asked < 1 ? 1 : asked) : backoff_s(o, fails);
         if (o->deadline > 0 && now + wait > (double)o->deadline) {
-            r = past_deadline(ex, o, r, now, wait, asked_wait(&a, now) >= 0, res);
+            r = past_deadline(ex, o, r, now, wait, asked >= 0, res);
             goto out;
         }
         ferry_log(FERRY_LOG_INFO, "%s; trying again in %.1f s", ferry_err_detail(), wait);

@@ -10,10 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
@@ -43,6 +45,8 @@ static uint8_t *csr_der; /* a PKCS#10 (EC P-256) */
 static size_t csr_der_len;
 static char *csr_pem;
 static EVP_PKEY *csr_key;
+
+static char *mime_lines(const uint8_t *der, size_t n);
 
 /* memmem without _GNU_SOURCE. */
 static const void *find_bytes(const void *h, size_t hl, const void *n, size_t nl)
@@ -176,6 +180,7 @@ static void opts_for(struct ferry_http_opts *o, const struct srv *s)
     o->timeout_ms = 2000;
     o->backoff_ms = 50;
     o->max_attempts = 3;
+    o->deadline = time(NULL) + 60;
 }
 
 static void make_rms_request(void)
@@ -318,6 +323,11 @@ static void tw_timeout2(struct ferry_http_opts *o)
     o->timeout_ms = 1000;
     o->max_attempts = 2;
 }
+static void tw_deadline(struct ferry_http_opts *o) /* a silent service: the deadline ends it */
+{
+    o->timeout_ms = 60000;
+    o->deadline = time(NULL) + 2;
+}
 static void tw_cap(struct ferry_http_opts *o)
 {
     o->max_response = 65536;
@@ -354,6 +364,8 @@ static const struct rms_case rms_cases[] = {
     {"http500:5", tw_none, FERRY_ERR_NET, 500, 3, "failed with HTTP 500", NULL, 0, 3},
     {"delay:1600", tw_timeout, FERRY_ERR_NET, -1, 1, "did not answer in time", NULL, 0.9, 1.5},
     {"delay:1600", tw_timeout2, FERRY_ERR_NET, -1, 2, "timed out", NULL, 1.9, 3},
+    {"delay:5000", tw_deadline, FERRY_ERR_NET, -1, 1, "(--deadline) leaves no time for another try",
+     NULL, 0.9, 2.6},
     {"soap-fault", tw_none, FERRY_OK, 500, 1, NULL, "injected fault: the enrollment service", 0, 3},
     {"malformed", tw_none, FERRY_OK, 200, 1, NULL, "<soap:Envelope", 0, 3},
     {"oversize:1048576", tw_cap, FERRY_ERR_TOO_LARGE, 200, 1, "answer larger than 65536 bytes",
@@ -362,7 +374,8 @@ static const struct rms_case rms_cases[] = {
      "answer larger than 65536 bytes", NULL, 0, 3},
     {"oversize:60000", tw_cap, FERRY_OK, 200, 1, NULL, "QUFBQUFB", 0, 3},
     {"retry-after:1", tw_none, FERRY_OK, 200, 2, NULL, "EnrollResponse", 0.95, 3},
-    {"retry-after:3600", tw_none, FERRY_OK, 200, 2, NULL, "EnrollResponse", 0, 0.9},
+    /* a wait past the deadline is not begun: exit 4, with when to come back */
+    {"retry-after:3600", tw_none, FERRY_ERR_INCOMPLETE, 503, 1, "submit again after", NULL, 0, 0.9},
     {"drip:400", tw_slow, FERRY_ERR_NET, 200, 1, "too slow", NULL, 0.9, 4},
     {"reset", tw_none, FERRY_ERR_NET, -1, 3, "RMS Enroll at https://127.0.0.1:", NULL, 0, 3},
     {"redirect-http", tw_none, FERRY_ERR_NET, 302, 1,
@@ -563,8 +576,8 @@ static void test_est(void **state)
     ferry_http_result_free(&res);
     assert_true(received(1, path, got, &st));
     assert_string_equal(path, "/.well-known/est/simpleenroll");
-    assert_int_equal(ferry_b64_encode(csr_der, csr_der_len, &b64), FERRY_OK);
-    sha_hex(b64, strlen(b64), want); /* the body is the base64 of the DER, exactly */
+    b64 = mime_lines(csr_der, csr_der_len);
+    sha_hex(b64, strlen(b64), want); /* the body is the RFC 2045 base64 of the DER, exactly */
     assert_string_equal(got, want);
 
     /* simplereenroll, PEM request, base URL given with the EST prefix and a slash */
@@ -649,73 +662,277 @@ static void test_est_faults(void **state)
     srv_stop(&s);
 }
 
-/* Five distinct requests at once, the first two transfers answered 500: all end well, each
- * retried on its own, and the service got each one's bytes exactly. */
-static void test_rms_many(void **state)
+/* RFC 2045 base64 made here independently: 76 characters a line, CRLF after each. */
+static char *mime_lines(const uint8_t *der, size_t n)
 {
-    enum { N = 5 };
+    char *flat = NULL, *out;
+    size_t fl, i, k = 0;
+
+    assert_int_equal(ferry_b64_encode(der, n, &flat), FERRY_OK);
+    fl = strlen(flat);
+    assert_non_null(out = malloc(fl + fl / 76 * 2 + 4));
+    for (i = 0; i < fl; i += 76) {
+        size_t m = fl - i < 76 ? fl - i : 76;
+        memcpy(out + k, flat + i, m);
+        k += m;
+        out[k++] = '\r';
+        out[k++] = '\n';
+    }
+    out[k] = '\0';
+    free(flat);
+    return out;
+}
+
+/* POSTs @body to @url as a PKCS#10 the way a careless client would; the HTTP status. */
+static long raw_post(const struct srv *s, const char *op, const char *body, char *answer,
+                     size_t cap)
+{
+    CURL *h = curl_easy_init();
+    struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/pkcs10");
+    FILE *f = fmemopen(answer, cap, "w");
+    char url[400];
+    long st = 0;
+
+    snprintf(url, sizeof(url), "%s/.well-known/est/%s", s->url, op);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CAINFO, s->root);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, f);
+    assert_int_equal(curl_easy_perform(h), CURLE_OK);
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &st);
+    fclose(f);
+    curl_slist_free_all(hd);
+    curl_easy_cleanup(h);
+    return st;
+}
+
+/* The wire format: ferry's request is RFC 2045 base64 (and passes the strict stand-in); the
+ * stand-in refuses one unterminated line and a line over 76 characters, as real CAs do. */
+static void test_est_wire(void **state)
+{
     struct srv s = {0};
     struct ferry_http_opts o;
-    struct ferry_rms_job jobs[N];
-    struct ferry_buf b[N];
-    char path[128], got[65], want[65];
-    int i, k, st, total = 0, found;
-    double t0, dt;
+    struct ferry_http_result res;
+    char *mime = mime_lines(csr_der, csr_der_len), *flat = NULL, *mine = NULL, *longl = NULL;
+    char path[128], got[65], want[65], ans[512];
+    size_t i;
+    int st;
 
-    for (i = 0; i < N; i++) { /* trailing comment after the root: still the same XML */
-        ferry_buf_init(&b[i], 1 << 16);
-        assert_int_equal(ferry_buf_append(&b[i], rms_req, rms_req_len), FERRY_OK);
-        assert_int_equal(ferry_buf_printf(&b[i], "<!-- copy %d -->\r\n", i), FERRY_OK);
-        jobs[i].req = b[i].data;
-        jobs[i].len = b[i].len;
-    }
-    srv_start(&s, "http500:2", NULL);
+    assert_int_equal(ferry_enroll_mime_b64(csr_der, csr_der_len, &mine), FERRY_OK);
+    assert_string_equal(mine, mime);
+    for (i = 0; mime[i] != '\0'; i++) /* no bare LF, no line over 76 */
+        assert_true(mime[i] != '\n' || (i > 0 && mime[i - 1] == '\r'));
+    srv_start(&s, NULL);
     opts_for(&o, &s);
-    assert_int_equal(ferry_enroll_rms_many(s.rms, jobs, N, 3, &o), FERRY_OK);
+    assert_int_equal(ferry_enroll_est_simpleenroll(s.url, csr_der, csr_der_len, 1, &o, &res),
+                     FERRY_OK);
+    ferry_http_result_free(&res);
+    assert_true(received(0, path, got, &st));
+    sha_hex(mime, strlen(mime), want);
+    assert_string_equal(got, want);
+    /* one line without a terminator: refused, with the reason */
+    assert_int_equal(ferry_b64_encode(csr_der, csr_der_len, &flat), FERRY_OK);
+    assert_int_equal(raw_post(&s, "simplereenroll", flat, ans, sizeof(ans)), 400);
+    assert_non_null(strstr(ans, "Invalid or corrupted pkcs10 request."));
+    /* 77 characters on a line, CRLF-terminated: refused */
+    assert_non_null(longl = malloc(strlen(flat) + 8));
+    snprintf(longl, strlen(flat) + 8, "%.77s\r\n%s\r\n", flat, flat + 77);
+    assert_int_equal(raw_post(&s, "simplereenroll", longl, ans, sizeof(ans)), 400);
+    assert_non_null(strstr(ans, "longer than 76"));
+    /* a pinned anchor in DER (and in PEM after a text dump) works as the PEM one */
+    {
+        char der_path[600], txt_path[600];
+        FILE *f = fopen(s.root, "r"), *g;
+        X509 *root = PEM_read_X509(f, NULL, NULL, NULL);
+        fclose(f);
+        assert_non_null(root);
+        snprintf(der_path, sizeof(der_path), "%s/root.der", tmp_root);
+        assert_non_null(g = fopen(der_path, "w"));
+        assert_int_equal(i2d_X509_fp(g, root), 1);
+        fclose(g);
+        snprintf(txt_path, sizeof(txt_path), "%s/root-text.pem", tmp_root);
+        assert_non_null(g = fopen(txt_path, "w"));
+        fputs("Certificate:\n    Data: (as openssl x509 -text writes it)\n", g);
+        PEM_write_X509(g, root);
+        fclose(g);
+        X509_free(root);
+        o.ca_file = der_path;
+        assert_int_equal(ferry_enroll_est_cacerts(s.url, &o, &res), FERRY_OK);
+        ferry_http_result_free(&res);
+        o.ca_file = txt_path;
+        assert_int_equal(ferry_enroll_est_cacerts(s.url, &o, &res), FERRY_OK);
+        ferry_http_result_free(&res);
+    }
     srv_stop(&s);
-    for (i = 0; i < N; i++) {
-        assert_int_equal(jobs[i].err, FERRY_OK);
-        assert_int_equal(jobs[i].res.status, 200);
-        assert_non_null(find_bytes(jobs[i].res.body, jobs[i].res.len, "EnrollResponse", 14));
-        total += jobs[i].res.attempts;
-        sha_hex(b[i].data, b[i].len, want);
-        for (found = 0, k = 0; received(k, path, got, &st); k++)
-            found += strcmp(got, want) == 0 && st == 200;
-        assert_int_equal(found, 1);
-        ferry_http_result_free(&jobs[i].res);
-        ferry_buf_free(&b[i]);
-    }
-    assert_int_equal(total, N + 2);
-    assert_int_equal(received_count(), N + 2);
-    /* a batch with a failing service: every job reports, the call returns the error */
-    opts_for(&o, &s); /* the server is gone: connection refused */
-    o.max_attempts = 2;
-    for (i = 0; i < 2; i++) {
-        jobs[i].req = rms_req;
-        jobs[i].len = rms_req_len;
-    }
-    assert_int_equal(ferry_enroll_rms_many(s.rms, jobs, 2, 0, &o), FERRY_ERR_NET);
-    for (i = 0; i < 2; i++) {
-        assert_int_equal(jobs[i].err, FERRY_ERR_NET);
-        assert_int_equal(jobs[i].res.attempts, 2);
-        assert_non_null(strstr(jobs[i].detail, "RMS Enroll at"));
-        ferry_http_result_free(&jobs[i].res);
-    }
-    /* concurrent for real: 4 requests that each take 600 ms finish in about 600 ms */
-    for (i = 0; i < 4; i++) {
-        jobs[i].req = rms_req;
-        jobs[i].len = rms_req_len;
-    }
+    free(mime);
+    free(mine);
+    free(flat);
+    free(longl);
+}
+
+/* A clock for tests: real time plus what the client "slept". */
+struct vclock {
+    double ahead;
+    double slept[8];
+    int n;
+};
+
+static double v_now(void *ctx)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + ((struct vclock *)ctx)->ahead;
+}
+
+static void v_sleep(void *ctx, double secs)
+{
+    struct vclock *v = ctx;
+
+    v->ahead += secs;
+    if (v->n < 8)
+        v->slept[v->n++] = secs;
+}
+
+/* 202 with Retry-After: 90 (seconds, then an HTTP date): a short deadline stops at once with
+ * when to submit again; a long one waits what the CA asked, then gets the certificate. */
+static void test_est_pending(void **state)
+{
+    struct srv s = {0};
+    struct ferry_http_opts o;
+    struct ferry_http_result res;
+    struct vclock v = {0};
+    struct ferry_http_clock ck = {v_now, v_sleep, &v};
+    char at[21];
+    time_t t0;
+
+    srv_start(&s, "--est-fault", "pending:90:1", NULL);
+    opts_for(&o, &s);
+    o.clock = &ck;
+    t0 = time(NULL);
+    o.deadline = t0 + 60;
+    assert_int_equal(ferry_enroll_est_simpleenroll(s.url, csr_der, csr_der_len, 1, &o, &res),
+                     FERRY_ERR_INCOMPLETE);
+    print_message("%s\n", ferry_err_detail());
+    assert_int_equal(res.status, 202);
+    assert_int_equal(res.attempts, 1);
+    assert_int_equal(v.n, 0);
+    assert_true(res.retry_at >= t0 + 90 && res.retry_at <= t0 + 93);
+    ferry_time_iso(res.retry_at, at);
+    assert_non_null(strstr(ferry_err_detail(), "submit again after"));
+    assert_non_null(strstr(ferry_err_detail(), at));
+    assert_non_null(strstr(ferry_err_detail(), "wait 90 s"));
+    ferry_http_result_free(&res);
+    srv_stop(&s);
+
+    srv_start(&s, "--est-fault", "pending:90:1", NULL);
+    o.deadline = time(NULL) + 600;
+    assert_int_equal(ferry_enroll_est_simpleenroll(s.url, csr_der, csr_der_len, 1, &o, &res),
+                     FERRY_OK);
+    assert_int_equal(res.attempts, 2);
+    assert_int_equal(v.n, 1);
+    assert_true(v.slept[0] == 90);
+    ferry_http_result_free(&res);
+    srv_stop(&s);
+
+    v.n = 0;
+    v.ahead = 0;
+    srv_start(&s, "--est-fault", "pending-date:90:1", NULL);
+    o.deadline = (time_t)v_now(&v) + 600;
+    assert_int_equal(ferry_enroll_est_simpleenroll(s.url, csr_der, csr_der_len, 1, &o, &res),
+                     FERRY_OK);
+    assert_int_equal(res.attempts, 2);
+    assert_int_equal(v.n, 1);
+    print_message("HTTP-date wait: %.1f s\n", v.slept[0]);
+    assert_true(v.slept[0] > 87 && v.slept[0] <= 91);
+    ferry_http_result_free(&res);
+    srv_stop(&s);
+}
+
+/* Refusals say the status, quote the CA's text, and what it means for EST. */
+static void test_est_refusals(void **state)
+{
+    struct srv s = {0};
+    struct ferry_http_opts o;
+    struct ferry_http_result res;
+
+    srv_start(&s, "--est-fault", "client-cert", NULL); /* 401 without an HTTP challenge */
+    opts_for(&o, &s);
+    assert_int_equal(ferry_enroll_est_simpleenroll(s.url, csr_der, csr_der_len, 1, &o, &res),
+                     FERRY_ERR_REJECTED);
+    print_message("%s\n", ferry_err_detail());
+    assert_int_equal(res.status, 401);
+    assert_non_null(strstr(ferry_err_detail(), "The server was unable to authorize the request."));
+    assert_non_null(strstr(ferry_err_detail(), "TLS client certificate"));
+    assert_non_null(strstr(ferry_err_detail(), "must allow HTTP Basic or Digest"));
+    ferry_http_result_free(&res);
+    srv_stop(&s);
+    srv_start(&s, "--est-user", "ferry:s3cret", NULL); /* 401 with Basic */
+    assert_int_equal(ferry_enroll_est_simpleenroll(s.url, csr_der, csr_der_len, 1, &o, &res),
+                     FERRY_ERR_REJECTED);
+    assert_non_null(strstr(ferry_err_detail(), "offers authentication Basic"));
+    assert_non_null(strstr(ferry_err_detail(), "give --est-user USER"));
+    ferry_http_result_free(&res);
+    o.user = "ferry";
+    o.password = "wrong";
+    assert_int_equal(ferry_enroll_est_simpleenroll(s.url, csr_der, csr_der_len, 1, &o, &res),
+                     FERRY_ERR_REJECTED);
+    assert_non_null(strstr(ferry_err_detail(), "did not accept the user name and password"));
+    ferry_http_result_free(&res);
+    srv_stop(&s);
+}
+
+struct worker {
+    const char *url;
+    const struct ferry_http_opts *o;
+    ferry_err r;
+};
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    struct ferry_http_result res;
+
+    w->r = ferry_enroll_rms(w->url, rms_req, rms_req_len, w->o, &res);
+    ferry_http_result_free(&res);
+    return NULL;
+}
+
+/* One pool, four threads: four requests that take 600 ms each end in about 600 ms; the pool then
+ * holds their connections for the next ones. */
+static void test_pool_threads(void **state)
+{
+    struct srv s = {0};
+    struct ferry_http_opts o;
+    struct ferry_http_pool *pool = NULL;
+    struct worker w[4];
+    pthread_t t[4];
+    double t0, dt;
+    int i, round;
+
     srv_start(&s, "delay:600", NULL);
     opts_for(&o, &s);
-    t0 = now_s();
-    assert_int_equal(ferry_enroll_rms_many(s.rms, jobs, 4, 4, &o), FERRY_OK);
-    dt = now_s() - t0;
+    assert_int_equal(ferry_http_pool_new(&pool), FERRY_OK);
+    o.pool = pool;
+    for (round = 0; round < 2; round++) {
+        t0 = now_s();
+        for (i = 0; i < 4; i++) {
+            w[i].url = s.rms;
+            w[i].o = &o;
+            assert_int_equal(pthread_create(&t[i], NULL, work, &w[i]), 0);
+        }
+        for (i = 0; i < 4; i++) {
+            pthread_join(t[i], NULL);
+            assert_int_equal(w[i].r, FERRY_OK);
+        }
+        dt = now_s() - t0;
+        print_message("round %d: 4 x 600 ms on 4 threads: %.2f s\n", round, dt);
+        assert_true(dt >= 0.55 && dt < 1.6);
+    }
     srv_stop(&s);
-    print_message("4 x 600 ms in parallel: %.2f s\n", dt);
-    assert_true(dt >= 0.55 && dt < 1.6);
-    for (i = 0; i < 4; i++)
-        ferry_http_result_free(&jobs[i].res);
+    assert_int_equal(received_count(), 8);
+    ferry_http_pool_free(pool);
 }
 
 int main(void)
@@ -725,7 +942,8 @@ int main(void)
         cmocka_unit_test(test_rms_refusals), cmocka_unit_test(test_rms_local_errors),
         cmocka_unit_test(test_rms_faults),   cmocka_unit_test(test_est),
         cmocka_unit_test(test_est_auth),     cmocka_unit_test(test_est_faults),
-        cmocka_unit_test(test_rms_many),
+        cmocka_unit_test(test_est_wire),     cmocka_unit_test(test_est_pending),
+        cmocka_unit_test(test_est_refusals), cmocka_unit_test(test_pool_threads),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

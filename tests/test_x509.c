@@ -451,10 +451,103 @@ static void test_import_once(void **state)
     free(d);
 }
 
+/* Files as administrators keep them (tests/vectors/x509/admin, made by `openssl ca` and
+ * easy-rsa): the certificate that holds the key is found, and a renewal request is made. */
+static void test_admin_files(void **state)
+{
+    static const struct {
+        const char *cert, *key, *cn;
+    } cases[] = {
+        {"admin/ca-text.crt", "admin/ca-text.key", "app01.example.org"}, /* openssl ca -out */
+        {"admin/ca-notext.crt", "admin/key.der", "app01.example.org"},   /* DER PKCS#8 key */
+        {"admin/bundle.pem", "admin/ca-text.key", "app01.example.org"},  /* leaf first */
+        {"admin/bundle-ca-first.pem", "admin/ca-text.key", "app01.example.org"},
+        {"admin/leaf.der", "admin/ca-text.key", "app01.example.org"},
+        {"admin/combined.pem", "admin/combined.pem", "app01.example.org"},  /* key + cert */
+        {"admin/ec-text.crt", "admin/key-params.pem", "app02.example.org"}, /* EC PARAMETERS */
+        {"admin/easyrsa.crt", "admin/easyrsa.key", "app01"},                /* easy-rsa 3 */
+    };
+    STACK_OF(X509) *sk = NULL;
+    EVP_PKEY *k;
+    X509 *x;
+    X509_REQ *r = NULL;
+    uint8_t *d;
+    size_t n, i, len = 0;
+    char *pem = NULL, cn[128];
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        print_message("%s + %s\n", cases[i].cert, cases[i].key);
+        load(cases[i].cert, &d, &n);
+        assert_int_equal(ferry_x509_certs_load(d, n, &sk), FERRY_OK);
+        free(d);
+        k = key(cases[i].key);
+        assert_non_null(x = ferry_x509_cert_pick(sk, k));
+        assert_int_equal(X509_check_private_key(x, k), 1);
+        X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof(cn));
+        assert_string_equal(cn, cases[i].cn);
+        assert_int_equal(ferry_x509_csr_make(x, k, k, &pem, &len), FERRY_OK);
+        assert_int_equal(ferry_x509_csr_parse((const uint8_t *)pem, len, &r), FERRY_OK);
+        X509_REQ_free(r);
+        OPENSSL_free(pem);
+        EVP_PKEY_free(k);
+        sk_X509_pop_free(sk, X509_free);
+    }
+    /* the first of a bundle is what cert_parse returns; a text with no certificate is refused */
+    x = cert("admin/bundle-ca-first.pem");
+    X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof(cn));
+    assert_string_equal(cn, "openssl-ca root");
+    X509_free(x);
+    load("admin/ca-text.key", &d, &n);
+    assert_int_equal(ferry_x509_certs_load(d, n, &sk), FERRY_ERR_FORMAT);
+    assert_non_null(strstr(ferry_err_detail(), "no X.509 certificate in it"));
+    free(d);
+    assert_int_equal(ferry_x509_certs_load((const uint8_t *)"Certificate:\n", 13, &sk),
+                     FERRY_ERR_FORMAT);
+}
+
+/* What a CA changed: nothing, a dropped subjectAltName, another subject; with the renewed
+ * certificate, the validity length. */
+static void test_compare(void **state)
+{
+    X509_REQ *r = csr("csr.pem");
+    X509 *good = cert("issued.pem"), *old = cert("app.crt"),
+         *other = cert("chain-other-subject.pem");
+    X509 *nosan = X509_dup(good);
+    struct ferry_x509_diff d;
+
+    assert_int_equal(ferry_x509_compare(r, NULL, good, &d), FERRY_OK);
+    assert_int_equal(d.n, 0);
+    assert_int_equal(d.missing, 0);
+    X509_EXTENSION_free(
+        X509_delete_ext(nosan, X509_get_ext_by_NID(nosan, NID_subject_alt_name, -1)));
+    assert_int_equal(ferry_x509_compare(r, NULL, nosan, &d), FERRY_OK);
+    print_message("%s", d.text);
+    assert_int_equal(d.n, 1);
+    assert_int_equal(d.missing, 1);
+    assert_int_equal(d.subject, 0);
+    assert_string_equal(d.text, "subjectAltName: lacks DNS:app.example.test, DNS:app\n");
+    assert_int_equal(ferry_x509_compare(r, NULL, other, &d), FERRY_OK);
+    print_message("%s", d.text);
+    assert_int_equal(d.subject, 1);
+    assert_non_null(strstr(d.text, "subject: asked for /CN=app.example.test"));
+    assert_int_equal(ferry_x509_compare(r, old, good, &d), FERRY_OK);
+    print_message("%s", d.text);
+    assert_non_null(strstr(d.text, "validity: was 7300 days, now 365 days"));
+    assert_null(strstr(d.text, "key:"));
+    assert_int_equal(d.missing, 0);
+    X509_free(nosan);
+    X509_free(other);
+    X509_free(old);
+    X509_free(good);
+    X509_REQ_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csr_make),
+        cmocka_unit_test(test_admin_files),
+        cmocka_unit_test(test_compare),
         cmocka_unit_test(test_csr_parse),
         cmocka_unit_test(test_certs_parse),
         cmocka_unit_test(test_check_issued),

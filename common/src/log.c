@@ -27,6 +27,7 @@ void ferry_log(int level, const char *fmt, ...)
 
     if (level > log_level)
         return;
+    flockfile(stderr); /* one whole line at a time: submit logs from worker threads */
     fprintf(stderr, "%s: ", log_prefix);
     if (level == FERRY_LOG_WARN)
         fputs("warning: ", stderr);
@@ -34,4 +35,5 @@ void ferry_log(int level, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    funlockfile(stderr);
 }

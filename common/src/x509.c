@@ -1,4 +1,6 @@
 /* ferry — X.509 mode payloads: renewal PKCS#10 out, certificate chain back. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,6 +21,18 @@ static int has_pem(const uint8_t *buf, size_t len)
     while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
         i++;
     return len - i >= 11 && memcmp(buf + i, "-----BEGIN ", 11) == 0;
+}
+
+/* 1 if a PEM armour line ("-----BEGIN ") starts a line anywhere in @buf: administrators' files
+ * carry text before it (`openssl ca -out`, easy-rsa: the certificate dumped as text). */
+static int find_pem(const uint8_t *buf, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i + 11 <= len; i++)
+        if ((i == 0 || buf[i - 1] == '\n') && memcmp(buf + i, "-----BEGIN ", 11) == 0)
+            return 1;
+    return 0;
 }
 
 /* 1 if @s occurs in the first 200 bytes of @buf (the armour line). */
@@ -42,30 +56,86 @@ int ferry_x509_looks_like_csr(const uint8_t *buf, size_t len)
     return head_has(buf, len, "CERTIFICATE REQUEST-----");
 }
 
-ferry_err ferry_x509_cert_parse(const uint8_t *buf, size_t len, X509 **out)
+/* Every certificate of a file, as administrators keep them: PEM blocks anywhere (text before and
+ * between them, other blocks such as a key skipped), one DER certificate, or a certs-only PKCS#7
+ * (DER or PEM). NULL if none. */
+static STACK_OF(X509) * file_certs(const uint8_t *buf, size_t len)
 {
+    STACK_OF(X509) *sk = NULL;
     const unsigned char *p = buf;
     BIO *bio = NULL;
-    X509 *x = NULL;
+    X509 *x;
+
+    if (find_pem(buf, len) && (sk = sk_X509_new_null()) != NULL &&
+        (bio = BIO_new_mem_buf(buf, (int)len)) != NULL) {
+        while (sk_X509_num(sk) < FERRY_X509_MAX_CERTS &&
+               (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL)
+            if (!sk_X509_push(sk, x))
+                X509_free(x);
+        ERR_clear_error();
+    }
+    BIO_free(bio);
+    if (sk != NULL && sk_X509_num(sk) > 0)
+        return sk;
+    sk_X509_pop_free(sk, X509_free);
+    sk = NULL;
+    if (!find_pem(buf, len) && (x = d2i_X509(NULL, &p, (long)len)) != NULL) {
+        if (p == buf + len && (sk = sk_X509_new_null()) != NULL && sk_X509_push(sk, x))
+            return sk;
+        X509_free(x);
+        sk_X509_free(sk);
+        sk = NULL;
+    }
+    ERR_clear_error();
+    return NULL;
+}
+
+static STACK_OF(X509) * p7_certs(const uint8_t *buf, size_t len);
+
+ferry_err ferry_x509_certs_load(const uint8_t *buf, size_t len, STACK_OF(X509) * *out)
+{
+    STACK_OF(X509) * sk;
 
     *out = NULL;
     if (len == 0 || len > FERRY_X509_MAX_CERT)
-        return ferry_errf(FERRY_ERR_TOO_LARGE, "the certificate is empty or larger than %u bytes",
+        return ferry_errf(FERRY_ERR_TOO_LARGE,
+                          "the certificate file is empty or larger than %u "
+                          "bytes",
                           FERRY_X509_MAX_CERT);
-    if (has_pem(buf, len)) {
-        if ((bio = BIO_new_mem_buf(buf, (int)len)) != NULL)
-            x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-        BIO_free(bio);
-    } else {
-        x = d2i_X509(NULL, &p, (long)len);
-        if (x != NULL && p != buf + len) {
-            X509_free(x);
-            x = NULL;
-        }
+    if ((sk = file_certs(buf, len)) == NULL && (sk = p7_certs(buf, len)) == NULL)
+        return ferry_err_openssl(FERRY_ERR_FORMAT,
+                                 "no X.509 certificate in it (looked for PEM \"BEGIN "
+                                 "CERTIFICATE\" blocks, text before them allowed, DER, and "
+                                 "PKCS#7): give the certificate file itself");
+    if (sk_X509_num(sk) < 1) {
+        sk_X509_pop_free(sk, X509_free);
+        return ferry_errf(FERRY_ERR_FORMAT, "no X.509 certificate in it");
     }
-    if (x == NULL)
-        return ferry_err_openssl(FERRY_ERR_FORMAT, "not an X.509 certificate (PEM or DER)");
-    *out = x;
+    *out = sk;
+    return FERRY_OK;
+}
+
+X509 *ferry_x509_cert_pick(STACK_OF(X509) * certs, EVP_PKEY *key)
+{
+    int i;
+
+    for (i = 0; key != NULL && i < sk_X509_num(certs); i++)
+        if (EVP_PKEY_eq(X509_get0_pubkey(sk_X509_value(certs, i)), key) == 1)
+            return sk_X509_value(certs, i);
+    ERR_clear_error();
+    return sk_X509_num(certs) > 0 ? sk_X509_value(certs, 0) : NULL;
+}
+
+ferry_err ferry_x509_cert_parse(const uint8_t *buf, size_t len, X509 **out)
+{
+    STACK_OF(X509) *sk = NULL;
+    ferry_err r;
+
+    *out = NULL;
+    if ((r = ferry_x509_certs_load(buf, len, &sk)) != FERRY_OK)
+        return r;
+    *out = sk_X509_shift(sk); /* the first: the leaf of a bundle */
+    sk_X509_pop_free(sk, X509_free);
     return FERRY_OK;
 }
 
@@ -79,7 +149,7 @@ ferry_err ferry_x509_key_parse(const uint8_t *buf, size_t len, EVP_PKEY **out)
     if (len == 0 || len > FERRY_X509_MAX_KEY)
         return ferry_errf(FERRY_ERR_TOO_LARGE, "the key file is empty or larger than %u bytes",
                           FERRY_X509_MAX_KEY);
-    if (has_pem(buf, len)) {
+    if (find_pem(buf, len)) { /* other blocks (EC PARAMETERS, a certificate) are skipped */
         if ((bio = BIO_new_mem_buf(buf, (int)len)) != NULL)
             k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
         BIO_free(bio);
@@ -128,19 +198,26 @@ static const EVP_MD *sign_md(EVP_PKEY *key)
     return (id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448) ? NULL : EVP_sha256();
 }
 
-static ferry_err copy_san(X509 *cert, X509_REQ *req)
+/* The certificate's subjectAltName, key usage and extended key usage go into the request's
+ * extensionRequest: a CA that copies requested extensions keeps them, and submit can tell what
+ * a CA dropped. */
+static ferry_err copy_exts(X509 *cert, X509_REQ *req)
 {
+    static const int nids[] = {NID_subject_alt_name, NID_key_usage, NID_ext_key_usage};
     STACK_OF(X509_EXTENSION) *exts = NULL;
-    int i = X509_get_ext_by_NID(cert, NID_subject_alt_name, -1);
     ferry_err r = FERRY_OK;
+    size_t k;
+    int i;
 
-    if (i < 0)
-        return FERRY_OK;
-    if ((exts = sk_X509_EXTENSION_new_null()) == NULL ||
-        !sk_X509_EXTENSION_push(exts, X509_get_ext(cert, i)) ||
-        X509_REQ_add_extensions(req, exts) != 1)
-        r = ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot copy the subjectAltName");
-    sk_X509_EXTENSION_free(exts); /* the extension is borrowed from @cert */
+    if ((exts = sk_X509_EXTENSION_new_null()) == NULL)
+        return FERRY_ERR_NOMEM;
+    for (k = 0; k < sizeof(nids) / sizeof(nids[0]); k++)
+        if ((i = X509_get_ext_by_NID(cert, nids[k], -1)) >= 0 &&
+            !sk_X509_EXTENSION_push(exts, X509_get_ext(cert, i)))
+            r = FERRY_ERR_NOMEM;
+    if (r == FERRY_OK && sk_X509_EXTENSION_num(exts) > 0 && X509_REQ_add_extensions(req, exts) != 1)
+        r = ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot copy the certificate's extensions");
+    sk_X509_EXTENSION_free(exts); /* the extensions are borrowed from @cert */
     return r;
 }
 
@@ -182,7 +259,7 @@ ferry_err ferry_x509_csr_make(X509 *cert, EVP_PKEY *cert_key, EVP_PKEY *key, cha
         r = ferry_err_openssl(r, "cannot build the request");
         goto out;
     }
-    if ((r = copy_san(cert, req)) != FERRY_OK)
+    if ((r = copy_exts(cert, req)) != FERRY_OK)
         goto out;
     if (X509_REQ_sign(req, key, sign_md(key)) <= 0) {
         r = ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot sign the request");
@@ -517,4 +594,153 @@ out:
         r = ferry_err_openssl(r, "cannot write the new key");
     BIO_free(bio); /* secure memory BIO: cleared on free */
     return r;
+}
+
+/* ---- what a CA changed ---- */
+
+/* The extension @nid of @exts printed as OpenSSL prints it ("DNS:a, DNS:b"), into @out; "" if
+ * absent; 0 if present but unprintable. */
+static int ext_text(const STACK_OF(X509_EXTENSION) * exts, int nid, char *out, size_t cap)
+{
+    int i = X509v3_get_ext_by_NID(exts, nid, -1);
+    BIO *bio;
+    int n, ok;
+
+    out[0] = '\0';
+    if (i < 0)
+        return 1;
+    if ((bio = BIO_new(BIO_s_mem())) == NULL)
+        return 0;
+    ok = X509V3_EXT_print(bio, X509v3_get_ext(exts, i), 0, 0) == 1;
+    n = BIO_read(bio, out, (int)cap - 1);
+    out[n > 0 ? n : 0] = '\0';
+    BIO_free(bio);
+    ERR_clear_error();
+    return ok;
+}
+
+/* 1 if the ", "-separated list @list holds @item (@n bytes). */
+static int list_has(const char *list, const char *item, size_t n)
+{
+    const char *p = list;
+
+    while (*p != '\0') {
+        size_t k = strcspn(p, ",");
+        if (k == n && strncmp(p, item, n) == 0)
+            return 1;
+        p += k;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    return 0;
+}
+
+static void diff_line(struct ferry_x509_diff *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void diff_line(struct ferry_x509_diff *d, const char *fmt, ...)
+{
+    size_t k = strlen(d->text);
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(d->text + k, sizeof(d->text) - k, fmt, ap);
+    va_end(ap);
+    k = strlen(d->text);
+    if (k + 1 < sizeof(d->text)) {
+        d->text[k] = '\n';
+        d->text[k + 1] = '\0';
+    }
+    d->n++;
+}
+
+/* Entries of @want missing from @got, and added to it, for one extension called @what. */
+static void diff_list(struct ferry_x509_diff *d, const char *what, const char *want,
+                      const char *got, int severe)
+{
+    char miss[600] = "", add[600] = "";
+    const char *p;
+    size_t k, m;
+
+    for (p = want; *p != '\0';) {
+        k = strcspn(p, ",");
+        if (!list_has(got, p, k) && (m = strlen(miss)) + k + 3 < sizeof(miss))
+            snprintf(miss + m, sizeof(miss) - m, "%s%.*s", m > 0 ? ", " : "", (int)k, p);
+        for (p += k; *p == ',' || *p == ' ';)
+            p++;
+    }
+    for (p = got; *p != '\0';) {
+        k = strcspn(p, ",");
+        if (!list_has(want, p, k) && (m = strlen(add)) + k + 3 < sizeof(add))
+            snprintf(add + m, sizeof(add) - m, "%s%.*s", m > 0 ? ", " : "", (int)k, p);
+        for (p += k; *p == ',' || *p == ' ';)
+            p++;
+    }
+    if (miss[0] != '\0') {
+        diff_line(d, "%s: lacks %s", what, miss);
+        d->missing |= severe;
+    }
+    if (add[0] != '\0')
+        diff_line(d, "%s: adds %s", what, add);
+}
+
+static const char *key_kind(EVP_PKEY *k, char *out, size_t cap)
+{
+    char grp[64] = "";
+    size_t gl = 0;
+
+    if (k == NULL)
+        return "?";
+    if (EVP_PKEY_get_base_id(k) == EVP_PKEY_RSA)
+        snprintf(out, cap, "RSA %d", EVP_PKEY_get_bits(k));
+    else if (EVP_PKEY_get_utf8_string_param(k, "group", grp, sizeof(grp), &gl) == 1)
+        snprintf(out, cap, "%s %s", EVP_PKEY_get0_type_name(k), grp);
+    else
+        snprintf(out, cap, "%s", EVP_PKEY_get0_type_name(k));
+    ERR_clear_error();
+    return out;
+}
+
+ferry_err ferry_x509_compare(X509_REQ *req, X509 *old, X509 *issued, struct ferry_x509_diff *d)
+{
+    static const struct {
+        int nid;
+        const char *what;
+    } ext[] = {{NID_subject_alt_name, "subjectAltName"},
+               {NID_ext_key_usage, "extended key usage"},
+               {NID_key_usage, "key usage"}};
+    STACK_OF(X509_EXTENSION) *want = X509_REQ_get_extensions(req);
+    const STACK_OF(X509_EXTENSION) *got = X509_get0_extensions(issued);
+    char a[1024], b[1024];
+    size_t i;
+    long od, nd;
+
+    memset(d, 0, sizeof(*d));
+    if (X509_NAME_cmp(X509_REQ_get_subject_name(req), X509_get_subject_name(issued)) != 0) {
+        X509_NAME_oneline(X509_REQ_get_subject_name(req), a, sizeof(a));
+        X509_NAME_oneline(X509_get_subject_name(issued), b, sizeof(b));
+        diff_line(d, "subject: asked for %s, issued %s", a, b);
+        d->subject = 1;
+    }
+    for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+        if (!ext_text(want, ext[i].nid, a, sizeof(a)) || !ext_text(got, ext[i].nid, b, sizeof(b)))
+            continue;
+        /* a key usage extension left out restricts nothing; bits missing from one do */
+        diff_list(d, ext[i].what, a, b, ext[i].nid != NID_key_usage || b[0] != '\0');
+    }
+    if (old != NULL) {
+        key_kind(X509_get0_pubkey(old), a, sizeof(a));
+        key_kind(X509_get0_pubkey(issued), b, sizeof(b));
+        if (strcmp(a, b) != 0)
+            diff_line(d, "key: was %s, now %s", a, b);
+        od = (long)((asn1_time(X509_get0_notAfter(old)) - asn1_time(X509_get0_notBefore(old))) /
+                    86400);
+        nd = (long)((asn1_time(X509_get0_notAfter(issued)) -
+                     asn1_time(X509_get0_notBefore(issued))) /
+                    86400);
+        if (od != nd)
+            diff_line(d, "validity: was %ld days, now %ld days", od, nd);
+    }
+    sk_X509_EXTENSION_pop_free(want, X509_EXTENSION_free);
+    return FERRY_OK;
 }

@@ -16,15 +16,18 @@
 #include "ferry/x509.h"
 #include "offline_int.h"
 
+/* The key, then the certificate that holds it from the --cert file (a bundle in any order, PEM
+ * with text, DER, PKCS#7; none holds it: the first, and csr_make says the key is not its). */
 static ferry_err load_pair(const char *cert_path, const char *key_path, X509 **cert, EVP_PKEY **key)
 {
+    STACK_OF(X509) *certs = NULL;
     uint8_t *d = NULL;
     size_t n = 0;
     struct stat st;
     ferry_err r;
 
     if ((r = ferry_file_read(cert_path, FERRY_X509_MAX_CERT, &d, &n)) != FERRY_OK ||
-        (r = ferry_x509_cert_parse(d, n, cert)) != FERRY_OK) {
+        (r = ferry_x509_certs_load(d, n, &certs)) != FERRY_OK) {
         r = ferry_errf(r, "--cert %s: %s", cert_path, ferry_err_detail());
         goto out;
     }
@@ -39,12 +42,19 @@ static ferry_err load_pair(const char *cert_path, const char *key_path, X509 **c
         goto out;
     }
     if ((r = ferry_file_read(key_path, FERRY_X509_MAX_KEY, &d, &n)) != FERRY_OK ||
-        (r = ferry_x509_key_parse(d, n, key)) != FERRY_OK)
+        (r = ferry_x509_key_parse(d, n, key)) != FERRY_OK) {
         r = ferry_errf(r, "--key %s: %s", key_path, ferry_err_detail());
+        goto out;
+    }
+    if ((*cert = ferry_x509_cert_pick(certs, *key)) == NULL || !X509_up_ref(*cert)) {
+        *cert = NULL;
+        r = ferry_errf(FERRY_ERR_FORMAT, "--cert %s: no certificate in it", cert_path);
+    }
 out:
     if (d != NULL)
         OPENSSL_cleanse(d, n);
     free(d);
+    sk_X509_pop_free(certs, X509_free);
     return r;
 }
 

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <termios.h>
 
@@ -24,14 +25,22 @@ static const struct ferry_opt opts[] = {
     {"from", 0, "MEDIUM", "usb[:DIR], images:PATH (PNG/JPEG/PDF) or camera[:DEVICE]"},
     {"to", 0, "MEDIUM", "where the answers go (default: the --from medium when writable)"},
     {"service", 0, "URL", "enrollment service (default " FERRY_DEFAULT_RMS_URL ")"},
-    {"root", 0, "FILE", "pin the service's trust anchor (PEM); default: the system store"},
+    {"root", 0, "FILE",
+     "pin the service's trust anchor (PEM, DER or PKCS#7); default: the system store"},
     {"protocol", 0, "rms|est", "enrollment protocol (default rms; est: X.509 requests)"},
     {"est-enroll", 0, NULL, "EST: POST /simpleenroll instead of /simplereenroll"},
     {"est-user", 0, "USER",
      "EST: HTTP auth user; the password from $FERRY_EST_PASSWORD or the "
      "terminal"},
     {"timeout", 0, "SECONDS", "give up on one attempt after this long (default 120)"},
+    {"deadline", 0, "SECONDS",
+     "all attempts and waits (Retry-After) end within this long (default 300); past it: exit 4 "
+     "with when to submit again"},
     {"again", 0, NULL, "submit a request that was submitted before"},
+    {"parallel", 0, "N", "requests in flight at once, for many packages on one medium (default 4)"},
+    {"accept-changes", 0, NULL,
+     "EST: package a certificate although the CA left out a subjectAltName entry, extended key "
+     "usage or key usage the request asked for (the one kept when it was refused)"},
     FERRY_CLI_QR_OPTS,
 };
 
@@ -39,7 +48,7 @@ static const struct ferry_cmd_spec spec = {
     PROG,
     "submit",
     "--from MEDIUM [--to MEDIUM] [--service URL] [--root FILE] [--protocol rms|est] "
-    "[--est-enroll] [--est-user USER]",
+    "[--est-enroll] [--est-user USER] [--deadline SECONDS] [--parallel N] [--accept-changes]",
     "Verifies each request package against the paired offline machine, submits the request "
     "byte-exact to the enrollment service over HTTPS (verification always on), checks the "
     "answer (its certificate chain, the request's key and GUID, validity) and writes a signed "
@@ -71,6 +80,7 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r)
         ferry_json_str(&j, "kind", o->x509 ? "x509" : "rms");
         ferry_json_str(&j, o->x509 ? "subject" : "server_name", o->server_name);
         ferry_json_int(&j, "attempts", o->attempts);
+        ferry_json_str(&j, "changes", o->changes);
         if (o->err == FERRY_OK) {
             ferry_time_date(o->new_not_after, d);
             ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
@@ -108,6 +118,8 @@ static void print_text(const struct ferry_submit_result *res)
                "%s\nSHA-256:     %s\n",
                o->file, o->transfer_id, o->x509 ? "subject:     " : "server:      ",
                o->server_name ? o->server_name : "(not named)", d, o->where, g);
+        if (o->changes != NULL) /* what the CA changed, on the operator's record */
+            printf("changed by the CA:\n%s", o->changes);
     }
 }
 
@@ -176,14 +188,30 @@ static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
         return ferry_errf(FERRY_ERR_USAGE, "--protocol is rms or est");
     o->est = v != NULL && strcmp(v, "est") == 0;
     o->est_enroll = ferry_args_has(a, spec.opts, spec.nopts, "est-enroll");
-    if (!o->est && (o->est_enroll || ferry_args_get(a, spec.opts, spec.nopts, "est-user")))
-        return ferry_errf(FERRY_ERR_USAGE, "--est-enroll and --est-user go with --protocol est");
+    if (!o->est && (o->est_enroll || ferry_args_get(a, spec.opts, spec.nopts, "est-user") ||
+                    ferry_args_has(a, spec.opts, spec.nopts, "accept-changes")))
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "--est-enroll, --est-user and --accept-changes go with --protocol est");
     if ((v = ferry_args_get(a, spec.opts, spec.nopts, "timeout")) != NULL) {
         n = strtol(v, &end, 10);
         if (*end != '\0' || n < 1 || n > 3600)
             return ferry_errf(FERRY_ERR_USAGE, "--timeout is 1 to 3600 seconds");
         o->http.timeout_ms = n * 1000;
     }
+    n = 300;
+    if ((v = ferry_args_get(a, spec.opts, spec.nopts, "deadline")) != NULL) {
+        n = strtol(v, &end, 10);
+        if (*end != '\0' || n < 1 || n > 7 * 86400)
+            return ferry_errf(FERRY_ERR_USAGE, "--deadline is 1 to 604800 seconds (a week)");
+    }
+    o->http.deadline = time(NULL) + n;
+    if ((v = ferry_args_get(a, spec.opts, spec.nopts, "parallel")) != NULL) {
+        n = strtol(v, &end, 10);
+        if (*end != '\0' || n < 1 || n > 64)
+            return ferry_errf(FERRY_ERR_USAGE, "--parallel is 1 to 64");
+        o->parallel = (int)n;
+    }
+    o->accept_changes = ferry_args_has(a, spec.opts, spec.nopts, "accept-changes");
     if ((r = ferry_cli_qr_opts(&spec, a, qo)) != FERRY_OK)
         return r;
     o->service = ferry_args_get(a, spec.opts, spec.nopts, "service");

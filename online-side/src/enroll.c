@@ -1,8 +1,10 @@
-/* ferry — enrollment clients over HTTPS (libcurl): RMS SOAP Enroll and EST (RFC 7030).
+/* ferry — the HTTPS client (libcurl) and the RMS SOAP Enroll exchange; EST is in enroll_est.c.
  * Verification always on, HTTPS only, no redirects, no decompression, capped answers,
- * bounded retries with back-off. */
+ * bounded retries with back-off, Retry-After honoured within one deadline. */
 #include <ctype.h>
 #include <errno.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,41 +14,33 @@
 
 #include <curl/curl.h>
 #include <openssl/pem.h>
-#include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
 #include "enroll_int.h"
 #include "ferry/buf.h"
 #include "ferry/codec.h"
 #include "ferry/enroll.h"
+#include "ferry/file.h"
 #include "ferry/log.h"
+#include "ferry/x509.h"
 #include "ferry/xml.h"
 
 #define SOAP11_NS       "http://schemas.xmlsoap.org/soap/envelope/"
 #define SOAP12_NS       "http://www.w3.org/2003/05/soap-envelope"
 #define RMS_SOAP_ACTION "SOAPAction: \"http://microsoft.com/DRM/EnrollmentService/Enroll\""
 #define BACKOFF_CAP_MS  60000L
-#define EST_MAX_CSR     (64u << 10)
-
-/* One logical request, retried as a whole. */
-struct exchange {
-    const char *url;
-    const char *what;    /* "RMS Enroll", "EST cacerts", ... for messages */
-    const uint8_t *body; /* POST body, NULL for GET */
-    size_t len;
-    struct curl_slist *hdrs;
-    int soap;           /* 500 with a SOAP Fault is an answer */
-    int est;            /* 202 + Retry-After means pending */
-    const char *anchor; /* how the trust anchor is named in messages */
-    const char *ca_file, *ca_path;
-};
+#define POOL_MAX        32     /* idle connections kept */
+#define SAYS_MAX        240    /* characters of a server's error text quoted */
+#define PENDING_MAX     100000 /* 202/503 answers followed, at most (the deadline ends it first) */
 
 /* What one attempt produced. */
 struct attempt {
     struct ferry_buf body;
     int too_large;
-    char encoding[64]; /* Content-Encoding, if any: refused */
-    long retry_after;  /* seconds, -1 if absent or not delta-seconds */
+    char encoding[64];  /* Content-Encoding, if any: refused */
+    long retry_after;   /* Retry-After delta-seconds, -1 if absent or a date */
+    time_t retry_date;  /* Retry-After HTTP-date, 0 if absent */
+    char www_auth[160]; /* the schemes of WWW-Authenticate, space separated */
     char errbuf[CURL_ERROR_SIZE];
     CURLcode cc;
     long status;
@@ -66,7 +60,91 @@ void ferry_http_opts_default(struct ferry_http_opts *o)
     o->max_response = 4u << 20;
     o->low_speed_limit = 64;
     o->low_speed_time_s = 30;
-    o->retry_after_max_s = 60;
+}
+
+struct ferry_http_pool {
+    pthread_mutex_t lock;
+    CURL *idle[POOL_MAX]; /* each keeps its connection to the service open */
+    int n;
+};
+
+ferry_err ferry_http_pool_new(struct ferry_http_pool **out)
+{
+    if ((*out = calloc(1, sizeof(**out))) == NULL)
+        return FERRY_ERR_NOMEM;
+    pthread_mutex_init(&(*out)->lock, NULL);
+    return FERRY_OK;
+}
+
+void ferry_http_pool_free(struct ferry_http_pool *p)
+{
+    if (p == NULL)
+        return;
+    while (p->n > 0)
+        curl_easy_cleanup(p->idle[--p->n]);
+    pthread_mutex_destroy(&p->lock);
+    free(p);
+}
+
+/* A handle from the pool (its connection still open), or a new one. */
+static CURL *pool_take(struct ferry_http_pool *p)
+{
+    CURL *h = NULL;
+
+    if (p != NULL) {
+        pthread_mutex_lock(&p->lock);
+        if (p->n > 0)
+            h = p->idle[--p->n];
+        pthread_mutex_unlock(&p->lock);
+    }
+    if (h != NULL)
+        curl_easy_reset(h); /* options cleared; the open connection is kept */
+    else
+        h = curl_easy_init();
+    return h;
+}
+
+/* Back to the pool after a clean exchange (else the caller closes it). */
+static void pool_give(struct ferry_http_pool *p, CURL *h)
+{
+    if (p != NULL) {
+        pthread_mutex_lock(&p->lock);
+        if (p->n < POOL_MAX) {
+            p->idle[p->n++] = h;
+            h = NULL;
+        }
+        pthread_mutex_unlock(&p->lock);
+    }
+    curl_easy_cleanup(h);
+}
+
+static double real_now(void *ctx)
+{
+    struct timespec ts;
+
+    (void)ctx;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void real_sleep(void *ctx, double secs)
+{
+    struct timespec ts;
+
+    (void)ctx;
+    if (secs <= 0)
+        return;
+    ts.tv_sec = (time_t)secs;
+    ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static const struct ferry_http_clock real_clock = {real_now, real_sleep, NULL};
+
+static const struct ferry_http_clock *clock_of(const struct ferry_http_opts *o)
+{
+    return o->clock != NULL ? o->clock : &real_clock;
 }
 
 void ferry_http_result_free(struct ferry_http_result *res)
@@ -91,14 +169,6 @@ void ferry_enroll_trust_store(const char *ca_file, const char *ca_path, const ch
     *file_out = e != NULL && *e != '\0' ? e : X509_get_default_cert_file();
     e = getenv(X509_get_default_cert_dir_env());
     *dir_out = e != NULL && *e != '\0' ? e : X509_get_default_cert_dir();
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
 }
 
 /* Copies a header value (after "Name:") trimmed of white space. */
@@ -128,20 +198,33 @@ static size_t header_cb(char *line, size_t size, size_t nitems, void *ud)
 
     if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) { /* a new response (after 100, ...) */
         a->encoding[0] = '\0';
+        a->www_auth[0] = '\0';
         a->retry_after = -1;
+        a->retry_date = 0;
     } else if (header_is(line, n, "Content-Encoding")) {
         k = strlen("Content-Encoding:");
         header_value(line + k, n - k, a->encoding, sizeof(a->encoding));
         if (a->encoding[0] != '\0' && strcasecmp(a->encoding, "identity") != 0)
             return 0; /* refused: never decompress an answer */
         a->encoding[0] = '\0';
-    } else if (header_is(line, n, "Retry-After")) {
+    } else if (header_is(line, n, "Retry-After")) { /* RFC 9110 §10.2.3: seconds or a date */
         k = strlen("Retry-After:");
         header_value(line + k, n - k, v, sizeof(v));
         a->retry_after =
             (v[0] >= '0' && v[0] <= '9' && strspn(v, "0123456789") == strlen(v) && strlen(v) < 9)
                 ? strtol(v, NULL, 10)
                 : -1;
+        a->retry_date = 0;
+        if (a->retry_after < 0 && v[0] != '\0') {
+            time_t t = curl_getdate(v, NULL);
+            a->retry_date = t > 0 ? t : 0;
+        }
+    } else if (header_is(line, n, "WWW-Authenticate")) {
+        k = strlen("WWW-Authenticate:");
+        header_value(line + k, n - k, v, sizeof(v));
+        v[strcspn(v, " ,")] = '\0'; /* the scheme */
+        k = strlen(a->www_auth);
+        snprintf(a->www_auth + k, sizeof(a->www_auth) - k, "%s%s", k > 0 ? " " : "", v);
     }
     return n;
 }
@@ -160,7 +243,7 @@ static size_t write_cb(char *p, size_t size, size_t nmemb, void *ud)
 
 /* Sets every option of one attempt. Returns 0 if libcurl refused one (too old a libcurl). */
 static int setup_handle(CURL *h, const struct exchange *ex, const struct ferry_http_opts *o,
-                        struct attempt *a)
+                        long timeout_ms, struct attempt *a)
 {
     int bad = 0;
 
@@ -171,11 +254,14 @@ static int setup_handle(CURL *h, const struct exchange *ex, const struct ferry_h
     bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) != CURLE_OK;
-    bad |= curl_easy_setopt(h, CURLOPT_CAINFO, ex->ca_file) != CURLE_OK;
+    if (ex->ca_blob != NULL)
+        bad |= curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, ex->ca_blob) != CURLE_OK;
+    else
+        bad |= curl_easy_setopt(h, CURLOPT_CAINFO, ex->ca_file) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_CAPATH, ex->ca_path) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, o->connect_timeout_ms) != CURLE_OK;
-    bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, o->timeout_ms) != CURLE_OK;
+    bad |= curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, o->low_speed_limit) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, o->low_speed_time_s) != CURLE_OK;
     bad |= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_response) != CURLE_OK;
@@ -223,16 +309,17 @@ static void attempt_collect(CURL *h, struct attempt *a)
         snprintf(a->errbuf, sizeof(a->errbuf), "%s", curl_easy_strerror(a->cc));
 }
 
-/* One attempt with a fresh handle (no connection reuse across retries: a failed peer is new). */
+/* One attempt, on a pooled connection when there is one (a failed one is closed: the next
+ * attempt connects anew). */
 static ferry_err attempt_run(const struct exchange *ex, const struct ferry_http_opts *o,
-                             struct attempt *a)
+                             long timeout_ms, struct attempt *a)
 {
-    CURL *h = curl_easy_init();
+    CURL *h = pool_take(o->pool);
     ferry_err r = FERRY_OK;
 
     if (h == NULL)
         return ferry_errf(FERRY_ERR_NOMEM, "cannot start an HTTPS client (curl_easy_init)");
-    if (!setup_handle(h, ex, o, a)) {
+    if (!setup_handle(h, ex, o, timeout_ms, a)) {
         r = ferry_errf(FERRY_ERR_INTERNAL,
                        "this libcurl lacks an option ferry needs (%s); "
                        "libcurl 7.85 or later is required",
@@ -242,7 +329,10 @@ static ferry_err attempt_run(const struct exchange *ex, const struct ferry_http_
     a->cc = curl_easy_perform(h);
     attempt_collect(h, a);
 out:
-    curl_easy_cleanup(h);
+    if (r == FERRY_OK && a->cc == CURLE_OK)
+        pool_give(o->pool, h);
+    else
+        curl_easy_cleanup(h);
     return r;
 }
 
@@ -393,17 +483,130 @@ static enum outcome answer_type(const struct exchange *ex, const struct attempt 
     return OUT_FAIL;
 }
 
+/* The start of a server's error text, printable: other bytes and runs of white space become one
+ * space, HTML tags are dropped, at most SAYS_MAX characters. Empty if there is nothing to say. */
+static void server_says(const struct attempt *a, char *out, size_t cap)
+{
+    size_t i, k = 0;
+    int tag = 0, space = 1;
+    const uint8_t *p = a->body.data;
+
+    out[0] = '\0';
+    for (i = 0; p != NULL && i < a->body.len && k + 4 < cap && k < SAYS_MAX; i++) {
+        unsigned char c = p[i];
+        if (c == '<')
+            tag = 1;
+        if (tag) {
+            tag = c != '>';
+            continue;
+        }
+        if (c < 0x21 || c > 0x7e) {
+            if (!space)
+                out[k++] = ' ';
+            space = 1;
+            continue;
+        }
+        out[k++] = (char)c;
+        space = 0;
+    }
+    while (k > 0 && out[k - 1] == ' ')
+        k--;
+    if (k > 0 && i < a->body.len)
+        out[k++] = '.', out[k++] = '.', out[k++] = '.';
+    out[k] = '\0';
+}
+
+/* 1 if @schemes (space separated) holds @s. */
+static int has_scheme(const char *schemes, const char *s)
+{
+    size_t n = strlen(s);
+    const char *p = schemes;
+
+    for (; *p != '\0'; p += strcspn(p, " "), p += *p == ' ') {
+        if (strncasecmp(p, s, n) == 0 && (p[n] == ' ' || p[n] == '\0'))
+            return 1;
+    }
+    return 0;
+}
+
+/* What an HTTP refusal from an EST CA means, and what to do next (RFC 7030 §3.2.3, §3.3, §4.2.3).
+ */
+static const char *est_meaning(const struct attempt *a, const struct ferry_http_opts *o)
+{
+    int http_auth = has_scheme(a->www_auth, "Basic") || has_scheme(a->www_auth, "Digest");
+
+    switch (a->status) {
+    case 400:
+        return "the CA could not read or does not accept the request (a malformed PKCS#10, its "
+               "encoding, or a proof-of-possession the CA wants and the request lacks): read "
+               "the CA's text above; make the request again with `ferry-offline request` if "
+               "it names the request";
+    case 401:
+        if (http_auth && o->user == NULL)
+            return "the CA asks for HTTP authentication: give --est-user USER (the password "
+                   "from $FERRY_EST_PASSWORD or the terminal)";
+        if (http_auth)
+            return "the CA did not accept the user name and password: check --est-user and "
+                   "the password with the CA's administrator";
+        return "the CA asks for an authentication ferry cannot give: it wants a TLS client "
+               "certificate (RFC 7030 §3.3.2) or a request bound to the TLS session "
+               "(tls-unique, §3.5). The key of the certificate being renewed is on the "
+               "offline machine and never comes here, so this machine cannot authenticate "
+               "with it: the CA must allow HTTP Basic or Digest authentication (a user for "
+               "--est-user) for /simplereenroll, or /simpleenroll with --est-enroll, "
+               "without tls-unique in the request";
+    case 403:
+        return "the CA refused by policy (this account, subject or profile may not enroll "
+               "here; a CA that needs a TLS client certificate also answers so: the key is "
+               "offline, so the CA must allow HTTP authentication for this account)";
+    case 404:
+        return "no EST service at this URL: check --service (the EST base URL; with a CA "
+               "label, https://HOST/.well-known/est/LABEL)";
+    case 405:
+    case 501: return "the CA does not offer this operation: try with (or without) --est-enroll";
+    case 413: return "the CA refuses a request this large";
+    case 415: return "the CA does not take application/pkcs10 here: check --service";
+    default: return "the CA refused the request: read its text above";
+    }
+}
+
+/* The refusal of a 4xx: status, the server's text, what it means. */
+static ferry_err refused(const struct exchange *ex, const struct ferry_http_opts *o,
+                         const struct attempt *a)
+{
+    char says[SAYS_MAX + 8];
+
+    server_says(a, says, sizeof(says));
+    if (ex->est)
+        return ferry_errf(FERRY_ERR_REJECTED, "%s at %s: HTTP %ld%s%s%s%s%s: %s", ex->what, ex->url,
+                          a->status, says[0] != '\0' ? ", the CA says \"" : "", says,
+                          says[0] != '\0' ? "\"" : "",
+                          a->www_auth[0] != '\0' ? "; it offers authentication " : "", a->www_auth,
+                          est_meaning(a, o));
+    if (a->status == 401 || a->status == 407)
+        return ferry_errf(FERRY_ERR_REJECTED,
+                          "%s at %s: HTTP %ld%s%s%s: the service asks for authentication; give "
+                          "the user name and password it expects",
+                          ex->what, ex->url, a->status,
+                          says[0] != '\0' ? ", the service says \"" : "", says,
+                          says[0] != '\0' ? "\"" : "");
+    return ferry_errf(FERRY_ERR_REJECTED,
+                      "%s at %s: the service refused the request with HTTP %ld%s%s%s", ex->what,
+                      ex->url, a->status, says[0] != '\0' ? ", saying \"" : " (no text)", says,
+                      says[0] != '\0' ? "\"" : "");
+}
+
 /* An HTTP answer: done, retry, or the final error. */
-static enum outcome classify_http(const struct exchange *ex, const struct attempt *a,
-                                  ferry_err *err)
+static enum outcome classify_http(const struct exchange *ex, const struct ferry_http_opts *o,
+                                  const struct attempt *a, ferry_err *err)
 {
     long s = a->status;
+    char says[SAYS_MAX + 8];
 
     *err = FERRY_OK;
     if (s == 202 && ex->est) {
         *err = ferry_errf(FERRY_ERR_INCOMPLETE,
-                          "%s at %s: the CA has not issued the certificate "
-                          "yet (HTTP 202); submit again later",
+                          "%s at %s: the CA has not issued the certificate yet (HTTP 202)",
                           ex->what, ex->url);
         return OUT_RETRY;
     }
@@ -417,39 +620,45 @@ static enum outcome classify_http(const struct exchange *ex, const struct attemp
                           a->location[0] != '\0' ? a->location : "(no Location)");
         return OUT_FAIL;
     }
-    if (s == 401 || s == 407) {
-        *err = ferry_errf(FERRY_ERR_REJECTED,
-                          "%s at %s: HTTP %ld: the service asks for "
-                          "authentication; give the user name and password it expects",
-                          ex->what, ex->url, s);
-        return OUT_FAIL;
+    if (s == 429 && (a->retry_after >= 0 || a->retry_date > 0)) {
+        *err = ferry_errf(FERRY_ERR_NET, "%s at %s: the service is rate-limiting (HTTP 429)",
+                          ex->what, ex->url);
+        return OUT_RETRY;
     }
     if (s >= 400 && s < 500) {
-        *err = ferry_errf(FERRY_ERR_REJECTED,
-                          "%s at %s: the service refused the request with "
-                          "HTTP %ld",
-                          ex->what, ex->url, s);
+        *err = refused(ex, o, a);
         return OUT_FAIL;
     }
     if (s == 500 && ex->soap && is_soap_fault(a))
         return answer_type(ex, a, err); /* a SOAP Fault is an answer: the caller shows it */
-    *err = ferry_errf(FERRY_ERR_NET, "%s at %s: the service failed with HTTP %ld", ex->what,
-                      ex->url, s);
+    server_says(a, says, sizeof(says));
+    *err = ferry_errf(FERRY_ERR_NET, "%s at %s: the service failed with HTTP %ld%s%s%s", ex->what,
+                      ex->url, s, says[0] != '\0' ? ", saying \"" : "", says,
+                      says[0] != '\0' ? "\"" : "");
     return s >= 500 ? OUT_RETRY : OUT_FAIL;
 }
 
-/* How long to wait before attempt @i+1. */
-static long retry_delay_ms(const struct ferry_http_opts *o, const struct attempt *a, int i)
+/* The wait the service asked for (Retry-After on 202, 503 or 429), in seconds; -1 if none. */
+static double asked_wait(const struct attempt *a, double now)
+{
+    if (a->status != 503 && a->status != 202 && a->status != 429)
+        return -1;
+    if (a->retry_after >= 0)
+        return (double)a->retry_after;
+    if (a->retry_date > 0)
+        return (double)a->retry_date > now ? (double)a->retry_date - now : 0;
+    return -1;
+}
+
+/* Back-off before failed try @i+1, in seconds: backoff_ms doubled each time, capped. */
+static double backoff_s(const struct ferry_http_opts *o, int i)
 {
     long d = o->backoff_ms > 0 ? o->backoff_ms : 0;
     int k;
 
-    if (a->retry_after >= 0 && a->retry_after <= o->retry_after_max_s &&
-        (a->status == 503 || a->status == 202 || a->status == 429))
-        return a->retry_after * 1000L;
     for (k = 1; k < i && d < BACKOFF_CAP_MS; k++)
         d *= 2;
-    return d < BACKOFF_CAP_MS ? d : BACKOFF_CAP_MS;
+    return (double)(d < BACKOFF_CAP_MS ? d : BACKOFF_CAP_MS) / 1000.0;
 }
 
 /* Hands the answer of @a to @res. */
@@ -463,41 +672,147 @@ static void result_take(struct ferry_http_result *res, struct attempt *a)
     res->body = ferry_buf_steal(&a->body, &res->len);
 }
 
-/* Runs @ex with retries; @res gets status, attempts and (on success or 4xx) the body. */
-static ferry_err exchange_run(const struct exchange *ex, const struct ferry_http_opts *o,
-                              struct ferry_http_result *res)
+/* The wait would end after the deadline: stop now, and say when to come back. */
+static ferry_err past_deadline(const struct exchange *ex, const struct ferry_http_opts *o,
+                               ferry_err why, double now, double wait, int asked,
+                               struct ferry_http_result *res)
 {
+    char at[21], dl[21], detail[600];
+
+    res->retry_at = (time_t)ceil(now + wait);
+    ferry_time_iso(res->retry_at, at);
+    ferry_time_iso(o->deadline, dl);
+    snprintf(detail, sizeof(detail), "%s", ferry_err_detail());
+    if (asked)
+        return ferry_errf(FERRY_ERR_INCOMPLETE,
+                          "%s; the service asks to wait %.0f s, past the deadline %s "
+                          "(--deadline): nothing was recorded, the request stays submittable: "
+                          "submit again after %s",
+                          detail, wait, dl, at);
+    return ferry_errf(why,
+                      "%s; the deadline %s (--deadline) leaves no time for another try: submit "
+                      "again later, with a longer --deadline if the service is slow",
+                      detail, dl);
+}
+
+/* A pinned anchor that is not PEM (DER, PKCS#7): its certificates as PEM in *@pem, for
+ * CURLOPT_CAINFO_BLOB; *@pem stays NULL for a PEM file (curl reads it, text and all). */
+static ferry_err anchor_pem(const char *file, char **pem)
+{
+    STACK_OF(X509) *sk = NULL;
+    uint8_t *d = NULL;
+    BIO *bio = NULL;
+    char *p = NULL;
+    size_t n = 0;
+    long k;
+    ferry_err r;
+    int i;
+
+    *pem = NULL;
+    if ((r = ferry_file_read(file, FERRY_X509_MAX_CERT, &d, &n)) != FERRY_OK)
+        return ferry_errf(r, "the pinned root %s cannot be read: %s", file, ferry_err_detail());
+    for (i = 0; (size_t)i + 11 <= n; i++)
+        if (memcmp(d + i, "-----BEGIN ", 11) == 0)
+            goto out; /* PEM: curl reads it */
+    if ((r = ferry_x509_certs_load(d, n, &sk)) != FERRY_OK) {
+        r = ferry_errf(r, "the pinned root %s: %s", file, ferry_err_detail());
+        goto out;
+    }
+    r = FERRY_ERR_NOMEM;
+    if ((bio = BIO_new(BIO_s_mem())) == NULL)
+        goto out;
+    for (i = 0; i < sk_X509_num(sk); i++)
+        if (PEM_write_bio_X509(bio, sk_X509_value(sk, i)) != 1)
+            goto out;
+    if ((k = BIO_get_mem_data(bio, &p)) <= 0 || (*pem = strndup(p, (size_t)k)) == NULL)
+        goto out;
+    r = FERRY_OK;
+out:
+    BIO_free(bio);
+    sk_X509_pop_free(sk, X509_free);
+    free(d);
+    return r;
+}
+
+/* Runs @ex with retries; @res gets status, attempts and (on success or 4xx) the body. Failed
+ * tries (connection errors, 5xx) count against max_attempts; a pending answer (202 or 503/429
+ * with Retry-After) is followed as long as the deadline allows. */
+ferry_err ferry_http_exchange_run(const struct exchange *ex0, const struct ferry_http_opts *o,
+                                  struct ferry_http_result *res)
+{
+    struct exchange e = *ex0, *ex = &e;
+    struct curl_blob blob;
+    char *ca_pem = NULL;
+    const struct ferry_http_clock *ck = clock_of(o);
     ferry_err r = FERRY_ERR_INTERNAL;
     struct attempt a;
     enum outcome oc = OUT_FAIL;
-    int i, n = o->max_attempts > 0 ? o->max_attempts : 1;
-    long d;
+    int fails = 0, n = o->max_attempts > 0 ? o->max_attempts : 1, i;
+    double now, wait, left, asked;
+    long tmo;
 
     memset(&a, 0, sizeof(a));
-    for (i = 1; i <= n; i++) {
+    if (o->ca_file != NULL && (r = anchor_pem(o->ca_file, &ca_pem)) != FERRY_OK)
+        goto out;
+    if (ca_pem != NULL) {
+        blob.data = ca_pem;
+        blob.len = strlen(ca_pem);
+        blob.flags = CURL_BLOB_NOCOPY;
+        e.ca_blob = &blob;
+    }
+    for (i = 1; i <= PENDING_MAX; i++) {
         attempt_reset(&a, o->max_response);
-        ferry_log(FERRY_LOG_INFO, "submitting to %s (attempt %d of %d)", ex->url, i, n);
+        now = ck->now(ck->ctx);
+        tmo = o->timeout_ms;
+        if (o->deadline > 0) {
+            left = (double)o->deadline - now;
+            if (left < 1) {
+                char dl[21], last[600];
+                ferry_time_iso(o->deadline, dl);
+                snprintf(last, sizeof(last), "%s", i > 1 ? ferry_err_detail() : "");
+                r = ferry_errf(FERRY_ERR_NET,
+                               "%s at %s: the deadline %s (--deadline) has passed%s%s: "
+                               "submit again later, with a longer --deadline if the service is "
+                               "slow",
+                               ex->what, ex->url, dl, i > 1 ? " after: " : "", last);
+                goto out;
+            }
+            if (left * 1000 < (double)tmo)
+                tmo = (long)(left * 1000);
+        }
+        ferry_log(FERRY_LOG_INFO, "submitting to %s (attempt %d)", ex->url, i);
         res->attempts = i;
-        if ((r = attempt_run(ex, o, &a)) != FERRY_OK)
+        if ((r = attempt_run(ex, o, tmo, &a)) != FERRY_OK)
             goto out;
         res->status = a.status;
-        oc = a.cc == CURLE_OK ? classify_http(ex, &a, &r) : classify_curl(ex, o, &a, &r);
-        if (oc != OUT_RETRY || i == n)
+        oc = a.cc == CURLE_OK ? classify_http(ex, o, &a, &r) : classify_curl(ex, o, &a, &r);
+        if (oc != OUT_RETRY)
             break;
-        d = retry_delay_ms(o, &a, i);
-        ferry_log(FERRY_LOG_INFO, "%s; trying again in %ld ms", ferry_err_detail(), d);
-        sleep_ms(d);
+        now = ck->now(ck->ctx);
+        asked = asked_wait(&a, now);
+        /* a pending 202 with Retry-After is followed until the deadline; every other retry
+         * (503/429 too, at the wait they ask) counts against max_attempts */
+        if ((a.status != 202 || asked < 0) && ++fails >= n)
+            break;
+        wait = asked >= 0 ? (asked < 1 ? 1 : asked) : backoff_s(o, fails);
+        if (o->deadline > 0 && now + wait > (double)o->deadline) {
+            r = past_deadline(ex, o, r, now, wait, asked >= 0, res);
+            goto out;
+        }
+        ferry_log(FERRY_LOG_INFO, "%s; trying again in %.1f s", ferry_err_detail(), wait);
+        ck->sleep(ck->ctx, wait);
     }
     if (oc == OUT_DONE || (a.cc == CURLE_OK && a.status >= 400 && a.status < 500))
         result_take(res, &a);
 out:
     ferry_buf_free(&a.body);
+    free(ca_pem);
     return r;
 }
 
 /* Common set-up: https only, the trust anchors (pinned ones must exist). */
-static ferry_err exchange_init(struct exchange *ex, const char *url, const char *what,
-                               const struct ferry_http_opts *o, char *anchor, size_t cap)
+ferry_err ferry_http_exchange_init(struct exchange *ex, const char *url, const char *what,
+                                   const struct ferry_http_opts *o, char *anchor, size_t cap)
 {
     struct stat st;
     const char *f = NULL, *d = NULL;
@@ -530,7 +845,7 @@ static ferry_err exchange_init(struct exchange *ex, const char *url, const char 
 }
 
 /* Appends @h to @list; 0 on failure (the list is kept). */
-static int add_header(struct curl_slist **list, const char *h)
+int ferry_http_add_header(struct curl_slist **list, const char *h)
 {
     struct curl_slist *n = curl_slist_append(*list, h);
 
@@ -548,351 +863,21 @@ ferry_err ferry_enroll_rms(const char *url, const uint8_t *req, size_t len,
     char anchor[600];
 
     memset(res, 0, sizeof(*res));
-    if ((r = exchange_init(&ex, url, "RMS Enroll", o, anchor, sizeof(anchor))) != FERRY_OK)
+    if ((r = ferry_http_exchange_init(&ex, url, "RMS Enroll", o, anchor, sizeof(anchor))) !=
+        FERRY_OK)
         goto out;
     ex.body = req;
     ex.len = len;
     ex.soap = 1;
-    if (!add_header(&ex.hdrs, "Content-Type: text/xml; charset=utf-8") ||
-        !add_header(&ex.hdrs, RMS_SOAP_ACTION) || !add_header(&ex.hdrs, "Expect:") ||
-        !add_header(&ex.hdrs, "Accept-Encoding: identity")) {
+    if (!ferry_http_add_header(&ex.hdrs, "Content-Type: text/xml; charset=utf-8") ||
+        !ferry_http_add_header(&ex.hdrs, RMS_SOAP_ACTION) ||
+        !ferry_http_add_header(&ex.hdrs, "Expect:") ||
+        !ferry_http_add_header(&ex.hdrs, "Accept-Encoding: identity")) {
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    r = exchange_run(&ex, o, res);
+    r = ferry_http_exchange_run(&ex, o, res);
 out:
-    curl_slist_free_all(ex.hdrs);
-    return r;
-}
-
-/* @base + "/" + @op, inserting "/.well-known/est" when @base lacks it. Caller frees. */
-static char *est_url(const char *base, const char *op)
-{
-    struct ferry_buf b;
-    size_t n = strlen(base);
-
-    while (n > 0 && base[n - 1] == '/')
-        n--;
-    ferry_buf_init(&b, 4096);
-    if (ferry_buf_printf(&b, "%.*s%s/%s", (int)n, base,
-                         strstr(base, "/.well-known/est") != NULL ? "" : "/.well-known/est",
-                         op) != FERRY_OK) {
-        ferry_buf_free(&b);
-        return NULL;
-    }
-    return (char *)ferry_buf_steal(&b, &n);
-}
-
-/* The EST answer body is base64 of a DER PKCS#7: decode and check it, in place in @res. */
-static ferry_err est_decode_answer(const char *what, const char *url, struct ferry_http_result *res,
-                                   size_t max)
-{
-    ferry_err r;
-    uint8_t *der = NULL;
-    size_t len = 0;
-    const unsigned char *p;
-    PKCS7 *p7 = NULL;
-
-    r = ferry_b64_decode((const char *)res->body, res->len, max, &der, &len);
-    if (r != FERRY_OK) {
-        r = ferry_errf(FERRY_ERR_FORMAT,
-                       "%s at %s: the answer (%s, %zu bytes) is not base64 as "
-                       "RFC 7030 requires",
-                       what, url, res->content_type, res->len);
-        goto out;
-    }
-    p = der;
-    if ((p7 = d2i_PKCS7(NULL, &p, (long)len)) == NULL || p != der + len) {
-        r = ferry_err_openssl(FERRY_ERR_FORMAT, "the EST answer is not a DER PKCS#7");
-        goto out;
-    }
-    free(res->body);
-    res->body = der;
-    res->len = len;
-    der = NULL;
-    r = FERRY_OK;
-out:
-    PKCS7_free(p7);
-    free(der);
-    return r;
-}
-
-static ferry_err est_exchange(struct exchange *ex, const struct ferry_http_opts *o,
-                              struct ferry_http_result *res)
-{
-    ferry_err r;
-
-    ex->est = 1;
-    if (!add_header(&ex->hdrs, "Accept-Encoding: identity") || !add_header(&ex->hdrs, "Expect:"))
-        return FERRY_ERR_NOMEM;
-    if ((r = exchange_run(ex, o, res)) != FERRY_OK)
-        return r;
-    return est_decode_answer(ex->what, ex->url, res, o->max_response);
-}
-
-ferry_err ferry_enroll_est_cacerts(const char *base, const struct ferry_http_opts *o,
-                                   struct ferry_http_result *res)
-{
-    ferry_err r = FERRY_ERR_INTERNAL;
-    struct exchange ex;
-    char anchor[600];
-    char *url = NULL;
-
-    memset(res, 0, sizeof(*res));
-    memset(&ex, 0, sizeof(ex));
-    if (base == NULL || (url = est_url(base, "cacerts")) == NULL) {
-        r = base == NULL ? ferry_errf(FERRY_ERR_USAGE, "EST cacerts: no service URL")
-                         : FERRY_ERR_NOMEM;
-        goto out;
-    }
-    if ((r = exchange_init(&ex, url, "EST cacerts", o, anchor, sizeof(anchor))) != FERRY_OK)
-        goto out;
-    r = est_exchange(&ex, o, res);
-out:
-    curl_slist_free_all(ex.hdrs);
-    free(url);
-    return r;
-}
-
-/* The base64 text of a PKCS#10 given as DER or PEM, checked to parse. Caller frees *out. */
-static ferry_err csr_base64(const uint8_t *csr, size_t len, char **out)
-{
-    ferry_err r = FERRY_ERR_INTERNAL;
-    BIO *bio = NULL;
-    X509_REQ *req = NULL;
-    unsigned char *der = NULL;
-    const unsigned char *p = csr;
-    int n;
-
-    *out = NULL;
-    if (len == 0 || len > EST_MAX_CSR)
-        return ferry_errf(FERRY_ERR_TOO_LARGE,
-                          "the PKCS#10 request is empty or larger than %u "
-                          "bytes",
-                          EST_MAX_CSR);
-    if (len > 10 && memcmp(csr, "-----BEGIN", 10) == 0) {
-        if ((bio = BIO_new_mem_buf(csr, (int)len)) != NULL)
-            req = PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL);
-    } else if ((req = d2i_X509_REQ(NULL, &p, (long)len)) != NULL && p != csr + len) {
-        X509_REQ_free(req);
-        req = NULL;
-    }
-    if (req == NULL || (n = i2d_X509_REQ(req, &der)) <= 0) {
-        r = ferry_err_openssl(FERRY_ERR_FORMAT, "the request is not a PKCS#10 (DER or PEM)");
-        goto out;
-    }
-    r = ferry_b64_encode(der, (size_t)n, out);
-out:
-    OPENSSL_free(der);
-    X509_REQ_free(req);
-    BIO_free(bio);
-    return r;
-}
-
-ferry_err ferry_enroll_est_simpleenroll(const char *base, const uint8_t *csr, size_t len,
-                                        int reenroll, const struct ferry_http_opts *o,
-                                        struct ferry_http_result *res)
-{
-    ferry_err r = FERRY_ERR_INTERNAL;
-    struct exchange ex;
-    char anchor[600];
-    const char *op = reenroll ? "simplereenroll" : "simpleenroll";
-    char *url = NULL, *b64 = NULL;
-
-    memset(res, 0, sizeof(*res));
-    memset(&ex, 0, sizeof(ex));
-    if (base == NULL || (url = est_url(base, op)) == NULL) {
-        r = base == NULL ? ferry_errf(FERRY_ERR_USAGE, "EST %s: no service URL", op)
-                         : FERRY_ERR_NOMEM;
-        goto out;
-    }
-    if ((r = csr_base64(csr, len, &b64)) != FERRY_OK)
-        goto out;
-    if ((r = exchange_init(&ex, url, reenroll ? "EST simplereenroll" : "EST simpleenroll", o,
-                           anchor, sizeof(anchor))) != FERRY_OK)
-        goto out;
-    ex.body = (const uint8_t *)b64;
-    ex.len = strlen(b64);
-    if (!add_header(&ex.hdrs, "Content-Type: application/pkcs10") ||
-        !add_header(&ex.hdrs, "Content-Transfer-Encoding: base64")) {
-        r = FERRY_ERR_NOMEM;
-        goto out;
-    }
-    r = est_exchange(&ex, o, res);
-out:
-    curl_slist_free_all(ex.hdrs);
-    free(b64);
-    free(url);
-    return r;
-}
-
-/* ---- many requests at once (curl multi) ---- */
-
-struct job_state {
-    struct ferry_rms_job *job;
-    struct attempt a;
-    CURL *h;    /* while in flight */
-    double due; /* monotonic seconds: when the next attempt may start */
-    int done;
-    size_t index, count; /* for progress lines */
-};
-
-static double mono_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Starts the next attempt of @js on @m. */
-static ferry_err job_start(CURLM *m, const struct exchange *ex, const struct ferry_http_opts *o,
-                           struct job_state *js, int n)
-{
-    struct exchange e = *ex; /* the same request, with this job's bytes */
-
-    e.body = js->job->req;
-    e.len = js->job->len;
-    attempt_reset(&js->a, o->max_response);
-    js->job->res.attempts++;
-    ferry_log(FERRY_LOG_INFO, "submitting request %zu of %zu to %s (attempt %d of %d)",
-              js->index + 1, js->count, ex->url, js->job->res.attempts, n);
-    if ((js->h = curl_easy_init()) == NULL)
-        return ferry_errf(FERRY_ERR_NOMEM, "cannot start an HTTPS client (curl_easy_init)");
-    if (!setup_handle(js->h, &e, o, &js->a) || curl_easy_setopt(js->h, CURLOPT_PRIVATE, js) ||
-        curl_multi_add_handle(m, js->h) != CURLM_OK) {
-        curl_easy_cleanup(js->h);
-        js->h = NULL;
-        return ferry_errf(FERRY_ERR_INTERNAL, "libcurl refused a transfer (%s)", curl_version());
-    }
-    return FERRY_OK;
-}
-
-/* One transfer of @js ended with @cc: classify, then finish it or schedule a retry. */
-static void job_finish(CURLM *m, struct exchange *ex, const struct ferry_http_opts *o,
-                       struct job_state *js, CURLcode cc, int n)
-{
-    struct ferry_rms_job *j = js->job;
-    enum outcome oc;
-    ferry_err r = FERRY_OK;
-
-    js->a.cc = cc;
-    attempt_collect(js->h, &js->a);
-    curl_multi_remove_handle(m, js->h);
-    curl_easy_cleanup(js->h);
-    js->h = NULL;
-    j->res.status = js->a.status;
-    oc = cc == CURLE_OK ? classify_http(ex, &js->a, &r) : classify_curl(ex, o, &js->a, &r);
-    if (oc == OUT_RETRY && j->res.attempts < n) {
-        js->due = mono_s() + (double)retry_delay_ms(o, &js->a, j->res.attempts) / 1000.0;
-        ferry_log(FERRY_LOG_INFO, "%s; trying again later", ferry_err_detail());
-        return;
-    }
-    if (oc == OUT_DONE || (cc == CURLE_OK && js->a.status >= 400 && js->a.status < 500))
-        result_take(&j->res, &js->a);
-    j->err = r;
-    snprintf(j->detail, sizeof(j->detail), "%s", r != FERRY_OK ? ferry_err_detail() : "");
-    js->done = 1;
-}
-
-/* Starts what is due within the parallel limit; returns how many are in flight. */
-static ferry_err jobs_launch(CURLM *m, const struct exchange *ex, const struct ferry_http_opts *o,
-                             struct job_state *js, size_t n, int par, int *running)
-{
-    ferry_err r;
-    double now = mono_s();
-    size_t i;
-    int busy = 0, tries = o->max_attempts > 0 ? o->max_attempts : 1;
-
-    for (i = 0; i < n; i++)
-        busy += js[i].h != NULL;
-    for (i = 0; i < n && busy < par; i++) {
-        if (js[i].done || js[i].h != NULL || js[i].due > now)
-            continue;
-        if ((r = job_start(m, ex, o, &js[i], tries)) != FERRY_OK)
-            return r;
-        busy++;
-    }
-    *running = busy;
-    return FERRY_OK;
-}
-
-/* Drives the multi handle until every job is done. */
-static ferry_err jobs_run(CURLM *m, struct exchange *ex, const struct ferry_http_opts *o,
-                          struct job_state *js, size_t n, int par)
-{
-    ferry_err r;
-    CURLMsg *msg;
-    struct job_state *s;
-    int still, left, busy, tries = o->max_attempts > 0 ? o->max_attempts : 1;
-    size_t i, pending = n;
-
-    while (pending > 0) {
-        if ((r = jobs_launch(m, ex, o, js, n, par, &busy)) != FERRY_OK)
-            return r;
-        if (curl_multi_perform(m, &still) != CURLM_OK ||
-            curl_multi_poll(m, NULL, 0, busy > 0 ? 200 : 20, NULL) != CURLM_OK)
-            return ferry_errf(FERRY_ERR_INTERNAL, "curl multi failed");
-        while ((msg = curl_multi_info_read(m, &left)) != NULL) {
-            if (msg->msg != CURLMSG_DONE)
-                continue;
-            s = NULL;
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
-            if (s != NULL)
-                job_finish(m, ex, o, s, msg->data.result, tries);
-        }
-        for (pending = 0, i = 0; i < n; i++)
-            pending += !js[i].done;
-    }
-    return FERRY_OK;
-}
-
-ferry_err ferry_enroll_rms_many(const char *url, struct ferry_rms_job *jobs, size_t n,
-                                int max_parallel, const struct ferry_http_opts *o)
-{
-    ferry_err r = FERRY_ERR_INTERNAL;
-    struct exchange ex;
-    struct job_state *js = NULL;
-    CURLM *m = NULL;
-    char anchor[600];
-    size_t i;
-
-    memset(&ex, 0, sizeof(ex));
-    for (i = 0; i < n; i++) {
-        memset(&jobs[i].res, 0, sizeof(jobs[i].res));
-        jobs[i].err = FERRY_ERR_INTERNAL;
-        jobs[i].detail[0] = '\0';
-    }
-    if ((r = exchange_init(&ex, url, "RMS Enroll", o, anchor, sizeof(anchor))) != FERRY_OK)
-        goto out;
-    ex.soap = 1;
-    if (!add_header(&ex.hdrs, "Content-Type: text/xml; charset=utf-8") ||
-        !add_header(&ex.hdrs, RMS_SOAP_ACTION) || !add_header(&ex.hdrs, "Expect:") ||
-        !add_header(&ex.hdrs, "Accept-Encoding: identity") ||
-        (js = calloc(n > 0 ? n : 1, sizeof(*js))) == NULL || (m = curl_multi_init()) == NULL) {
-        r = FERRY_ERR_NOMEM;
-        goto out;
-    }
-    for (i = 0; i < n; i++) {
-        js[i].job = &jobs[i];
-        js[i].index = i;
-        js[i].count = n;
-    }
-    if ((r = jobs_run(m, &ex, o, js, n, max_parallel > 0 ? max_parallel : 4)) != FERRY_OK)
-        goto out;
-    for (i = 0; i < n && r == FERRY_OK; i++)
-        if (jobs[i].err != FERRY_OK)
-            r = ferry_errf(jobs[i].err, "%s", jobs[i].detail);
-out:
-    for (i = 0; js != NULL && i < n; i++) {
-        if (js[i].h != NULL) {
-            curl_multi_remove_handle(m, js[i].h);
-            curl_easy_cleanup(js[i].h);
-        }
-        ferry_buf_free(&js[i].a.body);
-    }
-    curl_multi_cleanup(m);
-    free(js);
     curl_slist_free_all(ex.hdrs);
     return r;
 }

@@ -1,7 +1,10 @@
 /* ferry-online submit: request packages in, answers out. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <libxml/parser.h>
 
 #include "ferry/buf.h"
 #include "ferry/log.h"
@@ -20,7 +23,14 @@ struct submit_ctx {
     size_t npeers;
     const struct ferry_submit_opts *o;
     const char *url;
+    STACK_OF(X509) * cas; /* EST: /cacerts, fetched once for the whole medium */
+    ferry_err cas_err;
+    char cas_msg[600];
 };
+
+#define PARALLEL_DEFAULT 4
+#define PARALLEL_MAX     64
+#define REFUSED_EXT      ".refused.pem" /* HOME/certs/<id>: a chain the CA issued, not packaged */
 
 /* "<Server>RenewalRequest.xml" -> "<Server>SLC.xml"; anything else -> "<name>-SLC.xml". */
 static void answer_name(const char *req, char *out, size_t outsz)
@@ -200,7 +210,8 @@ static ferry_err est_certs(struct submit_ctx *c, const struct ferry_item *csr,
     else
         r = ferry_enroll_est_simpleenroll(c->url, csr->data, csr->len, !c->o->est_enroll,
                                           &c->o->http, &hr);
-    o->attempts += hr.attempts;
+    if (o != NULL)
+        o->attempts += hr.attempts;
     if (r == FERRY_OK && (r = ferry_x509_certs_parse(hr.body, hr.len, out)) != FERRY_OK)
         r = ferry_errf(r, "the service's %s answer was refused: %s",
                        csr == NULL ? "/cacerts" : "enrollment", ferry_err_detail());
@@ -219,20 +230,88 @@ static void chain_name(const char *req, char *out, size_t outsz)
         snprintf(out, outsz, "renewed.chain.pem");
 }
 
-/* Checks the issued certificate and builds the answer: the PEM chain, leaf first. */
+/* Keeps a chain the CA issued but submit did not package, so it is not lost. */
+static void keep_refused(struct submit_ctx *c, const struct ferry_manifest *req, X509 *leaf,
+                         STACK_OF(X509) * issued, STACK_OF(X509) * cas, char *where, size_t cap)
+{
+    char *pem = NULL, *path;
+    size_t len = 0;
+
+    snprintf(where, cap, "(nowhere: it could not be written: %s)", "see the messages above");
+    if (ferry_x509_chain_pem(leaf, issued, cas, &pem, &len) != FERRY_OK ||
+        ferry_state_save(ferry_store_home(c->s), "certs", req->transfer_id, REFUSED_EXT,
+                         (uint8_t *)pem, len) != FERRY_OK)
+        goto out;
+    if ((path = ferry_state_path(ferry_store_home(c->s), "certs", req->transfer_id, REFUSED_EXT)) !=
+        NULL)
+        snprintf(where, cap, "%s", path);
+    free(path);
+out:
+    OPENSSL_free(pem);
+}
+
+/* "a\nb\n" -> "a; b" */
+static void one_line(const char *text, char *out, size_t cap)
+{
+    size_t i, k = 0;
+
+    for (i = 0; text[i] != '\0' && k + 3 < cap; i++) {
+        if (text[i] != '\n') {
+            out[k++] = text[i];
+        } else if (text[i + 1] != '\0') {
+            out[k++] = ';';
+            out[k++] = ' ';
+        }
+    }
+    out[k] = '\0';
+}
+
+/* Checks the issued certificate (the request's key, the /cacerts chain, validity), compares it
+ * with the request, and builds the answer: the PEM chain, leaf first. What the CA changed goes to
+ * o->changes; a refused certificate is kept in the state. */
 static ferry_err est_package(struct submit_ctx *c, const struct ferry_manifest *req,
                              const uint8_t req_sha[32], const struct ferry_item *ri, X509_REQ *csr,
                              STACK_OF(X509) * issued, STACK_OF(X509) * cas,
                              struct ferry_submit_one *o, struct ferry_manifest **ans)
 {
     struct ferry_x509_info info;
+    struct ferry_x509_diff d;
     X509 *leaf = NULL;
-    char *pem = NULL, name[160];
+    char *pem = NULL, name[160], where[600], diff[1200];
     size_t len = 0;
     ferry_err r;
+    int i;
 
-    if ((r = ferry_x509_check_issued(csr, issued, cas, ferry_now(), &leaf, &info)) != FERRY_OK)
+    for (i = 0; i < sk_X509_num(issued) && leaf == NULL; i++)
+        if (ferry_x509_key_match(sk_X509_value(issued, i), csr))
+            leaf = sk_X509_value(issued, i);
+    if (leaf == NULL)
+        return ferry_errf(FERRY_ERR_MISMATCH, "the service's answer was refused: no certificate "
+                                              "in it carries the request's public key");
+    if ((r = ferry_x509_chain_check(leaf, issued, cas, ferry_now())) != FERRY_OK ||
+        (r = ferry_x509_info_get(leaf, &info)) != FERRY_OK ||
+        (r = ferry_x509_compare(csr, NULL, leaf, &d)) != FERRY_OK)
         return ferry_errf(r, "the service's answer was refused: %s", ferry_err_detail());
+    if (d.n > 0 && (o->changes = strdup(d.text)) == NULL)
+        return FERRY_ERR_NOMEM;
+    one_line(d.text, diff, sizeof(diff));
+    if (d.subject || (d.missing && !c->o->accept_changes)) {
+        keep_refused(c, req, leaf, issued, cas, where, sizeof(where));
+        return ferry_errf(
+            FERRY_ERR_MISMATCH,
+            "the CA changed the certificate: %s. Not packaged; the certificate it issued is "
+            "kept in %s. %s",
+            diff, where,
+            d.subject ? "Import refuses another subject: ask the CA to keep the subject, then "
+                        "submit again"
+                      : "If it will do as it is, run the same submit again with "
+                        "--accept-changes: it packages the kept certificate without enrolling "
+                        "again; otherwise ask the CA to keep what the request asks for, and "
+                        "submit again");
+    }
+    if (d.n > 0)
+        ferry_log(FERRY_LOG_WARN, "transfer %.8s: the CA changed the certificate: %s%s",
+                  o->transfer_id, diff, d.missing ? " (accepted: --accept-changes)" : "");
     o->new_not_after = info.not_after;
     chain_name(ri->name, name, sizeof(name));
     if ((r = ferry_x509_chain_pem(leaf, issued, cas, &pem, &len)) != FERRY_OK ||
@@ -249,13 +328,32 @@ out:
     return r;
 }
 
-/* X.509: /cacerts, then the PKCS#10 byte-exact to /simplereenroll (or /simpleenroll). */
+/* --accept-changes: the chain kept from an earlier refusal, instead of enrolling again. */
+static ferry_err kept_chain(struct submit_ctx *c, const struct ferry_manifest *req,
+                            STACK_OF(X509) * *issued)
+{
+    uint8_t *d = NULL;
+    size_t n = 0;
+    ferry_err r;
+
+    *issued = NULL;
+    if (!c->o->accept_changes ||
+        ferry_state_load(ferry_store_home(c->s), "certs", req->transfer_id, REFUSED_EXT,
+                         FERRY_X509_MAX_CHAIN, &d, &n) != FERRY_OK)
+        return FERRY_ERR_NOT_FOUND;
+    r = ferry_x509_certs_parse(d, n, issued);
+    free(d);
+    return r;
+}
+
+/* X.509: the PKCS#10 byte-exact to /simplereenroll (or /simpleenroll), checked against the
+ * /cacerts fetched once for the medium. */
 static ferry_err est_answer(struct submit_ctx *c, const struct ferry_usb_file *f,
                             const struct ferry_manifest *req, const uint8_t req_sha[32],
                             const struct ferry_item *ri, struct ferry_submit_one *o,
                             struct ferry_manifest **ans)
 {
-    STACK_OF(X509) *cas = NULL, *issued = NULL;
+    STACK_OF(X509) *issued = NULL;
     X509_REQ *csr = NULL;
     char subject[512];
     ferry_err r;
@@ -268,24 +366,34 @@ static ferry_err est_answer(struct submit_ctx *c, const struct ferry_usb_file *f
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    ferry_log(FERRY_LOG_INFO, "%s: submitting transfer %.8s for %s to %s (EST %s)", f->name,
-              o->transfer_id, subject, c->url,
-              c->o->est_enroll ? "simpleenroll" : "simplereenroll");
-    if ((r = est_certs(c, NULL, o, &cas)) != FERRY_OK ||
-        (r = est_certs(c, ri, o, &issued)) != FERRY_OK)
+    if (c->cas == NULL) {
+        r = ferry_errf(c->cas_err, "%s", c->cas_msg);
         goto out;
-    r = est_package(c, req, req_sha, ri, csr, issued, cas, o, ans);
+    }
+    if (kept_chain(c, req, &issued) == FERRY_OK) {
+        ferry_log(FERRY_LOG_INFO,
+                  "%s: transfer %.8s: packaging the certificate the CA issued before (kept "
+                  "when it was refused), without enrolling again",
+                  f->name, o->transfer_id);
+    } else {
+        ferry_log(FERRY_LOG_INFO, "%s: submitting transfer %.8s for %s to %s (EST %s)", f->name,
+                  o->transfer_id, subject, c->url,
+                  c->o->est_enroll ? "simpleenroll" : "simplereenroll");
+        if ((r = est_certs(c, ri, o, &issued)) != FERRY_OK)
+            goto out;
+    }
+    r = est_package(c, req, req_sha, ri, csr, issued, c->cas, o, ans);
 out:
-    sk_X509_pop_free(cas, X509_free);
     sk_X509_pop_free(issued, X509_free);
     X509_REQ_free(csr);
     return r;
 }
 
-/* Signs the answer, keeps it, writes it to the medium, and marks the request submitted. */
-static ferry_err deliver(struct submit_ctx *c, const struct ferry_manifest *req,
-                         const uint8_t req_sha[32], const struct ferry_item *ri, size_t signer,
-                         struct ferry_manifest *ans, struct ferry_submit_one *o)
+/* Signs the answer, keeps it in the state and writes it to the medium (o->where and
+ * o->package_name set). A failure leaves the state as it was. On a USB medium this runs in the
+ * worker threads (each answer its own files); the QR media are written by the main thread. */
+static ferry_err deliver_write(struct submit_ctx *c, const struct ferry_manifest *req,
+                               struct ferry_manifest *ans, struct ferry_submit_one *o)
 {
     struct ferry_buf summary;
     uint8_t *pkg = NULL;
@@ -307,22 +415,32 @@ static ferry_err deliver(struct submit_ctx *c, const struct ferry_manifest *req,
                                                          &q2, label, sizeof(label)),
                                    &o->where)) != FERRY_OK)
         goto out;
-    if ((o->package_name = strdup(name)) == NULL) {
-        r = FERRY_ERR_NOMEM;
-        goto out;
-    }
-    if ((r = record(c, req, req_sha, ri, o, signer)) != FERRY_OK) {
-        r = ferry_transport_take_back(c->o->to, name, r,
-                                      "the answer was taken off the medium, submit again");
-        goto out;
-    }
-    ferry_store_audit(c->s, "submit", o->transfer_id);
+    if ((o->package_name = strdup(name)) == NULL)
+        r = ferry_transport_take_back(c->o->to, name, FERRY_ERR_NOMEM, "submit again");
 out:
     if (r != FERRY_OK) /* a failed submission leaves the state as it was */
         ferry_state_remove(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.ferry");
     ferry_buf_free(&summary);
     free(pkg);
     return r;
+}
+
+/* Marks the request submitted (the main thread: the ledger); if the ledger refuses, the answer
+ * is taken back off the medium and out of the state. */
+static ferry_err deliver_record(struct submit_ctx *c, const struct ferry_manifest *req,
+                                const uint8_t req_sha[32], const struct ferry_item *ri,
+                                size_t signer, struct ferry_submit_one *o)
+{
+    ferry_err r;
+
+    if ((r = record(c, req, req_sha, ri, o, signer)) != FERRY_OK) {
+        r = ferry_transport_take_back(c->o->to, o->package_name, r,
+                                      "the answer was taken off the medium, submit again");
+        ferry_state_remove(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.ferry");
+        return r;
+    }
+    ferry_store_audit(c->s, "submit", o->transfer_id);
+    return FERRY_OK;
 }
 
 /* The request item this protocol takes, or a refusal that says which protocol it needs. */
@@ -345,27 +463,85 @@ static ferry_err pick_item(struct submit_ctx *c, const struct ferry_manifest *re
                       c->o->est ? "PKCS#10" : "RMS");
 }
 
-/* Submits one verified request package and writes its answer. */
-static ferry_err submit_one(struct submit_ctx *c, const struct ferry_usb_file *f,
-                            const struct ferry_manifest *req, size_t signer,
-                            struct ferry_submit_one *o)
-{
-    struct ferry_manifest *ans = NULL;
-    const struct ferry_item *ri;
+/* One request package of the medium, through the batch. */
+struct work {
+    const struct ferry_usb_file *f;
+    struct ferry_manifest *req;
+    size_t signer;
+    struct ferry_submit_one *o;
     uint8_t req_sha[FERRY_SHA256_LEN];
+    const struct ferry_item *ri;
+    struct ferry_manifest *ans; /* the worker's answer */
+    int written;                /* signed, kept and on the medium (USB: by the worker) */
+};
+
+struct batch {
+    struct submit_ctx *c;
+    struct work *w;
+    size_t n, next;
+    pthread_mutex_t lock;
+};
+
+/* The network part of one package (in a worker thread: it touches neither the store nor the
+ * medium): the request to the service, the answer checked and made into a manifest. */
+static void answer_one(struct submit_ctx *c, struct work *w)
+{
     ferry_err r;
 
-    ferry_sha256(f->data, f->len, req_sha);
-    if ((r = pick_item(c, req, &ri)) != FERRY_OK)
-        return r;
-    if (c->o->est)
-        r = est_answer(c, f, req, req_sha, ri, o, &ans);
-    else
-        r = rms_answer(c, f, req, req_sha, ri, o, &ans);
-    if (r == FERRY_OK)
-        r = deliver(c, req, req_sha, ri, signer, ans, o);
-    ferry_manifest_free(ans);
-    return r;
+    ferry_err_clear();
+    ferry_sha256(w->f->data, w->f->len, w->req_sha);
+    if ((r = pick_item(c, w->req, &w->ri)) == FERRY_OK) {
+        if (c->o->est)
+            r = est_answer(c, w->f, w->req, w->req_sha, w->ri, w->o, &w->ans);
+        else
+            r = rms_answer(c, w->f, w->req, w->req_sha, w->ri, w->o, &w->ans);
+    }
+    if (r == FERRY_OK && c->o->to->kind == FERRY_MEDIUM_USB &&
+        (r = deliver_write(c, w->req, w->ans, w->o)) == FERRY_OK)
+        w->written = 1;
+    w->o->err = r;
+    if (r != FERRY_OK)
+        snprintf(w->o->message, sizeof(w->o->message), "%s", ferry_err_detail());
+}
+
+static void *worker(void *arg)
+{
+    struct batch *b = arg;
+    size_t i;
+
+    for (;;) {
+        pthread_mutex_lock(&b->lock);
+        i = b->next++;
+        pthread_mutex_unlock(&b->lock);
+        if (i >= b->n)
+            return NULL;
+        answer_one(b->c, &b->w[i]);
+    }
+}
+
+/* Runs answer_one over @w on up to @par threads (the calling one included). */
+static void run_batch(struct submit_ctx *c, struct work *w, size_t n, int par)
+{
+    struct batch b = {c, w, n, 0, PTHREAD_MUTEX_INITIALIZER};
+    pthread_t t[PARALLEL_MAX];
+    int k, started = 0;
+
+    xmlInitParser(); /* once, before threads parse */
+    for (k = 1; k < par && (size_t)k < n; k++)
+        if (pthread_create(&t[started], NULL, worker, &b) == 0)
+            started++;
+    worker(&b);
+    for (k = 0; k < started; k++)
+        pthread_join(t[k], NULL);
+    pthread_mutex_destroy(&b.lock);
+}
+
+/* EST: the CA certificates, once for every request of the medium. */
+static void fetch_cas(struct submit_ctx *c)
+{
+    ferry_err_clear();
+    if ((c->cas_err = est_certs(c, NULL, NULL, &c->cas)) != FERRY_OK)
+        snprintf(c->cas_msg, sizeof(c->cas_msg), "%s", ferry_err_detail());
 }
 
 /* 1: a request to submit; 0: ignored; -1: refused (o filled). */
@@ -414,19 +590,26 @@ static int examine(struct submit_ctx *c, const struct ferry_usb_file *f, struct 
     return -1;
 }
 
+/* Examines every package, submits the requests concurrently, then delivers each answer (signs,
+ * keeps, writes to the medium, records) in the medium's order, whatever happened to the others. */
 static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files, size_t n,
                               struct ferry_submit_result *res)
 {
     ferry_err first = FERRY_OK;
-    size_t i, signer = 0, replayed = 0;
+    struct work *w = NULL;
+    size_t i, nw = 0, replayed = 0;
     const char *replay_msg = NULL;
+    int k, par = c->o->parallel > 0 ? c->o->parallel : PARALLEL_DEFAULT;
 
-    if ((res->items = calloc(n, sizeof(*res->items))) == NULL)
+    if ((res->items = calloc(n > 0 ? n : 1, sizeof(*res->items))) == NULL ||
+        (w = calloc(n > 0 ? n : 1, sizeof(*w))) == NULL) {
+        free(w);
         return FERRY_ERR_NOMEM;
+    }
     for (i = 0; i < n; i++) {
         struct ferry_manifest *m = NULL;
         struct ferry_submit_one *o = &res->items[res->n];
-        int k;
+        size_t signer = 0;
 
         snprintf(o->file, sizeof(o->file), "%s", files[i].name);
         ferry_err_clear();
@@ -435,19 +618,40 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
             continue;
         }
         res->n++;
-        if (k > 0) {
-            o->err = submit_one(c, &files[i], m, signer, o);
+        if (k > 0)
+            w[nw++] = (struct work){.f = &files[i], .req = m, .signer = signer, .o = o};
+    }
+    if (nw > 0 && c->o->est)
+        fetch_cas(c);
+    if (nw > 0)
+        run_batch(c, w, nw, par < PARALLEL_MAX ? par : PARALLEL_MAX);
+    for (i = 0; i < nw; i++) {
+        struct ferry_submit_one *o = w[i].o;
+        if (o->err == FERRY_OK) {
+            ferry_err_clear();
+            o->err = w[i].written ? FERRY_OK : deliver_write(c, w[i].req, w[i].ans, o);
+            if (o->err == FERRY_OK)
+                o->err = deliver_record(c, w[i].req, w[i].req_sha, w[i].ri, w[i].signer, o);
             snprintf(o->message, sizeof(o->message), "%s",
                      o->err == FERRY_OK ? "submitted" : ferry_err_detail());
         }
-        ferry_manifest_free(m);
+        if (o->err == FERRY_OK && o->x509 && c->o->accept_changes) /* packaged: not kept twice */
+            ferry_state_remove(ferry_store_home(c->s), "certs", w[i].req->transfer_id, REFUSED_EXT);
+        if (o->err == FERRY_ERR_MISMATCH && o->changes != NULL)
+            ferry_store_audit(c->s, "answer-refused", o->transfer_id);
+        ferry_manifest_free(w[i].ans);
+        ferry_manifest_free(w[i].req);
+    }
+    free(w);
+    for (i = 0; i < res->n; i++) {
+        struct ferry_submit_one *o = &res->items[i];
         if (o->err == FERRY_OK) {
             res->submitted++;
         } else if (o->err == FERRY_ERR_REPLAY) {
             replayed++; /* a request submitted before, still on the stick: skipped */
             replay_msg = replay_msg != NULL ? replay_msg : o->message;
         } else if (first == FERRY_OK) {
-            first = o->err;
+            first = ferry_errf(o->err, "%s", o->message);
         }
     }
     return ferry_state_batch_verdict(first, res->submitted, replayed, replay_msg);
@@ -456,12 +660,14 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
 ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *from,
                               const struct ferry_submit_opts *o, struct ferry_submit_result *res)
 {
-    struct submit_ctx c = {.s = s, .o = o};
+    struct submit_ctx c = {.s = s};
+    struct ferry_submit_opts oo = *o; /* with a pool: a kept-open connection per worker */
     struct ferry_usb_file *files = NULL;
     size_t n = 0;
     ferry_err r;
 
     memset(res, 0, sizeof(*res));
+    c.o = &oo;
     c.url = o->service ? o->service : FERRY_DEFAULT_RMS_URL;
     if (o->est && o->service == NULL)
         return ferry_errf(FERRY_ERR_USAGE, "--protocol est needs --service URL (the EST base, "
@@ -470,6 +676,8 @@ ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *
         goto out;
     if ((r = ferry_transport_read(from, &files, &n)) != FERRY_OK)
         goto out;
+    if (oo.http.pool == NULL && (r = ferry_http_pool_new(&oo.http.pool)) != FERRY_OK)
+        goto out;
     r = submit_files(&c, files, n, res);
     if (r == FERRY_OK && res->submitted == 0)
         r = ferry_errf(FERRY_ERR_NOT_FOUND,
@@ -477,6 +685,9 @@ ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *
                        "export one on the offline machine first",
                        res->ignored);
 out:
+    if (oo.http.pool != o->http.pool)
+        ferry_http_pool_free(oo.http.pool);
+    sk_X509_pop_free(c.cas, X509_free);
     ferry_usb_files_free(files, n);
     ferry_identity_free(c.me);
     ferry_store_peers_free(c.peers, c.npeers);
@@ -492,6 +703,7 @@ void ferry_submit_result_clear(struct ferry_submit_result *res)
         free(res->items[i].guid);
         free(res->items[i].where);
         free(res->items[i].package_name);
+        free(res->items[i].changes);
     }
     FERRY_FREE(res->items);
     res->n = res->submitted = res->ignored = 0;

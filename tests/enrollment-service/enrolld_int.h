@@ -53,12 +53,24 @@ struct enrolld_faults {
     size_t body_len;
 };
 
+/* --est-fault options (est.c). */
+struct enrolld_est_faults {
+    long pending_s; /* pending:S[:N]: 202 + Retry-After S to the first N enrollments */
+    long pending_n;
+    int pending_date; /* pending-date:S[:N]: Retry-After as an HTTP date S seconds ahead */
+    int drop_san, drop_eku, drop_ku; /* drop:san|eku|ku: the issued certificate lacks it */
+    int client_cert;     /* client-cert: 401 without an HTTP challenge (wants TLS client auth) */
+    const char *subject; /* subject:/CN=..: the CA rewrites the subject */
+    long enrolls;        /* enrollments seen (under the lock) */
+};
+
 struct enrolld {
     char *state_dir;
     char *log_path;
     long lifetime_days;
     char *est_user; /* "USER:PASS" or NULL */
     struct enrolld_faults f;
+    struct enrolld_est_faults est;
     struct enrolld_ca ca;
     char *tls_key_pem, *tls_cert_pem; /* kept alive while the daemon runs */
     unsigned short port;
@@ -71,8 +83,10 @@ struct enrolld_reply {
     int status;
     uint8_t *body; /* owned */
     size_t len;
-    const char *ctype; /* static */
-    int est;           /* add Content-Transfer-Encoding: base64 */
+    const char *ctype;    /* static */
+    int est;              /* add Content-Transfer-Encoding: base64 */
+    char retry_after[40]; /* a Retry-After header value, or empty */
+    int no_challenge;     /* a 401 without WWW-Authenticate: Basic */
 };
 
 /* ca.c */
@@ -103,6 +117,9 @@ ferry_err enrolld_rms_fault(const char *code, const char *why, struct enrolld_re
 /** Answers GET cacerts, POST simpleenroll / simplereenroll (@op is the path after the prefix). */
 ferry_err enrolld_est_answer(struct enrolld *d, const char *method, const char *op,
                              const uint8_t *body, size_t len, struct enrolld_reply *out);
+
+/** Parses one --est-fault KIND into d->est (FERRY_ERR_USAGE). */
+ferry_err enrolld_est_fault(struct enrolld *d, const char *kind);
 
 /* server.c */
 struct MHD_Daemon;

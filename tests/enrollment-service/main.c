@@ -20,7 +20,7 @@ static void usage(FILE *f)
 {
     fputs("usage: ferry-enrolld --listen 127.0.0.1:PORT --state DIR [--lifetime-days N]\n"
           "                     [--fault KIND]... [--pidfile FILE] [--est-user USER:PASS]\n"
-          "                     [-v] [-q]\n"
+          "                     [--est-fault KIND]... [-v] [-q]\n"
           "PORT 0 picks a free port. Writes DIR/root.pem (the TLS anchor to pin), DIR/est-ca.pem,\n"
           "DIR/url once it listens; appends \"<UTC time> <path> <sha256 of body> <status>\" to\n"
           "DIR/received.log for every request. Runs until SIGTERM or SIGINT.\n"
@@ -29,7 +29,9 @@ static void usage(FILE *f)
           "Faults: delay:MS http500:N soap-fault malformed oversize[-chunked]:BYTES\n"
           "        retry-after:SECONDS drip:MS reset redirect-http redirect-loop\n"
           "        content-type:TYPE gzip-bomb[:BYTES] wrong-host-cert expired-cert tls10-only\n"
-          "        body:FILE\n",
+          "        body:FILE\n"
+          "EST faults: pending:S[:N] pending-date:S[:N] (202 + Retry-After S, seconds or a date,\n"
+          "        to the first N enrollments) drop:san|eku|ku subject:/CN=.. client-cert\n",
           f);
 }
 
@@ -135,6 +137,7 @@ static int parse_args(int argc, char **argv, struct enrolld *d, struct opts *o)
         {"fault", required_argument, NULL, 'f'},
         {"pidfile", required_argument, NULL, 'p'},
         {"est-user", required_argument, NULL, 'u'},
+        {"est-fault", required_argument, NULL, 'e'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -160,6 +163,12 @@ static int parse_args(int argc, char **argv, struct enrolld *d, struct opts *o)
         case 'f':
             if (!parse_fault(&d->f, optarg)) {
                 fprintf(stderr, "ferry-enrolld: unknown or bad --fault %s\n", optarg);
+                return 2;
+            }
+            break;
+        case 'e':
+            if (enrolld_est_fault(d, optarg) != FERRY_OK) {
+                fprintf(stderr, "ferry-enrolld: %s\n", ferry_err_detail());
                 return 2;
             }
             break;

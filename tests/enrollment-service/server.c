@@ -311,7 +311,7 @@ static struct MHD_Response *make_response(struct enrolld *d, struct enrolld_repl
 static enum MHD_Result answer(struct enrolld *d, struct MHD_Connection *c, const char *url,
                               const char *method, struct req_ctx *rc)
 {
-    struct enrolld_reply rep = {500, NULL, 0, "text/plain", 0};
+    struct enrolld_reply rep = {500, NULL, 0, "text/plain", 0, "", 0};
     struct MHD_Response *resp = NULL;
     uint8_t h[FERRY_SHA256_LEN];
     char location[300] = "", num[32];
@@ -342,7 +342,9 @@ static enum MHD_Result answer(struct enrolld *d, struct MHD_Connection *c, const
     snprintf(num, sizeof(num), "%ld", d->f.retry_after);
     if (rep.status == 503)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, num);
-    if (rep.status == 401)
+    if (rep.retry_after[0] != '\0') /* EST 202 */
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, rep.retry_after);
+    if (rep.status == 401 && !rep.no_challenge)
         ret = MHD_queue_basic_auth_fail_response(c, "ferry-enrolld EST", resp);
     else
         ret = MHD_queue_response(c, (unsigned int)rep.status, resp);

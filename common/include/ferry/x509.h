@@ -24,13 +24,26 @@ struct ferry_x509_info {
 };
 
 /**
- * Loads one certificate (PEM or DER) from @buf. FERRY_ERR_FORMAT / FERRY_ERR_TOO_LARGE.
+ * Loads one certificate from a file as administrators keep them (see ferry_x509_certs_load):
+ * the first one (the leaf of a bundle). FERRY_ERR_FORMAT / FERRY_ERR_TOO_LARGE.
  * *out is new (X509_free).
  */
 ferry_err ferry_x509_cert_parse(const uint8_t *buf, size_t len, X509 **out);
 
 /**
- * Loads a private key (PEM: PKCS#8, traditional; or DER). An encrypted PEM key asks for its
+ * Every certificate of a file (at most FERRY_X509_MAX_CERT bytes, FERRY_X509_MAX_CERTS kept):
+ * PEM "CERTIFICATE" blocks with any text before or between them (`openssl ca -out`, easy-rsa)
+ * and other blocks (a key) skipped; one DER certificate; a certs-only PKCS#7 (DER or PEM).
+ * Order kept. FERRY_ERR_FORMAT when there is none. *out is new (sk_X509_pop_free).
+ */
+ferry_err ferry_x509_certs_load(const uint8_t *buf, size_t len, STACK_OF(X509) * *out);
+
+/** The certificate of @certs that holds @key's public key, else the first (borrowed). */
+X509 *ferry_x509_cert_pick(STACK_OF(X509) * certs, EVP_PKEY *key);
+
+/**
+ * Loads a private key (PEM: PKCS#8, traditional, with text or other blocks such as EC
+ * PARAMETERS or a certificate around it; or DER). An encrypted PEM key asks for its
  * passphrase on the terminal (OpenSSL's prompt). *out is new (EVP_PKEY_free).
  */
 ferry_err ferry_x509_key_parse(const uint8_t *buf, size_t len, EVP_PKEY **out);
@@ -98,6 +111,23 @@ ferry_err ferry_x509_info_get(X509 *cert, struct ferry_x509_info *info);
 
 /** The one-line subject of @req into @out (RFC 2253, truncated to @n). */
 void ferry_x509_req_subject(X509_REQ *req, char *out, size_t n);
+
+/** What changed from the certificate asked for to the one a CA issued. */
+struct ferry_x509_diff {
+    char text[2048]; /* one line per difference ("subjectAltName: lacks DNS:app01"), '\n' ended */
+    int n;           /* differences listed */
+    int missing;     /* a subjectAltName entry, an extended key usage or a key usage bit asked for
+                        is missing: most TLS peers would refuse the certificate */
+    int subject;     /* the subject differs (import refuses such a certificate) */
+};
+
+/**
+ * Compares @issued with what was asked for: the subject, subjectAltName, key usage and extended
+ * key usage of @req's extensionRequest (what `request` copies from the certificate renewed), and,
+ * when @old (the certificate renewed) is given, its key type and validity length too. Added
+ * entries are listed; missing ones also set @d->missing. FERRY_OK, or FERRY_ERR_NOMEM.
+ */
+ferry_err ferry_x509_compare(X509_REQ *req, X509 *old, X509 *issued, struct ferry_x509_diff *d);
 
 /** A private key as unencrypted PKCS#8 PEM (caller frees with OPENSSL_clear_free(*pem, *len)). */
 ferry_err ferry_x509_key_pem(EVP_PKEY *key, char **pem, size_t *len);

@@ -4,24 +4,37 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "ferry/err.h"
 
 #define FERRY_DEFAULT_RMS_URL "https://activation.drm.microsoft.com/enrollment/enrollservice.asmx"
 #define FERRY_RMS_PATH        "/enrollment/enrollservice.asmx"
 
+/* The clock the client waits by: real time unless a test gives its own. */
+struct ferry_http_clock {
+    double (*now)(void *ctx);              /* seconds since the epoch */
+    void (*sleep)(void *ctx, double secs); /* wait that long */
+    void *ctx;
+};
+
+/* Connections kept open between requests (one per concurrent worker), shared by threads. */
+struct ferry_http_pool;
+
 struct ferry_http_opts {
     const char *ca_file; /* the pinned anchor (PEM); NULL: the system store */
     const char *ca_path;
     long connect_timeout_ms;     /* default 15000 */
-    long timeout_ms;             /* whole transfer, default 120000 */
-    int max_attempts;            /* default 4: retries on connection errors and 5xx */
+    long timeout_ms;             /* one attempt, default 120000 (cut to what the deadline leaves) */
+    int max_attempts;            /* default 4: tries on connection errors and 5xx */
     long backoff_ms;             /* first back-off, doubled each retry; default 1000 */
     size_t max_response;         /* default 4 MiB: larger answers fail FERRY_ERR_TOO_LARGE */
     const char *user, *password; /* EST HTTP auth, optional */
     long low_speed_limit;        /* bytes/s under which a transfer is too slow; default 64 */
     long low_speed_time_s;       /* ... for this many seconds: abort (a drip); default 30 */
-    long retry_after_max_s;      /* Retry-After honoured up to this, else back-off; default 60 */
+    time_t deadline; /* all attempts and waits end by then (clock seconds); 0: no deadline */
+    const struct ferry_http_clock *clock; /* NULL: the real clock */
+    struct ferry_http_pool *pool;         /* NULL: a new connection for every attempt */
 };
 
 /** Fills @o with the defaults above (CA: the system store). */
@@ -33,38 +46,26 @@ struct ferry_http_result {
     uint8_t *body; /* answer body (caller frees) */
     size_t len;
     char content_type[128];
+    time_t retry_at; /* FERRY_ERR_INCOMPLETE: when the service said to come back (0: unknown) */
 };
+
+/** A pool of kept-open connections for concurrent callers. FERRY_ERR_NOMEM. */
+ferry_err ferry_http_pool_new(struct ferry_http_pool **out);
+void ferry_http_pool_free(struct ferry_http_pool *p);
 
 /**
  * Submits an RMS Enroll request: POST @url with the request bytes exactly as given,
  * Content-Type text/xml; charset=utf-8 and SOAPAction. TLS peer and host verification always
  * on; HTTPS only (no redirects to other schemes); proxy from the environment; Retry-After
- * honoured (capped); retries on connect errors, timeouts and 5xx with back-off, bounded.
+ * honoured (seconds or HTTP date) within o->deadline; retries on connect errors, timeouts and
+ * 5xx with back-off, bounded. A wait that would end after the deadline is not begun:
+ * FERRY_ERR_INCOMPLETE (a Retry-After) or FERRY_ERR_NET, with @res->retry_at.
  * The answer is not interpreted here (ferry_rms_response_parse does that), except: HTTP 4xx ->
  * FERRY_ERR_REJECTED, 500 with a SOAP Fault body -> returned with status (caller parses the fault).
  * Progress through ferry_log(INFO): "submitting to URL (attempt i of n)".
  */
 ferry_err ferry_enroll_rms(const char *url, const uint8_t *req, size_t len,
                            const struct ferry_http_opts *o, struct ferry_http_result *res);
-
-/** One request of a concurrent batch (ferry_enroll_rms_many). */
-struct ferry_rms_job {
-    const uint8_t *req; /* borrowed: the Enroll request, sent byte-exact */
-    size_t len;
-    ferry_err err;                /* out: this request's outcome, as ferry_enroll_rms returns */
-    char detail[512];             /* out: its ferry_err_detail() when err != FERRY_OK */
-    struct ferry_http_result res; /* out: as ferry_enroll_rms fills it; free each one */
-};
-
-/**
- * Submits @n RMS requests to @url concurrently (curl multi, at most @max_parallel transfers at
- * once; 0 means 4), each with the same rules, retries and caps as ferry_enroll_rms(), each
- * retried on its own schedule. Every job gets its own err/detail/res. Returns FERRY_OK when all
- * succeeded, else the first failing job's error (its detail recorded with ferry_errf), or an
- * error of its own (FERRY_ERR_NOMEM, FERRY_ERR_USAGE for the URL) before anything is sent.
- */
-ferry_err ferry_enroll_rms_many(const char *url, struct ferry_rms_job *jobs, size_t n,
-                                int max_parallel, const struct ferry_http_opts *o);
 
 /**
  * The trust rule of every request: if ca_file and/or ca_path is set, exactly those anchors are
@@ -76,8 +77,10 @@ ferry_err ferry_enroll_rms_many(const char *url, struct ferry_rms_job *jobs, siz
  * FERRY_ERR_UNTRUSTED (the service's certificate does not verify against the anchor, wrong host
  * name, expired), FERRY_ERR_TOO_LARGE (answer above max_response), FERRY_ERR_FORMAT (answer with
  * a Content-Encoding, which is never decompressed; EST answer not base64 PKCS#7),
- * FERRY_ERR_REJECTED (HTTP 4xx; the body is kept in @res), FERRY_ERR_NET (connect/timeouts/5xx
- * after max_attempts, a redirect — never followed), FERRY_ERR_INCOMPLETE (EST: still pending).
+ * FERRY_ERR_REJECTED (HTTP 4xx; the body is kept in @res; the detail quotes its start, made
+ * printable, and says what the status means), FERRY_ERR_NET (connect/timeouts/5xx after
+ * max_attempts or the deadline, a redirect — never followed), FERRY_ERR_INCOMPLETE (a 202, 503
+ * or 429 whose Retry-After ends after the deadline: the detail says when to submit again).
  * @res->status and @res->attempts are set whatever the outcome; free it with
  * ferry_http_result_free() in every case.
  */
@@ -93,13 +96,21 @@ ferry_err ferry_enroll_est_cacerts(const char *base, const struct ferry_http_opt
 
 /**
  * EST (RFC 7030 §4.2) POST a PKCS#10 to @base/simpleenroll, or /simplereenroll when @reenroll:
- * Content-Type application/pkcs10, base64 body. @csr is DER or PEM ("CERTIFICATE REQUEST").
+ * Content-Type application/pkcs10, the DER as base64 in lines of 76 characters each ended by
+ * CRLF (RFC 7030 §4.2.1 by RFC 2045 §6.8). @csr is DER or PEM ("CERTIFICATE REQUEST").
  * HTTP auth (Basic or Digest) when o->user is set. 202 + Retry-After (pending) is waited for
- * within max_attempts, then FERRY_ERR_INCOMPLETE. On success @res->body holds the DER
- * certs-only PKCS#7 with the issued certificate.
+ * as long as the CA asks, within o->deadline; else FERRY_ERR_INCOMPLETE with @res->retry_at.
+ * Answers may break their base64 anywhere. On success @res->body holds the DER certs-only
+ * PKCS#7 with the issued certificate.
  */
 ferry_err ferry_enroll_est_simpleenroll(const char *base, const uint8_t *csr, size_t len,
                                         int reenroll, const struct ferry_http_opts *o,
                                         struct ferry_http_result *res);
+
+/**
+ * @der as RFC 2045 base64 (§6.8): lines of at most 76 characters, each ended by CRLF, the last
+ * one too. *out is new and NUL-terminated (caller frees).
+ */
+ferry_err ferry_enroll_mime_b64(const uint8_t *der, size_t len, char **out);
 
 #endif

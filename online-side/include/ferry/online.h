@@ -17,9 +17,11 @@ struct ferry_submit_opts {
     const struct ferry_medium *to; /* where answers go */
     const struct ferry_qr_opts *qo;
     struct ferry_http_opts http;
-    int again;      /* submit a request that was submitted before */
-    int est;        /* --protocol est: PKCS#10 requests, EST at @service (required) */
-    int est_enroll; /* EST: /simpleenroll instead of /simplereenroll */
+    int again;          /* submit a request that was submitted before */
+    int est;            /* --protocol est: PKCS#10 requests, EST at @service (required) */
+    int est_enroll;     /* EST: /simpleenroll instead of /simplereenroll */
+    int parallel;       /* requests in flight at once (--parallel); 0: 4 */
+    int accept_changes; /* EST: package a certificate that lacks a SAN entry, EKU or KU asked for */
 };
 
 struct ferry_submit_one {
@@ -35,6 +37,7 @@ struct ferry_submit_one {
     char *package_name; /* "response-<id8>.ferry" */
     uint8_t answer_sha256[32];
     int attempts;
+    char *changes; /* X.509: what the CA changed from the request, one line each (or NULL) */
 };
 
 struct ferry_submit_result {
@@ -52,6 +55,14 @@ struct ferry_submit_result {
  * /simpleenroll); the issued certificate must carry the request's key and subject, chain to
  * the /cacerts certificates and be valid now; the answer item is an "x509-chain" PEM (leaf
  * first, then the CA certificates). A request of the other mode is refused with advice.
+ * The issued certificate is compared with the request (subject, subjectAltName, key usage,
+ * extended key usage): the differences go to ->changes; another subject, or a SAN entry, EKU
+ * or KU asked for and missing (unless o->accept_changes), refuses the answer and keeps the
+ * issued chain in HOME/certs/<transfer id>.refused.pem, from where a later submit with
+ * accept_changes packages it without enrolling again.
+ * Many packages on the medium are submitted concurrently (o->parallel at once, a kept-open
+ * connection per worker; EST /cacerts fetched once); each gets its own result and answer
+ * package, and the answers that succeeded are written whatever happened to the others.
  * Returns FERRY_OK when at least one was submitted and none failed; else the first failure.
  */
 ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *from,

@@ -6,7 +6,9 @@
 
 #include "ferry/codec.h"
 #include "ferry/json.h"
+#include "ferry/lock.h"
 #include "ferry/log.h"
+#include "ferry/transport.h"
 #include "ferry/pairing.h"
 #include "ferry/runbook_store.h"
 #include "ferry/sidecmd.h"
@@ -72,7 +74,16 @@ int ferry_dispatch(const char *prog, const char *about, const struct ferry_verb 
 ferry_err ferry_cli_open_store(const struct ferry_cmd_spec *spec, const struct ferry_args *a,
                                const char *side, int create, struct ferry_store **out)
 {
-    ferry_err r = ferry_store_open(a->value[FERRY_CLI_HOME], side, create, out);
+    /* commands that only read share the home; every other one has it to itself */
+    static const char *const readers[] = {"status", "runbook", "check-root"};
+    int mode = 1;
+    size_t i;
+    ferry_err r;
+
+    for (i = 0; i < sizeof(readers) / sizeof(readers[0]); i++)
+        if (strcmp(spec->name, readers[i]) == 0)
+            mode = 0;
+    r = ferry_store_open_locked(a->value[FERRY_CLI_HOME], side, create, mode, out);
 
     if (r == FERRY_ERR_NOT_FOUND)
         return ferry_errf(r, "no ferry state here (%s): run `%s init` first", ferry_err_detail(),
@@ -279,6 +290,7 @@ int ferry_cmd_pair(const char *prog, const char *side, int argc, char **argv)
     struct ferry_args a;
     struct ferry_store *s = NULL;
     struct ferry_medium m = {0};
+    struct ferry_lock *medium = NULL;
     const char *to, *from;
     int rc;
     ferry_err r;
@@ -295,8 +307,11 @@ int ferry_cmd_pair(const char *prog, const char *side, int argc, char **argv)
         goto out;
     if ((r = ferry_cli_open_store(&spec, &a, side, 0, &s)) != FERRY_OK)
         goto out;
+    if (to != NULL && (r = ferry_transport_lock(&m, &medium)) != FERRY_OK)
+        goto out;
     r = to ? pair_out(&spec, &a, s, side, &m) : pair_in(&spec, &a, s, side, &m);
 out:
+    ferry_lock_release(medium);
     ferry_medium_clear(&m);
     ferry_store_close(s);
     return ferry_cli_fail(&spec, r);

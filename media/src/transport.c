@@ -1,7 +1,11 @@
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "ferry/file.h"
+#include "ferry/lock.h"
 #include "ferry/manifest.h"
 #include "ferry/transport.h"
 
@@ -124,4 +128,32 @@ const struct ferry_qr_opts *ferry_transport_label(const struct ferry_qr_opts *qo
     snprintf(label, n, "%s %.8s", prefix, id);
     q2->label = label;
     return q2;
+}
+
+ferry_err ferry_transport_lock(const struct ferry_medium *m, struct ferry_lock **out)
+{
+    char *root = NULL, *dir = NULL, what[600];
+    struct stat st;
+    ferry_err r;
+
+    *out = NULL;
+    if (m == NULL || m->kind != FERRY_MEDIUM_USB)
+        return FERRY_OK;
+    if ((r = ferry_usb_resolve(m->path, &root)) != FERRY_OK)
+        return r;
+    if ((dir = ferry_path_join(root, FERRY_USB_SUBDIR)) == NULL) {
+        free(root);
+        return FERRY_ERR_NOMEM;
+    }
+    /* FERRY/ itself (made if missing); the medium's root when it cannot be (read-only) */
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        ferry_err_clear();
+    snprintf(what, sizeof(what), "the medium %s", root);
+    if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        r = ferry_lock_take(dir, FERRY_LOCK_EXCLUSIVE, what, out);
+    else
+        r = ferry_lock_take(root, FERRY_LOCK_EXCLUSIVE, what, out);
+    free(dir);
+    free(root);
+    return r;
 }

@@ -479,14 +479,52 @@ static void drop_cache(const char *path)
     close(fd);
 }
 
+/* The files this process wrote to a medium (path, device, inode): ferry_usb_remove takes back
+ * only these, never a file another run put under the same name since. */
+#define USB_WRITTEN_MAX 8
+static struct {
+    char *path;
+    struct ferry_file_id id;
+} usb_written[USB_WRITTEN_MAX];
+
+static void written_note(const char *path, const struct ferry_file_id *id)
+{
+    static size_t next;
+    size_t i, k = next % USB_WRITTEN_MAX;
+
+    for (i = 0; i < USB_WRITTEN_MAX; i++)
+        if (usb_written[i].path != NULL && strcmp(usb_written[i].path, path) == 0)
+            k = i;
+    if (k == next % USB_WRITTEN_MAX)
+        next++;
+    free(usb_written[k].path);
+    usb_written[k].path = strdup(path);
+    usb_written[k].id = *id;
+}
+
+/* Unlinks @path if this process wrote it (and it is still that file); 1 if removed. */
+static int unlink_own(const char *path)
+{
+    size_t i;
+
+    for (i = 0; i < USB_WRITTEN_MAX; i++)
+        if (usb_written[i].path != NULL && strcmp(usb_written[i].path, path) == 0)
+            return ferry_file_remove_own(path, &usb_written[i].id);
+    if (ferry_path_exists(path))
+        ferry_log(FERRY_LOG_WARN, "%s: left in place: this run did not write it", path);
+    return 0;
+}
+
 static ferry_err write_verified(const char *path, const void *data, size_t len)
 {
+    struct ferry_file_id id;
     uint8_t *back = NULL;
     size_t blen = 0;
     ferry_err r;
 
-    if ((r = ferry_file_write_atomic(path, data, len, 0644)) != FERRY_OK)
+    if ((r = ferry_file_write_atomic_id(path, data, len, 0644, &id)) != FERRY_OK)
         return r;
+    written_note(path, &id);
     drop_cache(path);
     r = ferry_file_read(path, len, &back, &blen);
     if (r == FERRY_ERR_NOMEM)
@@ -544,9 +582,9 @@ static void unwrite(const char *dir, const char *full, int had_full, const char 
 {
     int any = 0;
 
-    if (full != NULL && !had_full && unlink(full) == 0)
+    if (full != NULL && !had_full && unlink_own(full))
         any = 1;
-    if (spath != NULL && !had_summary && unlink(spath) == 0)
+    if (spath != NULL && !had_summary && unlink_own(spath))
         any = 1;
     if (any)
         (void)ferry_fsync_dir(dir);
@@ -603,12 +641,13 @@ ferry_err ferry_usb_remove(const char *root, const char *name)
         (full = ferry_path_join(dir, name)) == NULL || (sname = summary_name(name)) == NULL ||
         (spath = ferry_path_join(dir, sname)) == NULL)
         goto out;
-    if (unlink(full) != 0 && errno != ENOENT) {
+    errno = 0;
+    if (!unlink_own(full) && errno != 0 && errno != ENOENT) {
         r = ferry_errf(FERRY_ERR_IO, "%s: cannot remove: %s; delete it by hand", full,
                        strerror(errno));
         goto out;
     }
-    (void)unlink(spath);
+    (void)unlink_own(spath);
     r = ferry_fsync_dir(dir);
 out:
     free(dir);

@@ -174,13 +174,14 @@ static ferry_err prior_keep(const char *out, struct prior *p)
 }
 
 /* Puts back what @out held (or removes the new file); returns @r with its detail kept. */
-static ferry_err prior_restore(const char *out, const struct prior *p, ferry_err r)
+static ferry_err prior_restore(const char *out, const struct prior *p, ferry_err r,
+                               const struct ferry_file_id *mine)
 {
     char why[1024];
 
     snprintf(why, sizeof(why), "%s", ferry_err_detail());
     if (!p->had)
-        unlink(out);
+        ferry_file_remove_own(out, mine); /* only the file this run wrote */
     else if (ferry_file_write_atomic(out, p->data, p->len, p->mode) != FERRY_OK)
         ferry_log(FERRY_LOG_ERROR, "%s: could not put the earlier file back: %s", out,
                   ferry_err_detail());
@@ -195,6 +196,7 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
 {
     char *out = c->out_path ? strdup(c->out_path) : dflt;
     struct prior old = {NULL, 0, 0, 0};
+    struct ferry_file_id kept_id, out_id;
     int kept = 0;
     ferry_err r;
 
@@ -210,14 +212,15 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
     }
     if ((r = prior_keep(out, &old)) != FERRY_OK)
         goto fail;
-    if ((r = ferry_state_save(ferry_store_home(c->s), "certs", t->id, ext, data, len)) != FERRY_OK)
+    if ((r = ferry_state_save_id(ferry_store_home(c->s), "certs", t->id, ext, data, len,
+                                 &kept_id)) != FERRY_OK)
         goto fail;
     kept = 1;
-    if ((r = ferry_file_write_atomic(out, data, len, 0644)) != FERRY_OK)
+    if ((r = ferry_file_write_atomic_id(out, data, len, 0644, &out_id)) != FERRY_OK)
         goto fail;
     if ((r = ferry_store_transfer_answer(c->s, t->id, m->transfer_id, pkg_sha, until, out)) !=
         FERRY_OK) {
-        r = prior_restore(out, &old, r); /* the ledger refused: the file as it was */
+        r = prior_restore(out, &old, r, &out_id); /* the ledger refused: the file as it was */
         goto fail;
     }
     *outp = out;
@@ -225,7 +228,7 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
     return FERRY_OK;
 fail:
     if (kept) /* nor its kept copy: a failed import leaves the state as it was */
-        ferry_state_remove(ferry_store_home(c->s), "certs", t->id, ext);
+        ferry_state_remove_own(ferry_store_home(c->s), "certs", t->id, ext, &kept_id);
     free(old.data);
     free(out);
     return r;

@@ -8,6 +8,8 @@
 
 #include "cmds.h"
 #include "ferry/json.h"
+#include "ferry/lock.h"
+#include "ferry/transport.h"
 #include "ferry/log.h"
 #include "ferry/online.h"
 #include "ferry/sidecmd.h"
@@ -195,6 +197,7 @@ int cmd_submit(int argc, char **argv)
     struct ferry_submit_opts o;
     struct ferry_submit_result res;
     struct ferry_qr_opts qo;
+    struct ferry_lock *medium = NULL;
     char *pw = NULL;
     int rc;
     ferry_err r;
@@ -207,7 +210,8 @@ int cmd_submit(int argc, char **argv)
     o.http.password = pw;
     if (r != FERRY_OK)
         goto out;
-    if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK)
+    if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK ||
+        (r = ferry_transport_lock(&to, &medium)) != FERRY_OK)
         goto out;
     r = ferry_online_submit(s, &from, &o, &res);
     if (ferry_cli_json(&a))
@@ -226,6 +230,7 @@ done:
     ferry_submit_result_clear(&res);
     ferry_medium_clear(&from);
     ferry_medium_clear(&to);
+    ferry_lock_release(medium);
     ferry_store_close(s);
     OPENSSL_secure_clear_free(pw, PW_MAX);
     return rc;

@@ -292,16 +292,18 @@ static ferry_err deliver(struct submit_ctx *c, const struct ferry_manifest *req,
     size_t pkglen = 0;
     char name[64], label[64];
     struct ferry_qr_opts q2;
+    struct ferry_file_id kept;
     ferry_err r;
 
+    memset(&kept, 0, sizeof(kept));
     ferry_buf_init(&summary, 8192);
     if ((r = ferry_package_sign(ans, c->me, &pkg, &pkglen)) != FERRY_OK)
         goto out;
     ferry_sha256(pkg, pkglen, o->answer_sha256);
     snprintf(name, sizeof(name), "response-%.8s.ferry", o->transfer_id);
     if ((r = summary_text(ans, o, o->answer_sha256, &summary)) != FERRY_OK ||
-        (r = ferry_state_save(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.ferry",
-                              pkg, pkglen)) != FERRY_OK ||
+        (r = ferry_state_save_id(ferry_store_home(c->s), "packages", req->transfer_id,
+                                 ".answer.ferry", pkg, pkglen, &kept)) != FERRY_OK ||
         (r = ferry_transport_write(c->o->to, name, pkg, pkglen, (const char *)summary.data,
                                    ferry_transport_label(c->o->qo, "ferry answer", o->transfer_id,
                                                          &q2, label, sizeof(label)),
@@ -319,7 +321,8 @@ static ferry_err deliver(struct submit_ctx *c, const struct ferry_manifest *req,
     ferry_store_audit(c->s, "submit", o->transfer_id);
 out:
     if (r != FERRY_OK) /* a failed submission leaves the state as it was */
-        ferry_state_remove(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.ferry");
+        ferry_state_remove_own(ferry_store_home(c->s), "packages", req->transfer_id,
+                               ".answer.ferry", &kept);
     ferry_buf_free(&summary);
     free(pkg);
     return r;

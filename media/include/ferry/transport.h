@@ -37,6 +37,14 @@ ferry_err ferry_transport_take_back(const struct ferry_medium *m, const char *na
 ferry_err ferry_transport_read(const struct ferry_medium *m, struct ferry_usb_file **out,
                                size_t *n);
 
+struct ferry_lock;
+
+/**
+ * Serialises runs that use the same stick: an exclusive lock on ROOT/FERRY/ (see
+ * ferry_lock_take), held until ferry_lock_release(*out). Other media: *out NULL, FERRY_OK.
+ */
+ferry_err ferry_transport_lock(const struct ferry_medium *m, struct ferry_lock **out);
+
 /** Where a USB medium resolves to (for messages), new string; NULL for other media. */
 char *ferry_transport_describe(const struct ferry_medium *m);
 

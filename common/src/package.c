@@ -16,7 +16,9 @@
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/cms.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 
@@ -35,6 +37,62 @@ static void cert_fp(X509 *x, uint8_t fp[FERRY_SHA256_LEN])
     if (n > 0)
         ferry_sha256(der, (size_t)n, fp);
     OPENSSL_free(der);
+}
+
+/* ECDSA signatures are malleable: (r, s) and (r, n - s) both verify. The package's signature
+ * is put in the low-s form (s <= n/2, as in BIP 62), so ferry writes one encoding only; replay
+ * decisions never rest on the container's bytes anyway (see ferry_manifest.content_sha256).
+ * Identity keys are P-256; a signature that is not one is left as it is. */
+static ferry_err low_s(CMS_ContentInfo *cms)
+{
+    static const char p256_n[] = "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551";
+    STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+    CMS_SignerInfo *si =
+        sis != NULL && sk_CMS_SignerInfo_num(sis) == 1 ? sk_CMS_SignerInfo_value(sis, 0) : NULL;
+    ASN1_OCTET_STRING *sig = si != NULL ? CMS_SignerInfo_get0_signature(si) : NULL;
+    const unsigned char *p;
+    unsigned char *enc = NULL, *q;
+    ECDSA_SIG *es = NULL;
+    BIGNUM *n = NULL, *half = NULL, *ns = NULL, *r2 = NULL;
+    const BIGNUM *rr, *ss;
+    ferry_err r = FERRY_OK;
+    int el;
+
+    if (sig == NULL)
+        return FERRY_OK;
+    p = ASN1_STRING_get0_data(sig);
+    if ((es = d2i_ECDSA_SIG(NULL, &p, ASN1_STRING_length(sig))) == NULL) {
+        ERR_clear_error();
+        return FERRY_OK;
+    }
+    ECDSA_SIG_get0(es, &rr, &ss);
+    r = FERRY_ERR_NOMEM;
+    if (BN_hex2bn(&n, p256_n) == 0 || (half = BN_new()) == NULL || !BN_rshift1(half, n))
+        goto out;
+    if (BN_cmp(ss, half) <= 0) {
+        r = FERRY_OK;
+        goto out;
+    }
+    if ((ns = BN_new()) == NULL || !BN_sub(ns, n, ss) || (r2 = BN_dup(rr)) == NULL ||
+        !ECDSA_SIG_set0(es, r2, ns))
+        goto out;
+    r2 = ns = NULL;
+    if ((el = i2d_ECDSA_SIG(es, NULL)) <= 0 || (enc = OPENSSL_malloc((size_t)el)) == NULL)
+        goto out;
+    q = enc;
+    if (i2d_ECDSA_SIG(es, &q) != el || !ASN1_OCTET_STRING_set(sig, enc, el))
+        goto out;
+    r = FERRY_OK;
+out:
+    if (r != FERRY_OK)
+        r = ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot normalise the signature");
+    OPENSSL_free(enc);
+    BN_free(n);
+    BN_free(half);
+    BN_free(ns);
+    BN_free(r2);
+    ECDSA_SIG_free(es);
+    return r;
 }
 
 ferry_err ferry_package_sign(struct ferry_manifest *m, const struct ferry_identity *signer,
@@ -63,8 +121,14 @@ ferry_err ferry_package_sign(struct ferry_manifest *m, const struct ferry_identi
     if ((cms = CMS_sign(NULL, NULL, NULL, NULL, flags | CMS_PARTIAL)) == NULL ||
         CMS_add1_signer(cms, ferry_identity_x509(signer), ferry_identity_pkey(signer), EVP_sha256(),
                         flags) == NULL ||
-        !CMS_final(cms, in, NULL, flags) || (n = i2d_CMS_ContentInfo(cms, NULL)) <= 0) {
+        !CMS_final(cms, in, NULL, flags)) {
         r = ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot sign the package");
+        goto out;
+    }
+    if ((r = low_s(cms)) != FERRY_OK)
+        goto out;
+    if ((n = i2d_CMS_ContentInfo(cms, NULL)) <= 0) {
+        r = ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot encode the package");
         goto out;
     }
     if ((size_t)n > FERRY_MAX_PACKAGE_BYTES) {
@@ -316,6 +380,7 @@ static ferry_err open_with(CMS_ContentInfo *cms, X509 *cert, struct ferry_manife
     if ((r = cms_check(cms, cert, &content, &clen)) != FERRY_OK ||
         (r = ferry_manifest_parse(content, clen, &m)) != FERRY_OK)
         goto out;
+    ferry_sha256(content, clen, m->content_sha256);
     cert_fp(cert, fp);
     if (!ferry_ct_eq(fp, m->sender_fp, sizeof(fp))) {
         ferry_hex_groups(m->sender_fp, sizeof(fp), claimed);

@@ -144,8 +144,9 @@ static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
     t.service = (char *)c->url;
     t.created = t.updated = ferry_now();
     t.new_not_after = o->new_not_after;
-    /* one transaction: the transfer (new, or --again) and the request package seen */
-    return ferry_store_transfer_submitted(c->s, &t, req_sha);
+    /* one transaction: the transfer (new, or --again) and the request package seen, by the
+     * digest of what was signed (see submitted_before) */
+    return ferry_store_transfer_submitted(c->s, &t, req->content_sha256);
 }
 
 /* RMS: submits the Enroll request byte-exact, checks the SLC, builds the answer manifest. */
@@ -371,6 +372,26 @@ static ferry_err submit_one(struct submit_ctx *c, const struct ferry_usb_file *f
     return r;
 }
 
+/* 1 if this request was submitted before: keyed on what its sender signed (the transfer id,
+ * the manifest's digest), so a copy whose signature was re-encoded (ECDSA s -> n - s, still
+ * valid) is recognised too; the file's own digest only for ledgers written before. */
+static int submitted_before(struct submit_ctx *c, const struct ferry_manifest *m,
+                            const uint8_t file_sha[FERRY_SHA256_LEN])
+{
+    struct ferry_transfer *t = NULL;
+    int done = 0;
+
+    if (ferry_store_package_seen(c->s, m->content_sha256) ||
+        ferry_store_package_seen(c->s, file_sha))
+        return 1;
+    if (ferry_store_transfer_get(c->s, m->transfer_id, &t) == FERRY_OK)
+        done = t->state == FERRY_TS_SUBMITTED;
+    else
+        ferry_err_clear();
+    ferry_transfer_free(t);
+    return done;
+}
+
 /* 1: a request to submit; 0: ignored; -1: refused (o filled). */
 static int examine(struct submit_ctx *c, const struct ferry_usb_file *f, struct ferry_manifest **m,
                    size_t *signer, struct ferry_submit_one *o)
@@ -391,7 +412,7 @@ static int examine(struct submit_ctx *c, const struct ferry_usb_file *f, struct 
         ferry_manifest_find(*m, FERRY_ITEM_IDENTITY) == NULL) {
         ferry_transfer_id_hex((*m)->transfer_id, o->transfer_id);
         ferry_sha256(f->data, f->len, sha);
-        if (c->o->again || !ferry_store_package_seen(c->s, sha))
+        if (c->o->again || !submitted_before(c, *m, sha))
             return 1;
         if (ferry_store_transfer_get(c->s, (*m)->transfer_id, &t) == FERRY_OK)
             ferry_time_date(t->updated, when);

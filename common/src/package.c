@@ -13,6 +13,7 @@
  * CMS_BINARY everywhere: the manifest bytes are signed and returned as they are. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -27,6 +28,8 @@
 
 #define MSG_CORRUPT "package is corrupt or truncated (not valid DER CMS)"
 #define MSG_CHANGED "signature does not verify: the package was changed after signing"
+#define MSG_UNPAIRED                                                                               \
+    "package signed by an unpaired identity %s — pair it first or check where it came from"
 
 static void cert_fp(X509 *x, uint8_t fp[FERRY_SHA256_LEN])
 {
@@ -327,10 +330,7 @@ static ferry_err match_peer(CMS_ContentInfo *cms, CMS_SignerInfo *si,
             r = ferry_errf(FERRY_ERR_SIG_INVALID, MSG_CHANGED " (signer certificate altered)");
     if (r == FERRY_ERR_UNTRUSTED) {
         ferry_hex_groups(fp, sizeof(fp), groups);
-        r = ferry_errf(FERRY_ERR_UNTRUSTED,
-                       "package signed by an unpaired identity %s — pair "
-                       "it first or check where it came from",
-                       groups);
+        r = ferry_errf(FERRY_ERR_UNTRUSTED, MSG_UNPAIRED, groups);
     }
     X509_free(x);
     ERR_clear_error();
@@ -485,5 +485,91 @@ out:
     ferry_manifest_free(m);
     X509_free(x);
     CMS_ContentInfo_free(cms);
+    return r;
+}
+
+/* Reads the DER header at @off (< @end): tag and content length; returns the header's length,
+ * or -1 when it does not parse or its content runs past @end. */
+static int peek_hdr(int fd, uint64_t off, uint64_t end, int *tag, uint64_t *len)
+{
+    unsigned char b[6];
+    ssize_t got = off < end ? pread(fd, b, sizeof(b), (off_t)off) : 0;
+    int k, i, hl;
+
+    if (got < 2)
+        return -1;
+    *tag = b[0];
+    if (b[1] < 0x80) {
+        *len = b[1];
+        hl = 2;
+    } else {
+        k = b[1] & 0x7f;
+        if (k < 1 || k > 4 || got < 2 + k)
+            return -1;
+        for (*len = 0, i = 0; i < k; i++)
+            *len = (*len << 8) | b[2 + i];
+        hl = 2 + k;
+    }
+    return off + (uint64_t)hl + *len <= end ? hl : -1;
+}
+
+ferry_err ferry_package_peek(int fd, uint64_t size, struct ferry_identity *const *known,
+                             size_t nknown)
+{
+    /* ContentInfo SEQ > [0] > SignedData SEQ > version, digestAlgorithms, encapContentInfo
+     * (skipped: the body), then [0] certificates: the signer's comes first in ferry's packages */
+    static const int walk[][2] = {{0x30, 1}, {0x06, 0}, {0xa0, 1}, {0x30, 1},
+                                  {0x02, 0}, {0x31, 0}, {0x30, 0}, {0xa0, 1}};
+    uint64_t off = 0, end = size, len = 0;
+    uint8_t fp[FERRY_SHA256_LEN], kfp[FERRY_SHA256_LEN];
+    char groups[FERRY_FP_GROUPS_LEN];
+    unsigned char *certs = NULL;
+    const unsigned char *p;
+    X509 *x = NULL;
+    size_t i, w;
+    int tag, hl;
+    ferry_err r = FERRY_OK;
+
+    for (w = 0; w < sizeof(walk) / sizeof(walk[0]); w++) {
+        if ((hl = peek_hdr(fd, off, end, &tag, &len)) < 0 || tag != walk[w][0]) {
+            if (w == 0 || (w == 1 && hl < 0))
+                return ferry_errf(FERRY_ERR_FORMAT, MSG_CORRUPT);
+            return FERRY_OK; /* not the usual shape: the full verification decides */
+        }
+        if (w == 0 && (uint64_t)hl + len != size)
+            return ferry_errf(FERRY_ERR_FORMAT, MSG_CORRUPT);
+        if (walk[w][1]) {
+            off += (uint64_t)hl;
+            end = off + len;
+        } else {
+            off += (uint64_t)hl + len;
+        }
+    }
+    if (len == 0 || len > 64 * 1024 || (certs = malloc((size_t)len)) == NULL ||
+        pread(fd, certs, (size_t)len, (off_t)off) != (ssize_t)len)
+        goto out;
+    p = certs;
+    if ((x = d2i_X509(NULL, &p, (long)len)) == NULL) {
+        ERR_clear_error();
+        goto out;
+    }
+    cert_fp(x, fp);
+    for (i = 0; i < nknown; i++) {
+        ferry_identity_fingerprint(known[i], kfp);
+        if (ferry_ct_eq(fp, kfp, sizeof(fp)))
+            goto out;
+    }
+    /* a paired identity's certificate altered in transit is a changed package, not a stranger's */
+    for (i = 0; i < nknown; i++)
+        if (X509_issuer_and_serial_cmp(x, ferry_identity_x509(known[i])) == 0 ||
+            (X509_get0_pubkey(x) != NULL &&
+             EVP_PKEY_eq(X509_get0_pubkey(x), X509_get0_pubkey(ferry_identity_x509(known[i]))) ==
+                 1))
+            goto out;
+    ferry_hex_groups(fp, sizeof(fp), groups);
+    r = ferry_errf(FERRY_ERR_UNTRUSTED, MSG_UNPAIRED, groups);
+out:
+    X509_free(x);
+    free(certs);
     return r;
 }

@@ -23,6 +23,7 @@ struct import_ctx {
     size_t npeers;
     const char *out_path;
     int force;
+    uint64_t budget; /* bytes left to read from the medium */
 };
 
 /* <dir of the request>/<Server>SLC.xml from "<Server>RenewalRequest.xml", else "<name>-SLC.xml". */
@@ -422,11 +423,14 @@ out:
 }
 
 /* Verifies one file; 1 if it is an answer to examine, 0 if ignored, -1 if refused (o filled). */
-static int examine(struct import_ctx *c, const struct ferry_usb_file *f, struct ferry_manifest **m,
+static int examine(struct import_ctx *c, struct ferry_usb_file *f, struct ferry_manifest **m,
                    struct ferry_import_one *o)
 {
     int own = 0;
-    ferry_err r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, NULL, &own);
+    ferry_err r = ferry_transport_fetch(f, c->me, c->peers, c->npeers, &c->budget);
+
+    if (r == FERRY_OK)
+        r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, NULL, &own);
 
     if (r != FERRY_OK) {
         o->err = r;
@@ -469,6 +473,7 @@ static ferry_err import_files(struct import_ctx *c, struct ferry_usb_file *files
         snprintf(o->file, sizeof(o->file), "%s", files[i].name);
         ferry_err_clear();
         if ((k = examine(c, &files[i], &m, o)) == 0) {
+            ferry_usb_file_unload(&files[i]);
             res->ignored++;
             continue;
         }
@@ -479,6 +484,7 @@ static ferry_err import_files(struct import_ctx *c, struct ferry_usb_file *files
                      o->err == FERRY_OK ? "imported" : ferry_err_detail());
         }
         ferry_manifest_free(m);
+        ferry_usb_file_unload(&files[i]); /* one package in memory at a time */
         if (o->err == FERRY_OK) {
             res->imported++;
             c->out_path = NULL; /* --out names the first answer's file only */
@@ -495,7 +501,8 @@ static ferry_err import_files(struct import_ctx *c, struct ferry_usb_file *files
 ferry_err ferry_offline_import(struct ferry_store *s, const struct ferry_medium *from,
                                const char *out_path, int force, struct ferry_import_result *res)
 {
-    struct import_ctx c = {.s = s, .out_path = out_path, .force = force};
+    struct import_ctx c = {
+        .s = s, .out_path = out_path, .force = force, .budget = FERRY_USB_READ_MAX};
     struct ferry_usb_file *files = NULL;
     size_t n = 0;
     ferry_err r;
@@ -503,7 +510,7 @@ ferry_err ferry_offline_import(struct ferry_store *s, const struct ferry_medium 
     memset(res, 0, sizeof(*res));
     if ((r = ferry_state_keys(s, 1, &c.me, &c.peers, &c.npeers)) != FERRY_OK)
         goto out;
-    if ((r = ferry_transport_read(from, &files, &n)) != FERRY_OK)
+    if ((r = ferry_transport_list(from, "response-", &files, &n)) != FERRY_OK)
         goto out;
     r = import_files(&c, files, n, res);
     if (r == FERRY_OK && res->imported == 0)

@@ -20,6 +20,7 @@ struct submit_ctx {
     size_t npeers;
     const struct ferry_submit_opts *o;
     const char *url;
+    uint64_t budget; /* bytes left to read from the medium */
 };
 
 /* "<Server>RenewalRequest.xml" -> "<Server>SLC.xml"; anything else -> "<name>-SLC.xml". */
@@ -393,14 +394,17 @@ static int submitted_before(struct submit_ctx *c, const struct ferry_manifest *m
 }
 
 /* 1: a request to submit; 0: ignored; -1: refused (o filled). */
-static int examine(struct submit_ctx *c, const struct ferry_usb_file *f, struct ferry_manifest **m,
+static int examine(struct submit_ctx *c, struct ferry_usb_file *f, struct ferry_manifest **m,
                    size_t *signer, struct ferry_submit_one *o)
 {
     struct ferry_transfer *t = NULL;
     uint8_t sha[FERRY_SHA256_LEN];
     char when[11];
     int own = 0;
-    ferry_err r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, signer, &own);
+    ferry_err r = ferry_transport_fetch(f, c->me, c->peers, c->npeers, &c->budget);
+
+    if (r == FERRY_OK)
+        r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, signer, &own);
 
     if (r == FERRY_OK && own) {
         ferry_log(FERRY_LOG_INFO, "%s: ignored (this machine's own package)", f->name);
@@ -455,6 +459,7 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
         snprintf(o->file, sizeof(o->file), "%s", files[i].name);
         ferry_err_clear();
         if ((k = examine(c, &files[i], &m, &signer, o)) == 0) {
+            ferry_usb_file_unload(&files[i]);
             res->ignored++;
             continue;
         }
@@ -465,6 +470,7 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
                      o->err == FERRY_OK ? "submitted" : ferry_err_detail());
         }
         ferry_manifest_free(m);
+        ferry_usb_file_unload(&files[i]); /* one package in memory at a time */
         if (o->err == FERRY_OK) {
             res->submitted++;
         } else if (o->err == FERRY_ERR_REPLAY) {
@@ -480,7 +486,7 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
 ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *from,
                               const struct ferry_submit_opts *o, struct ferry_submit_result *res)
 {
-    struct submit_ctx c = {.s = s, .o = o};
+    struct submit_ctx c = {.s = s, .o = o, .budget = FERRY_USB_READ_MAX};
     struct ferry_usb_file *files = NULL;
     size_t n = 0;
     ferry_err r;
@@ -492,7 +498,7 @@ ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *
                                            "e.g. https://ca.example)");
     if ((r = ferry_state_keys(s, 1, &c.me, &c.peers, &c.npeers)) != FERRY_OK)
         goto out;
-    if ((r = ferry_transport_read(from, &files, &n)) != FERRY_OK)
+    if ((r = ferry_transport_list(from, "request-", &files, &n)) != FERRY_OK)
         goto out;
     r = submit_files(&c, files, n, res);
     if (r == FERRY_OK && res->submitted == 0)

@@ -31,4 +31,54 @@ on submit --from "usb:$T/stick2" --service "$URL" --root "$ROOT" --again >/dev/n
   fail "--again refused"
 [ "$(received)" -eq $((n + 1)) ] || fail "--again did not reach the service"
 
+step "a home writable by group or others is refused, as a readable key is"
+H=$T/homes/h1
+"$FERRY_OFFLINE" init --home "$H" --name h1 >/dev/null 2>&1 || fail "init"
+before=$(state_digest "$H")
+chmod 0777 "$H"
+expect_exit 1 "$FERRY_OFFLINE" status --home "$H"
+grep -q "$H: writable by group or others (mode 0777)" <<<"$ERR" || fail "0777 home: $ERR"
+grep -q "chmod 700 $H" <<<"$ERR" || fail "no advice: $ERR"
+chmod 0770 "$H"
+expect_exit 1 "$FERRY_OFFLINE" import --home "$H" --from "usb:$STICK"
+grep -q "writable by group or others (mode 0770)" <<<"$ERR" || fail "0770 home: $ERR"
+chmod 0700 "$H"
+[ "$(state_digest "$H")" = "$before" ] || fail "a refused home was changed"
+"$FERRY_OFFLINE" status --home "$H" >/dev/null 2>&1 || fail "0700 home refused"
+
+step "a home below a directory others may write to (not sticky) is refused"
+mkdir -p "$T/open"; chmod 0777 "$T/open"
+expect_exit 1 "$FERRY_OFFLINE" init --home "$T/open/h" --name h2
+grep -q "lies in $T/open, which group or others may write to (mode 0777)" <<<"$ERR" ||
+  fail "open parent: $ERR"
+chmod 1777 "$T/open" # sticky, like /tmp: others cannot replace what is ours
+"$FERRY_OFFLINE" init --home "$T/open/h" --name h2 >/dev/null 2>&1 || fail "sticky parent refused"
+
+step "a home reached through a symlinked parent works (resolved once)"
+mkdir -p "$T/real"; ln -s "$T/real" "$T/link"
+"$FERRY_OFFLINE" init --home "$T/link/h" --name h3 >/dev/null 2>&1 || fail "init via a link"
+[ -f "$T/real/h/ledger.sqlite" ] || fail "no ledger in the real folder"
+"$FERRY_OFFLINE" status --home "$T/link/h" --json >"$T/st.json" 2>&1 || fail "status via a link"
+"$FERRY_OFFLINE" pair --home "$T/link/h" --from "usb:$STICK" --yes >/dev/null 2>&1 ||
+  fail "pair via a link"
+"$FERRY_OFFLINE" status --home "$T/link/h" | grep -q "paired with: rms-online" ||
+  fail "the pairing via a link did not stick"
+
+step "a damaged ledger is refused with advice, also in a table the command does not read"
+cp -a "$OFF_HOME" "$T/damaged"
+root=$(sqlite3 "$T/damaged/ledger.sqlite" "SELECT rootpage FROM sqlite_master WHERE name = 'audit'")
+psize=$(sqlite3 "$T/damaged/ledger.sqlite" "PRAGMA page_size")
+printf '\x0d\xff\xff\xff\xff\xff\xff\xff' | dd of="$T/damaged/ledger.sqlite" bs=1 \
+  seek=$(( (root - 1) * psize )) conv=notrunc status=none
+check=$(sqlite3 "$T/damaged/ledger.sqlite" "PRAGMA integrity_check" 2>&1 || true)
+[ "$check" != ok ] || fail "the damage was not done"
+sqlite3 "$T/damaged/ledger.sqlite" "SELECT count(*) FROM transfers" >/dev/null ||
+  fail "the damage reached the table status reads"
+before=$(state_digest "$T/damaged")
+expect_exit 3 "$FERRY_OFFLINE" status --home "$T/damaged"
+grep -q "ledger.sqlite: the ledger is damaged" <<<"$ERR" || fail "no damage message: $ERR"
+grep -q "put back ledger.sqlite from your last backup" <<<"$ERR" || fail "no advice: $ERR"
+expect_exit 3 "$FERRY_OFFLINE" import --home "$T/damaged" --from "usb:$STICK"
+[ "$(state_digest "$T/damaged")" = "$before" ] || fail "a damaged home was changed"
+
 echo "PASS: security"

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ferry/safetext.h"
 #include "ferry/codec.h"
 #include "ferry/json.h"
 #include "ferry/lock.h"
@@ -250,7 +251,7 @@ static ferry_err pair_in(const struct ferry_cmd_spec *spec, const struct ferry_a
         return r;
     ferry_identity_fingerprint_groups(peer, fp);
     fprintf(stderr, "%s: the other machine's identity: %s\n%s: fingerprint: %s\n", spec->prog,
-            ferry_identity_name(peer), spec->prog, fp);
+            ferry_safe(ferry_identity_name(peer)), spec->prog, fp);
     if (!ferry_args_has(a, spec->opts, spec->nopts, "yes") &&
         !ferry_cli_confirm("Does the other machine show exactly this fingerprint?")) {
         r = ferry_errf(FERRY_ERR_UNTRUSTED,
@@ -268,7 +269,7 @@ static ferry_err pair_in(const struct ferry_cmd_spec *spec, const struct ferry_a
         ferry_json_bool(&j, "paired", 1);
         ferry_json_print(&j, stdout);
     } else {
-        printf("paired with: %s\nfingerprint: %s\n", ferry_identity_name(peer), fp);
+        printf("paired with: %s\nfingerprint: %s\n", ferry_safe(ferry_identity_name(peer)), fp);
     }
 out:
     ferry_identity_free(peer);

@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "cmds.h"
+#include "ferry/safetext.h"
 #include "ferry/json.h"
 #include "ferry/lock.h"
 #include "ferry/transport.h"
@@ -90,16 +91,17 @@ static void print_text(const struct ferry_submit_result *res)
     for (i = 0; i < res->n; i++) {
         const struct ferry_submit_one *o = &res->items[i];
         if (o->err != FERRY_OK) {
-            fprintf(stderr, "%s: submit: %s: %s%s\n", PROG, o->file,
-                    o->err == FERRY_ERR_REPLAY ? "skipped: " : "", o->message);
+            fprintf(stderr, "%s: submit: %s: %s%s\n", PROG, ferry_safe(o->file),
+                    o->err == FERRY_ERR_REPLAY ? "skipped: " : "", ferry_safe(o->message));
             continue;
         }
         ferry_time_date(o->new_not_after, d);
         ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
         printf("submitted:   %s (transfer %s)\n%s%s\nnew expiry:  %s\nanswer:      "
                "%s\nSHA-256:     %s\n",
-               o->file, o->transfer_id, o->x509 ? "subject:     " : "server:      ",
-               o->server_name ? o->server_name : "(not named)", d, o->where, g);
+               ferry_safe(o->file), o->transfer_id, o->x509 ? "subject:     " : "server:      ",
+               o->server_name ? ferry_safe(o->server_name) : "(not named)", d, ferry_safe(o->where),
+               g);
     }
 }
 

@@ -81,4 +81,23 @@ grep -q "put back ledger.sqlite from your last backup" <<<"$ERR" || fail "no adv
 expect_exit 3 "$FERRY_OFFLINE" import --home "$T/damaged" --from "usb:$STICK"
 [ "$(state_digest "$T/damaged")" = "$before" ] || fail "a damaged home was changed"
 
+step "a service's fault text with C1 and bidi controls reaches neither terminal nor JSON raw"
+stop_enrolld
+mkdir -p "$T/svc2"
+printf '<?xml version="1.0" encoding="utf-8"?>\n<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Server</faultcode><faultstring>denied \xe2\x80\xaeKO SI TLUSER\xe2\x80\xac \xc2\x9b2J\xc2\x85next \xe2\x81\xa6line\xe2\x81\xa9</faultstring></soap:Fault></soap:Body></soap:Envelope>\n' \
+  >"$T/fault.xml"
+ENROLLD_DIR=$T/svc2 start_enrolld --fault "body:$T/fault.xml"
+rm -f "$STICK"/FERRY/*.ferry
+off export "$REQ" --to "usb:$STICK" >/dev/null 2>&1
+expect_exit 1 on submit --from "usb:$STICK" --service "$URL" --root "$ROOT"
+grep -q 'the enrollment service refused: denied \\u202eKO SI TLUSER\\u202c \\u009b2J\\u0085next \\u2066line\\u2069' <<<"$ERR" ||
+  fail "the fault text is not shown escaped: $ERR"
+LC_ALL=C grep -q $'\xe2\x80\xae\|\xc2\x9b\|\xc2\x85\|\xe2\x81\xa6' <<<"$ERR" && fail "raw controls on stderr"
+rc=0
+on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" --json >"$T/fault.json" 2>/dev/null || rc=$?
+[ "$rc" -eq 1 ] || fail "--json: exit $rc"
+grep -q 'denied \\u202eKO SI TLUSER\\u202c \\u009b2J\\u0085next' "$T/fault.json" ||
+  fail "the JSON does not escape them: $(cat "$T/fault.json")"
+LC_ALL=C grep -q $'\xe2\x80\xae\|\xc2\x9b\|\xc2\x85' "$T/fault.json" && fail "raw controls in JSON"
+
 echo "PASS: security"

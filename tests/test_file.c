@@ -197,12 +197,42 @@ static void test_paths(void **state)
     free(s);
 }
 
+/* A rollback removes only the file its own write made: not one another run put there since. */
+static void test_remove_own(void **state)
+{
+    char *p = ferry_path_join(dir, "own.bin"), *q = ferry_path_join(dir, "other.bin");
+    struct ferry_file_id mine, other;
+
+    (void)state;
+    assert_int_equal(ferry_file_write_atomic_id(p, "mine", 4, 0600, &mine), FERRY_OK);
+    assert_true(mine.set);
+    assert_true(ferry_file_is(p, &mine));
+    /* another run replaces it (same name, new inode): left in place */
+    assert_int_equal(ferry_file_write_atomic_id(q, "theirs", 6, 0600, &other), FERRY_OK);
+    assert_int_equal(rename(q, p), 0);
+    assert_false(ferry_file_is(p, &mine));
+    assert_int_equal(ferry_file_remove_own(p, &mine), 0);
+    assert_true(ferry_path_exists(p));
+    /* its own file: removed */
+    assert_int_equal(ferry_file_remove_own(p, &other), 1);
+    assert_false(ferry_path_exists(p));
+    /* nothing recorded: nothing removed */
+    memset(&mine, 0, sizeof(mine));
+    assert_int_equal(ferry_file_write_atomic(p, "x", 1, 0600), FERRY_OK);
+    assert_int_equal(ferry_file_remove_own(p, &mine), 0);
+    assert_true(ferry_path_exists(p));
+    unlink(p);
+    free(p);
+    free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_atomic_and_read), cmocka_unit_test(test_symlink_refused),
         cmocka_unit_test(test_secret),          cmocka_unit_test(test_failed_write_keeps_old),
         cmocka_unit_test(test_paths),           cmocka_unit_test(test_sweep_temps),
+        cmocka_unit_test(test_remove_own),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

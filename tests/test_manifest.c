@@ -306,6 +306,20 @@ static void test_parse_refusals(void **state)
          "</item><item name=\"a.txt\" kind=\"pkcs10\" size=\"5\" sha256=\"" HELLO_SHA
          "\">aGVsbG8=</item>",
          FERRY_ERR_FORMAT, "two items"},
+        {"</item>",
+         "</item><item name=\"b.txt\" kind=\"pkcs10\" size=\"5\" sha256=\"" HELLO_SHA
+         "\">aGVsbG8=</item>",
+         FERRY_ERR_FORMAT, "two pkcs10 items ('a.txt' and 'b.txt')"},
+        {"</item>",
+         "</item><item name=\"b.txt\" kind=\"rms-request\" size=\"5\" sha256=\"" HELLO_SHA
+         "\">aGVsbG8=</item>",
+         FERRY_OK, NULL}, /* two kinds: each its own */
+        {"2024-05-01T12:00:00Z", "1999-12-31T23:59:59Z", FERRY_ERR_FORMAT,
+         "created 1999-12-31T23:59:59Z, before ferry's package format existed"},
+        {"2024-05-01T12:00:00Z", "2023-12-31T23:59:59Z", FERRY_ERR_FORMAT, "before"},
+        {"2024-05-01T12:00:00Z", "2024-01-01T00:00:00Z", FERRY_OK, NULL},
+        {"2024-05-01T12:00:00Z", "2099-01-01T00:00:00Z", FERRY_ERR_FORMAT,
+         "more than 7 days ahead of this machine's clock"},
         {"</prop>", "</prop><prop key=\"server\">x</prop>", FERRY_ERR_FORMAT, "twice"},
         {"key=\"server\"", "key=\"Server\"", FERRY_ERR_FORMAT, "property key"},
         {"<items>", "<items>text", FERRY_ERR_FORMAT, "unexpected"},

@@ -516,11 +516,48 @@ static void test_open_identity_openssl(void **state)
     ferry_identity_free(alice);
 }
 
+/* ferry_package_peek on @n bytes of @p in a file. */
+static ferry_err peek_bytes(const uint8_t *p, size_t n, struct ferry_identity *const *known,
+                            size_t nknown)
+{
+    char tmpl[] = "/tmp/ferry-test-peek-XXXXXX";
+    int fd = mkstemp(tmpl);
+    ferry_err r;
+
+    assert_true(fd >= 0);
+    unlink(tmpl);
+    assert_int_equal(write(fd, p, n), (ssize_t)n);
+    r = ferry_package_peek(fd, n, known, nknown);
+    close(fd);
+    return r;
+}
+
+/* Before the body is read: the outer DER must span the file, the signer must be known. */
+static void test_peek(void **state)
+{
+    struct fixture *f = *state;
+    struct ferry_identity *both[2] = {f->bob, f->alice};
+    uint8_t *bigger;
+
+    assert_int_equal(peek_bytes(f->pkg, f->pkglen, &f->alice, 1), FERRY_OK);
+    assert_int_equal(peek_bytes(f->pkg, f->pkglen, both, 2), FERRY_OK);
+    assert_int_equal(peek_bytes(f->pkg, f->pkglen, &f->bob, 1), FERRY_ERR_UNTRUSTED);
+    assert_non_null(strstr(ferry_err_detail(), "signed by an unpaired identity"));
+    assert_int_equal(peek_bytes(f->pkg, f->pkglen - 1, &f->alice, 1), FERRY_ERR_FORMAT);
+    assert_non_null(strstr(ferry_err_detail(), "corrupt or truncated"));
+    assert_non_null(bigger = calloc(1, f->pkglen + 1));
+    memcpy(bigger, f->pkg, f->pkglen);
+    assert_int_equal(peek_bytes(bigger, f->pkglen + 1, &f->alice, 1), FERRY_ERR_FORMAT);
+    free(bigger);
+    assert_int_equal(peek_bytes((const uint8_t *)"garbage", 7, &f->alice, 1), FERRY_ERR_FORMAT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_unpaired),
+        cmocka_unit_test(test_peek),
         cmocka_unit_test(test_byte_flips),
         cmocka_unit_test(test_every_byte_flip),
         cmocka_unit_test(test_truncation_and_garbage),

@@ -3,6 +3,7 @@
 
 #include "ferry/cli.h"
 #include "ferry/log.h"
+#include "ferry/safetext.h"
 
 /* Prints @text wrapped at 78 columns (breaks at spaces). */
 static void wrap(FILE *f, const char *text)
@@ -86,7 +87,7 @@ int ferry_cli_fail(const struct ferry_cmd_spec *spec, ferry_err r)
 
     if (r == FERRY_OK)
         return 0;
-    fprintf(stderr, "%s: %s: %s\n", spec->prog, spec->name, *d ? d : ferry_strerror(r));
+    fprintf(stderr, "%s: %s: %s\n", spec->prog, spec->name, *d ? ferry_safe(d) : ferry_strerror(r));
     return ferry_err_exit_code(r);
 }
 

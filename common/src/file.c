@@ -200,8 +200,10 @@ void ferry_file_sweep_temps(const char *path, long min_age_s)
 /* Writes @n bytes, fsynced, to a fresh temporary beside @path (its stale leftovers swept first)
  * with @mode, and returns its name in *tmp. On failure nothing is left and *tmp is NULL. Errors
  * name @path, the file the caller asked for. */
-static ferry_err write_temp(const char *path, const void *p, size_t n, mode_t mode, char **tmp)
+static ferry_err write_temp(const char *path, const void *p, size_t n, mode_t mode, char **tmp,
+                            struct ferry_file_id *id)
 {
+    struct stat st;
     ferry_err r;
     int fd;
 
@@ -217,6 +219,11 @@ static ferry_err write_temp(const char *path, const void *p, size_t n, mode_t mo
         r = io_fail(path, "chmod", errno);
     else
         r = write_all(fd, path, p, n);
+    if (r == FERRY_OK && id != NULL && fstat(fd, &st) == 0) {
+        id->dev = st.st_dev;
+        id->ino = st.st_ino;
+        id->set = 1;
+    }
     if (close(fd) != 0 && r == FERRY_OK)
         r = io_fail(path, "close", errno);
 out:
@@ -229,13 +236,39 @@ out:
 
 ferry_err ferry_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
 {
+    return ferry_file_write_atomic_id(path, p, n, mode, NULL);
+}
+
+int ferry_file_is(const char *path, const struct ferry_file_id *id)
+{
+    struct stat st;
+
+    return id != NULL && id->set && lstat(path, &st) == 0 && st.st_dev == id->dev &&
+           st.st_ino == id->ino;
+}
+
+int ferry_file_remove_own(const char *path, const struct ferry_file_id *id)
+{
+    if (!ferry_file_is(path, id)) {
+        if (ferry_path_exists(path))
+            ferry_log(FERRY_LOG_WARN, "%s: left in place: it is not the file this run wrote", path);
+        return 0;
+    }
+    return unlink(path) == 0;
+}
+
+ferry_err ferry_file_write_atomic_id(const char *path, const void *p, size_t n, mode_t mode,
+                                     struct ferry_file_id *id)
+{
     char *dir = NULL, *tmp = NULL;
     int existed;
     ferry_err r;
 
+    if (id != NULL)
+        memset(id, 0, sizeof(*id));
     if ((dir = ferry_path_dirname(path)) == NULL)
         return FERRY_ERR_NOMEM;
-    if ((r = write_temp(path, p, n, mode, &tmp)) != FERRY_OK)
+    if ((r = write_temp(path, p, n, mode, &tmp, id)) != FERRY_OK)
         goto out;
     existed = ferry_path_exists(path);
     if (rename(tmp, path) != 0) {
@@ -287,7 +320,7 @@ ferry_err ferry_file_write_secret(const char *path, const void *p, size_t n)
     if ((dir = ferry_path_dirname(path)) == NULL)
         return FERRY_ERR_NOMEM;
     /* written whole under a temporary name first: a crash never leaves half a key */
-    if ((r = write_temp(path, p, n, 0600, &tmp)) != FERRY_OK)
+    if ((r = write_temp(path, p, n, 0600, &tmp, NULL)) != FERRY_OK)
         goto out;
     if ((r = publish_new(tmp, path)) != FERRY_OK)
         goto out;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "ferry/json.h"
+#include "ferry/safetext.h"
 
 #define JSON_MAX (16u << 20)
 
@@ -30,10 +31,23 @@ ferry_err ferry_json_quote(struct ferry_buf *b, const char *s)
         case '\b': r = ferry_buf_puts(b, "\\b"); break;
         case '\f': r = ferry_buf_puts(b, "\\f"); break;
         default:
-            if (*p < 0x20 || *p == 0x7f)
+            if (*p < 0x20 || *p == 0x7f) {
                 r = ferry_buf_printf(b, "\\u%04x", *p);
-            else
+            } else if (*p >= 0x80) {
+                /* C1 and bidi controls escaped; bytes that are not UTF-8 become U+FFFD */
+                unsigned cp;
+                size_t k = ferry_utf8_next(p, strlen((const char *)p), &cp);
+                if (k == 0)
+                    r = ferry_buf_puts(b, "\\ufffd");
+                else if (ferry_text_unsafe(cp))
+                    r = ferry_buf_printf(b, "\\u%04x", cp);
+                else
+                    r = ferry_buf_append(b, p, k);
+                if (k > 1)
+                    p += k - 1;
+            } else {
                 r = ferry_buf_append(b, p, 1);
+            }
         }
     }
     if (r == FERRY_OK)

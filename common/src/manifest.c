@@ -10,11 +10,13 @@
 #include "ferry/manifest.h"
 #include "ferry/xml.h"
 
-#define ITEM_NAME_MAX  128
-#define PROP_KEY_MAX   64
-#define PROP_VALUE_MAX 4096
-#define MAX_PROPS      64
-#define B64_LINE       76
+#define MANIFEST_EPOCH   1704067200 /* 2024-01-01T00:00:00Z */
+#define MANIFEST_AHEAD_S (7 * 86400)
+#define ITEM_NAME_MAX    128
+#define PROP_KEY_MAX     64
+#define PROP_VALUE_MAX   4096
+#define MAX_PROPS        64
+#define B64_LINE         76
 
 #define X(s) ((const xmlChar *)(s))
 
@@ -619,6 +621,39 @@ static ferry_err parse_answers(struct ferry_manifest *m, xmlNodePtr n)
     return FERRY_OK;
 }
 
+/* A package made before this format existed, or further ahead of this machine's clock than
+ * any skew between the two machines explains, is refused: one of the clocks is wrong, or the
+ * date was made up. */
+static ferry_err created_check(time_t created, const char *shown)
+{
+    if (created < MANIFEST_EPOCH || created > ferry_now() + MANIFEST_AHEAD_S)
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "manifest: created %.40s, %s: not accepted; check the clocks of both "
+                          "machines, then export the package again",
+                          shown,
+                          created < MANIFEST_EPOCH ? "before ferry's package format existed (2024)"
+                                                   : "more than 7 days ahead of this machine's "
+                                                     "clock");
+    return FERRY_OK;
+}
+
+/* One item of each kind: a second request (or answer) would make which one counts depend on
+ * the reader. */
+static ferry_err kinds_once(const struct ferry_manifest *m)
+{
+    size_t i, k;
+
+    for (i = 0; i < m->nitems; i++)
+        for (k = 0; k < i; k++)
+            if (m->items[k].kind == m->items[i].kind)
+                return ferry_errf(FERRY_ERR_FORMAT,
+                                  "manifest: two %s items ('%.60s' and '%.60s'); a package "
+                                  "carries one: not made by ferry",
+                                  ferry_item_kind_name(m->items[i].kind), m->items[k].name,
+                                  m->items[i].name);
+    return FERRY_OK;
+}
+
 static ferry_err parse_created(struct ferry_manifest *m, xmlNodePtr n)
 {
     char *t = NULL;
@@ -631,6 +666,8 @@ static ferry_err parse_created(struct ferry_manifest *m, xmlNodePtr n)
                        "manifest: <created> '%.40s' is not an ISO 8601 UTC "
                        "time",
                        t);
+    else
+        r = created_check(m->created, t);
     free(t);
     return r;
 }
@@ -886,7 +923,8 @@ ferry_err ferry_manifest_parse(const uint8_t *buf, size_t len, struct ferry_mani
                        root ? (const char *)root->name : "", FERRY_MANIFEST_NS);
         goto out;
     }
-    if ((r = manifest_alloc(&m)) != FERRY_OK || (r = parse_root(m, root)) != FERRY_OK)
+    if ((r = manifest_alloc(&m)) != FERRY_OK || (r = parse_root(m, root)) != FERRY_OK ||
+        (r = kinds_once(m)) != FERRY_OK)
         goto out;
     *out = m;
     m = NULL;

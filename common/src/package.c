@@ -13,10 +13,13 @@
  * CMS_BINARY everywhere: the manifest bytes are signed and returned as they are. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
+#include <openssl/bn.h>
 #include <openssl/cms.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 
@@ -25,6 +28,8 @@
 
 #define MSG_CORRUPT "package is corrupt or truncated (not valid DER CMS)"
 #define MSG_CHANGED "signature does not verify: the package was changed after signing"
+#define MSG_UNPAIRED                                                                               \
+    "package signed by an unpaired identity %s — pair it first or check where it came from"
 
 static void cert_fp(X509 *x, uint8_t fp[FERRY_SHA256_LEN])
 {
@@ -35,6 +40,62 @@ static void cert_fp(X509 *x, uint8_t fp[FERRY_SHA256_LEN])
     if (n > 0)
         ferry_sha256(der, (size_t)n, fp);
     OPENSSL_free(der);
+}
+
+/* ECDSA signatures are malleable: (r, s) and (r, n - s) both verify. The package's signature
+ * is put in the low-s form (s <= n/2, as in BIP 62), so ferry writes one encoding only; replay
+ * decisions never rest on the container's bytes anyway (see ferry_manifest.content_sha256).
+ * Identity keys are P-256; a signature that is not one is left as it is. */
+static ferry_err low_s(CMS_ContentInfo *cms)
+{
+    static const char p256_n[] = "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551";
+    STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
+    CMS_SignerInfo *si =
+        sis != NULL && sk_CMS_SignerInfo_num(sis) == 1 ? sk_CMS_SignerInfo_value(sis, 0) : NULL;
+    ASN1_OCTET_STRING *sig = si != NULL ? CMS_SignerInfo_get0_signature(si) : NULL;
+    const unsigned char *p;
+    unsigned char *enc = NULL, *q;
+    ECDSA_SIG *es = NULL;
+    BIGNUM *n = NULL, *half = NULL, *ns = NULL, *r2 = NULL;
+    const BIGNUM *rr, *ss;
+    ferry_err r = FERRY_OK;
+    int el;
+
+    if (sig == NULL)
+        return FERRY_OK;
+    p = ASN1_STRING_get0_data(sig);
+    if ((es = d2i_ECDSA_SIG(NULL, &p, ASN1_STRING_length(sig))) == NULL) {
+        ERR_clear_error();
+        return FERRY_OK;
+    }
+    ECDSA_SIG_get0(es, &rr, &ss);
+    r = FERRY_ERR_NOMEM;
+    if (BN_hex2bn(&n, p256_n) == 0 || (half = BN_new()) == NULL || !BN_rshift1(half, n))
+        goto out;
+    if (BN_cmp(ss, half) <= 0) {
+        r = FERRY_OK;
+        goto out;
+    }
+    if ((ns = BN_new()) == NULL || !BN_sub(ns, n, ss) || (r2 = BN_dup(rr)) == NULL ||
+        !ECDSA_SIG_set0(es, r2, ns))
+        goto out;
+    r2 = ns = NULL;
+    if ((el = i2d_ECDSA_SIG(es, NULL)) <= 0 || (enc = OPENSSL_malloc((size_t)el)) == NULL)
+        goto out;
+    q = enc;
+    if (i2d_ECDSA_SIG(es, &q) != el || !ASN1_OCTET_STRING_set(sig, enc, el))
+        goto out;
+    r = FERRY_OK;
+out:
+    if (r != FERRY_OK)
+        r = ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot normalise the signature");
+    OPENSSL_free(enc);
+    BN_free(n);
+    BN_free(half);
+    BN_free(ns);
+    BN_free(r2);
+    ECDSA_SIG_free(es);
+    return r;
 }
 
 ferry_err ferry_package_sign(struct ferry_manifest *m, const struct ferry_identity *signer,
@@ -63,8 +124,14 @@ ferry_err ferry_package_sign(struct ferry_manifest *m, const struct ferry_identi
     if ((cms = CMS_sign(NULL, NULL, NULL, NULL, flags | CMS_PARTIAL)) == NULL ||
         CMS_add1_signer(cms, ferry_identity_x509(signer), ferry_identity_pkey(signer), EVP_sha256(),
                         flags) == NULL ||
-        !CMS_final(cms, in, NULL, flags) || (n = i2d_CMS_ContentInfo(cms, NULL)) <= 0) {
+        !CMS_final(cms, in, NULL, flags)) {
         r = ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot sign the package");
+        goto out;
+    }
+    if ((r = low_s(cms)) != FERRY_OK)
+        goto out;
+    if ((n = i2d_CMS_ContentInfo(cms, NULL)) <= 0) {
+        r = ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot encode the package");
         goto out;
     }
     if ((size_t)n > FERRY_MAX_PACKAGE_BYTES) {
@@ -263,10 +330,7 @@ static ferry_err match_peer(CMS_ContentInfo *cms, CMS_SignerInfo *si,
             r = ferry_errf(FERRY_ERR_SIG_INVALID, MSG_CHANGED " (signer certificate altered)");
     if (r == FERRY_ERR_UNTRUSTED) {
         ferry_hex_groups(fp, sizeof(fp), groups);
-        r = ferry_errf(FERRY_ERR_UNTRUSTED,
-                       "package signed by an unpaired identity %s — pair "
-                       "it first or check where it came from",
-                       groups);
+        r = ferry_errf(FERRY_ERR_UNTRUSTED, MSG_UNPAIRED, groups);
     }
     X509_free(x);
     ERR_clear_error();
@@ -316,6 +380,7 @@ static ferry_err open_with(CMS_ContentInfo *cms, X509 *cert, struct ferry_manife
     if ((r = cms_check(cms, cert, &content, &clen)) != FERRY_OK ||
         (r = ferry_manifest_parse(content, clen, &m)) != FERRY_OK)
         goto out;
+    ferry_sha256(content, clen, m->content_sha256);
     cert_fp(cert, fp);
     if (!ferry_ct_eq(fp, m->sender_fp, sizeof(fp))) {
         ferry_hex_groups(m->sender_fp, sizeof(fp), claimed);
@@ -420,5 +485,91 @@ out:
     ferry_manifest_free(m);
     X509_free(x);
     CMS_ContentInfo_free(cms);
+    return r;
+}
+
+/* Reads the DER header at @off (< @end): tag and content length; returns the header's length,
+ * or -1 when it does not parse or its content runs past @end. */
+static int peek_hdr(int fd, uint64_t off, uint64_t end, int *tag, uint64_t *len)
+{
+    unsigned char b[6];
+    ssize_t got = off < end ? pread(fd, b, sizeof(b), (off_t)off) : 0;
+    int k, i, hl;
+
+    if (got < 2)
+        return -1;
+    *tag = b[0];
+    if (b[1] < 0x80) {
+        *len = b[1];
+        hl = 2;
+    } else {
+        k = b[1] & 0x7f;
+        if (k < 1 || k > 4 || got < 2 + k)
+            return -1;
+        for (*len = 0, i = 0; i < k; i++)
+            *len = (*len << 8) | b[2 + i];
+        hl = 2 + k;
+    }
+    return off + (uint64_t)hl + *len <= end ? hl : -1;
+}
+
+ferry_err ferry_package_peek(int fd, uint64_t size, struct ferry_identity *const *known,
+                             size_t nknown)
+{
+    /* ContentInfo SEQ > [0] > SignedData SEQ > version, digestAlgorithms, encapContentInfo
+     * (skipped: the body), then [0] certificates: the signer's comes first in ferry's packages */
+    static const int walk[][2] = {{0x30, 1}, {0x06, 0}, {0xa0, 1}, {0x30, 1},
+                                  {0x02, 0}, {0x31, 0}, {0x30, 0}, {0xa0, 1}};
+    uint64_t off = 0, end = size, len = 0;
+    uint8_t fp[FERRY_SHA256_LEN], kfp[FERRY_SHA256_LEN];
+    char groups[FERRY_FP_GROUPS_LEN];
+    unsigned char *certs = NULL;
+    const unsigned char *p;
+    X509 *x = NULL;
+    size_t i, w;
+    int tag, hl;
+    ferry_err r = FERRY_OK;
+
+    for (w = 0; w < sizeof(walk) / sizeof(walk[0]); w++) {
+        if ((hl = peek_hdr(fd, off, end, &tag, &len)) < 0 || tag != walk[w][0]) {
+            if (w == 0 || (w == 1 && hl < 0))
+                return ferry_errf(FERRY_ERR_FORMAT, MSG_CORRUPT);
+            return FERRY_OK; /* not the usual shape: the full verification decides */
+        }
+        if (w == 0 && (uint64_t)hl + len != size)
+            return ferry_errf(FERRY_ERR_FORMAT, MSG_CORRUPT);
+        if (walk[w][1]) {
+            off += (uint64_t)hl;
+            end = off + len;
+        } else {
+            off += (uint64_t)hl + len;
+        }
+    }
+    if (len == 0 || len > 64 * 1024 || (certs = malloc((size_t)len)) == NULL ||
+        pread(fd, certs, (size_t)len, (off_t)off) != (ssize_t)len)
+        goto out;
+    p = certs;
+    if ((x = d2i_X509(NULL, &p, (long)len)) == NULL) {
+        ERR_clear_error();
+        goto out;
+    }
+    cert_fp(x, fp);
+    for (i = 0; i < nknown; i++) {
+        ferry_identity_fingerprint(known[i], kfp);
+        if (ferry_ct_eq(fp, kfp, sizeof(fp)))
+            goto out;
+    }
+    /* a paired identity's certificate altered in transit is a changed package, not a stranger's */
+    for (i = 0; i < nknown; i++)
+        if (X509_issuer_and_serial_cmp(x, ferry_identity_x509(known[i])) == 0 ||
+            (X509_get0_pubkey(x) != NULL &&
+             EVP_PKEY_eq(X509_get0_pubkey(x), X509_get0_pubkey(ferry_identity_x509(known[i]))) ==
+                 1))
+            goto out;
+    ferry_hex_groups(fp, sizeof(fp), groups);
+    r = ferry_errf(FERRY_ERR_UNTRUSTED, MSG_UNPAIRED, groups);
+out:
+    X509_free(x);
+    free(certs);
     return r;
 }

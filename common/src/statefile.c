@@ -25,6 +25,24 @@ ferry_err ferry_state_save(const char *home, const char *sub,
                            const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext,
                            const uint8_t *data, size_t len)
 {
+    return ferry_state_save_id(home, sub, id, ext, data, len, NULL);
+}
+
+void ferry_state_remove_own(const char *home, const char *sub,
+                            const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext,
+                            const struct ferry_file_id *fid)
+{
+    char *path = ferry_state_path(home, sub, id, ext);
+
+    if (path != NULL)
+        ferry_file_remove_own(path, fid);
+    free(path);
+}
+
+ferry_err ferry_state_save_id(const char *home, const char *sub,
+                              const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext,
+                              const uint8_t *data, size_t len, struct ferry_file_id *fid)
+{
     char *dir = NULL, *path = NULL;
     ferry_err r = FERRY_ERR_NOMEM;
 
@@ -33,7 +51,7 @@ ferry_err ferry_state_save(const char *home, const char *sub,
         goto out;
     if ((r = ferry_mkdir_p(dir, 0700)) != FERRY_OK)
         goto out;
-    r = ferry_file_write_atomic(path, data, len, 0600);
+    r = ferry_file_write_atomic_id(path, data, len, 0600, fid);
 out:
     free(dir);
     free(path);

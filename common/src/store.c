@@ -18,6 +18,7 @@
 #include "ferry/buf.h"
 #include "ferry/codec.h"
 #include "ferry/file.h"
+#include "ferry/lock.h"
 #include "ferry/log.h"
 #include "ferry/store.h"
 
@@ -31,11 +32,13 @@
 #define PEERS_DIR            "peers"
 #define CERTS_DIR            "certs"
 #define LEDGER_FILE          "ledger.sqlite"
+#define LOCK_FILE            "lock"
 
 struct ferry_store {
     char *home;
     char *side;
     sqlite3 *db;
+    struct ferry_lock *lock;
 };
 
 /* The transfers table under @name (a migration builds the new one beside the old). */
@@ -72,6 +75,18 @@ static const char *const schema_sql =
 
 /* ---- SQLite helpers ---- */
 
+/* The ledger is damaged: what is safe to do. */
+static ferry_err corrupt_err(const struct ferry_store *s, const char *why)
+{
+    return ferry_errf(FERRY_ERR_IO,
+                      "%s/%s: the ledger is damaged (%s); nothing was changed. Copy the whole "
+                      "folder away first (cp -a %s %s.damaged), then put back ledger.sqlite from "
+                      "your last backup. The kept copies in %s/requests, certs and packages and "
+                      "the certificates already installed are not affected; do not delete the "
+                      "folder or run init in it",
+                      s->home, LEDGER_FILE, why, s->home, s->home, s->home);
+}
+
 static ferry_err db_err(const struct ferry_store *s, int rc, const char *what)
 {
     if (rc == SQLITE_NOMEM)
@@ -87,6 +102,8 @@ static ferry_err db_err(const struct ferry_store *s, int rc, const char *what)
                           "failing; check it, then run the command again",
                           s->home, LEDGER_FILE, what,
                           s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+    if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
+        return corrupt_err(s, s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
         return ferry_errf(FERRY_ERR_IO,
                           "%s/%s: %s: the ledger is locked by another ferry "
@@ -240,11 +257,61 @@ static ferry_err home_prepare(const struct ferry_store *s, int create)
     }
     if (!S_ISDIR(st.st_mode))
         return ferry_errf(FERRY_ERR_USAGE, "%s: not a directory", s->home);
+    if ((st.st_mode & 022) != 0)
+        return ferry_errf(FERRY_ERR_UNTRUSTED,
+                          "%s: writable by group or others (mode %04o): another user could "
+                          "replace the paired identities; run `chmod 700 %s` and check "
+                          "peers/ (`status`) before going on",
+                          s->home, (unsigned)(st.st_mode & 07777), s->home);
     if ((st.st_mode & 077) != 0)
         ferry_log(FERRY_LOG_WARN,
                   "%s is accessible to group or others (mode %04o): "
                   "chmod 700 %s",
                   s->home, (unsigned)(st.st_mode & 07777), s->home);
+    return FERRY_OK;
+}
+
+/* Resolves the home once (symlinked parents such as a linked ~/.local or /home included), so
+ * everything below opens a path without links, and refuses a home below a directory another
+ * user may write to (not sticky): they could swap the home itself. */
+static ferry_err home_resolve(struct ferry_store *s)
+{
+    char *real = realpath(s->home, NULL), *p;
+    struct stat st;
+    ferry_err r = FERRY_OK;
+
+    if (real == NULL)
+        return ferry_errf(FERRY_ERR_IO, "%s: cannot resolve the path: %s", s->home,
+                          strerror(errno));
+    if (strcmp(real, s->home) != 0)
+        ferry_log(FERRY_LOG_DEBUG, "%s: reached through a symbolic link; using %s", s->home, real);
+    if ((p = strdup(real)) == NULL) {
+        free(real);
+        return FERRY_ERR_NOMEM;
+    }
+    while (r == FERRY_OK) {
+        char *slash = strrchr(p, '/');
+        if (slash == NULL)
+            break;
+        slash[slash == p ? 1 : 0] = '\0';
+        if (stat(p, &st) != 0)
+            r = ferry_errf(FERRY_ERR_IO, "%s: %s", p, strerror(errno));
+        else if ((st.st_mode & 022) != 0 && (st.st_mode & S_ISVTX) == 0)
+            r = ferry_errf(FERRY_ERR_UNTRUSTED,
+                           "%s: the home %s lies in %s, which group or others may write to "
+                           "(mode %04o): another user could replace it; run `chmod go-w %s` or "
+                           "give --home a directory only you can change",
+                           s->home, real, p, (unsigned)(st.st_mode & 07777), p);
+        if (slash == p)
+            break;
+    }
+    free(p);
+    if (r != FERRY_OK) {
+        free(real);
+        return r;
+    }
+    free(s->home);
+    s->home = real;
     return FERRY_OK;
 }
 
@@ -426,6 +493,32 @@ out:
     return r;
 }
 
+/* PRAGMA quick_check: corruption anywhere in the ledger, also in tables this command does not
+ * read, stops the command before it changes anything. */
+static ferry_err ledger_check(struct ferry_store *s)
+{
+    sqlite3_stmt *st = NULL;
+    const unsigned char *v;
+    char first[256] = "";
+    int rc, bad = 0;
+    ferry_err r;
+
+    if ((r = prep(s, "PRAGMA quick_check(4)", &st)) != FERRY_OK)
+        return r;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        v = sqlite3_column_text(st, 0);
+        if (v == NULL || strcmp((const char *)v, "ok") != 0) {
+            if (!bad)
+                snprintf(first, sizeof(first), "%s", v != NULL ? (const char *)v : "?");
+            bad = 1;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_err(s, rc, "cannot check the ledger");
+    return bad ? corrupt_err(s, first) : FERRY_OK;
+}
+
 /* Creates the schema if missing (when allowed), else checks it; one transaction. */
 static ferry_err ledger_init(struct ferry_store *s, int create)
 {
@@ -446,7 +539,25 @@ static ferry_err ledger_init(struct ferry_store *s, int create)
     return tx_end(s, r);
 }
 
+static ferry_err home_lock(struct ferry_store *s, int mode)
+{
+    char *path = ferry_path_join(s->home, LOCK_FILE);
+    ferry_err r;
+
+    if (path == NULL)
+        return FERRY_ERR_NOMEM;
+    r = ferry_lock_take(path, mode ? FERRY_LOCK_EXCLUSIVE : FERRY_LOCK_SHARED, s->home, &s->lock);
+    free(path);
+    return r;
+}
+
 ferry_err ferry_store_open(const char *home, const char *side, int create, struct ferry_store **out)
+{
+    return ferry_store_open_locked(home, side, create, -1, out);
+}
+
+ferry_err ferry_store_open_locked(const char *home, const char *side, int create, int lock_mode,
+                                  struct ferry_store **out)
 {
     struct ferry_store *s = NULL;
     ferry_err r = FERRY_ERR_INTERNAL;
@@ -458,9 +569,13 @@ ferry_err ferry_store_open(const char *home, const char *side, int create, struc
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    if ((r = home_path(home, &s->home)) != FERRY_OK || (r = home_prepare(s, create)) != FERRY_OK)
+    if ((r = home_path(home, &s->home)) != FERRY_OK || (r = home_prepare(s, create)) != FERRY_OK ||
+        (r = home_resolve(s)) != FERRY_OK)
         goto out;
-    if ((r = ledger_open(s, create)) != FERRY_OK || (r = ledger_init(s, create)) != FERRY_OK)
+    if (lock_mode >= 0 && (r = home_lock(s, lock_mode)) != FERRY_OK)
+        goto out;
+    if ((r = ledger_open(s, create)) != FERRY_OK || (r = ledger_check(s)) != FERRY_OK ||
+        (r = ledger_init(s, create)) != FERRY_OK)
         goto out;
     if (create && (r = subdirs_make(s)) != FERRY_OK)
         goto out;
@@ -483,6 +598,7 @@ void ferry_store_close(struct ferry_store *s)
         return;
     if (s->db != NULL)
         sqlite3_close_v2(s->db);
+    ferry_lock_release(s->lock);
     free(s->home);
     free(s->side);
     free(s);

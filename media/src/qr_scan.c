@@ -23,6 +23,7 @@
 #include "ferry/buf.h"
 #include "ferry/file.h"
 #include "ferry/log.h"
+#include "pdf_int.h"
 #include "qr_int.h"
 
 #define MAX_CODES_PER_IMAGE 512
@@ -524,43 +525,43 @@ static int is_png_name(const char *name)
     return name[0] != '.' && has_ext(name, ".png");
 }
 
-static ferry_err run_pdftoppm(const char *pdf, const char *prefix)
+static ferry_err run_pdftoppm(const char *pdf, const char *prefix, int pages,
+                              const struct timespec *deadline)
 {
-    char *arg = NULL;
-    pid_t pid;
+    char *arg = NULL, last[16], *argv[12];
     int st = 0;
+    ferry_err r;
 
     /* a name starting with '-' would be taken for an option */
     if (pdf[0] == '-' && (arg = ferry_path_join(".", pdf)) == NULL)
         return FERRY_ERR_NOMEM;
-    if ((pid = fork()) < 0) {
-        free(arg);
-        return ferry_errf(FERRY_ERR_IO, "cannot start pdftoppm: %s", strerror(errno));
-    }
-    if (pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) {
-            dup2(null, STDOUT_FILENO);
-            dup2(null, STDERR_FILENO);
-        }
-        execlp("pdftoppm", "pdftoppm", "-r", PDF_DPI, "-gray", "-png", arg ? arg : pdf, prefix,
-               (char *)NULL);
-        _exit(127);
-    }
+    snprintf(last, sizeof(last), "%d", pages);
+    argv[0] = "pdftoppm";
+    argv[1] = "-r";
+    argv[2] = PDF_DPI;
+    argv[3] = "-gray";
+    argv[4] = "-png";
+    argv[5] = "-f";
+    argv[6] = "1";
+    argv[7] = "-l";
+    argv[8] = last;
+    argv[9] = arg ? arg : (char *)pdf;
+    argv[10] = (char *)prefix;
+    argv[11] = NULL;
+    r = ferry_pdf_run(argv, NULL, pdf, deadline, &st);
     free(arg);
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return ferry_errf(FERRY_ERR_IO, "waiting for pdftoppm: %s", strerror(errno));
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+    if (r != FERRY_OK)
+        return r;
+    if (st == 127)
         return ferry_errf(FERRY_ERR_NOT_FOUND,
                           "%s: scanning PDF files needs pdftoppm: install "
                           "poppler-utils, or scan the pages to PNG/JPEG images",
                           pdf);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+    if (st != 0)
         return ferry_errf(FERRY_ERR_FORMAT,
                           "%s: pdftoppm could not render it (status %d): "
                           "is it a PDF?",
-                          pdf, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+                          pdf, st);
     return FERRY_OK;
 }
 
@@ -570,7 +571,9 @@ static ferry_err scan_pdf(struct ferry_qr_scanner *s, const char *path, struct r
 {
     const char *tmp = getenv("TMPDIR");
     char dir[4096], *prefix = NULL, *page = NULL, **names = NULL;
+    struct timespec deadline;
     size_t i, n = 0;
+    int pages = 0;
     ferry_err r;
 
     snprintf(dir, sizeof(dir), "%s/ferry-pdf-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -581,7 +584,11 @@ static ferry_err scan_pdf(struct ferry_qr_scanner *s, const char *path, struct r
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    if ((r = run_pdftoppm(path, prefix)) != FERRY_OK ||
+    /* bounded before anything is rendered: pages, page sizes, then wall time and memory */
+    deadline = ferry_pdf_deadline();
+    if ((r = ferry_pdf_check(path, dir, atoi(PDF_DPI), FERRY_QR_MAX_PIXELS, &deadline, &pages)) !=
+            FERRY_OK ||
+        (r = run_pdftoppm(path, prefix, pages, &deadline)) != FERRY_OK ||
         (r = list_dir(dir, is_png_name, &names, &n)) != FERRY_OK)
         goto out;
     for (i = 0; i < n && !rl->stop && r == FERRY_OK; i++) {

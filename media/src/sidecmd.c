@@ -5,11 +5,14 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "ferry/safetext.h"
 #include "ferry/codec.h"
 #include "ferry/json.h"
 #include "ferry/file.h"
+#include "ferry/lock.h"
 #include "ferry/runbook.h"
 #include "ferry/log.h"
+#include "ferry/transport.h"
 #include "ferry/pairing.h"
 #include "ferry/runbook_store.h"
 #include "ferry/sidecmd.h"
@@ -98,8 +101,16 @@ int ferry_dispatch(const char *prog, const char *about, const struct ferry_verb 
 ferry_err ferry_cli_open_store(const struct ferry_cmd_spec *spec, const struct ferry_args *a,
                                const char *side, int create, struct ferry_store **out)
 {
-    (void)spec; /* the store's own messages name the directory and say to run init */
-    return ferry_store_open(a->value[FERRY_CLI_HOME], side, create, out);
+    /* commands that only read share the home; every other one has it to itself. The store's
+     * own messages name the directory and say to run init. */
+    static const char *const readers[] = {"status", "runbook", "check-root"};
+    int mode = 1;
+    size_t i;
+
+    for (i = 0; i < sizeof(readers) / sizeof(readers[0]); i++)
+        if (strcmp(spec->name, readers[i]) == 0)
+            mode = 0;
+    return ferry_store_open_locked(a->value[FERRY_CLI_HOME], side, create, mode, out);
 }
 
 ferry_err ferry_cli_qr_opts(const struct ferry_cmd_spec *spec, const struct ferry_args *a,
@@ -158,7 +169,8 @@ void ferry_cli_identities(const char *prog, struct ferry_json *j, const struct f
             ferry_json_str(j, "fingerprint", fp);
             ferry_json_obj_end(j);
         } else {
-            printf("paired with: %s\n             %s\n", ferry_identity_name(peers[i]), fp);
+            printf("paired with: %s\n             %s\n", ferry_safe(ferry_identity_name(peers[i])),
+                   fp);
         }
     }
     if (j != NULL)
@@ -334,7 +346,7 @@ static ferry_err pair_in(const struct ferry_cmd_spec *spec, const struct ferry_a
         return r;
     ferry_identity_fingerprint_groups(peer, fp);
     fprintf(stderr, "%s: the other machine's identity: %s\n%s: fingerprint: %s\n", spec->prog,
-            ferry_identity_name(peer), spec->prog, fp);
+            ferry_safe(ferry_identity_name(peer)), spec->prog, fp);
     fprintf(stderr,
             "%s: compare it with the pairing sheet printed on the other machine and carried "
             "by hand; not with anything that came on this medium\n",
@@ -356,7 +368,7 @@ static ferry_err pair_in(const struct ferry_cmd_spec *spec, const struct ferry_a
         ferry_json_bool(&j, "paired", 1);
         ferry_json_print(&j, stdout);
     } else {
-        printf("paired with: %s\nfingerprint: %s\n", ferry_identity_name(peer), fp);
+        printf("paired with: %s\nfingerprint: %s\n", ferry_safe(ferry_identity_name(peer)), fp);
     }
 out:
     ferry_identity_free(peer);
@@ -379,6 +391,7 @@ int ferry_cmd_pair(const char *prog, const char *side, int argc, char **argv)
     struct ferry_args a;
     struct ferry_store *s = NULL;
     struct ferry_medium m = {0};
+    struct ferry_lock *medium = NULL;
     const char *to, *from;
     int rc;
     ferry_err r;
@@ -400,8 +413,11 @@ int ferry_cmd_pair(const char *prog, const char *side, int argc, char **argv)
         goto out;
     if ((r = ferry_cli_open_store(&spec, &a, side, 0, &s)) != FERRY_OK)
         goto out;
+    if (to != NULL && (r = ferry_transport_lock(&m, &medium)) != FERRY_OK)
+        goto out;
     r = to ? pair_out(&spec, &a, s, side, &m) : pair_in(&spec, &a, s, side, &m);
 out:
+    ferry_lock_release(medium);
     ferry_medium_clear(&m);
     ferry_store_close(s);
     return ferry_cli_fail(&spec, r);

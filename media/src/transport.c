@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "ferry/file.h"
+#include "ferry/lock.h"
 #include "ferry/manifest.h"
+#include "ferry/package.h"
 #include "ferry/transport.h"
 
 ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name, const uint8_t *pkg,
@@ -232,4 +234,86 @@ const struct ferry_qr_opts *ferry_transport_label(const struct ferry_qr_opts *qo
     snprintf(label, n, "%s %.8s", prefix, id);
     q2->label = label;
     return q2;
+}
+
+ferry_err ferry_transport_lock(const struct ferry_medium *m, struct ferry_lock **out)
+{
+    char *root = NULL, *dir = NULL, what[600];
+    struct stat st;
+    ferry_err r;
+
+    *out = NULL;
+    if (m == NULL || m->kind != FERRY_MEDIUM_USB)
+        return FERRY_OK;
+    if ((r = ferry_usb_resolve(m->path, &root)) != FERRY_OK)
+        return r;
+    if ((dir = ferry_path_join(root, FERRY_USB_SUBDIR)) == NULL) {
+        free(root);
+        return FERRY_ERR_NOMEM;
+    }
+    /* FERRY/ itself (made if missing); the medium's root when it cannot be (read-only) */
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        ferry_err_clear();
+    snprintf(what, sizeof(what), "the medium %s", root);
+    if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        r = ferry_lock_take(dir, FERRY_LOCK_EXCLUSIVE, what, out);
+    else
+        r = ferry_lock_take(root, FERRY_LOCK_EXCLUSIVE, what, out);
+    free(dir);
+    free(root);
+    return r;
+}
+
+ferry_err ferry_transport_list(const struct ferry_medium *m, const char *prefer,
+                               struct ferry_usb_file **out, size_t *n)
+{
+    char *root = NULL;
+    ferry_err r;
+
+    *out = NULL;
+    *n = 0;
+    if (!ferry_medium_readable(m->kind))
+        return ferry_errf(FERRY_ERR_USAGE, "cannot read from medium '%s': it is an output only",
+                          ferry_medium_kind_name(m->kind));
+    if (m->kind != FERRY_MEDIUM_USB)
+        return read_qr(m, out, n);
+    if ((r = ferry_usb_resolve(m->path, &root)) != FERRY_OK)
+        return r;
+    r = ferry_usb_list(root, FERRY_MAX_PACKAGE_BYTES, prefer, out, n);
+    free(root);
+    return r;
+}
+
+struct peek_ctx {
+    struct ferry_identity *const *known;
+    size_t nknown;
+};
+
+static ferry_err peek(int fd, uint64_t size, void *ctx)
+{
+    const struct peek_ctx *p = ctx;
+
+    return ferry_package_peek(fd, size, p->known, p->nknown);
+}
+
+ferry_err ferry_transport_fetch(struct ferry_usb_file *f, const struct ferry_identity *me,
+                                struct ferry_identity *const *peers, size_t npeers,
+                                uint64_t *budget)
+{
+    struct ferry_identity **all;
+    struct peek_ctx p;
+    ferry_err r;
+
+    if (f->data != NULL)
+        return FERRY_OK;
+    if ((all = calloc(npeers + 1, sizeof(*all))) == NULL)
+        return FERRY_ERR_NOMEM;
+    if (npeers > 0)
+        memcpy(all, peers, npeers * sizeof(*all));
+    all[npeers] = (struct ferry_identity *)me;
+    p.known = all;
+    p.nknown = npeers + 1;
+    r = ferry_usb_file_load(f, FERRY_MAX_PACKAGE_BYTES, budget, peek, &p);
+    free(all);
+    return r;
 }

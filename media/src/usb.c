@@ -479,14 +479,52 @@ static void drop_cache(const char *path)
     close(fd);
 }
 
+/* The files this process wrote to a medium (path, device, inode): ferry_usb_remove takes back
+ * only these, never a file another run put under the same name since. */
+#define USB_WRITTEN_MAX 8
+static struct {
+    char *path;
+    struct ferry_file_id id;
+} usb_written[USB_WRITTEN_MAX];
+
+static void written_note(const char *path, const struct ferry_file_id *id)
+{
+    static size_t next;
+    size_t i, k = next % USB_WRITTEN_MAX;
+
+    for (i = 0; i < USB_WRITTEN_MAX; i++)
+        if (usb_written[i].path != NULL && strcmp(usb_written[i].path, path) == 0)
+            k = i;
+    if (k == next % USB_WRITTEN_MAX)
+        next++;
+    free(usb_written[k].path);
+    usb_written[k].path = strdup(path);
+    usb_written[k].id = *id;
+}
+
+/* Unlinks @path if this process wrote it (and it is still that file); 1 if removed. */
+static int unlink_own(const char *path)
+{
+    size_t i;
+
+    for (i = 0; i < USB_WRITTEN_MAX; i++)
+        if (usb_written[i].path != NULL && strcmp(usb_written[i].path, path) == 0)
+            return ferry_file_remove_own(path, &usb_written[i].id);
+    if (ferry_path_exists(path))
+        ferry_log(FERRY_LOG_WARN, "%s: left in place: this run did not write it", path);
+    return 0;
+}
+
 static ferry_err write_verified(const char *path, const void *data, size_t len)
 {
+    struct ferry_file_id id;
     uint8_t *back = NULL;
     size_t blen = 0;
     ferry_err r;
 
-    if ((r = ferry_file_write_atomic(path, data, len, 0644)) != FERRY_OK)
+    if ((r = ferry_file_write_atomic_id(path, data, len, 0644, &id)) != FERRY_OK)
         return r;
+    written_note(path, &id);
     drop_cache(path);
     r = ferry_file_read(path, len, &back, &blen);
     if (r == FERRY_ERR_NOMEM)
@@ -544,9 +582,9 @@ static void unwrite(const char *dir, const char *full, int had_full, const char 
 {
     int any = 0;
 
-    if (full != NULL && !had_full && unlink(full) == 0)
+    if (full != NULL && !had_full && unlink_own(full))
         any = 1;
-    if (spath != NULL && !had_summary && unlink(spath) == 0)
+    if (spath != NULL && !had_summary && unlink_own(spath))
         any = 1;
     if (any)
         (void)ferry_fsync_dir(dir);
@@ -603,12 +641,13 @@ ferry_err ferry_usb_remove(const char *root, const char *name)
         (full = ferry_path_join(dir, name)) == NULL || (sname = summary_name(name)) == NULL ||
         (spath = ferry_path_join(dir, sname)) == NULL)
         goto out;
-    if (unlink(full) != 0 && errno != ENOENT) {
+    errno = 0;
+    if (!unlink_own(full) && errno != 0 && errno != ENOENT) {
         r = ferry_errf(FERRY_ERR_IO, "%s: cannot remove: %s; delete it by hand", full,
                        strerror(errno));
         goto out;
     }
-    (void)unlink(spath);
+    (void)unlink_own(spath);
     r = ferry_fsync_dir(dir);
 out:
     free(dir);
@@ -623,6 +662,9 @@ out:
 struct cand {
     char *name;
     char *path;
+    struct stat st;
+    int prio; /* 0: named for this side; 1: other */
+    int dup;  /* another name of a file already listed (a hard link) */
 };
 
 struct cands {
@@ -642,8 +684,9 @@ static void cands_free(struct cands *c)
     c->n = 0;
 }
 
-/* 1 if the entry @name in @dfd can be read: safe name, a regular file (not followed), <= max. */
-static int entry_ok(int dfd, const char *dir, const char *name, size_t max)
+/* 1 if the entry @name in @dfd can be read: safe name, a regular file (not followed), <= max.
+ * *@stp (optional) receives its lstat. */
+static int entry_ok(int dfd, const char *dir, const char *name, size_t max, struct stat *stp)
 {
     char shown[256];
     struct stat st;
@@ -667,10 +710,12 @@ static int entry_ok(int dfd, const char *dir, const char *name, size_t max)
                   (long long)st.st_size, max);
         return 0;
     }
+    if (stp != NULL)
+        *stp = st;
     return 1;
 }
 
-static ferry_err cand_add(struct cands *c, const char *dir, const char *name)
+static ferry_err cand_add(struct cands *c, const char *dir, const char *name, const struct stat *st)
 {
     struct cand *t;
 
@@ -684,14 +729,19 @@ static ferry_err cand_add(struct cands *c, const char *dir, const char *name)
         free(t[c->n].path);
         return FERRY_ERR_NOMEM;
     }
+    t[c->n].st = *st;
+    t[c->n].prio = 1;
+    t[c->n].dup = 0;
     c->n++;
     return FERRY_OK;
 }
 
 /* Adds the readable *.ferry entries of @dir (a symlinked @dir is refused when @nofollow).
  * A missing directory adds nothing. */
-static ferry_err collect_dir(const char *dir, int nofollow, size_t max, struct cands *c)
+static ferry_err collect_dir_n(const char *dir, int nofollow, size_t max, size_t scan_max,
+                               size_t cand_max, struct cands *c)
 {
+    struct stat st;
     struct dirent *de;
     size_t seen = 0;
     DIR *d;
@@ -700,7 +750,6 @@ static ferry_err collect_dir(const char *dir, int nofollow, size_t max, struct c
 
     if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0))) < 0) {
         int e = errno;
-        struct stat st;
 
         /* O_DIRECTORY|O_NOFOLLOW on a symlink fails with ELOOP or ENOTDIR */
         if (e == ELOOP || (e == ENOTDIR && lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)))
@@ -714,17 +763,22 @@ static ferry_err collect_dir(const char *dir, int nofollow, size_t max, struct c
         return FERRY_ERR_NOMEM;
     }
     while ((de = readdir(d)) != NULL) {
-        if (++seen > USB_SCAN_MAX || c->n >= USB_CAND_MAX) {
-            ferry_log(FERRY_LOG_WARN, "%s: too many entries, the rest are ignored", dir);
+        if (++seen > scan_max || c->n >= cand_max) {
+            ferry_log(FERRY_LOG_WARN, "%s: over %zu entries, the rest are ignored", dir, scan_max);
             break;
         }
-        if (!has_suffix(de->d_name, FERRY_SUFFIX) || !entry_ok(fd, dir, de->d_name, max))
+        if (!has_suffix(de->d_name, FERRY_SUFFIX) || !entry_ok(fd, dir, de->d_name, max, &st))
             continue;
-        if ((r = cand_add(c, dir, de->d_name)) != FERRY_OK)
+        if ((r = cand_add(c, dir, de->d_name, &st)) != FERRY_OK)
             break;
     }
     closedir(d);
     return r;
+}
+
+static ferry_err collect_dir(const char *dir, int nofollow, size_t max, struct cands *c)
+{
+    return collect_dir_n(dir, nofollow, max, USB_SCAN_MAX, USB_CAND_MAX, c);
 }
 
 static int cand_cmp(const void *a, const void *b)
@@ -818,4 +872,195 @@ out:
     cands_free(&c);
     free(sub);
     return r;
+}
+
+/* ---- lazy listing: one package in memory at a time ---- */
+
+#define USB_LIST_SCAN_MAX 65536 /* entries looked at per directory when listing */
+#define USB_LIST_CAND_MAX 16384
+#define USB_LIST_NAMED    5 /* skipped files named in the note */
+
+/* This side's packages first, then the newest, then by name. */
+static int list_cmp(const void *a, const void *b)
+{
+    const struct cand *x = a, *y = b;
+
+    if (x->prio != y->prio)
+        return x->prio - y->prio;
+    if (x->st.st_mtim.tv_sec != y->st.st_mtim.tv_sec)
+        return x->st.st_mtim.tv_sec > y->st.st_mtim.tv_sec ? -1 : 1;
+    if (x->st.st_mtim.tv_nsec != y->st.st_mtim.tv_nsec)
+        return x->st.st_mtim.tv_nsec > y->st.st_mtim.tv_nsec ? -1 : 1;
+    return cand_cmp(a, b);
+}
+
+static int inode_cmp(const void *a, const void *b)
+{
+    const struct cand *x = *(struct cand *const *)a, *y = *(struct cand *const *)b;
+
+    if (x->st.st_dev != y->st.st_dev)
+        return x->st.st_dev < y->st.st_dev ? -1 : 1;
+    if (x->st.st_ino != y->st.st_ino)
+        return x->st.st_ino < y->st.st_ino ? -1 : 1;
+    return x < y ? -1 : x > y; /* list order: the first listed is kept */
+}
+
+/* Marks every later name of one file (hard links) as a duplicate; returns how many. */
+static size_t mark_links(struct cands *c)
+{
+    struct cand **v;
+    size_t i, k = 0;
+
+    if (c->n < 2 || (v = malloc(c->n * sizeof(*v))) == NULL)
+        return 0;
+    for (i = 0; i < c->n; i++)
+        v[i] = &c->v[i];
+    qsort(v, c->n, sizeof(*v), inode_cmp);
+    for (i = 1; i < c->n; i++)
+        if (v[i]->st.st_dev == v[i - 1]->st.st_dev && v[i]->st.st_ino == v[i - 1]->st.st_ino) {
+            v[i]->dup = 1;
+            k++;
+        }
+    free(v);
+    return k;
+}
+
+ferry_err ferry_usb_list(const char *root, size_t max, const char *prefer,
+                         struct ferry_usb_file **out, size_t *n)
+{
+    struct cands c = {NULL, 0};
+    struct ferry_usb_file *f = NULL;
+    struct ferry_buf skipped;
+    char *sub = NULL, shown[256];
+    size_t nf = 0, i, links, over = 0;
+    struct stat st;
+    ferry_err r = FERRY_ERR_INTERNAL;
+
+    *out = NULL;
+    *n = 0;
+    ferry_buf_init(&skipped, 4096);
+    if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode))
+        return ferry_errf(FERRY_ERR_NOT_FOUND, "%s: medium not found (is the stick mounted?)",
+                          root);
+    if ((sub = ferry_path_join(root, FERRY_USB_SUBDIR)) == NULL)
+        return FERRY_ERR_NOMEM;
+    if ((r = collect_dir_n(sub, 1, max, USB_LIST_SCAN_MAX, USB_LIST_CAND_MAX, &c)) != FERRY_OK ||
+        (r = collect_dir_n(root, 0, max, USB_LIST_SCAN_MAX, USB_LIST_CAND_MAX, &c)) != FERRY_OK)
+        goto out;
+    for (i = 0; i < c.n; i++)
+        c.v[i].prio = prefer != NULL && strncmp(c.v[i].name, prefer, strlen(prefer)) == 0 ? 0 : 1;
+    if (c.n > 1)
+        qsort(c.v, c.n, sizeof(*c.v), list_cmp);
+    if ((links = mark_links(&c)) > 0)
+        ferry_log(FERRY_LOG_WARN,
+                  "%zu file name(s) on the medium are further names (hard links) of "
+                  "a file already listed: read once",
+                  links);
+    if ((f = calloc(FERRY_USB_MAX_FILES, sizeof(*f))) == NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    for (i = 0; i < c.n; i++) {
+        if (c.v[i].dup)
+            continue;
+        if (nf == FERRY_USB_MAX_FILES) {
+            if (over++ < USB_LIST_NAMED) {
+                printable(c.v[i].name, shown, sizeof(shown));
+                ferry_buf_printf(&skipped, "%s%s", over > 1 ? ", " : "", shown);
+            }
+            continue;
+        }
+        f[nf].name = c.v[i].name;
+        f[nf].path = c.v[i].path;
+        f[nf].size = (uint64_t)c.v[i].st.st_size;
+        c.v[i].name = c.v[i].path = NULL;
+        nf++;
+    }
+    if (over > 0)
+        ferry_log(FERRY_LOG_WARN,
+                  "%zu more package file(s) on the medium were not looked at (at most %d are: "
+                  "%s ones first, then the newest): %s%s; remove old files from the stick",
+                  over, FERRY_USB_MAX_FILES, prefer != NULL ? prefer : "this side's",
+                  skipped.data != NULL ? (const char *)skipped.data : "",
+                  over > USB_LIST_NAMED ? ", ..." : "");
+    if (nf == 0) {
+        r = ferry_errf(FERRY_ERR_NOT_FOUND, "no usable *.ferry file in %s or %s", sub, root);
+        goto out;
+    }
+    *out = f;
+    *n = nf;
+    f = NULL;
+    r = FERRY_OK;
+out:
+    ferry_usb_files_free(f, nf);
+    ferry_buf_free(&skipped);
+    cands_free(&c);
+    free(sub);
+    return r;
+}
+
+ferry_err ferry_usb_file_load(struct ferry_usb_file *f, size_t max, uint64_t *budget,
+                              ferry_err (*check)(int fd, uint64_t size, void *ctx), void *ctx)
+{
+    struct stat st;
+    uint8_t *buf = NULL;
+    size_t got = 0;
+    ssize_t k;
+    ferry_err r = FERRY_OK;
+    int fd;
+
+    if (f->data != NULL)
+        return FERRY_OK;
+    if ((fd = open(f->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0)
+        return ferry_errf(errno == ENOENT ? FERRY_ERR_NOT_FOUND : FERRY_ERR_IO, "%s: %s", f->path,
+                          strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        r = ferry_errf(FERRY_ERR_FORMAT, "%s: not a regular file", f->path);
+        goto out;
+    }
+    if ((uint64_t)st.st_size > max) {
+        r = ferry_errf(FERRY_ERR_TOO_LARGE, "%s: %lld bytes, over the %zu-byte limit", f->path,
+                       (long long)st.st_size, max);
+        goto out;
+    }
+    if (budget != NULL && (uint64_t)st.st_size > *budget) {
+        r = ferry_errf(FERRY_ERR_TOO_LARGE,
+                       "%s: not read: this run has read its limit of %u MiB from the medium; "
+                       "remove other files from the stick and run it again",
+                       f->path, FERRY_USB_READ_MAX >> 20);
+        goto out;
+    }
+    if (check != NULL && (r = check(fd, (uint64_t)st.st_size, ctx)) != FERRY_OK)
+        goto out;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    while (got < (size_t)st.st_size &&
+           ((k = read(fd, buf + got, (size_t)st.st_size - got)) > 0 || (k < 0 && errno == EINTR)))
+        got += k > 0 ? (size_t)k : 0;
+    if (budget != NULL)
+        *budget -= got;
+    if (got != (size_t)st.st_size) {
+        r = ferry_errf(FERRY_ERR_IO,
+                       "%s: cannot read it whole (the file changed, or the medium "
+                       "is failing)",
+                       f->path);
+        goto out;
+    }
+    buf[got] = 0;
+    f->data = buf;
+    f->len = got;
+    buf = NULL;
+out:
+    free(buf);
+    close(fd);
+    return r;
+}
+
+void ferry_usb_file_unload(struct ferry_usb_file *f)
+{
+    FERRY_FREE(f->data);
+    f->len = 0;
 }

@@ -5,6 +5,7 @@
 #include "ferry/codec.h"
 #include "ferry/json.h"
 #include "ferry/manifest.h"
+#include "ferry/safetext.h"
 #include "ferry/sidecmd.h"
 
 static const struct ferry_opt opts[] = {
@@ -57,7 +58,8 @@ int cmd_cancel(int argc, char **argv)
         r = ferry_json_print(&j, stdout);
     } else {
         printf("cancelled:   %s\nserver:      %s\nrequest:     %s\n", id,
-               t->subject ? t->subject : "(not named)", t->source_path ? t->source_path : "-");
+               t->subject ? ferry_safe(t->subject) : "(not named)",
+               t->source_path ? ferry_safe(t->source_path) : "-");
     }
 out:
     ferry_transfer_free(t);

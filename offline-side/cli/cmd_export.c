@@ -4,6 +4,8 @@
 
 #include "cmds.h"
 #include "ferry/json.h"
+#include "ferry/lock.h"
+#include "ferry/transport.h"
 #include "ferry/log.h"
 #include "ferry/offline.h"
 #include "ferry/sidecmd.h"
@@ -86,6 +88,7 @@ int cmd_export(int argc, char **argv)
     struct ferry_medium m = {0};
     struct ferry_export_result res;
     struct ferry_qr_opts qo;
+    struct ferry_lock *medium = NULL;
     const char *to, *rb;
     int rc;
     ferry_err r;
@@ -101,7 +104,8 @@ int cmd_export(int argc, char **argv)
         (r = ferry_medium_parse_for(to, 1, &m)) != FERRY_OK ||
         (r = ferry_cli_qr_opts(&spec, &a, &qo)) != FERRY_OK)
         goto out;
-    if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK)
+    if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK ||
+        (r = ferry_transport_lock(&m, &medium)) != FERRY_OK)
         goto out;
     if ((r = ferry_offline_export(s, a.pos[0], &m, &qo, &res)) != FERRY_OK)
         goto out;
@@ -114,6 +118,7 @@ int cmd_export(int argc, char **argv)
 out:
     ferry_export_result_clear(&res);
     ferry_medium_clear(&m);
+    ferry_lock_release(medium);
     ferry_store_close(s);
     return ferry_cli_fail(&spec, r);
 }

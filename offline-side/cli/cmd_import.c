@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "ferry/safetext.h"
 #include "ferry/json.h"
 #include "ferry/log.h"
 #include "ferry/offline.h"
@@ -81,15 +82,16 @@ static void print_text(const struct ferry_import_result *res)
             continue;
         }
         if (o->err != FERRY_OK) {
-            fprintf(stderr, "%s: import: %s: refused: %s\n", PROG, o->file, o->message);
+            fprintf(stderr, "%s: import: %s: refused: %s\n", PROG, ferry_safe(o->file),
+                    ferry_safe(o->message));
             continue;
         }
         ferry_time_date(o->new_not_after, d);
         printf("imported:    %s (transfer %s)\n%s%s\ncertificate: %s\n"
                "new expiry:  %s (%lld days from now)\n",
-               o->file, o->transfer_id, o->x509 ? "subject:     " : "server:      ",
-               o->server_name ? o->server_name : "(not named)", o->out_path, d,
-               ferry_days_until(o->new_not_after, ferry_now()));
+               ferry_safe(o->file), o->transfer_id, o->x509 ? "subject:     " : "server:      ",
+               o->server_name ? ferry_safe(o->server_name) : "(not named)", ferry_safe(o->out_path),
+               d, ferry_days_until(o->new_not_after, ferry_now()));
         if (o->key_path != NULL)
             fprintf(stderr,
                     "%s: the renewed certificate is for the new key %s: install both "

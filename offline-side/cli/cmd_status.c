@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "ferry/safetext.h"
 #include "ferry/json.h"
 #include "ferry/manifest.h"
 #include "ferry/sidecmd.h"
@@ -63,10 +64,10 @@ static void text_row(const struct ferry_transfer *t, time_t now)
     if (t->state == FERRY_TS_ANSWERED) {
         ferry_time_date(t->new_not_after, e);
         printf("%.8s  %-11s  %-10s  %-10s  %5lld  %s\n", id, state_name(t->state), d, e,
-               ferry_days_until(t->new_not_after, now), t->subject ? t->subject : "");
+               ferry_days_until(t->new_not_after, now), ferry_safe(t->subject));
     } else {
         printf("%.8s  %-11s  %-10s  %-10s  %5s  %s\n", id, state_name(t->state), d, "-", "-",
-               t->subject ? t->subject : "");
+               ferry_safe(t->subject));
     }
 }
 

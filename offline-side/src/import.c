@@ -23,6 +23,7 @@ struct import_ctx {
     size_t npeers;
     const char *out_path;
     int force;
+    uint64_t budget; /* bytes left to read from the medium */
 };
 
 /* <dir of the request>/<Server>SLC.xml from "<Server>RenewalRequest.xml", else "<name>-SLC.xml". */
@@ -181,13 +182,14 @@ static ferry_err prior_keep(const char *out, struct prior *p)
 }
 
 /* Puts back what @out held (or removes the new file); returns @r with its detail kept. */
-static ferry_err prior_restore(const char *out, const struct prior *p, ferry_err r)
+static ferry_err prior_restore(const char *out, const struct prior *p, ferry_err r,
+                               const struct ferry_file_id *mine)
 {
     char why[1024];
 
     snprintf(why, sizeof(why), "%s", ferry_err_detail());
     if (!p->had)
-        unlink(out);
+        ferry_file_remove_own(out, mine); /* only the file this run wrote */
     else if (ferry_file_write_atomic(out, p->data, p->len, p->mode) != FERRY_OK)
         ferry_log(FERRY_LOG_ERROR, "%s: could not put the earlier file back: %s", out,
                   ferry_err_detail());
@@ -202,6 +204,7 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
 {
     char *out = c->out_path ? strdup(c->out_path) : dflt;
     struct prior old = {NULL, 0, 0, 0};
+    struct ferry_file_id kept_id, out_id;
     int kept = 0;
     ferry_err r;
 
@@ -217,14 +220,15 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
     }
     if ((r = prior_keep(out, &old)) != FERRY_OK)
         goto fail;
-    if ((r = ferry_state_save(ferry_store_home(c->s), "certs", t->id, ext, data, len)) != FERRY_OK)
+    if ((r = ferry_state_save_id(ferry_store_home(c->s), "certs", t->id, ext, data, len,
+                                 &kept_id)) != FERRY_OK)
         goto fail;
     kept = 1;
-    if ((r = ferry_file_write_atomic(out, data, len, 0644)) != FERRY_OK)
+    if ((r = ferry_file_write_atomic_id(out, data, len, 0644, &out_id)) != FERRY_OK)
         goto fail;
     if ((r = ferry_store_transfer_answer(c->s, t->id, m->transfer_id, pkg_sha, until, out)) !=
         FERRY_OK) {
-        r = prior_restore(out, &old, r); /* the ledger refused: the file as it was */
+        r = prior_restore(out, &old, r, &out_id); /* the ledger refused: the file as it was */
         goto fail;
     }
     *outp = out;
@@ -232,7 +236,7 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
     return FERRY_OK;
 fail:
     if (kept) /* nor its kept copy: a failed import leaves the state as it was */
-        ferry_state_remove(ferry_store_home(c->s), "certs", t->id, ext);
+        ferry_state_remove_own(ferry_store_home(c->s), "certs", t->id, ext, &kept_id);
     free(old.data);
     free(out);
     return r;
@@ -426,11 +430,14 @@ out:
 }
 
 /* Verifies one file; 1 if it is an answer to examine, 0 if ignored, -1 if refused (o filled). */
-static int examine(struct import_ctx *c, const struct ferry_usb_file *f, struct ferry_manifest **m,
+static int examine(struct import_ctx *c, struct ferry_usb_file *f, struct ferry_manifest **m,
                    struct ferry_import_one *o)
 {
     int own = 0;
-    ferry_err r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, NULL, &own);
+    ferry_err r = ferry_transport_fetch(f, c->me, c->peers, c->npeers, &c->budget);
+
+    if (r == FERRY_OK)
+        r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, NULL, &own);
 
     if (r != FERRY_OK) {
         o->err = r;
@@ -473,6 +480,7 @@ static ferry_err import_files(struct import_ctx *c, struct ferry_usb_file *files
         snprintf(o->file, sizeof(o->file), "%s", files[i].name);
         ferry_err_clear();
         if ((k = examine(c, &files[i], &m, o)) == 0) {
+            ferry_usb_file_unload(&files[i]);
             res->ignored++;
             continue;
         }
@@ -483,6 +491,7 @@ static ferry_err import_files(struct import_ctx *c, struct ferry_usb_file *files
                      o->err == FERRY_OK ? "imported" : ferry_err_detail());
         }
         ferry_manifest_free(m);
+        ferry_usb_file_unload(&files[i]); /* one package in memory at a time */
         if (o->err == FERRY_OK) {
             res->imported++;
             c->out_path = NULL; /* --out names the first answer's file only */
@@ -499,7 +508,8 @@ static ferry_err import_files(struct import_ctx *c, struct ferry_usb_file *files
 ferry_err ferry_offline_import(struct ferry_store *s, const struct ferry_medium *from,
                                const char *out_path, int force, struct ferry_import_result *res)
 {
-    struct import_ctx c = {.s = s, .out_path = out_path, .force = force};
+    struct import_ctx c = {
+        .s = s, .out_path = out_path, .force = force, .budget = FERRY_USB_READ_MAX};
     struct ferry_usb_file *files = NULL;
     size_t n = 0;
     ferry_err r;
@@ -507,7 +517,7 @@ ferry_err ferry_offline_import(struct ferry_store *s, const struct ferry_medium 
     memset(res, 0, sizeof(*res));
     if ((r = ferry_state_keys(s, 1, &c.me, &c.peers, &c.npeers)) != FERRY_OK)
         goto out;
-    if ((r = ferry_transport_read(from, &files, &n)) != FERRY_OK)
+    if ((r = ferry_transport_list(from, "response-", &files, &n)) != FERRY_OK)
         goto out;
     r = import_files(&c, files, n, res);
     if (r == FERRY_OK && res->imported == 0)

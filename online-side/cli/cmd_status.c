@@ -5,6 +5,7 @@
 #include "ferry/codec.h"
 #include "ferry/json.h"
 #include "ferry/manifest.h"
+#include "ferry/safetext.h"
 #include "ferry/sidecmd.h"
 #include "ferry/statefile.h"
 
@@ -63,8 +64,8 @@ static void text_row(const struct ferry_transfer *t, time_t now)
         snprintf(days, sizeof(days), "%lld", ferry_days_until(t->new_not_after, now));
     }
     printf("%.8s  %-9s  %-20s  %-10s  %5s  %s\n             service: %s\n", id,
-           state_name(t->state), d, e, days, t->subject ? t->subject : "",
-           t->service ? t->service : "-");
+           state_name(t->state), d, e, days, ferry_safe(t->subject),
+           t->service ? ferry_safe(t->service) : "-");
 }
 
 int cmd_status(int argc, char **argv)

@@ -8,7 +8,10 @@
 #include <openssl/crypto.h>
 
 #include "cmds.h"
+#include "ferry/safetext.h"
 #include "ferry/json.h"
+#include "ferry/lock.h"
+#include "ferry/transport.h"
 #include "ferry/log.h"
 #include "ferry/transport.h"
 #include "ferry/online.h"
@@ -109,15 +112,17 @@ static void print_text(const struct ferry_submit_result *res)
             continue;
         }
         if (o->err != FERRY_OK) {
-            fprintf(stderr, "%s: submit: %s: %s\n", PROG, o->file, o->message);
+            fprintf(stderr, "%s: submit: %s: %s\n", PROG, ferry_safe(o->file),
+                    ferry_safe(o->message));
             continue;
         }
         ferry_time_date(o->new_not_after, d);
         ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
         printf("submitted:   %s (transfer %s)\n%s%s\nnew expiry:  %s\nanswer:      "
                "%s\nSHA-256:     %s\n",
-               o->file, o->transfer_id, o->x509 ? "subject:     " : "server:      ",
-               o->server_name ? o->server_name : "(not named)", d, o->where, g);
+               ferry_safe(o->file), o->transfer_id, o->x509 ? "subject:     " : "server:      ",
+               o->server_name ? ferry_safe(o->server_name) : "(not named)", d, ferry_safe(o->where),
+               g);
         if (o->changes != NULL) /* what the CA changed, on the operator's record */
             printf("changed by the CA:\n%s", o->changes);
     }
@@ -233,6 +238,7 @@ int cmd_submit(int argc, char **argv)
     struct ferry_submit_opts o;
     struct ferry_submit_result res;
     struct ferry_qr_opts qo;
+    struct ferry_lock *medium = NULL;
     char *pw = NULL;
     size_t i, skipped = 0;
     int rc;
@@ -247,13 +253,15 @@ int cmd_submit(int argc, char **argv)
     if (r != FERRY_OK)
         goto out;
     /* Every output is checked before anything reaches the service: an answer that cannot be
-     * written would be an enrollment nobody recorded. */
+     * written would be an enrollment nobody recorded. Then the stick is ours until the end. */
     if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK)
         goto out;
     if ((r = ferry_transport_preflight(&to, SUBMIT_SPACE_NEEDED)) != FERRY_OK) {
         r = ferry_errf(r, "%s; nothing was sent to the service", ferry_err_detail());
         goto out;
     }
+    if ((r = ferry_transport_lock(&to, &medium)) != FERRY_OK)
+        goto out;
     r = ferry_online_submit(s, &from, &o, &res);
     if (ferry_cli_json(&a))
         print_json(&res, r);
@@ -276,6 +284,7 @@ done:
     ferry_submit_result_clear(&res);
     ferry_medium_clear(&from);
     ferry_medium_clear(&to);
+    ferry_lock_release(medium);
     ferry_store_close(s);
     OPENSSL_secure_clear_free(pw, PW_MAX);
     return rc;

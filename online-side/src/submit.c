@@ -26,6 +26,7 @@ struct submit_ctx {
     STACK_OF(X509) * cas; /* EST: /cacerts, fetched once for the whole medium */
     ferry_err cas_err;
     char cas_msg[600];
+    uint64_t budget; /* bytes left to read from the medium */
 };
 
 #define PARALLEL_DEFAULT 4
@@ -154,8 +155,9 @@ static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
     t.service = (char *)c->url;
     t.created = t.updated = ferry_now();
     t.new_not_after = o->new_not_after;
-    /* one transaction: the transfer (new, or --again) and the request package seen */
-    return ferry_store_transfer_submitted(c->s, &t, req_sha);
+    /* one transaction: the transfer (new, or --again) and the request package seen, by the
+     * digest of what was signed (see submitted_before) */
+    return ferry_store_transfer_submitted(c->s, &t, req->content_sha256);
 }
 
 /* RMS: submits the Enroll request byte-exact, checks the SLC, builds the answer manifest. */
@@ -400,16 +402,18 @@ static ferry_err deliver_write(struct submit_ctx *c, const struct ferry_manifest
     size_t pkglen = 0;
     char name[64], label[64];
     struct ferry_qr_opts q2;
+    struct ferry_file_id kept;
     ferry_err r;
 
+    memset(&kept, 0, sizeof(kept));
     ferry_buf_init(&summary, 8192);
     if ((r = ferry_package_sign(ans, c->me, &pkg, &pkglen)) != FERRY_OK)
         goto out;
     ferry_sha256(pkg, pkglen, o->answer_sha256);
     snprintf(name, sizeof(name), "response-%.8s.ferry", o->transfer_id);
     if ((r = summary_text(ans, o, o->answer_sha256, &summary)) != FERRY_OK ||
-        (r = ferry_state_save(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.ferry",
-                              pkg, pkglen)) != FERRY_OK ||
+        (r = ferry_state_save_id(ferry_store_home(c->s), "packages", req->transfer_id,
+                                 ".answer.ferry", pkg, pkglen, &kept)) != FERRY_OK ||
         (r = ferry_transport_write(c->o->to, name, pkg, pkglen, (const char *)summary.data,
                                    ferry_transport_label(c->o->qo, "ferry answer", o->transfer_id,
                                                          &q2, label, sizeof(label)),
@@ -419,7 +423,8 @@ static ferry_err deliver_write(struct submit_ctx *c, const struct ferry_manifest
         r = ferry_transport_take_back(c->o->to, name, FERRY_ERR_NOMEM, "submit again");
 out:
     if (r != FERRY_OK) /* a failed submission leaves the state as it was */
-        ferry_state_remove(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.ferry");
+        ferry_state_remove_own(ferry_store_home(c->s), "packages", req->transfer_id,
+                               ".answer.ferry", &kept);
     ferry_buf_free(&summary);
     free(pkg);
     return r;
@@ -544,15 +549,38 @@ static void fetch_cas(struct submit_ctx *c)
         snprintf(c->cas_msg, sizeof(c->cas_msg), "%s", ferry_err_detail());
 }
 
+/* 1 if this request was submitted before: keyed on what its sender signed (the transfer id,
+ * the manifest's digest), so a copy whose signature was re-encoded (ECDSA s -> n - s, still
+ * valid) is recognised too; the file's own digest only for ledgers written before. */
+static int submitted_before(struct submit_ctx *c, const struct ferry_manifest *m,
+                            const uint8_t file_sha[FERRY_SHA256_LEN])
+{
+    struct ferry_transfer *t = NULL;
+    int done = 0;
+
+    if (ferry_store_package_seen(c->s, m->content_sha256) ||
+        ferry_store_package_seen(c->s, file_sha))
+        return 1;
+    if (ferry_store_transfer_get(c->s, m->transfer_id, &t) == FERRY_OK)
+        done = t->state == FERRY_TS_SUBMITTED;
+    else
+        ferry_err_clear();
+    ferry_transfer_free(t);
+    return done;
+}
+
 /* 1: a request to submit; 0: ignored; -1: refused (o filled). */
-static int examine(struct submit_ctx *c, const struct ferry_usb_file *f, struct ferry_manifest **m,
+static int examine(struct submit_ctx *c, struct ferry_usb_file *f, struct ferry_manifest **m,
                    size_t *signer, struct ferry_submit_one *o)
 {
     struct ferry_transfer *t = NULL;
     uint8_t sha[FERRY_SHA256_LEN];
     char when[11];
     int own = 0;
-    ferry_err r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, signer, &own);
+    ferry_err r = ferry_transport_fetch(f, c->me, c->peers, c->npeers, &c->budget);
+
+    if (r == FERRY_OK)
+        r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, signer, &own);
 
     if (r == FERRY_OK && own) {
         ferry_log(FERRY_LOG_DEBUG, "%s: ignored (this machine's own package)", f->name);
@@ -564,7 +592,7 @@ static int examine(struct submit_ctx *c, const struct ferry_usb_file *f, struct 
         ferry_manifest_find(*m, FERRY_ITEM_IDENTITY) == NULL) {
         ferry_transfer_id_hex((*m)->transfer_id, o->transfer_id);
         ferry_sha256(f->data, f->len, sha);
-        if (c->o->again || !ferry_store_package_seen(c->s, sha))
+        if (c->o->again || !submitted_before(c, *m, sha))
             return 1;
         if (ferry_store_transfer_get(c->s, (*m)->transfer_id, &t) == FERRY_OK)
             ferry_time_date(t->updated, when);
@@ -614,12 +642,15 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
         snprintf(o->file, sizeof(o->file), "%s", files[i].name);
         ferry_err_clear();
         if ((k = examine(c, &files[i], &m, &signer, o)) == 0) {
+            ferry_usb_file_unload(&files[i]);
             res->ignored++;
             continue;
         }
         res->n++;
         if (k > 0)
             w[nw++] = (struct work){.f = &files[i], .req = m, .signer = signer, .o = o};
+        else
+            ferry_usb_file_unload(&files[i]); /* refused: its bytes are not kept */
     }
     if (nw > 0 && c->o->est)
         fetch_cas(c);
@@ -641,6 +672,7 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
             ferry_store_audit(c->s, "answer-refused", o->transfer_id);
         ferry_manifest_free(w[i].ans);
         ferry_manifest_free(w[i].req);
+        ferry_usb_file_unload(&files[w[i].f - files]); /* delivered: its bytes are not kept */
     }
     free(w);
     for (i = 0; i < res->n; i++) {
@@ -660,7 +692,7 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
 ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *from,
                               const struct ferry_submit_opts *o, struct ferry_submit_result *res)
 {
-    struct submit_ctx c = {.s = s};
+    struct submit_ctx c = {.s = s, .budget = FERRY_USB_READ_MAX};
     struct ferry_submit_opts oo = *o; /* with a pool: a kept-open connection per worker */
     struct ferry_usb_file *files = NULL;
     size_t n = 0;
@@ -674,7 +706,7 @@ ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *
                                            "e.g. https://ca.example)");
     if ((r = ferry_state_keys(s, 1, &c.me, &c.peers, &c.npeers)) != FERRY_OK)
         goto out;
-    if ((r = ferry_transport_read(from, &files, &n)) != FERRY_OK)
+    if ((r = ferry_transport_list(from, "request-", &files, &n)) != FERRY_OK)
         goto out;
     if (oo.http.pool == NULL && (r = ferry_http_pool_new(&oo.http.pool)) != FERRY_OK)
         goto out;

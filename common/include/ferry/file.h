@@ -34,6 +34,26 @@ void ferry_file_sweep_temps(const char *path, long min_age_s);
  */
 ferry_err ferry_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode);
 
+/* Which file a write made (device and inode), so a rollback removes only its own file. */
+struct ferry_file_id {
+    dev_t dev;
+    ino_t ino;
+    int set;
+};
+
+/** As ferry_file_write_atomic; *@id (optional) receives the identity of the file written. */
+ferry_err ferry_file_write_atomic_id(const char *path, const void *p, size_t n, mode_t mode,
+                                     struct ferry_file_id *id);
+
+/** 1 if @path (not followed) is the file @id names. */
+int ferry_file_is(const char *path, const struct ferry_file_id *id);
+
+/**
+ * Rollback: unlinks @path only when it is still the file @id names (another run may have
+ * replaced it since); otherwise leaves it with a warning. 1 if removed.
+ */
+int ferry_file_remove_own(const char *path, const struct ferry_file_id *id);
+
 /**
  * Creates @path exclusively (never replacing it, nor following a link), mode 0600: written and
  * fsynced under a temporary name first, then linked into place, so a crash leaves no half file.

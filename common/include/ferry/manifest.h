@@ -57,6 +57,10 @@ struct ferry_manifest {
     size_t nitems;
     struct ferry_prop *props;
     size_t nprops;
+    /* set by ferry_package_verify: SHA-256 of the signed manifest bytes. What is signed, unlike
+     * the package file's digest (an ECDSA signature can be re-encoded without the key), so
+     * replay decisions rest on it and on the transfer id. */
+    uint8_t content_sha256[FERRY_SHA256_LEN];
 };
 
 /** New empty manifest: version set, random transfer id, created = ferry_now(). */

@@ -29,6 +29,17 @@ ferry_err ferry_package_verify(const uint8_t *der, size_t len, struct ferry_iden
                                size_t npeers, struct ferry_manifest **out, size_t *signer);
 
 /**
+ * Looks at a package file (@fd, @size bytes) before it is read whole: its outer DER must span
+ * the file exactly (else FERRY_ERR_FORMAT, corrupt or truncated), and the signer certificate
+ * it carries, read from behind the body, must be one of @known (else FERRY_ERR_UNTRUSTED,
+ * "signed by an unpaired identity"; a look-alike of a known one is left to the full
+ * verification, which calls it altered). FERRY_OK also when the shape is unusual: the full
+ * verification decides then.
+ */
+ferry_err ferry_package_peek(int fd, uint64_t size, struct ferry_identity *const *known,
+                             size_t nknown);
+
+/**
  * For pairing only: verifies a package signed by the certificate it carries in its one
  * FERRY_ITEM_IDENTITY item (self-signed proof of possession) and returns that identity.
  * The caller must have the operator compare the fingerprint before trusting it.

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "ferry/err.h"
+#include "ferry/file.h"
 #include "ferry/manifest.h"
 #include "ferry/package.h"
 #include "ferry/store.h"
@@ -18,6 +19,16 @@ char *ferry_state_path(const char *home, const char *sub, const uint8_t id[FERRY
 ferry_err ferry_state_save(const char *home, const char *sub,
                            const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext,
                            const uint8_t *data, size_t len);
+
+/** As ferry_state_save; *@id receives the identity of the file written (for a rollback). */
+ferry_err ferry_state_save_id(const char *home, const char *sub,
+                              const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext,
+                              const uint8_t *data, size_t len, struct ferry_file_id *fid);
+
+/** Removes a kept copy only if it is still the file @fid names (see ferry_file_remove_own). */
+void ferry_state_remove_own(const char *home, const char *sub,
+                            const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext,
+                            const struct ferry_file_id *fid);
 
 /** Loads a kept copy (capped at @max). FERRY_ERR_NOT_FOUND if absent. */
 ferry_err ferry_state_load(const char *home, const char *sub,

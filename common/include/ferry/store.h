@@ -32,7 +32,15 @@ struct ferry_store;
 ferry_err ferry_store_open(const char *home, const char *side, int create,
                            struct ferry_store **out);
 
-/** The store's directory (borrowed). */
+/**
+ * As ferry_store_open, holding a lock on HOME/lock until ferry_store_close: @lock_mode 1
+ * exclusive (a command that changes the state), 0 shared (one that only reads), -1 none.
+ * Another run holding it: waits (see ferry_lock_take), then FERRY_ERR_IO naming its pid.
+ */
+ferry_err ferry_store_open_locked(const char *home, const char *side, int create, int lock_mode,
+                                  struct ferry_store **out);
+
+/** The store's directory (borrowed; resolved: no symbolic link in it). */
 const char *ferry_store_home(const struct ferry_store *s);
 
 /** Creates our identity; FERRY_ERR_EXISTS if one exists. *out (optional) receives it. */

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "ferry/err.h"
+#include "ferry/identity.h"
 #include "ferry/medium.h"
 #include "ferry/qr.h"
 #include "ferry/usb.h"
@@ -46,6 +47,31 @@ ferry_err ferry_transport_take_back(const struct ferry_medium *m, const char *na
  */
 ferry_err ferry_transport_read(const struct ferry_medium *m, struct ferry_usb_file **out,
                                size_t *n);
+
+struct ferry_lock;
+
+/**
+ * Serialises runs that use the same stick: an exclusive lock on ROOT/FERRY/ (see
+ * ferry_lock_take), held until ferry_lock_release(*out). Other media: *out NULL, FERRY_OK.
+ */
+ferry_err ferry_transport_lock(const struct ferry_medium *m, struct ferry_lock **out);
+
+/**
+ * Lists the packages on @m without reading them (USB: ferry_usb_list, names starting with
+ * @prefer first); QR media: the one package the sequence rebuilds, already read.
+ */
+ferry_err ferry_transport_list(const struct ferry_medium *m, const char *prefer,
+                               struct ferry_usb_file **out, size_t *n);
+
+/**
+ * Reads one listed package (no-op when read): capped by *@budget (start at FERRY_USB_READ_MAX),
+ * and refused before its body is read when its outer DER does not span the file or its signer
+ * certificate is neither @me nor one of @peers (ferry_package_peek). Free the bytes with
+ * ferry_usb_file_unload once the package is handled.
+ */
+ferry_err ferry_transport_fetch(struct ferry_usb_file *f, const struct ferry_identity *me,
+                                struct ferry_identity *const *peers, size_t npeers,
+                                uint64_t *budget);
 
 /** Where a USB medium resolves to (for messages), new string; NULL for other media. */
 char *ferry_transport_describe(const struct ferry_medium *m);

@@ -42,7 +42,11 @@ struct ferry_usb_file {
     char *path; /* full path */
     uint8_t *data;
     size_t len;
+    uint64_t size; /* listed size (ferry_usb_list: data is NULL until loaded) */
 };
+
+/* Bytes one run reads from one medium at most (ferry_usb_file_load's budget). */
+#define FERRY_USB_READ_MAX (48u << 20)
 
 /**
  * Reads every "*.ferry" regular file in ROOT/FERRY/ (also ROOT itself if it directly holds
@@ -52,6 +56,26 @@ struct ferry_usb_file {
  */
 ferry_err ferry_usb_read_all(const char *root, size_t max, struct ferry_usb_file **out, size_t *n);
 void ferry_usb_files_free(struct ferry_usb_file *f, size_t n);
+
+/**
+ * Lists the "*.ferry" files as ferry_usb_read_all does, without reading them (data NULL): names
+ * starting with @prefer (this side's packages, e.g. "request-") first, then the newest; several
+ * names of one file (hard links) once; at most FERRY_USB_MAX_FILES, the rest named in a warning.
+ * Up to 65,536 directory entries are looked at. Load each with ferry_usb_file_load.
+ */
+ferry_err ferry_usb_list(const char *root, size_t max, const char *prefer,
+                         struct ferry_usb_file **out, size_t *n);
+
+/**
+ * Reads a listed file (O_NOFOLLOW, a regular file, at most @max bytes, and at most *@budget,
+ * which it decreases: FERRY_ERR_TOO_LARGE once spent). @check (optional) sees the open file
+ * first and may refuse it before it is read whole. Nothing to do when f->data is set.
+ */
+ferry_err ferry_usb_file_load(struct ferry_usb_file *f, size_t max, uint64_t *budget,
+                              ferry_err (*check)(int fd, uint64_t size, void *ctx), void *ctx);
+
+/** Frees a loaded file's bytes (the entry stays listed). */
+void ferry_usb_file_unload(struct ferry_usb_file *f);
 
 /** 1 if @name is a safe base name for a file on the medium (also used for item names). */
 int ferry_usb_name_ok(const char *name);

@@ -11,6 +11,7 @@
 #include "ferry/log.h"
 #include "ferry/online.h"
 #include "ferry/sidecmd.h"
+#include "ferry/xrml.h"
 
 #define PW_MAX 1024
 
@@ -27,6 +28,9 @@ static const struct ferry_opt opts[] = {
      "terminal"},
     {"timeout", 0, "SECONDS", "give up on one attempt after this long (default 120)"},
     {"again", 0, NULL, "submit a request that was submitted before"},
+    {"drm-root", 0, "FINGERPRINT",
+     "RMS: pin the Microsoft DRM root: the SHA-256 of the key that signed the chain's CA "
+     "certificate (as ferry prints it); a mismatch is refused"},
     FERRY_CLI_QR_OPTS,
 };
 
@@ -34,11 +38,15 @@ static const struct ferry_cmd_spec spec = {
     PROG,
     "submit",
     "--from MEDIUM [--to MEDIUM] [--service URL] [--root FILE] [--protocol rms|est] "
-    "[--est-enroll] [--est-user USER]",
-    "Verifies each request package against the paired offline machine, submits the request "
-    "byte-exact to the enrollment service over HTTPS (verification always on), checks the "
-    "answer (its certificate chain, the request's key and GUID, validity) and writes a signed "
-    "answer package to carry back. --protocol est (X.509 mode): --service is the EST base URL; "
+    "[--est-enroll] [--est-user USER] [--drm-root FINGERPRINT]",
+    "Verifies each request package against the paired offline machine, posts the RMS request to "
+    "the enrollment service over HTTPS (verification always on) as MS-RMPR's WSDL defines it: "
+    "the carried file itself when it is a SOAP Enroll with VersionData, else the SOAP envelope "
+    "built from its values (both SHA-256s shown); verifies the answer's four XrML certificates "
+    "(digests, signatures, the chain, the request's key and GUID, the renewal date), shows the "
+    "fingerprint of the root key that signed the chain (not in the chain; pin it with "
+    "--drm-root) and writes a signed answer package to carry back. --protocol est (X.509 mode): "
+    "--service is the EST base URL; "
     "the CA certificates come from /cacerts, the PKCS#10 goes to /simplereenroll, and the issued "
     "certificate must carry the request's key and subject and chain to those CA certificates.",
     opts,
@@ -70,6 +78,20 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r)
             ferry_time_date(o->new_not_after, d);
             ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
             ferry_json_str(&j, "new_expiry", d);
+            if (!o->x509) {
+                ferry_json_str(&j, "renewal_date", d);
+                ferry_time_date(o->valid_until, d);
+                ferry_json_str(&j, "valid_until", d);
+                ferry_json_str(&j, "server_name_from", o->server_name_from);
+                ferry_hex_groups(o->request_sha256, FERRY_SHA256_LEN, g);
+                ferry_json_str(&j, "request_sha256", g);
+                ferry_hex_groups(o->posted_sha256, FERRY_SHA256_LEN, g);
+                ferry_json_str(&j, "posted_sha256", g);
+                ferry_json_bool(&j, "posted_as_is", o->posted_as_is);
+                ferry_hex_groups(o->root_fp, FERRY_SHA256_LEN, g);
+                ferry_json_str(&j, "drm_root_sha256", g);
+                ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
+            }
             ferry_json_str(&j, "answer", o->package_name);
             ferry_json_str(&j, "written", o->where);
             ferry_json_str(&j, "answer_sha256", g);
@@ -78,6 +100,30 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r)
     }
     ferry_json_arr_end(&j);
     ferry_json_print(&j, stdout);
+}
+
+static void print_rms(const struct ferry_submit_one *o, const char *d, const char *g)
+{
+    char v[11], h1[FERRY_FP_GROUPS_LEN], h2[FERRY_FP_GROUPS_LEN], fp[FERRY_FP_GROUPS_LEN];
+
+    ferry_time_date(o->valid_until, v);
+    ferry_hex_groups(o->request_sha256, FERRY_SHA256_LEN, h1);
+    ferry_hex_groups(o->posted_sha256, FERRY_SHA256_LEN, h2);
+    ferry_hex_groups(o->root_fp, FERRY_SHA256_LEN, fp);
+    printf("submitted:   %s (transfer %s)\n"
+           "server:      %s%s%s%s\n"
+           "request:     SHA-256 %s (the carried file)\n"
+           "posted:      SHA-256 %s (%s)\n"
+           "new expiry:  %s (renewal date: the SLC's ISSUE right RANGETIME)\n"
+           "valid until: %s (the SLC's VALIDITYTIME)\n"
+           "DRM root:    %s (SHA-256 of the key that signed the CA certificate; the root is not "
+           "in the chain: compare it, pin it with --drm-root)\n"
+           "answer:      %s\nSHA-256:     %s\n",
+           o->file, o->transfer_id, o->server_name ? o->server_name : "(not named)",
+           o->server_name_from ? " (from " : "", o->server_name_from ? o->server_name_from : "",
+           o->server_name_from ? ")" : "", h1, h2,
+           o->posted_as_is ? "the file as it is" : "the SOAP envelope built from it", d, v, fp,
+           o->where, g);
 }
 
 static void print_text(const struct ferry_submit_result *res)
@@ -94,10 +140,14 @@ static void print_text(const struct ferry_submit_result *res)
         }
         ferry_time_date(o->new_not_after, d);
         ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
-        printf("submitted:   %s (transfer %s)\n%s%s\nnew expiry:  %s\nanswer:      "
-               "%s\nSHA-256:     %s\n",
-               o->file, o->transfer_id, o->x509 ? "subject:     " : "server:      ",
-               o->server_name ? o->server_name : "(not named)", d, o->where, g);
+        if (o->x509) {
+            printf("submitted:   %s (transfer %s)\nsubject:     %s\nnew expiry:  %s\nanswer:      "
+                   "%s\nSHA-256:     %s\n",
+                   o->file, o->transfer_id, o->server_name ? o->server_name : "(not named)", d,
+                   o->where, g);
+            continue;
+        }
+        print_rms(o, d, g);
     }
 }
 
@@ -142,7 +192,7 @@ static ferry_err est_password(char **pw)
 
 static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
                        struct ferry_medium *to, struct ferry_qr_opts *qo,
-                       struct ferry_submit_opts *o, char **pw)
+                       struct ferry_submit_opts *o, uint8_t drm_root[32], char **pw)
 {
     const char *v;
     char *end;
@@ -182,6 +232,13 @@ static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
     o->to = to;
     o->qo = qo;
     o->again = ferry_args_has(a, spec.opts, spec.nopts, "again");
+    if ((v = ferry_args_get(a, spec.opts, spec.nopts, "drm-root")) != NULL) {
+        if (o->est)
+            return ferry_errf(FERRY_ERR_USAGE, "--drm-root goes with --protocol rms");
+        if ((r = ferry_xrml_fingerprint_parse(v, drm_root)) != FERRY_OK)
+            return r;
+        o->drm_root = drm_root;
+    }
     if ((o->http.user = ferry_args_get(a, spec.opts, spec.nopts, "est-user")) != NULL)
         return est_password(pw);
     return FERRY_OK;
@@ -196,6 +253,7 @@ int cmd_submit(int argc, char **argv)
     struct ferry_submit_result res;
     struct ferry_qr_opts qo;
     char *pw = NULL;
+    uint8_t drm_root[32];
     int rc;
     ferry_err r;
 
@@ -203,7 +261,7 @@ int cmd_submit(int argc, char **argv)
     if ((rc = ferry_cli_parse(&spec, argc, argv, &a)) >= 0)
         return rc;
     memset(&o, 0, sizeof(o));
-    r = setup(&a, &from, &to, &qo, &o, &pw);
+    r = setup(&a, &from, &to, &qo, &o, drm_root, &pw);
     o.http.password = pw;
     if (r != FERRY_OK)
         goto out;

@@ -17,9 +17,11 @@ struct ferry_submit_opts {
     const struct ferry_medium *to; /* where answers go */
     const struct ferry_qr_opts *qo;
     struct ferry_http_opts http;
-    int again;      /* submit a request that was submitted before */
-    int est;        /* --protocol est: PKCS#10 requests, EST at @service (required) */
-    int est_enroll; /* EST: /simpleenroll instead of /simplereenroll */
+    int again;               /* submit a request that was submitted before */
+    int est;                 /* --protocol est: PKCS#10 requests, EST at @service (required) */
+    int est_enroll;          /* EST: /simpleenroll instead of /simplereenroll */
+    const uint8_t *drm_root; /* RMS --drm-root: the SHA-256 the CA certificate's signer must have
+                              * (the Microsoft DRM root is not in the chain), or NULL */
 };
 
 struct ferry_submit_one {
@@ -27,12 +29,18 @@ struct ferry_submit_one {
     char transfer_id[33];
     ferry_err err;
     char message[512];
-    char *server_name; /* RMS server name, or the X.509 subject */
+    char *server_name;            /* RMS server name, or the X.509 subject */
+    const char *server_name_from; /* RMS: where the name came from ("the file name", ...) */
     char *guid;
     int x509;
-    time_t new_not_after;
-    char *where;        /* where the answer package was written */
-    char *package_name; /* "response-<id8>.ferry" */
+    time_t new_not_after;       /* RMS: the SLC's renewal date (ISSUE right RANGETIME end) */
+    time_t valid_until;         /* RMS: the SLC's VALIDITYTIME end */
+    uint8_t request_sha256[32]; /* RMS: the carried request file */
+    uint8_t posted_sha256[32];  /* RMS: the bytes posted (the file itself, or the envelope) */
+    int posted_as_is;           /* RMS: the file was a complete SOAP Enroll, posted as it is */
+    uint8_t root_fp[32];        /* RMS: SHA-256 (SPKI) of the key that signed the CA certificate */
+    char *where;                /* where the answer package was written */
+    char *package_name;         /* "response-<id8>.ferry" */
     uint8_t answer_sha256[32];
     int attempts;
 };

@@ -574,6 +574,45 @@ static void test_response_big_endian(void **state)
     free(buf);
 }
 
+/* UTF-16 is the response document's encoding only: the SOAP answer in UTF-16, or under a utf-16
+ * declaration, is refused. */
+static void test_response_soap_utf16_refused(void **state)
+{
+    struct ferry_rms_response *resp = NULL;
+    uint8_t *buf, *wide;
+    char *decl;
+    size_t len, i;
+
+    (void)state;
+    load("resp-valid.xml", &buf, &len);
+    decl = strstr((char *)buf, "?>");
+    assert_non_null(decl);
+    {
+        static const char d16[] = "<?xml version=\"1.0\" encoding=\"utf-16\"?>";
+        size_t rest = len - (size_t)(decl + 2 - (char *)buf);
+        uint8_t *nb = malloc(sizeof(d16) + rest);
+        assert_non_null(nb);
+        memcpy(nb, d16, sizeof(d16) - 1);
+        memcpy(nb + sizeof(d16) - 1, decl + 2, rest);
+        free(buf);
+        buf = nb;
+        len = sizeof(d16) - 1 + rest;
+    }
+    assert_int_equal(ferry_rms_response_parse(buf, len, &resp), FERRY_ERR_FORMAT);
+    expect_detail("declared", "declared utf-16 but not the response document");
+    wide = calloc(2, len + 1);
+    assert_non_null(wide);
+    wide[0] = 0xFF;
+    wide[1] = 0xFE;
+    for (i = 0; i < len; i++)
+        wide[2 + 2 * i] = buf[i];
+    assert_int_equal(ferry_rms_response_parse(wide, 2 * len + 2, &resp), FERRY_ERR_FORMAT);
+    expect_detail("utf-16", "(it starts with a UTF-16 byte order mark) and not EnrollResponse");
+    assert_null(resp);
+    free(wide);
+    free(buf);
+}
+
 /* Every single-bit change inside the SLC's signed BODY is refused (never OK, whatever the reason).
  */
 static void test_response_body_mutations(void **state)
@@ -682,6 +721,7 @@ int main(void)
         cmocka_unit_test(test_response_fields),
         cmocka_unit_test(test_response_root_pin),
         cmocka_unit_test(test_response_big_endian),
+        cmocka_unit_test(test_response_soap_utf16_refused),
         cmocka_unit_test(test_response_document),
         cmocka_unit_test(test_response_body_mutations),
         cmocka_unit_test(test_response_truncations),

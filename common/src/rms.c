@@ -837,35 +837,61 @@ static ferry_err utf8_to_utf16le(const char *s, size_t n, struct ferry_buf *b)
  * ASCII (the spec also calls it "an ASCII text file"). Either way, the UTF-8 text after the
  * declaration goes to the hardened parser (which reads UTF-8 only). Anything else is left as is.
  */
+static ferry_err not_document16(const char *why)
+{
+    return ferry_errf(FERRY_ERR_FORMAT,
+                      "RMS response: not encoded in UTF-8 (it starts with a UTF-16 byte order "
+                      "mark) and %s: only the response document (MS-RMPR 3.6.4.2.1.2, "
+                      "EnrollResponse under a utf-16 declaration) may be UTF-16",
+                      why);
+}
+
+/* 1 if the declaration at @t (up to @end) says encoding="utf-16". */
+static int declares_utf16(const char *t, const char *end)
+{
+    const char *enc = strstr(t, "encoding");
+
+    return enc != NULL && enc < end &&
+           (strncasecmp(enc + 9, "\"utf-16\"", 8) == 0 || strncasecmp(enc + 9, "'utf-16'", 8) == 0);
+}
+
+/*
+ * The response document's declaration says utf-16: its bytes are real UTF-16 (with a BOM) or
+ * ASCII (the spec also calls it "an ASCII text file"). Either way, the UTF-8 text after the
+ * declaration goes to the hardened parser (which reads UTF-8 only), and it must be the response
+ * document. Anything else is left as it is (the SOAP answer, UTF-8). *utf16: 1 if decoded from
+ * UTF-16, 2 if a utf-16 declaration was removed.
+ */
 static ferry_err answer_text(const uint8_t *buf, size_t len, struct ferry_buf *b, int *utf16)
 {
-    const char *t, *end, *enc;
+    const char *t, *end, *p;
+    size_t skip;
     ferry_err r;
 
     *utf16 = 0;
     if (len >= 2 && ((buf[0] == 0xFF && buf[1] == 0xFE) || (buf[0] == 0xFE && buf[1] == 0xFF))) {
         if ((r = utf16_to_utf8(buf + 2, len - 2, buf[0] == 0xFE, b)) != FERRY_OK)
-            return r;
+            return r == FERRY_ERR_FORMAT ? not_document16("not valid UTF-16") : r;
         *utf16 = 1;
     } else if ((r = ferry_buf_append(b, buf, len)) != FERRY_OK) {
         return r;
     }
     t = (const char *)b->data;
-    if (b->len < 6 || strncmp(t, "<?xml", 5) != 0 || (end = strstr(t, "?>")) == NULL)
-        return *utf16 ? ferry_errf(FERRY_ERR_FORMAT, "RMS response: UTF-16 text without an XML "
-                                                     "declaration")
-                      : FERRY_OK;
-    enc = strstr(t, "encoding");
-    if (enc != NULL && enc < end &&
-        (strncasecmp(enc + 9, "\"utf-16\"", 8) == 0 || strncasecmp(enc + 9, "'utf-16'", 8) == 0)) {
-        size_t skip = (size_t)(end + 2 - t);
-        memmove(b->data, b->data + skip, b->len - skip + 1);
-        b->len -= skip;
-        return FERRY_OK;
-    }
-    if (*utf16)
-        return ferry_errf(FERRY_ERR_FORMAT, "RMS response: UTF-16 text whose XML declaration does "
-                                            "not say encoding=\"utf-16\"");
+    if (b->len < 6 || strncmp(t, "<?xml", 5) != 0 || (end = strstr(t, "?>")) == NULL ||
+        !declares_utf16(t, end))
+        return *utf16 ? not_document16("without an encoding=\"utf-16\" declaration") : FERRY_OK;
+    skip = (size_t)(end + 2 - t);
+    for (p = t + skip; *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'; p++)
+        ;
+    if (strncmp(p, "<EnrollResponse", 15) != 0 || (p[15] != ' ' && p[15] != '>'))
+        return *utf16 ? not_document16("not EnrollResponse")
+                      : ferry_errf(FERRY_ERR_FORMAT,
+                                   "RMS response: declared utf-16 but not the response document "
+                                   "(MS-RMPR 3.6.4.2.1.2, EnrollResponse): the enrollment "
+                                   "service's SOAP answer is UTF-8");
+    memmove(b->data, b->data + skip, b->len - skip + 1);
+    b->len -= skip;
+    *utf16 |= 2;
     return FERRY_OK;
 }
 
@@ -1025,7 +1051,12 @@ ferry_err ferry_rms_response_parse(const uint8_t *buf, size_t len, struct ferry_
         goto out;
     }
     root = xmlDocGetRootElement(doc);
-    if (el_is(root, FERRY_SOAP11_NS, "Envelope")) {
+    if (el_is(root, FERRY_SOAP11_NS, "Envelope") && utf16) {
+        r = ferry_errf(FERRY_ERR_FORMAT,
+                       "RMS response: a SOAP answer in UTF-16 (or declared utf-16): the "
+                       "enrollment service answers UTF-8; only the response document "
+                       "(MS-RMPR 3.6.4.2.1.2) is UTF-16");
+    } else if (el_is(root, FERRY_SOAP11_NS, "Envelope")) {
         resp->form = FERRY_RMS_ANSWER_SOAP;
         r = soap_chain(root, strings);
     } else if (rms_el(root, "EnrollResponse")) {

@@ -456,8 +456,11 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
                               raw->data, raw->len)) != FERRY_OK)
         goto out;
     if ((r = install(c, m, t, doc, doclen, ".xml", default_out(t), sha, o->new_not_after,
-                     o->valid_until, &o->out_path)) != FERRY_OK)
+                     o->valid_until, &o->out_path)) != FERRY_OK) {
+        if (raw != NULL) /* a failed import leaves the state as it was */
+            ferry_state_remove(ferry_store_home(c->s), "certs", t->id, ".service-answer.xml");
         goto out;
+    }
     ferry_store_audit(c->s, "import", o->transfer_id);
 out:
     free(doc);

@@ -574,6 +574,37 @@ static void test_response_big_endian(void **state)
     free(buf);
 }
 
+/* `expiry`: the renewal date of a response document (chain verified) or of an SLC alone. */
+static void test_slc_info(void **state)
+{
+    struct ferry_rms_slc_info in;
+    time_t renew, valid;
+    uint8_t *buf;
+    size_t len;
+
+    (void)state;
+    assert_int_equal(ferry_time_parse("2027-11-20T10:00", &renew), FERRY_OK);
+    assert_int_equal(ferry_time_parse("2033-11-20T10:00", &valid), FERRY_OK);
+    load("resp-document-utf16.xml", &buf, &len);
+    assert_int_equal(ferry_rms_slc_info(buf, len, &in), FERRY_OK);
+    assert_int_equal(in.chain_verified, 1);
+    assert_int_equal(in.renew_by, renew);
+    assert_int_equal(in.valid_until, valid);
+    assert_string_equal(in.guid, GUID1);
+    assert_string_equal(in.url, "https://rms01.example.test/_wmcs");
+    free(buf);
+    load("slc.xml", &buf, &len);
+    assert_int_equal(ferry_rms_slc_info(buf, len, &in), FERRY_OK);
+    assert_int_equal(in.chain_verified, 0);
+    assert_int_equal(in.renew_by, renew);
+    buf[len / 2] ^= 1; /* inside the BODY */
+    assert_int_not_equal(ferry_rms_slc_info(buf, len, &in), FERRY_OK);
+    free(buf);
+    load("resp-tampered.xml", &buf, &len);
+    assert_int_equal(ferry_rms_slc_info(buf, len, &in), FERRY_ERR_SIG_INVALID);
+    free(buf);
+}
+
 /* UTF-16 is the response document's encoding only: the SOAP answer in UTF-16, or under a utf-16
  * declaration, is refused. */
 static void test_response_soap_utf16_refused(void **state)
@@ -722,6 +753,7 @@ int main(void)
         cmocka_unit_test(test_response_root_pin),
         cmocka_unit_test(test_response_big_endian),
         cmocka_unit_test(test_response_soap_utf16_refused),
+        cmocka_unit_test(test_slc_info),
         cmocka_unit_test(test_response_document),
         cmocka_unit_test(test_response_body_mutations),
         cmocka_unit_test(test_response_truncations),

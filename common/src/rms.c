@@ -1167,3 +1167,49 @@ ferry_err ferry_rms_check_root(const struct ferry_rms_response *resp, const uint
                       "pinned --drm-root %s: refused",
                       got, want);
 }
+
+/* ---- an existing SLC: when must it be renewed? ------------------------------------------------
+ */
+
+ferry_err ferry_rms_slc_info(const uint8_t *buf, size_t len, struct ferry_rms_slc_info *out)
+{
+    struct ferry_rms_response *resp = NULL;
+    struct ferry_xrml_cert *x = NULL;
+    size_t skip = ferry_xml_has_bom(buf, len) ? 3 : 0, i;
+    const char *t = (const char *)buf + skip;
+    ferry_err r;
+
+    memset(out, 0, sizeof(*out));
+    for (i = skip; i < len && strchr(" \t\r\n", buf[i]) != NULL; i++)
+        ;
+    if (len - i < 5 || memcmp(buf + i, "<XrML", 5) != 0) { /* a document or an answer */
+        if ((r = ferry_rms_response_parse(buf, len, &resp)) != FERRY_OK)
+            return r;
+        x = resp->xrml[0];
+        out->chain_verified = 1;
+        memcpy(out->root_fp, resp->root_fp, 32);
+    } else if ((r = ferry_xrml_parse(t, len - skip, "SLC", &x)) != FERRY_OK ||
+               (r = ferry_xrml_verify(x, "SLC")) != FERRY_OK) {
+        ferry_xrml_free(x);
+        return r;
+    } else if (x->descriptor_type == NULL ||
+               strcmp(x->descriptor_type, "Server-Licensor-Certificate") != 0 || !x->has_range) {
+        ferry_xrml_free(x);
+        return ferry_errf(FERRY_ERR_FORMAT, "SLC: not a server licensor certificate with an ISSUE "
+                                            "right RANGETIME (DESCRIPTOR/OBJECT type "
+                                            "Server-Licensor-Certificate)");
+    }
+    out->renew_from = x->range_from;
+    out->renew_by = x->range_until;
+    out->valid_until = x->has_validity ? x->valid_until : 0;
+    if (x->principal.id != NULL && ferry_rms_guid_normalize(x->principal.id, out->guid) != FERRY_OK)
+        out->guid[0] = '\0';
+    ferry_err_clear();
+    if (x->principal.url != NULL)
+        printable(x->principal.url, out->url, sizeof(out->url));
+    if (resp != NULL)
+        ferry_rms_response_free(resp);
+    else
+        ferry_xrml_free(x);
+    return FERRY_OK;
+}

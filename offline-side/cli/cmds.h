@@ -12,5 +12,6 @@ int cmd_export(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_runbook(int argc, char **argv);
+int cmd_expiry(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ static const struct ferry_verb verbs[] = {
     {"export", cmd_export, "export a renewal request as a signed package (USB or QR)"},
     {"import", cmd_import, "verify and install the returned certificate, print its expiry"},
     {"status", cmd_status, "list outstanding requests and installed certificates"},
+    {"expiry", cmd_expiry, "RMS: read an existing SLC, print its renewal date and days left"},
     {"runbook", cmd_runbook, "print the per-transfer procedure (PDF or text)"},
 };
 

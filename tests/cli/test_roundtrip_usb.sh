@@ -59,6 +59,11 @@ pvalid=$(grep -o '"valid_until":"[^"]*"' "$T/import.json" | cut -d'"' -f4)
 [ "$renew" != "$valid" ] || fail "RANGETIME and VALIDITYTIME end alike: the test shows nothing"
 off status --json | grep -q "\"new_expiry\":\"$renew\",.*\"valid_until\":\"$valid\"" ||
   fail "status does not show both dates: $(off status --json)"
+# `expiry` reads the written file on its own (no state) and says the same
+"$FERRY_OFFLINE" expiry "$SLC" --json >"$T/expiry.json" || fail "expiry refused $SLC"
+grep -q "\"renewal_date\":\"$renew\",\"days_left\":[0-9]*,\"valid_until\":\"$valid\"" "$T/expiry.json" ||
+  fail "expiry: $(cat "$T/expiry.json")"
+grep -q '"verified":"chain"' "$T/expiry.json" || fail "expiry did not verify the chain"
 # the service's raw answer is kept for audit, and an independent verifier accepts it
 ID1=$(grep -o '"transfer_id":"[^"]*"' "$T/export.json" | cut -d'"' -f4)
 RAW=$OFF_HOME/certs/$ID1.service-answer.xml

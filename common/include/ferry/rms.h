@@ -126,6 +126,23 @@ ferry_err ferry_rms_check_root(const struct ferry_rms_response *resp, const uint
 ferry_err ferry_rms_response_document(const struct ferry_rms_response *resp, uint8_t **out,
                                       size_t *outlen);
 
+struct ferry_rms_slc_info {
+    time_t renew_from, renew_by; /* the ISSUE right's RANGETIME: renew by renew_by */
+    time_t valid_until;          /* VALIDITYTIME end (0 when the SLC has none) */
+    char guid[37];               /* the server's GUID, normalised ("" if none) */
+    char url[256];               /* the principal's ADDRESS, "" if none */
+    int chain_verified;          /* 1: a whole chain of four verified; 0: the SLC alone */
+    uint8_t root_fp[32];         /* chain_verified: the key that signed the CA certificate */
+};
+
+/**
+ * Reads an existing SLC to see whether renewal is due: a response document or SOAP answer (the
+ * whole chain verified) or one SLC XrML document (its digest and signature verified with the
+ * issuer key it names, which proves integrity, not origin). FERRY_ERR_FORMAT /
+ * FERRY_ERR_SIG_INVALID otherwise.
+ */
+ferry_err ferry_rms_slc_info(const uint8_t *buf, size_t len, struct ferry_rms_slc_info *out);
+
 /** Normalises a GUID ("{ABC...}" -> "abc..."), FERRY_ERR_FORMAT if not 8-4-4-4-12 hex. */
 ferry_err ferry_rms_guid_normalize(const char *in, char out[37]);
 

@@ -311,6 +311,7 @@ write("resp-body-in-comment.xml", soap_answer([good[0].replace("<BODY", "<!-- <B
       + good[1:]), "rms_response")
 write("resp-crlf-converted.xml", soap_answer(good).replace("\n", "\r\n").replace("&gt;&lt;", "&gt;\r\n&lt;")
       .replace("2026-11-20T10:00&lt;/ISSUEDTIME", "2026-11-20T10:00\r\n&lt;/ISSUEDTIME"), "rms_response")
+write("slc.xml", good[0])  # an SLC alone, as `ferry-offline expiry` reads it
 for i, c in enumerate(good):
     with open(os.path.join(CORPUS, "xrml", "chain-%d.xml" % (i + 1)), "w") as f:
         f.write(c)

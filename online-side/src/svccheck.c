@@ -300,13 +300,25 @@ static int is_enroll_wsdl(xmlDocPtr doc, char *why, size_t cap)
     return 1;
 }
 
+int ferry_svc_wsdl_judge(const uint8_t *buf, size_t len, char *why, size_t cap)
+{
+    xmlDocPtr doc = NULL;
+    int ok = 0;
+
+    if (ferry_xml_parse(buf, len, "the ?WSDL answer", &doc) != FERRY_OK)
+        snprintf(why, cap, "not XML (%s)", ferry_err_detail());
+    else
+        ok = is_enroll_wsdl(doc, why, cap);
+    xmlFreeDoc(doc);
+    return ok;
+}
+
 /* Step 3: GET ?WSDL with verification on, and judge the answer. */
 static void fetch_wsdl(const struct ferry_svc_query *q, struct ferry_svc_report *rep)
 {
     struct ferry_http_opts o;
     struct ferry_http_result res;
     uint8_t h[FERRY_SHA256_LEN];
-    xmlDocPtr doc = NULL;
     ferry_err r;
 
     ferry_http_opts_default(&o);
@@ -341,11 +353,7 @@ static void fetch_wsdl(const struct ferry_svc_query *q, struct ferry_svc_report 
     rep->wsdl_len = res.len;
     ferry_sha256(res.body, res.len, h);
     ferry_hex(h, sizeof(h), rep->wsdl_sha256);
-    if (ferry_xml_parse(res.body, res.len, "the ?WSDL answer", &doc) != FERRY_OK) {
-        snprintf(rep->wsdl_detail, sizeof(rep->wsdl_detail), "not XML (%s)", ferry_err_detail());
-    } else {
-        rep->wsdl = is_enroll_wsdl(doc, rep->wsdl_detail, sizeof(rep->wsdl_detail));
-    }
+    rep->wsdl = ferry_svc_wsdl_judge(res.body, res.len, rep->wsdl_detail, sizeof(rep->wsdl_detail));
     if (!rep->wsdl)
         fail_as(rep, FERRY_SVC_NOT_WSDL,
                 "the host answers GET ?WSDL (HTTP %ld, %zu bytes), but not with the enrollment "
@@ -353,7 +361,6 @@ static void fetch_wsdl(const struct ferry_svc_query *q, struct ferry_svc_report 
                 "enrollservice.asmx)",
                 res.status, res.len, rep->wsdl_detail);
 out:
-    xmlFreeDoc(doc);
     ferry_http_result_free(&res);
 }
 

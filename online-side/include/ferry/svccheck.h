@@ -4,6 +4,7 @@
 #define FERRY_SVCCHECK_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "ferry/codec.h"
@@ -69,5 +70,12 @@ struct ferry_svc_report {
 ferry_err ferry_svccheck(const struct ferry_svc_query *q, struct ferry_svc_report *rep);
 
 const char *ferry_svc_stage_name(enum ferry_svc_stage s); /* "ok", "dns", ... */
+
+/**
+ * 1 if @buf is MS-RMPR 6.6's WSDL as far as check-root judges it (hardened XML parse;
+ * wsdl:definitions, targetNamespace http://microsoft.com/DRM/EnrollmentService, an Enroll
+ * operation in a portType and bound to SOAPAction .../Enroll), else 0; @why says which, always.
+ */
+int ferry_svc_wsdl_judge(const uint8_t *buf, size_t len, char *why, size_t cap);
 
 #endif

@@ -476,7 +476,8 @@ static ferry_err exchange_run(const struct exchange *ex, const struct ferry_http
     memset(&a, 0, sizeof(a));
     for (i = 1; i <= n; i++) {
         attempt_reset(&a, o->max_response);
-        ferry_log(FERRY_LOG_INFO, "submitting to %s (attempt %d of %d)", ex->url, i, n);
+        ferry_log(FERRY_LOG_INFO, "%s %s (attempt %d of %d)",
+                  ex->body != NULL ? "submitting to" : "fetching", ex->url, i, n);
         res->attempts = i;
         if ((r = attempt_run(ex, o, &a)) != FERRY_OK)
             goto out;
@@ -556,6 +557,26 @@ ferry_err ferry_enroll_rms(const char *url, const uint8_t *req, size_t len,
     if (!add_header(&ex.hdrs, "Content-Type: text/xml; charset=utf-8") ||
         !add_header(&ex.hdrs, RMS_SOAP_ACTION) || !add_header(&ex.hdrs, "Expect:") ||
         !add_header(&ex.hdrs, "Accept-Encoding: identity")) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    r = exchange_run(&ex, o, res);
+out:
+    curl_slist_free_all(ex.hdrs);
+    return r;
+}
+
+ferry_err ferry_enroll_get(const char *url, const char *what, const struct ferry_http_opts *o,
+                           struct ferry_http_result *res)
+{
+    ferry_err r = FERRY_ERR_INTERNAL;
+    struct exchange ex;
+    char anchor[600];
+
+    memset(res, 0, sizeof(*res));
+    if ((r = exchange_init(&ex, url, what, o, anchor, sizeof(anchor))) != FERRY_OK)
+        goto out;
+    if (!add_header(&ex.hdrs, "Accept-Encoding: identity")) {
         r = FERRY_ERR_NOMEM;
         goto out;
     }

@@ -79,14 +79,22 @@ days=$(( ( $(date -d "$(openssl x509 -in "$T/cert.pem" -noout -enddate | cut -d=
 [ "$days" -ge 9 ] && [ "$days" -le 10 ] || fail "--lifetime-days 10 gave $days days"
 stop INT
 
-# --fault body:FILE answers the RMS Enroll with FILE's bytes as they are, 200, text/xml
+# --fault body:FILE answers the RMS Enroll with FILE's bytes as they are, 200, text/xml ...
 printf '\357\273\277<x>\377 not even well-formed' >"$T/body.bin"
 start --fault "body:$T/body.bin"
 code=$(curl -sS --cacert "$S/root.pem" -o "$T/got.bin" -w '%{http_code} %{content_type}' \
+    -H 'Content-Type: text/xml; charset=utf-8' \
     -H 'SOAPAction: "http://microsoft.com/DRM/EnrollmentService/Enroll"' \
     --data-binary @"$REQ" "$URL/enrollment/enrollservice.asmx")
 [ "$code" = "200 text/xml; charset=utf-8" ] || fail "body fault: $code"
 cmp -s "$T/body.bin" "$T/got.bin" || fail "body fault: not the file's bytes"
+# ... but only for a request the service takes: a refused one still gets its fault
+code=$(curl -sS --cacert "$S/root.pem" -o "$T/got.bin" -w '%{http_code}' \
+    -H 'Content-Type: text/xml; charset=utf-8' \
+    -H 'SOAPAction: "http://microsoft.com/DRM/EnrollmentService/Enroll"' \
+    --data-binary @"$FERRY_SRC/tests/enrollment-service/fixtures/request-bare.xml" \
+    "$URL/enrollment/enrollservice.asmx")
+[ "$code" = 500 ] && grep -q 'bare EnrollParameters' "$T/got.bin" || fail "body fault, bad request: $code"
 stop TERM
 rc=0; "$FERRY_ENROLLD" --listen 127.0.0.1:0 --state "$S" --fault "body:$T/missing" \
     2>"$T/e2" || rc=$?

@@ -79,7 +79,8 @@ refused() {
       case $p in
         body|digest|key) want="DIGEST/VALUE is not the SHA1 of the BODY" ;; # the key is in BODY
         signature) want="signature does not verify" ;;
-        bigendian) want="ISSUER" ;; # the key looks shorter than its size, or does not verify
+        bigendian) want="ISSUER" ;; # the key looks shorter than its size, is smaller than the
+                                    # signature, or does not verify: all name the ISSUER key
       esac
       grep -qF "FAIL $dir/$n.$p.xml" <<<"$OUT" || fail "$n.$p.xml not refused: $OUT"
       grep -F "FAIL $dir/$n.$p.xml" <<<"$OUT" | grep -qF "$want" || fail "$n.$p.xml: not '$want': $OUT"

@@ -121,6 +121,11 @@ char *enrolld_pem_cert(X509 *x);
  * EnrollResponse, or 500 + a SOAP 1.1 Fault naming what was refused. Sets out->note. */
 ferry_err enrolld_rms_answer(struct enrolld *d, const char *ctype, const char *soapaction,
                              const uint8_t *body, size_t len, struct enrolld_reply *out);
+/** The request body alone (no HTTP headers), as enrolld_rms_answer checks it: FERRY_OK with @q
+ * filled (free it with enrolld_req_free), or FERRY_ERR_FORMAT with the fault code in *@code and
+ * the reason in @why; FERRY_ERR_NOMEM. out->note gets the shape. For the fuzz target. */
+ferry_err enrolld_rms_parse(const uint8_t *body, size_t len, struct enrolld_req *q,
+                            struct enrolld_reply *out, const char **code, char *why, size_t cap);
 /** A SOAP 1.1 fault document with @code ("soap:Client") and @why (escaped), status 500. */
 ferry_err enrolld_rms_fault(const char *code, const char *why, struct enrolld_reply *out);
 /** GET ?WSDL: MS-RMPR 6.6's WSDL, as published. */

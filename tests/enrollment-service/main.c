@@ -34,7 +34,7 @@ static void usage(FILE *f)
           "Faults: delay:MS http500:N soap-fault malformed oversize[-chunked]:BYTES\n"
           "        retry-after:SECONDS drip:MS reset redirect-http redirect-loop\n"
           "        content-type:TYPE gzip-bomb[:BYTES] wrong-host-cert expired-cert tls10-only\n"
-          "        body:FILE\n",
+          "        body:FILE (a request the service takes is answered with FILE's bytes)\n",
           f);
 }
 

@@ -106,6 +106,7 @@ static ferry_err dispatch(struct enrolld *d, struct MHD_Connection *c, const cha
                           const char *method, struct req_ctx *rc, struct enrolld_reply *rep)
 {
     size_t pl = strlen(ENROLLD_EST_PREFIX);
+    ferry_err r;
 
     if (rc->too_large)
         return reply_text(rep, 413, "request body over the 1 MiB limit\n");
@@ -116,19 +117,19 @@ static ferry_err dispatch(struct enrolld *d, struct MHD_Connection *c, const cha
             return reply_text(rep, 405,
                               "the enrollment service takes POST (GET ?WSDL for its "
                               "WSDL)\n");
-        if (d->f.body != NULL) { /* --fault body:FILE */
-            rep->status = 200;
-            rep->ctype = "text/xml; charset=utf-8";
-            rep->len = d->f.body_len;
-            if ((rep->body = malloc(d->f.body_len > 0 ? d->f.body_len : 1)) == NULL)
-                return FERRY_ERR_NOMEM;
-            memcpy(rep->body, d->f.body, d->f.body_len);
-            return FERRY_OK;
-        }
-        return enrolld_rms_answer(
-            d, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
-            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "SOAPAction"), rc->body.data,
-            rc->body.len, rep);
+        if ((r = enrolld_rms_answer(
+                 d, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+                 MHD_lookup_connection_value(c, MHD_HEADER_KIND, "SOAPAction"), rc->body.data,
+                 rc->body.len, rep)) != FERRY_OK ||
+            d->f.body == NULL || rep->status != 200)
+            return r;
+        /* --fault body:FILE: a request the service takes is answered with FILE's bytes */
+        FERRY_FREE(rep->body);
+        rep->len = d->f.body_len;
+        if ((rep->body = malloc(d->f.body_len > 0 ? d->f.body_len : 1)) == NULL)
+            return FERRY_ERR_NOMEM;
+        memcpy(rep->body, d->f.body, d->f.body_len);
+        return FERRY_OK;
     }
     if (strncmp(url, ENROLLD_EST_PREFIX, pl) == 0) {
         if (d->est_user != NULL && !est_auth_ok(d, c))

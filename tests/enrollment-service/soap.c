@@ -678,6 +678,22 @@ static ferry_err build_response(struct enrolld *d, const char *slc, struct ferry
                              "</soap:Body></soap:Envelope>");
 }
 
+ferry_err enrolld_rms_parse(const uint8_t *body, size_t len, struct enrolld_req *q,
+                            struct enrolld_reply *out, const char **code, char *why, size_t cap)
+{
+    struct refusal f = {NULL, ""};
+    ferry_err r;
+
+    memset(q, 0, sizeof(*q));
+    out->note[0] = '\0';
+    r = parse_request(body, len, q, out, &f);
+    *code = f.code;
+    snprintf(why, cap, "%s", f.why);
+    if (r != FERRY_OK)
+        enrolld_req_free(q);
+    return r;
+}
+
 ferry_err enrolld_rms_answer(struct enrolld *d, const char *ctype, const char *soapaction,
                              const uint8_t *body, size_t len, struct enrolld_reply *out)
 {

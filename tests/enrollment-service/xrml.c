@@ -338,8 +338,10 @@ ferry_err enrolld_xrml_init(struct enrolld *d)
 {
     struct enrolld_ca *ca = &d->ca;
     /* The hierarchy's epoch is the local CA's: certificates 2-4 are the same bytes on every
-     * start of the same STATE (PKCS#1 v1.5 signatures are deterministic). */
-    time_t from = asn1_time(X509_get0_notBefore(ca->root)),
+     * start of the same STATE (PKCS#1 v1.5 signatures are deterministic). Their ISSUE right
+     * starts ten years before the CA was made, so that an SLC issued at a FERRY_NOW pinned in the
+     * past still falls within its issuer's RANGETIME (MS-RMPR 2.2.9.3), and runs 30 years. */
+    time_t from = asn1_time(X509_get0_notBefore(ca->root)) - 10 * YEAR,
            until = asn1_time(X509_get0_notAfter(ca->root));
     char svc_guid[39];
     struct cert c[3];

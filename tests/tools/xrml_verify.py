@@ -132,10 +132,10 @@ def body_text(text, what):
 def rsa_pkcs1_verify(key, sig, hname, digest, what):
     k = (key.n.bit_length() + 7) // 8
     if len(sig) != k:
-        raise Fail("%s: SIGNATURE/VALUE is %d bytes, the issuer key %d" % (what, len(sig), k))
+        raise Fail("%s: SIGNATURE/VALUE is %d bytes, the ISSUER key %d" % (what, len(sig), k))
     s = int.from_bytes(sig, "big")
     if s >= key.n:
-        raise Fail("%s: SIGNATURE/VALUE is not below the issuer modulus" % what)
+        raise Fail("%s: SIGNATURE/VALUE is not below the ISSUER key's modulus" % what)
     em = pow(s, key.e, key.n).to_bytes(k, "big")
     t = DIGESTINFO[hname] + digest
     ps = k - 3 - len(t)

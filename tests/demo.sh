@@ -29,13 +29,21 @@ ls -l "$STICK/FERRY"
 
 step "3. online: check the trust store, submit, package the answer"
 runon check-root --root "$ROOT" || true
-runon submit --from "usb:$STICK" --service "$URL" --root "$ROOT"
+runon submit --from "usb:$STICK" --service "$URL" --root "$ROOT" \
+  --drm-root "$(cat "$SVC/drm-root.sha256")" | tee "$T/submit.out"
 
 step "4. offline: import the certificate and read its new expiry"
 runoff import --from "usb:$STICK"
 runoff status
+runoff expiry "$SRV/SRV01SLC.xml"
 
-got=$(awk '{print $3}' "$SVC/received.log" | tail -n1)
+# submit printed the SHA-256 of the file it carried and of the bytes it posted (the file wrapped
+# in the WSDL's SOAP envelope): the service received exactly those bytes
+hex() { tr -d ' ' | tr 'A-F' 'a-f'; }
+carried=$(sed -n 's/^request: *SHA-256 \([0-9A-F ]*\) (.*/\1/p' "$T/submit.out" | hex)
+posted=$(sed -n 's/^posted: *SHA-256 \([0-9A-F ]*\) (.*/\1/p' "$T/submit.out" | hex)
 want=$(sha256 "$SRV/SRV01RenewalRequest.xml")
-[ "$got" = "$want" ] || fail "the service received other bytes than were exported"
-printf '\n\033[1mdone:\033[0m the service received the request byte-exact (SHA-256 %s)\n' "$want"
+[ "$carried" = "$want" ] || fail "submit carried other bytes than were exported"
+[ "$(last_received)" = "$posted" ] || fail "the service received other bytes than submit posted"
+printf '\n\033[1mdone:\033[0m the request travelled byte-exact (SHA-256 %s);\n' "$want"
+printf 'the service received the SOAP request built from it (SHA-256 %s)\n' "$posted"

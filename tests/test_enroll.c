@@ -39,7 +39,7 @@ struct srv {
 
 static char tmp_root[256];
 static char state_dir[400];
-static uint8_t *rms_req; /* a synthetic Enroll request, with BOM and CRLF line endings */
+static uint8_t *rms_req; /* a synthetic SOAP Enroll/oInput request (WSDL 6.6), BOM and CRLF */
 static size_t rms_req_len;
 static uint8_t *csr_der; /* a PKCS#10 (EC P-256) */
 static size_t csr_der_len;
@@ -202,15 +202,20 @@ static void make_rms_request(void)
             "\xEF\xBB\xBF<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n"
             "<!-- synthetic test request made by test_enroll.c, not a real RMS request -->\r\n"
             "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">\r\n"
+            "  <soap:Header><VersionData xmlns=\"http://microsoft.com/DRM/EnrollmentService\">"
+            "<MinimumVersion>1.0.0.0</MinimumVersion><MaximumVersion>1.0.0.0</MaximumVersion>"
+            "</VersionData></soap:Header>\r\n"
             "  <soap:Body>\r\n    <Enroll xmlns=\"http://microsoft.com/DRM/EnrollmentService\">\r\n"
-            "      <EnrollParameters>\r\n        <RevocationInformation>\r\n"
+            "      <oInput>\r\n        <AuthorizationInformation />\r\n"
+            "        <RevocationInformation>\r\n"
             "          <RevocationType>StandardRevocation</RevocationType>\r\n"
             "        </RevocationInformation>\r\n        <CertificatePublicKey>\r\n"
             "          <aPublicKeyBytes>%s</aPublicKeyBytes>\r\n"
             "          <Guid>{6F1A2B3C-4D5E-4F60-8172-93A4B5C6D7E8}</Guid>\r\n"
             "        </CertificatePublicKey>\r\n        <EnrolleeInformation>\r\n"
-            "          <ServerName>rms.example.test</ServerName>\r\n"
-            "        </EnrolleeInformation>\r\n      </EnrollParameters>\r\n    </Enroll>\r\n"
+            "          <Version>1.0.0.0</Version>\r\n"
+            "          <URL>https://rms.example.test/_wmcs</URL>\r\n"
+            "        </EnrolleeInformation>\r\n      </oInput>\r\n    </Enroll>\r\n"
             "  </soap:Body>\r\n</soap:Envelope>\r\n",
             b64),
         FERRY_OK);

@@ -97,6 +97,8 @@ static int teardown(void **state)
 }
 
 /* Writes an answer package carrying vector @resp, signed by the online identity. */
+static const char *raw_item; /* a vector carried as the service's raw answer, or NULL */
+
 static void answer(struct fx *f, const char *resp, const uint8_t *answers_sha)
 {
     struct ferry_manifest *m = NULL;
@@ -112,6 +114,17 @@ static void answer(struct fx *f, const char *resp, const uint8_t *answers_sha)
     memcpy(m->answers_sha256, answers_sha ? answers_sha : f->ex.package_sha256, 32);
     assert_int_equal(ferry_manifest_add_item(m, "SRV01SLC.xml", FERRY_ITEM_RMS_RESPONSE, d, n),
                      FERRY_OK);
+    if (raw_item != NULL) {
+        char *rv = vec(raw_item);
+        uint8_t *rd;
+        size_t rn;
+        assert_int_equal(ferry_file_read(rv, 1u << 20, &rd, &rn), FERRY_OK);
+        assert_int_equal(ferry_manifest_add_item(m, "SRV01EnrollResponse.xml",
+                                                 FERRY_ITEM_RMS_SERVICE_ANSWER, rd, rn),
+                         FERRY_OK);
+        free(rd);
+        free(rv);
+    }
     assert_int_equal(ferry_package_sign(m, f->on_id, &pkg, &pl), FERRY_OK);
     assert_int_equal(ferry_file_write_atomic(path, pkg, pl, 0644), FERRY_OK);
     ferry_manifest_free(m);
@@ -163,9 +176,10 @@ static void test_binding_refusals(void **state)
 
     refused(f, "resp-other-key.xml", NULL, FERRY_ERR_MISMATCH, "key");
     refused(f, "resp-other-guid.xml", NULL, FERRY_ERR_MISMATCH, "GUID");
-    refused(f, "resp-expired.xml", NULL, FERRY_ERR_EXPIRED, "expired");
+    refused(f, "resp-expired.xml", NULL, FERRY_ERR_EXPIRED, "renewal date");
     refused(f, "resp-not-yet-valid.xml", NULL, FERRY_ERR_EXPIRED, "not valid before");
-    refused(f, "resp-tampered.xml", NULL, FERRY_ERR_SIG_INVALID, "");
+    refused(f, "resp-tampered.xml", NULL, FERRY_ERR_SIG_INVALID, "certificate 1 (SLC)");
+    refused(f, "resp-broken-chain.xml", NULL, FERRY_ERR_SIG_INVALID, "does not link");
     refused(f, "resp-fault.xml", NULL, FERRY_ERR_REJECTED, "");
     refused(f, "resp-valid.xml", wrong, FERRY_ERR_MISMATCH, "SHA-256");
 }
@@ -177,14 +191,15 @@ static void test_import_once(void **state)
     struct ferry_transfer *t = NULL;
     uint8_t id[16], *slc, *want;
     size_t sl, wl;
-    char *v = vec("resp-valid.xml"), *out = ferry_path_join(f->dir, "SRV01SLC.xml");
+    char *v = vec("resp-document-utf16.xml"), *out = ferry_path_join(f->dir, "SRV01SLC.xml");
 
     answer(f, "resp-valid.xml", NULL);
     assert_int_equal(ferry_offline_import(f->off, &f->usb, NULL, 0, &res), FERRY_OK);
     assert_int_equal(res.imported, 1);
     assert_string_equal(res.items[0].out_path, out);
     ferry_import_result_clear(&res);
-    /* byte-exact: what the service answered is what the RMS administrator imports */
+    /* the response document (3.6.4.2.1.2, UTF-16LE with BOM) made from the service's answer:
+     * byte for byte the one mkvectors.sh (python3) makes from the same four certificates */
     assert_int_equal(ferry_file_read(out, 1u << 20, &slc, &sl), FERRY_OK);
     assert_int_equal(ferry_file_read(v, 1u << 20, &want, &wl), FERRY_OK);
     assert_int_equal(sl, wl);
@@ -192,11 +207,52 @@ static void test_import_once(void **state)
     assert_int_equal(ferry_hex_decode(f->ex.transfer_id, id, 16), FERRY_OK);
     assert_int_equal(ferry_store_transfer_get(f->off, id, &t), FERRY_OK);
     assert_int_equal(t->state, FERRY_TS_ANSWERED);
-    assert_int_equal((long long)t->new_not_after, 1826704800LL); /* 2027-11-20T10:00Z */
+    assert_int_equal((long long)t->new_not_after, 1826704800LL); /* 2027-11-20T10:00Z: RANGETIME */
+    assert_int_equal((long long)t->valid_until, 2016093600LL);   /* 2033-11-20T10:00Z */
     ferry_transfer_free(t);
     /* once only */
     assert_int_equal(ferry_offline_import(f->off, &f->usb, NULL, 1, &res), FERRY_ERR_REPLAY);
     ferry_import_result_clear(&res);
+    free(slc);
+    free(want);
+    free(v);
+    free(out);
+}
+
+/* The package submit makes: the response document and the service's raw answer beside it. The
+ * document is written exactly as carried; the raw answer is kept in the state; a raw answer
+ * holding other certificates is refused. */
+static void test_import_document_and_raw(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_import_result res;
+    uint8_t *slc, *want, *kept, id[16];
+    size_t sl, wl, kl;
+    char *v = vec("resp-document-utf16.xml"), *out = ferry_path_join(f->dir, "SRV01SLC.xml");
+
+    raw_item = "resp-other-guid.xml";
+    refused(f, "resp-document-utf16.xml", NULL, FERRY_ERR_MISMATCH,
+            "differs from the service's answer");
+    raw_item = "resp-valid.xml";
+    answer(f, "resp-document-utf16.xml", NULL);
+    raw_item = NULL;
+    assert_int_equal(ferry_offline_import(f->off, &f->usb, NULL, 0, &res), FERRY_OK);
+    ferry_import_result_clear(&res);
+    assert_int_equal(ferry_file_read(out, 1u << 20, &slc, &sl), FERRY_OK);
+    assert_int_equal(ferry_file_read(v, 1u << 20, &want, &wl), FERRY_OK);
+    assert_int_equal(sl, wl);
+    assert_memory_equal(slc, want, sl);
+    assert_int_equal(ferry_hex_decode(f->ex.transfer_id, id, 16), FERRY_OK);
+    assert_int_equal(
+        ferry_state_load(f->off_home, "certs", id, ".service-answer.xml", 1u << 20, &kept, &kl),
+        FERRY_OK);
+    free(v);
+    v = vec("resp-valid.xml");
+    free(want);
+    assert_int_equal(ferry_file_read(v, 1u << 20, &want, &wl), FERRY_OK);
+    assert_int_equal(kl, wl);
+    assert_memory_equal(kept, want, kl);
+    free(kept);
     free(slc);
     free(want);
     free(v);
@@ -208,6 +264,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_binding_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_import_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_import_document_and_raw, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* Tests for common/src/rms.c on the synthetic vectors in tests/vectors/rms (see README.md). */
+/* Tests for common/src/rms.c on the spec-built vectors in tests/vectors/rms (see FORMAT.md). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,11 +15,10 @@
 #include "ferry/file.h"
 #include "ferry/rms.h"
 
-#define GUID1     "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
-#define GUID2     "7c9e6679-7425-40de-944b-e07fc1f90ae7"
-#define GUID3     "a1b2c3d4-e5f6-4789-abcd-ef0123456789"
-#define GUID_ROOT "0e1f2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
-#define NAME2     "Serveur-Z\xc3\xbcrich-\xe6\x9d\xb1\xe4\xba\xac" /* Serveur-Zürich-東京 */
+#define GUID1 "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
+#define GUID2 "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+#define GUID3 "a1b2c3d4-e5f6-4789-abcd-ef0123456789"
+#define NAME2 "Serveur-Z\xc3\xbcrich-\xe6\x9d\xb1\xe4\xba\xac" /* Serveur-Zürich-東京 */
 
 static time_t fixed_now; /* 2026-11-25T12:00Z */
 
@@ -85,29 +84,50 @@ static const struct req_case {
     const char *file;
     ferry_err expect;
     const char *guid;   /* when OK */
-    const char *server; /* when OK */
+    const char *server; /* when OK: EnrolleeInformation/Name, else /URL */
     int bom;
     const char *detail; /* substring of the message when not OK */
 } req_cases[] = {
-    {"req-plain.xml", FERRY_OK, GUID1, "rms01.example.test", 0, NULL},
-    {"req-crlf.xml", FERRY_OK, GUID1, "rms01.example.test", 0, NULL},
-    {"req-bom.xml", FERRY_OK, GUID1, "rms01.example.test", 1, NULL},
+    {"req-plain.xml", FERRY_OK, GUID1, "RMS01", 0, NULL},
+    {"req-crlf.xml", FERRY_OK, GUID1, "RMS01", 0, NULL},
+    {"req-bom.xml", FERRY_OK, GUID1, "RMS01", 1, NULL},
+    {"req-soap.xml", FERRY_OK, GUID1, "RMS01", 0, NULL},
+    {"req-soap-noheader.xml", FERRY_OK, GUID1, "RMS01", 0, NULL},
+    {"req-ascii-decl.xml", FERRY_OK, GUID1, "RMS01", 0, NULL},
+    {"req-custom.xml", FERRY_OK, GUID1, "RMS01", 0, NULL},
     {"req-nonascii.xml", FERRY_OK, GUID2, NAME2, 0, NULL},
-    {"req-guid-braces.xml", FERRY_OK, GUID3, "RMS03.EXAMPLE.TEST", 0, NULL},
+    {"req-guid-nobraces.xml", FERRY_OK, GUID3, "https://rms03.example.test/_wmcs", 0, NULL},
     {"bad-not-xml.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "RMS request: not well-formed XML"},
     {"bad-getlicensorcert.xml", FERRY_ERR_FORMAT, NULL, NULL, 0,
-     "not an RMS Enroll request: the SOAP Body holds GetLicensorCertificate, not Enroll"},
+     "the SOAP Body does not hold exactly one Enroll element"},
+    {"bad-enrollparameters-in-enroll.xml", FERRY_ERR_FORMAT, NULL, NULL, 0,
+     "Enroll holds EnrollParameters; the WSDL's Enroll holds oInput"},
     {"bad-no-key.xml", FERRY_ERR_FORMAT, NULL, NULL, 0,
-     "not an RMS Enroll request: no EnrollParameters/CertificatePublicKey/aPublicKeyBytes "
-     "element"},
+     "no CertificatePublicKey/aPublicKeyBytes element"},
     {"bad-base64.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "aPublicKeyBytes is not valid base64"},
-    {"bad-rsa512.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "512-bit RSA key, under the 1024-bit"},
+    {"bad-rsa512.xml", FERRY_ERR_FORMAT, NULL, NULL, 0,
+     "512-bit RSA key; an RMS server key is "
+     "1024 or 2048 bits"},
+    {"bad-rsa3072.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "3072-bit RSA key"},
     {"bad-guid.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "is not a GUID"},
-    {"bad-latin1.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "RMS request: not encoded in UTF-8"},
+    {"bad-latin1.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "not encoded in UTF-8"},
     {"bad-namespace.xml", FERRY_ERR_FORMAT, NULL, NULL, 0,
-     "the SOAP Body's Enroll element is in namespace \"http://example.test/not-rms\", not "
-     "http://microsoft.com/DRM/EnrollmentService"},
+     "the root element is EnrollParameters, neither EnrollParameters (namespace "
+     "http://microsoft.com/DRM/EnrollmentService) nor a SOAP 1.1 Envelope"},
     {"bad-two-keys.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "more than one"},
+    {"bad-servername.xml", FERRY_ERR_FORMAT, NULL, NULL, 0,
+     "EnrolleeInformation holds ServerName (an invented element)"},
+    {"bad-empty-version.xml", FERRY_ERR_FORMAT, NULL, NULL, 0,
+     "EnrolleeInformation/Version is empty; the enrollment service refuses an empty Version"},
+    {"bad-no-version.xml", FERRY_ERR_FORMAT, NULL, NULL, 0,
+     "EnrolleeInformation/Version is missing"},
+    {"bad-revocation-type.xml", FERRY_ERR_FORMAT, NULL, NULL, 0,
+     "RevocationType is \"NonRevocable\"; MS-RMPR 3.6.4.2.1.1 allows only StandardRevocation or "
+     "CustomRevocation"},
+    {"bad-custom-no-authorities.xml", FERRY_ERR_FORMAT, NULL, NULL, 0,
+     "CustomRevocation but aRevocationAuthorities holds no RevocationAuthorityInformation"},
+    {"bad-standard-with-authorities.xml", FERRY_ERR_FORMAT, NULL, NULL, 0,
+     "StandardRevocation but aRevocationAuthorities is not empty"},
     {"bad-doctype.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "DOCTYPE"},
     {"bad-billion-laughs.xml", FERRY_ERR_FORMAT, NULL, NULL, 0, "DOCTYPE or entity"},
 };
@@ -134,6 +154,7 @@ static void test_request_vectors(void **state)
             assert_string_equal(req->server_name, c->server);
             assert_int_equal(req->has_bom, c->bom);
             assert_non_null(req->pubkey);
+            assert_string_equal(req->version, "1.0.0.0");
         } else {
             assert_null(req);
             expect_detail(c->file, c->detail);
@@ -143,7 +164,6 @@ static void test_request_vectors(void **state)
     }
 }
 
-/* The parse result does not depend on line endings or a BOM; only has_bom tells them apart. */
 static void test_request_bom_crlf_independent(void **state)
 {
     struct ferry_rms_request *a = load_request("req-plain.xml");
@@ -170,7 +190,7 @@ static void test_request_bom_crlf_independent(void **state)
     ferry_rms_request_free(c);
 }
 
-/* The same request in UTF-16LE with a BOM (libxml2 reads it): refused, FORMAT.md says UTF-8. */
+/* The same request in UTF-16LE with a BOM: refused, the request file is ASCII (3.6.4.2.1.1). */
 static void test_request_utf16_refused(void **state)
 {
     struct ferry_rms_request *req = NULL;
@@ -178,21 +198,108 @@ static void test_request_utf16_refused(void **state)
     size_t len, i;
 
     (void)state;
-    load("req-plain.xml", &buf, &len); /* ASCII only, starts <?xml version="1.0" encoding="utf-8" */
-    assert_memory_equal(buf + 30, "utf-8\"", 6);
-    wide = calloc(2, len + 2);
+    load("req-plain.xml", &buf, &len);
+    wide = calloc(2, len + 1);
     assert_non_null(wide);
     wide[0] = 0xFF;
     wide[1] = 0xFE;
-    for (i = 0; i < len + 1; i++) /* declare utf-16: one more character */
-        wide[2 + 2 * i] = i < 30 ? buf[i] : i < 36 ? (uint8_t) "utf-16"[i - 30] : buf[i - 1];
+    for (i = 0; i < len; i++)
+        wide[2 + 2 * i] = buf[i];
     ferry_err_clear();
-    assert_int_equal(ferry_rms_request_parse(wide, 2 * len + 4, &req), FERRY_ERR_FORMAT);
+    assert_int_equal(ferry_rms_request_parse(wide, 2 * len + 2, &req), FERRY_ERR_FORMAT);
     assert_null(req);
-    assert_string_equal(ferry_err_detail(), "RMS request: not encoded in UTF-8 (it starts with a "
-                                            "UTF-16 byte order mark); ferry reads UTF-8 XML only");
+    expect_detail("utf-16", "UTF-16 byte order mark");
     free(wide);
     free(buf);
+}
+
+/* Both shapes carry the same values; the envelope ferry posts is the WSDL's, built from them. */
+static void test_request_shapes_and_envelope(void **state)
+{
+    struct ferry_rms_request *a = load_request("req-plain.xml");
+    struct ferry_rms_request *b = load_request("req-soap.xml");
+    struct ferry_rms_request *c = load_request("req-soap-noheader.xml");
+    struct ferry_rms_request *d = load_request("req-custom.xml");
+    struct ferry_rms_request *back = NULL;
+    uint8_t *file, *env = NULL;
+    size_t flen, elen = 0;
+    int as_is = -1;
+
+    (void)state;
+    assert_int_equal(a->shape, FERRY_RMS_BARE);
+    assert_int_equal(b->shape, FERRY_RMS_SOAP);
+    assert_int_equal(b->has_version_data, 1);
+    assert_int_equal(c->has_version_data, 0);
+    assert_int_equal(EVP_PKEY_eq(a->pubkey, b->pubkey), 1);
+    assert_string_equal(a->key_b64, b->key_b64);
+    assert_string_equal(a->guid_text, "{3F2504E0-4F89-11D3-9A0C-0305E82C3301}");
+    assert_string_equal(a->revocation_type, "StandardRevocation");
+    assert_int_equal(d->nauthorities, 1);
+    assert_string_equal(a->server_name_from, "EnrolleeInformation/Name");
+
+    /* a SOAP Enroll with VersionData goes as it is */
+    load("req-soap.xml", &file, &flen);
+    assert_int_equal(ferry_rms_envelope(file, flen, b, &env, &elen, &as_is), FERRY_OK);
+    assert_int_equal(as_is, 1);
+    assert_int_equal(elen, flen);
+    assert_memory_equal(env, file, flen);
+    free(env);
+    free(file);
+
+    /* a bare EnrollParameters is wrapped; the result parses back to the same values */
+    load("req-custom.xml", &file, &flen);
+    assert_int_equal(ferry_rms_envelope(file, flen, d, &env, &elen, &as_is), FERRY_OK);
+    assert_int_equal(as_is, 0);
+    assert_non_null(strstr((char *)env, "<soap:Header><VersionData xmlns=\""
+                                        "http://microsoft.com/DRM/EnrollmentService\">"
+                                        "<MinimumVersion>1.0.0.0</MinimumVersion>"
+                                        "<MaximumVersion>1.0.0.0</MaximumVersion>"));
+    assert_non_null(strstr((char *)env, "<Enroll xmlns=\"http://microsoft.com/DRM/"
+                                        "EnrollmentService\"><oInput><AuthorizationInformation />"
+                                        "<RevocationInformation>"));
+    assert_int_equal(ferry_rms_request_parse(env, elen, &back), FERRY_OK);
+    assert_int_equal(back->shape, FERRY_RMS_SOAP);
+    assert_int_equal(back->has_version_data, 1);
+    assert_string_equal(back->key_b64, d->key_b64);
+    assert_string_equal(back->guid_text, d->guid_text);
+    assert_string_equal(back->revocation_type, "CustomRevocation");
+    assert_int_equal(back->nauthorities, 1);
+    assert_string_equal(back->authorities[0], d->authorities[0]);
+    assert_string_equal(back->version, d->version);
+    assert_string_equal(back->url, d->url);
+    ferry_rms_request_free(back);
+    free(env);
+    free(file);
+    ferry_rms_request_free(a);
+    ferry_rms_request_free(b);
+    ferry_rms_request_free(c);
+    ferry_rms_request_free(d);
+}
+
+/* The server's name: the file name first, then EnrolleeInformation/Name, then URL. */
+static void test_server_name(void **state)
+{
+    struct ferry_rms_request *a = load_request("req-plain.xml");
+    struct ferry_rms_request *g = load_request("req-guid-nobraces.xml");
+    const char *from;
+    char *name = NULL;
+
+    (void)state;
+    assert_int_equal(ferry_rms_server_name("/mnt/x/SRV01RenewalRequest.xml", a, &name, &from),
+                     FERRY_OK);
+    assert_string_equal(name, "SRV01");
+    assert_string_equal(from, "the file name");
+    free(name);
+    assert_int_equal(ferry_rms_server_name("request.xml", a, &name, &from), FERRY_OK);
+    assert_string_equal(name, "RMS01");
+    assert_string_equal(from, "EnrolleeInformation/Name");
+    free(name);
+    assert_int_equal(ferry_rms_server_name("RenewalRequest.xml", g, &name, &from), FERRY_OK);
+    assert_string_equal(name, "https://rms03.example.test/_wmcs");
+    assert_string_equal(from, "EnrolleeInformation/URL");
+    free(name);
+    ferry_rms_request_free(a);
+    ferry_rms_request_free(g);
 }
 
 static void test_request_limits(void **state)
@@ -265,41 +372,52 @@ static const struct resp_case {
     const char *detail; /* substring of the message of the failing step */
 } resp_cases[] = {
     {"resp-valid.xml", FERRY_OK, "req-plain.xml", FERRY_OK, NULL},
-    {"resp-valid.xml", FERRY_OK, "req-crlf.xml", FERRY_OK, NULL},
-    {"resp-bom.xml", FERRY_OK, "req-bom.xml", FERRY_OK, NULL},
+    {"resp-valid.xml", FERRY_OK, "req-soap.xml", FERRY_OK, NULL},
+    {"resp-document-utf16.xml", FERRY_OK, "req-crlf.xml", FERRY_OK, NULL},
+    {"resp-document-ascii.xml", FERRY_OK, "req-bom.xml", FERRY_OK, NULL},
     {"resp-crlf.xml", FERRY_OK, "req-plain.xml", FERRY_OK, NULL},
+    {"resp-sha256.xml", FERRY_OK, "req-plain.xml", FERRY_OK, NULL},
     {"resp-nonascii.xml", FERRY_OK, "req-nonascii.xml", FERRY_OK, NULL},
-    {"resp-guid-braces.xml", FERRY_OK, "req-guid-braces.xml", FERRY_OK, NULL},
+    {"resp-guid-nobraces.xml", FERRY_OK, "req-guid-nobraces.xml", FERRY_OK, NULL},
     {"resp-valid.xml", FERRY_OK, "req-nonascii.xml", FERRY_ERR_MISMATCH,
-     "the certificate is for GUID " GUID1 ", the request was for GUID " GUID2},
+     "certificate 1 (SLC): its principal is GUID " GUID1 ", the request was for GUID " GUID2},
     {"resp-other-key.xml", FERRY_OK, "req-plain.xml", FERRY_ERR_MISMATCH,
-     "the certificate's key is not the request's key"},
+     "certificate 1 (SLC): its principal key is not the request's key"},
     {"resp-other-guid.xml", FERRY_OK, "req-plain.xml", FERRY_ERR_MISMATCH,
-     "the certificate is for GUID 11111111-2222-4333-8444-555555555555, the request was for "
+     "its principal is GUID 11111111-2222-4333-8444-555555555555, the request was for "
      "GUID " GUID1},
     {"resp-expired.xml", FERRY_OK, "req-plain.xml", FERRY_ERR_EXPIRED,
-     "the certificate expired on 2026-11-01"},
+     "its renewal date (the ISSUE right's RANGETIME) passed on 2026-11-01"},
     {"resp-not-yet-valid.xml", FERRY_OK, "req-plain.xml", FERRY_ERR_EXPIRED,
-     "the certificate is not valid before 2026-12-01"},
+     "certificate 1 (SLC) is not valid before 2026-12-01"},
     {"resp-tampered.xml", FERRY_ERR_SIG_INVALID, NULL, FERRY_OK,
-     "certificate 1: the DIGEST does not match its BODY"},
+     "certificate 1 (SLC): the DIGEST does not match the BODY"},
     {"resp-tampered-redigested.xml", FERRY_ERR_SIG_INVALID, NULL, FERRY_OK,
-     "certificate 1: the signature does not verify with its ISSUER key"},
+     "certificate 1 (SLC): the SIGNATURE does not verify with the ISSUER key"},
     {"resp-crlf-converted.xml", FERRY_ERR_SIG_INVALID, NULL, FERRY_OK, "DIGEST does not match"},
     {"resp-broken-chain.xml", FERRY_ERR_SIG_INVALID, NULL, FERRY_OK,
-     "certificate 1 is not issued by certificate 2"},
+     "certificate 1 (SLC) is not issued by certificate 2 (Enrollment Service certificate): its "
+     "ISSUER key is not that certificate's PRINCIPAL key"},
     {"resp-wrong-signer.xml", FERRY_ERR_SIG_INVALID, NULL, FERRY_OK,
-     "certificate 1: the signature does not verify"},
+     "certificate 1 (SLC): the SIGNATURE does not verify"},
+    {"resp-slc-name.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK,
+     "certificate 1 (SLC): the principal has a NAME (\"RMS01\"); an SLC's MUST NOT"},
+    {"resp-three.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK,
+     "LicensorCertificateChain holds 3 strings, not four"},
+    {"resp-wrong-order.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK,
+     "certificate 1 (SLC): ISSUER/OBJECT type is \"DRM-Certificate-Authority\", MS-RMPR "
+     "2.2.9.3 requires \"MS-DRM-Server\""},
+    {"resp-self-signed.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK,
+     "certificate 4 (CA certificate): signed by a key of the chain itself (certificate 4's)"},
     {"resp-fault.xml", FERRY_ERR_REJECTED, NULL, FERRY_OK,
-     "the enrollment service refused: Server was unable to process request. ---> The "
-     "enrollment request is not valid for this service. (soap:Server)"},
-    {"resp-single-cert.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK, "the chain is not a"},
-    {"resp-root-first.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK, "the chain is not a"},
-    {"resp-chain-too-long.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK, "more than 8 certificates"},
+     "the enrollment service refused: Server was unable to process request. ---> Version is "
+     "empty (soap:Client)"},
     {"resp-body-in-comment.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK,
      "cannot be located unambiguously"},
     {"req-plain.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK,
-     "SOAP Body holds neither EnrollResponse nor a Fault"},
+     "the root element is neither a SOAP 1.1 Envelope nor EnrollResponse"},
+    {"req-soap.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK,
+     "the SOAP Body holds neither one EnrollResponse nor a Fault"},
     {"bad-billion-laughs.xml", FERRY_ERR_FORMAT, NULL, FERRY_OK, "DOCTYPE"},
 };
 
@@ -342,42 +460,192 @@ static void test_response_vectors(void **state)
 static void test_response_fields(void **state)
 {
     struct ferry_rms_response *resp = NULL;
-    struct ferry_rms_request *req = load_request("req-nonascii.xml");
-    EVP_PKEY *root = load_key("keys/root.pem");
-    time_t from, until;
+    struct ferry_rms_request *req = load_request("req-plain.xml");
+    EVP_PKEY *ca = load_key("keys/ca.pem");
+    time_t from, until, renew;
     uint8_t *buf;
     size_t len;
 
     (void)state;
-    load("resp-nonascii.xml", &buf, &len);
+    load("resp-valid.xml", &buf, &len);
     assert_int_equal(ferry_rms_response_parse(buf, len, &resp), FERRY_OK);
-    assert_int_equal(resp->nchain, 2);
+    assert_int_equal(resp->form, FERRY_RMS_ANSWER_SOAP);
+    assert_int_equal(resp->nchain, 4);
     assert_string_equal(resp->chain[0].type, "Server-Licensor-Certificate");
-    assert_string_equal(resp->chain[0].guid, GUID2);
-    assert_string_equal(resp->chain[0].name, NAME2);
-    assert_string_equal(resp->chain[0].name, req->server_name);
-    assert_string_equal(resp->chain[0].issuer_name, "ferry synthetic enrollment root");
+    assert_string_equal(resp->chain[0].guid, GUID1);
+    assert_null(resp->chain[0].name);
+    assert_string_equal(resp->chain[0].url, "https://rms01.example.test/_wmcs");
     assert_int_equal(EVP_PKEY_eq(resp->chain[0].pubkey, req->pubkey), 1);
     assert_int_equal(ferry_time_parse("2026-11-20T10:00", &from), FERRY_OK);
-    assert_int_equal(ferry_time_parse("2027-11-20T10:00", &until), FERRY_OK);
+    assert_int_equal(ferry_time_parse("2027-11-20T10:00", &renew), FERRY_OK);
+    assert_int_equal(ferry_time_parse("2033-11-20T10:00", &until), FERRY_OK);
     assert_int_equal(resp->chain[0].from, from);
-    assert_int_equal(resp->chain[0].until, until);
-    assert_string_equal(resp->chain[1].type, "Enrollment-Service-Root");
-    assert_string_equal(resp->chain[1].guid, GUID_ROOT);
-    assert_int_equal(EVP_PKEY_eq(resp->chain[1].pubkey, root), 1);
-    /* validity edges: FROM is inside, UNTIL is outside */
+    assert_int_equal(resp->chain[0].renew_by, renew); /* RANGETIME: the renewal date */
+    assert_int_equal(resp->chain[0].until, until);    /* VALIDITYTIME: seven years */
+    assert_string_equal(resp->chain[1].type, "Server-Licensor-Certificate");
+    assert_string_equal(resp->chain[2].type, "DRM-CA-Certificate");
+    assert_string_equal(resp->chain[3].type, "DRM-CA-Certificate");
+    assert_string_equal(resp->chain[3].issuer_name, "Microsoft DRM Production Root");
+    assert_int_equal(EVP_PKEY_eq(resp->chain[3].pubkey, ca), 1);
+    /* validity edges: the RANGETIME FROM is inside, its UNTIL outside */
     assert_int_equal(ferry_rms_check(req, resp, from), FERRY_OK);
     assert_int_equal(ferry_rms_check(req, resp, from - 1), FERRY_ERR_EXPIRED);
-    assert_int_equal(ferry_rms_check(req, resp, until - 1), FERRY_OK);
-    assert_int_equal(ferry_rms_check(req, resp, until), FERRY_ERR_EXPIRED);
+    assert_int_equal(ferry_rms_check(req, resp, renew - 1), FERRY_OK);
+    assert_int_equal(ferry_rms_check(req, resp, renew), FERRY_ERR_EXPIRED);
     assert_int_equal(ferry_rms_check(NULL, resp, from), FERRY_ERR_INTERNAL);
-    EVP_PKEY_free(root);
+    EVP_PKEY_free(ca);
     ferry_rms_response_free(resp);
     ferry_rms_request_free(req);
     free(buf);
 }
 
-/* Every single-bit change inside a signed BODY is refused (never OK, whatever the reason). */
+/* The root is not in the chain: its fingerprint is what mkvectors.sh printed (openssl), and a
+ * pin refuses any other; the rogue root verifies as a chain but fails the pin. */
+static void test_response_root_pin(void **state)
+{
+    struct ferry_rms_response *good = NULL, *other = NULL;
+    uint8_t *buf, *fptext, pin[32];
+    size_t len, fplen;
+
+    (void)state;
+    load("root-fingerprint.txt", &fptext, &fplen);
+    fptext[fplen - 1] = '\0'; /* the newline */
+    assert_int_equal(ferry_xrml_fingerprint_parse((char *)fptext, pin), FERRY_OK);
+    load("resp-valid.xml", &buf, &len);
+    assert_int_equal(ferry_rms_response_parse(buf, len, &good), FERRY_OK);
+    free(buf);
+    load("resp-other-root.xml", &buf, &len);
+    assert_int_equal(ferry_rms_response_parse(buf, len, &other), FERRY_OK);
+    free(buf);
+    assert_memory_equal(good->root_fp, pin, 32);
+    assert_int_equal(ferry_rms_check_root(good, pin), FERRY_OK);
+    assert_int_equal(ferry_rms_check_root(good, NULL), FERRY_OK);
+    assert_int_equal(ferry_rms_check_root(other, pin), FERRY_ERR_UNTRUSTED);
+    expect_detail("other root", "not the pinned --drm-root");
+    ferry_rms_response_free(good);
+    ferry_rms_response_free(other);
+    free(fptext);
+}
+
+/* The response document ferry writes is byte for byte the one mkvectors.sh (python3) makes from
+ * the same four strings, and reads back to the same chain. */
+static void test_response_document(void **state)
+{
+    struct ferry_rms_response *resp = NULL, *back = NULL;
+    uint8_t *buf, *want, *doc = NULL;
+    size_t len, wlen, dlen = 0, i;
+
+    (void)state;
+    load("resp-valid.xml", &buf, &len);
+    load("resp-document-utf16.xml", &want, &wlen);
+    assert_int_equal(ferry_rms_response_parse(buf, len, &resp), FERRY_OK);
+    assert_int_equal(ferry_rms_response_document(resp, &doc, &dlen), FERRY_OK);
+    assert_int_equal(dlen, wlen);
+    assert_memory_equal(doc, want, wlen);
+    assert_int_equal(doc[0], 0xFF);
+    assert_int_equal(doc[1], 0xFE);
+    assert_int_equal(ferry_rms_response_parse(doc, dlen, &back), FERRY_OK);
+    assert_int_equal(back->form, FERRY_RMS_ANSWER_DOCUMENT);
+    for (i = 0; i < 4; i++)
+        assert_string_equal(back->xrml[i]->text, resp->xrml[i]->text);
+    ferry_rms_response_free(resp);
+    ferry_rms_response_free(back);
+    free(doc);
+    free(want);
+    free(buf);
+}
+
+/* Moduli written big-endian (a signer that got the byte order wrong): refused, either because
+ * the little-endian reading is not the size the certificate states or because nothing verifies. */
+static void test_response_big_endian(void **state)
+{
+    struct ferry_rms_response *resp = NULL;
+    uint8_t *buf;
+    size_t len;
+    ferry_err r;
+
+    (void)state;
+    load("resp-big-endian.xml", &buf, &len);
+    r = ferry_rms_response_parse(buf, len, &resp);
+    assert_true(r == FERRY_ERR_SIG_INVALID || r == FERRY_ERR_FORMAT);
+    assert_null(resp);
+    expect_detail("resp-big-endian.xml", "certificate 1 (SLC)");
+    expect_detail("resp-big-endian.xml", "little-endian");
+    free(buf);
+}
+
+/* `expiry`: the renewal date of a response document (chain verified) or of an SLC alone. */
+static void test_slc_info(void **state)
+{
+    struct ferry_rms_slc_info in;
+    time_t renew, valid;
+    uint8_t *buf;
+    size_t len;
+
+    (void)state;
+    assert_int_equal(ferry_time_parse("2027-11-20T10:00", &renew), FERRY_OK);
+    assert_int_equal(ferry_time_parse("2033-11-20T10:00", &valid), FERRY_OK);
+    load("resp-document-utf16.xml", &buf, &len);
+    assert_int_equal(ferry_rms_slc_info(buf, len, &in), FERRY_OK);
+    assert_int_equal(in.chain_verified, 1);
+    assert_int_equal(in.renew_by, renew);
+    assert_int_equal(in.valid_until, valid);
+    assert_string_equal(in.guid, GUID1);
+    assert_string_equal(in.url, "https://rms01.example.test/_wmcs");
+    free(buf);
+    load("slc.xml", &buf, &len);
+    assert_int_equal(ferry_rms_slc_info(buf, len, &in), FERRY_OK);
+    assert_int_equal(in.chain_verified, 0);
+    assert_int_equal(in.renew_by, renew);
+    buf[len / 2] ^= 1; /* inside the BODY */
+    assert_int_not_equal(ferry_rms_slc_info(buf, len, &in), FERRY_OK);
+    free(buf);
+    load("resp-tampered.xml", &buf, &len);
+    assert_int_equal(ferry_rms_slc_info(buf, len, &in), FERRY_ERR_SIG_INVALID);
+    free(buf);
+}
+
+/* UTF-16 is the response document's encoding only: the SOAP answer in UTF-16, or under a utf-16
+ * declaration, is refused. */
+static void test_response_soap_utf16_refused(void **state)
+{
+    struct ferry_rms_response *resp = NULL;
+    uint8_t *buf, *wide;
+    char *decl;
+    size_t len, i;
+
+    (void)state;
+    load("resp-valid.xml", &buf, &len);
+    decl = strstr((char *)buf, "?>");
+    assert_non_null(decl);
+    {
+        static const char d16[] = "<?xml version=\"1.0\" encoding=\"utf-16\"?>";
+        size_t rest = len - (size_t)(decl + 2 - (char *)buf);
+        uint8_t *nb = malloc(sizeof(d16) + rest);
+        assert_non_null(nb);
+        memcpy(nb, d16, sizeof(d16) - 1);
+        memcpy(nb + sizeof(d16) - 1, decl + 2, rest);
+        free(buf);
+        buf = nb;
+        len = sizeof(d16) - 1 + rest;
+    }
+    assert_int_equal(ferry_rms_response_parse(buf, len, &resp), FERRY_ERR_FORMAT);
+    expect_detail("declared", "declared utf-16 but not the response document");
+    wide = calloc(2, len + 1);
+    assert_non_null(wide);
+    wide[0] = 0xFF;
+    wide[1] = 0xFE;
+    for (i = 0; i < len; i++)
+        wide[2 + 2 * i] = buf[i];
+    assert_int_equal(ferry_rms_response_parse(wide, 2 * len + 2, &resp), FERRY_ERR_FORMAT);
+    expect_detail("utf-16", "(it starts with a UTF-16 byte order mark) and not EnrollResponse");
+    assert_null(resp);
+    free(wide);
+    free(buf);
+}
+
+/* Every single-bit change inside the SLC's signed BODY is refused (never OK, whatever the reason).
+ */
 static void test_response_body_mutations(void **state)
 {
     struct ferry_rms_response *resp = NULL;
@@ -388,11 +656,11 @@ static void test_response_body_mutations(void **state)
 
     (void)state;
     load("resp-valid.xml", &buf, &len);
-    start = strstr((const char *)buf, "<BODY");
-    end = strstr((const char *)buf, "</BODY>");
+    start = strstr((const char *)buf, "&lt;BODY");
+    end = strstr((const char *)buf, "&lt;/BODY&gt;");
     assert_non_null(start);
     assert_non_null(end);
-    for (off = (size_t)(start - (const char *)buf); off < (size_t)(end - (const char *)buf) + 7;
+    for (off = (size_t)(start - (const char *)buf); off < (size_t)(end - (const char *)buf) + 13;
          off++) {
         buf[off] ^= 0x01;
         if (ferry_rms_response_parse(buf, len, &resp) == FERRY_OK)
@@ -476,10 +744,17 @@ int main(void)
         cmocka_unit_test(test_request_vectors),
         cmocka_unit_test(test_request_bom_crlf_independent),
         cmocka_unit_test(test_request_utf16_refused),
+        cmocka_unit_test(test_request_shapes_and_envelope),
+        cmocka_unit_test(test_server_name),
         cmocka_unit_test(test_request_limits),
         cmocka_unit_test(test_guid_normalize),
         cmocka_unit_test(test_response_vectors),
         cmocka_unit_test(test_response_fields),
+        cmocka_unit_test(test_response_root_pin),
+        cmocka_unit_test(test_response_big_endian),
+        cmocka_unit_test(test_response_soap_utf16_refused),
+        cmocka_unit_test(test_slc_info),
+        cmocka_unit_test(test_response_document),
         cmocka_unit_test(test_response_body_mutations),
         cmocka_unit_test(test_response_truncations),
         cmocka_unit_test(test_response_fault_capped),

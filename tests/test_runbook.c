@@ -58,7 +58,8 @@ static void sample(struct ferry_runbook *rb, enum ferry_runbook_leg leg,
     rb->anchor_fp = GTE;
     rb->anchor_not_after = 1534204740;  /* 2018-08-13 23:59 */
     rb->current_not_after = 1767225600; /* 2026-01-01 */
-    rb->new_not_after = 1798761600;     /* 2027-01-01 */
+    rb->new_not_after = 1798761600;     /* 2027-01-01: the SLC's renewal date (RANGETIME) */
+    rb->valid_until = 1988150400;       /* 2033-01-01: its VALIDITYTIME */
     rb->lifetime_days_expected = 365;
     rb->created = 1765000000;
 }
@@ -333,6 +334,8 @@ static void test_response_leg(void **state)
     assert_non_null(strstr(text, "leg 2 of 2"));
     assert_non_null(strstr(text, "New expiry:"));
     assert_non_null(strstr(text, "2027-01-01 00:00 UTC"));
+    /* RMS: the renewal date as the new expiry, VALIDITYTIME beside it, named */
+    assert_non_null(strstr(text, "Valid until (VALIDITYTIME): 2033-01-01 00:00 UTC"));
     assert_non_null(strstr(text, "ferry-offline import --from usb"));
     assert_int_equal(ferry_runbook_pdf(&rb, FERRY_PAPER_A4, path), FERRY_OK);
     plain = run("pdftotext '%s' -", path);

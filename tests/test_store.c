@@ -266,6 +266,59 @@ static void assert_transfer_eq(const struct ferry_transfer *a, const struct ferr
     assert_int_equal(a->new_not_after, b->new_not_after);
 }
 
+/* A version 1 ledger (before valid_until and posted_sha256) opens: migrated to version 2, its
+ * transfers kept, the new columns usable. */
+static void test_migrate_v1(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "online");
+    struct ferry_transfer t, *got = NULL;
+    char *path = ferry_path_join(f->home, "ledger.sqlite");
+    sqlite3 *db = NULL;
+
+    sample_transfer(&t, 7, NOW_2026 - 50);
+    assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_OK);
+    ferry_store_close(s);
+    /* make it what ferry's version 1 wrote */
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "ALTER TABLE transfers DROP COLUMN valid_until;"
+                                  "ALTER TABLE transfers DROP COLUMN posted_sha256;"
+                                  "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(ferry_store_open(f->home, "online", 0, &s), FERRY_OK);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-migrate'"),
+                     1);
+    assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
+    assert_transfer_eq(got, &t);
+    assert_int_equal(got->valid_until, 0);
+    assert_int_equal(got->has_posted, 0);
+    ferry_transfer_free(got);
+    /* the new columns work on the migrated ledger */
+    t.state = FERRY_TS_SUBMITTED;
+    t.valid_until = 1900000000;
+    t.has_posted = 1;
+    fill_id(t.posted_sha256, sizeof(t.posted_sha256), 9);
+    assert_int_equal(ferry_store_transfer_submitted(s, &t, t.package_sha256), FERRY_OK);
+    assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
+    assert_int_equal(got->valid_until, 1900000000);
+    assert_int_equal(got->has_posted, 1);
+    assert_memory_equal(got->posted_sha256, t.posted_sha256, 32);
+    ferry_transfer_free(got);
+    ferry_store_close(s);
+    /* a later version is still refused */
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(ferry_store_open(f->home, "online", 0, &s), FERRY_ERR_MISMATCH);
+    free(path);
+}
+
 static void test_transfer_add_get_list(void **state)
 {
     struct fx *f = *state;
@@ -361,8 +414,8 @@ static void test_answer_once_then_replay(void **state)
     fill_id(asha2, sizeof(asha2), 52);
     assert_false(ferry_store_package_seen(s, asha));
     setenv("FERRY_NOW", "1795100000", 1); /* 2026-11-19 */
-    assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, "/etc/ferry.crt"),
-                     FERRY_OK);
+    assert_int_equal(
+        ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, 0, "/etc/ferry.crt"), FERRY_OK);
     assert_true(ferry_store_package_seen(s, asha));
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
     assert_int_equal(got->state, FERRY_TS_ANSWERED);
@@ -376,7 +429,7 @@ static void test_answer_once_then_replay(void **state)
 
     /* a second answer (even another package) is a replay, dated, and changes nothing */
     setenv("FERRY_NOW", "1795200000", 1);
-    assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha2, 1900000000, "/tmp/other"),
+    assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha2, 1900000000, 0, "/tmp/other"),
                      FERRY_ERR_REPLAY);
     assert_non_null(strstr(ferry_err_detail(), "already answered on 2026-11-19"));
     assert_false(ferry_store_package_seen(s, asha2));
@@ -407,7 +460,7 @@ static void test_failed_answer_rolls_back(void **state)
     assert_int_equal(ferry_store_package_mark_seen(s, asha, aid), FERRY_OK);
     assert_int_equal(ferry_store_package_mark_seen(s, asha, aid), FERRY_OK); /* idempotent */
     audits = ledger_count(f, "SELECT count(*) FROM audit");
-    assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, "/x"),
+    assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, 0, "/x"),
                      FERRY_ERR_REPLAY);
     assert_non_null(strstr(ferry_err_detail(), "already imported"));
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
@@ -420,14 +473,15 @@ static void test_failed_answer_rolls_back(void **state)
 
     fill_id(unknown, sizeof(unknown), 99);
     fill_id(asha, sizeof(asha), 72);
-    assert_int_equal(ferry_store_transfer_answer(s, unknown, aid, asha, 0, NULL),
+    assert_int_equal(ferry_store_transfer_answer(s, unknown, aid, asha, 0, 0, NULL),
                      FERRY_ERR_NOT_FOUND);
     assert_false(ferry_store_package_seen(s, asha));
     /* a row that is not OUTSTANDING (online side SUBMITTED) cannot be answered */
     sample_transfer(&on, 8, NOW_2026);
     on.state = FERRY_TS_SUBMITTED;
     assert_int_equal(ferry_store_transfer_add(s, &on), FERRY_OK);
-    assert_int_equal(ferry_store_transfer_answer(s, on.id, aid, asha, 0, NULL), FERRY_ERR_MISMATCH);
+    assert_int_equal(ferry_store_transfer_answer(s, on.id, aid, asha, 0, 0, NULL),
+                     FERRY_ERR_MISMATCH);
     assert_false(ferry_store_package_seen(s, asha));
     ferry_store_close(s);
 }
@@ -518,7 +572,7 @@ static void act_answer(struct ferry_store *s, void *arg)
 {
     const struct answer_args *a = arg;
 
-    ferry_store_transfer_answer(s, a->id, a->aid, a->asha, 1826000000, "/x");
+    ferry_store_transfer_answer(s, a->id, a->aid, a->asha, 1826000000, 0, "/x");
 }
 
 /* A process SIGKILLed between the UPDATE and the COMMIT of an answer leaves the old state. */
@@ -544,7 +598,8 @@ static void test_crash_mid_answer(void **state)
     ferry_transfer_free(got);
     assert_false(ferry_store_package_seen(s, asha));
     /* and the answer can now be imported normally */
-    assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, "/x"), FERRY_OK);
+    assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, 0, "/x"),
+                     FERRY_OK);
     ferry_store_close(s);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'transfer-answer'"),
                      1);
@@ -647,7 +702,7 @@ static void test_migrate_v1_then_cancel(void **state)
 
     assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
     assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
-    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'ledger-migrate'"),
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-migrate'"),
                      1);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE state = 1"), 1);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
@@ -675,7 +730,7 @@ static void test_migrate_v1_then_cancel(void **state)
     /* opened again: already version 2, nothing migrated twice */
     assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
     ferry_store_close(s);
-    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'ledger-migrate'"),
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-migrate'"),
                      1);
 }
 
@@ -958,6 +1013,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_home_resolution, setup, teardown),
         cmocka_unit_test_setup_teardown(test_side_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_directory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transfer_add_get_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_answer_once_then_replay, setup, teardown),

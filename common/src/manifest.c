@@ -26,7 +26,7 @@ static const struct {
 } kinds[] = {
     {FERRY_ITEM_RMS_REQUEST, "rms-request"}, {FERRY_ITEM_RMS_RESPONSE, "rms-response"},
     {FERRY_ITEM_PKCS10, "pkcs10"},           {FERRY_ITEM_X509_CHAIN, "x509-chain"},
-    {FERRY_ITEM_IDENTITY, "identity"},
+    {FERRY_ITEM_IDENTITY, "identity"},       {FERRY_ITEM_RMS_SERVICE_ANSWER, "rms-service-answer"},
 };
 
 const char *ferry_item_kind_name(enum ferry_item_kind k)

@@ -1,13 +1,20 @@
-/* ferry — RMS payloads: the MS-RMPR Enroll request and the EnrollResponse XrML chain, in the
- * synthetic convention of tests/vectors/rms/FORMAT.md (signed bytes = the raw <BODY>..</BODY>). */
+/* ferry — RMS payloads to the letter of MS-RMPR: the enrollment request in both shapes, the SOAP
+ * request ferry posts (WSDL 6.6), the answer in both forms and the response document the RMS
+ * console imports (3.6.4.2.1.2). The XrML certificates are verified by xrml.c.
+ *
+ * Design (issue 8): the request file travels byte-exact; the online side posts either the file
+ * itself (a complete SOAP Enroll with VersionData) or an envelope built from its values
+ * (ferry_rms_envelope). The answer is verified on the online side and again on the offline side;
+ * the online side packages the service's raw answer and the response document built from the four
+ * verified XrML strings (ferry_rms_response_document); import re-verifies that document and
+ * writes exactly its bytes as <server>SLC.xml. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
@@ -16,16 +23,11 @@
 #include "ferry/rms.h"
 #include "ferry/xml.h"
 
-#define RMS_MAX_CHAIN     8
-#define RMS_MIN_RSA_BITS  1024
-#define RMS_MAX_RSA_BYTES 2048 /* 16384 bits, OpenSSL's own ceiling for RSA */
-#define RMS_MAX_TEXT      1024 /* names, types, GUIDs, times */
-#define RMS_MAX_B64       8192 /* base64 values: keys, signatures, digests */
-#define RMS_MAX_SHOWN     300  /* bytes of a faultstring or of a bad value in messages */
-#define RMS_TYPE_SLC      "Server-Licensor-Certificate"
-#define RMS_TYPE_ROOT     "Enrollment-Service-Root"
+#define RMS_MAX_TEXT  1024 /* names, types, GUIDs, versions */
+#define RMS_MAX_B64   8192 /* base64 values: keys */
+#define RMS_MAX_SHOWN 300  /* bytes of a faultstring or of a bad value in messages */
 
-static const char NOT_ENROLL[] = "not an RMS Enroll request";
+static const char NOT_ENROLL[] = "RMS request";
 
 /* ---- small helpers --------------------------------------------------------------------------- */
 
@@ -75,14 +77,6 @@ static xmlNodePtr first_element(xmlNodePtr parent)
     for (c = parent ? parent->children : NULL; c != NULL; c = c->next)
         if (c->type == XML_ELEMENT_NODE)
             return c;
-    return NULL;
-}
-
-static xmlNodePtr next_element(xmlNodePtr node)
-{
-    for (node = node ? node->next : NULL; node != NULL; node = node->next)
-        if (node->type == XML_ELEMENT_NODE)
-            return node;
     return NULL;
 }
 
@@ -147,28 +141,6 @@ static ferry_err leaf_text(xmlNodePtr node, const char *what, const char *path, 
     return FERRY_OK;
 }
 
-static ferry_err path_text(xmlNodePtr from, const char *ns, const char *path, const char *what,
-                           size_t max, char **out)
-{
-    xmlNodePtr node;
-    ferry_err r;
-
-    *out = NULL;
-    if ((r = path_node(from, ns, path, what, &node)) != FERRY_OK)
-        return r;
-    return leaf_text(node, what, path, max, out);
-}
-
-/* 1 if @node has the no-namespace attribute @name equal to @want. */
-static int attr_eq(xmlNodePtr node, const char *name, const char *want)
-{
-    xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
-    int eq = v != NULL && strcmp((const char *)v, want) == 0;
-
-    xmlFree(v);
-    return eq;
-}
-
 ferry_err ferry_rms_guid_normalize(const char *in, char out[37])
 {
     const char *p = in;
@@ -219,15 +191,14 @@ static ferry_err guid_dup(const char *in, const char *what, const char *path, ch
     return FERRY_OK;
 }
 
-/* ---- RSA keys -------------------------------------------------------------------------------- */
-
 static ferry_err check_rsa_bits(EVP_PKEY *k, const char *what, const char *path)
 {
     int bits = EVP_PKEY_get_bits(k);
 
-    if (bits < RMS_MIN_RSA_BITS)
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: %s is a %d-bit RSA key, under the %d-bit minimum",
-                          what, path, bits, RMS_MIN_RSA_BITS);
+    if (bits != 1024 && bits != 2048)
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "%s: %s is a %d-bit RSA key; an RMS server key is 1024 or 2048 bits",
+                          what, path, bits);
     return FERRY_OK;
 }
 
@@ -260,168 +231,318 @@ out:
     return r;
 }
 
-static ferry_err rsa_from_ne(const uint8_t *mod, size_t modlen, uint32_t e, EVP_PKEY **out)
-{
-    BIGNUM *n = NULL, *be = NULL;
-    OSSL_PARAM_BLD *bld = NULL;
-    OSSL_PARAM *params = NULL;
-    EVP_PKEY_CTX *ctx = NULL;
-    ferry_err r = FERRY_ERR_CRYPTO;
-
-    *out = NULL;
-    if ((n = BN_bin2bn(mod, (int)modlen, NULL)) == NULL || (be = BN_new()) == NULL ||
-        !BN_set_word(be, e) || (bld = OSSL_PARAM_BLD_new()) == NULL ||
-        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
-        !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) ||
-        (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-        (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
-        EVP_PKEY_fromdata_init(ctx) <= 0 ||
-        EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) <= 0) {
-        r = ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot build an RSA key from an XrML PUBLICKEY");
-        goto out;
-    }
-    r = FERRY_OK;
-out:
-    EVP_PKEY_CTX_free(ctx);
-    OSSL_PARAM_free(params);
-    OSSL_PARAM_BLD_free(bld);
-    BN_free(be);
-    BN_free(n);
-    return r;
-}
-
 /* ---- request --------------------------------------------------------------------------------- */
 
 void ferry_rms_request_free(struct ferry_rms_request *r)
 {
+    size_t i;
+
     if (r == NULL)
         return;
     free(r->server_name);
     free(r->guid);
+    free(r->guid_text);
     EVP_PKEY_free(r->pubkey);
+    free(r->key_b64);
+    free(r->revocation_type);
+    for (i = 0; i < r->nauthorities; i++)
+        free(r->authorities[i]);
+    free(r->authorities);
+    free(r->auth_data);
+    free(r->sku);
+    free(r->version);
+    free(r->name);
+    free(r->url);
     free(r);
 }
 
-/*
- * FORMAT.md: UTF-8. The bytes start with "<" (after an optional UTF-8 BOM), which rules out
- * UTF-16/32, and an encoding declaration, if any, says UTF-8.
- */
+/* ASCII/UTF-8: starts with '<' after an optional UTF-8 BOM; a declared encoding says UTF-8. */
 static ferry_err check_utf8(xmlDocPtr doc, const uint8_t *buf, size_t len, const char *what)
 {
     size_t skip = ferry_xml_has_bom(buf, len) ? 3 : 0;
 
     if (len <= skip || buf[skip] != '<' ||
-        (doc->encoding != NULL && strcasecmp((const char *)doc->encoding, "UTF-8") != 0))
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: not encoded in UTF-8", what);
+        (doc->encoding != NULL && strcasecmp((const char *)doc->encoding, "UTF-8") != 0 &&
+         strcasecmp((const char *)doc->encoding, "us-ascii") != 0))
+        return ferry_errf(FERRY_ERR_FORMAT, "%s: not encoded in ASCII or UTF-8", what);
     return FERRY_OK;
 }
 
-/* Envelope (SOAP 1.1) / Body / exactly one element child @name in @ns. */
-static ferry_err soap_body_child(xmlDocPtr doc, const char *what, const char *ns, const char *name,
-                                 xmlNodePtr *out)
+/* White space trimmed copy of a leaf's text (control characters refused). */
+static ferry_err trimmed(xmlNodePtr n, const char *path, size_t max, char **out)
 {
-    xmlNodePtr root = xmlDocGetRootElement(doc), body, c;
-    char shown[80];
+    char *t = NULL;
+    size_t a = 0, z;
+    ferry_err r;
 
     *out = NULL;
-    if (!el_is(root, FERRY_SOAP11_NS, "Envelope"))
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: the root element is not a SOAP 1.1 Envelope",
-                          what);
-    if (path_node(root, FERRY_SOAP11_NS, "Body", what, &body) != FERRY_OK)
-        return FERRY_ERR_FORMAT;
-    c = first_element(body);
-    if (c == NULL)
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: the SOAP Body is empty", what);
-    if (name != NULL && !el_is(c, ns, name)) {
-        if (strcmp((const char *)c->name, name) == 0) {
-            printable(c->ns && c->ns->href ? (const char *)c->ns->href : "", shown, sizeof(shown));
-            return ferry_errf(FERRY_ERR_FORMAT,
-                              "%s: the SOAP Body's %s element is in namespace "
-                              "\"%s\", not %s",
-                              what, name, shown, ns);
-        }
-        printable((const char *)c->name, shown, sizeof(shown));
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: the SOAP Body holds %s, not %s", what, shown,
-                          name);
+    if ((r = leaf_text(n, NOT_ENROLL, path, max, &t)) != FERRY_OK)
+        return r;
+    z = strlen(t);
+    while (a < z && strchr(" \t\r\n", t[a]) != NULL)
+        a++;
+    while (z > a && strchr(" \t\r\n", t[z - 1]) != NULL)
+        z--;
+    t[z] = '\0';
+    memmove(t, t + a, z - a + 1);
+    if (has_control(t)) {
+        free(t);
+        return ferry_errf(FERRY_ERR_FORMAT, "%s: %s holds control characters", NOT_ENROLL, path);
     }
-    if (count_elements(body) != 1)
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: the SOAP Body holds more than one element", what);
-    *out = c;
+    *out = t;
     return FERRY_OK;
 }
 
-static ferry_err request_key(xmlNodePtr enroll, struct ferry_rms_request *req)
+/*
+ * The children of @parent, all in the RMS namespace, each named in @names at most once;
+ * found[i] gets the element named names[i] or NULL. Anything else is refused by name.
+ */
+static ferry_err children(xmlNodePtr parent, const char *path, const char *const *names, size_t n,
+                          xmlNodePtr *found)
 {
-    static const char kpath[] = "EnrollParameters/CertificatePublicKey/aPublicKeyBytes";
-    char *b64 = NULL, *guid = NULL;
+    xmlNodePtr c;
+    char shown[80];
+    size_t i;
+
+    memset(found, 0, n * sizeof(*found));
+    for (c = parent->children; c != NULL; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        printable((const char *)c->name, shown, sizeof(shown));
+        for (i = 0; i < n; i++)
+            if (el_is(c, FERRY_RMS_NS, names[i]))
+                break;
+        if (i == n)
+            return ferry_errf(FERRY_ERR_FORMAT,
+                              "%s: %s holds %s%s, which MS-RMPR does not define there (the "
+                              "WSDL's namespace is %s)",
+                              NOT_ENROLL, path, shown,
+                              strcmp(shown, "ServerName") == 0 ? " (an invented element)" : "",
+                              FERRY_RMS_NS);
+        if (found[i] != NULL)
+            return ferry_errf(FERRY_ERR_FORMAT,
+                              "%s: more than one %s/%s element (ambiguous, "
+                              "refused)",
+                              NOT_ENROLL, path, names[i]);
+        found[i] = c;
+    }
+    return FERRY_OK;
+}
+
+static ferry_err request_key(xmlNodePtr cpk, struct ferry_rms_request *req)
+{
+    static const char *const names[] = {"aPublicKeyBytes", "Guid"};
+    static const char kpath[] = "CertificatePublicKey/aPublicKeyBytes";
+    xmlNodePtr f[2];
     uint8_t *der = NULL;
     size_t derlen = 0;
     ferry_err r;
 
-    if ((r = path_text(enroll, FERRY_RMS_NS, kpath, NOT_ENROLL, RMS_MAX_B64, &b64)) != FERRY_OK)
-        goto out;
-    if ((r = ferry_b64_decode(b64, strlen(b64), RMS_MAX_RSA_BYTES + 64, &der, &derlen)) !=
-        FERRY_OK) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "RMS request: %s is not valid base64", kpath);
+    if ((r = children(cpk, "CertificatePublicKey", names, 2, f)) != FERRY_OK)
+        return r;
+    if (f[0] == NULL || f[1] == NULL)
+        return ferry_errf(FERRY_ERR_FORMAT, "%s: no CertificatePublicKey/%s element", NOT_ENROLL,
+                          f[0] == NULL ? "aPublicKeyBytes" : "Guid");
+    if ((r = trimmed(f[0], kpath, RMS_MAX_B64, &req->key_b64)) != FERRY_OK)
+        return r;
+    if (ferry_b64_decode(req->key_b64, strlen(req->key_b64), 4096, &der, &derlen) != FERRY_OK ||
+        derlen == 0) {
+        r = ferry_errf(FERRY_ERR_FORMAT, "%s: %s is not valid base64", NOT_ENROLL, kpath);
         goto out;
     }
-    if ((r = rsa_from_pkcs1(der, derlen, "RMS request", kpath, &req->pubkey)) != FERRY_OK)
+    if ((r = rsa_from_pkcs1(der, derlen, NOT_ENROLL, kpath, &req->pubkey)) != FERRY_OK)
         goto out;
-    if ((r = path_text(enroll, FERRY_RMS_NS, "EnrollParameters/CertificatePublicKey/Guid",
-                       NOT_ENROLL, 0, &guid)) != FERRY_OK)
+    if ((r = trimmed(f[1], "CertificatePublicKey/Guid", 0, &req->guid_text)) != FERRY_OK)
         goto out;
-    r = guid_dup(guid, "RMS request", "CertificatePublicKey/Guid", &req->guid);
+    r = guid_dup(req->guid_text, NOT_ENROLL, "CertificatePublicKey/Guid", &req->guid);
 out:
-    free(b64);
     free(der);
-    free(guid);
     return r;
 }
 
-static ferry_err request_enrollee(xmlNodePtr enroll, struct ferry_rms_request *req)
+static ferry_err request_revocation(xmlNodePtr ri, struct ferry_rms_request *req)
 {
-    xmlNodePtr info, name;
-    char *rev = NULL;
+    static const char *const names[] = {"RevocationType", "aRevocationAuthorities"};
+    static const char *const anames[] = {"RevocationAuthorityInformation"};
+    static const char *const knames[] = {"aRevocationAuthorityPublicKey"};
+    xmlNodePtr f[2], c, k;
+    uint8_t *bin = NULL;
+    size_t n = 0, binlen = 0;
+    int custom;
     ferry_err r;
 
-    if ((r = path_text(enroll, FERRY_RMS_NS,
-                       "EnrollParameters/RevocationInformation/RevocationType", NOT_ENROLL, 0,
-                       &rev)) != FERRY_OK)
-        goto out;
-    if (rev[0] == '\0') {
-        r = ferry_errf(FERRY_ERR_FORMAT, "RMS request: RevocationInformation/RevocationType "
-                                         "is empty");
-        goto out;
+    if ((r = children(ri, "RevocationInformation", names, 2, f)) != FERRY_OK)
+        return r;
+    if (f[0] == NULL)
+        return ferry_errf(FERRY_ERR_FORMAT, "%s: no RevocationInformation/RevocationType element",
+                          NOT_ENROLL);
+    if ((r = trimmed(f[0], "RevocationInformation/RevocationType", 0, &req->revocation_type)) !=
+        FERRY_OK)
+        return r;
+    custom = strcmp(req->revocation_type, "CustomRevocation") == 0;
+    if (!custom && strcmp(req->revocation_type, "StandardRevocation") != 0) {
+        char shown[80];
+        printable(req->revocation_type, shown, sizeof(shown));
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "%s: RevocationType is \"%s\"; MS-RMPR 3.6.4.2.1.1 allows only "
+                          "StandardRevocation or CustomRevocation",
+                          NOT_ENROLL, shown);
     }
-    if ((r = path_node(enroll, FERRY_RMS_NS, "EnrollParameters/EnrolleeInformation", NOT_ENROLL,
-                       &info)) != FERRY_OK)
-        goto out;
-    name = ferry_xml_child(info, FERRY_RMS_NS, "ServerName");
-    if (name == NULL)
-        goto out; /* optional */
-    if (ferry_xml_next(name, FERRY_RMS_NS, "ServerName") != NULL) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "RMS request: more than one EnrolleeInformation/"
-                                         "ServerName element (ambiguous, refused)");
-        goto out;
+    req->authorities_element = f[1] != NULL;
+    for (c = f[1] ? f[1]->children : NULL; c != NULL; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (!el_is(c, FERRY_RMS_NS, anames[0]))
+            return children(f[1], "aRevocationAuthorities", anames, 1, &k);
+        if ((r = children(c, "RevocationAuthorityInformation", knames, 1, &k)) != FERRY_OK)
+            return r;
+        if (k == NULL)
+            return ferry_errf(FERRY_ERR_FORMAT,
+                              "%s: a RevocationAuthorityInformation has no "
+                              "aRevocationAuthorityPublicKey",
+                              NOT_ENROLL);
+        if (n == 64)
+            return ferry_errf(FERRY_ERR_FORMAT, "%s: more than 64 revocation authorities",
+                              NOT_ENROLL);
+        if (req->authorities == NULL && (req->authorities = calloc(64, sizeof(char *))) == NULL)
+            return FERRY_ERR_NOMEM;
+        if ((r = trimmed(k, "aRevocationAuthorityPublicKey", RMS_MAX_B64, &req->authorities[n])) !=
+            FERRY_OK)
+            return r;
+        req->nauthorities = ++n;
+        if (ferry_b64_decode(req->authorities[n - 1], strlen(req->authorities[n - 1]), 4096, &bin,
+                             &binlen) != FERRY_OK ||
+            binlen == 0) {
+            free(bin);
+            return ferry_errf(FERRY_ERR_FORMAT,
+                              "%s: aRevocationAuthorityPublicKey %zu is not "
+                              "valid base64",
+                              NOT_ENROLL, n);
+        }
+        FERRY_FREE(bin);
     }
-    if ((r = leaf_text(name, "RMS request", "EnrolleeInformation/ServerName", 0,
-                       &req->server_name)) != FERRY_OK)
-        goto out;
-    if (has_control(req->server_name))
-        r = ferry_errf(FERRY_ERR_FORMAT, "RMS request: EnrolleeInformation/ServerName holds "
-                                         "control characters");
-    else if (req->server_name[0] == '\0')
-        FERRY_FREE(req->server_name);
-out:
-    free(rev);
-    return r;
+    if (custom && n == 0)
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "%s: RevocationType is CustomRevocation but aRevocationAuthorities "
+                          "holds no RevocationAuthorityInformation (MS-RMPR 3.6.4.2.1.1)",
+                          NOT_ENROLL);
+    if (!custom && n != 0)
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "%s: RevocationType is StandardRevocation but aRevocationAuthorities "
+                          "is not empty (MS-RMPR 3.6.4.2.1.1)",
+                          NOT_ENROLL);
+    return FERRY_OK;
+}
+
+static ferry_err request_enrollee(xmlNodePtr ei, struct ferry_rms_request *req)
+{
+    static const char *const names[] = {"SKU", "Version", "Name", "URL"};
+    char **dst[] = {&req->sku, &req->version, &req->name, &req->url};
+    char path[64];
+    xmlNodePtr f[4];
+    size_t i;
+    ferry_err r;
+
+    if ((r = children(ei, "EnrolleeInformation", names, 4, f)) != FERRY_OK)
+        return r;
+    for (i = 0; i < 4; i++) {
+        snprintf(path, sizeof(path), "EnrolleeInformation/%s", names[i]);
+        if (f[i] != NULL && (r = trimmed(f[i], path, 0, dst[i])) != FERRY_OK)
+            return r;
+    }
+    if (req->version == NULL || req->version[0] == '\0')
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "%s: EnrolleeInformation/Version is %s; the enrollment service refuses "
+                          "an empty Version (MS-RMPR 3.6.4.2.1.1)",
+                          NOT_ENROLL, req->version == NULL ? "missing" : "empty");
+    if (req->name != NULL && req->name[0] != '\0') {
+        req->server_name = strdup(req->name);
+        req->server_name_from = "EnrolleeInformation/Name";
+    } else if (req->url != NULL && req->url[0] != '\0') {
+        req->server_name = strdup(req->url);
+        req->server_name_from = "EnrolleeInformation/URL";
+    }
+    if (req->server_name_from != NULL && req->server_name == NULL)
+        return FERRY_ERR_NOMEM;
+    return FERRY_OK;
+}
+
+/* EnrollParameters or oInput: [AuthorizationInformation] and the three the spec requires. */
+static ferry_err request_params(xmlNodePtr params, const char *path, struct ferry_rms_request *req)
+{
+    static const char *const names[] = {"AuthorizationInformation", "RevocationInformation",
+                                        "CertificatePublicKey", "EnrolleeInformation"};
+    static const char *const anames[] = {"SignedDataBase64Encoded"};
+    xmlNodePtr f[4], s;
+    size_t i;
+    ferry_err r;
+
+    if ((r = children(params, path, names, 4, f)) != FERRY_OK)
+        return r;
+    for (i = 1; i < 4; i++)
+        if (f[i] == NULL)
+            return ferry_errf(FERRY_ERR_FORMAT, "%s: no %s/%s element", NOT_ENROLL, path, names[i]);
+    if (f[0] != NULL) {
+        if ((r = children(f[0], "AuthorizationInformation", anames, 1, &s)) != FERRY_OK ||
+            (s != NULL &&
+             (r = trimmed(s, "SignedDataBase64Encoded", RMS_MAX_B64, &req->auth_data)) != FERRY_OK))
+            return r;
+    }
+    if ((r = request_revocation(f[1], req)) != FERRY_OK || (r = request_key(f[2], req)) != FERRY_OK)
+        return r;
+    return request_enrollee(f[3], req);
+}
+
+/* Envelope [Header/VersionData] Body/Enroll/oInput. */
+static ferry_err request_soap(xmlNodePtr env, struct ferry_rms_request *req, xmlNodePtr *params)
+{
+    xmlNodePtr c, header = NULL, body = NULL, enroll;
+
+    *params = NULL;
+    for (c = env->children; c != NULL; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (el_is(c, FERRY_SOAP11_NS, "Header") && header == NULL && body == NULL)
+            header = c;
+        else if (el_is(c, FERRY_SOAP11_NS, "Body") && body == NULL)
+            body = c;
+        else
+            return ferry_errf(FERRY_ERR_FORMAT,
+                              "%s: the SOAP Envelope holds more than an "
+                              "optional Header and one Body",
+                              NOT_ENROLL);
+    }
+    if (body == NULL)
+        return ferry_errf(FERRY_ERR_FORMAT, "%s: the SOAP Envelope has no Body", NOT_ENROLL);
+    for (c = header ? header->children : NULL; c != NULL; c = c->next)
+        if (el_is(c, FERRY_RMS_NS, "VersionData"))
+            req->has_version_data++;
+    if (req->has_version_data > 1)
+        return ferry_errf(FERRY_ERR_FORMAT, "%s: more than one VersionData header", NOT_ENROLL);
+    enroll = first_element(body);
+    if (!el_is(enroll, FERRY_RMS_NS, "Enroll") || count_elements(body) != 1)
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "%s: the SOAP Body does not hold exactly one Enroll element in "
+                          "namespace %s",
+                          NOT_ENROLL, FERRY_RMS_NS);
+    c = first_element(enroll);
+    if (el_is(c, FERRY_RMS_NS, "EnrollParameters"))
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "%s: Enroll holds EnrollParameters; the WSDL's Enroll "
+                          "holds oInput (of type EnrollParameters)",
+                          NOT_ENROLL);
+    if (!el_is(c, FERRY_RMS_NS, "oInput") || count_elements(enroll) != 1)
+        return ferry_errf(FERRY_ERR_FORMAT, "%s: Enroll does not hold exactly one oInput element",
+                          NOT_ENROLL);
+    *params = c;
+    return FERRY_OK;
 }
 
 ferry_err ferry_rms_request_parse(const uint8_t *buf, size_t len, struct ferry_rms_request **out)
 {
     struct ferry_rms_request *req = NULL;
     xmlDocPtr doc = NULL;
-    xmlNodePtr enroll;
+    xmlNodePtr root, params;
     ferry_err r;
 
     *out = NULL;
@@ -437,42 +558,156 @@ ferry_err ferry_rms_request_parse(const uint8_t *buf, size_t len, struct ferry_r
     req->has_bom = ferry_xml_has_bom(buf, len);
     if ((r = check_utf8(doc, buf, len, "RMS request")) != FERRY_OK)
         goto out;
-    if ((r = soap_body_child(doc, NOT_ENROLL, FERRY_RMS_NS, "Enroll", &enroll)) != FERRY_OK)
-        goto out;
-    if ((r = request_key(enroll, req)) != FERRY_OK)
-        goto out;
-    if ((r = request_enrollee(enroll, req)) != FERRY_OK)
+    root = xmlDocGetRootElement(doc);
+    if (el_is(root, FERRY_RMS_NS, "EnrollParameters")) {
+        req->shape = FERRY_RMS_BARE;
+        r = request_params(root, "EnrollParameters", req);
+    } else if (el_is(root, FERRY_SOAP11_NS, "Envelope")) {
+        req->shape = FERRY_RMS_SOAP;
+        if ((r = request_soap(root, req, &params)) == FERRY_OK)
+            r = request_params(params, "oInput", req);
+    } else {
+        char shown[80];
+        printable(root ? (const char *)root->name : "", shown, sizeof(shown));
+        r = ferry_errf(FERRY_ERR_FORMAT,
+                       "not an RMS enrollment request: the root element is %s, neither "
+                       "EnrollParameters (namespace %s) nor a SOAP 1.1 Envelope",
+                       shown, FERRY_RMS_NS);
+    }
+    if (r != FERRY_OK)
         goto out;
     *out = req;
     req = NULL;
-    r = FERRY_OK;
 out:
     ferry_rms_request_free(req);
     xmlFreeDoc(doc);
     return r;
 }
 
-/* ---- response: XrML certificates ------------------------------------------------------------- */
-
-struct xrml {
-    EVP_PKEY *issuer_key; /* BODY/ISSUER/PUBLICKEY */
-    uint8_t *sig;         /* SIGNATURE/VALUE */
-    size_t siglen;
-    uint8_t *digest; /* SIGNATURE/DIGEST/VALUE */
-    size_t digestlen;
-};
-
-struct span {
-    size_t off, len;
-};
-
-static void xrml_clear(struct xrml *x)
+ferry_err ferry_rms_server_name(const char *file_name, const struct ferry_rms_request *rq,
+                                char **name, const char **from)
 {
-    EVP_PKEY_free(x->issuer_key);
-    free(x->sig);
-    free(x->digest);
-    memset(x, 0, sizeof(*x));
+    static const char suffix[] = "RenewalRequest.xml";
+    const char *base = file_name ? strrchr(file_name, '/') : NULL;
+    size_t l, sl = sizeof(suffix) - 1;
+
+    *name = NULL;
+    *from = "nowhere (the file names no server)";
+    base = base ? base + 1 : file_name;
+    l = base ? strlen(base) : 0;
+    if (l > sl && strcmp(base + l - sl, suffix) == 0) {
+        if ((*name = strndup(base, l - sl)) == NULL)
+            return FERRY_ERR_NOMEM;
+        *from = "the file name";
+        return FERRY_OK;
+    }
+    if (rq->server_name != NULL) {
+        if ((*name = strdup(rq->server_name)) == NULL)
+            return FERRY_ERR_NOMEM;
+        *from = rq->server_name_from;
+    }
+    return FERRY_OK;
 }
+
+/* ---- the SOAP request ferry posts (WSDL 6.6) ---------------------------------------------------
+ */
+
+static ferry_err put_escaped(struct ferry_buf *b, const char *s)
+{
+    ferry_err r = FERRY_OK;
+
+    for (; *s != '\0' && r == FERRY_OK; s++) {
+        switch (*s) {
+        case '&': r = ferry_buf_puts(b, "&amp;"); break;
+        case '<': r = ferry_buf_puts(b, "&lt;"); break;
+        case '>': r = ferry_buf_puts(b, "&gt;"); break;
+        case '\r': r = ferry_buf_puts(b, "&#xD;"); break;
+        default: r = ferry_buf_append(b, s, 1);
+        }
+    }
+    return r;
+}
+
+static ferry_err put_el(struct ferry_buf *b, const char *name, const char *value)
+{
+    ferry_err r;
+
+    if (value == NULL)
+        return FERRY_OK;
+    if ((r = ferry_buf_printf(b, "<%s>", name)) != FERRY_OK ||
+        (r = put_escaped(b, value)) != FERRY_OK)
+        return r;
+    return ferry_buf_printf(b, "</%s>", name);
+}
+
+ferry_err ferry_rms_envelope(const uint8_t *file, size_t len, const struct ferry_rms_request *rq,
+                             uint8_t **out, size_t *outlen, int *as_is)
+{
+    struct ferry_buf b;
+    size_t i;
+    ferry_err r;
+
+    *out = NULL;
+    *outlen = 0;
+    *as_is = rq->shape == FERRY_RMS_SOAP && rq->has_version_data;
+    ferry_buf_init(&b, FERRY_RMS_MAX_REQUEST + 4096);
+    if (*as_is) {
+        r = ferry_buf_append(&b, file, len);
+        goto out;
+    }
+    r = ferry_buf_printf(
+        &b,
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n"
+        "<soap:Envelope xmlns:soap=\"%s\" "
+        "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+        "xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\">"
+        "<soap:Header><VersionData xmlns=\"%s\"><MinimumVersion>%s</MinimumVersion>"
+        "<MaximumVersion>%s</MaximumVersion></VersionData></soap:Header>"
+        "<soap:Body><Enroll xmlns=\"%s\"><oInput>",
+        FERRY_SOAP11_NS, FERRY_RMS_NS, FERRY_RMS_VERSION, FERRY_RMS_VERSION, FERRY_RMS_NS);
+    if (r == FERRY_OK)
+        r = rq->auth_data ? ferry_buf_puts(&b, "<AuthorizationInformation>")
+                          : ferry_buf_puts(&b, "<AuthorizationInformation />");
+    if (r == FERRY_OK && rq->auth_data &&
+        ((r = put_el(&b, "SignedDataBase64Encoded", rq->auth_data)) != FERRY_OK ||
+         (r = ferry_buf_puts(&b, "</AuthorizationInformation>")) != FERRY_OK))
+        goto out;
+    if (r != FERRY_OK || (r = ferry_buf_puts(&b, "<RevocationInformation>")) != FERRY_OK ||
+        (r = put_el(&b, "RevocationType", rq->revocation_type)) != FERRY_OK)
+        goto out;
+    if (rq->authorities_element && rq->nauthorities == 0)
+        r = ferry_buf_puts(&b, "<aRevocationAuthorities />");
+    else if (rq->nauthorities > 0) {
+        r = ferry_buf_puts(&b, "<aRevocationAuthorities>");
+        for (i = 0; i < rq->nauthorities && r == FERRY_OK; i++)
+            if ((r = ferry_buf_puts(&b, "<RevocationAuthorityInformation>")) == FERRY_OK &&
+                (r = put_el(&b, "aRevocationAuthorityPublicKey", rq->authorities[i])) == FERRY_OK)
+                r = ferry_buf_puts(&b, "</RevocationAuthorityInformation>");
+        if (r == FERRY_OK)
+            r = ferry_buf_puts(&b, "</aRevocationAuthorities>");
+    }
+    if (r != FERRY_OK ||
+        (r = ferry_buf_puts(&b, "</RevocationInformation><CertificatePublicKey>")) != FERRY_OK ||
+        (r = put_el(&b, "aPublicKeyBytes", rq->key_b64)) != FERRY_OK ||
+        (r = put_el(&b, "Guid", rq->guid_text)) != FERRY_OK ||
+        (r = ferry_buf_puts(&b, "</CertificatePublicKey><EnrolleeInformation>")) != FERRY_OK ||
+        (r = put_el(&b, "SKU", rq->sku)) != FERRY_OK ||
+        (r = put_el(&b, "Version", rq->version)) != FERRY_OK ||
+        (r = put_el(&b, "Name", rq->name)) != FERRY_OK ||
+        (r = put_el(&b, "URL", rq->url)) != FERRY_OK)
+        goto out;
+    r = ferry_buf_puts(&b, "</EnrolleeInformation></oInput></Enroll></soap:Body></soap:Envelope>");
+out:
+    if (r == FERRY_OK)
+        *out = ferry_buf_steal(&b, outlen);
+    ferry_buf_free(&b);
+    return r;
+}
+
+/* ---- answers --------------------------------------------------------------------------------- */
+
+static const char *const DOC_NAMES[FERRY_XRML_CHAIN_LEN] = {"SLC", "EnrollmentServiceCert",
+                                                            "EnrollmentCACert", "CACert"};
 
 static void cert_clear(struct ferry_rms_cert *c)
 {
@@ -480,6 +715,7 @@ static void cert_clear(struct ferry_rms_cert *c)
     free(c->guid);
     free(c->name);
     free(c->issuer_name);
+    free(c->url);
     EVP_PKEY_free(c->pubkey);
     memset(c, 0, sizeof(*c));
 }
@@ -493,404 +729,10 @@ void ferry_rms_response_free(struct ferry_rms_response *r)
     for (i = 0; i < r->nchain; i++)
         cert_clear(&r->chain[i]);
     free(r->chain);
+    for (i = 0; i < FERRY_XRML_CHAIN_LEN; i++)
+        ferry_xrml_free(r->xrml[i]);
     free(r);
 }
-
-/* A base64 VALUE element with encoding="base64" (and, if given, size= its length in bits). */
-static ferry_err b64_value(xmlNodePtr from, const char *path, const char *what, size_t max,
-                           uint8_t **out, size_t *outlen)
-{
-    xmlNodePtr v;
-    xmlChar *size = NULL;
-    char *text = NULL;
-    ferry_err r;
-
-    *out = NULL;
-    *outlen = 0;
-    if ((r = path_node(from, NULL, path, what, &v)) != FERRY_OK)
-        goto out;
-    if (!attr_eq(v, "encoding", "base64")) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s: %s is not encoding=\"base64\"", what, path);
-        goto out;
-    }
-    if ((r = leaf_text(v, what, path, RMS_MAX_B64, &text)) != FERRY_OK)
-        goto out;
-    if (ferry_b64_decode(text, strlen(text), max, out, outlen) != FERRY_OK || *outlen == 0) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s: %s is not valid base64 (or too long)", what, path);
-        goto out;
-    }
-    size = xmlGetNoNsProp(v, (const xmlChar *)"size");
-    if (size != NULL && (strspn((const char *)size, "0123456789") != strlen((const char *)size) ||
-                         strtoul((const char *)size, NULL, 10) != *outlen * 8 || size[0] == '0')) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s: %s has size=\"%.12s\" but holds %zu bits", what, path,
-                       (const char *)size, *outlen * 8);
-        goto out;
-    }
-    r = FERRY_OK;
-out:
-    if (r != FERRY_OK)
-        FERRY_FREE(*out);
-    xmlFree(size);
-    free(text);
-    return r;
-}
-
-/* "65537": decimal, no sign or leading zero, odd, 3 .. 2^32-1. */
-static int parse_exponent(const char *s, uint32_t *e)
-{
-    unsigned long long v = 0;
-    size_t i, n = strlen(s);
-
-    if (n == 0 || n > 10 || s[0] == '0' || strspn(s, "0123456789") != n)
-        return -1;
-    for (i = 0; i < n; i++)
-        v = v * 10 + (unsigned)(s[i] - '0');
-    if (v < 3 || v > 0xffffffffULL || (v & 1) == 0)
-        return -1;
-    *e = (uint32_t)v;
-    return 0;
-}
-
-/* PARAMETER[@name=@pname] among the children of @pk: exactly one. */
-static ferry_err key_param(xmlNodePtr pk, const char *pname, const char *what, xmlNodePtr *out)
-{
-    xmlNodePtr c;
-    size_t hits = 0;
-
-    *out = NULL;
-    for (c = pk->children; c != NULL; c = c->next)
-        if (el_is(c, NULL, "PARAMETER") && attr_eq(c, "name", pname) && hits++ == 0)
-            *out = c;
-    if (hits != 1)
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: %s PUBLICKEY PARAMETER name=\"%s\"", what,
-                          hits ? "more than one" : "no", pname);
-    return FERRY_OK;
-}
-
-/* PUBLICKEY: ALGORITHM RSA, PARAMETER public-exponent (integer32), PARAMETER modulus (base64). */
-static ferry_err xrml_pubkey(xmlNodePtr pk, const char *what, const char *path, EVP_PKEY **out)
-{
-    xmlNodePtr pe, pm, v;
-    char *alg = NULL, *etext = NULL;
-    uint8_t *mod = NULL;
-    size_t modlen = 0;
-    uint32_t e = 0;
-    ferry_err r;
-
-    *out = NULL;
-    if ((r = path_text(pk, NULL, "ALGORITHM", what, 0, &alg)) != FERRY_OK)
-        goto out;
-    if ((r = key_param(pk, "public-exponent", what, &pe)) != FERRY_OK ||
-        (r = key_param(pk, "modulus", what, &pm)) != FERRY_OK ||
-        (r = path_node(pe, NULL, "VALUE", what, &v)) != FERRY_OK ||
-        (r = leaf_text(v, what, "public-exponent VALUE", 0, &etext)) != FERRY_OK)
-        goto out;
-    if (strcmp(alg, "RSA") != 0 || count_elements(pk) != 3 ||
-        !attr_eq(v, "encoding", "integer32") || parse_exponent(etext, &e) != 0) {
-        r = ferry_errf(FERRY_ERR_FORMAT,
-                       "%s: %s is not an RSA key as FORMAT.md defines it "
-                       "(ALGORITHM RSA, integer32 odd exponent, base64 modulus)",
-                       what, path);
-        goto out;
-    }
-    if ((r = b64_value(pm, "VALUE", what, RMS_MAX_RSA_BYTES, &mod, &modlen)) != FERRY_OK)
-        goto out;
-    if (mod[0] == 0) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s: %s modulus has leading zero bytes", what, path);
-        goto out;
-    }
-    if ((r = rsa_from_ne(mod, modlen, e, out)) != FERRY_OK)
-        goto out;
-    if ((r = check_rsa_bits(*out, what, path)) != FERRY_OK) {
-        EVP_PKEY_free(*out);
-        *out = NULL;
-    }
-out:
-    free(alg);
-    free(etext);
-    free(mod);
-    return r;
-}
-
-/* "YYYY-MM-DDTHH:MM" or "YYYY-MM-DDTHH:MM:SS", UTC, digits exactly where FORMAT.md puts them. */
-static ferry_err xrml_time(xmlNodePtr body, const char *path, const char *what, time_t *out)
-{
-    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
-    char *t = NULL, shown[40];
-    size_t i, n;
-    ferry_err r;
-
-    if ((r = path_text(body, NULL, path, what, 0, &t)) != FERRY_OK)
-        return r;
-    n = strlen(t);
-    for (i = 0; i < n && i < sizeof(shape) - 1; i++)
-        if (shape[i] == 'd' ? (t[i] < '0' || t[i] > '9') : t[i] != shape[i])
-            break;
-    if ((n != 16 && n != 19) || i != n || ferry_time_parse(t, out) != FERRY_OK) {
-        printable(t, shown, sizeof(shown));
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s: %s \"%s\" is not a YYYY-MM-DDTHH:MM[:SS] time", what,
-                       path, shown);
-    }
-    free(t);
-    return r;
-}
-
-static ferry_err xrml_name(xmlNodePtr body, const char *path, const char *what, char **out)
-{
-    ferry_err r;
-
-    if ((r = path_text(body, NULL, path, what, 0, out)) != FERRY_OK)
-        return r;
-    if (has_control(*out)) {
-        FERRY_FREE(*out);
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: %s holds control characters", what, path);
-    }
-    return FERRY_OK;
-}
-
-static ferry_err xrml_guid(xmlNodePtr body, const char *path, const char *what, char **out)
-{
-    xmlNodePtr id;
-    char *text = NULL;
-    ferry_err r;
-
-    *out = NULL;
-    if ((r = path_node(body, NULL, path, what, &id)) != FERRY_OK)
-        return r;
-    if (!attr_eq(id, "type", "MS-GUID"))
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: %s is not type=\"MS-GUID\"", what, path);
-    if ((r = leaf_text(id, what, path, 0, &text)) != FERRY_OK)
-        return r;
-    r = guid_dup(text, what, path, out);
-    free(text);
-    return r;
-}
-
-/* The signed part: who issued it, to whom, which key, when. */
-static ferry_err xrml_body(xmlNodePtr body, const char *what, struct ferry_rms_cert *c,
-                           struct xrml *x)
-{
-    xmlNodePtr obj, pk;
-    char *guid = NULL, *iguid = NULL;
-    time_t issued;
-    ferry_err r;
-
-    if (!attr_eq(body, "type", "LICENSE"))
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: BODY is not type=\"LICENSE\"", what);
-    if ((r = xrml_time(body, "ISSUEDTIME", what, &issued)) != FERRY_OK ||
-        (r = path_node(body, NULL, "DESCRIPTOR/OBJECT", what, &obj)) != FERRY_OK ||
-        (r = xrml_guid(body, "DESCRIPTOR/OBJECT/ID", what, &guid)) != FERRY_OK ||
-        (r = xrml_guid(body, "ISSUER/OBJECT/ID", what, &iguid)) != FERRY_OK ||
-        (r = xrml_name(body, "ISSUER/OBJECT/NAME", what, &c->issuer_name)) != FERRY_OK ||
-        (r = path_node(body, NULL, "ISSUER/PUBLICKEY", what, &pk)) != FERRY_OK ||
-        (r = xrml_pubkey(pk, what, "ISSUER/PUBLICKEY", &x->issuer_key)) != FERRY_OK)
-        goto out;
-    if ((c->type = (char *)xmlGetNoNsProp(obj, (const xmlChar *)"type")) == NULL ||
-        has_control(c->type) || strlen(c->type) > 64) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s: DESCRIPTOR/OBJECT has no usable type", what);
-        goto out;
-    }
-    if ((r = xrml_guid(body, "ISSUEDPRINCIPALS/PRINCIPAL/OBJECT/ID", what, &c->guid)) != FERRY_OK ||
-        (r = xrml_name(body, "ISSUEDPRINCIPALS/PRINCIPAL/OBJECT/NAME", what, &c->name)) !=
-            FERRY_OK ||
-        (r = path_node(body, NULL, "ISSUEDPRINCIPALS/PRINCIPAL/PUBLICKEY", what, &pk)) !=
-            FERRY_OK ||
-        (r = xrml_pubkey(pk, what, "PRINCIPAL/PUBLICKEY", &c->pubkey)) != FERRY_OK ||
-        (r = xrml_time(body, "VALIDITYTIME/FROM", what, &c->from)) != FERRY_OK ||
-        (r = xrml_time(body, "VALIDITYTIME/UNTIL", what, &c->until)) != FERRY_OK)
-        goto out;
-    if (c->from >= c->until)
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s: VALIDITYTIME FROM is not before UNTIL", what);
-out:
-    free(guid);
-    free(iguid);
-    return r;
-}
-
-/* SIGNATURE: ALGORITHM "RSA PKCS#1-V1.5", DIGEST (ALGORITHM SHA256, VALUE), VALUE. */
-static ferry_err xrml_signature(xmlNodePtr sig, const char *what, struct xrml *x)
-{
-    char *alg = NULL, *dalg = NULL;
-    ferry_err r;
-
-    if ((r = path_text(sig, NULL, "ALGORITHM", what, 0, &alg)) != FERRY_OK ||
-        (r = path_text(sig, NULL, "DIGEST/ALGORITHM", what, 0, &dalg)) != FERRY_OK)
-        goto out;
-    if (strcmp(alg, "RSA PKCS#1-V1.5") != 0 || strcmp(dalg, "SHA256") != 0 ||
-        count_elements(sig) != 3) {
-        r = ferry_errf(FERRY_ERR_FORMAT,
-                       "%s: SIGNATURE is not RSA PKCS#1-V1.5 with a SHA256 "
-                       "DIGEST",
-                       what);
-        goto out;
-    }
-    if ((r = b64_value(sig, "DIGEST/VALUE", what, 64, &x->digest, &x->digestlen)) != FERRY_OK ||
-        (r = b64_value(sig, "VALUE", what, RMS_MAX_RSA_BYTES, &x->sig, &x->siglen)) != FERRY_OK)
-        goto out;
-    if (x->digestlen != FERRY_SHA256_LEN)
-        r = ferry_errf(FERRY_ERR_FORMAT, "%s: DIGEST/VALUE is %zu bytes, not a SHA-256", what,
-                       x->digestlen);
-out:
-    free(alg);
-    free(dalg);
-    return r;
-}
-
-/* <Certificate><XrML xmlns="" version="1.2"><BODY/><SIGNATURE/></XrML></Certificate> */
-static ferry_err xrml_parse(xmlNodePtr certificate, size_t idx, struct ferry_rms_cert *c,
-                            struct xrml *x)
-{
-    xmlNodePtr xr = first_element(certificate), body, sig;
-    char what[64];
-    ferry_err r;
-
-    snprintf(what, sizeof(what), "RMS response: certificate %zu", idx + 1);
-    if (!el_is(xr, NULL, "XrML") || count_elements(certificate) != 1)
-        return ferry_errf(FERRY_ERR_FORMAT,
-                          "%s: Certificate does not hold one XrML element in "
-                          "no namespace",
-                          what);
-    if (!attr_eq(xr, "version", "1.2"))
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: XrML is not version=\"1.2\"", what);
-    body = first_element(xr);
-    sig = next_element(body);
-    if (!el_is(body, NULL, "BODY") || !el_is(sig, NULL, "SIGNATURE") || count_elements(xr) != 2)
-        return ferry_errf(FERRY_ERR_FORMAT, "%s: XrML does not hold BODY then SIGNATURE", what);
-    if ((r = xrml_body(body, what, c, x)) != FERRY_OK)
-        return r;
-    return xrml_signature(sig, what, x);
-}
-
-/* ---- response: the signed bytes in the raw buffer -------------------------------------------- */
-
-static int xml_space(uint8_t c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static ferry_err bodies_ambiguous(size_t n)
-{
-    return ferry_errf(FERRY_ERR_FORMAT,
-                      "RMS response: the <BODY> ... </BODY> signed parts cannot be located "
-                      "unambiguously in the raw bytes (expected %zu, one per certificate)",
-                      n);
-}
-
-/*
- * Finds every "<BODY" start tag and "</BODY>" end tag in the raw bytes. They must alternate and
- * number exactly @n each; with count_body_elements() == @n (the tree holds no other BODY), the
- * k-th pair is then the k-th certificate's BODY: a "<BODY" hidden in a comment, CDATA or a
- * processing instruction makes the counts differ and the response is refused.
- */
-static ferry_err locate_bodies(const uint8_t *buf, size_t len, size_t n, struct span *sp)
-{
-    size_t i, j, opens = 0, closes = 0;
-
-    for (i = 0; i < len; i++) {
-        if (buf[i] != '<')
-            continue;
-        if (len - i > 5 && memcmp(buf + i, "<BODY", 5) == 0 &&
-            (xml_space(buf[i + 5]) || buf[i + 5] == '>' || buf[i + 5] == '/')) {
-            if (opens != closes || opens == n)
-                goto bad;
-            sp[opens++].off = i;
-        } else if (len - i > 6 && memcmp(buf + i, "</BODY", 6) == 0) {
-            for (j = i + 6; j < len && xml_space(buf[j]); j++)
-                ;
-            if (j == len || (buf[j] != '>' && j == i + 6))
-                continue; /* </BODYSOMETHING>: another element */
-            if (buf[j] != '>' || closes + 1 != opens)
-                goto bad;
-            sp[closes].len = j + 1 - sp[closes].off;
-            closes++;
-        }
-    }
-    if (opens == n && closes == n)
-        return FERRY_OK;
-bad:
-    return bodies_ambiguous(n);
-}
-
-static size_t count_body_elements(xmlNodePtr n)
-{
-    size_t k = 0;
-
-    for (; n != NULL; n = n->next) {
-        if (n->type != XML_ELEMENT_NODE)
-            continue;
-        k += strcmp((const char *)n->name, "BODY") == 0;
-        k += count_body_elements(n->children);
-    }
-    return k;
-}
-
-static ferry_err verify_cert(const uint8_t *msg, size_t n, const struct xrml *x, size_t idx)
-{
-    uint8_t md[FERRY_SHA256_LEN];
-    EVP_MD_CTX *ctx = NULL;
-    EVP_PKEY_CTX *pctx = NULL;
-    ferry_err r = FERRY_ERR_CRYPTO;
-    int rc;
-
-    ferry_sha256(msg, n, md);
-    if (!ferry_ct_eq(md, x->digest, FERRY_SHA256_LEN)) {
-        r = ferry_errf(FERRY_ERR_SIG_INVALID,
-                       "RMS response: certificate %zu: the DIGEST does "
-                       "not match its BODY (changed after signing)",
-                       idx + 1);
-        goto out;
-    }
-    if ((ctx = EVP_MD_CTX_new()) == NULL ||
-        EVP_DigestVerifyInit(ctx, &pctx, EVP_sha256(), NULL, x->issuer_key) <= 0 ||
-        EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) <= 0) {
-        r = ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot set up RSA signature verification");
-        goto out;
-    }
-    rc = EVP_DigestVerify(ctx, x->sig, x->siglen, msg, n);
-    ERR_clear_error();
-    if (rc != 1) {
-        r = ferry_errf(FERRY_ERR_SIG_INVALID,
-                       "RMS response: certificate %zu: the signature "
-                       "does not verify with its ISSUER key",
-                       idx + 1);
-        goto out;
-    }
-    r = FERRY_OK;
-out:
-    EVP_MD_CTX_free(ctx);
-    return r;
-}
-
-/* chain[i]'s ISSUER key is chain[i+1]'s PRINCIPAL key; the last one's is its own. */
-static ferry_err check_chain(const struct ferry_rms_response *resp, const struct xrml *x)
-{
-    size_t i, n = resp->nchain;
-
-    if (n < 2 || strcmp(resp->chain[0].type, RMS_TYPE_SLC) != 0 ||
-        strcmp(resp->chain[n - 1].type, RMS_TYPE_ROOT) != 0)
-        return ferry_errf(FERRY_ERR_FORMAT,
-                          "RMS response: the chain is not a %s followed by its "
-                          "issuers up to an %s",
-                          RMS_TYPE_SLC, RMS_TYPE_ROOT);
-    for (i = 0; i < n; i++) {
-        const EVP_PKEY *next = resp->chain[i + 1 < n ? i + 1 : i].pubkey;
-        if (EVP_PKEY_eq(x[i].issuer_key, next) == 1)
-            continue;
-        ERR_clear_error();
-        if (i + 1 < n)
-            return ferry_errf(FERRY_ERR_SIG_INVALID,
-                              "RMS response: certificate %zu is not issued by certificate %zu: "
-                              "its ISSUER key is not that certificate's key",
-                              i + 1, i + 2);
-        return ferry_errf(FERRY_ERR_SIG_INVALID,
-                          "RMS response: the last certificate (%zu) is "
-                          "not self-issued: its ISSUER key is not its own",
-                          i + 1);
-    }
-    return FERRY_OK;
-}
-
-/* ---- response: top level --------------------------------------------------------------------- */
 
 static ferry_err fault_error(xmlNodePtr fault)
 {
@@ -908,104 +750,366 @@ static ferry_err fault_error(xmlNodePtr fault)
     return r;
 }
 
-/* EnrollResponse/EnrollResult: only Certificate children, 1..RMS_MAX_CHAIN of them. */
-static ferry_err certificates(xmlNodePtr eresp, xmlNodePtr *certs, size_t *n)
+/* UTF-16 (BOM first, @be: big-endian) to UTF-8; lone surrogates and NUL refused. */
+static ferry_err utf16_to_utf8(const uint8_t *p, size_t n, int be, struct ferry_buf *b)
 {
-    xmlNodePtr result, c;
+    size_t i;
+    ferry_err r = FERRY_OK;
+
+    if (n % 2 != 0)
+        return ferry_errf(FERRY_ERR_FORMAT, "RMS response: UTF-16 text of an odd length");
+    for (i = 0; i < n && r == FERRY_OK; i += 2) {
+        uint32_t c = be ? (uint32_t)(p[i] << 8 | p[i + 1]) : (uint32_t)(p[i + 1] << 8 | p[i]);
+        uint8_t o[4];
+        size_t k;
+        if (c >= 0xD800 && c <= 0xDBFF && i + 3 < n) {
+            uint32_t d =
+                be ? (uint32_t)(p[i + 2] << 8 | p[i + 3]) : (uint32_t)(p[i + 3] << 8 | p[i + 2]);
+            if (d < 0xDC00 || d > 0xDFFF)
+                goto bad;
+            c = 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00);
+            i += 2;
+        } else if (c == 0 || (c >= 0xD800 && c <= 0xDFFF)) {
+            goto bad;
+        }
+        if (c < 0x80) {
+            o[0] = (uint8_t)c;
+            k = 1;
+        } else if (c < 0x800) {
+            o[0] = (uint8_t)(0xC0 | c >> 6);
+            o[1] = (uint8_t)(0x80 | (c & 0x3F));
+            k = 2;
+        } else if (c < 0x10000) {
+            o[0] = (uint8_t)(0xE0 | c >> 12);
+            o[1] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+            o[2] = (uint8_t)(0x80 | (c & 0x3F));
+            k = 3;
+        } else {
+            o[0] = (uint8_t)(0xF0 | c >> 18);
+            o[1] = (uint8_t)(0x80 | ((c >> 12) & 0x3F));
+            o[2] = (uint8_t)(0x80 | ((c >> 6) & 0x3F));
+            o[3] = (uint8_t)(0x80 | (c & 0x3F));
+            k = 4;
+        }
+        r = ferry_buf_append(b, o, k);
+    }
+    return r;
+bad:
+    return ferry_errf(FERRY_ERR_FORMAT, "RMS response: not valid UTF-16 at byte %zu", i + 2);
+}
+
+/* UTF-8 to UTF-16LE (the text is valid UTF-8: libxml2 gave it). */
+static ferry_err utf8_to_utf16le(const char *s, size_t n, struct ferry_buf *b)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, k, j;
+    ferry_err r = FERRY_OK;
+
+    while (i < n && r == FERRY_OK) {
+        uint32_t c = p[i];
+        uint8_t o[4];
+        k = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (i + k > n)
+            return ferry_errf(FERRY_ERR_INTERNAL, "truncated UTF-8");
+        if (k > 1)
+            c &= 0x7Fu >> k;
+        for (j = 1; j < k; j++)
+            c = (c << 6) | (p[i + j] & 0x3Fu);
+        i += k;
+        if (c >= 0x10000) {
+            uint32_t h = 0xD800 | ((c - 0x10000) >> 10), l = 0xDC00 | ((c - 0x10000) & 0x3FF);
+            o[0] = (uint8_t)h;
+            o[1] = (uint8_t)(h >> 8);
+            o[2] = (uint8_t)l;
+            o[3] = (uint8_t)(l >> 8);
+            r = ferry_buf_append(b, o, 4);
+        } else {
+            o[0] = (uint8_t)c;
+            o[1] = (uint8_t)(c >> 8);
+            r = ferry_buf_append(b, o, 2);
+        }
+    }
+    return r;
+}
+
+/*
+ * The response document's declaration says utf-16: its bytes are real UTF-16 (with a BOM) or
+ * ASCII (the spec also calls it "an ASCII text file"). Either way, the UTF-8 text after the
+ * declaration goes to the hardened parser (which reads UTF-8 only). Anything else is left as is.
+ */
+static ferry_err not_document16(const char *why)
+{
+    return ferry_errf(FERRY_ERR_FORMAT,
+                      "RMS response: not encoded in UTF-8 (it starts with a UTF-16 byte order "
+                      "mark) and %s: only the response document (MS-RMPR 3.6.4.2.1.2, "
+                      "EnrollResponse under a utf-16 declaration) may be UTF-16",
+                      why);
+}
+
+/* 1 if the declaration at @t (up to @end) says encoding="utf-16". */
+static int declares_utf16(const char *t, const char *end)
+{
+    const char *enc = strstr(t, "encoding");
+
+    return enc != NULL && enc < end &&
+           (strncasecmp(enc + 9, "\"utf-16\"", 8) == 0 || strncasecmp(enc + 9, "'utf-16'", 8) == 0);
+}
+
+/*
+ * The response document's declaration says utf-16: its bytes are real UTF-16 (with a BOM) or
+ * ASCII (the spec also calls it "an ASCII text file"). Either way, the UTF-8 text after the
+ * declaration goes to the hardened parser (which reads UTF-8 only), and it must be the response
+ * document. Anything else is left as it is (the SOAP answer, UTF-8). *utf16: 1 if decoded from
+ * UTF-16, 2 if a utf-16 declaration was removed.
+ */
+static ferry_err answer_text(const uint8_t *buf, size_t len, struct ferry_buf *b, int *utf16)
+{
+    const char *t, *end, *p;
+    size_t skip;
     ferry_err r;
 
-    *n = 0;
-    if ((r = path_node(eresp, FERRY_RMS_NS, "EnrollResult", "RMS response", &result)) != FERRY_OK)
+    *utf16 = 0;
+    if (len >= 2 && ((buf[0] == 0xFF && buf[1] == 0xFE) || (buf[0] == 0xFE && buf[1] == 0xFF))) {
+        if ((r = utf16_to_utf8(buf + 2, len - 2, buf[0] == 0xFE, b)) != FERRY_OK)
+            return r == FERRY_ERR_FORMAT ? not_document16("not valid UTF-16") : r;
+        *utf16 = 1;
+    } else if ((r = ferry_buf_append(b, buf, len)) != FERRY_OK) {
         return r;
-    for (c = result->children; c != NULL; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE)
-            continue;
-        if (!el_is(c, FERRY_RMS_NS, "Certificate"))
-            return ferry_errf(FERRY_ERR_FORMAT, "RMS response: EnrollResult holds an element "
-                                                "other than Certificate");
-        if (*n == RMS_MAX_CHAIN)
-            return ferry_errf(FERRY_ERR_FORMAT, "RMS response: more than %d certificates",
-                              RMS_MAX_CHAIN);
-        certs[(*n)++] = c;
     }
-    if (*n == 0)
-        return ferry_errf(FERRY_ERR_FORMAT, "RMS response: EnrollResult holds no Certificate");
+    t = (const char *)b->data;
+    if (b->len < 6 || strncmp(t, "<?xml", 5) != 0 || (end = strstr(t, "?>")) == NULL ||
+        !declares_utf16(t, end))
+        return *utf16 ? not_document16("without an encoding=\"utf-16\" declaration") : FERRY_OK;
+    skip = (size_t)(end + 2 - t);
+    for (p = t + skip; *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'; p++)
+        ;
+    if (strncmp(p, "<EnrollResponse", 15) != 0 || (p[15] != ' ' && p[15] != '>'))
+        return *utf16 ? not_document16("not EnrollResponse")
+                      : ferry_errf(FERRY_ERR_FORMAT,
+                                   "RMS response: declared utf-16 but not the response document "
+                                   "(MS-RMPR 3.6.4.2.1.2, EnrollResponse): the enrollment "
+                                   "service's SOAP answer is UTF-8");
+    memmove(b->data, b->data + skip, b->len - skip + 1);
+    b->len -= skip;
+    *utf16 |= 2;
     return FERRY_OK;
 }
 
-static ferry_err response_chain(const uint8_t *buf, size_t len, xmlDocPtr doc, xmlNodePtr eresp,
-                                struct ferry_rms_response *resp)
+/* An element in the RMS namespace, or (the response document's schema) in none. */
+static int rms_el(xmlNodePtr n, const char *name)
 {
-    xmlNodePtr certs[RMS_MAX_CHAIN];
-    struct xrml x[RMS_MAX_CHAIN];
-    struct span sp[RMS_MAX_CHAIN];
-    size_t i, n = 0;
+    return el_is(n, FERRY_RMS_NS, name) || el_is(n, NULL, name);
+}
+
+/* SOAP: Envelope [Header] Body/(Fault | EnrollResponse/EnrollResult/LicensorCertificateChain). */
+static ferry_err soap_chain(xmlNodePtr env, xmlNodePtr strings[4])
+{
+    xmlNodePtr body = NULL, c, first, lcc;
+    ferry_err r;
+    size_t n = 0;
+
+    for (c = env->children; c != NULL; c = c->next)
+        if (el_is(c, FERRY_SOAP11_NS, "Body")) {
+            if (body != NULL)
+                return ferry_errf(FERRY_ERR_FORMAT, "RMS response: more than one SOAP Body");
+            body = c;
+        }
+    first = first_element(body);
+    if (first == NULL)
+        return ferry_errf(FERRY_ERR_FORMAT, "RMS response: no SOAP Body, or an empty one");
+    if (el_is(first, FERRY_SOAP11_NS, "Fault"))
+        return fault_error(first);
+    if (!el_is(first, FERRY_RMS_NS, "EnrollResponse") || count_elements(body) != 1)
+        return ferry_errf(FERRY_ERR_FORMAT, "RMS response: the SOAP Body holds neither one "
+                                            "EnrollResponse nor a Fault");
+    if ((r = path_node(first, FERRY_RMS_NS, "EnrollResult/LicensorCertificateChain", "RMS response",
+                       &lcc)) != FERRY_OK)
+        return r;
+    for (c = lcc->children; c != NULL; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (!el_is(c, FERRY_RMS_NS, "string"))
+            return ferry_errf(FERRY_ERR_FORMAT, "RMS response: LicensorCertificateChain holds an "
+                                                "element other than string");
+        if (n == 4)
+            return ferry_errf(FERRY_ERR_FORMAT, "RMS response: LicensorCertificateChain holds "
+                                                "more than four strings");
+        strings[n++] = c;
+    }
+    if (n != 4)
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "RMS response: LicensorCertificateChain holds %zu strings, not four "
+                          "(SLC, Enrollment Service, Enrollment CA, CA)",
+                          n);
+    return FERRY_OK;
+}
+
+/* The response document: EnrollResponse/LicensorCertificateChain/{SLC, ..., CACert}. */
+static ferry_err document_chain(xmlNodePtr root, xmlNodePtr strings[4])
+{
+    xmlNodePtr lcc, c;
+    size_t n = 0;
+
+    lcc = first_element(root);
+    if (!rms_el(lcc, "LicensorCertificateChain") || count_elements(root) != 1)
+        return ferry_errf(FERRY_ERR_FORMAT, "RMS response document: EnrollResponse does not hold "
+                                            "one LicensorCertificateChain");
+    for (c = lcc->children; c != NULL; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (n == 4 || !rms_el(c, DOC_NAMES[n]))
+            return ferry_errf(FERRY_ERR_FORMAT,
+                              "RMS response document: LicensorCertificateChain does not hold "
+                              "exactly SLC, EnrollmentServiceCert, EnrollmentCACert, CACert in "
+                              "that order (MS-RMPR 3.6.4.2.1.2)");
+        strings[n++] = c;
+    }
+    if (n != 4)
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "RMS response document: LicensorCertificateChain "
+                          "holds %zu certificates, not four",
+                          n);
+    return FERRY_OK;
+}
+
+static ferry_err fill_cert(const struct ferry_xrml_cert *x, struct ferry_rms_cert *c)
+{
+    char g[37];
+
+    if ((x->descriptor_type && (c->type = strdup(x->descriptor_type)) == NULL) ||
+        (x->principal.name && (c->name = strdup(x->principal.name)) == NULL) ||
+        (x->issuer.id && (c->issuer_name = strdup(x->issuer.id)) == NULL) ||
+        (x->principal.url && (c->url = strdup(x->principal.url)) == NULL))
+        return FERRY_ERR_NOMEM;
+    if (x->principal.id && x->principal.id_type && strcmp(x->principal.id_type, "MS-GUID") == 0 &&
+        ferry_rms_guid_normalize(x->principal.id, g) == FERRY_OK && (c->guid = strdup(g)) == NULL)
+        return FERRY_ERR_NOMEM;
+    ferry_err_clear();
+    if (x->principal_key != NULL && EVP_PKEY_up_ref(x->principal_key) == 1)
+        c->pubkey = x->principal_key;
+    c->renew_from = x->range_from;
+    c->renew_by = x->range_until;
+    c->has_validity = x->has_validity;
+    c->from = x->has_validity ? x->valid_from : x->range_from;
+    c->until = x->has_validity ? x->valid_until : x->range_until;
+    return FERRY_OK;
+}
+
+static ferry_err response_chain(xmlNodePtr strings[4], struct ferry_rms_response *resp)
+{
+    char what[96];
+    size_t i;
     ferry_err r;
 
-    memset(x, 0, sizeof(x));
-    if ((r = certificates(eresp, certs, &n)) != FERRY_OK)
-        goto out;
-    if ((r = locate_bodies(buf, len, n, sp)) != FERRY_OK)
-        goto out;
-    if (count_body_elements(xmlDocGetRootElement(doc)) != n) {
-        r = bodies_ambiguous(n);
-        goto out;
+    if ((resp->chain = calloc(FERRY_XRML_CHAIN_LEN, sizeof(*resp->chain))) == NULL)
+        return FERRY_ERR_NOMEM;
+    resp->nchain = FERRY_XRML_CHAIN_LEN;
+    for (i = 0; i < FERRY_XRML_CHAIN_LEN; i++) {
+        char *t = ferry_xml_text(strings[i]);
+        snprintf(what, sizeof(what), "RMS response: certificate %zu (%s)", i + 1,
+                 ferry_xrml_chain_role(i));
+        if (t == NULL || t[0] == '\0') {
+            free(t);
+            return ferry_errf(FERRY_ERR_FORMAT, "%s: empty", what);
+        }
+        r = ferry_xrml_parse(t, strlen(t), what, &resp->xrml[i]);
+        free(t);
+        if (r != FERRY_OK)
+            return r;
     }
-    if ((resp->chain = calloc(n, sizeof(*resp->chain))) == NULL) {
-        r = FERRY_ERR_NOMEM;
-        goto out;
+    if ((r = ferry_xrml_chain_verify(resp->xrml, resp->root_fp)) != FERRY_OK) {
+        char d[512];
+        printable(ferry_err_detail(), d, sizeof(d));
+        return ferry_errf(r, "RMS response: %s", d);
     }
-    resp->nchain = n;
-    for (i = 0; i < n; i++)
-        if ((r = xrml_parse(certs[i], i, &resp->chain[i], &x[i])) != FERRY_OK)
-            goto out;
-    for (i = 0; i < n; i++)
-        if ((r = verify_cert(buf + sp[i].off, sp[i].len, &x[i], i)) != FERRY_OK)
-            goto out;
-    r = check_chain(resp, x);
-out:
-    for (i = 0; i < RMS_MAX_CHAIN; i++)
-        xrml_clear(&x[i]);
-    return r;
+    for (i = 0; i < FERRY_XRML_CHAIN_LEN; i++)
+        if ((r = fill_cert(resp->xrml[i], &resp->chain[i])) != FERRY_OK)
+            return r;
+    return FERRY_OK;
 }
 
 ferry_err ferry_rms_response_parse(const uint8_t *buf, size_t len, struct ferry_rms_response **out)
 {
     struct ferry_rms_response *resp = NULL;
+    struct ferry_buf text;
+    xmlNodePtr root, strings[4];
     xmlDocPtr doc = NULL;
-    xmlNodePtr first;
+    int utf16 = 0;
     ferry_err r;
 
     *out = NULL;
+    ferry_buf_init(&text, 2 * (size_t)FERRY_RMS_MAX_RESPONSE);
     if (len > FERRY_RMS_MAX_RESPONSE)
         return ferry_errf(FERRY_ERR_TOO_LARGE, "RMS response: %zu bytes, over the %u-byte limit",
                           len, FERRY_RMS_MAX_RESPONSE);
-    if ((r = ferry_xml_parse(buf, len, "RMS response", &doc)) != FERRY_OK)
+    if ((r = answer_text(buf, len, &text, &utf16)) != FERRY_OK)
         goto out;
-    if ((r = check_utf8(doc, buf, len, "RMS response")) != FERRY_OK)
+    if ((r = ferry_xml_parse(text.data, text.len, "RMS response", &doc)) != FERRY_OK)
         goto out;
-    if ((r = soap_body_child(doc, "not an RMS EnrollResponse", NULL, NULL, &first)) != FERRY_OK)
-        goto out;
-    if (el_is(first, FERRY_SOAP11_NS, "Fault")) {
-        r = fault_error(first);
-        goto out;
-    }
-    if (!el_is(first, FERRY_RMS_NS, "EnrollResponse")) {
-        r = ferry_errf(FERRY_ERR_FORMAT, "not an RMS EnrollResponse: the SOAP Body holds "
-                                         "neither EnrollResponse nor a Fault");
-        goto out;
-    }
     if ((resp = calloc(1, sizeof(*resp))) == NULL) {
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    if ((r = response_chain(buf, len, doc, first, resp)) != FERRY_OK)
+    root = xmlDocGetRootElement(doc);
+    if (el_is(root, FERRY_SOAP11_NS, "Envelope") && utf16) {
+        r = ferry_errf(FERRY_ERR_FORMAT,
+                       "RMS response: a SOAP answer in UTF-16 (or declared utf-16): the "
+                       "enrollment service answers UTF-8; only the response document "
+                       "(MS-RMPR 3.6.4.2.1.2) is UTF-16");
+    } else if (el_is(root, FERRY_SOAP11_NS, "Envelope")) {
+        resp->form = FERRY_RMS_ANSWER_SOAP;
+        r = soap_chain(root, strings);
+    } else if (rms_el(root, "EnrollResponse")) {
+        resp->form = FERRY_RMS_ANSWER_DOCUMENT;
+        r = document_chain(root, strings);
+    } else {
+        r = ferry_errf(FERRY_ERR_FORMAT,
+                       "not an RMS enrollment answer: the root element is neither a SOAP 1.1 "
+                       "Envelope nor EnrollResponse (the response document)");
+    }
+    if (r != FERRY_OK || (r = response_chain(strings, resp)) != FERRY_OK)
         goto out;
     *out = resp;
     resp = NULL;
 out:
     ferry_rms_response_free(resp);
     xmlFreeDoc(doc);
+    ferry_buf_free(&text);
+    return r;
+}
+
+ferry_err ferry_rms_response_document(const struct ferry_rms_response *resp, uint8_t **out,
+                                      size_t *outlen)
+{
+    static const uint8_t bom[2] = {0xFF, 0xFE};
+    struct ferry_buf u8, u16;
+    size_t i;
+    ferry_err r;
+
+    *out = NULL;
+    *outlen = 0;
+    ferry_buf_init(&u8, FERRY_RMS_MAX_RESPONSE);
+    ferry_buf_init(&u16, 2 * (size_t)FERRY_RMS_MAX_RESPONSE + 2);
+    r = ferry_buf_printf(&u8,
+                         "<?xml version=\"1.0\" encoding=\"utf-16\"?>"
+                         "<EnrollResponse xmlns=\"%s\"><LicensorCertificateChain>",
+                         FERRY_RMS_NS);
+    for (i = 0; i < FERRY_XRML_CHAIN_LEN && r == FERRY_OK; i++) {
+        if (resp->xrml[i] == NULL) {
+            r = ferry_errf(FERRY_ERR_INTERNAL, "response document: no certificate %zu", i + 1);
+            break;
+        }
+        if ((r = ferry_buf_printf(&u8, "<%s>", DOC_NAMES[i])) == FERRY_OK &&
+            (r = put_escaped(&u8, resp->xrml[i]->text)) == FERRY_OK)
+            r = ferry_buf_printf(&u8, "</%s>", DOC_NAMES[i]);
+    }
+    if (r == FERRY_OK)
+        r = ferry_buf_puts(&u8, "</LicensorCertificateChain></EnrollResponse>");
+    if (r == FERRY_OK && (r = ferry_buf_append(&u16, bom, 2)) == FERRY_OK &&
+        (r = utf8_to_utf16le((const char *)u8.data, u8.len, &u16)) == FERRY_OK)
+        *out = ferry_buf_steal(&u16, outlen);
+    ferry_buf_free(&u8);
+    ferry_buf_free(&u16);
     return r;
 }
 
@@ -1021,21 +1125,91 @@ ferry_err ferry_rms_check(const struct ferry_rms_request *req,
         req->pubkey == NULL)
         return ferry_errf(FERRY_ERR_INTERNAL, "ferry_rms_check: no request or no certificate");
     slc = &resp->chain[0];
-    if (strcmp(slc->guid, req->guid) != 0)
+    if (slc->guid == NULL || strcmp(slc->guid, req->guid) != 0)
         return ferry_errf(FERRY_ERR_MISMATCH,
-                          "the certificate is for GUID %s, the request was for GUID %s", slc->guid,
-                          req->guid);
-    if (EVP_PKEY_eq(slc->pubkey, req->pubkey) != 1) {
+                          "certificate 1 (SLC): its principal is GUID %s, the request was for "
+                          "GUID %s",
+                          slc->guid ? slc->guid : "(none)", req->guid);
+    if (slc->pubkey == NULL || EVP_PKEY_eq(slc->pubkey, req->pubkey) != 1) {
         ERR_clear_error();
-        return ferry_errf(FERRY_ERR_MISMATCH, "the certificate's key is not the request's key");
+        return ferry_errf(FERRY_ERR_MISMATCH, "certificate 1 (SLC): its principal key is not the "
+                                              "request's key");
     }
-    if (now < slc->from) {
-        ferry_time_date(slc->from, d);
-        return ferry_errf(FERRY_ERR_EXPIRED, "the certificate is not valid before %s", d);
+    if (now < slc->renew_from || now < slc->from) {
+        ferry_time_date(slc->renew_from > slc->from ? slc->renew_from : slc->from, d);
+        return ferry_errf(FERRY_ERR_EXPIRED, "certificate 1 (SLC) is not valid before %s", d);
+    }
+    if (now >= slc->renew_by) {
+        ferry_time_date(slc->renew_by, d);
+        return ferry_errf(FERRY_ERR_EXPIRED,
+                          "certificate 1 (SLC): its renewal date (the ISSUE right's RANGETIME) "
+                          "passed on %s",
+                          d);
     }
     if (now >= slc->until) {
         ferry_time_date(slc->until, d);
-        return ferry_errf(FERRY_ERR_EXPIRED, "the certificate expired on %s", d);
+        return ferry_errf(FERRY_ERR_EXPIRED, "certificate 1 (SLC): its VALIDITYTIME ended on %s",
+                          d);
     }
+    return FERRY_OK;
+}
+
+ferry_err ferry_rms_check_root(const struct ferry_rms_response *resp, const uint8_t *pin)
+{
+    char got[FERRY_FP_GROUPS_LEN], want[FERRY_FP_GROUPS_LEN];
+
+    if (pin == NULL || ferry_ct_eq(pin, resp->root_fp, 32))
+        return FERRY_OK;
+    ferry_hex_groups(resp->root_fp, 32, got);
+    ferry_hex_groups(pin, 32, want);
+    return ferry_errf(FERRY_ERR_UNTRUSTED,
+                      "certificate 4 (CA certificate) is signed by the root key %s, not the "
+                      "pinned --drm-root %s: refused",
+                      got, want);
+}
+
+/* ---- an existing SLC: when must it be renewed? ------------------------------------------------
+ */
+
+ferry_err ferry_rms_slc_info(const uint8_t *buf, size_t len, struct ferry_rms_slc_info *out)
+{
+    struct ferry_rms_response *resp = NULL;
+    struct ferry_xrml_cert *x = NULL;
+    size_t skip = ferry_xml_has_bom(buf, len) ? 3 : 0, i;
+    const char *t = (const char *)buf + skip;
+    ferry_err r;
+
+    memset(out, 0, sizeof(*out));
+    for (i = skip; i < len && strchr(" \t\r\n", buf[i]) != NULL; i++)
+        ;
+    if (len - i < 5 || memcmp(buf + i, "<XrML", 5) != 0) { /* a document or an answer */
+        if ((r = ferry_rms_response_parse(buf, len, &resp)) != FERRY_OK)
+            return r;
+        x = resp->xrml[0];
+        out->chain_verified = 1;
+        memcpy(out->root_fp, resp->root_fp, 32);
+    } else if ((r = ferry_xrml_parse(t, len - skip, "SLC", &x)) != FERRY_OK ||
+               (r = ferry_xrml_verify(x, "SLC")) != FERRY_OK) {
+        ferry_xrml_free(x);
+        return r;
+    } else if (x->descriptor_type == NULL ||
+               strcmp(x->descriptor_type, "Server-Licensor-Certificate") != 0 || !x->has_range) {
+        ferry_xrml_free(x);
+        return ferry_errf(FERRY_ERR_FORMAT, "SLC: not a server licensor certificate with an ISSUE "
+                                            "right RANGETIME (DESCRIPTOR/OBJECT type "
+                                            "Server-Licensor-Certificate)");
+    }
+    out->renew_from = x->range_from;
+    out->renew_by = x->range_until;
+    out->valid_until = x->has_validity ? x->valid_until : 0;
+    if (x->principal.id != NULL && ferry_rms_guid_normalize(x->principal.id, out->guid) != FERRY_OK)
+        out->guid[0] = '\0';
+    ferry_err_clear();
+    if (x->principal.url != NULL)
+        printable(x->principal.url, out->url, sizeof(out->url));
+    if (resp != NULL)
+        ferry_rms_response_free(resp);
+    else
+        ferry_xrml_free(x);
     return FERRY_OK;
 }

@@ -22,7 +22,7 @@
 #include "ferry/log.h"
 #include "ferry/store.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 2 /* 2: state 5 (cancelled); valid_until, posted_sha256 */
 #define STORE_BUSY_MS        10000
 #define STORE_MAX_ROWS       100000 /* transfers listed at once */
 #define STORE_MAX_PEERS      1024
@@ -54,7 +54,9 @@ struct ferry_store {
     " old_not_after INTEGER NOT NULL DEFAULT 0, new_not_after INTEGER NOT NULL DEFAULT 0,"         \
     " installed_path TEXT,"                                                                        \
     " answer_id BLOB CHECK (answer_id IS NULL OR length(answer_id) = 16),"                         \
-    " answered INTEGER);"                                                                          \
+    " answered INTEGER,"                                                                           \
+    " valid_until INTEGER NOT NULL DEFAULT 0,"                                                     \
+    " posted_sha256 BLOB CHECK (posted_sha256 IS NULL OR length(posted_sha256) = 32));"            \
     "CREATE INDEX " name "_created ON " name " (created, state);"
 
 static const char *const schema_sql =
@@ -71,8 +73,9 @@ static const char *const schema_sql =
 #define TRANSFER_COLS                                                                              \
     "id, direction, state, package_sha256, payload_sha256, kind, subject, guid, source_path, "     \
     "peer_fp, service, created, updated, old_not_after, new_not_after, installed_path, "           \
-    "answer_id"
+    "answer_id, valid_until, posted_sha256"
 
+/* Version 1 ledgers gain the two columns of version 2 (nothing else changed). */
 /* ---- SQLite helpers ---- */
 
 /* The ledger is damaged: what is safe to do. */
@@ -387,11 +390,18 @@ static ferry_err schema_create(struct ferry_store *s)
 /*
  * Migrations of an older ledger, run in order inside the opening transaction (a crash leaves
  * the old version whole): migrations[i] takes version i + 1 to i + 2.
- *   1 -> 2: transfers.state may be 5 (FERRY_TS_CANCELLED); SQLite cannot change a CHECK, so the
- *           table is rebuilt (same columns, same order) and its index made again.
+ *   1 -> 2: transfers.state may be 5 (FERRY_TS_CANCELLED); new columns valid_until (RMS:
+ *           VALIDITYTIME end beside the renewal date) and posted_sha256 (RMS: the bytes posted).
+ *           SQLite cannot change a CHECK, so the table is rebuilt (the old columns copied, the
+ *           new ones at their defaults) and its index made again.
  */
+#define TRANSFER_COLS_V1                                                                           \
+    "id, direction, state, package_sha256, payload_sha256, kind, subject, guid, source_path, "     \
+    "peer_fp, service, created, updated, old_not_after, new_not_after, installed_path, "           \
+    "answer_id, answered"
 static const char *const migrations[] = {
-    TRANSFERS_TABLE("transfers_v2") "INSERT INTO transfers_v2 SELECT * FROM transfers;"
+    TRANSFERS_TABLE("transfers_v2") "INSERT INTO transfers_v2 (" TRANSFER_COLS_V1 ") SELECT "
+                                    TRANSFER_COLS_V1 " FROM transfers;"
                                     "DROP TABLE transfers;"
                                     "ALTER TABLE transfers_v2 RENAME TO transfers;"
                                     "DROP INDEX transfers_v2_created;"
@@ -413,7 +423,7 @@ static ferry_err schema_migrate(struct ferry_store *s, long from)
     if ((r = meta_put(s, "schema_version", ver)) != FERRY_OK)
         return r;
     ferry_log(FERRY_LOG_INFO, "%s/%s: ledger updated (%s)", s->home, LEDGER_FILE, detail);
-    return audit_row(s, "ledger-migrate", detail);
+    return audit_row(s, "store-migrate", detail);
 }
 
 /* Checks the side and version recorded in an existing ledger; migrates an older one. */
@@ -688,7 +698,8 @@ static ferry_err row_transfer(const struct ferry_store *s, sqlite3_stmt *st,
     if (col_blob(st, 0, t->id, sizeof(t->id), 0) < 0 ||
         col_blob(st, 3, t->package_sha256, sizeof(t->package_sha256), 0) < 0 ||
         col_blob(st, 4, t->payload_sha256, sizeof(t->payload_sha256), 0) < 0 ||
-        (has = col_blob(st, 16, t->answer_id, sizeof(t->answer_id), 1)) < 0) {
+        (has = col_blob(st, 16, t->answer_id, sizeof(t->answer_id), 1)) < 0 ||
+        (t->has_posted = col_blob(st, 18, t->posted_sha256, sizeof(t->posted_sha256), 1)) < 0) {
         r = ferry_errf(FERRY_ERR_FORMAT, "%s/%s: malformed transfer row", s->home, LEDGER_FILE);
         goto out;
     }
@@ -704,6 +715,7 @@ static ferry_err row_transfer(const struct ferry_store *s, sqlite3_stmt *st,
     t->updated = (time_t)sqlite3_column_int64(st, 12);
     t->old_not_after = (time_t)sqlite3_column_int64(st, 13);
     t->new_not_after = (time_t)sqlite3_column_int64(st, 14);
+    t->valid_until = (time_t)sqlite3_column_int64(st, 17);
     *out = t;
     t = NULL;
     r = FERRY_OK;
@@ -720,7 +732,7 @@ static ferry_err transfer_insert(struct ferry_store *s, const struct ferry_trans
 
     if ((r = prep(s,
                   "INSERT INTO transfers (" TRANSFER_COLS ", answered) VALUES "
-                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                   &st)) != FERRY_OK)
         return r;
     bind_blob(st, 1, t->id, sizeof(t->id));
@@ -741,6 +753,9 @@ static ferry_err transfer_insert(struct ferry_store *s, const struct ferry_trans
     bind_text(st, 16, t->installed_path);
     if (t->has_answer)
         bind_blob(st, 17, t->answer_id, sizeof(t->answer_id));
+    sqlite3_bind_int64(st, 18, (sqlite3_int64)t->valid_until);
+    if (t->has_posted)
+        bind_blob(st, 19, t->posted_sha256, sizeof(t->posted_sha256));
     r = step_done(s, st, &rc, "cannot record the transfer");
     sqlite3_finalize(st);
     if (rc == SQLITE_CONSTRAINT) {
@@ -933,7 +948,7 @@ static ferry_err seen_insert(struct ferry_store *s, const uint8_t sha[FERRY_SHA2
 
 static ferry_err answer_update(struct ferry_store *s, const uint8_t id[FERRY_TRANSFER_ID_LEN],
                                const uint8_t answer_id[FERRY_TRANSFER_ID_LEN], time_t new_not_after,
-                               const char *installed_path)
+                               time_t valid_until, const char *installed_path)
 {
     sqlite3_stmt *st = NULL;
     time_t now = ferry_now();
@@ -941,7 +956,8 @@ static ferry_err answer_update(struct ferry_store *s, const uint8_t id[FERRY_TRA
 
     if ((r = prep(s,
                   "UPDATE transfers SET state = ?, answer_id = ?, new_not_after = ?, "
-                  "installed_path = ?, updated = ?, answered = ? WHERE id = ? AND state = ?",
+                  "installed_path = ?, updated = ?, answered = ?, valid_until = ? "
+                  "WHERE id = ? AND state = ?",
                   &st)) != FERRY_OK)
         return r;
     sqlite3_bind_int(st, 1, FERRY_TS_ANSWERED);
@@ -950,8 +966,9 @@ static ferry_err answer_update(struct ferry_store *s, const uint8_t id[FERRY_TRA
     bind_text(st, 4, installed_path);
     sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
-    bind_blob(st, 7, id, FERRY_TRANSFER_ID_LEN);
-    sqlite3_bind_int(st, 8, FERRY_TS_OUTSTANDING);
+    sqlite3_bind_int64(st, 7, (sqlite3_int64)valid_until);
+    bind_blob(st, 8, id, FERRY_TRANSFER_ID_LEN);
+    sqlite3_bind_int(st, 9, FERRY_TS_OUTSTANDING);
     r = step_done(s, st, NULL, "cannot mark the transfer answered");
     sqlite3_finalize(st);
     if (r == FERRY_OK && sqlite3_changes(s->db) != 1)
@@ -963,7 +980,8 @@ ferry_err ferry_store_transfer_answer(struct ferry_store *s,
                                       const uint8_t id[FERRY_TRANSFER_ID_LEN],
                                       const uint8_t answer_id[FERRY_TRANSFER_ID_LEN],
                                       const uint8_t answer_pkg_sha256[FERRY_SHA256_LEN],
-                                      time_t new_not_after, const char *installed_path)
+                                      time_t new_not_after, time_t valid_until,
+                                      const char *installed_path)
 {
     char hex[2 * FERRY_TRANSFER_ID_LEN + 1], ahex[2 * FERRY_TRANSFER_ID_LEN + 1], detail[160];
     ferry_err r;
@@ -975,7 +993,8 @@ ferry_err ferry_store_transfer_answer(struct ferry_store *s,
     snprintf(detail, sizeof(detail), "%s answered by %s", hex, ahex);
     if ((r = tx_begin(s)) != FERRY_OK)
         return r;
-    if ((r = answer_update(s, id, answer_id, new_not_after, installed_path)) != FERRY_OK)
+    if ((r = answer_update(s, id, answer_id, new_not_after, valid_until, installed_path)) !=
+        FERRY_OK)
         goto out;
     test_stall("answer");
     if ((r = seen_insert(s, answer_pkg_sha256, id, 0)) != FERRY_OK)
@@ -1072,10 +1091,11 @@ out:
     return tx_end(s, r);
 }
 
-/* UPDATE of one transfer's state, service, new_not_after (0 keeps), inside a transaction. */
+/* UPDATE of one transfer's state, service, new_not_after and valid_until (0 keeps), the SHA-256
+ * of what was posted (NULL keeps), inside a transaction. */
 static ferry_err transfer_set(struct ferry_store *s, const uint8_t id[FERRY_TRANSFER_ID_LEN],
                               enum ferry_transfer_state state, const char *service,
-                              time_t new_not_after)
+                              time_t new_not_after, time_t valid_until, const uint8_t *posted)
 {
     char hex[2 * FERRY_TRANSFER_ID_LEN + 1], detail[128];
     sqlite3_stmt *st = NULL;
@@ -1086,7 +1106,9 @@ static ferry_err transfer_set(struct ferry_store *s, const uint8_t id[FERRY_TRAN
     if ((r = prep(s,
                   "UPDATE transfers SET state = ?1, service = coalesce(?2, service), "
                   "new_not_after = CASE WHEN ?3 = 0 THEN new_not_after ELSE ?3 END, "
-                  "updated = ?4 WHERE id = ?5",
+                  "updated = ?4, "
+                  "valid_until = CASE WHEN ?6 = 0 THEN valid_until ELSE ?6 END, "
+                  "posted_sha256 = coalesce(?7, posted_sha256) WHERE id = ?5",
                   &st)) != FERRY_OK)
         return r;
     sqlite3_bind_int(st, 1, (int)state);
@@ -1094,6 +1116,9 @@ static ferry_err transfer_set(struct ferry_store *s, const uint8_t id[FERRY_TRAN
     sqlite3_bind_int64(st, 3, (sqlite3_int64)new_not_after);
     sqlite3_bind_int64(st, 4, (sqlite3_int64)ferry_now());
     bind_blob(st, 5, id, FERRY_TRANSFER_ID_LEN);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)valid_until);
+    if (posted != NULL)
+        bind_blob(st, 7, posted, FERRY_SHA256_LEN);
     r = step_done(s, st, NULL, "cannot update the transfer");
     sqlite3_finalize(st);
     if (r == FERRY_OK && sqlite3_changes(s->db) != 1)
@@ -1114,7 +1139,7 @@ ferry_err ferry_store_transfer_update(struct ferry_store *s,
         return ferry_errf(FERRY_ERR_USAGE, "bad transfer update (state %d)", (int)state);
     if ((r = tx_begin(s)) != FERRY_OK)
         return r;
-    return tx_end(s, transfer_set(s, id, state, service, new_not_after));
+    return tx_end(s, transfer_set(s, id, state, service, new_not_after, 0, NULL));
 }
 
 ferry_err ferry_store_transfer_submitted(struct ferry_store *s, const struct ferry_transfer *t,
@@ -1139,7 +1164,8 @@ ferry_err ferry_store_transfer_submitted(struct ferry_store *s, const struct fer
     exists = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
     if (exists)
-        r = transfer_set(s, t->id, t->state, t->service, t->new_not_after);
+        r = transfer_set(s, t->id, t->state, t->service, t->new_not_after, t->valid_until,
+                         t->has_posted ? t->posted_sha256 : NULL);
     else if ((r = transfer_insert(s, t, ferry_now())) == FERRY_OK)
         r = audit_row(s, "transfer-add", detail);
     test_stall("submitted");

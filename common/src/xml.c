@@ -61,7 +61,7 @@ static ferry_err check_encoding(const uint8_t *buf, size_t len, const char *what
     if (len >= 2 && ((buf[0] == 0xFF && buf[1] == 0xFE) || (buf[0] == 0xFE && buf[1] == 0xFF)))
         return ferry_errf(FERRY_ERR_FORMAT,
                           "%s: not encoded in UTF-8 (it starts with a UTF-16 "
-                          "byte order mark); ferry reads UTF-8 XML only",
+                          "byte order mark); ferry reads UTF-8 (or ASCII) XML only",
                           what);
     while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' || buf[i] == '\n'))
         i++;
@@ -79,7 +79,7 @@ static ferry_err check_encoding(const uint8_t *buf, size_t len, const char *what
         if ((k = utf8_seq(buf + i, len - i)) == 0)
             return ferry_errf(FERRY_ERR_FORMAT,
                               "%s: not valid UTF-8 at byte %zu (line %zu): "
-                              "ferry reads UTF-8 XML only",
+                              "ferry reads UTF-8 (or ASCII) XML only",
                               what, i, line);
         if (i > 0 && k == 3 && ferry_xml_has_bom(buf + i, 3))
             return ferry_errf(FERRY_ERR_FORMAT,
@@ -182,7 +182,8 @@ ferry_err ferry_xml_parse(const uint8_t *buf, size_t len, const char *what, xmlD
         r = not_well_formed(ctx, what);
         goto out;
     }
-    if (doc->encoding != NULL && strcasecmp((const char *)doc->encoding, "UTF-8") != 0) {
+    if (doc->encoding != NULL && strcasecmp((const char *)doc->encoding, "UTF-8") != 0 &&
+        strcasecmp((const char *)doc->encoding, "US-ASCII") != 0) { /* ASCII: UTF-8's subset */
         r = ferry_errf(FERRY_ERR_FORMAT,
                        "%s: not encoded in UTF-8 (it declares %.40s); ferry "
                        "reads UTF-8 XML only",

@@ -121,6 +121,27 @@ static int is_rms(const struct ferry_runbook *rb)
     return rb->kind != NULL && strcmp(rb->kind, "rms") == 0;
 }
 
+/* RMS: the new expiry is the SLC's renewal date; its VALIDITYTIME, often years later, beside it. */
+static void valid_until(struct ctx *c)
+{
+    char t[32];
+
+    if (is_rms(c->rb) && c->rb->valid_until != 0)
+        kv(c, "Valid until (VALIDITYTIME)", when(c->rb->valid_until, t), 0, 1);
+}
+
+static void rms_dates_note(struct ctx *c)
+{
+    char t[32];
+
+    if (c->rb->valid_until != 0)
+        kv(c, "New certificate valid until", when(c->rb->valid_until, t), 0, 0);
+    add(c, RB_PARA, NULL,
+        "RMS: the new expiry is the SLC's renewal date (the ISSUE right's RANGETIME, MS-RMPR "
+        "3.1.6.2); its VALIDITYTIME can run years longer. Renew by the first date.",
+        0, 0);
+}
+
 static const char *kind_desc(const struct ferry_runbook *rb)
 {
     if (rb->kind == NULL)
@@ -157,6 +178,8 @@ static void transfer_block(struct ctx *c)
     kv(c, "Current certificate expires", when(rb->current_not_after, t), 0, 0);
     if (!req)
         kv(c, "New certificate expires", when(rb->new_not_after, t), 0, 0);
+    if (!req && is_rms(rb))
+        rms_dates_note(c);
 }
 
 static void identity(struct ctx *c, const char *tool, const char *name, const char *fp)
@@ -326,6 +349,7 @@ static void install_step(struct ctx *c)
         add(c, RB_CMD, NULL, "openssl x509 -noout -enddate -in CERT", 1, 0);
     }
     kv(c, "New expiry", when(c->rb->new_not_after, t), 0, 1);
+    valid_until(c);
 }
 
 static void response_leg(struct ctx *c)
@@ -339,6 +363,7 @@ static void response_leg(struct ctx *c)
     kv(c, "Transfer id", rb->transfer_id, 1, 1);
     kv(c, "Package SHA-256", rb->package_sha256, 1, 1);
     kv(c, "New expiry", when(rb->new_not_after, t), 0, 1);
+    valid_until(c);
     send_steps(c);
     handover(c, "Hand-over: online machine to offline machine");
     section(c, 'B', "B. On the offline machine");
@@ -351,6 +376,7 @@ static void response_leg(struct ctx *c)
     package_checks(c, rb->online_fp);
     kv(c, "Current expiry", when(rb->current_not_after, t), 0, 1);
     kv(c, "New expiry", when(rb->new_not_after, t), 0, 1);
+    valid_until(c);
     install_step(c);
     step(c, "Check that the transfer is closed: status lists it as imported.");
     add(c, RB_CMD, NULL, "ferry-offline status", 1, 0);

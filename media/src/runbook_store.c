@@ -103,6 +103,7 @@ static ferry_err gather(struct ferry_store *s, const struct ferry_runbook_req *q
     rb->anchor_not_after = q->anchor_not_after;
     rb->current_not_after = h->t->old_not_after;
     rb->new_not_after = h->t->new_not_after;
+    rb->valid_until = h->t->valid_until;
     rb->created = h->t->created;
     rb->package = h->pkg;
     rb->package_len = h->pkglen;

@@ -41,19 +41,24 @@ static void print_result(const struct ferry_args *a, const struct ferry_export_r
         ferry_json_str(&j, "transfer_id", res->transfer_id);
         ferry_json_str(&j, "kind", res->x509 ? "x509" : "rms");
         ferry_json_str(&j, res->x509 ? "subject" : "server_name", res->server_name);
-        if (res->x509)
+        if (res->x509) {
             ferry_json_str(&j, "cert_path", res->cert_path);
-        else
+        } else {
+            ferry_json_str(&j, "server_name_from", res->server_name_from);
             ferry_json_str(&j, "guid", res->guid);
+        }
         ferry_json_str(&j, "package", res->package_name);
         ferry_json_str(&j, "written", res->where);
         ferry_json_str(&j, "package_sha256", groups);
         ferry_json_print(&j, stdout);
         return;
     }
-    printf("transfer:    %s\n%s%s\n", res->transfer_id,
+    printf("transfer:    %s\n%s%s%s%s%s\n", res->transfer_id,
            res->x509 ? "subject:     " : "server:      ",
-           res->server_name ? res->server_name : "(not named)");
+           res->server_name ? res->server_name : "(not named)",
+           !res->x509 && res->server_name_from ? " (from " : "",
+           !res->x509 && res->server_name_from ? res->server_name_from : "",
+           !res->x509 && res->server_name_from ? ")" : "");
     if (res->x509)
         printf("certificate: %s\n", res->cert_path ? res->cert_path : "(not recorded)");
     else

@@ -8,6 +8,7 @@
 #include "ferry/log.h"
 #include "ferry/offline.h"
 #include "ferry/sidecmd.h"
+#include "ferry/xrml.h"
 
 static const struct ferry_opt opts[] = {
     FERRY_CLI_GLOBAL_OPTS,
@@ -16,16 +17,22 @@ static const struct ferry_opt opts[] = {
      "where to write the certificate (default <Server>SLC.xml beside the "
      "request; X.509: <cert>.renewed.pem beside the certificate)"},
     {"force", 0, NULL, "overwrite an existing --out file"},
+    {"drm-root", 0, "FINGERPRINT",
+     "RMS: pin the Microsoft DRM root: the SHA-256 of the key that signed the chain's CA "
+     "certificate (as ferry prints it); a mismatch is refused"},
 };
 
 static const struct ferry_cmd_spec spec = {
     PROG,
     "import",
-    "--from MEDIUM [--out FILE]",
+    "--from MEDIUM [--out FILE] [--drm-root FINGERPRINT]",
     "Reads the answer package, verifies it was signed by the paired online machine, checks it "
-    "answers a request this machine exported and has not imported yet, checks that the server "
-    "licensor certificate carries the request's key and GUID and is valid now, writes it "
-    "byte-exact for the RMS administrator to import, and prints the new expiry date. X.509 "
+    "answers a request this machine exported and has not imported yet, verifies the four XrML "
+    "certificates again (digests, signatures, chain; the root key's fingerprint is shown and "
+    "can be pinned with --drm-root) and that the server licensor certificate carries the "
+    "request's key and GUID and is within its renewal date, writes the MS-RMPR response "
+    "document (<Server>SLC.xml, UTF-16) byte-exact for the RMS administrator to import, and "
+    "prints the new expiry (the renewal date) and the validity end. X.509 "
     "mode: checks the certificate carries the PKCS#10's key and subject and chains to the CA "
     "certificates carried back, and writes the PEM chain (leaf first).",
     opts,
@@ -61,6 +68,14 @@ static void print_json(const struct ferry_import_result *res, ferry_err r)
             ferry_json_str(&j, "valid_from", d1);
             ferry_json_str(&j, "new_expiry", d2);
             ferry_json_int(&j, "days_left", ferry_days_until(o->new_not_after, ferry_now()));
+            if (!o->x509) {
+                char g[FERRY_FP_GROUPS_LEN];
+                ferry_json_str(&j, "renewal_date", d2);
+                ferry_time_date(o->valid_until, d2);
+                ferry_json_str(&j, "valid_until", d2);
+                ferry_hex_groups(o->root_fp, 32, g);
+                ferry_json_str(&j, "drm_root_sha256", g);
+            }
         }
         ferry_json_obj_end(&j);
     }
@@ -88,10 +103,19 @@ static void print_text(const struct ferry_import_result *res)
         }
         ferry_time_date(o->new_not_after, d);
         printf("imported:    %s (transfer %s)\n%s%s\ncertificate: %s\n"
-               "new expiry:  %s (%lld days from now)\n",
+               "new expiry:  %s (%lld days from now)%s\n",
                ferry_safe(o->file), o->transfer_id, o->x509 ? "subject:     " : "server:      ",
-               o->server_name ? ferry_safe(o->server_name) : "(not named)", ferry_safe(o->out_path),
-               d, ferry_days_until(o->new_not_after, ferry_now()));
+               o->server_name ? ferry_safe(o->server_name) : "(not named)", ferry_safe(o->out_path), d,
+               ferry_days_until(o->new_not_after, ferry_now()),
+               o->x509 ? "" : " (renewal date: the SLC's ISSUE right RANGETIME)");
+        if (!o->x509) {
+            char g[FERRY_FP_GROUPS_LEN];
+            ferry_time_date(o->valid_until, d);
+            ferry_hex_groups(o->root_fp, 32, g);
+            printf("valid until: %s (the SLC's VALIDITYTIME)\nDRM root:    %s (SHA-256 of the "
+                   "key that signed the CA certificate)\n",
+                   d, g);
+        }
         if (o->key_path != NULL)
             fprintf(stderr,
                     "%s: the renewed certificate is for the new key %s: install both "
@@ -106,7 +130,8 @@ int cmd_import(int argc, char **argv)
     struct ferry_store *s = NULL;
     struct ferry_medium m = {0};
     struct ferry_import_result res;
-    const char *from;
+    const char *from, *pin;
+    uint8_t drm_root[32];
     size_t i, skipped = 0;
     int rc;
     ferry_err r;
@@ -120,10 +145,14 @@ int cmd_import(int argc, char **argv)
     }
     if ((r = ferry_medium_parse_for(from, 0, &m)) != FERRY_OK)
         goto out;
+    if ((pin = ferry_args_get(&a, spec.opts, spec.nopts, "drm-root")) != NULL &&
+        (r = ferry_xrml_fingerprint_parse(pin, drm_root)) != FERRY_OK)
+        goto out;
     if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK)
         goto out;
-    r = ferry_offline_import(s, &m, ferry_args_get(&a, spec.opts, spec.nopts, "out"),
-                             ferry_args_has(&a, spec.opts, spec.nopts, "force"), &res);
+    r = ferry_offline_import_pinned(s, &m, ferry_args_get(&a, spec.opts, spec.nopts, "out"),
+                                    ferry_args_has(&a, spec.opts, spec.nopts, "force"),
+                                    pin ? drm_root : NULL, &res);
     if (ferry_cli_json(&a))
         print_json(&res, r);
     else

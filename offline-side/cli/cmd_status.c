@@ -16,7 +16,8 @@ static const struct ferry_cmd_spec spec = {
     "",
     "Shows this machine's identity and fingerprint, the paired online machines, and the "
     "requests exported from here: outstanding ones, and those answered with the installed "
-    "certificate's expiry and the days left.",
+    "certificate's expiry and the days left. RMS: \"expires\" is the SLC's renewal date (the "
+    "ISSUE right's RANGETIME), \"valid to\" its VALIDITYTIME.",
     opts,
     sizeof(opts) / sizeof(opts[0]),
     0};
@@ -50,6 +51,11 @@ static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_
         ferry_time_date(t->new_not_after, d);
         ferry_json_str(j, "new_expiry", d);
         ferry_json_int(j, "days_left", ferry_days_until(t->new_not_after, now));
+        if (t->valid_until != 0) { /* RMS: new_expiry is the SLC's renewal date (RANGETIME) */
+            ferry_json_str(j, "renewal_date", d);
+            ferry_time_date(t->valid_until, d);
+            ferry_json_str(j, "valid_until", d);
+        }
         ferry_json_str(j, "certificate", t->installed_path);
     }
     ferry_json_obj_end(j);
@@ -57,17 +63,19 @@ static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_
 
 static void text_row(const struct ferry_transfer *t, time_t now)
 {
-    char id[33], d[11], e[11];
+    char id[33], d[11], e[11], v[11] = "-";
 
     ferry_transfer_id_hex(t->id, id);
     ferry_time_date(t->created, d);
+    if (t->valid_until != 0)
+        ferry_time_date(t->valid_until, v);
     if (t->state == FERRY_TS_ANSWERED) {
         ferry_time_date(t->new_not_after, e);
-        printf("%.8s  %-11s  %-10s  %-10s  %5lld  %s\n", id, state_name(t->state), d, e,
-               ferry_days_until(t->new_not_after, now), ferry_safe(t->subject));
+        printf("%.8s  %-11s  %-10s  %-10s  %5lld  %-10s  %s\n", id, state_name(t->state), d, e,
+               ferry_days_until(t->new_not_after, now), v, ferry_safe(t->subject));
     } else {
-        printf("%.8s  %-11s  %-10s  %-10s  %5s  %s\n", id, state_name(t->state), d, "-", "-",
-               ferry_safe(t->subject));
+        printf("%.8s  %-11s  %-10s  %-10s  %5s  %-10s  %s\n", id, state_name(t->state), d, "-", "-",
+               "-", ferry_safe(t->subject));
     }
 }
 
@@ -104,11 +112,14 @@ int cmd_status(int argc, char **argv)
         goto out;
     }
     ferry_cli_identities(PROG, NULL, me, peers, npeers);
-    printf("\n%-8s  %-11s  %-10s  %-10s  %5s  %s\n", "transfer", "state", "exported", "expires",
-           "days", "server");
+    printf("\n%-8s  %-11s  %-10s  %-10s  %5s  %-10s  %s\n", "transfer", "state", "exported",
+           "expires", "days", "valid to", "server");
     for (i = 0; i < n; i++)
         text_row(t[i], now);
     printf("%zu transfer(s), %zu outstanding\n", n, outstanding);
+    if (n > 0)
+        printf("RMS: \"expires\" is the SLC's renewal date (ISSUE right RANGETIME), \"valid to\" "
+               "its VALIDITYTIME\n");
 out:
     ferry_identity_free(me);
     ferry_store_peers_free(peers, npeers);

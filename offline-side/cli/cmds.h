@@ -13,5 +13,6 @@ int cmd_import(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_cancel(int argc, char **argv);
 int cmd_runbook(int argc, char **argv);
+int cmd_expiry(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ static const struct ferry_verb verbs[] = {
     {"import", cmd_import, "verify and install the returned certificate, print its expiry"},
     {"status", cmd_status, "list outstanding requests and installed certificates"},
     {"cancel", cmd_cancel, "end an outstanding transfer that will not be answered"},
+    {"expiry", cmd_expiry, "RMS: read an existing SLC, print its renewal date and days left"},
     {"runbook", cmd_runbook, "print the per-transfer procedure (PDF or text)"},
 };
 

@@ -27,6 +27,7 @@ static const char *base_name(const char *path)
 struct payload {
     enum ferry_item_kind kind; /* FERRY_ITEM_RMS_REQUEST or FERRY_ITEM_PKCS10 */
     char *subject;             /* RMS server name or the PKCS#10 subject; may be NULL */
+    const char *subject_from;  /* RMS: where the name came from ("the file name", ...) */
     char *guid;                /* RMS only */
     uint8_t *record;           /* X.509: what `request` recorded (cert=, key= lines) */
     size_t record_len;
@@ -76,9 +77,10 @@ static ferry_err payload_load(struct ferry_store *s, const char *path, const uin
         r = payload_x509(s, req, len, p);
     else if ((r = ferry_rms_request_parse(req, len, &rq)) == FERRY_OK) {
         p->kind = FERRY_ITEM_RMS_REQUEST;
-        if ((p->guid = strdup(rq->guid)) == NULL ||
-            (rq->server_name != NULL && (p->subject = strdup(rq->server_name)) == NULL))
+        if ((p->guid = strdup(rq->guid)) == NULL)
             r = FERRY_ERR_NOMEM;
+        else
+            r = ferry_rms_server_name(path, rq, &p->subject, &p->subject_from);
     }
     ferry_rms_request_free(rq);
     if (r != FERRY_OK && r != FERRY_ERR_NOMEM)
@@ -109,6 +111,8 @@ static ferry_err build_manifest(const char *request_path, const uint8_t *req, si
     if ((p->guid != NULL && (r = ferry_manifest_set_prop(m, "guid", p->guid)) != FERRY_OK) ||
         (p->subject != NULL &&
          (r = ferry_manifest_set_prop(m, x ? "subject" : "server_name", p->subject)) != FERRY_OK) ||
+        (p->subject_from != NULL &&
+         (r = ferry_manifest_set_prop(m, "server_name_from", p->subject_from)) != FERRY_OK) ||
         (p->cert_path != NULL &&
          (r = ferry_manifest_set_prop(m, "cert_path", p->cert_path)) != FERRY_OK))
         goto out;
@@ -123,9 +127,11 @@ static ferry_err summary_text(const struct ferry_manifest *m, const char *reques
                               const struct payload *p, const uint8_t sha[FERRY_SHA256_LEN],
                               struct ferry_buf *b)
 {
-    char id[33], groups[FERRY_FP_GROUPS_LEN], when[21];
+    char id[33], groups[FERRY_FP_GROUPS_LEN], when[21], from[96] = "";
     int x = p->kind == FERRY_ITEM_PKCS10;
 
+    if (!x && p->subject != NULL && p->subject_from != NULL)
+        snprintf(from, sizeof(from), " (from %s)", p->subject_from);
     ferry_transfer_id_hex(m->transfer_id, id);
     ferry_hex_groups(sha, FERRY_SHA256_LEN, groups);
     ferry_time_iso(m->created, when);
@@ -133,7 +139,7 @@ static ferry_err summary_text(const struct ferry_manifest *m, const char *reques
         b,
         "ferry request package\n"
         "what:      %s\n"
-        "%s%s\n"
+        "%s%s%s\n"
         "from:      %s (offline machine), exported %s\n"
         "transfer:  %s\n"
         "SHA-256:   %s\n\n"
@@ -142,7 +148,7 @@ static ferry_err summary_text(const struct ferry_manifest *m, const char *reques
         "and check it shows the same transfer id and SHA-256.\n",
         x ? "X.509 certificate renewal request (PKCS#10)"
           : "RMS server licensor certificate renewal request",
-        x ? "subject:   " : "server:    ", p->subject ? p->subject : "(unknown)",
+        x ? "subject:   " : "server:    ", p->subject ? p->subject : "(unknown)", from,
         base_name(request_path), when, id, groups, x ? " --protocol est --service URL" : "");
 }
 
@@ -199,6 +205,7 @@ static ferry_err fill_result(const struct payload *p, const char *name,
                              struct ferry_export_result *res)
 {
     res->x509 = p->kind == FERRY_ITEM_PKCS10;
+    res->server_name_from = p->subject_from;
     if ((res->package_name = strdup(name)) == NULL ||
         (p->subject && (res->server_name = strdup(p->subject)) == NULL) ||
         (p->guid && (res->guid = strdup(p->guid)) == NULL) ||

@@ -24,6 +24,7 @@ struct import_ctx {
     const char *out_path;
     int force;
     uint64_t budget; /* bytes left to read from the medium */
+    const uint8_t *drm_root; /* RMS --drm-root pin, or NULL */
 };
 
 /* <dir of the request>/<Server>SLC.xml from "<Server>RenewalRequest.xml", else "<name>-SLC.xml". */
@@ -99,16 +100,25 @@ out:
     return r;
 }
 
-/* Checks the SLC against the kept request: key, GUID, validity. */
+/*
+ * Checks an RMS answer against the kept request: the response document (or, from an older
+ * package, the service's SOAP answer) re-verified here, chain and binding (key, GUID, renewal
+ * date), the pinned root if any; a raw service answer carried beside it must hold the same four
+ * certificates. *doc gets the bytes to write for the RMS console: the response document exactly
+ * as carried, or built from the SOAP answer.
+ */
 static ferry_err check_answer(struct import_ctx *c, const struct ferry_transfer *t,
-                              const struct ferry_item *it, struct ferry_rms_response **resp)
+                              const struct ferry_item *it, const struct ferry_item *raw,
+                              struct ferry_rms_response **resp, uint8_t **doc, size_t *doclen)
 {
     struct ferry_rms_request *rq = NULL;
+    struct ferry_rms_response *svc = NULL;
     uint8_t *req = NULL, sha[FERRY_SHA256_LEN];
-    size_t reqlen = 0;
+    size_t reqlen = 0, i;
     ferry_err r;
 
     *resp = NULL;
+    *doc = NULL;
     if ((r = ferry_state_load(ferry_store_home(c->s), "requests", t->id, ".req",
                               FERRY_RMS_MAX_REQUEST, &req, &reqlen)) != FERRY_OK) {
         r = ferry_errf(FERRY_ERR_IO, "the kept copy of the request is missing: %s",
@@ -120,16 +130,43 @@ static ferry_err check_answer(struct import_ctx *c, const struct ferry_transfer 
         r = ferry_errf(FERRY_ERR_IO, "the kept copy of the request was changed (SHA-256)");
         goto out;
     }
-    if ((r = ferry_rms_request_parse(req, reqlen, &rq)) != FERRY_OK)
+    if ((r = ferry_rms_request_parse(req, reqlen, &rq)) != FERRY_OK ||
+        (r = ferry_rms_response_parse(it->data, it->len, resp)) != FERRY_OK ||
+        (r = ferry_rms_check(rq, *resp, ferry_now())) != FERRY_OK ||
+        (r = ferry_rms_check_root(*resp, c->drm_root)) != FERRY_OK)
         goto out;
-    if ((r = ferry_rms_response_parse(it->data, it->len, resp)) != FERRY_OK)
-        goto out;
-    r = ferry_rms_check(rq, *resp, ferry_now());
+    if (raw != NULL) {
+        if ((r = ferry_rms_response_parse(raw->data, raw->len, &svc)) != FERRY_OK) {
+            r = ferry_errf(r, "%s (the service's answer carried beside it): %s", raw->name,
+                           ferry_err_detail());
+            goto out;
+        }
+        for (i = 0; i < FERRY_XRML_CHAIN_LEN; i++)
+            if (strcmp(svc->xrml[i]->text, (*resp)->xrml[i]->text) != 0) {
+                r = ferry_errf(FERRY_ERR_MISMATCH,
+                               "%s: certificate %zu (%s) differs from the service's answer "
+                               "carried with it (%s)",
+                               it->name, i + 1, ferry_xrml_chain_role(i), raw->name);
+                goto out;
+            }
+    }
+    if ((*resp)->form == FERRY_RMS_ANSWER_DOCUMENT) {
+        if ((*doc = malloc(it->len ? it->len : 1)) == NULL) {
+            r = FERRY_ERR_NOMEM;
+            goto out;
+        }
+        memcpy(*doc, it->data, it->len);
+        *doclen = it->len;
+    } else {
+        r = ferry_rms_response_document(*resp, doc, doclen);
+    }
 out:
     if (r != FERRY_OK) {
         ferry_rms_response_free(*resp);
         *resp = NULL;
+        FERRY_FREE(*doc);
     }
+    ferry_rms_response_free(svc);
     ferry_rms_request_free(rq);
     free(req);
     return r;
@@ -200,7 +237,7 @@ static ferry_err prior_restore(const char *out, const struct prior *p, ferry_err
 static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
                          const struct ferry_transfer *t, const void *data, size_t len,
                          const char *ext, char *dflt, const uint8_t pkg_sha[FERRY_SHA256_LEN],
-                         time_t until, char **outp)
+                         time_t until, time_t valid_until, char **outp)
 {
     char *out = c->out_path ? strdup(c->out_path) : dflt;
     struct prior old = {NULL, 0, 0, 0};
@@ -226,8 +263,8 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
     kept = 1;
     if ((r = ferry_file_write_atomic_id(out, data, len, 0644, &out_id)) != FERRY_OK)
         goto fail;
-    if ((r = ferry_store_transfer_answer(c->s, t->id, m->transfer_id, pkg_sha, until, out)) !=
-        FERRY_OK) {
+    if ((r = ferry_store_transfer_answer(c->s, t->id, m->transfer_id, pkg_sha, until, valid_until,
+                                         out)) != FERRY_OK) {
         r = prior_restore(out, &old, r, &out_id); /* the ledger refused: the file as it was */
         goto fail;
     }
@@ -371,7 +408,7 @@ static ferry_err import_x509(struct import_ctx *c, const struct ferry_manifest *
                 renewed_name(cert             ? cert
                              : t->source_path ? t->source_path
                                               : "request.csr"),
-                pkg_sha, o->new_not_after, &o->out_path);
+                pkg_sha, o->new_not_after, 0, &o->out_path);
 out:
     free(cert);
     OPENSSL_free(pem);
@@ -384,7 +421,9 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
 {
     struct ferry_transfer *t = NULL;
     struct ferry_rms_response *resp = NULL;
-    const struct ferry_item *it;
+    const struct ferry_item *it, *raw;
+    uint8_t *doc = NULL;
+    size_t doclen = 0;
     uint8_t sha[FERRY_SHA256_LEN];
     ferry_err r;
 
@@ -411,19 +450,31 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
                                   : "certificate chain for this X.509 request");
         goto out;
     }
-    if ((r = check_answer(c, t, it, &resp)) != FERRY_OK)
+    raw = ferry_manifest_find(m, FERRY_ITEM_RMS_SERVICE_ANSWER);
+    if ((r = check_answer(c, t, it, raw, &resp, &doc, &doclen)) != FERRY_OK)
         goto out;
-    o->not_before = resp->chain[0].from;
-    o->new_not_after = resp->chain[0].until;
-    if (resp->chain[0].name != NULL && (o->server_name = strdup(resp->chain[0].name)) == NULL) {
+    o->not_before = resp->chain[0].renew_from;
+    o->new_not_after = resp->chain[0].renew_by;
+    o->valid_until = resp->chain[0].until;
+    memcpy(o->root_fp, resp->root_fp, 32);
+    if (t->subject != NULL && (o->server_name = strdup(t->subject)) == NULL) {
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    if ((r = install(c, m, t, it->data, it->len, ".xml", default_out(t), sha, o->new_not_after,
-                     &o->out_path)) != FERRY_OK)
+    /* the service's raw answer stays in the state for audit */
+    if (raw != NULL &&
+        (r = ferry_state_save(ferry_store_home(c->s), "certs", t->id, ".service-answer.xml",
+                              raw->data, raw->len)) != FERRY_OK)
         goto out;
+    if ((r = install(c, m, t, doc, doclen, ".xml", default_out(t), sha, o->new_not_after,
+                     o->valid_until, &o->out_path)) != FERRY_OK) {
+        if (raw != NULL) /* a failed import leaves the state as it was */
+            ferry_state_remove(ferry_store_home(c->s), "certs", t->id, ".service-answer.xml");
+        goto out;
+    }
     ferry_store_audit(c->s, "import", o->transfer_id);
 out:
+    free(doc);
     ferry_rms_response_free(resp);
     ferry_transfer_free(t);
     return r;
@@ -508,8 +559,18 @@ static ferry_err import_files(struct import_ctx *c, struct ferry_usb_file *files
 ferry_err ferry_offline_import(struct ferry_store *s, const struct ferry_medium *from,
                                const char *out_path, int force, struct ferry_import_result *res)
 {
-    struct import_ctx c = {
-        .s = s, .out_path = out_path, .force = force, .budget = FERRY_USB_READ_MAX};
+    return ferry_offline_import_pinned(s, from, out_path, force, NULL, res);
+}
+
+ferry_err ferry_offline_import_pinned(struct ferry_store *s, const struct ferry_medium *from,
+                                      const char *out_path, int force, const uint8_t *drm_root,
+                                      struct ferry_import_result *res)
+{
+    struct import_ctx c = {.s = s,
+                            .out_path = out_path,
+                            .force = force,
+                            .budget = FERRY_USB_READ_MAX,
+                            .drm_root = drm_root};
     struct ferry_usb_file *files = NULL;
     size_t n = 0;
     ferry_err r;

@@ -16,6 +16,7 @@
 #include "ferry/transport.h"
 #include "ferry/online.h"
 #include "ferry/sidecmd.h"
+#include "ferry/xrml.h"
 
 #define PW_MAX 1024
 
@@ -44,6 +45,9 @@ static const struct ferry_opt opts[] = {
     {"accept-changes", 0, NULL,
      "EST: package a certificate although the CA left out a subjectAltName entry, extended key "
      "usage or key usage the request asked for (the one kept when it was refused)"},
+    {"drm-root", 0, "FINGERPRINT",
+     "RMS: pin the Microsoft DRM root: the SHA-256 of the key that signed the chain's CA "
+     "certificate (as ferry prints it); a mismatch is refused"},
     FERRY_CLI_QR_OPTS,
 };
 
@@ -51,11 +55,16 @@ static const struct ferry_cmd_spec spec = {
     PROG,
     "submit",
     "--from MEDIUM [--to MEDIUM] [--service URL] [--root FILE] [--protocol rms|est] "
-    "[--est-enroll] [--est-user USER] [--deadline SECONDS] [--parallel N] [--accept-changes]",
-    "Verifies each request package against the paired offline machine, submits the request "
-    "byte-exact to the enrollment service over HTTPS (verification always on), checks the "
-    "answer (its certificate chain, the request's key and GUID, validity) and writes a signed "
-    "answer package to carry back. --protocol est (X.509 mode): --service is the EST base URL; "
+    "[--est-enroll] [--est-user USER] [--deadline SECONDS] [--parallel N] [--accept-changes] "
+    "[--drm-root FINGERPRINT]",
+    "Verifies each request package against the paired offline machine, posts the RMS request to "
+    "the enrollment service over HTTPS (verification always on) as MS-RMPR's WSDL defines it: "
+    "the carried file itself when it is a SOAP Enroll with VersionData, else the SOAP envelope "
+    "built from its values (both SHA-256s shown); verifies the answer's four XrML certificates "
+    "(digests, signatures, the chain, the request's key and GUID, the renewal date), shows the "
+    "fingerprint of the root key that signed the chain (not in the chain; pin it with "
+    "--drm-root) and writes a signed answer package to carry back. --protocol est (X.509 mode): "
+    "--service is the EST base URL; "
     "the CA certificates come from /cacerts, the PKCS#10 goes to /simplereenroll, and the issued "
     "certificate must carry the request's key and subject and chain to those CA certificates.",
     opts,
@@ -88,6 +97,20 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r)
             ferry_time_date(o->new_not_after, d);
             ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
             ferry_json_str(&j, "new_expiry", d);
+            if (!o->x509) {
+                ferry_json_str(&j, "renewal_date", d);
+                ferry_time_date(o->valid_until, d);
+                ferry_json_str(&j, "valid_until", d);
+                ferry_json_str(&j, "server_name_from", o->server_name_from);
+                ferry_hex_groups(o->request_sha256, FERRY_SHA256_LEN, g);
+                ferry_json_str(&j, "request_sha256", g);
+                ferry_hex_groups(o->posted_sha256, FERRY_SHA256_LEN, g);
+                ferry_json_str(&j, "posted_sha256", g);
+                ferry_json_bool(&j, "posted_as_is", o->posted_as_is);
+                ferry_hex_groups(o->root_fp, FERRY_SHA256_LEN, g);
+                ferry_json_str(&j, "drm_root_sha256", g);
+                ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
+            }
             ferry_json_str(&j, "answer", o->package_name);
             ferry_json_str(&j, "written", o->where);
             ferry_json_str(&j, "answer_sha256", g);
@@ -96,6 +119,31 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r)
     }
     ferry_json_arr_end(&j);
     ferry_json_print(&j, stdout);
+}
+
+static void print_rms(const struct ferry_submit_one *o, const char *d, const char *g)
+{
+    char v[11], h1[FERRY_FP_GROUPS_LEN], h2[FERRY_FP_GROUPS_LEN], fp[FERRY_FP_GROUPS_LEN];
+
+    ferry_time_date(o->valid_until, v);
+    ferry_hex_groups(o->request_sha256, FERRY_SHA256_LEN, h1);
+    ferry_hex_groups(o->posted_sha256, FERRY_SHA256_LEN, h2);
+    ferry_hex_groups(o->root_fp, FERRY_SHA256_LEN, fp);
+    printf("submitted:   %s (transfer %s)\n"
+           "server:      %s%s%s%s\n"
+           "request:     SHA-256 %s (the carried file)\n"
+           "posted:      SHA-256 %s (%s)\n"
+           "new expiry:  %s (renewal date: the SLC's ISSUE right RANGETIME)\n"
+           "valid until: %s (the SLC's VALIDITYTIME)\n"
+           "DRM root:    %s (SHA-256 of the key that signed the CA certificate; the root is not "
+           "in the chain: compare it, pin it with --drm-root)\n"
+           "answer:      %s\nSHA-256:     %s\n",
+           ferry_safe(o->file), o->transfer_id,
+           o->server_name ? ferry_safe(o->server_name) : "(not named)",
+           o->server_name_from ? " (from " : "", o->server_name_from ? o->server_name_from : "",
+           o->server_name_from ? ")" : "", h1, h2,
+           o->posted_as_is ? "the file as it is" : "the SOAP envelope built from it", d, v, fp,
+           ferry_safe(o->where), g);
 }
 
 /* Prints one block per request submitted, one line per request refused; requests handled
@@ -118,13 +166,17 @@ static void print_text(const struct ferry_submit_result *res)
         }
         ferry_time_date(o->new_not_after, d);
         ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
-        printf("submitted:   %s (transfer %s)\n%s%s\nnew expiry:  %s\nanswer:      "
-               "%s\nSHA-256:     %s\n",
-               ferry_safe(o->file), o->transfer_id, o->x509 ? "subject:     " : "server:      ",
-               o->server_name ? ferry_safe(o->server_name) : "(not named)", d, ferry_safe(o->where),
-               g);
-        if (o->changes != NULL) /* what the CA changed, on the operator's record */
-            printf("changed by the CA:\n%s", o->changes);
+        if (o->x509) {
+            printf("submitted:   %s (transfer %s)\nsubject:     %s\nnew expiry:  %s\nanswer:      "
+                   "%s\nSHA-256:     %s\n",
+                   ferry_safe(o->file), o->transfer_id,
+                   o->server_name ? ferry_safe(o->server_name) : "(not named)", d,
+                   ferry_safe(o->where), g);
+            if (o->changes != NULL) /* what the CA changed, on the operator's record */
+                printf("changed by the CA:\n%s", o->changes);
+            continue;
+        }
+        print_rms(o, d, g);
     }
 }
 
@@ -169,7 +221,7 @@ static ferry_err est_password(char **pw)
 
 static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
                        struct ferry_medium *to, struct ferry_qr_opts *qo,
-                       struct ferry_submit_opts *o, char **pw)
+                       struct ferry_submit_opts *o, uint8_t drm_root[32], char **pw)
 {
     const char *v;
     char *end;
@@ -225,6 +277,13 @@ static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
     o->to = to;
     o->qo = qo;
     o->again = ferry_args_has(a, spec.opts, spec.nopts, "again");
+    if ((v = ferry_args_get(a, spec.opts, spec.nopts, "drm-root")) != NULL) {
+        if (o->est)
+            return ferry_errf(FERRY_ERR_USAGE, "--drm-root goes with --protocol rms");
+        if ((r = ferry_xrml_fingerprint_parse(v, drm_root)) != FERRY_OK)
+            return r;
+        o->drm_root = drm_root;
+    }
     if ((o->http.user = ferry_args_get(a, spec.opts, spec.nopts, "est-user")) != NULL)
         return est_password(pw);
     return FERRY_OK;
@@ -241,6 +300,7 @@ int cmd_submit(int argc, char **argv)
     struct ferry_lock *medium = NULL;
     char *pw = NULL;
     size_t i, skipped = 0;
+    uint8_t drm_root[32];
     int rc;
     ferry_err r;
 
@@ -248,7 +308,7 @@ int cmd_submit(int argc, char **argv)
     if ((rc = ferry_cli_parse(&spec, argc, argv, &a)) >= 0)
         return rc;
     memset(&o, 0, sizeof(o));
-    r = setup(&a, &from, &to, &qo, &o, &pw);
+    r = setup(&a, &from, &to, &qo, &o, drm_root, &pw);
     o.http.password = pw;
     if (r != FERRY_OK)
         goto out;

@@ -22,7 +22,8 @@ static int cmd_runbook(int argc, char **argv)
 static const struct ferry_verb verbs[] = {
     {"init", cmd_init, "create this machine's state and pairing identity"},
     {"pair", cmd_pair, "carry the identity to the offline machine, or import its identity"},
-    {"check-root", cmd_check_root, "check the trust store for the GTE CyberTrust Global Root"},
+    {"check-root", cmd_check_root,
+     "check the trust store for the GTE root, or (--service) the enrollment service"},
     {"submit", cmd_submit, "submit request packages to the enrollment service, package answers"},
     {"status", cmd_status, "identity, paired machines, requests submitted and their answers"},
     {"runbook", cmd_runbook, "print the return procedure for an answer (PDF or text)"},

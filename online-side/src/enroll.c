@@ -780,7 +780,8 @@ ferry_err ferry_http_exchange_run(const struct exchange *ex0, const struct ferry
             if (left * 1000 < (double)tmo)
                 tmo = (long)(left * 1000);
         }
-        ferry_log(FERRY_LOG_INFO, "submitting to %s (attempt %d)", ex->url, i);
+        ferry_log(FERRY_LOG_INFO, "%s %s (attempt %d)", ex->body != NULL ? "submitting to" : "fetching",
+                  ex->url, i);
         res->attempts = i;
         if ((r = attempt_run(ex, o, tmo, &a)) != FERRY_OK)
             goto out;
@@ -873,6 +874,26 @@ ferry_err ferry_enroll_rms(const char *url, const uint8_t *req, size_t len,
         !ferry_http_add_header(&ex.hdrs, RMS_SOAP_ACTION) ||
         !ferry_http_add_header(&ex.hdrs, "Expect:") ||
         !ferry_http_add_header(&ex.hdrs, "Accept-Encoding: identity")) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
+    r = ferry_http_exchange_run(&ex, o, res);
+out:
+    curl_slist_free_all(ex.hdrs);
+    return r;
+}
+
+ferry_err ferry_enroll_get(const char *url, const char *what, const struct ferry_http_opts *o,
+                           struct ferry_http_result *res)
+{
+    ferry_err r = FERRY_ERR_INTERNAL;
+    struct exchange ex;
+    char anchor[600];
+
+    memset(res, 0, sizeof(*res));
+    if ((r = ferry_http_exchange_init(&ex, url, what, o, anchor, sizeof(anchor))) != FERRY_OK)
+        goto out;
+    if (!ferry_http_add_header(&ex.hdrs, "Accept-Encoding: identity")) {
         r = FERRY_ERR_NOMEM;
         goto out;
     }

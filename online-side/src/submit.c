@@ -75,25 +75,56 @@ static ferry_err answer_new(const struct ferry_manifest *req, const uint8_t req_
     return r;
 }
 
+/* "<name>SLC.xml" -> "<name>EnrollResponse.xml": the service's raw answer, kept for audit. */
+static void raw_name(const char *slc, char *out, size_t outsz)
+{
+    size_t l = strlen(slc);
+
+    if (l > 7 && strcmp(slc + l - 7, "SLC.xml") == 0)
+        snprintf(out, outsz, "%.*sEnrollResponse.xml", (int)(l - 7), slc);
+    else
+        snprintf(out, outsz, "EnrollResponse.xml");
+    if (!ferry_usb_name_ok(out))
+        snprintf(out, outsz, "EnrollResponse.xml");
+}
+
+/*
+ * The RMS answer package: the 3.6.4.2.1.2 response document built from the four verified XrML
+ * strings (what the RMS console imports; import re-verifies it and writes exactly these bytes),
+ * and the service's raw SOAP answer for audit.
+ */
 static ferry_err answer_manifest(const struct ferry_manifest *req, const uint8_t req_sha[32],
                                  const struct ferry_item *ri, const struct ferry_http_result *hr,
                                  const struct ferry_rms_response *resp, struct submit_ctx *c,
-                                 struct ferry_manifest **out)
+                                 const struct ferry_submit_one *o, struct ferry_manifest **out)
 {
     struct ferry_manifest *m = NULL;
-    char name[160];
+    char name[160], raw[180], iso[21], hex[65];
     const char *guid = ferry_manifest_prop(req, "guid");
+    uint8_t *doc = NULL;
+    size_t dlen = 0;
     ferry_err r;
 
     *out = NULL;
     answer_name(ri->name, name, sizeof(name));
-    if ((r = answer_new(req, req_sha, c, "rms", resp->chain[0].until, &m)) != FERRY_OK)
+    raw_name(name, raw, sizeof(raw));
+    if ((r = ferry_rms_response_document(resp, &doc, &dlen)) != FERRY_OK)
         return r;
-    if ((r = ferry_manifest_add_item(m, name, FERRY_ITEM_RMS_RESPONSE, hr->body, hr->len)) !=
-        FERRY_OK)
+    if ((r = answer_new(req, req_sha, c, "rms", resp->chain[0].renew_by, &m)) != FERRY_OK)
         goto out;
-    if (resp->chain[0].name != NULL &&
-        (r = ferry_manifest_set_prop(m, "server_name", resp->chain[0].name)) != FERRY_OK)
+    ferry_time_iso(resp->chain[0].until, iso);
+    ferry_hex(resp->root_fp, 32, hex);
+    if ((r = ferry_manifest_add_item(m, name, FERRY_ITEM_RMS_RESPONSE, doc, dlen)) != FERRY_OK ||
+        (r = ferry_manifest_add_item(m, raw, FERRY_ITEM_RMS_SERVICE_ANSWER, hr->body, hr->len)) !=
+            FERRY_OK ||
+        (r = ferry_manifest_set_prop(m, "valid_until", iso)) != FERRY_OK ||
+        (r = ferry_manifest_set_prop(m, "drm_root_sha256", hex)) != FERRY_OK)
+        goto out;
+    ferry_hex(o->posted_sha256, 32, hex);
+    if ((r = ferry_manifest_set_prop(m, "posted_sha256", hex)) != FERRY_OK)
+        goto out;
+    if (o->server_name != NULL &&
+        (r = ferry_manifest_set_prop(m, "server_name", o->server_name)) != FERRY_OK)
         goto out;
     if (guid != NULL && (r = ferry_manifest_set_prop(m, "guid", guid)) != FERRY_OK)
         goto out;
@@ -101,17 +132,26 @@ static ferry_err answer_manifest(const struct ferry_manifest *req, const uint8_t
     m = NULL;
 out:
     ferry_manifest_free(m);
+    free(doc);
     return r;
 }
 
 static ferry_err summary_text(const struct ferry_manifest *m, const struct ferry_submit_one *o,
                               const uint8_t sha[32], struct ferry_buf *b)
 {
-    char groups[FERRY_FP_GROUPS_LEN], until[11], id[33];
+    char groups[FERRY_FP_GROUPS_LEN], until[11], valid[11], id[33], expiry[96];
 
     ferry_hex_groups(sha, FERRY_SHA256_LEN, groups);
     ferry_time_date(o->new_not_after, until);
+    ferry_time_date(o->valid_until, valid);
     ferry_transfer_id_hex(m->transfer_id, id);
+    if (o->x509)
+        snprintf(expiry, sizeof(expiry), "new expiry: %s", until);
+    else
+        snprintf(expiry, sizeof(expiry),
+                 "renew by:  %s (the SLC's renewal date, RANGETIME)\n"
+                 "valid to:  %s (VALIDITYTIME)",
+                 until, valid);
     return ferry_buf_printf(
         b,
         "ferry answer package\n"
@@ -119,15 +159,15 @@ static ferry_err summary_text(const struct ferry_manifest *m, const struct ferry
         "%s%s\n"
         "answers:   transfer %s\n"
         "package:   transfer %s\n"
-        "new expiry: %s\n"
+        "%s\n"
         "SHA-256:   %s\n\n"
         "Next step: on the offline machine run\n"
         "  ferry-offline import --from usb\n"
-        "and check it prints the new expiry %s.\n",
+        "and check it prints the %s %s.\n",
         o->x509 ? "X.509 certificate (renewed) with its CA chain"
                 : "RMS server licensor certificate (renewed)",
         o->x509 ? "subject:   " : "server:    ", o->server_name ? o->server_name : "(unknown)",
-        o->transfer_id, id, until, groups, until);
+        o->transfer_id, id, expiry, groups, o->x509 ? "new expiry" : "renewal date", until);
 }
 
 /* Records the request as submitted (after its answer is on the medium): added, or updated
@@ -155,12 +195,19 @@ static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
     t.service = (char *)c->url;
     t.created = t.updated = ferry_now();
     t.new_not_after = o->new_not_after;
+    t.valid_until = o->valid_until;
+    if (!o->x509) {
+        memcpy(t.posted_sha256, o->posted_sha256, FERRY_SHA256_LEN);
+        t.has_posted = 1;
+    }
     /* one transaction: the transfer (new, or --again) and the request package seen, by the
      * digest of what was signed (see submitted_before) */
     return ferry_store_transfer_submitted(c->s, &t, req->content_sha256);
 }
 
-/* RMS: submits the Enroll request byte-exact, checks the SLC, builds the answer manifest. */
+/* RMS: posts the request (the carried file itself when it is a complete SOAP Enroll, else the
+ * WSDL's envelope built from it), verifies the answer's XrML chain and its binding to the
+ * request, checks the pinned root if any, and builds the answer manifest. */
 static ferry_err rms_answer(struct submit_ctx *c, const struct ferry_usb_file *f,
                             const struct ferry_manifest *req, const uint8_t req_sha[32],
                             const struct ferry_item *ri, struct ferry_submit_one *o,
@@ -169,33 +216,51 @@ static ferry_err rms_answer(struct submit_ctx *c, const struct ferry_usb_file *f
     struct ferry_http_result hr;
     struct ferry_rms_request *rq = NULL;
     struct ferry_rms_response *resp = NULL;
+    char g1[FERRY_FP_GROUPS_LEN], g2[FERRY_FP_GROUPS_LEN];
+    uint8_t *post = NULL;
+    size_t postlen = 0;
     ferry_err r;
 
     memset(&hr, 0, sizeof(hr));
     if ((r = ferry_rms_request_parse(ri->data, ri->len, &rq)) != FERRY_OK)
         goto out;
-    if ((rq->server_name != NULL && (o->server_name = strdup(rq->server_name)) == NULL) ||
+    if ((r = ferry_rms_server_name(ri->name, rq, &o->server_name, &o->server_name_from)) !=
+            FERRY_OK ||
         (o->guid = strdup(rq->guid)) == NULL) {
-        r = FERRY_ERR_NOMEM;
+        r = r != FERRY_OK ? r : FERRY_ERR_NOMEM;
         goto out;
     }
+    if ((r = ferry_rms_envelope(ri->data, ri->len, rq, &post, &postlen, &o->posted_as_is)) !=
+        FERRY_OK)
+        goto out;
+    ferry_sha256(ri->data, ri->len, o->request_sha256);
+    ferry_sha256(post, postlen, o->posted_sha256);
+    ferry_hex_groups(o->request_sha256, 32, g1);
+    ferry_hex_groups(o->posted_sha256, 32, g2);
     ferry_log(FERRY_LOG_INFO, "%s: submitting transfer %.8s for %s to %s", f->name, o->transfer_id,
-              rq->server_name ? rq->server_name : rq->guid, c->url);
-    r = ferry_enroll_rms(c->url, ri->data, ri->len, &c->o->http, &hr);
+              o->server_name ? o->server_name : rq->guid, c->url);
+    ferry_log(FERRY_LOG_INFO, "request file SHA-256 %s; posted %s (%s)", g1, g2,
+              o->posted_as_is ? "the file as it is: a SOAP Enroll with VersionData"
+                              : "the WSDL's SOAP envelope built from the file");
+    r = ferry_enroll_rms(c->url, post, postlen, &c->o->http, &hr);
     o->attempts = hr.attempts;
     if (r != FERRY_OK)
         goto out;
     if ((r = ferry_rms_response_parse(hr.body, hr.len, &resp)) != FERRY_OK ||
-        (r = ferry_rms_check(rq, resp, ferry_now())) != FERRY_OK) {
+        (r = ferry_rms_check(rq, resp, ferry_now())) != FERRY_OK ||
+        (r = ferry_rms_check_root(resp, c->o->drm_root)) != FERRY_OK) {
         r = ferry_errf(r, "the service's answer was refused: %s", ferry_err_detail());
         goto out;
     }
-    o->new_not_after = resp->chain[0].until;
-    r = answer_manifest(req, req_sha, ri, &hr, resp, c, ans);
+    o->new_not_after = resp->chain[0].renew_by;
+    o->valid_until = resp->chain[0].until;
+    memcpy(o->root_fp, resp->root_fp, 32);
+    r = answer_manifest(req, req_sha, ri, &hr, resp, c, o, ans);
 out:
     ferry_http_result_free(&hr);
     ferry_rms_request_free(rq);
     ferry_rms_response_free(resp);
+    free(post);
     return r;
 }
 

@@ -87,6 +87,33 @@ state_digest() {
 
 sha256() { sha256sum "$1" | cut -d' ' -f1; }
 
+# json_sha KEY FILE: the SHA-256 printed as "KEY":"ABCD EF01 ..." in FILE, as lower-case hex.
+json_sha() { grep -o "\"$1\":\"[0-9A-F ]*\"" "$2" | head -n1 | cut -d'"' -f4 | tr -d ' ' | tr 'A-F' 'a-f'; }
+
+# last_received: the SHA-256 of the last body the stand-in got on its RMS endpoint.
+last_received() {
+  awk '$2 == "/enrollment/enrollservice.asmx" {print $3}' "$SVC/received.log" 2>/dev/null | tail -n1
+}
+
+# posted_ok SUBMIT_JSON REQUEST: submit --json says it carried REQUEST (its SHA-256) and the
+# stand-in received exactly the bytes submit says it posted, as a SOAP Enroll with VersionData
+# and oInput (the WSDL's shape).
+posted_ok() {
+  [ "$(json_sha request_sha256 "$1")" = "$(sha256 "$2")" ] ||
+    fail "submit's request_sha256 is not $2's SHA-256: $(cat "$1")"
+  [ "$(last_received)" = "$(json_sha posted_sha256 "$1")" ] ||
+    fail "the service received $(last_received), submit says it posted $(json_sha posted_sha256 "$1")"
+  tail -n1 "$SVC/received.log" | grep -q "shape=Envelope+VersionData+oInput" ||
+    fail "the service did not get a SOAP Enroll with VersionData and oInput: $(tail -n1 "$SVC/received.log")"
+}
+
+# slc_date ELEMENT FILE: the first (the SLC's) ELEMENT/UNTIL date (YYYY-MM-DD) in a response
+# document (UTF-16) or answer: ELEMENT is RANGETIME (the renewal date) or VALIDITYTIME.
+slc_date() {
+  { if [ "$(head -c2 "$2" | od -An -tx1 | tr -d ' ')" = fffe ]; then iconv -f UTF-16 -t UTF-8 "$2"; else cat "$2"; fi; } |
+    grep -o "&lt;$1&gt;&lt;FROM&gt;[^&]*&lt;/FROM&gt;&lt;UNTIL&gt;[0-9-]*" | head -n1 | sed 's/.*UNTIL&gt;//'
+}
+
 # flip FILE OFFSET: flips bits of one byte in place (perl-base is on every Debian machine).
 flip() {
   perl -e 'open(my $f, "+<", $ARGV[0]) or die; binmode $f; seek($f, $ARGV[1], 0);
@@ -110,7 +137,7 @@ fault_setup() {
 # $T/old-packages, so that each later run has exactly one package to handle; their summaries
 # and the identity packages stay on the stick.
 old_round_trip() {
-  cp "$FERRY_VECTORS/rms/req-plain.xml" "$SRV/SRV01RenewalRequest.xml"
+  cp "$FERRY_VECTORS/rms/req-plain.xml" "$SRV/SRV01RenewalRequest.xml" # bare EnrollParameters
   REQ=$SRV/SRV01RenewalRequest.xml
   start_enrolld --lifetime-days 400
   init_and_pair

@@ -1,7 +1,8 @@
 #!/bin/bash
-# CLI contract of ferry-enrolld (DESIGN.md): --listen 127.0.0.1:0 --state DIR writes DIR/root.pem
-# and DIR/url, appends "<UTC time> <path> <sha256> <status>" to DIR/received.log, --pidfile,
-# clean exit on SIGTERM/SIGINT, CA reused on restart, EST certificate accepted by openssl verify.
+# CLI contract of ferry-enrolld (README): --listen 127.0.0.1:0 --state DIR writes DIR/root.pem,
+# DIR/drm-root.sha256 and DIR/url, appends "<UTC time> <path> <sha256> <status> [shape=...]" to
+# DIR/received.log, --pidfile, clean exit on SIGTERM/SIGINT, CA reused on restart, the MS-RMPR
+# Enroll answer (four strings) and its WSDL, EST certificate accepted by openssl verify.
 set -euo pipefail
 : "${FERRY_ENROLLD:?}" "${FERRY_SRC:?}"
 T=$(mktemp -d)
@@ -34,21 +35,37 @@ code=$(curl -sS --cacert "$S/root.pem" -o "$T/ans.xml" -w '%{http_code}' \
     -H 'SOAPAction: "http://microsoft.com/DRM/EnrollmentService/Enroll"' \
     --data-binary @"$REQ" "$URL/enrollment/enrollservice.asmx")
 [ "$code" = 200 ] || fail "enroll: HTTP $code"
-grep -q '<EnrollResponse xmlns="http://microsoft.com/DRM/EnrollmentService">' "$T/ans.xml" || fail "no EnrollResponse"
-[ "$(grep -c '<Certificate><XrML xmlns=""' "$T/ans.xml")" = 2 ] || fail "not a 2-certificate chain"
-read -r t p h st < <(tail -n1 "$S/received.log")
+grep -q '<EnrollResponse xmlns="http://microsoft.com/DRM/EnrollmentService"><EnrollResult><LicensorCertificateChain>' "$T/ans.xml" || fail "no EnrollResponse"
+[ "$(grep -o '<string>&lt;XrML xmlns=&quot;&quot; version=&quot;1.2&quot;&gt;' "$T/ans.xml" | wc -l)" = 4 ] \
+    || fail "not four XrML strings"
+[[ "$(cat "$S/drm-root.sha256")" =~ ^[0-9a-f]{64}$ ]] || fail "drm-root.sha256"
+read -r t p h st note < <(tail -n1 "$S/received.log")
 [[ "$t" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$ ]] || fail "log time $t"
 [ "$p" = /enrollment/enrollservice.asmx ] || fail "log path $p"
 [ "$h" = "$(sha256sum < "$REQ" | cut -d' ' -f1)" ] || fail "log sha256 $h"
 [ "$st" = 200 ] || fail "log status $st"
+[ "$note" = shape=Envelope+VersionData+oInput ] || fail "log shape $note"
+# the bare EnrollParameters file is refused with a SOAP fault, and the log says what it was
+code=$(curl -sS --cacert "$S/root.pem" -o "$T/f.xml" -w '%{http_code}' \
+    -H 'Content-Type: text/xml; charset=utf-8' \
+    -H 'SOAPAction: "http://microsoft.com/DRM/EnrollmentService/Enroll"' \
+    --data-binary @"$FERRY_SRC/tests/enrollment-service/fixtures/request-bare.xml" \
+    "$URL/enrollment/enrollservice.asmx")
+[ "$code" = 500 ] && grep -q '<soap:Fault><faultcode>soap:Client</faultcode>' "$T/f.xml" || fail "bare: $code"
+[ "$(tail -n1 "$S/received.log" | cut -d' ' -f4-)" = "500 shape=EnrollParameters" ] || fail "bare log"
+# the WSDL of MS-RMPR 6.6, as published
+curl -sS --cacert "$S/root.pem" -o "$T/w.xml" "$URL/enrollment/enrollservice.asmx?WSDL"
+cmp -s "$T/w.xml" "$FERRY_SRC/tests/vectors/rms/spec/ms-rmpr-6.6-enrollservice.wsdl" || fail "WSDL"
 # localhost is in the certificate too
 curl -sS --cacert "$S/root.pem" -o /dev/null "https://localhost:${URL##*:}/.well-known/est/cacerts" \
     || fail "localhost name"
 cp "$S/root.pem" "$T/root1.pem"
+cp "$S/drm-root.sha256" "$T/drm1"
 stop TERM
 
 start --lifetime-days 10
 cmp -s "$S/root.pem" "$T/root1.pem" || fail "restart made a new CA"
+cmp -s "$S/drm-root.sha256" "$T/drm1" || fail "restart made a new DRM root key"
 openssl req -new -newkey rsa:2048 -nodes -keyout "$T/k.pem" -subj /CN=est.example \
     -outform DER -out "$T/csr.der" 2>/dev/null
 openssl base64 -in "$T/csr.der" > "$T/csr.b64"
@@ -62,14 +79,22 @@ days=$(( ( $(date -d "$(openssl x509 -in "$T/cert.pem" -noout -enddate | cut -d=
 [ "$days" -ge 9 ] && [ "$days" -le 10 ] || fail "--lifetime-days 10 gave $days days"
 stop INT
 
-# --fault body:FILE answers the RMS Enroll with FILE's bytes as they are, 200, text/xml
+# --fault body:FILE answers the RMS Enroll with FILE's bytes as they are, 200, text/xml ...
 printf '\357\273\277<x>\377 not even well-formed' >"$T/body.bin"
 start --fault "body:$T/body.bin"
 code=$(curl -sS --cacert "$S/root.pem" -o "$T/got.bin" -w '%{http_code} %{content_type}' \
+    -H 'Content-Type: text/xml; charset=utf-8' \
     -H 'SOAPAction: "http://microsoft.com/DRM/EnrollmentService/Enroll"' \
     --data-binary @"$REQ" "$URL/enrollment/enrollservice.asmx")
 [ "$code" = "200 text/xml; charset=utf-8" ] || fail "body fault: $code"
 cmp -s "$T/body.bin" "$T/got.bin" || fail "body fault: not the file's bytes"
+# ... but only for a request the service takes: a refused one still gets its fault
+code=$(curl -sS --cacert "$S/root.pem" -o "$T/got.bin" -w '%{http_code}' \
+    -H 'Content-Type: text/xml; charset=utf-8' \
+    -H 'SOAPAction: "http://microsoft.com/DRM/EnrollmentService/Enroll"' \
+    --data-binary @"$FERRY_SRC/tests/enrollment-service/fixtures/request-bare.xml" \
+    "$URL/enrollment/enrollservice.asmx")
+[ "$code" = 500 ] && grep -q 'bare EnrollParameters' "$T/got.bin" || fail "body fault, bad request: $code"
 stop TERM
 rc=0; "$FERRY_ENROLLD" --listen 127.0.0.1:0 --state "$S" --fault "body:$T/missing" \
     2>"$T/e2" || rc=$?

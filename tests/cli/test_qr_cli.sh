@@ -44,11 +44,14 @@ recipe() {
     && python3 -c 'import sys,zlib;sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))' \
       <"$2.z" >"$2"
 }
-last_received() { awk '$2 == "/enrollment/enrollservice.asmx" {print $3}' "$SVC/received.log" \
-  2>/dev/null | tail -n1; }
-submit_images() {
+submit_images() { # submit --json goes to $T/submit-<dir>.json
   on submit --from "images:$1" --to "png:$T/answer-$(basename "$1")" --service "$URL" \
-    --root "$ROOT"
+    --root "$ROOT" --json >"$T/submit-$(basename "$1").json"
+}
+# carried REQ DIR: submit says it carried REQ byte-exact, and the service got what it posted.
+carried() {
+  [ "$(json_sha request_sha256 "$T/submit-$2.json")" = "$(sha256 "$1")" ] &&
+    [ "$(last_received)" = "$(json_sha posted_sha256 "$T/submit-$2.json")" ]
 }
 
 step "export three requests as PNG frames (--qr-version 10 --qr-ecc M)"
@@ -79,9 +82,9 @@ cp "$T"/req1/frame-*.png "$T/lossy/"
 pick "$SEED" $((N * 3 / 10)) "$T/lossy" | xargs rm -f
 echo "kept: $(cd "$T/lossy" && echo frame-*.png)" >&2
 rc=0
-ERR=$(submit_images "$T/lossy" 2>&1 >/dev/null) || rc=$?
+ERR=$(submit_images "$T/lossy" 2>&1) || rc=$?
 [ $rc -eq 0 ] || check "30% lost: exit $rc: $ERR"
-[ "$(last_received)" = "$(sha256 "$SRV/SRV01RenewalRequest.xml")" ] \
+carried "$SRV/SRV01RenewalRequest.xml" lossy \
   || check "30% lost: the service did not receive request 1 byte-exact"
 grep -q "$K of $K" <<<"$ERR" || check "30% lost: progress did not reach $K of $K: $ERR"
 
@@ -94,9 +97,9 @@ for f in "$T"/req1/frame-00[2-6].png; do # sort just after ours: frame-002b.png 
 done
 rm -f "$T"/mixed/frame-01[0-2].png # lose three of ours, so the foreign ones are all read
 rc=0
-ERR=$(submit_images "$T/mixed" 2>&1 >/dev/null) || rc=$?
+ERR=$(submit_images "$T/mixed" 2>&1) || rc=$?
 [ $rc -eq 0 ] || check "mixed folder: exit $rc: $ERR"
-[ "$(last_received)" = "$(sha256 "$SRV/SRV02RenewalRequest.xml")" ] \
+carried "$SRV/SRV02RenewalRequest.xml" mixed \
   || check "mixed folder: the service did not receive request 2 byte-exact"
 [ "$(grep -c 'foreign session, refused' <<<"$ERR")" -ge 4 ] \
   || check "mixed folder: the foreign frames were not reported as refused: $ERR"
@@ -106,9 +109,9 @@ mkdir "$T/strayfirst"
 cp "$T"/req3/frame-*.png "$T/strayfirst/"
 for f in "$T"/req1/frame-00[1-3].png; do cp "$f" "$T/strayfirst/0-$(basename "$f")"; done
 rc=0
-ERR=$(submit_images "$T/strayfirst" 2>&1 >/dev/null) || rc=$?
+ERR=$(submit_images "$T/strayfirst" 2>&1) || rc=$?
 if [ $rc -eq 0 ]; then
-  [ "$(last_received)" = "$(sha256 "$SRV/SRV03RenewalRequest.xml")" ] \
+  carried "$SRV/SRV03RenewalRequest.xml" strayfirst \
     || check "stray frames first: the service did not receive request 3 byte-exact"
 else
   check "stray frames first: exit $rc, the complete transfer in the folder was refused: \

@@ -3,13 +3,14 @@
 # form says the same, and paper QR pages in the runbook carry the package to the online side.
 source "$(dirname "$0")/lib.sh"
 
-cp "$FERRY_VECTORS/rms/req-nonascii.xml" "$SRV/ZurichRenewalRequest.xml"
+# not named <server>RenewalRequest.xml: the server's name comes from EnrolleeInformation/Name
+cp "$FERRY_VECTORS/rms/req-nonascii.xml" "$SRV/zurich-request.xml"
 start_enrolld
 init_and_pair
 SERVER='Serveur-Zürich-東京'
 
 step "export to paper (pdf) with the runbook"
-off export "$SRV/ZurichRenewalRequest.xml" --to "pdf:$T/codes.pdf" --runbook "$T/runbook.pdf" \
+off export "$SRV/zurich-request.xml" --to "pdf:$T/codes.pdf" --runbook "$T/runbook.pdf" \
   --json >"$T/export.json"
 tid=$(grep -o '"transfer_id":"[^"]*"' "$T/export.json" | cut -d'"' -f4)
 sha=$(grep -o '"package_sha256":"[^"]*"' "$T/export.json" | cut -d'"' -f4)
@@ -42,11 +43,12 @@ missing=$(comm -23 "$T/w-text" "$T/w-pdf" | grep -v '^[_[:punct:]]*$' | head -n 
 step "the runbook's paper QR pages, printed and scanned at 150 dpi, carry the package"
 mkdir -p "$T/scan"
 pdftoppm -r 150 -png "$T/runbook.pdf" "$T/scan/page"
-on submit --from "images:$T/scan" --to "usb:$STICK" --service "$URL" --root "$ROOT" \
-  >/dev/null 2>"$T/submit.err" || fail "submit from the scanned runbook: $(cat "$T/submit.err")"
+on submit --from "images:$T/scan" --to "usb:$STICK" --service "$URL" --root "$ROOT" --json \
+  >"$T/submit.json" 2>"$T/submit.err" || fail "submit from the scanned runbook: $(cat "$T/submit.err")"
 grep -q " of " "$T/submit.err" || fail "no 'r of K' progress on stderr"
-got=$(awk '{print $3}' "$SVC/received.log" | tail -n1)
-[ "$got" = "$(sha256 "$SRV/ZurichRenewalRequest.xml")" ] || fail "not byte-exact"
+posted_ok "$T/submit.json" "$SRV/zurich-request.xml"
+grep -q '"server_name_from":"EnrolleeInformation/Name"' "$T/submit.json" ||
+  fail "the server's name does not come from EnrolleeInformation/Name: $(cat "$T/submit.json")"
 
 step "the online side prints the return runbook with the new expiry"
 on runbook --out "$T/return.pdf"

@@ -1,5 +1,5 @@
-/* ferry-enrolld — the local CA in STATE/ca/: TLS root, TLS server certificate, XrML issuer key,
- * EST CA. Created once (in a temporary directory renamed into place), reused after. */
+/* ferry-enrolld — the local CA in STATE/ca/: TLS root, TLS server certificate, the four
+ * XrML keys, EST CA. Created once (in a temporary directory renamed into place), reused after. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -168,21 +168,45 @@ ferry_err enrolld_ca_fault_tls(struct enrolld_ca *ca, int expired, EVP_PKEY **ke
 }
 
 /* Names of the files in STATE/ca/, in struct order. */
-enum { F_ROOT_KEY, F_ROOT, F_TLS_KEY, F_TLS, F_ISSUER_KEY, F_EST_KEY, F_EST, F_COUNT };
-static const char *const ca_files[F_COUNT] = {"root.key",   "root.pem", "tls.key",   "tls.pem",
-                                              "issuer.key", "est.key",  "est-ca.pem"};
+enum {
+    F_ROOT_KEY,
+    F_ROOT,
+    F_TLS_KEY,
+    F_TLS,
+    F_SVC_KEY,
+    F_ECA_KEY,
+    F_CA_KEY,
+    F_DRM_ROOT_KEY,
+    F_EST_KEY,
+    F_EST,
+    F_COUNT
+};
+static const char *const ca_files[F_COUNT] = {
+    "root.key",           "root.pem",    "tls.key",           "tls.pem", "xrml-service.key",
+    "xrml-enroll-ca.key", "xrml-ca.key", "xrml-drm-root.key", "est.key", "est-ca.pem"};
+
+/* The four RSA 2048 keys of the XrML hierarchy, in struct order. */
+static EVP_PKEY **xrml_key(struct enrolld_ca *ca, int i)
+{
+    EVP_PKEY **k[4] = {&ca->svc_key, &ca->eca_key, &ca->ca_key, &ca->drm_root_key};
+
+    return k[i];
+}
 
 static ferry_err ca_generate(struct enrolld_ca *ca)
 {
     time_t now = time(NULL), ca_nb = now - 365 * DAY, ca_na = now + 30 * 365 * DAY;
     ferry_err r;
 
-    ferry_log(FERRY_LOG_INFO, "creating a new local CA (RSA 2048 issuer key: a moment)");
+    int i;
+
+    ferry_log(FERRY_LOG_INFO, "creating a new local CA (four RSA 2048 XrML keys: a moment)");
     if ((r = gen_ec(&ca->root_key)) != FERRY_OK || (r = gen_ec(&ca->tls_key)) != FERRY_OK ||
         (r = gen_ec(&ca->est_key)) != FERRY_OK)
         return r;
-    if ((ca->issuer_key = EVP_RSA_gen(2048)) == NULL)
-        return ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot generate the RSA issuer key");
+    for (i = 0; i < 4; i++)
+        if ((*xrml_key(ca, i) = EVP_RSA_gen(2048)) == NULL)
+            return ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot generate an RSA 2048 XrML key");
     if ((r = issue_cn(ca->root_key, "ferry-enrolld TLS root", NULL, ca->root_key, 1, NULL, ca_nb,
                       ca_na, &ca->root)) != FERRY_OK)
         return r;
@@ -209,19 +233,22 @@ static ferry_err write_pem(const char *dir, const char *name, char *pem, int sec
     return r;
 }
 
-static ferry_err ca_save(const struct enrolld_ca *ca, const char *dir)
+static ferry_err ca_save(struct enrolld_ca *ca, const char *dir)
 {
     ferry_err r;
+    int i;
 
     if ((r = write_pem(dir, ca_files[F_ROOT_KEY], enrolld_pem_key(ca->root_key), 1)) != FERRY_OK ||
         (r = write_pem(dir, ca_files[F_ROOT], enrolld_pem_cert(ca->root), 0)) != FERRY_OK ||
         (r = write_pem(dir, ca_files[F_TLS_KEY], enrolld_pem_key(ca->tls_key), 1)) != FERRY_OK ||
         (r = write_pem(dir, ca_files[F_TLS], enrolld_pem_cert(ca->tls), 0)) != FERRY_OK ||
-        (r = write_pem(dir, ca_files[F_ISSUER_KEY], enrolld_pem_key(ca->issuer_key), 1)) !=
-            FERRY_OK ||
         (r = write_pem(dir, ca_files[F_EST_KEY], enrolld_pem_key(ca->est_key), 1)) != FERRY_OK ||
         (r = write_pem(dir, ca_files[F_EST], enrolld_pem_cert(ca->est), 0)) != FERRY_OK)
         return r;
+    for (i = 0; i < 4; i++)
+        if ((r = write_pem(dir, ca_files[F_SVC_KEY + i], enrolld_pem_key(*xrml_key(ca, i)), 1)) !=
+            FERRY_OK)
+            return r;
     return ferry_fsync_dir(dir);
 }
 
@@ -259,35 +286,24 @@ out:
 static ferry_err ca_load(struct enrolld_ca *ca, const char *dir)
 {
     ferry_err r;
+    int i;
 
     if ((r = load_one(dir, F_ROOT_KEY, &ca->root_key, NULL)) != FERRY_OK ||
         (r = load_one(dir, F_ROOT, NULL, &ca->root)) != FERRY_OK ||
         (r = load_one(dir, F_TLS_KEY, &ca->tls_key, NULL)) != FERRY_OK ||
         (r = load_one(dir, F_TLS, NULL, &ca->tls)) != FERRY_OK ||
-        (r = load_one(dir, F_ISSUER_KEY, &ca->issuer_key, NULL)) != FERRY_OK ||
         (r = load_one(dir, F_EST_KEY, &ca->est_key, NULL)) != FERRY_OK ||
         (r = load_one(dir, F_EST, NULL, &ca->est)) != FERRY_OK)
         return r;
-    if (EVP_PKEY_get_base_id(ca->issuer_key) != EVP_PKEY_RSA)
-        return ferry_errf(FERRY_ERR_FORMAT, "%s/issuer.key: not an RSA key", dir);
-    return FERRY_OK;
-}
-
-/* GUID derived from the issuer public key: stable across restarts. */
-static ferry_err issuer_guid(struct enrolld_ca *ca)
-{
-    unsigned char *der = NULL;
-    uint8_t h[FERRY_SHA256_LEN];
-    char hex[2 * FERRY_SHA256_LEN + 1];
-    int n = i2d_PUBKEY(ca->issuer_key, &der);
-
-    if (n <= 0)
-        return ferry_err_openssl(FERRY_ERR_CRYPTO, "cannot encode the issuer key");
-    ferry_sha256(der, (size_t)n, h);
-    OPENSSL_free(der);
-    ferry_hex(h, 16, hex);
-    snprintf(ca->issuer_guid, sizeof(ca->issuer_guid), "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8,
-             hex + 12, hex + 16, hex + 20);
+    for (i = 0; i < 4; i++) {
+        if ((r = load_one(dir, F_SVC_KEY + i, xrml_key(ca, i), NULL)) != FERRY_OK)
+            return r;
+        if (EVP_PKEY_get_base_id(*xrml_key(ca, i)) != EVP_PKEY_RSA ||
+            EVP_PKEY_get_bits(*xrml_key(ca, i)) != 2048)
+            return ferry_errf(FERRY_ERR_FORMAT,
+                              "%s/%s: not an RSA 2048 key (remove %s to make a new local CA)", dir,
+                              ca_files[F_SVC_KEY + i], dir);
+    }
     return FERRY_OK;
 }
 
@@ -335,8 +351,7 @@ ferry_err enrolld_ca_open(const char *state_dir, struct enrolld_ca *ca)
         r = ca_load(ca, cadir);
     else
         r = ca_create(ca, cadir);
-    if (r != FERRY_OK || (r = ferry_fsync_dir(state_dir)) != FERRY_OK ||
-        (r = issuer_guid(ca)) != FERRY_OK)
+    if (r != FERRY_OK || (r = ferry_fsync_dir(state_dir)) != FERRY_OK)
         goto out;
     if ((r = write_pem(state_dir, "root.pem", enrolld_pem_cert(ca->root), 0)) != FERRY_OK ||
         (r = write_pem(state_dir, "est-ca.pem", enrolld_pem_cert(ca->est), 0)) != FERRY_OK)
@@ -353,7 +368,10 @@ void enrolld_ca_close(struct enrolld_ca *ca)
     X509_free(ca->root);
     EVP_PKEY_free(ca->tls_key);
     X509_free(ca->tls);
-    EVP_PKEY_free(ca->issuer_key);
+    EVP_PKEY_free(ca->svc_key);
+    EVP_PKEY_free(ca->eca_key);
+    EVP_PKEY_free(ca->ca_key);
+    EVP_PKEY_free(ca->drm_root_key);
     EVP_PKEY_free(ca->est_key);
     X509_free(ca->est);
     memset(ca, 0, sizeof(*ca));

@@ -22,14 +22,19 @@ static void usage(FILE *f)
           "                     [--fault KIND]... [--pidfile FILE] [--est-user USER:PASS]\n"
           "                     [--est-fault KIND]... [-v] [-q]\n"
           "PORT 0 picks a free port. Writes DIR/root.pem (the TLS anchor to pin), DIR/est-ca.pem,\n"
-          "DIR/url once it listens; appends \"<UTC time> <path> <sha256 of body> <status>\" to\n"
-          "DIR/received.log for every request. Runs until SIGTERM or SIGINT.\n"
-          "Endpoints: POST /enrollment/enrollservice.asmx (RMS Enroll, synthetic XrML answer),\n"
+          "DIR/drm-root.sha256 (SHA-256 of the stand-in DRM production root key, which signs\n"
+          "the last XrML certificate and is in none), DIR/url once it listens; appends\n"
+          "\"<UTC time> <path> <sha256 of body> <status> [shape=...]\" to DIR/received.log for\n"
+          "every request. Runs until SIGTERM or SIGINT.\n"
+          "Endpoints: POST /enrollment/enrollservice.asmx (MS-RMPR Enroll, SOAP 1.1: synthetic\n"
+          "XrML chain of four), GET /enrollment/enrollservice.asmx?WSDL (MS-RMPR 6.6),\n"
           "GET /.well-known/est/cacerts, POST /.well-known/est/simpleenroll|simplereenroll.\n"
+          "--lifetime-days N: the SLC's ISSUE right (RANGETIME, the renewal date) runs N days\n"
+          "(default 365); its VALIDITYTIME seven years (or N days if longer).\n"
           "Faults: delay:MS http500:N soap-fault malformed oversize[-chunked]:BYTES\n"
           "        retry-after:SECONDS drip:MS reset redirect-http redirect-loop\n"
           "        content-type:TYPE gzip-bomb[:BYTES] wrong-host-cert expired-cert tls10-only\n"
-          "        body:FILE\n"
+          "        body:FILE (a request the service takes is answered with FILE's bytes)\n"
           "EST faults: pending:S[:N] pending-date:S[:N] (202 + Retry-After S, seconds or a date,\n"
           "        to the first N enrollments) drop:san|eku|ku subject:/CN=.. client-cert\n",
           f);
@@ -210,7 +215,7 @@ static void remove_in(const char *dir, const char *name)
 static ferry_err run(struct enrolld *d, const struct opts *o)
 {
     struct MHD_Daemon *daemon = NULL;
-    char text[64];
+    char text[80];
     sigset_t set;
     int sig = 0;
     ferry_err r;
@@ -223,6 +228,10 @@ static ferry_err run(struct enrolld *d, const struct opts *o)
     remove_in(d->state_dir, "url");
     if ((r = ferry_mkdir_p(d->state_dir, 0700)) != FERRY_OK ||
         (r = enrolld_ca_open(d->state_dir, &d->ca)) != FERRY_OK ||
+        (r = enrolld_xrml_init(d)) != FERRY_OK)
+        goto out;
+    snprintf(text, sizeof(text), "%s\n", d->drm_root_fp);
+    if ((r = write_text(d->state_dir, "drm-root.sha256", text)) != FERRY_OK ||
         (r = enrolld_server_start(d, o->listen, &daemon)) != FERRY_OK)
         goto out;
     snprintf(text, sizeof(text), "%ld\n", (long)getpid());
@@ -267,6 +276,7 @@ int main(int argc, char **argv)
     rc = r == FERRY_OK ? 0 : ferry_err_exit_code(r);
     pthread_mutex_destroy(&d.lock);
 out:
+    enrolld_xrml_free(&d);
     enrolld_ca_close(&d.ca);
     free(d.log_path);
     free(d.f.content_type);

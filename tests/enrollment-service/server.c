@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,11 +29,13 @@ struct req_ctx {
     int too_large;
 };
 
-/* Appends "<UTC time> <path> <sha256> <status>" to received.log (O_APPEND, fsync). */
+/* Appends "<UTC time> <path> <sha256> <status>[ <note>]" to received.log (O_APPEND, fsync); the
+ * note tells what an Enroll POST held ("shape=Envelope+VersionData+oInput"). */
 static void log_request(struct enrolld *d, const char *url, const uint8_t h[FERRY_SHA256_LEN],
-                        int status)
+                        int status, const char *note)
 {
-    char t[21], hex[2 * FERRY_SHA256_LEN + 1], path[256], line[400];
+    char t[21], hex[2 * FERRY_SHA256_LEN + 1], path[256],
+        line[400 + sizeof(((struct enrolld_reply *)0)->note)];
     size_t i;
     int fd, n;
 
@@ -41,7 +44,8 @@ static void log_request(struct enrolld *d, const char *url, const uint8_t h[FERR
     path[i] = '\0';
     ferry_time_iso(ferry_now(), t);
     ferry_hex(h, FERRY_SHA256_LEN, hex);
-    n = snprintf(line, sizeof(line), "%s %s %s %d\n", t, path, hex, status);
+    n = snprintf(line, sizeof(line), "%s %s %s %d%s%s\n", t, path, hex, status,
+                 note[0] != '\0' ? " " : "", note);
     pthread_mutex_lock(&d->lock);
     fd = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0 || write(fd, line, (size_t)n) != n || fsync(fd) != 0)
@@ -78,27 +82,54 @@ out:
     return ok;
 }
 
+/* 1 if the query string is "?WSDL" (any case, as ASP.NET takes it). */
+static enum MHD_Result wsdl_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    int *found = cls;
+
+    (void)kind;
+    if (strcasecmp(key, "wsdl") == 0 && (value == NULL || value[0] == '\0'))
+        *found = 1;
+    return MHD_YES;
+}
+
+static int wants_wsdl(struct MHD_Connection *c)
+{
+    int found = 0;
+
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, wsdl_arg, &found);
+    return found;
+}
+
 static ferry_err dispatch(struct enrolld *d, struct MHD_Connection *c, const char *url,
                           const char *method, struct req_ctx *rc, struct enrolld_reply *rep)
 {
     size_t pl = strlen(ENROLLD_EST_PREFIX);
+    ferry_err r;
 
     if (rc->too_large)
         return reply_text(rep, 413, "request body over the 1 MiB limit\n");
     if (strcmp(url, ENROLLD_RMS_PATH) == 0) {
+        if (strcmp(method, "GET") == 0 && wants_wsdl(c))
+            return enrolld_rms_wsdl(rep);
         if (strcmp(method, "POST") != 0)
-            return reply_text(rep, 405, "the enrollment service takes POST\n");
-        if (d->f.body != NULL) { /* --fault body:FILE */
-            rep->status = 200;
-            rep->ctype = "text/xml; charset=utf-8";
-            rep->len = d->f.body_len;
-            if ((rep->body = malloc(d->f.body_len > 0 ? d->f.body_len : 1)) == NULL)
-                return FERRY_ERR_NOMEM;
-            memcpy(rep->body, d->f.body, d->f.body_len);
-            return FERRY_OK;
-        }
-        return enrolld_rms_answer(d, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "SOAPAction"),
-                                  rc->body.data, rc->body.len, rep);
+            return reply_text(rep, 405,
+                              "the enrollment service takes POST (GET ?WSDL for its "
+                              "WSDL)\n");
+        if ((r = enrolld_rms_answer(
+                 d, MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+                 MHD_lookup_connection_value(c, MHD_HEADER_KIND, "SOAPAction"), rc->body.data,
+                 rc->body.len, rep)) != FERRY_OK ||
+            d->f.body == NULL || rep->status != 200)
+            return r;
+        /* --fault body:FILE: a request the service takes is answered with FILE's bytes */
+        FERRY_FREE(rep->body);
+        rep->len = d->f.body_len;
+        if ((rep->body = malloc(d->f.body_len > 0 ? d->f.body_len : 1)) == NULL)
+            return FERRY_ERR_NOMEM;
+        memcpy(rep->body, d->f.body, d->f.body_len);
+        return FERRY_OK;
     }
     if (strncmp(url, ENROLLD_EST_PREFIX, pl) == 0) {
         if (d->est_user != NULL && !est_auth_ok(d, c))
@@ -311,7 +342,7 @@ static struct MHD_Response *make_response(struct enrolld *d, struct enrolld_repl
 static enum MHD_Result answer(struct enrolld *d, struct MHD_Connection *c, const char *url,
                               const char *method, struct req_ctx *rc)
 {
-    struct enrolld_reply rep = {500, NULL, 0, "text/plain", 0, "", 0};
+    struct enrolld_reply rep = {500, NULL, 0, "text/plain", 0, "", 0, ""};
     struct MHD_Response *resp = NULL;
     uint8_t h[FERRY_SHA256_LEN];
     char location[300] = "", num[32];
@@ -348,7 +379,7 @@ static enum MHD_Result answer(struct enrolld *d, struct MHD_Connection *c, const
         ret = MHD_queue_basic_auth_fail_response(c, "ferry-enrolld EST", resp);
     else
         ret = MHD_queue_response(c, (unsigned int)rep.status, resp);
-    log_request(d, url, h, rep.status);
+    log_request(d, url, h, rep.status, rep.note);
 out:
     free(rep.body);
     MHD_destroy_response(resp);

@@ -27,6 +27,9 @@ enum ferry_item_kind {
     FERRY_ITEM_PKCS10 = 3,       /* "pkcs10" */
     FERRY_ITEM_X509_CHAIN = 4,   /* "x509-chain" */
     FERRY_ITEM_IDENTITY = 5,     /* "identity" */
+    /* "rms-service-answer": the enrollment service's raw SOAP answer, carried with the response
+     * document (an "rms-response" item) for audit */
+    FERRY_ITEM_RMS_SERVICE_ANSWER = 6,
 };
 
 struct ferry_item {

@@ -83,8 +83,12 @@ struct ferry_transfer {
     time_t created;
     time_t updated;
     time_t old_not_after; /* current certificate's expiry when known, else 0 */
-    time_t new_not_after; /* after answer: the issued certificate's expiry, else 0 */
-    char *installed_path; /* offline: where the answer was written */
+    time_t new_not_after; /* after answer: the issued certificate's expiry, else 0; RMS: the
+                           * SLC's renewal date (the ISSUE right's RANGETIME end) */
+    time_t valid_until;   /* RMS: the SLC's VALIDITYTIME end, else 0 */
+    uint8_t posted_sha256[FERRY_SHA256_LEN]; /* online RMS: the bytes posted to the service */
+    int has_posted;
+    char *installed_path;                     /* offline: where the answer was written */
     uint8_t answer_id[FERRY_TRANSFER_ID_LEN]; /* id of the response package, when answered */
     int has_answer;
 };
@@ -123,13 +127,15 @@ void ferry_transfers_free(struct ferry_transfer **t, size_t n);
 /**
  * Offline: marks the transfer answered, in one transaction, only if it is still
  * FERRY_TS_OUTSTANDING (else FERRY_ERR_REPLAY: "already answered on <date>"), and records the
- * answer package as seen. Sets state, answer_id, new_not_after, installed_path, updated.
+ * answer package as seen. Sets state, answer_id, new_not_after, valid_until (RMS, else 0),
+ * installed_path, updated.
  */
 ferry_err ferry_store_transfer_answer(struct ferry_store *s,
                                       const uint8_t id[FERRY_TRANSFER_ID_LEN],
                                       const uint8_t answer_id[FERRY_TRANSFER_ID_LEN],
                                       const uint8_t answer_pkg_sha256[FERRY_SHA256_LEN],
-                                      time_t new_not_after, const char *installed_path);
+                                      time_t new_not_after, time_t valid_until,
+                                      const char *installed_path);
 
 /** Online: updates state, service, new_not_after (0 keeps) and updated. */
 ferry_err ferry_store_transfer_update(struct ferry_store *s,

@@ -39,7 +39,9 @@ struct ferry_runbook {
     const char *anchor_fp;      /* its SHA-256, colon or grouped hex */
     time_t anchor_not_after;
     time_t current_not_after;   /* the certificate being renewed */
-    time_t new_not_after;       /* response leg: the new certificate's expiry */
+    time_t new_not_after;       /* response leg: the new certificate's expiry; RMS: the SLC's
+                                 * renewal date (the ISSUE right's RANGETIME end) */
+    time_t valid_until;         /* response leg, RMS: the SLC's VALIDITYTIME end, 0 unknown */
     int lifetime_days_expected; /* request leg: what the new one should look like, 0 unknown */
     time_t created;             /* when the package was made */
     const uint8_t *package;     /* the package bytes, for paper QR pages (medium PDF) */

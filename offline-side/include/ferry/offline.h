@@ -40,9 +40,10 @@ struct ferry_export_result {
     char *package_name; /* "request-<id8>.ferry" */
     char *where;        /* file or folder written */
     char *server_name;
-    char *guid;      /* RMS only */
-    int paired;      /* 1 if an online peer is paired */
-    int x509;        /* 1: a PKCS#10 (server_name is its subject), 0: an RMS request */
+    const char *server_name_from; /* RMS: "the file name", "EnrolleeInformation/Name" or /URL */
+    char *guid;                   /* RMS only */
+    int paired;                   /* 1 if an online peer is paired */
+    int x509;                     /* 1: a PKCS#10 (server_name is its subject), 0: an RMS request */
     char *cert_path; /* X.509: the certificate being renewed, when `request` recorded it */
 };
 
@@ -59,15 +60,17 @@ ferry_err ferry_offline_export(struct ferry_store *s, const char *request_path,
 void ferry_export_result_clear(struct ferry_export_result *res);
 
 struct ferry_import_one {
-    char file[256];       /* the package's name on the medium */
-    ferry_err err;        /* FERRY_OK when imported */
-    char message[512];    /* what happened, for the operator */
-    char transfer_id[33]; /* the request it answers */
-    char *out_path;       /* where the certificate was written */
-    char *server_name;    /* RMS server name, or the X.509 subject */
-    time_t not_before, new_not_after;
-    int x509;       /* 1: an X.509 chain was installed */
-    char *key_path; /* X.509 --rekey: where the new private key is */
+    char file[256];                   /* the package's name on the medium */
+    ferry_err err;                    /* FERRY_OK when imported */
+    char message[512];                /* what happened, for the operator */
+    char transfer_id[33];             /* the request it answers */
+    char *out_path;                   /* where the certificate was written */
+    char *server_name;                /* RMS server name, or the X.509 subject */
+    time_t not_before, new_not_after; /* RMS: the ISSUE right's RANGETIME (renewal date) */
+    time_t valid_until;               /* RMS: the SLC's VALIDITYTIME end */
+    uint8_t root_fp[32];              /* RMS: SHA-256 (SPKI) of the CA certificate's signer */
+    int x509;                         /* 1: an X.509 chain was installed */
+    char *key_path;                   /* X.509 --rekey: where the new private key is */
 };
 
 struct ferry_import_result {
@@ -80,16 +83,24 @@ struct ferry_import_result {
 /**
  * Imports the answers found on @from: verifies each package against the paired online
  * identities, binds it to an outstanding request (once: replays refused), checks the SLC
- * against the request (key, GUID, validity), writes the response byte-exact to @out_path
- * (or <request dir>/<Server>SLC.xml; an existing file is refused unless @force) and records
- * the answer. X.509 mode: the chain's leaf must carry the kept PKCS#10's key and subject and
- * verify to the CA certificates carried back, valid now; the PEM chain (leaf first) goes to
+ * against the request (key, GUID, renewal date), re-verifies the XrML chain, writes the
+ * MS-RMPR 3.6.4.2.1.2 response document (UTF-16LE, what the RMS console imports) byte-exact
+ * as verified to @out_path (or <request dir>/<Server>SLC.xml; an existing file is refused
+ * unless @force), keeps the service's raw answer in the state and records the answer. X.509 mode:
+ * the chain's leaf must carry the kept PKCS#10's key and subject and verify to the CA certificates
+ * carried back, valid now; the PEM chain (leaf first) goes to
  * @out_path or beside the certificate `request` recorded as <name>.renewed.pem (else beside
  * the PKCS#10). Returns FERRY_OK if at least one answer was imported and none failed; else the
  * first failure.
  */
 ferry_err ferry_offline_import(struct ferry_store *s, const struct ferry_medium *from,
                                const char *out_path, int force, struct ferry_import_result *res);
+
+/** ferry_offline_import with RMS answers' root pinned: @drm_root (32 bytes, or NULL) must be the
+ * SHA-256 of the key that signed the CA certificate (FERRY_ERR_UNTRUSTED otherwise). */
+ferry_err ferry_offline_import_pinned(struct ferry_store *s, const struct ferry_medium *from,
+                                      const char *out_path, int force, const uint8_t *drm_root,
+                                      struct ferry_import_result *res);
 void ferry_import_result_clear(struct ferry_import_result *res);
 
 #endif

@@ -62,10 +62,19 @@ void ferry_http_pool_free(struct ferry_http_pool *p);
  * FERRY_ERR_INCOMPLETE (a Retry-After) or FERRY_ERR_NET, with @res->retry_at.
  * The answer is not interpreted here (ferry_rms_response_parse does that), except: HTTP 4xx ->
  * FERRY_ERR_REJECTED, 500 with a SOAP Fault body -> returned with status (caller parses the fault).
- * Progress through ferry_log(INFO): "submitting to URL (attempt i of n)".
+ * Progress through ferry_log(INFO): "submitting to URL (attempt i of n)" ("fetching" for GETs).
  */
 ferry_err ferry_enroll_rms(const char *url, const uint8_t *req, size_t len,
                            const struct ferry_http_opts *o, struct ferry_http_result *res);
+
+/**
+ * GET @url (check-root's ?WSDL) with the same rules as every call here: https only, peer and host
+ * verification on, no redirects followed, no decompression, capped, retried per @o. Any
+ * Content-Type is taken (the caller judges the body). @what names the request in messages.
+ * 4xx: FERRY_ERR_REJECTED with the body kept in @res.
+ */
+ferry_err ferry_enroll_get(const char *url, const char *what, const struct ferry_http_opts *o,
+                           struct ferry_http_result *res);
 
 /**
  * The trust rule of every request: if ca_file and/or ca_path is set, exactly those anchors are

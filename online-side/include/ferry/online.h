@@ -22,6 +22,8 @@ struct ferry_submit_opts {
     int est_enroll;     /* EST: /simpleenroll instead of /simplereenroll */
     int parallel;       /* requests in flight at once (--parallel); 0: 4 */
     int accept_changes; /* EST: package a certificate that lacks a SAN entry, EKU or KU asked for */
+    const uint8_t *drm_root; /* RMS --drm-root: the SHA-256 the CA certificate's signer must have
+                              * (the Microsoft DRM root is not in the chain), or NULL */
 };
 
 struct ferry_submit_one {
@@ -29,12 +31,18 @@ struct ferry_submit_one {
     char transfer_id[33];
     ferry_err err;
     char message[512];
-    char *server_name; /* RMS server name, or the X.509 subject */
+    char *server_name;            /* RMS server name, or the X.509 subject */
+    const char *server_name_from; /* RMS: where the name came from ("the file name", ...) */
     char *guid;
     int x509;
-    time_t new_not_after;
-    char *where;        /* where the answer package was written */
-    char *package_name; /* "response-<id8>.ferry" */
+    time_t new_not_after;       /* RMS: the SLC's renewal date (ISSUE right RANGETIME end) */
+    time_t valid_until;         /* RMS: the SLC's VALIDITYTIME end */
+    uint8_t request_sha256[32]; /* RMS: the carried request file */
+    uint8_t posted_sha256[32];  /* RMS: the bytes posted (the file itself, or the envelope) */
+    int posted_as_is;           /* RMS: the file was a complete SOAP Enroll, posted as it is */
+    uint8_t root_fp[32];        /* RMS: SHA-256 (SPKI) of the key that signed the CA certificate */
+    char *where;                /* where the answer package was written */
+    char *package_name;         /* "response-<id8>.ferry" */
     uint8_t answer_sha256[32];
     int attempts;
     char *changes; /* X.509: what the CA changed from the request, one line each (or NULL) */

@@ -400,8 +400,8 @@ static ferry_err schema_create(struct ferry_store *s)
     "peer_fp, service, created, updated, old_not_after, new_not_after, installed_path, "           \
     "answer_id, answered"
 static const char *const migrations[] = {
-    TRANSFERS_TABLE("transfers_v2") "INSERT INTO transfers_v2 (" TRANSFER_COLS_V1 ") SELECT "
-                                    TRANSFER_COLS_V1 " FROM transfers;"
+    TRANSFERS_TABLE("transfers_v2") "INSERT INTO transfers_v2 (" TRANSFER_COLS_V1
+                                    ") SELECT " TRANSFER_COLS_V1 " FROM transfers;"
                                     "DROP TABLE transfers;"
                                     "ALTER TABLE transfers_v2 RENAME TO transfers;"
                                     "DROP INDEX transfers_v2_created;"

@@ -105,8 +105,8 @@ static void print_text(const struct ferry_import_result *res)
         printf("imported:    %s (transfer %s)\n%s%s\ncertificate: %s\n"
                "new expiry:  %s (%lld days from now)%s\n",
                ferry_safe(o->file), o->transfer_id, o->x509 ? "subject:     " : "server:      ",
-               o->server_name ? ferry_safe(o->server_name) : "(not named)", ferry_safe(o->out_path), d,
-               ferry_days_until(o->new_not_after, ferry_now()),
+               o->server_name ? ferry_safe(o->server_name) : "(not named)", ferry_safe(o->out_path),
+               d, ferry_days_until(o->new_not_after, ferry_now()),
                o->x509 ? "" : " (renewal date: the SLC's ISSUE right RANGETIME)");
         if (!o->x509) {
             char g[FERRY_FP_GROUPS_LEN];

@@ -23,7 +23,7 @@ struct import_ctx {
     size_t npeers;
     const char *out_path;
     int force;
-    uint64_t budget; /* bytes left to read from the medium */
+    uint64_t budget;         /* bytes left to read from the medium */
     const uint8_t *drm_root; /* RMS --drm-root pin, or NULL */
 };
 
@@ -567,10 +567,10 @@ ferry_err ferry_offline_import_pinned(struct ferry_store *s, const struct ferry_
                                       struct ferry_import_result *res)
 {
     struct import_ctx c = {.s = s,
-                            .out_path = out_path,
-                            .force = force,
-                            .budget = FERRY_USB_READ_MAX,
-                            .drm_root = drm_root};
+                           .out_path = out_path,
+                           .force = force,
+                           .budget = FERRY_USB_READ_MAX,
+                           .drm_root = drm_root};
     struct ferry_usb_file *files = NULL;
     size_t n = 0;
     ferry_err r;

@@ -780,8 +780,8 @@ ferry_err ferry_http_exchange_run(const struct exchange *ex0, const struct ferry
             if (left * 1000 < (double)tmo)
                 tmo = (long)(left * 1000);
         }
-        ferry_log(FERRY_LOG_INFO, "%s %s (attempt %d)", ex->body != NULL ? "submitting to" : "fetching",
-                  ex->url, i);
+        ferry_log(FERRY_LOG_INFO, "%s %s (attempt %d)",
+                  ex->body != NULL ? "submitting to" : "fetching", ex->url, i);
         res->attempts = i;
         if ((r = attempt_run(ex, o, tmo, &a)) != FERRY_OK)
             goto out;

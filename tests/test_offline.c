@@ -211,7 +211,7 @@ static void test_import_once(void **state)
     assert_int_equal((long long)t->valid_until, 2016093600LL);   /* 2033-11-20T10:00Z */
     ferry_transfer_free(t);
     /* once only */
-    assert_int_equal(ferry_offline_import(f->off, &f->usb, NULL, 1, &res), FERRY_ERR_REPLAY);
+    assert_int_equal(ferry_offline_import(f->off, &f->usb, NULL, 1, &res), FERRY_ERR_INCOMPLETE);
     ferry_import_result_clear(&res);
     free(slc);
     free(want);

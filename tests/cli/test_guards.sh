@@ -28,7 +28,7 @@ openssl cms -sign -binary -nodetach -outform DER -md sha256 -signer "$ON_HOME/id
   -inkey "$ON_HOME/identity.key" -in "$T/wrongway.xml" -out "$T/stick2/FERRY/response-x.ferry" \
   2>/dev/null || fail "openssl cms -sign"
 before=$(state_digest "$OFF_HOME")
-expect_exit 4 off import --from "usb:$T/stick2" --out "$T/wrongway-SLC.xml"
+expect_exit 4 off import --from "usb:$T/stick2" --out "$T/wrongway-SLC.xml" -v # -v lists what is passed over
 grep -q "response-x.ferry: ignored (a package for the online side)" <<<"$ERR" ||
   fail "the direction is not named: $ERR"
 grep -q "no answer on this medium" <<<"$ERR" || fail "no verdict: $ERR"

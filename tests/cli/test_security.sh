@@ -21,8 +21,9 @@ n=$(received)
 mkdir -p "$T/stick2/FERRY"
 cp "$T/malleated.ferry" "$T/stick2/FERRY/$(basename "$PKG")"
 before=$(state_digest "$ON_HOME")
-expect_exit 1 on submit --from "usb:$T/stick2" --service "$URL" --root "$ROOT"
-grep -q "submitted already" <<<"$ERR" || fail "not recognised as submitted: $ERR"
+expect_exit 4 on submit --from "usb:$T/stick2" --service "$URL" --root "$ROOT"
+grep -q "nothing new on the medium: .*submitted already" <<<"$ERR" ||
+  fail "not recognised as submitted: $ERR"
 [ "$(received)" -eq "$n" ] || fail "the malleated copy reached the service"
 [ "$(state_digest "$ON_HOME")" = "$before" ] || fail "the online state changed"
 ls "$T/stick2/FERRY"/response-* >/dev/null 2>&1 && fail "an answer was written"

@@ -47,7 +47,10 @@ void ferry_cli_usage(const struct ferry_cmd_spec *spec, FILE *f)
         else
             snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
                      o->arg ? o->arg : "");
-        fprintf(f, "  %-26s %s\n", left, o->help);
+        if (strlen(left) < 26)
+            fprintf(f, "  %-26s %s\n", left, o->help);
+        else /* a long option and its argument: the help on the next line, in its column */
+            fprintf(f, "  %s\n  %-26s %s\n", left, "", o->help);
     }
     fputs("\nexit status: 0 success, 1 negative verdict (bad signature, untrusted, rejected, "
           "not for this request),\n2 usage, 3 runtime failure (I/O, network, crypto), 4 "

@@ -422,6 +422,7 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
     struct ferry_transfer *t = NULL;
     struct ferry_rms_response *resp = NULL;
     const struct ferry_item *it, *raw;
+    struct ferry_file_id raw_id;
     uint8_t *doc = NULL;
     size_t doclen = 0;
     uint8_t sha[FERRY_SHA256_LEN];
@@ -463,13 +464,14 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
     }
     /* the service's raw answer stays in the state for audit */
     if (raw != NULL &&
-        (r = ferry_state_save(ferry_store_home(c->s), "certs", t->id, ".service-answer.xml",
-                              raw->data, raw->len)) != FERRY_OK)
+        (r = ferry_state_save_id(ferry_store_home(c->s), "certs", t->id, ".service-answer.xml",
+                                 raw->data, raw->len, &raw_id)) != FERRY_OK)
         goto out;
     if ((r = install(c, m, t, doc, doclen, ".xml", default_out(t), sha, o->new_not_after,
                      o->valid_until, &o->out_path)) != FERRY_OK) {
-        if (raw != NULL) /* a failed import leaves the state as it was */
-            ferry_state_remove(ferry_store_home(c->s), "certs", t->id, ".service-answer.xml");
+        if (raw != NULL) /* a failed import leaves the state as it was: only what it wrote goes */
+            ferry_state_remove_own(ferry_store_home(c->s), "certs", t->id, ".service-answer.xml",
+                                   &raw_id);
         goto out;
     }
     ferry_store_audit(c->s, "import", o->transfer_id);

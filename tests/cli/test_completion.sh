@@ -23,9 +23,9 @@ expect() {
   [ "$got" = "$want" ] || fail "completing '$*': got '$got', want '$want'"
 }
 
-expect "init pair request export import status cancel runbook" ferry-offline ""
+expect "init pair request export import status cancel expiry runbook" ferry-offline ""
 expect "init pair check-root submit status runbook" ferry-online ""
-expect "export" ferry-offline ex
+expect "export expiry" ferry-offline ex
 expect "check-root" ferry-online --json ch
 expect "--runbook" ferry-offline export req.xml --r
 expect "--est-enroll --est-user" ferry-online submit --est

@@ -69,8 +69,11 @@ for i in $(seq 1 "$TRIALS"); do
   race "import$i" off import --from "usb:$STICK" --out "$out"
   [ "$OK" -eq 1 ] || fail "trial $i: $OK imports succeeded (exit $CODES): $(cat "$T"/race-import$i.*)"
   [ -s "$out" ] || fail "trial $i: the certificate $out is gone: $(cat "$T"/race-import$i.*)"
-  ls "$OFF_HOME"/certs/*.xml >/dev/null 2>&1 || fail "trial $i: the kept copy is gone"
-  cmp -s "$out" "$(ls "$OFF_HOME"/certs/*.xml)" || fail "trial $i: kept copy differs"
+  kept=$(ls "$OFF_HOME"/certs/*.xml 2>/dev/null | grep -v '\.service-answer\.xml$') ||
+    fail "trial $i: the kept copy is gone"
+  cmp -s "$out" "$kept" || fail "trial $i: kept copy differs"
+  ls "$OFF_HOME"/certs/*.service-answer.xml >/dev/null 2>&1 ||
+    fail "trial $i: the service's raw answer is not kept"
   off status --json | grep -q '"state":"installed"' || fail "trial $i: not installed"
 done
 

@@ -36,6 +36,9 @@ ID=$(grep -o '"transfer_id":"[^"]*"' "$T/export.json" | cut -d'"' -f4)
 echo "stick: $(ls "$F" | wc -l) names, $(du -sm "$STICK" | cut -f1) MB on disk" >&2
 
 rc=0
+# Under ASan (./ferry-dev sanitize) freed blocks wait in a 256 MB quarantine before reuse, which
+# would count every 12 MiB read ever freed; with a small quarantine RSS measures what is held.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4" \
 /usr/bin/time -v "$FERRY_ONLINE" submit --home "$ON_HOME" --from "usb:$STICK" --service "$URL" \
   --root "$ROOT" >"$T/submit.out" 2>"$T/submit.err" || rc=$?
 rss=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$T/submit.err")

@@ -30,29 +30,29 @@ expect_exit 2 on pair --from "usb:$T/stick2" --sheet "$T/x.txt"
 step "an unknown option before the command is called an option"
 rc=0; out=$("$FERRY_OFFLINE" --homedir "$OFF_HOME" status 2>&1) || rc=$?
 [ $rc -eq 2 ] || fail "exit $rc for --homedir"
-echo "$out" | grep -q "unknown option '--homedir'" || fail "not called an option: $out"
-echo "$out" | grep -q "unknown command" && fail "called a command: $out"
+grep -q "unknown option '--homedir'" <<<"$out" || fail "not called an option: $out"
+grep -q "unknown command" <<<"$out" && fail "called a command: $out"
 rc=0; out=$("$FERRY_ONLINE" --home "$ON_HOME" 2>&1) || rc=$?
-[ $rc -eq 2 ] && echo "$out" | grep -q "a command is needed" || fail "no command: $rc $out"
+[ $rc -eq 2 ] && grep -q "a command is needed" <<<"$out" || fail "no command: $rc $out"
 
 step "no state here: one message, no repetition, says what to do"
 expect_exit 4 "$FERRY_OFFLINE" status --home "$T/nothing"
-[ "$(echo "$ERR" | grep -o 'no ferry state here' | wc -l)" -eq 1 ] || fail "repeated: $ERR"
-echo "$ERR" | grep -q 'ferry-offline init' || fail "no advice: $ERR"
+[ "$(grep -o 'no ferry state here' <<<"$ERR" | wc -l)" -eq 1 ] || fail "repeated: $ERR"
+grep -q 'ferry-offline init' <<<"$ERR" || fail "no advice: $ERR"
 
 step "a medium the wrong way round names the one to use"
 expect_exit 2 on submit --from "png:$T" --service "$URL" --root "$ROOT"
-echo "$ERR" | grep -q "images:PATH" || fail "png: as input without the images: hint: $ERR"
+grep -q "images:PATH" <<<"$ERR" || fail "png: as input without the images: hint: $ERR"
 expect_exit 2 off import --from "pdf:$T/x.pdf"
-echo "$ERR" | grep -q "images:PATH" || fail "pdf: as input without the images: hint: $ERR"
+grep -q "images:PATH" <<<"$ERR" || fail "pdf: as input without the images: hint: $ERR"
 expect_exit 2 off export "$REQ" --to "images:$T"
-echo "$ERR" | grep -q "png:DIR" || fail "images: as output without the png: hint: $ERR"
+grep -q "png:DIR" <<<"$ERR" || fail "images: as output without the png: hint: $ERR"
 ls "$STICK"/FERRY/request-*.ferry >/dev/null 2>&1 && fail "a refused export wrote a package"
 
 step "a package given to export is named as such, with what to do"
 mkdir -p "$T/pkgs" && printf 'x' >"$T/pkgs/request-0011aabb.ferry"
 expect_exit 2 off export "$T/pkgs/request-0011aabb.ferry" --to "usb:$STICK"
-echo "$ERR" | grep -q "is a ferry package.*give the request itself" || fail "export .ferry: $ERR"
+grep -q "is a ferry package.*give the request itself" <<<"$ERR" || fail "export .ferry: $ERR"
 
 step "ferry-online status shows its identity and what was submitted"
 off export "$REQ" --to "usb:$STICK" >"$T/export.out"
@@ -88,10 +88,10 @@ assert t["state"] == "cancelled", t
 sqlite3 "$OFF_HOME/ledger.sqlite" "SELECT detail FROM audit WHERE event = 'transfer-cancel'" |
   grep -q "stick lost in transit" || fail "no audit entry for the cancel"
 expect_exit 1 off cancel "${TID:0:8}"
-echo "$ERR" | grep -q "cancelled already" || fail "cancel twice: $ERR"
+grep -q "cancelled already" <<<"$ERR" || fail "cancel twice: $ERR"
 before=$(state_digest "$OFF_HOME")
 expect_exit 1 off import --from "usb:$STICK" --out "$T/SLC.xml"
-echo "$ERR" | grep -q "was cancelled here on" || fail "answer to a cancelled transfer: $ERR"
+grep -q "was cancelled here on" <<<"$ERR" || fail "answer to a cancelled transfer: $ERR"
 [ -e "$T/SLC.xml" ] && fail "an answer to a cancelled transfer was written"
 [ "$(state_digest "$OFF_HOME")" = "$before" ] || fail "a refused import changed the state"
 
@@ -107,12 +107,12 @@ sent=$(wc -l <"$SVC/received.log")
 printf 'x' >"$T/a-file"
 expect_exit 4 on submit --from "usb:$STICK" --to "usb:$T/no-such-stick" --service "$URL" --root "$ROOT"
 expect_exit 2 on submit --from "usb:$STICK" --to "pdf:$T/a-file/answer.pdf" --service "$URL" --root "$ROOT"
-echo "$ERR" | grep -q "is not a folder" || fail "pdf under a file: $ERR"
+grep -q "is not a folder" <<<"$ERR" || fail "pdf under a file: $ERR"
 expect_exit 2 on submit --from "usb:$STICK" --to "png:$T/a-file" --service "$URL" --root "$ROOT"
 if mkdir -p "$T/ro" && mount -t tmpfs -o ro,size=1m tmpfs "$T/ro" 2>/dev/null; then
   expect_exit 3 on submit --from "usb:$STICK" --to "usb:$T/ro" --service "$URL" --root "$ROOT"
   umount "$T/ro"
-  echo "$ERR" | grep -q "Read-only file system.*nothing was sent" || fail "read-only stick: $ERR"
+  grep -q "Read-only file system.*nothing was sent" <<<"$ERR" || fail "read-only stick: $ERR"
 else
   echo "note: no read-only tmpfs here (mount not allowed); that case is not run" >&2
 fi

@@ -130,10 +130,10 @@ qrencode -v 10 -l M -s 6 -o "$T/forged/0-forged.png" "${t:0:21}$c${t:22}" \
 rm -f "$T/forged/frame-002.png" # only the forgery stands for frame 2
 rc=0
 ERR=$(on submit --from "images:$T/forged" --to "png:$T/answer-forged" --service "$URL" \
-  --root "$ROOT" --again 2>&1 >/dev/null) || rc=$?
+  --root "$ROOT" --again --json 2>&1 >"$T/submit-forged.json") || rc=$?
 [ $rc -eq 0 ] || check "forged frame first: exit $rc: $(tail -n2 <<<"$ERR")"
-[ "$(last_received)" = "$(sha256 "$SRV/SRV01RenewalRequest.xml")" ] \
-  || check "forged frame first: the service did not receive request 1 byte-exact"
+carried "$SRV/SRV01RenewalRequest.xml" forged \
+  || check "forged frame first: the service did not receive request 1 as carried"
 grep -q "frame 2 (session ${t:1:7}) disagrees with the rebuilt data" <<<"$ERR" \
   || check "forged frame first: the forged frame 2 is not named: $ERR"
 

@@ -176,13 +176,15 @@ S = [int(x) for x in m.group(2).split(',')]
 if len(frames) != 255 or S != list(range(255)) or K >= 128:
     sys.exit('HTML animation: %d frames, K %d, order %s...: want 255 distinct, data first'
              % (len(frames), K, S[:8]))
+Q = 4  # the quiet zone the page draws around each code (QR needs 4 modules)
 for i, (side, d) in enumerate(frames):
-    g = [[255] * side for _ in range(side)]
+    g = [[255] * (side + 2 * Q) for _ in range(side + 2 * Q)]
     runs = re.findall(r'M(\d+) (\d+)h(\d+)v1h-\d+z', d)
     if len(runs) != d.count('M'):
         sys.exit('frame %d: path data not in runs' % i)
     for x, y, w in ((int(a), int(b), int(c)) for a, b, c in runs):
-        g[y][x:x + w] = [0] * w
+        g[y + Q][x + Q:x + Q + w] = [0] * w
+    side += 2 * Q
     with open('%s/f%03d.pgm' % (sys.argv[2], i), 'wb') as f:
         f.write(b'P5 %d %d 255\n' % (side * 4, side * 4))
         for row in g:

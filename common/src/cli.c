@@ -47,7 +47,8 @@ void ferry_cli_usage(const struct ferry_cmd_spec *spec, FILE *f)
         else
             snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
                      o->arg ? o->arg : "");
-        fprintf(f, "  %-26s %s\n", left, o->help);
+        /* two spaces at least between a long option and its help, so that they stay apart */
+        fprintf(f, "  %-26s%s%s\n", left, strlen(left) >= 26 ? "  " : " ", o->help);
     }
     fputs("\nexit status: 0 success, 1 negative verdict (bad signature, untrusted, rejected, "
           "not for this request),\n2 usage, 3 runtime failure (I/O, network, crypto), 4 "

@@ -292,19 +292,20 @@ static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
             return ferry_errf(FERRY_ERR_USAGE, "--web only writes the request file: --to, "
                                                "--drm-root and --answer-file go with the next "
                                                "step");
-        return FERRY_OK;
-    }
-    if (o->answer_name != NULL) {
+    } else if (o->answer_name != NULL) {
         if ((r = ferry_file_read(o->answer_name, FERRY_RMS_MAX_RESPONSE, doc, &o->answer_len)) !=
             FERRY_OK)
             return ferry_errf(r, "--answer-file %s: %s", o->answer_name, ferry_err_detail());
         o->answer_doc = *doc;
     }
     v = ferry_args_get(a, spec.opts, spec.nopts, "to");
-    if (v == NULL && !ferry_medium_writable(from->kind))
+    if (o->web_dir != NULL) /* nothing is written to a medium: the request file goes to DIR */
+        v = NULL;
+    else if (v == NULL && !ferry_medium_writable(from->kind))
         return ferry_errf(FERRY_ERR_USAGE, "--from %s cannot take the answer: give --to MEDIUM",
                           ferry_medium_kind_name(from->kind));
-    if ((r = ferry_medium_parse_for(v ? v : ferry_args_get(a, spec.opts, spec.nopts, "from"), 1,
+    if (o->web_dir == NULL &&
+        (r = ferry_medium_parse_for(v ? v : ferry_args_get(a, spec.opts, spec.nopts, "from"), 1,
                                     to)) != FERRY_OK)
         return r;
     v = ferry_args_get(a, spec.opts, spec.nopts, "protocol");
@@ -388,7 +389,7 @@ int cmd_submit(int argc, char **argv)
         r = ferry_errf(r, "%s; nothing was sent to the service", ferry_err_detail());
         goto out;
     }
-    if ((r = ferry_transport_lock(o.web_dir ? &from : &to, &medium)) != FERRY_OK)
+    if (o.web_dir == NULL && (r = ferry_transport_lock(&to, &medium)) != FERRY_OK)
         goto out;
     r = ferry_online_submit(s, &from, &o, &res);
     if (ferry_cli_json(&a))

@@ -65,6 +65,11 @@ grep -q '"from_upload_page":true' "$T/ans.json" || fail "not marked as the page'
 PIN=$(json_sha drm_root_sha256 "$T/ans.json")
 on status --json | grep -q "$ID" || fail "the transfer is not recorded as submitted"
 expect_exit 4 on submit --from "usb:$STICK" --answer-file "$V/resp-document-utf16.xml"
+expect_exit 4 on submit --from "usb:$STICK" --web "$T/web"
+grep -q "submitted already" <<<"$ERR" || fail "--web after the answer: $ERR"
+rm "$T/web/SRV01RenewalRequest.xml"
+on submit --from "usb:$STICK" --web "$T/web" --again >/dev/null 2>&1 || fail "--web --again refused"
+cmp "$REQ" "$T/web/SRV01RenewalRequest.xml" || fail "--web --again did not write the request"
 
 step "import: the SLC written is the page's document, byte-exact; expiry = RANGETIME end"
 off import --from "usb:$STICK" --drm-root "$PIN" --json >"$T/import.json" 2>"$T/import.err" ||

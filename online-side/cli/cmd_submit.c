@@ -17,6 +17,8 @@
 #include "ferry/online.h"
 #include "ferry/sidecmd.h"
 #include "ferry/xrml.h"
+#include "ferry/file.h"
+#include "ferry/rms.h"
 
 #define PW_MAX 1024
 
@@ -48,6 +50,12 @@ static const struct ferry_opt opts[] = {
     {"drm-root", 0, "FINGERPRINT",
      "RMS: pin the Microsoft DRM root: the SHA-256 of the key that signed the chain's CA "
      "certificate (as ferry prints it); a mismatch is refused"},
+    {"web", 0, "DIR",
+     "RMS without the SOAP service: write each verified request file to DIR for Microsoft's "
+     "upload page (a browser); nothing is sent or recorded"},
+    {"answer-file", 0, "FILE",
+     "RMS: the response document the upload page returned, for the one request on the medium: "
+     "verified and packaged like the service's answer"},
     FERRY_CLI_QR_OPTS,
 };
 
@@ -56,14 +64,17 @@ static const struct ferry_cmd_spec spec = {
     "submit",
     "--from MEDIUM [--to MEDIUM] [--service URL] [--root FILE] [--protocol rms|est] "
     "[--est-enroll] [--est-user USER] [--deadline SECONDS] [--parallel N] [--accept-changes] "
-    "[--drm-root FINGERPRINT]",
+    "[--drm-root FINGERPRINT] [--web DIR | --answer-file FILE]",
     "Verifies each request package against the paired offline machine, posts the RMS request to "
     "the enrollment service over HTTPS (verification always on) as MS-RMPR's WSDL defines it: "
     "the carried file itself when it is a SOAP Enroll with VersionData, else the SOAP envelope "
     "built from its values (both SHA-256s shown); verifies the answer's four XrML certificates "
     "(digests, signatures, the chain, the request's key and GUID, the renewal date), shows the "
     "fingerprint of the root key that signed the chain (not in the chain; pin it with "
-    "--drm-root) and writes a signed answer package to carry back. --protocol est (X.509 mode): "
+    "--drm-root) and writes a signed answer package to carry back. Without the SOAP service: "
+    "--web DIR writes the request file for Microsoft's upload page (" FERRY_RMS_UPLOAD_PAGE
+    "), then --answer-file FILE takes the response document the page returned. --protocol est "
+    "(X.509 mode): "
     "--service is the EST base URL; "
     "the CA certificates come from /cacerts, the PKCS#10 goes to /simplereenroll, and the issued "
     "certificate must carry the request's key and subject and chain to those CA certificates.",
@@ -93,7 +104,12 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r)
         ferry_json_str(&j, o->x509 ? "subject" : "server_name", o->server_name);
         ferry_json_int(&j, "attempts", o->attempts);
         ferry_json_str(&j, "changes", o->changes);
-        if (o->err == FERRY_OK) {
+        if (o->err == FERRY_OK && o->web) {
+            ferry_hex_groups(o->request_sha256, FERRY_SHA256_LEN, g);
+            ferry_json_str(&j, "upload", o->where);
+            ferry_json_str(&j, "request_sha256", g);
+            ferry_json_str(&j, "upload_page", FERRY_RMS_UPLOAD_PAGE);
+        } else if (o->err == FERRY_OK) {
             ferry_time_date(o->new_not_after, d);
             ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
             ferry_json_str(&j, "new_expiry", d);
@@ -107,6 +123,7 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r)
                 ferry_hex_groups(o->posted_sha256, FERRY_SHA256_LEN, g);
                 ferry_json_str(&j, "posted_sha256", g);
                 ferry_json_bool(&j, "posted_as_is", o->posted_as_is);
+                ferry_json_bool(&j, "from_upload_page", o->from_page);
                 ferry_hex_groups(o->root_fp, FERRY_SHA256_LEN, g);
                 ferry_json_str(&j, "drm_root_sha256", g);
                 ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
@@ -123,16 +140,19 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r)
 
 static void print_rms(const struct ferry_submit_one *o, const char *d, const char *g)
 {
-    char v[11], h1[FERRY_FP_GROUPS_LEN], h2[FERRY_FP_GROUPS_LEN], fp[FERRY_FP_GROUPS_LEN];
+    char v[11], h1[FERRY_FP_GROUPS_LEN], h2[FERRY_FP_GROUPS_LEN + 16], fp[FERRY_FP_GROUPS_LEN];
 
     ferry_time_date(o->valid_until, v);
     ferry_hex_groups(o->request_sha256, FERRY_SHA256_LEN, h1);
-    ferry_hex_groups(o->posted_sha256, FERRY_SHA256_LEN, h2);
+    if (o->from_page)
+        snprintf(h2, sizeof(h2), "nothing");
+    else
+        ferry_hex_groups(o->posted_sha256, FERRY_SHA256_LEN, h2);
     ferry_hex_groups(o->root_fp, FERRY_SHA256_LEN, fp);
     printf("submitted:   %s (transfer %s)\n"
            "server:      %s%s%s%s\n"
            "request:     SHA-256 %s (the carried file)\n"
-           "posted:      SHA-256 %s (%s)\n"
+           "posted:      %s%s (%s)\n"
            "new expiry:  %s (renewal date: the SLC's ISSUE right RANGETIME)\n"
            "valid until: %s (the SLC's VALIDITYTIME)\n"
            "DRM root:    %s (SHA-256 of the key that signed the CA certificate; the root is not "
@@ -141,9 +161,30 @@ static void print_rms(const struct ferry_submit_one *o, const char *d, const cha
            ferry_safe(o->file), o->transfer_id,
            o->server_name ? ferry_safe(o->server_name) : "(not named)",
            o->server_name_from ? " (from " : "", o->server_name_from ? o->server_name_from : "",
-           o->server_name_from ? ")" : "", h1, h2,
-           o->posted_as_is ? "the file as it is" : "the SOAP envelope built from it", d, v, fp,
-           ferry_safe(o->where), g);
+           o->server_name_from ? ")" : "", h1, o->from_page ? "" : "SHA-256 ", h2,
+           o->from_page      ? "the answer is the upload page's response document"
+           : o->posted_as_is ? "the file as it is"
+                             : "the SOAP envelope built from it",
+           d, v, fp, ferry_safe(o->where), g);
+}
+
+/* --web: what to upload, where, and the next command. */
+static void print_web(const struct ferry_submit_one *o)
+{
+    char h[FERRY_FP_GROUPS_LEN];
+
+    ferry_hex_groups(o->request_sha256, FERRY_SHA256_LEN, h);
+    printf("request:     %s (transfer %s), nothing sent, nothing recorded\n"
+           "server:      %s%s%s%s\n"
+           "upload:      %s\n"
+           "SHA-256:     %s (the carried file, byte-exact)\n"
+           "where:       " FERRY_RMS_UPLOAD_PAGE " (in a browser)\n"
+           "next:        save the response file the page returns, then run\n"
+           "  %s submit --from MEDIUM --answer-file RESPONSE.xml [--drm-root FINGERPRINT]\n",
+           ferry_safe(o->file), o->transfer_id,
+           o->server_name ? ferry_safe(o->server_name) : "(not named)",
+           o->server_name_from ? " (from " : "", o->server_name_from ? o->server_name_from : "",
+           o->server_name_from ? ")" : "", ferry_safe(o->where), h, PROG);
 }
 
 /* Prints one block per request submitted, one line per request refused; requests handled
@@ -162,6 +203,10 @@ static void print_text(const struct ferry_submit_result *res)
         if (o->err != FERRY_OK) {
             fprintf(stderr, "%s: submit: %s: %s\n", PROG, ferry_safe(o->file),
                     ferry_safe(o->message));
+            continue;
+        }
+        if (o->web) {
+            print_web(o);
             continue;
         }
         ferry_time_date(o->new_not_after, d);
@@ -221,7 +266,7 @@ static ferry_err est_password(char **pw)
 
 static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
                        struct ferry_medium *to, struct ferry_qr_opts *qo,
-                       struct ferry_submit_opts *o, uint8_t drm_root[32], char **pw)
+                       struct ferry_submit_opts *o, uint8_t drm_root[32], char **pw, uint8_t **doc)
 {
     const char *v;
     char *end;
@@ -233,11 +278,34 @@ static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
         return ferry_errf(FERRY_ERR_USAGE, "give --from MEDIUM");
     if ((r = ferry_medium_parse_for(v, 0, from)) != FERRY_OK)
         return r;
+    o->web_dir = ferry_args_get(a, spec.opts, spec.nopts, "web");
+    o->answer_name = ferry_args_get(a, spec.opts, spec.nopts, "answer-file");
+    if ((o->web_dir || o->answer_name) && (ferry_args_get(a, spec.opts, spec.nopts, "protocol") ||
+                                           ferry_args_get(a, spec.opts, spec.nopts, "service") ||
+                                           ferry_args_get(a, spec.opts, spec.nopts, "root")))
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "--web and --answer-file are the RMS upload page's path: "
+                          "--protocol, --service and --root do not go with them");
+    if (o->web_dir != NULL) {
+        if (o->answer_name != NULL || ferry_args_get(a, spec.opts, spec.nopts, "to") ||
+            ferry_args_get(a, spec.opts, spec.nopts, "drm-root"))
+            return ferry_errf(FERRY_ERR_USAGE, "--web only writes the request file: --to, "
+                                               "--drm-root and --answer-file go with the next "
+                                               "step");
+    } else if (o->answer_name != NULL) {
+        if ((r = ferry_file_read(o->answer_name, FERRY_RMS_MAX_RESPONSE, doc, &o->answer_len)) !=
+            FERRY_OK)
+            return ferry_errf(r, "--answer-file %s: %s", o->answer_name, ferry_err_detail());
+        o->answer_doc = *doc;
+    }
     v = ferry_args_get(a, spec.opts, spec.nopts, "to");
-    if (v == NULL && !ferry_medium_writable(from->kind))
+    if (o->web_dir != NULL) /* nothing is written to a medium: the request file goes to DIR */
+        v = NULL;
+    else if (v == NULL && !ferry_medium_writable(from->kind))
         return ferry_errf(FERRY_ERR_USAGE, "--from %s cannot take the answer: give --to MEDIUM",
                           ferry_medium_kind_name(from->kind));
-    if ((r = ferry_medium_parse_for(v ? v : ferry_args_get(a, spec.opts, spec.nopts, "from"), 1,
+    if (o->web_dir == NULL &&
+        (r = ferry_medium_parse_for(v ? v : ferry_args_get(a, spec.opts, spec.nopts, "from"), 1,
                                     to)) != FERRY_OK)
         return r;
     v = ferry_args_get(a, spec.opts, spec.nopts, "protocol");
@@ -300,7 +368,7 @@ int cmd_submit(int argc, char **argv)
     struct ferry_lock *medium = NULL;
     char *pw = NULL;
     size_t i, skipped = 0;
-    uint8_t drm_root[32];
+    uint8_t drm_root[32], *doc = NULL;
     int rc;
     ferry_err r;
 
@@ -308,7 +376,7 @@ int cmd_submit(int argc, char **argv)
     if ((rc = ferry_cli_parse(&spec, argc, argv, &a)) >= 0)
         return rc;
     memset(&o, 0, sizeof(o));
-    r = setup(&a, &from, &to, &qo, &o, drm_root, &pw);
+    r = setup(&a, &from, &to, &qo, &o, drm_root, &pw, &doc);
     o.http.password = pw;
     if (r != FERRY_OK)
         goto out;
@@ -316,11 +384,12 @@ int cmd_submit(int argc, char **argv)
      * written would be an enrollment nobody recorded. Then the stick is ours until the end. */
     if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK)
         goto out;
-    if ((r = ferry_transport_preflight(&to, SUBMIT_SPACE_NEEDED)) != FERRY_OK) {
+    if (o.web_dir == NULL &&
+        (r = ferry_transport_preflight(&to, SUBMIT_SPACE_NEEDED)) != FERRY_OK) {
         r = ferry_errf(r, "%s; nothing was sent to the service", ferry_err_detail());
         goto out;
     }
-    if ((r = ferry_transport_lock(&to, &medium)) != FERRY_OK)
+    if (o.web_dir == NULL && (r = ferry_transport_lock(&to, &medium)) != FERRY_OK)
         goto out;
     r = ferry_online_submit(s, &from, &o, &res);
     if (ferry_cli_json(&a))
@@ -347,5 +416,6 @@ done:
     ferry_lock_release(medium);
     ferry_store_close(s);
     OPENSSL_secure_clear_free(pw, PW_MAX);
+    free(doc);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <libxml/parser.h>
 
 #include "ferry/buf.h"
+#include "ferry/file.h"
 #include "ferry/log.h"
 #include "ferry/online.h"
 #include "ferry/package.h"
@@ -108,20 +109,26 @@ static ferry_err answer_manifest(const struct ferry_manifest *req, const uint8_t
     *out = NULL;
     answer_name(ri->name, name, sizeof(name));
     raw_name(name, raw, sizeof(raw));
-    if ((r = ferry_rms_response_document(resp, &doc, &dlen)) != FERRY_OK)
+    if (hr == NULL) { /* the upload page's response document: packaged as it came */
+        if ((doc = malloc(c->o->answer_len)) == NULL)
+            return FERRY_ERR_NOMEM;
+        memcpy(doc, c->o->answer_doc, c->o->answer_len);
+        dlen = c->o->answer_len;
+    } else if ((r = ferry_rms_response_document(resp, &doc, &dlen)) != FERRY_OK) {
         return r;
+    }
     if ((r = answer_new(req, req_sha, c, "rms", resp->chain[0].renew_by, &m)) != FERRY_OK)
         goto out;
     ferry_time_iso(resp->chain[0].until, iso);
     ferry_hex(resp->root_fp, 32, hex);
     if ((r = ferry_manifest_add_item(m, name, FERRY_ITEM_RMS_RESPONSE, doc, dlen)) != FERRY_OK ||
-        (r = ferry_manifest_add_item(m, raw, FERRY_ITEM_RMS_SERVICE_ANSWER, hr->body, hr->len)) !=
-            FERRY_OK ||
+        (hr != NULL && (r = ferry_manifest_add_item(m, raw, FERRY_ITEM_RMS_SERVICE_ANSWER, hr->body,
+                                                    hr->len)) != FERRY_OK) ||
         (r = ferry_manifest_set_prop(m, "valid_until", iso)) != FERRY_OK ||
         (r = ferry_manifest_set_prop(m, "drm_root_sha256", hex)) != FERRY_OK)
         goto out;
     ferry_hex(o->posted_sha256, 32, hex);
-    if ((r = ferry_manifest_set_prop(m, "posted_sha256", hex)) != FERRY_OK)
+    if (hr != NULL && (r = ferry_manifest_set_prop(m, "posted_sha256", hex)) != FERRY_OK)
         goto out;
     if (o->server_name != NULL &&
         (r = ferry_manifest_set_prop(m, "server_name", o->server_name)) != FERRY_OK)
@@ -196,13 +203,66 @@ static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
     t.created = t.updated = ferry_now();
     t.new_not_after = o->new_not_after;
     t.valid_until = o->valid_until;
-    if (!o->x509) {
+    if (!o->x509 && !o->from_page) {
         memcpy(t.posted_sha256, o->posted_sha256, FERRY_SHA256_LEN);
         t.has_posted = 1;
     }
     /* one transaction: the transfer (new, or --again) and the request package seen, by the
      * digest of what was signed (see submitted_before) */
     return ferry_store_transfer_submitted(c->s, &t, req->content_sha256);
+}
+
+/* RMS --web: the carried request file, byte-exact under the name it had, for the operator to
+ * upload on Microsoft's page; nothing is sent. */
+static ferry_err web_request(struct submit_ctx *c, const struct ferry_item *ri,
+                             struct ferry_submit_one *o)
+{
+    char *path = NULL;
+    ferry_err r;
+
+    if (!ferry_usb_name_ok(ri->name))
+        return ferry_errf(FERRY_ERR_FORMAT,
+                          "the carried request's name \"%s\" is not a plain "
+                          "file name: export it again",
+                          ri->name);
+    if ((path = malloc(strlen(c->o->web_dir) + strlen(ri->name) + 2)) == NULL)
+        return FERRY_ERR_NOMEM;
+    sprintf(path, "%s/%s", c->o->web_dir, ri->name);
+    if ((r = ferry_file_write_atomic(path, ri->data, ri->len, 0644)) != FERRY_OK)
+        r = ferry_errf(r, "%s: %s; check --web DIR exists and is writable", path,
+                       ferry_err_detail());
+    o->web = 1;
+    o->where = path;
+    return r;
+}
+
+/* RMS --answer-file: the response document the upload page returned, verified and bound to the
+ * request exactly as a SOAP answer is, then packaged byte-exact. */
+static ferry_err page_answer(struct submit_ctx *c, const struct ferry_manifest *req,
+                             const uint8_t req_sha[32], const struct ferry_item *ri,
+                             const struct ferry_rms_request *rq, struct ferry_submit_one *o,
+                             struct ferry_manifest **ans)
+{
+    struct ferry_rms_response *resp = NULL;
+    ferry_err r;
+
+    o->from_page = 1;
+    if ((r = ferry_rms_response_parse(c->o->answer_doc, c->o->answer_len, &resp)) == FERRY_OK &&
+        resp->form != FERRY_RMS_ANSWER_DOCUMENT)
+        r = ferry_errf(FERRY_ERR_FORMAT, "it is a SOAP answer, not the page's response document");
+    if (r != FERRY_OK || (r = ferry_rms_check(rq, resp, ferry_now())) != FERRY_OK ||
+        (r = ferry_rms_check_root(resp, c->o->drm_root)) != FERRY_OK) {
+        r = ferry_errf(r, "%s was refused: %s; nothing was packaged", c->o->answer_name,
+                       ferry_err_detail());
+        goto out;
+    }
+    o->new_not_after = resp->chain[0].renew_by;
+    o->valid_until = resp->chain[0].until;
+    memcpy(o->root_fp, resp->root_fp, 32);
+    r = answer_manifest(req, req_sha, ri, NULL, resp, c, o, ans);
+out:
+    ferry_rms_response_free(resp);
+    return r;
 }
 
 /* RMS: posts the request (the carried file itself when it is a complete SOAP Enroll, else the
@@ -230,10 +290,18 @@ static ferry_err rms_answer(struct submit_ctx *c, const struct ferry_usb_file *f
         r = r != FERRY_OK ? r : FERRY_ERR_NOMEM;
         goto out;
     }
+    ferry_sha256(ri->data, ri->len, o->request_sha256);
+    if (c->o->web_dir != NULL) {
+        r = web_request(c, ri, o);
+        goto out;
+    }
+    if (c->o->answer_doc != NULL) {
+        r = page_answer(c, req, req_sha, ri, rq, o, ans);
+        goto out;
+    }
     if ((r = ferry_rms_envelope(ri->data, ri->len, rq, &post, &postlen, &o->posted_as_is)) !=
         FERRY_OK)
         goto out;
-    ferry_sha256(ri->data, ri->len, o->request_sha256);
     ferry_sha256(post, postlen, o->posted_sha256);
     ferry_hex_groups(o->request_sha256, 32, g1);
     ferry_hex_groups(o->posted_sha256, 32, g2);
@@ -566,7 +634,7 @@ static void answer_one(struct submit_ctx *c, struct work *w)
         else
             r = rms_answer(c, w->f, w->req, w->req_sha, w->ri, w->o, &w->ans);
     }
-    if (r == FERRY_OK && c->o->to->kind == FERRY_MEDIUM_USB &&
+    if (r == FERRY_OK && w->ans != NULL && c->o->to->kind == FERRY_MEDIUM_USB &&
         (r = deliver_write(c, w->req, w->ans, w->o)) == FERRY_OK)
         w->written = 1;
     w->o->err = r;
@@ -717,13 +785,27 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
         else
             ferry_usb_file_unload(&files[i]); /* refused: its bytes are not kept */
     }
+    if (nw > 1 && c->o->answer_doc != NULL) { /* one answer binds one request */
+        for (i = 0; i < nw; i++) {
+            w[i].o->err = ferry_errf(FERRY_ERR_USAGE,
+                                     "--answer-file answers one request, and the medium holds "
+                                     "%zu not yet submitted: give --from usb:DIR with only the "
+                                     "request package the page answered",
+                                     nw);
+            snprintf(w[i].o->message, sizeof(w[i].o->message), "%s", ferry_err_detail());
+            ferry_manifest_free(w[i].req);
+        }
+        nw = 0;
+    }
     if (nw > 0 && c->o->est)
         fetch_cas(c);
     if (nw > 0)
         run_batch(c, w, nw, par < PARALLEL_MAX ? par : PARALLEL_MAX);
     for (i = 0; i < nw; i++) {
         struct ferry_submit_one *o = w[i].o;
-        if (o->err == FERRY_OK) {
+        if (o->err == FERRY_OK && o->web) {
+            snprintf(o->message, sizeof(o->message), "written for the upload page");
+        } else if (o->err == FERRY_OK) {
             ferry_err_clear();
             o->err = w[i].written ? FERRY_OK : deliver_write(c, w[i].req, w[i].ans, o);
             if (o->err == FERRY_OK)
@@ -765,7 +847,9 @@ ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *
 
     memset(res, 0, sizeof(*res));
     c.o = &oo;
-    c.url = o->service ? o->service : FERRY_DEFAULT_RMS_URL;
+    c.url = o->answer_doc != NULL ? FERRY_RMS_UPLOAD_PAGE
+            : o->service          ? o->service
+                                  : FERRY_DEFAULT_RMS_URL;
     if (o->est && o->service == NULL)
         return ferry_errf(FERRY_ERR_USAGE, "--protocol est needs --service URL (the EST base, "
                                            "e.g. https://ca.example)");

@@ -22,8 +22,14 @@ struct ferry_submit_opts {
     int est_enroll;     /* EST: /simpleenroll instead of /simplereenroll */
     int parallel;       /* requests in flight at once (--parallel); 0: 4 */
     int accept_changes; /* EST: package a certificate that lacks a SAN entry, EKU or KU asked for */
-    const uint8_t *drm_root; /* RMS --drm-root: the SHA-256 the CA certificate's signer must have
-                              * (the Microsoft DRM root is not in the chain), or NULL */
+    const uint8_t *drm_root;   /* RMS --drm-root: the SHA-256 the CA certificate's signer must have
+                                * (the Microsoft DRM root is not in the chain), or NULL */
+    const char *web_dir;       /* RMS --web: write the carried request file here for Microsoft's
+                                * upload page; nothing is sent, packaged or recorded */
+    const uint8_t *answer_doc; /* RMS --answer-file: the response document the upload page
+                                * returned, taken instead of a SOAP exchange (one request) */
+    size_t answer_len;
+    const char *answer_name; /* its file name, for messages */
 };
 
 struct ferry_submit_one {
@@ -40,6 +46,8 @@ struct ferry_submit_one {
     uint8_t request_sha256[32]; /* RMS: the carried request file */
     uint8_t posted_sha256[32];  /* RMS: the bytes posted (the file itself, or the envelope) */
     int posted_as_is;           /* RMS: the file was a complete SOAP Enroll, posted as it is */
+    int web;                    /* RMS --web: the request file written to ->where, nothing sent */
+    int from_page;              /* RMS --answer-file: the answer came from the upload page */
     uint8_t root_fp[32];        /* RMS: SHA-256 (SPKI) of the key that signed the CA certificate */
     char *where;                /* where the answer package was written */
     char *package_name;         /* "response-<id8>.ferry" */
@@ -73,6 +81,9 @@ struct ferry_submit_result {
  * package, and the answers that succeeded are written whatever happened to the others.
  * Returns FERRY_OK when at least one was submitted and none failed; else the first failure.
  */
+/** Microsoft's upload page for the asynchronous (browser) path. */
+#define FERRY_RMS_UPLOAD_PAGE "https://activation.drm.microsoft.com/offlineenroll/Enrollment.aspx"
+
 ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *from,
                               const struct ferry_submit_opts *o, struct ferry_submit_result *res);
 void ferry_submit_result_clear(struct ferry_submit_result *res);

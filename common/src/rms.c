@@ -70,26 +70,6 @@ static int el_is(xmlNodePtr node, const char *ns, const char *name)
            strcmp((const char *)node->ns->href, ns) == 0;
 }
 
-static xmlNodePtr first_element(xmlNodePtr parent)
-{
-    xmlNodePtr c;
-
-    for (c = parent ? parent->children : NULL; c != NULL; c = c->next)
-        if (c->type == XML_ELEMENT_NODE)
-            return c;
-    return NULL;
-}
-
-static size_t count_elements(xmlNodePtr parent)
-{
-    xmlNodePtr c;
-    size_t n = 0;
-
-    for (c = parent->children; c != NULL; c = c->next)
-        n += c->type == XML_ELEMENT_NODE;
-    return n;
-}
-
 /*
  * Walks @path ("A/B/C") from @from: at each step exactly one child element with that name in
  * @ns (NULL: no namespace). FERRY_ERR_FORMAT naming the path so far if one is missing or doubled.
@@ -129,7 +109,7 @@ static ferry_err leaf_text(xmlNodePtr node, const char *what, const char *path, 
                            char **out)
 {
     *out = NULL;
-    if (first_element(node) != NULL)
+    if (ferry_xml_first_element(node) != NULL)
         return ferry_errf(FERRY_ERR_FORMAT, "%s: %s holds elements, text expected", what, path);
     if ((*out = ferry_xml_text(node)) == NULL && (*out = strdup("")) == NULL)
         return FERRY_ERR_NOMEM;
@@ -519,19 +499,19 @@ static ferry_err request_soap(xmlNodePtr env, struct ferry_rms_request *req, xml
             req->has_version_data++;
     if (req->has_version_data > 1)
         return ferry_errf(FERRY_ERR_FORMAT, "%s: more than one VersionData header", NOT_ENROLL);
-    enroll = first_element(body);
-    if (!el_is(enroll, FERRY_RMS_NS, "Enroll") || count_elements(body) != 1)
+    enroll = ferry_xml_first_element(body);
+    if (!el_is(enroll, FERRY_RMS_NS, "Enroll") || ferry_xml_count_elements(body) != 1)
         return ferry_errf(FERRY_ERR_FORMAT,
                           "%s: the SOAP Body does not hold exactly one Enroll element in "
                           "namespace %s",
                           NOT_ENROLL, FERRY_RMS_NS);
-    c = first_element(enroll);
+    c = ferry_xml_first_element(enroll);
     if (el_is(c, FERRY_RMS_NS, "EnrollParameters"))
         return ferry_errf(FERRY_ERR_FORMAT,
                           "%s: Enroll holds EnrollParameters; the WSDL's Enroll "
                           "holds oInput (of type EnrollParameters)",
                           NOT_ENROLL);
-    if (!el_is(c, FERRY_RMS_NS, "oInput") || count_elements(enroll) != 1)
+    if (!el_is(c, FERRY_RMS_NS, "oInput") || ferry_xml_count_elements(enroll) != 1)
         return ferry_errf(FERRY_ERR_FORMAT, "%s: Enroll does not hold exactly one oInput element",
                           NOT_ENROLL);
     *params = c;
@@ -914,12 +894,12 @@ static ferry_err soap_chain(xmlNodePtr env, xmlNodePtr strings[4])
                 return ferry_errf(FERRY_ERR_FORMAT, "RMS response: more than one SOAP Body");
             body = c;
         }
-    first = first_element(body);
+    first = ferry_xml_first_element(body);
     if (first == NULL)
         return ferry_errf(FERRY_ERR_FORMAT, "RMS response: no SOAP Body, or an empty one");
     if (el_is(first, FERRY_SOAP11_NS, "Fault"))
         return fault_error(first);
-    if (!el_is(first, FERRY_RMS_NS, "EnrollResponse") || count_elements(body) != 1)
+    if (!el_is(first, FERRY_RMS_NS, "EnrollResponse") || ferry_xml_count_elements(body) != 1)
         return ferry_errf(FERRY_ERR_FORMAT, "RMS response: the SOAP Body holds neither one "
                                             "EnrollResponse nor a Fault");
     if ((r = path_node(first, FERRY_RMS_NS, "EnrollResult/LicensorCertificateChain", "RMS response",
@@ -950,8 +930,8 @@ static ferry_err document_chain(xmlNodePtr root, xmlNodePtr strings[4])
     xmlNodePtr lcc, c;
     size_t n = 0;
 
-    lcc = first_element(root);
-    if (!rms_el(lcc, "LicensorCertificateChain") || count_elements(root) != 1)
+    lcc = ferry_xml_first_element(root);
+    if (!rms_el(lcc, "LicensorCertificateChain") || ferry_xml_count_elements(root) != 1)
         return ferry_errf(FERRY_ERR_FORMAT, "RMS response document: EnrollResponse does not hold "
                                             "one LicensorCertificateChain");
     for (c = lcc->children; c != NULL; c = c->next) {

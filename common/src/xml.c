@@ -253,3 +253,23 @@ int ferry_xml_has_bom(const uint8_t *buf, size_t len)
 {
     return len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF;
 }
+
+xmlNodePtr ferry_xml_first_element(xmlNodePtr parent)
+{
+    xmlNodePtr c;
+
+    for (c = parent ? parent->children : NULL; c != NULL; c = c->next)
+        if (c->type == XML_ELEMENT_NODE)
+            return c;
+    return NULL;
+}
+
+size_t ferry_xml_count_elements(xmlNodePtr parent)
+{
+    xmlNodePtr c;
+    size_t n = 0;
+
+    for (c = parent->children; c != NULL; c = c->next)
+        n += c->type == XML_ELEMENT_NODE;
+    return n;
+}

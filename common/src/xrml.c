@@ -44,26 +44,6 @@ static int el(xmlNodePtr n, const char *name)
            strcmp((const char *)n->name, name) == 0;
 }
 
-static xmlNodePtr first_el(xmlNodePtr parent)
-{
-    xmlNodePtr c;
-
-    for (c = parent ? parent->children : NULL; c != NULL; c = c->next)
-        if (c->type == XML_ELEMENT_NODE)
-            return c;
-    return NULL;
-}
-
-static size_t count_el(xmlNodePtr parent)
-{
-    xmlNodePtr c;
-    size_t n = 0;
-
-    for (c = parent->children; c != NULL; c = c->next)
-        n += c->type == XML_ELEMENT_NODE;
-    return n;
-}
-
 /* The one child element @name of @parent (NULL, no error, when absent and !@required). */
 static ferry_err one(xmlNodePtr parent, const char *name, int required, const char *what,
                      const char *path, xmlNodePtr *out)
@@ -117,7 +97,7 @@ static ferry_err leaf(xmlNodePtr n, const char *what, const char *path, size_t m
     size_t a = 0, z, i;
 
     *out = NULL;
-    if (first_el(n) != NULL)
+    if (ferry_xml_first_element(n) != NULL)
         return ferry_errf(FERRY_ERR_FORMAT, "%s: %s holds elements, text expected", what, path);
     if ((t = xmlNodeGetContent(n)) == NULL)
         return FERRY_ERR_NOMEM;
@@ -615,7 +595,7 @@ static ferry_err signature(xmlNodePtr sig, const char *what, struct ferry_xrml_c
     unsigned long size = 0;
     ferry_err r;
 
-    if (count_el(sig) != 3) {
+    if (ferry_xml_count_elements(sig) != 3) {
         r = ferry_errf(FERRY_ERR_FORMAT,
                        "%s: SIGNATURE does not hold exactly ALGORITHM, DIGEST "
                        "and VALUE",
@@ -701,11 +681,11 @@ ferry_err ferry_xrml_parse(const char *text, size_t len, const char *what,
         r = ferry_errf(FERRY_ERR_FORMAT, "%s: not an XrML version=\"1.2\" document", what);
         goto out;
     }
-    body = first_el(root);
+    body = ferry_xml_first_element(root);
     sig = body ? body->next : NULL;
     while (sig != NULL && sig->type != XML_ELEMENT_NODE)
         sig = sig->next;
-    if (!el(body, "BODY") || !el(sig, "SIGNATURE") || count_el(root) != 2) {
+    if (!el(body, "BODY") || !el(sig, "SIGNATURE") || ferry_xml_count_elements(root) != 2) {
         r = ferry_errf(FERRY_ERR_FORMAT, "%s: XrML does not hold BODY then SIGNATURE", what);
         goto out;
     }

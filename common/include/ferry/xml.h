@@ -39,6 +39,12 @@ int ferry_xml_is(xmlNodePtr node, const char *ns, const char *name);
 /** Text content of @node as a new string (caller frees), or NULL. */
 char *ferry_xml_text(xmlNodePtr node);
 
+/** The first child element of @parent in any namespace; NULL when @parent is NULL or has none. */
+xmlNodePtr ferry_xml_first_element(xmlNodePtr parent);
+
+/** How many child elements @parent has, in any namespace. */
+size_t ferry_xml_count_elements(xmlNodePtr parent);
+
 /** 1 if @buf starts with a UTF-8 byte order mark. */
 int ferry_xml_has_bom(const uint8_t *buf, size_t len);
 

@@ -13,6 +13,7 @@
 #include "ferry/buf.h"
 #include "ferry/file.h"
 #include "ferry/log.h"
+#include "ferry/testhook.h"
 #include "ferry/usb.h"
 #include "usb_int.h"
 
@@ -328,7 +329,7 @@ int ferry_usb_mount_candidate(const char *sysfs, const struct ferry_mount *m)
 
 static const char *env_or(const char *name, const char *dflt)
 {
-    const char *v = getenv(name);
+    const char *v = ferry_testhook_get(name);
 
     return v != NULL && v[0] != '\0' ? v : dflt;
 }

@@ -13,8 +13,8 @@
 /**
  * Resolves the medium root. With @dir: that directory (must exist and be a directory).
  * Without: the one removable mounted file system (/proc/self/mountinfo, then
- * /sys/dev/block/MAJ:MIN/../removable or /sys/block/X/removable; $FERRY_MOUNTINFO and
- * $FERRY_SYSFS override the two paths for tests). None: FERRY_ERR_NOT_FOUND ("insert the stick
+ * /sys/dev/block/MAJ:MIN/../removable or /sys/block/X/removable; in a test build, $FERRY_MOUNTINFO
+ * and $FERRY_SYSFS override the two paths). None: FERRY_ERR_NOT_FOUND ("insert the stick
  * or give usb:DIR"); several: FERRY_ERR_USAGE listing them. *root is new (caller frees).
  */
 ferry_err ferry_usb_resolve(const char *dir, char **root);

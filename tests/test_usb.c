@@ -22,45 +22,14 @@
 #include "ferry/log.h"
 #include "ferry/usb.h"
 #include "usb_int.h"
-
-static char *vec(const char *name)
-{
-    const char *v = getenv("FERRY_VECTORS");
-    char *p = malloc(4096);
-
-    assert_non_null(v);
-    snprintf(p, 4096, "%s/usb/%s", v, name);
-    return p;
-}
+#include "helpers.h"
 
 static char *mktemp_dir(void)
 {
-    char *d = strdup("/tmp/ferry-test-usb-XXXXXX");
+    char *d = helpers_tmpdir("usb");
 
-    assert_non_null(mkdtemp(d));
+    assert_non_null(d);
     return d;
-}
-
-static void rm_tree(const char *dir)
-{
-    char path[4096];
-    struct dirent *de;
-    struct stat st;
-    DIR *d = opendir(dir);
-
-    if (d == NULL)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            rm_tree(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
 }
 
 static void put(const char *dir, const char *name, const char *content)
@@ -173,7 +142,7 @@ static void test_unescape(void **state)
 
 static void test_mountinfo_parse(void **state)
 {
-    char *p = vec("one.mountinfo");
+    char *p = helpers_vector_path("usb", "one.mountinfo");
     struct ferry_mount *m = NULL;
     uint8_t *text = NULL;
     size_t len = 0, n = 0, i;
@@ -232,7 +201,7 @@ static void test_dev_removable(void **state)
         {8, 49, "/dev/sdd1", 1},       /* no dev/block link: falls back to block/sdd */
         {8, 99, "/dev/sdz1", 0},       /* unknown device */
     };
-    char *sysfs = vec("sysfs");
+    char *sysfs = helpers_vector_path("usb", "sysfs");
     size_t i;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -259,12 +228,12 @@ static void test_resolve_table(void **state)
         {"liveboot.mountinfo", FERRY_ERR_NOT_FOUND, NULL, "usb:DIR"},
         {"missing.mountinfo", FERRY_ERR_NOT_FOUND, NULL, "no such file"},
     };
-    char *sysfs = vec("sysfs"), *mi, *root;
+    char *sysfs = helpers_vector_path("usb", "sysfs"), *mi, *root;
     size_t i;
 
     setenv("FERRY_SYSFS", sysfs, 1);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        mi = vec(cases[i].mountinfo);
+        mi = helpers_vector_path("usb", cases[i].mountinfo);
         setenv("FERRY_MOUNTINFO", mi, 1);
         root = (char *)0x1;
         ferry_err r = ferry_usb_resolve(NULL, &root);
@@ -300,7 +269,7 @@ static void test_resolve_dir(void **state)
     assert_null(root);
     assert_int_equal(ferry_usb_resolve("/nonexistent/ferry/dir", &root), FERRY_ERR_NOT_FOUND);
     free(f);
-    rm_tree(d);
+    helpers_rm_tree(d);
     free(d);
 }
 
@@ -350,7 +319,7 @@ static void test_write_roundtrip(void **state)
     free(txt);
     free(path);
     free(sub);
-    rm_tree(d);
+    helpers_rm_tree(d);
     free(d);
 }
 
@@ -380,8 +349,8 @@ static void test_write_refusals(void **state)
                          FERRY_OK);
     assert_file(sub, "i am a file");
     free(sub);
-    rm_tree(d);
-    rm_tree(other);
+    helpers_rm_tree(d);
+    helpers_rm_tree(other);
     free(d);
     free(other);
 }
@@ -418,7 +387,7 @@ static void test_write_failure_keeps_old(void **state)
     free(big);
     free(p);
     free(sub);
-    rm_tree(d);
+    helpers_rm_tree(d);
     free(d);
 }
 
@@ -568,7 +537,7 @@ static void test_list_skips(void **state)
     ferry_usb_files_free(f, n);
     free(log);
     free(sub);
-    rm_tree(d);
+    helpers_rm_tree(d);
     free(d);
 }
 
@@ -587,7 +556,7 @@ static void test_list_not_found(void **state)
     assert_int_equal(mkdir(sub, 0755), 0);
     put(sub, "..ferry", "x");
     assert_int_equal(ferry_usb_list(d, 1000, NULL, &f, &n), FERRY_ERR_NOT_FOUND);
-    rm_tree(sub);
+    helpers_rm_tree(sub);
     /* FERRY is a symlink to a directory holding packages: not searched */
     put(other, "elsewhere.ferry", "x");
     assert_int_equal(symlink(other, sub), 0);
@@ -596,8 +565,8 @@ static void test_list_not_found(void **state)
     assert_non_null(strstr(log, "a symbolic link, not searched"));
     free(log);
     free(sub);
-    rm_tree(d);
-    rm_tree(other);
+    helpers_rm_tree(d);
+    helpers_rm_tree(other);
     free(d);
     free(other);
 }
@@ -628,7 +597,7 @@ static void test_list_cap(void **state)
     ferry_usb_files_free(f, n);
     free(log);
     free(sub);
-    rm_tree(d);
+    helpers_rm_tree(d);
     free(d);
 }
 
@@ -645,7 +614,7 @@ static void test_write_then_read(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(loaded(f, n, "x.ferry")->len, 2);
     ferry_usb_files_free(f, n);
-    rm_tree(d);
+    helpers_rm_tree(d);
     free(d);
 }
 

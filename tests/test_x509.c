@@ -19,20 +19,11 @@
 #include "ferry/package.h"
 #include "ferry/statefile.h"
 #include "ferry/x509.h"
-
-static char *vec(const char *name)
-{
-    const char *v = getenv("FERRY_VECTORS");
-    char *d = ferry_path_join(v ? v : "tests/vectors", "x509");
-    char *p = ferry_path_join(d, name);
-
-    free(d);
-    return p;
-}
+#include "helpers.h"
 
 static void load(const char *name, uint8_t **d, size_t *n)
 {
-    char *p = vec(name);
+    char *p = helpers_vector_path("x509", name);
 
     assert_int_equal(ferry_file_read(p, 1u << 20, d, n), FERRY_OK);
     free(p);
@@ -309,15 +300,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
     unsetenv("FERRY_NOW");
     ferry_export_result_clear(&f->ex);
     ferry_identity_free(f->on_id);
     ferry_store_close(f->off);
     ferry_store_close(f->on);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(helpers_rm_tree(f->dir), 0);
     free(f->off_home);
     free(f->on_home);
     free(f->stick);

@@ -2,7 +2,6 @@
  * Input: records "<type><where><name>\0<content>\0"; type f file, l symlink (content is the
  * target), p FIFO, d directory; where s = ROOT/FERRY, r = ROOT. At most 16 records; names
  * with '/' or "."/".." and unknown types are ignored. Files are read with a 1024-byte cap. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 
 #include "ferry/log.h"
 #include "ferry/usb.h"
+#include "helpers.h"
 
 #define MAX_RECORDS 16
 
@@ -42,28 +42,6 @@ static void make_entry(const char *root, char type, char where, const char *name
     } else if (type == 'd') {
         (void)mkdir(path, 0755);
     }
-}
-
-static void rm_tree(const char *dir)
-{
-    char path[4096];
-    struct dirent *de;
-    struct stat st;
-    DIR *d = opendir(dir);
-
-    if (d == NULL)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            rm_tree(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -105,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     ferry_usb_files_free(f, nf);
-    rm_tree(root);
+    helpers_rm_tree(root);
     free(buf);
     return 0;
 }

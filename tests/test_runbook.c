@@ -22,6 +22,7 @@
 #include "ferry/qr.h"
 #include "ferry/runbook.h"
 #include "runbook_int.h"
+#include "helpers.h"
 
 #define ID  "3f9a0c5e71d24b88a6e0915c2d7b4e13"
 #define SHA "9F86 D081 884C 7D65 9A2F EAA0 C55A D015 A3BF 4F1B 2B0B 822C D15D 6C15 B0F0 0A08"
@@ -701,13 +702,9 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char *out;
-
     if (getenv("FERRY_KEEP") != NULL)
         return 0;
-    out = run("rm -rf '%s'", tmpdir);
-    free(out);
-    return 0;
+    return helpers_rm_tree(tmpdir);
 }
 
 int main(void)

@@ -19,25 +19,16 @@
 #include "ferry/package.h"
 #include "ferry/statefile.h"
 #include "ferry/x509.h"
+#include "helpers.h"
 
 /* A clock inside the year issued.pem is valid (mkvectors.sh made it on 2026-11-25 for 365 days):
  * the tests that take the committed chains as valid run at this time, not today's, so they do not
  * start failing when the vectors expire. */
 #define VEC_NOW "1796126400" /* 2026-12-01 12:00 UTC */
 
-static char *vec(const char *name)
-{
-    const char *v = getenv("FERRY_VECTORS");
-    char *d = ferry_path_join(v ? v : "tests/vectors", "x509");
-    char *p = ferry_path_join(d, name);
-
-    free(d);
-    return p;
-}
-
 static void load(const char *name, uint8_t **d, size_t *n)
 {
-    char *p = vec(name);
+    char *p = helpers_vector_path("x509", name);
 
     assert_int_equal(ferry_file_read(p, 1u << 20, d, n), FERRY_OK);
     free(p);
@@ -314,15 +305,13 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
     unsetenv("FERRY_NOW");
     ferry_export_result_clear(&f->ex);
     ferry_identity_free(f->on_id);
     ferry_store_close(f->off);
     ferry_store_close(f->on);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(helpers_rm_tree(f->dir), 0);
     free(f->off_home);
     free(f->on_home);
     free(f->stick);

@@ -23,6 +23,7 @@ struct ferry_http_pool;
 
 struct ferry_http_opts {
     const char *ca_file; /* the pinned anchor (PEM); NULL: the system store */
+    const char *ca_pem;  /* a pinned anchor as PEM text, instead of ca_file (partial chains) */
     const char *ca_path;
     long connect_timeout_ms;     /* default 15000 */
     long timeout_ms;             /* one attempt, default 120000 (cut to what the deadline leaves) */

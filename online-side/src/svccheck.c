@@ -135,9 +135,11 @@ static int load_anchors(const struct ferry_svc_query *q, STACK_OF(X509) * sk, X5
         if (ok && d != NULL && stat(d, &sb) == 0)
             ok = X509_STORE_load_path(st, d) == 1;
     }
-    if (!ok)
-        snprintf(rep->chain_error, sizeof(rep->chain_error), "cannot read the anchor %.200s",
-                 rep->anchor);
+    if (!ok) {
+        rep->no_anchor = 1;
+        snprintf(rep->chain_error, sizeof(rep->chain_error),
+                 "%.200s holds no certificate that can be read", rep->anchor);
+    }
     return ok;
 }
 
@@ -377,6 +379,15 @@ static void fetch_wsdl(const struct ferry_svc_query *q, struct ferry_svc_report 
     ferry_err r;
 
     ferry_http_opts_default(&o);
+    if (rep->no_anchor) {
+        fail_as(rep, FERRY_SVC_UNTRUSTED,
+                "the service answers, but there is no anchor to verify its chain against: %s. "
+                "Pin the one it chains to: --root FILE (the root CA certificate, its fingerprint "
+                "compared with the one its CA publishes), or --pin SHA-256 (one certificate of "
+                "the chain above, compared the same way)",
+                rep->chain_error);
+        return;
+    }
     if (q->pin != NULL && (!rep->chains || rep->anchor_pem[0] == '\0')) {
         fail_as(rep, FERRY_SVC_UNTRUSTED,
                 "the service answers, but its chain does not verify up to the pinned certificate: "

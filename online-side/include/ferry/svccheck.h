@@ -53,6 +53,7 @@ struct ferry_svc_report {
     size_t nchain;
     struct ferry_svc_cert chain[FERRY_SVC_MAX_CHAIN]; /* leaf first, as presented */
     int chains; /* 1: the presented chain verifies against the anchor for this host */
+    int no_anchor; /* 1: the anchor (file or store) holds no certificate that could be read */
     struct ferry_svc_cert anchor_cert; /* chains: the certificate it verified up to, and */
     char anchor_pem[FERRY_SVC_MAX_PEM];  /* ... that certificate as PEM ("" if too long) */
     char chain_error[256];

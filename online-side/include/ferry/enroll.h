@@ -7,8 +7,8 @@
 #include <time.h>
 
 #include "ferry/err.h"
+#include "ferry/rms.h" /* FERRY_DEFAULT_RMS_URL */
 
-#define FERRY_DEFAULT_RMS_URL "https://activation.drm.microsoft.com/enrollment/enrollservice.asmx"
 #define FERRY_RMS_PATH        "/enrollment/enrollservice.asmx"
 
 /* The clock the client waits by: real time unless a test gives its own. */

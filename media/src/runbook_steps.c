@@ -307,11 +307,12 @@ static void anchor_step(struct ctx *c)
     step(c, "Check the enrollment service and store its trust anchor for submit (nothing is "
             "submitted). It must say \xE2\x80\x9C"
             "the enrollment service answers\xE2\x80\x9D and \xE2\x80\x9Cstored:\xE2\x80\x9D with "
-            "this anchor SHA-256. If it says \xE2\x80\x9C"
+            "the anchor SHA-256 below (the one the online machine used last time; if blank, "
+            "write in the one the service's CA publishes before you start). If it says "
+            "\xE2\x80\x9C"
             "chains to it: no\xE2\x80\x9D, this machine's store lacks the anchor: run it again "
-            "with --root FILE (the service's root CA certificate) or with --pin and the SHA-256 "
-            "below, each compared with the one the CA publishes. Anything else: stop and see "
-            "\xE2\x80\x9CIf a check fails\xE2\x80\x9D.");
+            "with --root FILE (the service's root CA certificate) or with --pin and that "
+            "SHA-256. Anything else: stop and see \xE2\x80\x9CIf a check fails\xE2\x80\x9D.");
     cmd_url(c, "ferry-online check-root", "--service", url); /* the service URL, whole */
     kv(c, "Trust anchor", rb->anchor_subject, 0, 1);
     kv(c, "Anchor SHA-256", rb->anchor_fp, 1, 1);

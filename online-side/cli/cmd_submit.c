@@ -375,6 +375,9 @@ static ferry_err resolve_anchor(struct ferry_store *s, struct ferry_submit_opts 
         return r;
     if (stored) {
         o->root = o->http.ca_file = root;
+        o->tls_anchor_sha256 = an->cert.sha256;
+        o->tls_anchor_subject = an->cert.subject;
+        o->tls_anchor_not_after = an->cert.not_after;
         ferry_log(FERRY_LOG_INFO, "trust anchor: %s (SHA-256 %s), stored by check-root on %s",
                   an->path, an->cert.sha256, an->stored[0] ? an->stored : "?");
     }

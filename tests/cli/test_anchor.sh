@@ -70,6 +70,24 @@ grep -qF "trust anchor: $ON_HOME/anchor.pem (SHA-256 $ROOT_FP)" "$T/submit.err" 
 posted_ok "$T/submit.json" "$SRV/SRV01RenewalRequest.xml"
 N=$(received)
 
+step "the next request runbook prints the anchor (from the signed answer) and the commands"
+off import --from "usb:$STICK" --out "$T/SLC.xml" >/dev/null 2>&1 || fail "import"
+grep -qF "sha256: $ROOT_FP" "$OFF_HOME/service-anchor.txt" || fail "not noted: $(cat "$OFF_HOME/service-anchor.txt")"
+mkdir -p "$T/old"; mv "$STICK"/FERRY/*.ferry "$T/old/"
+off export "$SRV/SRV01RenewalRequest.xml" --to "usb:$STICK" >/dev/null 2>&1
+off runbook --text >"$T/rb.txt"
+FOLD=$(tr -s ' \n' '  ' <"$T/rb.txt")
+grep -qF "Anchor SHA-256: $ROOT_FP" <<<"$FOLD" || fail "runbook lacks the anchor: $(cat "$T/rb.txt")"
+grep -qF "Trust anchor: CN=ferry-enrolld TLS root" <<<"$FOLD" || fail "runbook: $(cat "$T/rb.txt")"
+grep -A1 'ferry-online submit --from [A-Za-z:]* --to [A-Za-z:]* --service \\$' "$T/rb.txt" |
+  grep -qF "$URL" || fail "submit line: $(cat "$T/rb.txt")"
+grep -A1 'ferry-online check-root --service \\$' "$T/rb.txt" | grep -qF "$URL" ||
+  fail "check-root line: $(cat "$T/rb.txt")"
+! grep -q -- "--root" <<<"$(grep -A1 'ferry-online submit' "$T/rb.txt")" || fail "--root on the submit line"
+# the value the step lists is in the output of the step's command
+OUT=$(on check-root --service "$URL") || fail "$OUT"
+grep -qF "SHA-256 $ROOT_FP, from --root $ROOT" <<<"$OUT" && grep -qF "(unchanged)" <<<"$OUT" || fail "$OUT"
+
 step "unusable anchors: another service, expired, forgotten: refused, nothing received"
 off export "$SRV/SRV01RenewalRequest.xml" --to "usb:$STICK" >/dev/null 2>&1
 OTHER=${URL/127.0.0.1/localhost}

@@ -107,8 +107,7 @@ static void noted_anchor(const char *home, struct rb_hold *h)
         ferry_err_clear();
         goto out;
     }
-    if (note_value(text, "sha256", h->anchor_fp, sizeof(h->anchor_fp)) &&
-        groups_ok(h->anchor_fp)) {
+    if (note_value(text, "sha256", h->anchor_fp, sizeof(h->anchor_fp)) && groups_ok(h->anchor_fp)) {
         note_value(text, "subject", h->anchor_subject, sizeof(h->anchor_subject));
         note_value(text, "service", h->anchor_service, sizeof(h->anchor_service));
         if (note_value(text, "not_after", until, sizeof(until)) &&

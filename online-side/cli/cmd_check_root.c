@@ -61,9 +61,9 @@ static void print_time(struct ferry_json *j, const char *key, time_t t)
 
 /* What check-root --service did with the anchor: kept for submit, or why not. */
 struct keep {
-    struct ferry_store *s;      /* the online state, NULL if there is none */
-    char home_note[600];        /* why nothing could be stored, when s is NULL */
-    struct ferry_anchor old;    /* the anchor stored before (old_set) */
+    struct ferry_store *s;   /* the online state, NULL if there is none */
+    char home_note[600];     /* why nothing could be stored, when s is NULL */
+    struct ferry_anchor old; /* the anchor stored before (old_set) */
     int old_set;
     struct ferry_anchor stored; /* what this run stored (stored_set) */
     int stored_set;
@@ -96,7 +96,8 @@ static void service_json(const struct ferry_svc_query *q, const struct ferry_svc
     ferry_json_str(&j, "anchor", rep->anchor);
     ferry_json_bool(&j, "chains_to_anchor", rep->chains);
     ferry_json_str(&j, "chain_error", rep->chain_error[0] ? rep->chain_error : NULL);
-    ferry_json_str(&j, "anchor_sha256", rep->anchor_cert.sha256[0] ? rep->anchor_cert.sha256 : NULL);
+    ferry_json_str(&j, "anchor_sha256",
+                   rep->anchor_cert.sha256[0] ? rep->anchor_cert.sha256 : NULL);
     ferry_json_str(&j, "wsdl_url", rep->wsdl_url);
     ferry_json_int(&j, "wsdl_http_status", rep->http_status);
     ferry_json_bool(&j, "wsdl_is_enrollment_service", rep->wsdl);
@@ -123,8 +124,8 @@ static void stored_text(const struct ferry_svc_query *q, const struct ferry_svc_
                    ? "replaced the one stored before"
                : k->old_set ? "unchanged"
                             : "new",
-               k->stored.cert.subject, k->stored.cert.sha256, k->stored.from, k->stored.path,
-               PROG, q->url, PROG);
+               k->stored.cert.subject, k->stored.cert.sha256, k->stored.from, k->stored.path, PROG,
+               q->url, PROG);
     } else if (rep->stage == FERRY_SVC_OK) {
         printf("stored:      nothing: %s\n", k->home_note);
     } else if (rep->handshake && !rep->chains && rep->nchain > 0) {
@@ -359,8 +360,8 @@ int cmd_check_root(int argc, char **argv)
         return check_service(&spec, &a, ferry_args_get(&a, spec.opts, spec.nopts, "service"));
     if (ferry_args_get(&a, spec.opts, spec.nopts, "timeout") != NULL ||
         ferry_args_get(&a, spec.opts, spec.nopts, "pin") != NULL)
-        return ferry_cli_fail(&spec, ferry_errf(FERRY_ERR_USAGE,
-                                                "--timeout and --pin go with --service"));
+        return ferry_cli_fail(&spec,
+                              ferry_errf(FERRY_ERR_USAGE, "--timeout and --pin go with --service"));
     memset(&q, 0, sizeof(q));
     q.ca_file = ferry_args_get(&a, spec.opts, spec.nopts, "ca-file");
     q.ca_path = ferry_args_get(&a, spec.opts, spec.nopts, "ca-path");

@@ -22,8 +22,8 @@
 /* The text before the certificate: path, service, stored, from, subject, SHA-256. */
 #define ANCHOR_HEADER                                                                              \
     "ferry trust anchor, stored by `ferry-online check-root --service`; submit uses it as "        \
-    "--root %s\nservice: %s\nstored: %s\nfrom: %s\nsubject: %s\nSHA-256: %s\n"                   \
-    "replace: ferry-online check-root --service URL --root FILE (or --pin SHA-256)\n"             \
+    "--root %s\nservice: %s\nstored: %s\nfrom: %s\nsubject: %s\nSHA-256: %s\n"                     \
+    "replace: ferry-online check-root --service URL --root FILE (or --pin SHA-256)\n"              \
     "undo: ferry-online check-root --forget\n"
 
 /* Copies @src into @dst, control characters (a line break in a URL or a file name) as '?'. */
@@ -148,7 +148,7 @@ ferry_err ferry_anchor_save(struct ferry_store *s, const char *service, const ch
              out->cert.sha256, out->service, out->from,
              old != NULL && strcmp(old->cert.sha256, out->cert.sha256) != 0 ? "; replaced " : "",
              old != NULL && strcmp(old->cert.sha256, out->cert.sha256) != 0 ? old->cert.sha256
-                                                                           : "");
+                                                                            : "");
     r = ferry_store_audit(s, "anchor", audit);
 out:
     free(text);

@@ -98,8 +98,8 @@ static X509 *pinned_of(STACK_OF(X509) * sk, const uint8_t pin[FERRY_SHA256_LEN])
 
     for (i = 0; i < sk_X509_num(sk); i++) {
         n = 0;
-        if (X509_digest(sk_X509_value(sk, i), EVP_sha256(), md, &n) == 1 &&
-            n == FERRY_SHA256_LEN && ferry_ct_eq(md, pin, FERRY_SHA256_LEN))
+        if (X509_digest(sk_X509_value(sk, i), EVP_sha256(), md, &n) == 1 && n == FERRY_SHA256_LEN &&
+            ferry_ct_eq(md, pin, FERRY_SHA256_LEN))
             return sk_X509_value(sk, i);
     }
     return NULL;

@@ -9,7 +9,7 @@
 #include "ferry/err.h"
 #include "ferry/rms.h" /* FERRY_DEFAULT_RMS_URL */
 
-#define FERRY_RMS_PATH        "/enrollment/enrollservice.asmx"
+#define FERRY_RMS_PATH "/enrollment/enrollservice.asmx"
 
 /* The clock the client waits by: real time unless a test gives its own. */
 struct ferry_http_clock {

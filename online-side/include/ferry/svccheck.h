@@ -32,9 +32,10 @@ struct ferry_svc_cert {
 };
 
 struct ferry_svc_query {
-    const char *url;     /* the service, https:// (e.g. .../enrollment/enrollservice.asmx) */
-    const char *root;    /* --root FILE: the one anchor; NULL: the store below */
-    const char *root_label; /* how @root is named ("--root", "stored by check-root"); NULL: --root */
+    const char *url;  /* the service, https:// (e.g. .../enrollment/enrollservice.asmx) */
+    const char *root; /* --root FILE: the one anchor; NULL: the store below */
+    const char
+        *root_label;     /* how @root is named ("--root", "stored by check-root"); NULL: --root */
     const uint8_t *pin;  /* --pin: SHA-256 of one certificate of the presented chain, which then
                           * stands alone as the anchor (partial chain); NULL: none */
     const char *ca_file; /* the system store's file and directory (NULL: OpenSSL's defaults) */
@@ -52,10 +53,10 @@ struct ferry_svc_report {
     char tls_version[32];
     size_t nchain;
     struct ferry_svc_cert chain[FERRY_SVC_MAX_CHAIN]; /* leaf first, as presented */
-    int chains; /* 1: the presented chain verifies against the anchor for this host */
+    int chains;    /* 1: the presented chain verifies against the anchor for this host */
     int no_anchor; /* 1: the anchor (file or store) holds no certificate that could be read */
-    struct ferry_svc_cert anchor_cert; /* chains: the certificate it verified up to, and */
-    char anchor_pem[FERRY_SVC_MAX_PEM];  /* ... that certificate as PEM ("" if too long) */
+    struct ferry_svc_cert anchor_cert;  /* chains: the certificate it verified up to, and */
+    char anchor_pem[FERRY_SVC_MAX_PEM]; /* ... that certificate as PEM ("" if too long) */
     char chain_error[256];
     long http_status; /* of GET ?WSDL, 0 if none */
     int wsdl;         /* 1: definitions in the EnrollmentService namespace with an Enroll op */

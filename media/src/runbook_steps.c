@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ferry/codec.h"
+#include "ferry/rms.h"
 #include "runbook_int.h"
 
 struct ctx {
@@ -262,16 +263,57 @@ static void handover(struct ctx *c, const char *what)
     add(c, RB_SIGN, "Received by", NULL, 0, 0);
 }
 
+/* Room for a command in a step (the text form's 78 columns less the step's indent). */
+#define CMD_COLS 66
+
+/* "@cmd @opt @url": one command line when it fits, else two joined by a backslash, so that no
+ * URL is broken where a shell would not join it (the text form outdents a long one). */
+static void cmd_url(struct ctx *c, const char *cmd, const char *opt, const char *url)
+{
+    char line[RB_MAX_VALUE + 256];
+
+    if (url == NULL) {
+        add(c, RB_CMD, NULL, cmd, 1, 0);
+        return;
+    }
+    snprintf(line, sizeof(line), "%s %s %s", cmd, opt, url);
+    if (strlen(line) <= CMD_COLS) {
+        add(c, RB_CMD, NULL, line, 1, 0);
+        return;
+    }
+    snprintf(line, sizeof(line), "%s %s \\", cmd, opt);
+    add(c, RB_CMD, NULL, line, 1, 0);
+    add(c, RB_CMD, NULL, url, 1, 0);
+}
+
+/* The service submit posts to: the one recorded, else (RMS) Microsoft's. */
+static const char *service_of(const struct ferry_runbook *rb)
+{
+    return rb->service_url != NULL ? rb->service_url : is_rms(rb) ? FERRY_DEFAULT_RMS_URL : NULL;
+}
+
 static void anchor_step(struct ctx *c)
 {
     const struct ferry_runbook *rb = c->rb;
+    const char *url = service_of(rb);
     char t[32];
 
-    step(c, "Check the trust anchor of the enrollment service: the command must find it "
-            "with this fingerprint. If it reports it absent, expired or a look-alike, stop "
-            "and see \xE2\x80\x9CIf a check fails\xE2\x80\x9D.");
-    add(c, RB_CMD, NULL, "ferry-online check-root", 1, 0);
-    kv(c, "Service URL", rb->service_url, 1, 1);
+    if (!is_rms(rb)) { /* EST: the CA's TLS anchor goes to submit (--root CA-TLS.pem) */
+        step(c, "Have the CA's TLS anchor at hand: submit --protocol est verifies the CA's "
+                "HTTPS certificate against --root FILE, else the system trust store.");
+        kv(c, "Service URL", url, 1, 1);
+        return;
+    }
+    step(c, "Check the enrollment service and store its trust anchor for submit (nothing is "
+            "submitted). It must say \xE2\x80\x9C"
+            "the enrollment service answers\xE2\x80\x9D and \xE2\x80\x9Cstored:\xE2\x80\x9D with "
+            "the anchor SHA-256 below (the one the online machine used last time; if blank, "
+            "write in the one the service's CA publishes before you start). If it says "
+            "\xE2\x80\x9C"
+            "chains to it: no\xE2\x80\x9D, this machine's store lacks the anchor: run it again "
+            "with --root FILE (the service's root CA certificate) or with --pin and that "
+            "SHA-256. Anything else: stop and see \xE2\x80\x9CIf a check fails\xE2\x80\x9D.");
+    cmd_url(c, "ferry-online check-root", "--service", url); /* the service URL, whole */
     kv(c, "Trust anchor", rb->anchor_subject, 0, 1);
     kv(c, "Anchor SHA-256", rb->anchor_fp, 1, 1);
     kv(c, "Anchor expires", when(rb->anchor_not_after, t), 0, 1);
@@ -318,11 +360,15 @@ static void request_leg(struct ctx *c)
     section(c, 'B', "B. On the online machine");
     anchor_step(c);
     receive_step(c);
-    step(c, "Submit the request. Before it contacts the service, check that it shows these "
-            "values, and that this machine's own identity is the online one.");
+    step(c, "Submit the request (no --root: it uses the anchor check-root stored). Before it "
+            "contacts the service, check that it shows these values, and that this machine's "
+            "own identity is the online one.");
     snprintf(cmd, sizeof(cmd), "ferry-online submit --from %s --to %s", medium_from(rb->medium),
              medium_to(rb->medium));
-    add(c, RB_CMD, NULL, cmd, 1, 0);
+    cmd_url(c, cmd, "--service",
+            service_of(rb) != NULL && strcmp(service_of(rb), FERRY_DEFAULT_RMS_URL) != 0
+                ? service_of(rb)
+                : NULL);
     package_checks(c, rb->offline_fp);
     kv(c, "Online identity", rb->online_name, 0, 1);
     kv(c, "Online fingerprint", rb->online_fp, 1, 1);
@@ -398,9 +444,10 @@ static void failures(struct ctx *c)
             "for, or it changed on the way. Do not use it; wipe the medium and export again.");
     para(c, "The server name or GUID differs: the request belongs to another server. Check "
             "the request file on the offline machine.");
-    para(c, "The trust anchor is absent, expired or a look-alike: do not submit. "
-            "ferry-online check-root says what to do; pin another anchor (--root FILE) only "
-            "under change control.");
+    para(c, "The service does not chain to the anchor, or its SHA-256 differs from the one "
+            "above or the one the CA publishes: do not submit. ferry-online check-root "
+            "--service says what it saw; store another anchor (--root FILE or --pin) only "
+            "under change control; ferry-online check-root --forget removes the stored one.");
     para(c, "The service refuses or cannot be reached: note the message and the time, and "
             "try again later. Never edit the request file: it must stay byte for byte as "
             "exported.");

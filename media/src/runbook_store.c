@@ -16,7 +16,113 @@ struct rb_hold {
     size_t pkglen;
     char id[33], sha[FERRY_FP_GROUPS_LEN], myfp[FERRY_FP_GROUPS_LEN], peerfp[FERRY_FP_GROUPS_LEN];
     char pkgname[64];
+    char anchor_fp[FERRY_FP_GROUPS_LEN], anchor_subject[256]; /* from service-anchor.txt */
+    char anchor_service[520];
+    time_t anchor_not_after;
 };
+
+/* A line "@key: value" of @text, copied into @out; 0 if absent. */
+static int note_value(const char *text, const char *key, char *out, size_t cap)
+{
+    const char *p = text, *nl;
+    size_t k = strlen(key);
+
+    for (; p != NULL && *p != '\0'; p = nl != NULL ? nl + 1 : NULL) {
+        nl = strchr(p, '\n');
+        if (strncmp(p, key, k) == 0 && p[k] == ':' && p[k + 1] == ' ') {
+            snprintf(out, cap, "%.*s", (int)((nl != NULL ? nl : p + strlen(p)) - (p + k + 2)),
+                     p + k + 2);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* 1 if @s is a SHA-256 in groups of four (as ferry prints it). */
+static int groups_ok(const char *s)
+{
+    size_t i;
+
+    if (s == NULL || strlen(s) != FERRY_FP_GROUPS_LEN - 1)
+        return 0;
+    for (i = 0; s[i] != '\0'; i++)
+        if (i % 5 == 4 ? s[i] != ' ' : strchr("0123456789ABCDEF", s[i]) == NULL)
+            return 0;
+    return 1;
+}
+
+/* 1 if @s is one printable line of at most @max bytes. */
+static int line_ok(const char *s, size_t max)
+{
+    size_t i;
+
+    if (s == NULL || strlen(s) > max)
+        return 0;
+    for (i = 0; s[i] != '\0'; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+ferry_err ferry_runbook_note_anchor(const char *home, const struct ferry_manifest *m)
+{
+    const char *fp = ferry_manifest_prop(m, "tls_anchor_sha256");
+    const char *subj = ferry_manifest_prop(m, "tls_anchor_subject");
+    const char *until = ferry_manifest_prop(m, "tls_anchor_not_after");
+    const char *svc = ferry_manifest_prop(m, "service");
+    char text[1024], *path;
+    time_t t;
+    int n;
+    ferry_err r;
+
+    if (fp == NULL)
+        return FERRY_OK;
+    if (!groups_ok(fp) || (subj != NULL && !line_ok(subj, 255)) ||
+        (svc != NULL && !line_ok(svc, 512)) ||
+        (until != NULL && ferry_time_parse(until, &t) != FERRY_OK))
+        return ferry_errf(FERRY_ERR_FORMAT, "the package names a TLS anchor that is not one");
+    n = snprintf(text, sizeof(text),
+                 "The TLS anchor the online machine last submitted over (from its signed answer "
+                 "package); the request runbook prints it.\nsha256: %s\nsubject: %s\n"
+                 "not_after: %s\nservice: %s\n",
+                 fp, subj != NULL ? subj : "", until != NULL ? until : "", svc != NULL ? svc : "");
+    if (n < 0 || (size_t)n >= sizeof(text))
+        return ferry_errf(FERRY_ERR_FORMAT, "the package's TLS anchor is too long");
+    if ((path = ferry_path_join(home, FERRY_SERVICE_ANCHOR_FILE)) == NULL)
+        return FERRY_ERR_NOMEM;
+    r = ferry_file_write_atomic(path, text, (size_t)n, 0644);
+    free(path);
+    return r;
+}
+
+/* Offline: the anchor noted from the last answer, into @h (left empty when there is none). */
+static void noted_anchor(const char *home, struct rb_hold *h)
+{
+    char *path = ferry_path_join(home, FERRY_SERVICE_ANCHOR_FILE), *text = NULL, until[32];
+    uint8_t *buf = NULL;
+    size_t len = 0;
+
+    if (path == NULL || ferry_file_read(path, 4096, &buf, &len) != FERRY_OK ||
+        (text = strndup((const char *)buf, len)) == NULL) {
+        ferry_err_clear();
+        goto out;
+    }
+    if (note_value(text, "sha256", h->anchor_fp, sizeof(h->anchor_fp)) && groups_ok(h->anchor_fp)) {
+        note_value(text, "subject", h->anchor_subject, sizeof(h->anchor_subject));
+        note_value(text, "service", h->anchor_service, sizeof(h->anchor_service));
+        if (note_value(text, "not_after", until, sizeof(until)) &&
+            ferry_time_parse(until, &h->anchor_not_after) != FERRY_OK) {
+            h->anchor_not_after = 0;
+            ferry_err_clear();
+        }
+    } else {
+        h->anchor_fp[0] = '\0';
+    }
+out:
+    free(text);
+    free(buf);
+    free(path);
+}
 
 static ferry_err find_transfer(struct ferry_store *s, const struct ferry_runbook_req *q,
                                struct ferry_transfer **out)
@@ -101,6 +207,14 @@ static ferry_err gather(struct ferry_store *s, const struct ferry_runbook_req *q
     rb->anchor_subject = q->anchor_subject;
     rb->anchor_fp = q->anchor_fp;
     rb->anchor_not_after = q->anchor_not_after;
+    if (offline && rb->anchor_fp == NULL) {
+        noted_anchor(ferry_store_home(s), h);
+        rb->anchor_fp = h->anchor_fp[0] ? h->anchor_fp : NULL;
+        rb->anchor_subject = h->anchor_fp[0] && h->anchor_subject[0] ? h->anchor_subject : NULL;
+        rb->anchor_not_after = h->anchor_fp[0] ? h->anchor_not_after : 0;
+        if (rb->service_url == NULL && h->anchor_fp[0] && h->anchor_service[0])
+            rb->service_url = h->anchor_service; /* the service it was used for */
+    }
     rb->current_not_after = h->t->old_not_after;
     rb->new_not_after = h->t->new_not_after;
     rb->valid_until = h->t->valid_until;

@@ -83,7 +83,7 @@ static ferry_err sign_lines(struct ferry_buf *b, const struct rb_block *k)
 
 static ferry_err block(struct ferry_buf *b, const struct rb_block *k)
 {
-    size_t n = k->text != NULL ? rb_columns(k->text, strlen(k->text)) : 0;
+    size_t n = k->text != NULL ? rb_columns(k->text, strlen(k->text)) : 0, ind;
     ferry_err r = FERRY_OK;
 
     switch (k->kind) {
@@ -105,9 +105,10 @@ static ferry_err block(struct ferry_buf *b, const struct rb_block *k)
         if ((r = ferry_buf_printf(b, "\n[ ] %s ", k->key)) == FERRY_OK)
             r = wrapped(b, k->text, STEP_INDENT, RB_TEXT_COLS - STEP_INDENT - 1, 0);
         return r;
-    case RB_CMD:
-        if ((r = spaces(b, STEP_INDENT + 4)) == FERRY_OK)
-            r = wrapped(b, k->text, STEP_INDENT + 4, RB_TEXT_COLS - STEP_INDENT - 4, 1);
+    case RB_CMD: /* one too long for the step's indent (a URL) starts further left, whole */
+        ind = n > RB_TEXT_COLS - STEP_INDENT - 4 && n <= RB_TEXT_COLS - 2 ? 2 : STEP_INDENT + 4;
+        if ((r = spaces(b, ind)) == FERRY_OK)
+            r = wrapped(b, k->text, ind, RB_TEXT_COLS - ind, 1);
         return r;
     case RB_KV: return kv_line(b, k);
     case RB_SIGN: return sign_lines(b, k);

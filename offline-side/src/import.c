@@ -11,6 +11,7 @@
 #include "ferry/offline.h"
 #include "ferry/package.h"
 #include "ferry/rms.h"
+#include "ferry/runbook_store.h"
 #include "ferry/statefile.h"
 #include "ferry/transport.h"
 #include "ferry/x509.h"
@@ -475,6 +476,8 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
         goto out;
     }
     ferry_store_audit(c->s, "import", o->transfer_id);
+    if (ferry_runbook_note_anchor(ferry_store_home(c->s), m) != FERRY_OK) /* the next runbook's */
+        ferry_log(FERRY_LOG_WARN, "the service's TLS anchor was not noted: %s", ferry_err_detail());
 out:
     free(doc);
     ferry_rms_response_free(resp);

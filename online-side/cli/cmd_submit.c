@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 
 #include "cmds.h"
+#include "ferry/anchor.h"
 #include "ferry/safetext.h"
 #include "ferry/json.h"
 #include "ferry/lock.h"
@@ -32,7 +33,8 @@ static const struct ferry_opt opts[] = {
     {"to", 0, "MEDIUM", "where the answers go (default: the --from medium when writable)"},
     {"service", 0, "URL", "enrollment service (default " FERRY_DEFAULT_RMS_URL ")"},
     {"root", 0, "FILE",
-     "pin the service's trust anchor (PEM, DER or PKCS#7); default: the system store"},
+     "pin the service's trust anchor (PEM, DER or PKCS#7); default: the one check-root "
+     "--service stored"},
     {"protocol", 0, "rms|est", "enrollment protocol (default rms; est: X.509 requests)"},
     {"est-enroll", 0, NULL, "EST: POST /simpleenroll instead of /simplereenroll"},
     {"est-user", 0, "USER",
@@ -357,6 +359,31 @@ static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
     return FERRY_OK;
 }
 
+/* Without --root: the anchor check-root stored for this service, or the system store when
+ * check-root would call it usable; else a refusal before anything is sent. */
+static ferry_err resolve_anchor(struct ferry_store *s, struct ferry_submit_opts *o,
+                                struct ferry_anchor *an)
+{
+    const char *url = o->service != NULL ? o->service : FERRY_DEFAULT_RMS_URL, *root = NULL;
+    int stored = 0;
+    ferry_err r;
+
+    if (o->root != NULL || o->web_dir != NULL || o->answer_doc != NULL || (o->est && !o->service))
+        return FERRY_OK;
+    if ((r = ferry_anchor_for_submit(ferry_store_home(s), url, !o->est, an, &root, &stored)) !=
+        FERRY_OK)
+        return r;
+    if (stored) {
+        o->root = o->http.ca_file = root;
+        o->tls_anchor_sha256 = an->cert.sha256;
+        o->tls_anchor_subject = an->cert.subject;
+        o->tls_anchor_not_after = an->cert.not_after;
+        ferry_log(FERRY_LOG_INFO, "trust anchor: %s (SHA-256 %s), stored by check-root on %s",
+                  an->path, an->cert.sha256, an->stored[0] ? an->stored : "?");
+    }
+    return FERRY_OK;
+}
+
 int cmd_submit(int argc, char **argv)
 {
     struct ferry_args a;
@@ -366,6 +393,7 @@ int cmd_submit(int argc, char **argv)
     struct ferry_submit_result res;
     struct ferry_qr_opts qo;
     struct ferry_lock *medium = NULL;
+    struct ferry_anchor an;
     char *pw = NULL;
     size_t i, skipped = 0;
     uint8_t drm_root[32], *doc = NULL;
@@ -382,7 +410,8 @@ int cmd_submit(int argc, char **argv)
         goto out;
     /* Every output is checked before anything reaches the service: an answer that cannot be
      * written would be an enrollment nobody recorded. Then the stick is ours until the end. */
-    if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK)
+    if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK ||
+        (r = resolve_anchor(s, &o, &an)) != FERRY_OK)
         goto out;
     if (o.web_dir == NULL &&
         (r = ferry_transport_preflight(&to, SUBMIT_SPACE_NEEDED)) != FERRY_OK) {

@@ -752,11 +752,12 @@ ferry_err ferry_http_exchange_run(const struct exchange *ex0, const struct ferry
     long tmo;
 
     memset(&a, 0, sizeof(a));
-    if (o->ca_file != NULL && (r = anchor_pem(o->ca_file, &ca_pem)) != FERRY_OK)
+    if (o->ca_pem == NULL && o->ca_file != NULL &&
+        (r = anchor_pem(o->ca_file, &ca_pem)) != FERRY_OK)
         goto out;
-    if (ca_pem != NULL) {
-        blob.data = ca_pem;
-        blob.len = strlen(ca_pem);
+    if (ca_pem != NULL || o->ca_pem != NULL) {
+        blob.data = ca_pem != NULL ? ca_pem : (char *)o->ca_pem;
+        blob.len = strlen(blob.data);
         blob.flags = CURL_BLOB_NOCOPY;
         e.ca_blob = &blob;
     }
@@ -824,6 +825,11 @@ ferry_err ferry_http_exchange_init(struct exchange *ex, const char *url, const c
     if (url == NULL || strncasecmp(url, "https://", 8) != 0)
         return ferry_errf(FERRY_ERR_USAGE, "%s: the service URL must start with https:// (got %s)",
                           what, url != NULL ? url : "nothing");
+    if (o->ca_pem != NULL) { /* a pinned certificate given as text: it alone */
+        snprintf(anchor, cap, "the pinned certificate");
+        ex->anchor = anchor;
+        return FERRY_OK;
+    }
     ferry_enroll_trust_store(o->ca_file, o->ca_path, &f, &d);
     if (o->ca_file != NULL && stat(o->ca_file, &st) != 0)
         return ferry_errf(FERRY_ERR_NOT_FOUND, "the pinned root %s cannot be read: %s", o->ca_file,

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <curl/curl.h>
+#include <openssl/x509.h>
 
 #include "ferry/enroll.h"
 
@@ -44,6 +45,10 @@ int ferry_http_add_header(struct curl_slist **list, const char *h);
  */
 void ferry_enroll_trust_store(const char *ca_file, const char *ca_path, const char **file_out,
                               const char **dir_out);
+
+struct ferry_svc_cert;
+/** Subject, issuer (RFC 2253), SHA-256 in groups of four and validity of @x (svccheck.c). */
+void ferry_svc_cert_info(X509 *x, struct ferry_svc_cert *c);
 
 /* Caps while reading trust stores: one bundle file, one file of a directory, files per dir. */
 #define FERRY_TRUST_MAX_BUNDLE  (16u << 20)

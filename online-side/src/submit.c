@@ -51,6 +51,23 @@ static void answer_name(const char *req, char *out, size_t outsz)
 }
 
 /* The answer manifest's frame: direction, the request it answers, common properties. */
+/* The TLS anchor the service was reached over, for the offline side's next runbook. */
+static ferry_err anchor_props(struct ferry_manifest *m, const struct ferry_submit_opts *o)
+{
+    char iso[21];
+    ferry_err r = FERRY_OK;
+
+    if (o->tls_anchor_sha256 == NULL)
+        return FERRY_OK;
+    ferry_time_iso(o->tls_anchor_not_after, iso);
+    if ((r = ferry_manifest_set_prop(m, "tls_anchor_sha256", o->tls_anchor_sha256)) == FERRY_OK &&
+        o->tls_anchor_subject != NULL)
+        r = ferry_manifest_set_prop(m, "tls_anchor_subject", o->tls_anchor_subject);
+    if (r == FERRY_OK && o->tls_anchor_not_after != 0)
+        r = ferry_manifest_set_prop(m, "tls_anchor_not_after", iso);
+    return r;
+}
+
 static ferry_err answer_new(const struct ferry_manifest *req, const uint8_t req_sha[32],
                             struct submit_ctx *c, const char *kind, time_t until,
                             struct ferry_manifest **out)
@@ -69,7 +86,8 @@ static ferry_err answer_new(const struct ferry_manifest *req, const uint8_t req_
     if ((r = ferry_manifest_set_prop(m, "kind", kind)) != FERRY_OK ||
         (r = ferry_manifest_set_prop(m, "new_not_after", iso)) != FERRY_OK ||
         (r = ferry_manifest_set_prop(m, "service", c->url)) != FERRY_OK ||
-        (r = ferry_manifest_set_prop(m, "sender_name", ferry_identity_name(c->me))) != FERRY_OK)
+        (r = ferry_manifest_set_prop(m, "sender_name", ferry_identity_name(c->me))) != FERRY_OK ||
+        (r = anchor_props(m, c->o)) != FERRY_OK)
         ferry_manifest_free(m);
     else
         *out = m;

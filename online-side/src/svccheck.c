@@ -75,7 +75,7 @@ static void name_line(const X509_NAME *n, char *out, size_t cap)
     BIO_free(b);
 }
 
-static void cert_info(X509 *x, struct ferry_svc_cert *c)
+void ferry_svc_cert_info(X509 *x, struct ferry_svc_cert *c)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
@@ -89,6 +89,78 @@ static void cert_info(X509 *x, struct ferry_svc_cert *c)
     c->not_after = asn1_time_t(X509_get0_notAfter(x));
 }
 
+/* --pin: the presented certificate with that SHA-256 (borrowed), or NULL. */
+static X509 *pinned_of(STACK_OF(X509) * sk, const uint8_t pin[FERRY_SHA256_LEN])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n;
+    int i;
+
+    for (i = 0; i < sk_X509_num(sk); i++) {
+        n = 0;
+        if (X509_digest(sk_X509_value(sk, i), EVP_sha256(), md, &n) == 1 && n == FERRY_SHA256_LEN &&
+            ferry_ct_eq(md, pin, FERRY_SHA256_LEN))
+            return sk_X509_value(sk, i);
+    }
+    return NULL;
+}
+
+/* The anchors to verify against: --pin (that presented certificate alone, a partial chain),
+ * --root FILE, else the system store. 0 with rep->chain_error set if they cannot be had. */
+static int load_anchors(const struct ferry_svc_query *q, STACK_OF(X509) * sk, X509_STORE *st,
+                        struct ferry_svc_report *rep)
+{
+    const char *f = NULL, *d = NULL;
+    struct stat sb;
+    char hex[FERRY_FP_GROUPS_LEN];
+    X509 *x;
+    int ok = 1;
+
+    if (q->pin != NULL) {
+        if ((x = pinned_of(sk, q->pin)) == NULL) {
+            ferry_hex_groups(q->pin, FERRY_SHA256_LEN, hex);
+            snprintf(rep->chain_error, sizeof(rep->chain_error),
+                     "none of the %d certificates presented has SHA-256 %s", sk_X509_num(sk), hex);
+            return 0;
+        }
+        X509_STORE_set_flags(st, X509_V_FLAG_PARTIAL_CHAIN);
+        return X509_STORE_add_cert(st, x) == 1;
+    }
+    if (q->root != NULL) {
+        ok = X509_STORE_load_file(st, q->root) == 1;
+    } else {
+        ferry_enroll_trust_store(q->ca_file, q->ca_path, &f, &d);
+        if (f != NULL && stat(f, &sb) == 0)
+            ok = X509_STORE_load_file(st, f) == 1;
+        if (ok && d != NULL && stat(d, &sb) == 0)
+            ok = X509_STORE_load_path(st, d) == 1;
+    }
+    if (!ok) {
+        rep->no_anchor = 1;
+        snprintf(rep->chain_error, sizeof(rep->chain_error),
+                 "%.200s holds no certificate that can be read", rep->anchor);
+    }
+    return ok;
+}
+
+/* The certificate the verified chain ends in (the anchor), described and as PEM. */
+static void keep_anchor(X509_STORE_CTX *ctx, struct ferry_svc_report *rep)
+{
+    STACK_OF(X509) *ch = X509_STORE_CTX_get0_chain(ctx);
+    X509 *top = ch != NULL && sk_X509_num(ch) > 0 ? sk_X509_value(ch, sk_X509_num(ch) - 1) : NULL;
+    BIO *b = BIO_new(BIO_s_mem());
+    char *p = NULL;
+    long n;
+
+    if (top != NULL && b != NULL && PEM_write_bio_X509(b, top) == 1 &&
+        (n = BIO_get_mem_data(b, &p)) > 0 && (size_t)n < sizeof(rep->anchor_pem)) {
+        memcpy(rep->anchor_pem, p, (size_t)n);
+        rep->anchor_pem[n] = '\0';
+        ferry_svc_cert_info(top, &rep->anchor_cert);
+    }
+    BIO_free(b);
+}
+
 /* The presented chain verified against the anchor, for @host, at @now. */
 static void verify_chain(const struct ferry_svc_query *q, const char *host, STACK_OF(X509) * sk,
                          struct ferry_svc_report *rep)
@@ -96,30 +168,14 @@ static void verify_chain(const struct ferry_svc_query *q, const char *host, STAC
     X509_STORE *st = X509_STORE_new();
     X509_STORE_CTX *ctx = X509_STORE_CTX_new();
     X509_VERIFY_PARAM *vp;
-    const char *f = NULL, *d = NULL;
-    struct stat sb;
-    int ok = 0;
 
     rep->chains = 0;
     if (st == NULL || ctx == NULL || sk_X509_num(sk) < 1) {
         snprintf(rep->chain_error, sizeof(rep->chain_error), "no certificate presented");
         goto out;
     }
-    if (q->root != NULL) {
-        ok = X509_STORE_load_file(st, q->root) == 1;
-    } else {
-        ferry_enroll_trust_store(q->ca_file, q->ca_path, &f, &d);
-        ok = 1;
-        if (f != NULL && stat(f, &sb) == 0)
-            ok = X509_STORE_load_file(st, f) == 1;
-        if (ok && d != NULL && stat(d, &sb) == 0)
-            ok = X509_STORE_load_path(st, d) == 1;
-    }
-    if (!ok) {
-        snprintf(rep->chain_error, sizeof(rep->chain_error), "cannot read the anchor %.200s",
-                 rep->anchor);
+    if (!load_anchors(q, sk, st, rep))
         goto out;
-    }
     if (X509_STORE_CTX_init(ctx, st, sk_X509_value(sk, 0), sk) != 1)
         goto out;
     vp = X509_STORE_CTX_get0_param(ctx);
@@ -129,6 +185,7 @@ static void verify_chain(const struct ferry_svc_query *q, const char *host, STAC
     if (X509_verify_cert(ctx) == 1) {
         rep->chains = 1;
         rep->chain_error[0] = '\0';
+        keep_anchor(ctx, rep);
     } else {
         snprintf(rep->chain_error, sizeof(rep->chain_error), "%s",
                  X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
@@ -243,7 +300,7 @@ static int handshake(const struct ferry_svc_query *q, const char *url, const cha
         goto out;
     }
     for (i = 0; i < sk_X509_num(sk) && i < FERRY_SVC_MAX_CHAIN; i++)
-        cert_info(sk_X509_value(sk, i), &rep->chain[rep->nchain++]);
+        ferry_svc_cert_info(sk_X509_value(sk, i), &rep->chain[rep->nchain++]);
     verify_chain(q, host, sk, rep);
 out:
     sk_X509_pop_free(sk, X509_free);
@@ -322,8 +379,25 @@ static void fetch_wsdl(const struct ferry_svc_query *q, struct ferry_svc_report 
     ferry_err r;
 
     ferry_http_opts_default(&o);
-    o.ca_file = q->root != NULL ? q->root : q->ca_file;
-    o.ca_path = q->root != NULL ? NULL : q->ca_path;
+    if (rep->no_anchor) {
+        fail_as(rep, FERRY_SVC_UNTRUSTED,
+                "the service answers, but there is no anchor to verify its chain against: %s. "
+                "Pin the one it chains to: --root FILE (the root CA certificate, its fingerprint "
+                "compared with the one its CA publishes), or --pin SHA-256 (one certificate of "
+                "the chain above, compared the same way)",
+                rep->chain_error);
+        return;
+    }
+    if (q->pin != NULL && (!rep->chains || rep->anchor_pem[0] == '\0')) {
+        fail_as(rep, FERRY_SVC_UNTRUSTED,
+                "the service answers, but its chain does not verify up to the pinned certificate: "
+                "%s. Compare the chain above with the fingerprint you were given",
+                rep->chain_error[0] ? rep->chain_error : "no chain");
+        return;
+    }
+    o.ca_pem = q->pin != NULL ? rep->anchor_pem : NULL;
+    o.ca_file = q->pin != NULL ? NULL : q->root != NULL ? q->root : q->ca_file;
+    o.ca_path = q->pin != NULL || q->root != NULL ? NULL : q->ca_path;
     o.connect_timeout_ms = o.timeout_ms = q->timeout_ms > 0 ? q->timeout_ms : 15000;
     o.max_attempts = 2;
     o.backoff_ms = 500;
@@ -333,8 +407,9 @@ static void fetch_wsdl(const struct ferry_svc_query *q, struct ferry_svc_report 
     if (r == FERRY_ERR_UNTRUSTED) {
         fail_as(rep, FERRY_SVC_UNTRUSTED,
                 "the service answers, but its certificate chain does not verify against %s: %s. "
-                "Pin the anchor it chains to with --root FILE (see the chain above; compare the "
-                "root's fingerprint with the one its CA publishes)",
+                "Pin the anchor it chains to: --root FILE (the root CA certificate, its "
+                "fingerprint compared with the one its CA publishes), or --pin SHA-256 (one "
+                "certificate of the chain above, compared the same way)",
                 rep->anchor, ferry_err_detail());
         goto out;
     }
@@ -387,6 +462,7 @@ ferry_err ferry_svccheck(const struct ferry_svc_query *q, struct ferry_svc_repor
     CURLU *u = NULL;
     char *host = NULL, *port = NULL;
     const char *f = NULL, *d = NULL;
+    char fp[FERRY_FP_GROUPS_LEN];
     ferry_err r = FERRY_OK;
 
     memset(rep, 0, sizeof(*rep));
@@ -410,7 +486,11 @@ ferry_err ferry_svccheck(const struct ferry_svc_query *q, struct ferry_svc_repor
     if (q->root != NULL) {
         if ((r = anchor_ok(q->root)) != FERRY_OK)
             goto out;
-        snprintf(rep->anchor, sizeof(rep->anchor), "%s (--root)", q->root);
+        snprintf(rep->anchor, sizeof(rep->anchor), "%s (%s)", q->root,
+                 q->root_label != NULL ? q->root_label : "--root");
+    } else if (q->pin != NULL) {
+        ferry_hex_groups(q->pin, FERRY_SHA256_LEN, fp);
+        snprintf(rep->anchor, sizeof(rep->anchor), "the presented certificate %s (--pin)", fp);
     } else {
         ferry_enroll_trust_store(q->ca_file, q->ca_path, &f, &d);
         snprintf(rep->anchor, sizeof(rep->anchor), "the system trust store (%s%s%s)",

@@ -56,7 +56,7 @@ check 1 "not with the enrollment service's WSDL" -- \
 
 step "another anchor: the chain is shown and said not to chain to it"
 check 1 "SHA-256: $FP" "chains to it: no" "does not verify against $SVC/est-ca.pem" \
-  "Pin the anchor it chains to with --root FILE" -- --service "$URL" --root "$SVC/est-ca.pem"
+  "Pin the anchor it chains to: --root FILE" -- --service "$URL" --root "$SVC/est-ca.pem"
 check 1 "chains to it: no" "does not verify against the system trust store" -- --service "$URL" \
   --ca-file "$SVC/est-ca.pem"
 check 2 "no PEM certificate" -- --service "$URL" --root "$FERRY_SRC/README.md"
@@ -82,6 +82,6 @@ check 3 "does not resolve" "the service is gone" -- --service https://no-such-ho
 
 step "usage"
 check 2 "https://" -- --service "http://127.0.0.1:1/enrollment/enrollservice.asmx"
-check 2 "--timeout goes with --service" -- --timeout 5
+check 2 "--timeout and --pin go with --service" -- --timeout 5
 check 2 "--timeout is 1 to 600" -- --service "$URL" --timeout 0
 echo ok

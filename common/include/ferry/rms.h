@@ -14,6 +14,8 @@
 #include "ferry/err.h"
 #include "ferry/xrml.h"
 
+/* Microsoft's enrollment service: submit's default, the runbook's check-root --service. */
+#define FERRY_DEFAULT_RMS_URL  "https://activation.drm.microsoft.com/enrollment/enrollservice.asmx"
 #define FERRY_RMS_NS           "http://microsoft.com/DRM/EnrollmentService"
 #define FERRY_SOAP11_NS        "http://schemas.xmlsoap.org/soap/envelope/"
 #define FERRY_RMS_SOAPACTION   "\"http://microsoft.com/DRM/EnrollmentService/Enroll\""

@@ -3,6 +3,7 @@
 #define FERRY_RUNBOOK_STORE_H
 
 #include "ferry/err.h"
+#include "ferry/manifest.h"
 #include "ferry/runbook.h"
 #include "ferry/store.h"
 
@@ -17,6 +18,17 @@ struct ferry_runbook_req {
     const char *anchor_subject, *anchor_fp; /* online: the trust anchor, when known */
     time_t anchor_not_after;
 };
+
+/* Offline: HOME/service-anchor.txt, the TLS anchor the online side last submitted over. */
+#define FERRY_SERVICE_ANCHOR_FILE "service-anchor.txt"
+
+/**
+ * Offline, after a response package was accepted: keeps the service's TLS anchor its signed
+ * manifest names (tls_anchor_sha256, _subject, _not_after, service) in HOME/service-anchor.txt,
+ * for the next request runbook's "Anchor SHA-256". Nothing named: the file is left as it is.
+ * FERRY_ERR_FORMAT for a value that is not one.
+ */
+ferry_err ferry_runbook_note_anchor(const char *home, const struct ferry_manifest *m);
 
 /**
  * Finds the transfer (by id prefix, else the latest outstanding on the offline side or the

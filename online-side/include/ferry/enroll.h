@@ -7,9 +7,9 @@
 #include <time.h>
 
 #include "ferry/err.h"
+#include "ferry/rms.h" /* FERRY_DEFAULT_RMS_URL */
 
-#define FERRY_DEFAULT_RMS_URL "https://activation.drm.microsoft.com/enrollment/enrollservice.asmx"
-#define FERRY_RMS_PATH        "/enrollment/enrollservice.asmx"
+#define FERRY_RMS_PATH "/enrollment/enrollservice.asmx"
 
 /* The clock the client waits by: real time unless a test gives its own. */
 struct ferry_http_clock {
@@ -23,6 +23,7 @@ struct ferry_http_pool;
 
 struct ferry_http_opts {
     const char *ca_file; /* the pinned anchor (PEM); NULL: the system store */
+    const char *ca_pem;  /* a pinned anchor as PEM text, instead of ca_file (partial chains) */
     const char *ca_path;
     long connect_timeout_ms;     /* default 15000 */
     long timeout_ms;             /* one attempt, default 120000 (cut to what the deadline leaves) */

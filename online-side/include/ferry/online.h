@@ -29,7 +29,10 @@ struct ferry_submit_opts {
     const uint8_t *answer_doc; /* RMS --answer-file: the response document the upload page
                                 * returned, taken instead of a SOAP exchange (one request) */
     size_t answer_len;
-    const char *answer_name; /* its file name, for messages */
+    const char *answer_name;        /* its file name, for messages */
+    const char *tls_anchor_sha256;  /* the service's TLS anchor (groups of four), its subject */
+    const char *tls_anchor_subject; /* and expiry, carried in the answer's manifest so that the */
+    time_t tls_anchor_not_after;    /* offline runbook can print it; NULL: not told */
 };
 
 struct ferry_submit_one {

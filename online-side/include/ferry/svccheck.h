@@ -11,6 +11,7 @@
 #include "ferry/err.h"
 
 #define FERRY_SVC_MAX_CHAIN 10
+#define FERRY_SVC_MAX_PEM   16384 /* the anchor found, as PEM, at most this long */
 
 /* How far the check got. */
 enum ferry_svc_stage {
@@ -31,8 +32,12 @@ struct ferry_svc_cert {
 };
 
 struct ferry_svc_query {
-    const char *url;     /* the service, https:// (e.g. .../enrollment/enrollservice.asmx) */
-    const char *root;    /* --root FILE: the one anchor; NULL: the store below */
+    const char *url;  /* the service, https:// (e.g. .../enrollment/enrollservice.asmx) */
+    const char *root; /* --root FILE: the one anchor; NULL: the store below */
+    const char
+        *root_label;     /* how @root is named ("--root", "stored by check-root"); NULL: --root */
+    const uint8_t *pin;  /* --pin: SHA-256 of one certificate of the presented chain, which then
+                          * stands alone as the anchor (partial chain); NULL: none */
     const char *ca_file; /* the system store's file and directory (NULL: OpenSSL's defaults) */
     const char *ca_path;
     long timeout_ms; /* each step; 0: 15000 */
@@ -48,7 +53,10 @@ struct ferry_svc_report {
     char tls_version[32];
     size_t nchain;
     struct ferry_svc_cert chain[FERRY_SVC_MAX_CHAIN]; /* leaf first, as presented */
-    int chains; /* 1: the presented chain verifies against the anchor for this host */
+    int chains;    /* 1: the presented chain verifies against the anchor for this host */
+    int no_anchor; /* 1: the anchor (file or store) holds no certificate that could be read */
+    struct ferry_svc_cert anchor_cert;  /* chains: the certificate it verified up to, and */
+    char anchor_pem[FERRY_SVC_MAX_PEM]; /* ... that certificate as PEM ("" if too long) */
     char chain_error[256];
     long http_status; /* of GET ?WSDL, 0 if none */
     int wsdl;         /* 1: definitions in the EnrollmentService namespace with an Enroll op */

@@ -11,7 +11,7 @@
 
 #define MM      (72.0 / 25.4)
 #define HEAD    22.0 /* the line above the codes */
-#define LABEL   24.0 /* the two label lines under each code */
+#define LABEL   28.0 /* the two label lines under each code */
 #define MAX_MOD (1.0 * MM)
 
 static int side_modules(int version)
@@ -76,7 +76,7 @@ void rb_qr_geometry(const struct rb_lay *L, const struct rb_qr_grid *g, size_t s
 static ferry_err one(struct rb_lay *L, const struct rb_qr_grid *g, size_t i)
 {
     const struct ferry_qrseq *q = L->seq;
-    double x, y, side = side_modules(g->version) * g->module, w;
+    double x, y, side = side_modules(g->version) * g->module, w, cell = (L->x1 - L->x0) / g->cols;
     char label[160];
     ferry_err r;
     int d;
@@ -95,8 +95,12 @@ static ferry_err one(struct rb_lay *L, const struct rb_qr_grid *g, size_t i)
                      i >= ferry_qrseq_k(q) ? " (parity)" : "");
         L->draw = 0;
         w = rb_text(L, RB_F_SANS, 8, label, strlen(label), 0, 0);
+        if (d == 0 && w > cell) { /* narrow cells: the id's first 8 digits (whole in the footer) */
+            snprintf(label, sizeof(label), "transfer %.8s", L->id);
+            w = rb_text(L, RB_F_SANS, 8, label, strlen(label), 0, 0);
+        }
         L->draw = draw;
-        rb_text(L, RB_F_SANS, 8, label, strlen(label), x + (side - w) / 2, y + side + 6 + 9 * d);
+        rb_text(L, RB_F_SANS, 8, label, strlen(label), x + (side - w) / 2, y + side + 10 + 9 * d);
     }
     return FERRY_OK;
 }

@@ -172,40 +172,32 @@ static ferry_err screen_plan(const char *path, const struct ferry_qr_opts *given
                              struct ferry_qr_opts *o)
 {
     unsigned cols = 0, rows = 0;
-    int fit, c, rw, min = 1;
+    int want = given != NULL ? given->version : 0, fit, min = 1, c, rw;
 
     if (path != NULL || !term_size(STDOUT_FILENO, &cols, &rows))
         return FERRY_OK;
     fit = screen_fit(cols, rows, o->ecc);
     while (min < 40 && ferry_qrseq_frame_bytes(min, o->ecc) == 0)
         min++;
-    screen_cells(given != NULL && given->version ? given->version : (fit ? fit : min), &c, &rw);
-    if (given != NULL && given->version && !screen_fits(given->version, cols, rows)) {
-        if (fit)
-            return ferry_errf(FERRY_ERR_USAGE,
-                              "the terminal is %ux%u characters; QR version %d needs %dx%d: "
-                              "enlarge the window or use a smaller font, or give "
-                              "--qr-version %d (the largest that fits)",
-                              cols, rows, given->version, c, rw, fit);
+    screen_cells(want ? want : min, &c, &rw); /* the size a refusal names */
+    if (want == 0 && fit == 0)
         return ferry_errf(FERRY_ERR_USAGE,
-                          "the terminal is %ux%u characters; QR version %d needs %dx%d: "
-                          "enlarge the window or use a smaller font",
-                          cols, rows, given->version, c, rw);
-    }
-    if (given == NULL || !given->version) {
-        if (!fit)
-            return ferry_errf(FERRY_ERR_USAGE,
-                              "the terminal is %ux%u characters; the smallest QR code that "
-                              "carries ferry frames at ECC %c (version %d) needs %dx%d: "
-                              "enlarge the window or use a smaller font, or write pdf:FILE or "
-                              "png:DIR",
-                              cols, rows, o->ecc, min, c, rw);
+                          "the terminal is %ux%u characters; the smallest QR code that carries "
+                          "ferry frames at ECC %c (version %d) needs %dx%d: enlarge the window "
+                          "or use a smaller font, or write pdf:FILE or png:DIR",
+                          cols, rows, o->ecc, min, c, rw);
+    if (want != 0 && !screen_fits(want, cols, rows))
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "the terminal is %ux%u characters; QR version %d needs %dx%d: enlarge "
+                          "the window or use a smaller font%s%.0d%s",
+                          cols, rows, want, c, rw, fit ? ", or give --qr-version " : "", fit,
+                          fit ? " (the largest that fits)" : "");
+    if (want == 0)
         o->version = fit;
-    }
+    screen_cells(o->version, &c, &rw);
     ferry_log(FERRY_LOG_INFO,
               "the terminal is %ux%u characters: showing QR version %d-%c (%dx%d characters)%s",
-              cols, rows, o->version, o->ecc, c, rw,
-              given != NULL && given->version ? "" : ", the largest that fits");
+              cols, rows, o->version, o->ecc, c, rw, want ? "" : ", the largest that fits");
     return FERRY_OK;
 }
 
@@ -339,8 +331,8 @@ static void status_line(struct anim *a, const struct ferry_qrseq *seq, size_t i,
 
     if (a->small)
         n = snprintf(line, sizeof(line),
-                     "window too small: %ux%u characters, the codes need %dx%d \xe2\x80\x94 "
-                     "enlarge it or use a smaller font \xe2\x80\x94 q quit",
+                     "window too small: %ux%u characters, the codes need %dx%d: enlarge it "
+                     "or use a smaller font",
                      a->cols, a->rows, a->need_cols, a->need_rows);
     else
         n = snprintf(line, sizeof(line), "frame %zu of %zu%s \xe2\x80\x94 %s%sQR %d-%c", i + 1,

@@ -640,6 +640,17 @@ static void test_paper_qr_pages_scan(void **state)
     assert_int_equal(rb_doc_build(&rb, &d), FERRY_OK);
     n = ferry_qrseq_count(d->seq);
     k = ferry_qrseq_k(d->seq);
+    { /* the frames `--to pdf:` prints for this package, no other set */
+        struct ferry_qr_paper p;
+        struct ferry_qrseq *pdf = NULL;
+        assert_int_equal(ferry_qr_paper_set(pkg, sizeof(pkg), NULL, &p, &pdf), FERRY_OK);
+        assert_int_equal(ferry_qrseq_count(pdf), n);
+        for (i = 0; i < n; i++)
+            assert_string_equal(ferry_qrseq_frame(pdf, i), ferry_qrseq_frame(d->seq, i));
+        assert_int_equal(d->paper.version, p.version);
+        assert_int_equal(d->paper.ecc, p.ecc);
+        ferry_qrseq_free(pdf);
+    }
     assert_int_equal(ferry_runbook_pdf(&rb, FERRY_PAPER_A4, path), FERRY_OK);
     check_pages(path);
     plain = run("pdftotext '%s' -", path);

@@ -34,20 +34,20 @@ screen() {
 # pane NAME: the window's text now
 pane() { tmux -L "$SOCK" capture-pane -p -t "$1"; }
 
-# wait_for NAME PATTERN: until the pane shows PATTERN (10 s at most)
+# wait_for NAME PATTERN: until the pane shows PATTERN (30 s at most)
 wait_for() {
   local i
-  for i in $(seq 1 100); do
+  for i in $(seq 1 300); do
     grep -q "$2" <<<"$(pane "$1")" && return 0
     sleep 0.1
   done
   fail "$1: the pane never showed '$2': $(pane "$1" | tail -n 3) $(cat "$T/$1.err" 2>/dev/null)"
 }
 
-# wait_rc NAME: the exit code once the command ended (10 s at most)
+# wait_rc NAME: the exit code once the command ended (30 s at most)
 wait_rc() {
   local i
-  for i in $(seq 1 100); do
+  for i in $(seq 1 300); do
     [ -s "$T/$1.rc" ] && { cat "$T/$1.rc"; return 0; }
     sleep 0.1
   done

@@ -547,6 +547,64 @@ static size_t black_out(const char *png, const struct ferry_qrseq *seq, size_t l
 /* The paper layout per package: fewest A4 pages with >= 0.5 mm modules and >= 30 % of the codes
  * losable; issue 13: 10 KB on <= 2 pages, 25 KB on <= 3 (package-like: base64 of random bytes,
  * as the bench). A fixed version is honoured; an impossible one refused. */
+/* The paper set of a package: `--to pdf:` and the runbook both take ferry_qr_paper_set, and its
+ * record (kept beside the package) gives back the very same frames, also for options given. */
+static void t_paper_record(void **state)
+{
+    static const char *const bad[] = {
+        "paper v0-L parity 43\n", "paper v41-L parity 43\n",
+        "paper v9-X parity 43\n", "paper v9-Q parity 301\n",
+        "paper v9-Q parity 43",   "paper v9-Q parity 43\nx",
+        "paper v9-Q parity -1\n", "",
+        "paper v9-Q\n",
+    };
+    struct ferry_qr_opts o, back;
+    struct ferry_qr_paper p1, p2;
+    struct ferry_qrseq *s1 = NULL, *s2 = NULL;
+    char rec[FERRY_QR_PAPER_RECORD_MAX];
+    uint8_t *pkg = make_pkg(3000, SEED + 11);
+    size_t i;
+
+    (void)state;
+    ferry_qr_opts_default(&o);
+    o.version = 9;
+    o.ecc = 'Q';
+    o.parity_pct = 60;
+    assert_int_equal(ferry_qr_paper_set(pkg, 3000, &o, &p1, &s1), FERRY_OK);
+    assert_int_equal(p1.version, 9);
+    assert_int_equal(p1.ecc, 'Q');
+    assert_int_equal(p1.parity_pct, 60);
+    assert_int_equal(ferry_qrseq_count(s1), p1.n);
+    ferry_qr_paper_format(&p1, rec);
+    assert_string_equal(rec, "paper v9-Q parity 60\n");
+    assert_int_equal(ferry_qr_paper_parse(rec, strlen(rec), &back), FERRY_OK);
+    assert_int_equal(ferry_qr_paper_set(pkg, 3000, &back, &p2, &s2), FERRY_OK);
+    assert_int_equal(ferry_qrseq_count(s1), ferry_qrseq_count(s2));
+    for (i = 0; i < ferry_qrseq_count(s1); i++)
+        assert_string_equal(ferry_qrseq_frame(s1, i), ferry_qrseq_frame(s2, i));
+    ferry_qrseq_free(s1);
+    ferry_qrseq_free(s2);
+    s1 = s2 = NULL;
+    /* the defaults: the record of the choice made gives the same set as choosing again */
+    assert_int_equal(ferry_qr_paper_set(pkg, 3000, NULL, &p1, &s1), FERRY_OK);
+    ferry_qr_paper_format(&p1, rec);
+    assert_int_equal(ferry_qr_paper_parse(rec, strlen(rec), &back), FERRY_OK);
+    assert_int_equal(ferry_qr_paper_set(pkg, 3000, &back, &p2, &s2), FERRY_OK);
+    assert_int_equal(p1.cols * p1.rows, p2.cols * p2.rows);
+    assert_string_equal(ferry_qrseq_session(s1), ferry_qrseq_session(s2));
+    assert_int_equal(ferry_qrseq_count(s1), ferry_qrseq_count(s2));
+    for (i = 0; i < ferry_qrseq_count(s1); i++)
+        assert_string_equal(ferry_qrseq_frame(s1, i), ferry_qrseq_frame(s2, i));
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(ferry_qr_paper_parse(bad[i], strlen(bad[i]), &back), FERRY_ERR_FORMAT);
+    memset(rec, 'p', sizeof(rec));
+    assert_int_equal(ferry_qr_paper_parse(rec, sizeof(rec), &back), FERRY_ERR_FORMAT);
+    assert_int_equal(ferry_qr_paper_parse("paper v9-Q\0parity 60\n", 21, &back), FERRY_ERR_FORMAT);
+    ferry_qrseq_free(s1);
+    ferry_qrseq_free(s2);
+    free(pkg);
+}
+
 static void t_paper_choice(void **state)
 {
     static const struct {
@@ -941,8 +999,9 @@ int main(void)
         cmocka_unit_test(t_png_roundtrip),    cmocka_unit_test(t_foreign_frames),
         cmocka_unit_test(t_v1_frames),        cmocka_unit_test(t_pdf_vector_pages),
         cmocka_unit_test(t_pdf_30pct_lost),   cmocka_unit_test(t_paper_choice),
-        cmocka_unit_test(t_degraded_camera),  cmocka_unit_test(t_terminal),
-        cmocka_unit_test(t_html_chromium),    cmocka_unit_test(t_measure),
+        cmocka_unit_test(t_paper_record),     cmocka_unit_test(t_degraded_camera),
+        cmocka_unit_test(t_terminal),         cmocka_unit_test(t_html_chromium),
+        cmocka_unit_test(t_measure),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -624,9 +624,10 @@ static void test_paper_qr_pages_scan(void **state)
     struct ferry_runbook rb;
     struct rb_doc *d = NULL;
     struct rb_lay L = {0};
+    struct rb_qr_grid g;
     static uint8_t pkg[12000];
     uint8_t *got = NULL;
-    size_t i, n, len = 0, k, lost = 0;
+    size_t i, n, len = 0, k, lost = 0, per;
     char *path = pdf_path("scan.pdf"), *dir = pdf_path("scan"), *out, *plain;
     int first, pages, pass;
 
@@ -641,12 +642,33 @@ static void test_paper_qr_pages_scan(void **state)
     assert_int_equal(rb_doc_build(&rb, &d), FERRY_OK);
     n = ferry_qrseq_count(d->seq);
     k = ferry_qrseq_k(d->seq);
+    { /* the frames `--to pdf:` prints for this package, no other set */
+        struct ferry_qr_paper p;
+        struct ferry_qrseq *pdf = NULL;
+        assert_int_equal(ferry_qr_paper_set(pkg, sizeof(pkg), NULL, &p, &pdf), FERRY_OK);
+        assert_int_equal(ferry_qrseq_count(pdf), n);
+        for (i = 0; i < n; i++)
+            assert_string_equal(ferry_qrseq_frame(pdf, i), ferry_qrseq_frame(d->seq, i));
+        assert_int_equal(d->paper.version, p.version);
+        assert_int_equal(d->paper.ecc, p.ecc);
+        ferry_qrseq_free(pdf);
+    }
     assert_int_equal(ferry_runbook_pdf(&rb, FERRY_PAPER_A4, path), FERRY_OK);
     check_pages(path);
     plain = run("pdftotext '%s' -", path);
     pages = page_count(path);
-    first = pages - (int)((n + 5) / 6); /* QR pages, then the rebuild page */
-    for (i = 0; i < n; i++) {           /* every code labelled with the transfer id and its frame */
+    { /* the grid the runbook lays the codes out in */
+        cairo_surface_t *s = cairo_pdf_surface_create(NULL, 210 * 72 / 25.4, 297 * 72 / 25.4);
+        cairo_t *cr = cairo_create(s);
+        assert_int_equal(rb_lay_init(&L, cr, 210 * 72 / 25.4, 297 * 72 / 25.4, ""), FERRY_OK);
+        assert_int_equal(rb_qr_grid(&L, &d->paper, &g), FERRY_OK);
+        rb_lay_clear(&L);
+        cairo_destroy(cr);
+        cairo_surface_destroy(s);
+    }
+    per = (size_t)(g.cols * g.rows);
+    first = pages - (int)((n + per - 1) / per); /* QR pages, then the rebuild page */
+    for (i = 0; i < n; i++) { /* every code labelled with the transfer id and its frame */
         char want[64];
         snprintf(want, sizeof(want), "frame %zu of %zu", i + 1, n);
         assert_non_null(strstr(plain, want));
@@ -656,18 +678,18 @@ static void test_paper_qr_pages_scan(void **state)
     out = run("pdftoppm -r 150 -png -f %d -l %d '%s' '%s/page'", first, pages - 1, path, dir);
     free(out);
     for (pass = 0; pass < 2; pass++) {
-        if (pass == 1) { /* black out codes 0, 3, 6, ...: at least 30 % of them */
+        if (pass == 1) { /* black out codes 0, 3, 6, ... as parity allows: >= 30 % of them */
             cairo_surface_t *s = cairo_pdf_surface_create(NULL, 210 * 72 / 25.4, 297 * 72 / 25.4);
             cairo_t *cr = cairo_create(s);
             assert_int_equal(rb_lay_init(&L, cr, 210 * 72 / 25.4, 297 * 72 / 25.4, ""), FERRY_OK);
-            for (i = 0; i < n; i += 3) {
-                double x, y, m, f = 150.0 / 72.0;
-                rb_qr_geometry(&L, i % 6, &x, &y, &m);
+            for (i = 0; i < n && lost < n - k; i += 3) {
+                double x, y, m = g.module, f = 150.0 / 72.0, side = 25 + 4 * g.version;
+                rb_qr_geometry(&L, &g, i % per, &x, &y);
                 out =
                     run("cd '%s' && f=$(ls page-*.png | sed -n %zup) && convert \"$f\" -fill black "
                         "-draw 'rectangle %d,%d %d,%d' \"$f\"",
-                        dir, i / 6 + 1, (int)(x * f), (int)(y * f), (int)((x + 125 * m) * f),
-                        (int)((y + 125 * m) * f));
+                        dir, i / per + 1, (int)(x * f), (int)(y * f), (int)((x + side * m) * f),
+                        (int)((y + side * m) * f));
                 free(out);
                 lost++;
             }

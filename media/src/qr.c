@@ -1,6 +1,8 @@
 /* ferry — QR media: options, defaults, write/read dispatch, terminal animation, progress. */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -50,10 +52,158 @@ static ferry_err resolve(enum ferry_medium_kind kind, const struct ferry_qr_opts
     return FERRY_OK;
 }
 
+static ferry_err encode(const uint8_t *pkg, size_t len, const struct ferry_qr_opts *o,
+                        struct ferry_qrseq **seq)
+{
+    struct ferry_qrseq_params par = {o->version, o->ecc, o->parity_pct};
+    ferry_err r;
+
+    if ((r = ferry_qrseq_encode(pkg, len, FERRY_QR_PACKAGE, &par, seq)) != FERRY_OK)
+        return r;
+    if (ferry_qrseq_count(*seq) <= FERRY_QR_MAX_FRAMES)
+        return FERRY_OK;
+    r = ferry_errf(FERRY_ERR_TOO_LARGE, "%zu QR frames: too many; use usb",
+                   ferry_qrseq_count(*seq));
+    ferry_qrseq_free(*seq);
+    *seq = NULL;
+    return r;
+}
+
+ferry_err ferry_qr_paper_set(const uint8_t *pkg, size_t len, const struct ferry_qr_opts *in,
+                             struct ferry_qr_paper *paper, struct ferry_qrseq **seq)
+{
+    struct ferry_qr_opts o;
+    size_t mlen;
+    ferry_err r;
+
+    if (seq != NULL)
+        *seq = NULL;
+    if ((r = resolve(FERRY_MEDIUM_PDF, in, &o)) != FERRY_OK)
+        return r;
+    if ((mlen = ferry_qrseq_message_bytes(pkg, len)) == 0)
+        return ferry_errf(FERRY_ERR_TOO_LARGE,
+                          "package of %zu bytes: cannot compress it for QR codes (at most "
+                          "16 MiB)",
+                          len);
+    /* the layout with the fewest pages for this package */
+    if ((r = ferry_qr_paper_choose(mlen, o.version, o.ecc, o.parity_pct, FERRY_QR_A4_W,
+                                   FERRY_QR_A4_H, paper)) != FERRY_OK)
+        return r;
+    o.version = paper->version;
+    o.ecc = paper->ecc;
+    return seq != NULL ? encode(pkg, len, &o, seq) : FERRY_OK;
+}
+
+void ferry_qr_paper_format(const struct ferry_qr_paper *p, char out[FERRY_QR_PAPER_RECORD_MAX])
+{
+    snprintf(out, FERRY_QR_PAPER_RECORD_MAX, "paper v%d-%c parity %d\n", p->version, p->ecc,
+             p->parity_pct);
+}
+
+ferry_err ferry_qr_paper_parse(const char *s, size_t n, struct ferry_qr_opts *o)
+{
+    char buf[FERRY_QR_PAPER_RECORD_MAX], ecc = 0, nl = 0;
+    int v = 0, pct = 0, used = 0;
+
+    ferry_qr_opts_default(o);
+    if (n >= sizeof(buf) || memchr(s, '\0', n) != NULL)
+        return ferry_errf(FERRY_ERR_FORMAT, "QR paper record: not one short line");
+    memcpy(buf, s, n);
+    buf[n] = '\0';
+    if (sscanf(buf, "paper v%2d-%c parity %3d%c%n", &v, &ecc, &pct, &nl, &used) != 4 ||
+        (size_t)used != n || nl != '\n' || v < 1 || v > 40 || strchr("LMQH", ecc) == NULL ||
+        ecc == '\0' || pct < 0 || pct > 300)
+        return ferry_errf(FERRY_ERR_FORMAT, "QR paper record '%.*s': not 'paper vN-E parity P'",
+                          (int)strcspn(buf, "\n"), buf);
+    o->version = v;
+    o->ecc = ecc;
+    o->parity_pct = pct;
+    return FERRY_OK;
+}
+
+/* ---- terminal size ---- */
+
+/* Characters a code of @version takes in the terminal: the half blocks put two modules in one
+ * row, the quiet zone is FERRY_QR_QUIET modules each side, and the status line takes a row. */
+static void screen_cells(int version, int *cols, int *rows)
+{
+    int side = 17 + 4 * version + 2 * FERRY_QR_QUIET;
+
+    *cols = side;
+    *rows = (side + 1) / 2 + 1;
+}
+
+static int screen_fits(int version, unsigned cols, unsigned rows)
+{
+    int c, rw;
+
+    screen_cells(version, &c, &rw);
+    return (unsigned)c <= cols && (unsigned)rw <= rows;
+}
+
+/* The largest version up to the screen default (the largest measured to read off a screen)
+ * that fits @cols x @rows and carries ferry frames at @ecc; 0 when none does. */
+static int screen_fit(unsigned cols, unsigned rows, char ecc)
+{
+    for (int v = FERRY_QR_SCREEN_VERSION; v >= 1; v--)
+        if (screen_fits(v, cols, rows) && ferry_qrseq_frame_bytes(v, ecc) > 0)
+            return v;
+    return 0;
+}
+
+/* The terminal the animation goes to (stdout): its size in characters, 0 when not a terminal. */
+static int term_size(int fd, unsigned *cols, unsigned *rows)
+{
+    struct winsize ws;
+
+    if (!isatty(fd) || ioctl(fd, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0 || ws.ws_row == 0)
+        return 0;
+    *cols = ws.ws_col;
+    *rows = ws.ws_row;
+    return 1;
+}
+
+/*
+ * On a terminal the version is the largest that fits it (or the one given, if it fits), said
+ * before the animation starts; a terminal too small is refused before anything is drawn, with
+ * the size needed. Elsewhere (a file, a pipe) the defaults stand.
+ */
+static ferry_err screen_plan(const char *path, const struct ferry_qr_opts *given,
+                             struct ferry_qr_opts *o)
+{
+    unsigned cols = 0, rows = 0;
+    int want = given != NULL ? given->version : 0, fit, min = 1, c, rw;
+
+    if (path != NULL || !term_size(STDOUT_FILENO, &cols, &rows))
+        return FERRY_OK;
+    fit = screen_fit(cols, rows, o->ecc);
+    while (min < 40 && ferry_qrseq_frame_bytes(min, o->ecc) == 0)
+        min++;
+    screen_cells(want ? want : min, &c, &rw); /* the size a refusal names */
+    if (want == 0 && fit == 0)
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "the terminal is %ux%u characters; the smallest QR code that carries "
+                          "ferry frames at ECC %c (version %d) needs %dx%d: enlarge the window "
+                          "or use a smaller font, or write pdf:FILE or png:DIR",
+                          cols, rows, o->ecc, min, c, rw);
+    if (want != 0 && !screen_fits(want, cols, rows))
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "the terminal is %ux%u characters; QR version %d needs %dx%d: enlarge "
+                          "the window or use a smaller font%s%.0d%s",
+                          cols, rows, want, c, rw, fit ? ", or give --qr-version " : "", fit,
+                          fit ? " (the largest that fits)" : "");
+    if (want == 0)
+        o->version = fit;
+    screen_cells(o->version, &c, &rw);
+    ferry_log(FERRY_LOG_INFO,
+              "the terminal is %ux%u characters: showing QR version %d-%c (%dx%d characters)%s",
+              cols, rows, o->version, o->ecc, c, rw, want ? "" : ", the largest that fits");
+    return FERRY_OK;
+}
+
 ferry_err ferry_qr_write(enum ferry_medium_kind kind, const char *path, const uint8_t *pkg,
                          size_t len, const struct ferry_qr_opts *opts)
 {
-    struct ferry_qrseq_params par;
     struct ferry_qrseq *seq = NULL;
     struct ferry_qr_opts o;
     struct ferry_qr_paper paper;
@@ -63,30 +213,12 @@ ferry_err ferry_qr_write(enum ferry_medium_kind kind, const char *path, const ui
         return r;
     if (path == NULL && kind != FERRY_MEDIUM_SCREEN)
         return ferry_errf(FERRY_ERR_USAGE, "medium %s needs a path", ferry_medium_kind_name(kind));
-    if (kind == FERRY_MEDIUM_PDF) { /* the layout with the fewest pages for this package */
-        size_t mlen = ferry_qrseq_message_bytes(pkg, len);
-
-        if (mlen == 0)
-            return ferry_errf(FERRY_ERR_TOO_LARGE,
-                              "package of %zu bytes: cannot compress it "
-                              "for QR codes (at most 16 MiB)",
-                              len);
-        if ((r = ferry_qr_paper_choose(mlen, o.version, o.ecc, o.parity_pct, FERRY_QR_A4_W,
-                                       FERRY_QR_A4_H, &paper)) != FERRY_OK)
-            return r;
-        o.version = paper.version;
-        o.ecc = paper.ecc;
-    }
-    par.version = o.version;
-    par.ecc = o.ecc;
-    par.parity_pct = o.parity_pct;
-    if ((r = ferry_qrseq_encode(pkg, len, FERRY_QR_PACKAGE, &par, &seq)) != FERRY_OK)
-        return r;
-    if (ferry_qrseq_count(seq) > FERRY_QR_MAX_FRAMES) {
-        r = ferry_errf(FERRY_ERR_TOO_LARGE, "%zu QR frames: too many; use usb",
-                       ferry_qrseq_count(seq));
+    if (kind == FERRY_MEDIUM_PDF)
+        r = ferry_qr_paper_set(pkg, len, opts, &paper, &seq);
+    else if (kind != FERRY_MEDIUM_SCREEN || (r = screen_plan(path, opts, &o)) == FERRY_OK)
+        r = encode(pkg, len, &o, &seq);
+    if (r != FERRY_OK)
         goto out;
-    }
     switch (kind) {
     case FERRY_MEDIUM_PNG: r = ferry_qr_write_png_dir(path, seq, &o); break;
     case FERRY_MEDIUM_PDF: r = ferry_qr_write_pdf(path, seq, &o, &paper); break;
@@ -103,23 +235,33 @@ out:
 
 /* ---- terminal animation ---- */
 
+static volatile sig_atomic_t resized;
+
+static void on_winch(int sig)
+{
+    (void)sig;
+    resized = 1;
+}
+
 struct anim {
     FILE *f;
     int tty_in, tty_out, quit, paused;
+    int small;     /* the window is smaller than the code: only the status line is drawn */
+    int need_cols; /* characters the code and its status line take */
+    int need_rows;
+    unsigned cols, rows; /* the terminal's size, 0 when unknown */
     double fps;
 };
 
-static void term_size_check(const struct anim *a, int side)
+/* Reads the window's size (at the start and after SIGWINCH): is the code still whole in it? */
+static void term_check(struct anim *a)
 {
-    struct winsize ws;
-
-    if (!a->tty_out || ioctl(fileno(a->f), TIOCGWINSZ, &ws) != 0)
+    resized = 0;
+    if (!a->tty_out || !term_size(fileno(a->f), &a->cols, &a->rows))
         return;
-    if (ws.ws_col < side || ws.ws_row < (side + 1) / 2 + 1)
-        ferry_log(FERRY_LOG_WARN,
-                  "the terminal is %ux%u characters; the codes need %dx%d: "
-                  "enlarge it or use a smaller font (or a lower QR version)",
-                  ws.ws_col, ws.ws_row, side, (side + 1) / 2 + 1);
+    a->small = a->cols < (unsigned)a->need_cols || a->rows < (unsigned)a->need_rows;
+    if (a->tty_in)
+        fputs("\x1b[2J", a->f); /* what the old size left on the screen */
 }
 
 static void handle_key(struct anim *a, int c)
@@ -134,7 +276,8 @@ static void handle_key(struct anim *a, int c)
         a->quit = 1;
 }
 
-/* Waits one frame period (or while paused), reading keys when stdin is a terminal. */
+/* Waits one frame period (or while paused), reading keys when stdin is a terminal; returns
+ * early when a key changes what the status line says or the window was resized. */
 static void frame_wait(struct anim *a)
 {
     struct timespec t0, t1;
@@ -152,7 +295,7 @@ static void frame_wait(struct anim *a)
         struct pollfd p = {STDIN_FILENO, POLLIN, 0};
         clock_gettime(CLOCK_MONOTONIC, &t1);
         spent = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
-        if (!a->paused && spent >= ms)
+        if ((!a->paused && spent >= ms) || resized)
             return;
         if (poll(&p, 1, a->paused ? -1 : (int)(ms - spent) + 1) <= 0)
             continue;
@@ -166,28 +309,67 @@ static void frame_wait(struct anim *a)
     }
 }
 
+/* Writes @s cut to @cols terminal columns (UTF-8: one column per character here). */
+static void put_cols(FILE *f, const char *s, unsigned cols)
+{
+    unsigned n = 0;
+
+    for (; *s != '\0'; s++) {
+        if (((unsigned char)*s & 0xC0) != 0x80 && n++ >= cols)
+            break;
+        fputc(*s, f);
+    }
+}
+
+/* The line under the code (or alone, when the window is too small for it). The last column
+ * stays free: a line that fills it would scroll the code up on some terminals. */
+static void status_line(struct anim *a, const struct ferry_qrseq *seq, size_t i,
+                        const struct ferry_qr_opts *o)
+{
+    char line[512];
+    int n;
+
+    if (a->small)
+        n = snprintf(line, sizeof(line),
+                     "window too small: %ux%u characters, the codes need %dx%d: enlarge it "
+                     "or use a smaller font",
+                     a->cols, a->rows, a->need_cols, a->need_rows);
+    else
+        n = snprintf(line, sizeof(line), "frame %zu of %zu%s \xe2\x80\x94 %s%sQR %d-%c", i + 1,
+                     ferry_qrseq_count(seq), i >= ferry_qrseq_k(seq) ? " (parity)" : "",
+                     o->label ? o->label : "", o->label ? " \xe2\x80\x94 " : "", o->version,
+                     o->ecc);
+    if (a->tty_in && n > 0 && (size_t)n < sizeof(line))
+        snprintf(line + n, sizeof(line) - (size_t)n,
+                 " \xe2\x80\x94 %.1f frames/s%s \xe2\x80\x94 +/- speed, space pause, q quit",
+                 a->fps, a->paused ? " (paused)" : "");
+    if (a->tty_in && a->cols > 1)
+        put_cols(a->f, line, a->cols - 1);
+    else
+        fputs(line, a->f);
+    fputs(a->tty_in ? "\x1b[K" : "\n", a->f);
+}
+
 static ferry_err show_frame(struct anim *a, const struct ferry_qrseq *seq, size_t i,
                             const struct ferry_qr_opts *o)
 {
     QRcode *q = NULL;
-    ferry_err r;
+    ferry_err r = FERRY_OK;
 
-    if ((r = ferry_qr_code(ferry_qrseq_frame(seq, i), o->version, o->ecc, &q)) != FERRY_OK)
-        return r;
+    if (resized)
+        term_check(a);
     if (a->tty_in)
         fputs("\x1b[H", a->f);
-    if ((r = ferry_qr_term_code(a->f, q, 1)) == FERRY_OK) {
-        fprintf(a->f, "frame %zu of %zu%s \xe2\x80\x94 %s", i + 1, ferry_qrseq_count(seq),
-                i >= ferry_qrseq_k(seq) ? " (parity)" : "", o->label ? o->label : "");
-        if (a->tty_in)
-            fprintf(a->f,
-                    " \xe2\x80\x94 %.1f frames/s%s \xe2\x80\x94 +/- speed, space pause, "
-                    "q quit\x1b[K",
-                    a->fps, a->paused ? " (paused)" : "");
-        fputs(a->tty_in ? "" : "\n", a->f);
+    if (!a->small) {
+        if ((r = ferry_qr_code(ferry_qrseq_frame(seq, i), o->version, o->ecc, &q)) != FERRY_OK)
+            return r;
+        r = ferry_qr_term_code(a->f, q, 1);
+        QRcode_free(q);
+    }
+    if (r == FERRY_OK) {
+        status_line(a, seq, i, o);
         fflush(a->f);
     }
-    QRcode_free(q);
     return r;
 }
 
@@ -198,14 +380,16 @@ static ferry_err animate(struct anim *a, const struct ferry_qrseq *seq,
     int loop, loops = o->loops > 0 ? o->loops : (a->tty_in ? 0 : 1);
     ferry_err r = FERRY_OK;
 
-    term_size_check(a, 17 + 4 * o->version + 2 * FERRY_QR_QUIET);
+    screen_cells(o->version, &a->need_cols, &a->need_rows);
+    term_check(a);
     for (loop = 0; (loops == 0 || loop < loops) && !a->quit; loop++) {
         for (step = 0; step < n && !a->quit; step++) {
             i = ferry_qrseq_schedule(seq, step);
             if ((r = show_frame(a, seq, i, o)) != FERRY_OK)
                 return r;
             frame_wait(a);
-            while (a->tty_in && a->paused && !a->quit) {
+            /* paused, or no code drawn (the window too small): this frame again */
+            while (a->tty_in && (a->paused || a->small || resized) && !a->quit) {
                 if ((r = show_frame(a, seq, i, o)) != FERRY_OK)
                     return r;
                 frame_wait(a);
@@ -218,9 +402,10 @@ static ferry_err animate(struct anim *a, const struct ferry_qrseq *seq,
 ferry_err ferry_qr_write_screen(const char *path, const struct ferry_qrseq *seq,
                                 const struct ferry_qr_opts *o)
 {
-    struct anim a = {NULL, 0, 0, 0, 0, o->fps};
+    struct anim a = {NULL, 0, 0, 0, 0, 0, 0, 0, 0, 0, o->fps};
+    struct sigaction sa, old;
     struct termios saved, raw;
-    int restore = 0;
+    int restore = 0, winch = 0;
     ferry_err r;
 
     a.f = path != NULL ? fopen(path, "we") : stdout;
@@ -235,10 +420,16 @@ ferry_err ferry_qr_write_screen(const char *path, const struct ferry_qrseq *seq,
         raw.c_cc[VTIME] = 0;
         restore = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
         fputs("\x1b[?25l\x1b[2J", a.f);
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_winch; /* no SA_RESTART: poll returns at once */
+        sigemptyset(&sa.sa_mask);
+        winch = sigaction(SIGWINCH, &sa, &old) == 0;
     } else {
         a.tty_in = 0;
     }
     r = animate(&a, seq, o);
+    if (winch)
+        sigaction(SIGWINCH, &old, NULL);
     if (restore) {
         tcsetattr(STDIN_FILENO, TCSANOW, &saved);
         fputs("\x1b[?25h\n", a.f);

@@ -311,6 +311,7 @@ ferry_err ferry_qr_paper_choose(size_t mlen, int version, char ecc, int parity_p
                     found = 1;
                     out->version = v;
                     out->ecc = *e;
+                    out->parity_pct = parity_pct;
                     out->cols = c;
                     out->rows = rw;
                     out->module_mm = m / MM;

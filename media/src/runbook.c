@@ -326,8 +326,8 @@ ferry_err rb_doc_build(const struct ferry_runbook *rb, struct rb_doc **out)
         goto out;
     }
     if (rb->medium == FERRY_MEDIUM_PDF && rb->package != NULL && rb->package_len > 0) {
-        struct ferry_qrseq_params p = {RB_QR_VERSION, RB_QR_ECC, RB_QR_PARITY};
-        if ((r = ferry_qrseq_encode(rb->package, rb->package_len, FERRY_QR_PACKAGE, &p, &d->seq)) !=
+        /* the frames `--to pdf:` printed for this package: one set per transfer */
+        if ((r = ferry_qr_paper_set(rb->package, rb->package_len, rb->qr, &d->paper, &d->seq)) !=
             FERRY_OK)
             goto out;
     }

@@ -6,15 +6,13 @@
 
 #include <cairo.h>
 
+#include "ferry/qr.h"
 #include "ferry/qrseq.h"
 #include "ferry/runbook.h"
 
 #define RB_MAX_VALUE  1024 /* bytes per field: longer fields are refused */
 #define RB_MAX_BLOCKS 512
 #define RB_TEXT_COLS  78
-#define RB_QR_VERSION 25 /* paper codes: v25-M, 2 x 3 per page (QR-NOTES) */
-#define RB_QR_ECC     'M'
-#define RB_QR_PARITY  50 /* parity frames, % of K: any 2/3 of the codes rebuild the package */
 
 enum rb_kind {
     RB_TITLE = 1, /* text */
@@ -40,9 +38,10 @@ struct rb_block {
 struct rb_doc {
     struct rb_block *b;
     size_t n;
-    char *transfer_id;       /* sanitised, "" when unknown */
-    char *footer;            /* "ferry runbook · transfer ID" */
-    struct ferry_qrseq *seq; /* medium PDF with package bytes: the frames printed */
+    char *transfer_id;           /* sanitised, "" when unknown */
+    char *footer;                /* "ferry runbook · transfer ID" */
+    struct ferry_qrseq *seq;     /* medium PDF with package bytes: the frames printed */
+    struct ferry_qr_paper paper; /* their version and ECC (the set `--to pdf:` prints) */
 };
 
 /** Builds the block list for @rb (strings sanitised to printable UTF-8). */
@@ -101,9 +100,10 @@ struct rb_lay {
     const char *footer;         /* borrowed */
     cairo_font_face_t *face[RB_F_N];
     cairo_font_face_t *fb[RB_NFB];
-    const struct ferry_qrseq *seq; /* paper QR frames, or NULL */
-    const char *id;                /* transfer id for the code labels */
-    int mfont;                     /* font and size the wrap measure uses */
+    const struct ferry_qrseq *seq;      /* paper QR frames, or NULL */
+    const struct ferry_qr_paper *paper; /* their version and ECC */
+    const char *id;                     /* transfer id for the code labels */
+    int mfont;                          /* font and size the wrap measure uses */
     double msize;
 };
 
@@ -120,8 +120,23 @@ void rb_page_start(struct rb_lay *L);
  * PDF with package bytes (runbook_qr.c). Nothing otherwise. */
 ferry_err rb_qr_pages(struct rb_lay *L, const struct rb_block *k);
 
-/** Where code @slot (0..5) of a QR page goes: top-left of its quiet zone, module size. */
-void rb_qr_geometry(const struct rb_lay *L, size_t slot, double *x, double *y, double *module);
+/** The grid of a runbook QR page: codes of one version, @cols x @rows, modules in points. */
+struct rb_qr_grid {
+    int version, cols, rows;
+    double module;
+};
+
+/**
+ * The grid for @paper's codes in the content box of @L: the grid `--to pdf:` chose when its
+ * modules stay >= FERRY_QR_PDF_MODULE_MM here, else the one with the most codes per page that
+ * does. FERRY_ERR_USAGE when no grid fits (a version too large for the page).
+ */
+ferry_err rb_qr_grid(const struct rb_lay *L, const struct ferry_qr_paper *paper,
+                     struct rb_qr_grid *g);
+
+/** Where code @slot (0 .. cols*rows-1) of a QR page goes: top-left of its quiet zone. */
+void rb_qr_geometry(const struct rb_lay *L, const struct rb_qr_grid *g, size_t slot, double *x,
+                    double *y);
 
 /** Words for a blank line to fill in, text form. */
 #define RB_BLANK "________________________________"

@@ -384,6 +384,7 @@ static ferry_err render(const struct rb_doc *d, const struct ferry_runbook *rb, 
     if ((r = rb_lay_init(&L, cr, w, h, d->footer)) != FERRY_OK)
         goto out;
     L.seq = d->seq;
+    L.paper = &d->paper;
     L.id = d->transfer_id;
     if ((r = lay_doc(&L, d, rb)) != FERRY_OK) /* pass 1: count */
         goto out;

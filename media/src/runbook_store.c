@@ -14,6 +14,8 @@ struct rb_hold {
     size_t npeers;
     uint8_t *pkg;
     size_t pkglen;
+    struct ferry_qr_opts qr; /* the options of the paper set `--to pdf:` printed */
+    int has_qr;
     char id[33], sha[FERRY_FP_GROUPS_LEN], myfp[FERRY_FP_GROUPS_LEN], peerfp[FERRY_FP_GROUPS_LEN];
     char pkgname[64];
     char anchor_fp[FERRY_FP_GROUPS_LEN], anchor_subject[256]; /* from service-anchor.txt */
@@ -159,6 +161,32 @@ static struct ferry_identity *peer_of(struct rb_hold *h)
     return h->npeers == 1 ? h->peers[0] : NULL;
 }
 
+/* The QR set `--to pdf:` printed for the package (ferry_transport_keep_qr), when it went to
+ * paper: the runbook's QR pages then carry the same frames. */
+static ferry_err load_qr(const char *home, const uint8_t id[FERRY_TRANSFER_ID_LEN], int offline,
+                         struct rb_hold *h)
+{
+    uint8_t *rec = NULL;
+    size_t n = 0;
+    ferry_err r;
+
+    r = ferry_state_load(home, "packages", id, offline ? ".qr" : ".answer.qr",
+                         FERRY_QR_PAPER_RECORD_MAX, &rec, &n);
+    if (r == FERRY_ERR_NOT_FOUND) {
+        ferry_err_clear();
+        return FERRY_OK; /* not printed: the defaults, as `--to pdf:` would print them */
+    }
+    if (r == FERRY_OK && (r = ferry_qr_paper_parse((const char *)rec, n, &h->qr)) != FERRY_OK) {
+        char why[256];
+
+        snprintf(why, sizeof(why), "%s", ferry_err_detail());
+        r = ferry_errf(r, "%s (kept in the state's packages/ folder): export again to paper", why);
+    }
+    h->has_qr = r == FERRY_OK;
+    free(rec);
+    return r;
+}
+
 static ferry_err gather(struct ferry_store *s, const struct ferry_runbook_req *q, struct rb_hold *h,
                         struct ferry_runbook *rb)
 {
@@ -175,6 +203,8 @@ static ferry_err gather(struct ferry_store *s, const struct ferry_runbook_req *q
                          offline ? ".ferry" : ".answer.ferry", FERRY_MAX_PACKAGE_BYTES, &h->pkg,
                          &h->pkglen);
     if (r != FERRY_OK && r != FERRY_ERR_NOT_FOUND)
+        return r;
+    if (h->pkg != NULL && (r = load_qr(ferry_store_home(s), h->t->id, offline, h)) != FERRY_OK)
         return r;
     if (h->pkg != NULL) {
         ferry_sha256(h->pkg, h->pkglen, sha);
@@ -221,6 +251,7 @@ static ferry_err gather(struct ferry_store *s, const struct ferry_runbook_req *q
     rb->created = h->t->created;
     rb->package = h->pkg;
     rb->package_len = h->pkglen;
+    rb->qr = h->has_qr ? &h->qr : NULL;
     return FERRY_OK;
 }
 

@@ -199,6 +199,7 @@ static void unkeep(const char *home, const struct ferry_manifest *m)
     ferry_state_remove(home, "requests", m->transfer_id, ".req");
     ferry_state_remove(home, "requests", m->transfer_id, ".cert");
     ferry_state_remove(home, "packages", m->transfer_id, ".ferry");
+    ferry_state_remove(home, "packages", m->transfer_id, ".qr");
 }
 
 static ferry_err fill_result(const struct payload *p, const char *name,
@@ -255,7 +256,8 @@ ferry_err ferry_offline_export(struct ferry_store *s, const char *request_path,
     if ((r = ferry_transport_write(to, name, pkg, pkglen, (const char *)summary.data,
                                    ferry_transport_label(qo, "ferry transfer", res->transfer_id,
                                                          &q2, label, sizeof(label)),
-                                   &res->where)) != FERRY_OK)
+                                   &res->where)) != FERRY_OK ||
+        (r = ferry_transport_keep_qr(to, home, m->transfer_id, ".qr", pkg, pkglen, qo)) != FERRY_OK)
         goto out;
     if ((r = record(s, m, request_path, &p, res->package_sha256, peers, npeers)) != FERRY_OK) {
         r = ferry_transport_take_back(to, name, r, "nothing was exported");

@@ -567,14 +567,18 @@ static ferry_err deliver_write(struct submit_ctx *c, const struct ferry_manifest
         (r = ferry_transport_write(c->o->to, name, pkg, pkglen, (const char *)summary.data,
                                    ferry_transport_label(c->o->qo, "ferry answer", o->transfer_id,
                                                          &q2, label, sizeof(label)),
-                                   &o->where)) != FERRY_OK)
+                                   &o->where)) != FERRY_OK ||
+        (r = ferry_transport_keep_qr(c->o->to, ferry_store_home(c->s), req->transfer_id,
+                                     ".answer.qr", pkg, pkglen, c->o->qo)) != FERRY_OK)
         goto out;
     if ((o->package_name = strdup(name)) == NULL)
         r = ferry_transport_take_back(c->o->to, name, FERRY_ERR_NOMEM, "submit again");
 out:
-    if (r != FERRY_OK) /* a failed submission leaves the state as it was */
+    if (r != FERRY_OK) { /* a failed submission leaves the state as it was */
         ferry_state_remove_own(ferry_store_home(c->s), "packages", req->transfer_id,
                                ".answer.ferry", &kept);
+        ferry_state_remove(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.qr");
+    }
     ferry_buf_free(&summary);
     free(pkg);
     return r;
@@ -592,6 +596,7 @@ static ferry_err deliver_record(struct submit_ctx *c, const struct ferry_manifes
         r = ferry_transport_take_back(c->o->to, o->package_name, r,
                                       "the answer was taken off the medium, submit again");
         ferry_state_remove(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.ferry");
+        ferry_state_remove(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.qr");
         return r;
     }
     ferry_store_audit(c->s, "submit", o->transfer_id);

@@ -58,6 +58,7 @@ ferry_err ferry_qr_draw_cairo(cairo_t *cr, const char *text, int version, char e
 struct ferry_qr_paper {
     int version;
     char ecc;
+    int parity_pct;   /* parity frames, % of the data frames per block */
     int cols, rows;   /* codes per page: cols x rows */
     double module_mm; /* module size, >= 0.5 mm */
     int pages;        /* A4 pages */
@@ -73,6 +74,28 @@ struct ferry_qr_paper {
  */
 ferry_err ferry_qr_paper_choose(size_t mlen, int version, char ecc, int parity_pct, double page_w,
                                 double page_h, struct ferry_qr_paper *out);
+
+/**
+ * The paper QR set of a package: resolves @o (NULL: defaults; version, ECC and parity are
+ * read) for paper, chooses the layout on A4 (ferry_qr_paper_choose) into @paper and, when @seq
+ * is not NULL, encodes the frames. `--to pdf:` prints exactly these frames and the runbook's QR
+ * pages embed the same ones (same session, version, ECC, K and parity), so pages of both decode
+ * as one set.
+ */
+ferry_err ferry_qr_paper_set(const uint8_t *pkg, size_t len, const struct ferry_qr_opts *o,
+                             struct ferry_qr_paper *paper, struct ferry_qrseq **seq);
+
+#define FERRY_QR_PAPER_RECORD_MAX 64 /* bytes of a paper set's record, NUL included */
+
+/**
+ * The record of a paper set's choice kept beside the package ("paper v23-L parity 43\n"), so
+ * that a runbook printed later embeds the frames `--to pdf:` printed even when --qr-version,
+ * --qr-ecc or --parity were given.
+ */
+void ferry_qr_paper_format(const struct ferry_qr_paper *p, char out[FERRY_QR_PAPER_RECORD_MAX]);
+
+/** Parses such a record into @o (version, ECC, parity; the rest default). FERRY_ERR_FORMAT. */
+ferry_err ferry_qr_paper_parse(const char *s, size_t n, struct ferry_qr_opts *o);
 
 /**
  * Lays out a whole sequence on PDF pages of the given cairo surface (@page_w x @page_h points),

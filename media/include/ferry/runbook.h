@@ -8,6 +8,7 @@
 
 #include "ferry/err.h"
 #include "ferry/medium.h"
+#include "ferry/qr.h"
 
 enum ferry_runbook_leg {
     FERRY_RUNBOOK_REQUEST = 1,  /* offline -> online: export, carry, submit */
@@ -46,8 +47,10 @@ struct ferry_runbook {
     time_t created;             /* when the package was made */
     const uint8_t *package;     /* the package bytes, for paper QR pages (medium PDF) */
     size_t package_len;
-    const char *pairing_side; /* leg PAIRING: "offline" or "online", whose sheet it is (its
-                                 name and fingerprint in offline_* or online_*) */
+    const struct ferry_qr_opts *qr; /* the QR options `--to pdf:` was given (version, ECC,
+                                     * parity; NULL: defaults): the pages embed its frames */
+    const char *pairing_side;       /* leg PAIRING: "offline" or "online", whose sheet it is (its
+                                       name and fingerprint in offline_* or online_*) */
 };
 
 /** Writes the runbook as PDF (cairo) at @path, atomically. Paper QR pages follow for medium PDF. */

@@ -44,7 +44,7 @@ ferry_err ferry_cli_qr_opts(const struct ferry_cmd_spec *spec, const struct ferr
 /* The QR option rows to append to a command's table (read by ferry_cli_qr_opts). */
 #define FERRY_CLI_QR_OPTS                                                                          \
     {"qr-version", 0, "N", "QR version 1-40 for QR media (default: per medium)"},                  \
-        {"qr-ecc", 0, "L|M|Q|H", "QR error correction (default: L on screen, M on paper)"},        \
+        {"qr-ecc", 0, "L|M|Q|H", "QR error correction (default: L; on paper per package)"},        \
         {"parity", 0, "PCT", "parity frames as a percentage of the data frames"},                  \
     {                                                                                              \
         "fps", 0, "N", "frames per second on screen and in HTML (default 5)"                       \

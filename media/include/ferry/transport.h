@@ -7,6 +7,7 @@
 
 #include "ferry/err.h"
 #include "ferry/identity.h"
+#include "ferry/manifest.h"
 #include "ferry/medium.h"
 #include "ferry/qr.h"
 #include "ferry/usb.h"
@@ -69,6 +70,15 @@ ferry_err ferry_transport_fetch(struct ferry_usb_file *f, const struct ferry_ide
 
 /** Where a USB medium resolves to (for messages), new string; NULL for other media. */
 char *ferry_transport_describe(const struct ferry_medium *m);
+
+/**
+ * After a package went to paper (medium PDF): keeps the choice of its QR set (version, ECC,
+ * parity) at HOME/packages/<id><@ext> so that the runbook, printed now or later, embeds the
+ * very frames the PDF carries. Nothing for other media.
+ */
+ferry_err ferry_transport_keep_qr(const struct ferry_medium *m, const char *home,
+                                  const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext,
+                                  const uint8_t *pkg, size_t len, const struct ferry_qr_opts *qo);
 
 /**
  * QR options for one transfer: a copy of @qo (NULL: defaults) in @q2 whose label is

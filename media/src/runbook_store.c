@@ -161,7 +161,7 @@ static struct ferry_identity *peer_of(struct rb_hold *h)
     return h->npeers == 1 ? h->peers[0] : NULL;
 }
 
-/* The QR set `--to pdf:` printed for the package (ferry_transport_keep_qr), when it went to
+/* The QR set `--to pdf:` printed for the package (ferry_runbook_keep_qr), when it went to
  * paper: the runbook's QR pages then carry the same frames. */
 static ferry_err load_qr(const char *home, const uint8_t id[FERRY_TRANSFER_ID_LEN], int offline,
                          struct rb_hold *h)
@@ -291,4 +291,22 @@ ferry_err ferry_runbook_for_transfer(struct ferry_store *s, const struct ferry_r
     ferry_store_peers_free(h.peers, h.npeers);
     free(h.pkg);
     return r;
+}
+
+ferry_err ferry_runbook_keep_qr(const struct ferry_medium *m, const char *home,
+                                const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext,
+                                const uint8_t *pkg, size_t len, const struct ferry_qr_opts *qo)
+{
+    struct ferry_qr_paper paper;
+    char rec[FERRY_QR_PAPER_RECORD_MAX];
+    ferry_err r;
+
+    if (m->kind != FERRY_MEDIUM_PDF) { /* a record of an earlier PDF no longer holds */
+        ferry_state_remove(home, "packages", id, ext);
+        return FERRY_OK;
+    }
+    if ((r = ferry_qr_paper_set(pkg, len, qo, &paper, NULL)) != FERRY_OK)
+        return r;
+    ferry_qr_paper_format(&paper, rec);
+    return ferry_state_save(home, "packages", id, ext, (const uint8_t *)rec, strlen(rec));
 }

@@ -12,7 +12,6 @@
 #include "ferry/lock.h"
 #include "ferry/manifest.h"
 #include "ferry/package.h"
-#include "ferry/statefile.h"
 #include "ferry/transport.h"
 
 ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name, const uint8_t *pkg,
@@ -204,24 +203,6 @@ char *ferry_transport_describe(const struct ferry_medium *m)
     if (ferry_usb_resolve(m->path, &root) != FERRY_OK)
         return NULL;
     return root;
-}
-
-ferry_err ferry_transport_keep_qr(const struct ferry_medium *m, const char *home,
-                                  const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext,
-                                  const uint8_t *pkg, size_t len, const struct ferry_qr_opts *qo)
-{
-    struct ferry_qr_paper paper;
-    char rec[FERRY_QR_PAPER_RECORD_MAX];
-    ferry_err r;
-
-    if (m->kind != FERRY_MEDIUM_PDF) { /* a record of an earlier PDF no longer holds */
-        ferry_state_remove(home, "packages", id, ext);
-        return FERRY_OK;
-    }
-    if ((r = ferry_qr_paper_set(pkg, len, qo, &paper, NULL)) != FERRY_OK)
-        return r;
-    ferry_qr_paper_format(&paper, rec);
-    return ferry_state_save(home, "packages", id, ext, (const uint8_t *)rec, strlen(rec));
 }
 
 const struct ferry_qr_opts *ferry_transport_label(const struct ferry_qr_opts *qo,

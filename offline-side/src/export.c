@@ -11,6 +11,7 @@
 #include "ferry/package.h"
 #include "ferry/rms.h"
 #include "ferry/statefile.h"
+#include "ferry/runbook_store.h"
 #include "ferry/transport.h"
 #include "ferry/usb.h"
 #include "ferry/x509.h"
@@ -257,7 +258,7 @@ ferry_err ferry_offline_export(struct ferry_store *s, const char *request_path,
                                    ferry_transport_label(qo, "ferry transfer", res->transfer_id,
                                                          &q2, label, sizeof(label)),
                                    &res->where)) != FERRY_OK ||
-        (r = ferry_transport_keep_qr(to, home, m->transfer_id, ".qr", pkg, pkglen, qo)) != FERRY_OK)
+        (r = ferry_runbook_keep_qr(to, home, m->transfer_id, ".qr", pkg, pkglen, qo)) != FERRY_OK)
         goto out;
     if ((r = record(s, m, request_path, &p, res->package_sha256, peers, npeers)) != FERRY_OK) {
         r = ferry_transport_take_back(to, name, r, "nothing was exported");

@@ -13,6 +13,7 @@
 #include "ferry/package.h"
 #include "ferry/rms.h"
 #include "ferry/statefile.h"
+#include "ferry/runbook_store.h"
 #include "ferry/transport.h"
 #include "ferry/usb.h"
 #include "ferry/x509.h"
@@ -568,8 +569,8 @@ static ferry_err deliver_write(struct submit_ctx *c, const struct ferry_manifest
                                    ferry_transport_label(c->o->qo, "ferry answer", o->transfer_id,
                                                          &q2, label, sizeof(label)),
                                    &o->where)) != FERRY_OK ||
-        (r = ferry_transport_keep_qr(c->o->to, ferry_store_home(c->s), req->transfer_id,
-                                     ".answer.qr", pkg, pkglen, c->o->qo)) != FERRY_OK)
+        (r = ferry_runbook_keep_qr(c->o->to, ferry_store_home(c->s), req->transfer_id, ".answer.qr",
+                                   pkg, pkglen, c->o->qo)) != FERRY_OK)
         goto out;
     if ((o->package_name = strdup(name)) == NULL)
         r = ferry_transport_take_back(c->o->to, name, FERRY_ERR_NOMEM, "submit again");

@@ -6,6 +6,7 @@
 #include "ferry/manifest.h"
 #include "ferry/runbook.h"
 #include "ferry/store.h"
+#include "ferry/transport.h"
 
 struct ferry_runbook_req {
     const char *side; /* "offline": request leg; "online": response (return) leg */
@@ -37,5 +38,14 @@ ferry_err ferry_runbook_note_anchor(const char *home, const struct ferry_manifes
  * or "-").
  */
 ferry_err ferry_runbook_for_transfer(struct ferry_store *s, const struct ferry_runbook_req *q);
+
+/**
+ * After a package went to paper (medium PDF): keeps the choice of its QR set (version, ECC,
+ * parity) at HOME/packages/<id><@ext> so that the runbook, printed now or later, embeds the
+ * very frames the PDF carries. Nothing for other media.
+ */
+ferry_err ferry_runbook_keep_qr(const struct ferry_medium *m, const char *home,
+                                const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext,
+                                const uint8_t *pkg, size_t len, const struct ferry_qr_opts *qo);
 
 #endif

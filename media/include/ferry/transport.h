@@ -72,15 +72,6 @@ ferry_err ferry_transport_fetch(struct ferry_usb_file *f, const struct ferry_ide
 char *ferry_transport_describe(const struct ferry_medium *m);
 
 /**
- * After a package went to paper (medium PDF): keeps the choice of its QR set (version, ECC,
- * parity) at HOME/packages/<id><@ext> so that the runbook, printed now or later, embeds the
- * very frames the PDF carries. Nothing for other media.
- */
-ferry_err ferry_transport_keep_qr(const struct ferry_medium *m, const char *home,
-                                  const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext,
-                                  const uint8_t *pkg, size_t len, const struct ferry_qr_opts *qo);
-
-/**
  * QR options for one transfer: a copy of @qo (NULL: defaults) in @q2 whose label is
  * "<@prefix> <first 8 hex digits of @id>", formatted into @label. Returns @q2.
  */

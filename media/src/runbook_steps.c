@@ -70,12 +70,9 @@ static void kv(struct ctx *c, const char *key, const char *value, int mono, int 
 /* "YYYY-MM-DD HH:MM UTC" into @out, or NULL for 0 (unknown). */
 static const char *when(time_t t, char out[32])
 {
-    struct tm tm;
-
-    if (t == 0 || gmtime_r(&t, &tm) == NULL)
+    if (t == 0)
         return NULL;
-    if (strftime(out, 32, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-        return NULL;
+    ferry_time_minute(t, out); /* as submit and import show times */
     return out;
 }
 

@@ -90,6 +90,27 @@ void ferry_json_hex(struct ferry_json *j, const char *key, const uint8_t *p, siz
     ferry_json_str(j, key, hex);
 }
 
+void ferry_json_hex_text(struct ferry_json *j, const char *key, const char *text)
+{
+    char hex[2 * 64 + 1];
+    size_t n = 0;
+
+    for (; text != NULL && *text != '\0'; text++) {
+        if (*text == ' ' || *text == ':')
+            continue;
+        if (n + 1 >= sizeof(hex) ||
+            !((*text >= '0' && *text <= '9') || (*text >= 'a' && *text <= 'f') ||
+              (*text >= 'A' && *text <= 'F'))) {
+            if (j->err == FERRY_OK)
+                j->err = FERRY_ERR_INTERNAL; /* not a digest: a caller's mistake */
+            return;
+        }
+        hex[n++] = (char)(*text >= 'A' && *text <= 'F' ? *text - 'A' + 'a' : *text);
+    }
+    hex[n] = '\0';
+    ferry_json_str(j, key, n > 0 ? hex : NULL);
+}
+
 void ferry_json_int(struct ferry_json *j, const char *key, long long val)
 {
     sep(j, key);

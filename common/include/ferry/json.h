@@ -27,6 +27,9 @@ void ferry_json_str(struct ferry_json *j, const char *key, const char *val); /* 
 /* A digest or fingerprint: @n bytes as plain lower-case hex, no spaces (the text output's groups
  * of four are for eyes; JSON is for programs). */
 void ferry_json_hex(struct ferry_json *j, const char *key, const uint8_t *p, size_t n);
+/* The same from digest text as shown to people ("A531 2518 ...", "A5:31:..."): its hex digits,
+ * lower case; NULL or "" -> null. */
+void ferry_json_hex_text(struct ferry_json *j, const char *key, const char *text);
 void ferry_json_int(struct ferry_json *j, const char *key, long long val);
 void ferry_json_bool(struct ferry_json *j, const char *key, int val);
 void ferry_json_obj_begin(struct ferry_json *j, const char *key);

@@ -376,12 +376,12 @@ static ferry_err x509_check(X509_REQ *csr, const struct ferry_item *it,
     sk = NULL;
     if (!ferry_x509_key_match(leaf, csr)) {
         r = ferry_errf(FERRY_ERR_MISMATCH, "the certificate carried back is not for the "
-                                           "request's key: not installed");
+                                           "request's key: not written");
         goto out;
     }
     if (X509_NAME_cmp(X509_get_subject_name(leaf), X509_REQ_get_subject_name(csr)) != 0) {
         r = ferry_errf(FERRY_ERR_MISMATCH, "the certificate carried back names another subject "
-                                           "than the request: not installed");
+                                           "than the request: not written");
         goto out;
     }
     if (sk_X509_num(cas) == 0) {

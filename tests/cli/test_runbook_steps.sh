@@ -203,5 +203,18 @@ rb_check "$T/leg2.parsed" "$B3" "$STICK/FERRY/response-$ID.txt" >"$T/check.out" 
 [ -f "$SRV/SRV01SLC.xml" ] || fail "import wrote no certificate"
 follow leg2
 
+step "status: one row per transfer with its time, medium and request file; the word for the state"
+off status >"$T/status.off"
+grep -Eq "^${ID:0:8}  certificate written +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z  " "$T/status.off" ||
+  fail "offline status row: $(cat "$T/status.off")"
+grep -qF "request:     $REQ" "$T/status.off" || fail "offline status: no request file: $(cat "$T/status.off")"
+grep -qF "certificate: $SRV/SRV01SLC.xml" "$T/status.off" || fail "offline status: $(cat "$T/status.off")"
+grep -q "installed" "$T/status.off" && fail "offline status says installed: $(cat "$T/status.off")"
+on status >"$T/status.on"
+grep -Eq "^${ID:0:8}  submitted +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z  " "$T/status.on" ||
+  fail "online status row: $(cat "$T/status.on")"
+grep -qF "request: SRV01RenewalRequest.xml" "$T/status.on" || fail "online status: $(cat "$T/status.on")"
+off status --json | grep -q '"state":"written"' || fail "status --json: $(off status --json)"
+
 [ "$checked" -ge 8 ] || fail "only $checked steps checked: the runbook lists fewer values than it did"
 cat "$T"/leg1.parsed "$T"/leg2.parsed; echo "runbook steps ok: $checked steps checked over both legs"

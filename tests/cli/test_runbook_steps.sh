@@ -216,5 +216,11 @@ grep -Eq "^${ID:0:8}  submitted +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z  " "$T/st
 grep -qF "request: SRV01RenewalRequest.xml" "$T/status.on" || fail "online status: $(cat "$T/status.on")"
 off status --json | grep -q '"state":"written"' || fail "status --json: $(off status --json)"
 
+step "a wrong --service path: HTTP 404 says where the service is, nothing recorded"
+expect_exit 1 on submit --from "usb:$STICK" --service "${URL%/enrollment/enrollservice.asmx}/enroll" \
+  --root "$ROOT" --again
+grep -q "HTTP 404.*check --service: the path must end in /enrollment/enrollservice.asmx" <<<"$ERR" ||
+  fail "404: $ERR"
+
 [ "$checked" -ge 8 ] || fail "only $checked steps checked: the runbook lists fewer values than it did"
 cat "$T"/leg1.parsed "$T"/leg2.parsed; echo "runbook steps ok: $checked steps checked over both legs"

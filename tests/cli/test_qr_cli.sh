@@ -190,7 +190,9 @@ for i, (side, d) in enumerate(frames):
         for row in g:
             f.write(bytes(v for v in row for _ in range(4)) * 4)
 EOF
-for f in "$T"/html-frames/*.pgm; do zbarimg --nodbus --raw -q "$f"; done >"$T/html-frames.txt" || true
+# QR only: zbar's DataBar decoder sometimes reads a 256th "code" out of a QR frame's modules
+for f in "$T"/html-frames/*.pgm; do zbarimg --nodbus --raw -q -Sdisable -Sqrcode.enable "$f"; done \
+  >"$T/html-frames.txt" || true
 [ "$(sort -u "$T/html-frames.txt" | wc -l)" -eq 255 ] \
   || check "the 255 HTML frames do not read back as 255 distinct codes"
 recipe "$T/html-frames.txt" "$T/html.ferry" || check "the HTML codes do not rebuild a zlib message"

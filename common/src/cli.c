@@ -114,3 +114,15 @@ int ferry_cli_confirm(const char *question)
     fclose(tty);
     return yes;
 }
+
+ferry_err ferry_cli_confirm_ready(void)
+{
+    FILE *tty = fopen("/dev/tty", "r+");
+
+    if (tty == NULL)
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "--confirm asks y/N on the terminal, and there is none (/dev/tty): "
+                          "run it from a terminal, or without --confirm");
+    fclose(tty);
+    return FERRY_OK;
+}

@@ -177,6 +177,14 @@ void ferry_time_date(time_t t, char out[11])
     strftime(out, 11, "%Y-%m-%d", &tm);
 }
 
+void ferry_time_minute(time_t t, char out[21])
+{
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(out, 21, "%Y-%m-%d %H:%M UTC", &tm);
+}
+
 void ferry_time_iso(time_t t, char out[21])
 {
     struct tm tm;

@@ -30,6 +30,7 @@ const char *ferry_strerror(ferry_err e)
     case FERRY_ERR_REPLAY: return "already seen (replay)";
     case FERRY_ERR_MISMATCH: return "does not match";
     case FERRY_ERR_EXPIRED: return "expired or not yet valid";
+    case FERRY_ERR_DECLINED: return "declined by the operator";
     }
     return "unknown error";
 }
@@ -45,7 +46,8 @@ int ferry_err_exit_code(ferry_err e)
     case FERRY_ERR_REJECTED:
     case FERRY_ERR_REPLAY:
     case FERRY_ERR_MISMATCH:
-    case FERRY_ERR_EXPIRED: return 1;
+    case FERRY_ERR_EXPIRED:
+    case FERRY_ERR_DECLINED: return 1;
     case FERRY_ERR_USAGE: return 2;
     case FERRY_ERR_INCOMPLETE:
     case FERRY_ERR_NOT_FOUND: return 4;

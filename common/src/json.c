@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ferry/codec.h"
 #include "ferry/json.h"
 #include "ferry/safetext.h"
 
@@ -74,6 +75,40 @@ void ferry_json_str(struct ferry_json *j, const char *key, const char *val)
     sep(j, key);
     if (j->err == FERRY_OK)
         j->err = val == NULL ? ferry_buf_puts(&j->out, "null") : ferry_json_quote(&j->out, val);
+}
+
+void ferry_json_hex(struct ferry_json *j, const char *key, const uint8_t *p, size_t n)
+{
+    char hex[2 * 64 + 1];
+
+    if (n > 64) { /* SHA-512 at most */
+        if (j->err == FERRY_OK)
+            j->err = FERRY_ERR_INTERNAL;
+        return;
+    }
+    ferry_hex(p, n, hex);
+    ferry_json_str(j, key, hex);
+}
+
+void ferry_json_hex_text(struct ferry_json *j, const char *key, const char *text)
+{
+    char hex[2 * 64 + 1];
+    size_t n = 0;
+
+    for (; text != NULL && *text != '\0'; text++) {
+        if (*text == ' ' || *text == ':')
+            continue;
+        if (n + 1 >= sizeof(hex) ||
+            !((*text >= '0' && *text <= '9') || (*text >= 'a' && *text <= 'f') ||
+              (*text >= 'A' && *text <= 'F'))) {
+            if (j->err == FERRY_OK)
+                j->err = FERRY_ERR_INTERNAL; /* not a digest: a caller's mistake */
+            return;
+        }
+        hex[n++] = (char)(*text >= 'A' && *text <= 'F' ? *text - 'A' + 'a' : *text);
+    }
+    hex[n] = '\0';
+    ferry_json_str(j, key, n > 0 ? hex : NULL);
 }
 
 void ferry_json_int(struct ferry_json *j, const char *key, long long val)

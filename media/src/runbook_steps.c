@@ -71,12 +71,9 @@ static void kv(struct ctx *c, const char *key, const char *value, int mono, int 
 /* "YYYY-MM-DD HH:MM UTC" into @out, or NULL for 0 (unknown). */
 static const char *when(time_t t, char out[32])
 {
-    struct tm tm;
-
-    if (t == 0 || gmtime_r(&t, &tm) == NULL)
+    if (t == 0)
         return NULL;
-    if (strftime(out, 32, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-        return NULL;
+    ferry_time_minute(t, out); /* as submit and import show times */
     return out;
 }
 
@@ -405,11 +402,11 @@ static void response_leg(struct ctx *c)
 
     section(c, 'A', "A. On the online machine");
     step(c, "Check that the submit wrote the response package for this transfer: it showed "
-            "this transfer id, package SHA-256 and new expiry.");
+            "this transfer id, new expiry and package SHA-256, in this order.");
     kv(c, "Transfer id", rb->transfer_id, 1, 1);
-    kv(c, "Package SHA-256", rb->package_sha256, 1, 1);
     kv(c, "New expiry", when(rb->new_not_after, t), 0, 1);
     valid_until(c);
+    kv(c, "Package SHA-256", rb->package_sha256, 1, 1);
     send_steps(c);
     handover(c, "Hand-over: online machine to offline machine");
     section(c, 'B', "B. On the offline machine");

@@ -156,7 +156,7 @@ void ferry_cli_identities(const char *prog, struct ferry_json *j, const struct f
     ferry_identity_fingerprint_groups(me, fp);
     if (j != NULL) {
         ferry_json_str(j, "name", ferry_identity_name(me));
-        ferry_json_str(j, "fingerprint", fp);
+        ferry_json_hex_text(j, "fingerprint", fp);
         ferry_json_arr_begin(j, "peers");
     } else {
         printf("identity:    %s\nfingerprint: %s\n", ferry_identity_name(me), fp);
@@ -166,7 +166,7 @@ void ferry_cli_identities(const char *prog, struct ferry_json *j, const struct f
         if (j != NULL) {
             ferry_json_obj_begin(j, NULL);
             ferry_json_str(j, "name", ferry_identity_name(peers[i]));
-            ferry_json_str(j, "fingerprint", fp);
+            ferry_json_hex_text(j, "fingerprint", fp);
             ferry_json_obj_end(j);
         } else {
             printf("paired with: %s\n             %s\n", ferry_safe(ferry_identity_name(peers[i])),
@@ -195,7 +195,7 @@ static void print_identity(const struct ferry_args *a, const char *home,
         ferry_json_init(&j);
         ferry_json_str(&j, "home", home);
         ferry_json_str(&j, "name", ferry_identity_name(id));
-        ferry_json_str(&j, "fingerprint", fp);
+        ferry_json_hex_text(&j, "fingerprint", fp);
         ferry_json_bool(&j, "created", created);
         ferry_json_print(&j, stdout);
         return;
@@ -312,7 +312,7 @@ static ferry_err pair_out(const struct ferry_cmd_spec *spec, const struct ferry_
     if (ferry_cli_json(a)) {
         ferry_json_init(&j);
         ferry_json_str(&j, "name", ferry_identity_name(me));
-        ferry_json_str(&j, "fingerprint", fp);
+        ferry_json_hex_text(&j, "fingerprint", fp);
         ferry_json_str(&j, "written", where);
         ferry_json_str(&j, "sheet", sheet);
         ferry_json_print(&j, stdout);
@@ -364,7 +364,7 @@ static ferry_err pair_in(const struct ferry_cmd_spec *spec, const struct ferry_a
     if (ferry_cli_json(a)) {
         ferry_json_init(&j);
         ferry_json_str(&j, "peer_name", ferry_identity_name(peer));
-        ferry_json_str(&j, "peer_fingerprint", fp);
+        ferry_json_hex_text(&j, "peer_fingerprint", fp);
         ferry_json_bool(&j, "paired", 1);
         ferry_json_print(&j, stdout);
     } else {

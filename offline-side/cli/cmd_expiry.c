@@ -66,7 +66,7 @@ int cmd_expiry(int argc, char **argv)
         ferry_json_str(&j, "guid", in.guid[0] ? in.guid : NULL);
         ferry_json_str(&j, "url", in.url[0] ? in.url : NULL);
         ferry_json_str(&j, "verified", in.chain_verified ? "chain" : "slc");
-        ferry_json_str(&j, "drm_root_sha256", in.chain_verified ? fp : NULL);
+        ferry_json_hex_text(&j, "drm_root_sha256", in.chain_verified ? fp : NULL);
         r = ferry_json_print(&j, stdout);
         goto out;
     }

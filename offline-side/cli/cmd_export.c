@@ -49,7 +49,7 @@ static void print_result(const struct ferry_args *a, const struct ferry_export_r
         }
         ferry_json_str(&j, "package", res->package_name);
         ferry_json_str(&j, "written", res->where);
-        ferry_json_str(&j, "package_sha256", groups);
+        ferry_json_hex_text(&j, "package_sha256", groups);
         ferry_json_print(&j, stdout);
         return;
     }

@@ -17,6 +17,9 @@ static const struct ferry_opt opts[] = {
      "where to write the certificate (default <Server>SLC.xml beside the "
      "request; X.509: <cert>.renewed.pem beside the certificate)"},
     {"force", 0, NULL, "overwrite an existing --out file"},
+    {"confirm", 0, NULL,
+     "after showing each answer's values (as the runbook lists them), ask y/N on the terminal "
+     "before the certificate is written; without a terminal: refused"},
     {"drm-root", 0, "FINGERPRINT",
      "RMS: pin the Microsoft DRM root: the SHA-256 of the key that signed the chain's CA "
      "certificate (as ferry prints it); a mismatch is refused"},
@@ -25,7 +28,7 @@ static const struct ferry_opt opts[] = {
 static const struct ferry_cmd_spec spec = {
     PROG,
     "import",
-    "--from MEDIUM [--out FILE] [--drm-root FINGERPRINT]",
+    "--from MEDIUM [--out FILE] [--drm-root FINGERPRINT] [--confirm]",
     "Reads the answer package, verifies it was signed by the paired online machine, checks it "
     "answers a request this machine exported and has not imported yet, verifies the four XrML "
     "certificates again (digests, signatures, chain; the root key's fingerprint is shown and "
@@ -57,11 +60,18 @@ static void print_json(const struct ferry_import_result *res, ferry_err r)
         ferry_json_str(&j, "transfer_id", o->transfer_id[0] ? o->transfer_id : NULL);
         ferry_json_bool(&j, "imported", o->err == FERRY_OK);
         ferry_json_str(&j, "message", o->message);
+        if (o->sender_name != NULL) { /* verified: what was shown before anything was written */
+            ferry_json_hex(&j, "package_sha256", o->package_sha256, FERRY_SHA256_LEN);
+            ferry_json_str(&j, "sender", o->sender_name);
+            ferry_json_hex(&j, "sender_fingerprint", o->sender_fp, FERRY_SHA256_LEN);
+        }
         if (o->err == FERRY_OK) {
             ferry_time_date(o->not_before, d1);
             ferry_time_date(o->new_not_after, d2);
             ferry_json_str(&j, "kind", o->x509 ? "x509" : "rms");
             ferry_json_str(&j, o->x509 ? "subject" : "server_name", o->server_name);
+            if (!o->x509)
+                ferry_json_str(&j, "guid", o->guid);
             if (o->key_path != NULL)
                 ferry_json_str(&j, "new_key", o->key_path);
             ferry_json_str(&j, "certificate", o->out_path);
@@ -69,12 +79,10 @@ static void print_json(const struct ferry_import_result *res, ferry_err r)
             ferry_json_str(&j, "new_expiry", d2);
             ferry_json_int(&j, "days_left", ferry_days_until(o->new_not_after, ferry_now()));
             if (!o->x509) {
-                char g[FERRY_FP_GROUPS_LEN];
                 ferry_json_str(&j, "renewal_date", d2);
                 ferry_time_date(o->valid_until, d2);
                 ferry_json_str(&j, "valid_until", d2);
-                ferry_hex_groups(o->root_fp, 32, g);
-                ferry_json_str(&j, "drm_root_sha256", g);
+                ferry_json_hex(&j, "drm_root_sha256", o->root_fp, 32);
             }
         }
         ferry_json_obj_end(&j);
@@ -83,11 +91,62 @@ static void print_json(const struct ferry_import_result *res, ferry_err r)
     ferry_json_print(&j, stdout);
 }
 
+/* Before the certificate is written: the values the runbook's import step lists, with its words
+ * and in its order (the sender's name added), hashes in groups of four, times as it prints
+ * them. */
+static void print_check(FILE *f, const struct ferry_import_one *o)
+{
+    char sha[FERRY_FP_GROUPS_LEN], sfp[FERRY_FP_GROUPS_LEN], t[21];
+
+    ferry_hex_groups(o->package_sha256, FERRY_SHA256_LEN, sha);
+    ferry_hex_groups(o->sender_fp, FERRY_SHA256_LEN, sfp);
+    fprintf(f,
+            "%s: verified; compare with the runbook before the certificate is written:\n"
+            "  Transfer id:          %s\n"
+            "  Package SHA-256:      %s\n"
+            "  Sender:               %s\n"
+            "  Sender fingerprint:   %s\n",
+            ferry_safe(o->file), o->transfer_id, sha, ferry_safe(o->sender_name), sfp);
+    fprintf(f, "  %-21s %s\n", o->x509 ? "Subject:" : "Server name:",
+            o->server_name ? ferry_safe(o->server_name) : "(not named)");
+    if (o->guid != NULL)
+        fprintf(f, "  Server GUID:          %s\n", ferry_safe(o->guid));
+    if (o->old_not_after != 0) {
+        ferry_time_minute(o->old_not_after, t);
+        fprintf(f, "  Current expiry:       %s\n", t);
+    }
+    ferry_time_minute(o->new_not_after, t);
+    fprintf(f, "  New expiry:           %s\n", t);
+    if (!o->x509) {
+        ferry_time_minute(o->valid_until, t);
+        fprintf(f, "  Valid until (VALIDITYTIME): %s\n", t);
+    }
+    fflush(f);
+}
+
+struct check_ctx {
+    FILE *out;   /* stdout, or stderr under --json */
+    int confirm; /* --confirm: ask */
+};
+
+/* The import library's check: shows the answer; with --confirm, asks. */
+static int check_one(void *ctx, const struct ferry_import_one *o)
+{
+    const struct check_ctx *k = ctx;
+    char q[128];
+
+    print_check(k->out, o);
+    if (!k->confirm)
+        return 1;
+    snprintf(q, sizeof(q), "Write the certificate of transfer %.8s now?", o->transfer_id);
+    return ferry_cli_confirm(q);
+}
+
 /* Prints one block per answer imported, one line per answer refused; answers imported
  * before are listed with -v only (the caller sums them up in one line). */
 static void print_text(const struct ferry_import_result *res)
 {
-    char d[11];
+    char d[21];
     size_t i;
 
     for (i = 0; i < res->n; i++) {
@@ -101,7 +160,7 @@ static void print_text(const struct ferry_import_result *res)
                     ferry_safe(o->message));
             continue;
         }
-        ferry_time_date(o->new_not_after, d);
+        ferry_time_minute(o->new_not_after, d);
         printf("imported:    %s (transfer %s)\n%s%s\ncertificate: %s\n"
                "new expiry:  %s (%lld days from now)%s\n",
                ferry_safe(o->file), o->transfer_id, o->x509 ? "subject:     " : "server:      ",
@@ -110,7 +169,7 @@ static void print_text(const struct ferry_import_result *res)
                o->x509 ? "" : " (renewal date: the SLC's ISSUE right RANGETIME)");
         if (!o->x509) {
             char g[FERRY_FP_GROUPS_LEN];
-            ferry_time_date(o->valid_until, d);
+            ferry_time_minute(o->valid_until, d);
             ferry_hex_groups(o->root_fp, 32, g);
             printf("valid until: %s (the SLC's VALIDITYTIME)\nDRM root:    %s (SHA-256 of the "
                    "key that signed the CA certificate)\n",
@@ -131,6 +190,8 @@ int cmd_import(int argc, char **argv)
     struct ferry_medium m = {0};
     struct ferry_import_result res;
     const char *from, *pin;
+    struct ferry_import_opts io;
+    struct check_ctx k;
     uint8_t drm_root[32];
     size_t i, skipped = 0;
     int rc;
@@ -148,11 +209,16 @@ int cmd_import(int argc, char **argv)
     if ((pin = ferry_args_get(&a, spec.opts, spec.nopts, "drm-root")) != NULL &&
         (r = ferry_xrml_fingerprint_parse(pin, drm_root)) != FERRY_OK)
         goto out;
+    k.out = ferry_cli_json(&a) ? stderr : stdout; /* stdout stays one JSON document */
+    k.confirm = ferry_args_has(&a, spec.opts, spec.nopts, "confirm");
+    if (k.confirm && (r = ferry_cli_confirm_ready()) != FERRY_OK)
+        goto out;
     if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK)
         goto out;
-    r = ferry_offline_import_pinned(s, &m, ferry_args_get(&a, spec.opts, spec.nopts, "out"),
+    io = (struct ferry_import_opts){ferry_args_get(&a, spec.opts, spec.nopts, "out"),
                                     ferry_args_has(&a, spec.opts, spec.nopts, "force"),
-                                    pin ? drm_root : NULL, &res);
+                                    pin ? drm_root : NULL, check_one, &k};
+    r = ferry_offline_import_opts(s, &m, &io, &res);
     if (ferry_cli_json(&a))
         print_json(&res, r);
     else

@@ -15,9 +15,10 @@ static const struct ferry_cmd_spec spec = {
     "status",
     "",
     "Shows this machine's identity and fingerprint, the paired online machines, and the "
-    "requests exported from here: outstanding ones, and those answered with the installed "
-    "certificate's expiry and the days left. RMS: \"expires\" is the SLC's renewal date (the "
-    "ISSUE right's RANGETIME), \"valid to\" its VALIDITYTIME.",
+    "requests exported from here, one row each: when it was exported, the medium, the request "
+    "file; outstanding ones, and those answered with the written certificate, its expiry and "
+    "the days left. RMS: \"expires\" is the SLC's renewal date (the ISSUE right's RANGETIME), "
+    "\"valid to\" its VALIDITYTIME.",
     opts,
     sizeof(opts) / sizeof(opts[0]),
     0};
@@ -26,7 +27,9 @@ static const char *state_name(enum ferry_transfer_state st)
 {
     switch (st) {
     case FERRY_TS_OUTSTANDING: return "outstanding";
-    case FERRY_TS_ANSWERED: return "installed";
+    case FERRY_TS_ANSWERED:
+        return "written"; /* the certificate file: installing it is the
+                           * operator's next step */
     case FERRY_TS_SUBMITTED: return "submitted";
     case FERRY_TS_FAILED: return "failed";
     case FERRY_TS_CANCELLED: return "cancelled";
@@ -36,7 +39,7 @@ static const char *state_name(enum ferry_transfer_state st)
 
 static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_t now)
 {
-    char id[33], d[11];
+    char id[33], d[11], at[21];
 
     ferry_transfer_id_hex(t->id, id);
     ferry_json_obj_begin(j, NULL);
@@ -46,6 +49,8 @@ static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_
     ferry_json_str(j, "guid", t->guid);
     ferry_time_date(t->created, d);
     ferry_json_str(j, "exported", d);
+    ferry_time_iso(t->created, at);
+    ferry_json_str(j, "exported_at", at);
     ferry_json_str(j, "request", t->source_path);
     if (t->state == FERRY_TS_ANSWERED) {
         ferry_time_date(t->new_not_after, d);
@@ -61,22 +66,37 @@ static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_
     ferry_json_obj_end(j);
 }
 
+/* The medium a row's transfer travelled on. This ledger records none (schema 3 adds the
+ * request's and the answer's medium per transfer): the one place to show them. */
+static const char *medium_cell(const struct ferry_transfer *t)
+{
+    (void)t;
+    return "-";
+}
+
+/* One row: the transfer, its state, when it was exported, the medium, the expiry, then the
+ * request file (and the certificate written) on lines of their own, as paths are long. */
 static void text_row(const struct ferry_transfer *t, time_t now)
 {
-    char id[33], d[11], e[11], v[11] = "-";
+    char id[33], at[21], e[11] = "-", v[11] = "-", days[24] = "-";
 
     ferry_transfer_id_hex(t->id, id);
-    ferry_time_date(t->created, d);
+    ferry_time_iso(t->created, at);
     if (t->valid_until != 0)
         ferry_time_date(t->valid_until, v);
     if (t->state == FERRY_TS_ANSWERED) {
         ferry_time_date(t->new_not_after, e);
-        printf("%.8s  %-11s  %-10s  %-10s  %5lld  %-10s  %s\n", id, state_name(t->state), d, e,
-               ferry_days_until(t->new_not_after, now), v, ferry_safe(t->subject));
+        snprintf(days, sizeof(days), "%lld", ferry_days_until(t->new_not_after, now));
     } else {
-        printf("%.8s  %-11s  %-10s  %-10s  %5s  %-10s  %s\n", id, state_name(t->state), d, "-", "-",
-               "-", ferry_safe(t->subject));
+        snprintf(v, sizeof(v), "-");
     }
+    printf("%.8s  %-19s  %-20s  %-6s  %-10s  %5s  %-10s  %s\n", id,
+           t->state == FERRY_TS_ANSWERED ? "certificate written" : state_name(t->state), at,
+           medium_cell(t), e, days, v, ferry_safe(t->subject));
+    printf("          request:     %s\n", t->source_path ? ferry_safe(t->source_path) : "-");
+    if (t->state == FERRY_TS_ANSWERED && t->installed_path != NULL)
+        printf("          certificate: %s (install it as the runbook says)\n",
+               ferry_safe(t->installed_path));
 }
 
 int cmd_status(int argc, char **argv)
@@ -112,8 +132,8 @@ int cmd_status(int argc, char **argv)
         goto out;
     }
     ferry_cli_identities(PROG, NULL, me, peers, npeers);
-    printf("\n%-8s  %-11s  %-10s  %-10s  %5s  %-10s  %s\n", "transfer", "state", "exported",
-           "expires", "days", "valid to", "server");
+    printf("\n%-8s  %-19s  %-20s  %-6s  %-10s  %5s  %-10s  %s\n", "transfer", "state",
+           "exported (UTC)", "medium", "expires", "days", "valid to", "server");
     for (i = 0; i < n; i++)
         text_row(t[i], now);
     printf("%zu transfer(s), %zu outstanding\n", n, outstanding);

@@ -19,8 +19,8 @@ static const struct ferry_verb verbs[] = {
     {"pair", cmd_pair, "carry the identity to the online machine, or import its identity"},
     {"request", cmd_request, "X.509: make a renewal request (PKCS#10) from a certificate and key"},
     {"export", cmd_export, "export a renewal request as a signed package (USB or QR)"},
-    {"import", cmd_import, "verify and install the returned certificate, print its expiry"},
-    {"status", cmd_status, "list outstanding requests and installed certificates"},
+    {"import", cmd_import, "verify the returned certificate, write it, print its expiry"},
+    {"status", cmd_status, "list outstanding requests and the certificates written"},
     {"cancel", cmd_cancel, "end an outstanding transfer that will not be answered"},
     {"expiry", cmd_expiry, "RMS: read an existing SLC, print its renewal date and days left"},
     {"runbook", cmd_runbook, "print the per-transfer procedure (PDF or text)"},
@@ -32,7 +32,7 @@ int main(int argc, char **argv)
     prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     return ferry_dispatch(PROG,
                           "ferry-offline carries certificate-renewal requests off an air-gapped "
-                          "machine and installs the answers.",
+                          "machine and writes the certificates they carry back.",
                           verbs, sizeof(verbs) / sizeof(verbs[0]), argc, argv);
 }
 

@@ -124,33 +124,48 @@ out:
     return r;
 }
 
+/* The note beside the package: the values the runbook's submit step lists, with its words and
+ * in its order, as submit shows them before it sends anything. */
 static ferry_err summary_text(const struct ferry_manifest *m, const char *request_path,
                               const struct payload *p, const uint8_t sha[FERRY_SHA256_LEN],
-                              struct ferry_buf *b)
+                              const struct ferry_identity *me, struct ferry_buf *b)
 {
-    char id[33], groups[FERRY_FP_GROUPS_LEN], when[21], from[96] = "";
+    char id[33], groups[FERRY_FP_GROUPS_LEN], fp[FERRY_FP_GROUPS_LEN], when[21], from[96] = "";
+    const char *name = ferry_identity_name(me);
     int x = p->kind == FERRY_ITEM_PKCS10;
+    ferry_err r;
 
     if (!x && p->subject != NULL && p->subject_from != NULL)
         snprintf(from, sizeof(from), " (from %s)", p->subject_from);
     ferry_transfer_id_hex(m->transfer_id, id);
     ferry_hex_groups(sha, FERRY_SHA256_LEN, groups);
+    ferry_identity_fingerprint_groups(me, fp);
     ferry_time_iso(m->created, when);
-    return ferry_buf_printf(
-        b,
-        "ferry request package\n"
-        "what:      %s\n"
-        "%s%s%s\n"
-        "from:      %s (offline machine), exported %s\n"
-        "transfer:  %s\n"
-        "SHA-256:   %s\n\n"
-        "Next step: on the online machine run\n"
-        "  ferry-online submit --from usb%s\n"
-        "and check it shows the same transfer id and SHA-256.\n",
-        x ? "X.509 certificate renewal request (PKCS#10)"
-          : "RMS server licensor certificate renewal request",
-        x ? "subject:   " : "server:    ", p->subject ? p->subject : "(unknown)", from,
-        base_name(request_path), when, id, groups, x ? " --protocol est --service URL" : "");
+    r = ferry_buf_printf(b,
+                         "ferry request package\n"
+                         "What:                 %s\n"
+                         "Request file:         %s (offline machine), exported %s\n"
+                         "Transfer id:          %s\n"
+                         "Package SHA-256:      %s\n"
+                         "Sender:               %s\n"
+                         "Sender fingerprint:   %s\n"
+                         "%-21s %s%s\n",
+                         x ? "X.509 certificate renewal request (PKCS#10)"
+                           : "RMS server licensor certificate renewal request",
+                         base_name(request_path), when, id, groups, name ? name : "(unnamed)", fp,
+                         x ? "Subject:" : "Server name:", p->subject ? p->subject : "(unknown)",
+                         from);
+    if (r == FERRY_OK && p->guid != NULL)
+        r = ferry_buf_printf(b, "Server GUID:          %s\n", p->guid);
+    if (r != FERRY_OK)
+        return r;
+    return ferry_buf_printf(b,
+                            "\nNext step: on the online machine run\n"
+                            "  ferry-online submit --from usb%s\n"
+                            "and check that it shows these values, in this order, with the "
+                            "printed runbook,\nbefore it sends the request (--confirm makes it "
+                            "ask).\n",
+                            x ? " --protocol est --service URL" : "");
 }
 
 static ferry_err record(struct ferry_store *s, const struct ferry_manifest *m,
@@ -249,7 +264,7 @@ ferry_err ferry_offline_export(struct ferry_store *s, const char *request_path,
     ferry_sha256(pkg, pkglen, res->package_sha256);
     ferry_transfer_id_hex(m->transfer_id, res->transfer_id);
     snprintf(name, sizeof(name), "request-%.8s.ferry", res->transfer_id);
-    if ((r = summary_text(m, request_path, &p, res->package_sha256, &summary)) != FERRY_OK)
+    if ((r = summary_text(m, request_path, &p, res->package_sha256, me, &summary)) != FERRY_OK)
         goto out;
     saved = 1;
     if ((r = keep(home, m, &p, req, reqlen, pkg, pkglen)) != FERRY_OK)

@@ -26,6 +26,8 @@ struct import_ctx {
     int force;
     uint64_t budget;         /* bytes left to read from the medium */
     const uint8_t *drm_root; /* RMS --drm-root pin, or NULL */
+    ferry_import_check_fn check;
+    void *check_ctx;
 };
 
 /* <dir of the request>/<Server>SLC.xml from "<Server>RenewalRequest.xml", else "<name>-SLC.xml". */
@@ -280,6 +282,20 @@ fail:
     return r;
 }
 
+/* The last step before anything is written: the verified values shown (c->check), and the
+ * operator's answer with --confirm. */
+static ferry_err shown(struct import_ctx *c, const struct ferry_transfer *t,
+                       struct ferry_import_one *o)
+{
+    o->old_not_after = t->old_not_after;
+    if (t->guid != NULL && o->guid == NULL && (o->guid = strdup(t->guid)) == NULL)
+        return FERRY_ERR_NOMEM;
+    if (c->check != NULL && !c->check(c->check_ctx, o))
+        return ferry_errf(FERRY_ERR_DECLINED, "not imported: the operator answered no; nothing "
+                                              "was written");
+    return FERRY_OK;
+}
+
 /* <dir>/<base without .pem/.crt/.cer/.csr/.req>.renewed.pem for @path. */
 static char *renewed_name(const char *path)
 {
@@ -361,12 +377,12 @@ static ferry_err x509_check(X509_REQ *csr, const struct ferry_item *it,
     sk = NULL;
     if (!ferry_x509_key_match(leaf, csr)) {
         r = ferry_errf(FERRY_ERR_MISMATCH, "the certificate carried back is not for the "
-                                           "request's key: not installed");
+                                           "request's key: not written");
         goto out;
     }
     if (X509_NAME_cmp(X509_get_subject_name(leaf), X509_REQ_get_subject_name(csr)) != 0) {
         r = ferry_errf(FERRY_ERR_MISMATCH, "the certificate carried back names another subject "
-                                           "than the request: not installed");
+                                           "than the request: not written");
         goto out;
     }
     if (sk_X509_num(cas) == 0) {
@@ -404,6 +420,8 @@ static ferry_err import_x509(struct import_ctx *c, const struct ferry_manifest *
         r = FERRY_ERR_NOMEM;
         goto out;
     }
+    if ((r = shown(c, t, o)) != FERRY_OK)
+        goto out;
     x509_record(c, t, &cert, &o->key_path);
     r = install(c, m, t, pem, pemlen, ".pem",
                 renewed_name(cert             ? cert
@@ -430,6 +448,7 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
     ferry_err r;
 
     ferry_sha256(f->data, f->len, sha);
+    memcpy(o->package_sha256, sha, sizeof(sha));
     ferry_transfer_id_hex(m->answers_id, o->transfer_id);
     if ((r = bind_transfer(c, m, sha, &t)) != FERRY_OK)
         goto out;
@@ -463,6 +482,8 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
         r = FERRY_ERR_NOMEM;
         goto out;
     }
+    if ((r = shown(c, t, o)) != FERRY_OK)
+        goto out;
     /* the service's raw answer stays in the state for audit */
     if (raw != NULL &&
         (r = ferry_state_save_id(ferry_store_home(c->s), "certs", t->id, ".service-answer.xml",
@@ -490,10 +511,12 @@ static int examine(struct import_ctx *c, struct ferry_usb_file *f, struct ferry_
                    struct ferry_import_one *o)
 {
     int own = 0;
+    size_t signer = 0;
+    const char *name;
     ferry_err r = ferry_transport_fetch(f, c->me, c->peers, c->npeers, &c->budget);
 
     if (r == FERRY_OK)
-        r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, NULL, &own);
+        r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, &signer, &own);
 
     if (r != FERRY_OK) {
         o->err = r;
@@ -515,6 +538,15 @@ static int examine(struct import_ctx *c, struct ferry_usb_file *f, struct ferry_
         ferry_manifest_free(*m);
         *m = NULL;
         return 0;
+    }
+    name = ferry_identity_name(c->peers[signer]); /* the answer's signer, shown before import */
+    ferry_identity_fingerprint(c->peers[signer], o->sender_fp);
+    if ((o->sender_name = strdup(name != NULL ? name : "")) == NULL) {
+        ferry_manifest_free(*m);
+        *m = NULL;
+        o->err = FERRY_ERR_NOMEM;
+        snprintf(o->message, sizeof(o->message), "out of memory");
+        return -1;
     }
     return 1;
 }
@@ -571,11 +603,22 @@ ferry_err ferry_offline_import_pinned(struct ferry_store *s, const struct ferry_
                                       const char *out_path, int force, const uint8_t *drm_root,
                                       struct ferry_import_result *res)
 {
+    struct ferry_import_opts o = {out_path, force, drm_root, NULL, NULL};
+
+    return ferry_offline_import_opts(s, from, &o, res);
+}
+
+ferry_err ferry_offline_import_opts(struct ferry_store *s, const struct ferry_medium *from,
+                                    const struct ferry_import_opts *o,
+                                    struct ferry_import_result *res)
+{
     struct import_ctx c = {.s = s,
-                           .out_path = out_path,
-                           .force = force,
+                           .out_path = o->out_path,
+                           .force = o->force,
                            .budget = FERRY_USB_READ_MAX,
-                           .drm_root = drm_root};
+                           .drm_root = o->drm_root,
+                           .check = o->check,
+                           .check_ctx = o->check_ctx};
     struct ferry_usb_file *files = NULL;
     size_t n = 0;
     ferry_err r;
@@ -606,6 +649,8 @@ void ferry_import_result_clear(struct ferry_import_result *res)
         free(res->items[i].out_path);
         free(res->items[i].server_name);
         free(res->items[i].key_path);
+        free(res->items[i].sender_name);
+        free(res->items[i].guid);
     }
     FERRY_FREE(res->items);
     res->n = res->imported = res->ignored = 0;

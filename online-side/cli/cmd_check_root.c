@@ -87,7 +87,7 @@ static void service_json(const struct ferry_svc_query *q, const struct ferry_svc
         ferry_json_obj_begin(&j, NULL);
         ferry_json_str(&j, "subject", rep->chain[i].subject);
         ferry_json_str(&j, "issuer", rep->chain[i].issuer);
-        ferry_json_str(&j, "sha256", rep->chain[i].sha256);
+        ferry_json_hex_text(&j, "sha256", rep->chain[i].sha256);
         print_time(&j, "not_before", rep->chain[i].not_before);
         print_time(&j, "not_after", rep->chain[i].not_after);
         ferry_json_obj_end(&j);
@@ -379,7 +379,7 @@ int cmd_check_root(int argc, char **argv)
         ferry_json_bool(&j, "usable", rep.usable);
         ferry_json_str(&j, "where", rep.where);
         ferry_json_str(&j, "subject", rep.subject[0] ? rep.subject : NULL);
-        ferry_json_str(&j, "fingerprint", rep.fingerprint[0] ? rep.fingerprint : NULL);
+        ferry_json_hex_text(&j, "fingerprint", rep.fingerprint);
         ferry_json_str(&j, "not_after", rep.not_after ? d : NULL);
         ferry_json_str(&j, "advice", rep.advice);
         ferry_json_print(&j, stdout);

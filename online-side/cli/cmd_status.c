@@ -16,8 +16,9 @@ static const struct ferry_cmd_spec spec = {
     "status",
     "",
     "Shows this machine's identity and fingerprint (the values the runbook asks to compare), "
-    "the paired offline machines, and the requests submitted from here: when, to which "
-    "service, and the expiry of the certificate each answer carried.",
+    "the paired offline machines, and the requests submitted from here, one row each: when, "
+    "the medium, the request file, to which service, and the expiry of the certificate each "
+    "answer carried.",
     opts,
     sizeof(opts) / sizeof(opts[0]),
     0};
@@ -45,6 +46,7 @@ static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_
     ferry_time_iso(t->updated, d);
     ferry_json_str(j, "submitted", d);
     ferry_json_str(j, "service", t->service);
+    ferry_json_str(j, "request", t->source_path); /* the request file carried, when recorded */
     if (t->new_not_after != 0) {
         ferry_time_date(t->new_not_after, d);
         ferry_json_str(j, "new_expiry", d);
@@ -53,6 +55,16 @@ static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_
     ferry_json_obj_end(j);
 }
 
+/* The medium a row's request travelled on. This ledger records none (schema 3 adds the
+ * request's and the answer's medium per transfer): the one place to show them. */
+static const char *medium_cell(const struct ferry_transfer *t)
+{
+    (void)t;
+    return "-";
+}
+
+/* One row: the transfer, its state, when it was submitted, the medium, the expiry, then the
+ * request file and the service on lines of their own, as they are long. */
 static void text_row(const struct ferry_transfer *t, time_t now)
 {
     char id[33], d[21], e[11] = "-", days[24] = "-";
@@ -63,8 +75,10 @@ static void text_row(const struct ferry_transfer *t, time_t now)
         ferry_time_date(t->new_not_after, e);
         snprintf(days, sizeof(days), "%lld", ferry_days_until(t->new_not_after, now));
     }
-    printf("%.8s  %-9s  %-20s  %-10s  %5s  %s\n             service: %s\n", id,
-           state_name(t->state), d, e, days, ferry_safe(t->subject),
+    printf("%.8s  %-9s  %-20s  %-6s  %-10s  %5s  %s\n", id, state_name(t->state), d, medium_cell(t),
+           e, days, ferry_safe(t->subject));
+    printf("          request: %s\n          service: %s\n",
+           t->source_path ? ferry_safe(t->source_path) : "-",
            t->service ? ferry_safe(t->service) : "-");
 }
 
@@ -98,8 +112,8 @@ int cmd_status(int argc, char **argv)
         goto out;
     }
     ferry_cli_identities(PROG, NULL, me, peers, npeers);
-    printf("\n%-8s  %-9s  %-20s  %-10s  %5s  %s\n", "transfer", "state", "submitted (UTC)",
-           "expires", "days", "server");
+    printf("\n%-8s  %-9s  %-20s  %-6s  %-10s  %5s  %s\n", "transfer", "state", "submitted (UTC)",
+           "medium", "expires", "days", "server");
     for (i = 0; i < n; i++)
         text_row(t[i], now);
     printf("%zu request(s) submitted from here\n", n);

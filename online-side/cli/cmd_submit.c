@@ -45,6 +45,9 @@ static const struct ferry_opt opts[] = {
      "all attempts and waits (Retry-After) end within this long (default 300); past it: exit 4 "
      "with when to submit again"},
     {"again", 0, NULL, "submit a request that was submitted before"},
+    {"confirm", 0, NULL,
+     "after showing each request's values (as the runbook lists them), ask y/N on the terminal "
+     "before anything is sent; without a terminal: refused"},
     {"parallel", 0, "N", "requests in flight at once, for many packages on one medium (default 4)"},
     {"accept-changes", 0, NULL,
      "EST: package a certificate although the CA left out a subjectAltName entry, extended key "
@@ -66,7 +69,7 @@ static const struct ferry_cmd_spec spec = {
     "submit",
     "--from MEDIUM [--to MEDIUM] [--service URL] [--root FILE] [--protocol rms|est] "
     "[--est-enroll] [--est-user USER] [--deadline SECONDS] [--parallel N] [--accept-changes] "
-    "[--drm-root FINGERPRINT] [--web DIR | --answer-file FILE]",
+    "[--drm-root FINGERPRINT] [--web DIR | --answer-file FILE] [--confirm]",
     "Verifies each request package against the paired offline machine, posts the RMS request to "
     "the enrollment service over HTTPS (verification always on) as MS-RMPR's WSDL defines it: "
     "the carried file itself when it is a SOAP Enroll with VersionData, else the SOAP envelope "
@@ -87,13 +90,17 @@ static const struct ferry_cmd_spec spec = {
 static void print_json(const struct ferry_submit_result *res, ferry_err r)
 {
     struct ferry_json j;
-    char d[11], g[FERRY_FP_GROUPS_LEN];
+    char d[11];
     size_t i;
 
     ferry_json_init(&j);
     ferry_json_bool(&j, "ok", r == FERRY_OK);
     ferry_json_int(&j, "submitted", (long long)res->submitted);
     ferry_json_int(&j, "ignored", (long long)res->ignored);
+    ferry_json_str(&j, "online_identity", res->online_name);
+    if (res->online_name != NULL)
+        ferry_json_hex(&j, "online_fingerprint", res->online_fp, FERRY_SHA256_LEN);
+    ferry_json_str(&j, "service", res->service);
     ferry_json_arr_begin(&j, "requests");
     for (i = 0; i < res->n; i++) {
         const struct ferry_submit_one *o = &res->items[i];
@@ -104,35 +111,36 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r)
         ferry_json_str(&j, "message", o->message);
         ferry_json_str(&j, "kind", o->x509 ? "x509" : "rms");
         ferry_json_str(&j, o->x509 ? "subject" : "server_name", o->server_name);
+        if (!o->x509)
+            ferry_json_str(&j, "guid", o->guid);
+        if (o->sender_name != NULL) { /* verified: what was shown before anything was sent */
+            ferry_json_hex(&j, "package_sha256", o->package_sha256, FERRY_SHA256_LEN);
+            ferry_json_str(&j, "sender", o->sender_name);
+            ferry_json_hex(&j, "sender_fingerprint", o->sender_fp, FERRY_SHA256_LEN);
+        }
         ferry_json_int(&j, "attempts", o->attempts);
         ferry_json_str(&j, "changes", o->changes);
         if (o->err == FERRY_OK && o->web) {
-            ferry_hex_groups(o->request_sha256, FERRY_SHA256_LEN, g);
             ferry_json_str(&j, "upload", o->where);
-            ferry_json_str(&j, "request_sha256", g);
+            ferry_json_hex(&j, "request_sha256", o->request_sha256, FERRY_SHA256_LEN);
             ferry_json_str(&j, "upload_page", FERRY_RMS_UPLOAD_PAGE);
         } else if (o->err == FERRY_OK) {
             ferry_time_date(o->new_not_after, d);
-            ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
             ferry_json_str(&j, "new_expiry", d);
             if (!o->x509) {
                 ferry_json_str(&j, "renewal_date", d);
                 ferry_time_date(o->valid_until, d);
                 ferry_json_str(&j, "valid_until", d);
                 ferry_json_str(&j, "server_name_from", o->server_name_from);
-                ferry_hex_groups(o->request_sha256, FERRY_SHA256_LEN, g);
-                ferry_json_str(&j, "request_sha256", g);
-                ferry_hex_groups(o->posted_sha256, FERRY_SHA256_LEN, g);
-                ferry_json_str(&j, "posted_sha256", g);
+                ferry_json_hex(&j, "request_sha256", o->request_sha256, FERRY_SHA256_LEN);
+                ferry_json_hex(&j, "posted_sha256", o->posted_sha256, FERRY_SHA256_LEN);
                 ferry_json_bool(&j, "posted_as_is", o->posted_as_is);
                 ferry_json_bool(&j, "from_upload_page", o->from_page);
-                ferry_hex_groups(o->root_fp, FERRY_SHA256_LEN, g);
-                ferry_json_str(&j, "drm_root_sha256", g);
-                ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
+                ferry_json_hex(&j, "drm_root_sha256", o->root_fp, FERRY_SHA256_LEN);
             }
             ferry_json_str(&j, "answer", o->package_name);
             ferry_json_str(&j, "written", o->where);
-            ferry_json_str(&j, "answer_sha256", g);
+            ferry_json_hex(&j, "answer_sha256", o->answer_sha256, FERRY_SHA256_LEN);
         }
         ferry_json_obj_end(&j);
     }
@@ -140,11 +148,59 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r)
     ferry_json_print(&j, stdout);
 }
 
+/* Before anything is sent for @o: the values the runbook's submit step lists, with its words
+ * and in its order (sender name and service added), hashes in groups of four. */
+static void print_check(FILE *f, const struct ferry_submit_result *res,
+                        const struct ferry_submit_one *o)
+{
+    char sha[FERRY_FP_GROUPS_LEN], sfp[FERRY_FP_GROUPS_LEN], ofp[FERRY_FP_GROUPS_LEN];
+
+    ferry_hex_groups(o->package_sha256, FERRY_SHA256_LEN, sha);
+    ferry_hex_groups(o->sender_fp, FERRY_SHA256_LEN, sfp);
+    ferry_hex_groups(res->online_fp, FERRY_SHA256_LEN, ofp);
+    fprintf(f,
+            "%s: verified; compare with the runbook before it is sent:\n"
+            "  Transfer id:          %s\n"
+            "  Package SHA-256:      %s\n"
+            "  Sender:               %s\n"
+            "  Sender fingerprint:   %s\n",
+            ferry_safe(o->file), o->transfer_id, sha, ferry_safe(o->sender_name), sfp);
+    fprintf(f, "  %-21s %s\n", o->x509 ? "Subject:" : "Server name:",
+            o->server_name ? ferry_safe(o->server_name) : "(not named)");
+    if (!o->x509)
+        fprintf(f, "  Server GUID:          %s\n", o->guid ? ferry_safe(o->guid) : "(none)");
+    fprintf(f,
+            "  Online identity:      %s\n"
+            "  Online fingerprint:   %s\n"
+            "  Service:              %s\n",
+            ferry_safe(res->online_name), ofp, ferry_safe(res->service));
+    fflush(f);
+}
+
+struct check_ctx {
+    FILE *out;   /* stdout, or stderr under --json */
+    int confirm; /* --confirm: ask */
+};
+
+/* The submit library's check: shows the request; with --confirm, asks. */
+static int check_one(void *ctx, const struct ferry_submit_result *res,
+                     const struct ferry_submit_one *o)
+{
+    const struct check_ctx *k = ctx;
+    char q[256];
+
+    print_check(k->out, res, o);
+    if (!k->confirm)
+        return 1;
+    snprintf(q, sizeof(q), "Submit transfer %.8s to the service now?", o->transfer_id);
+    return ferry_cli_confirm(q);
+}
+
 static void print_rms(const struct ferry_submit_one *o, const char *d, const char *g)
 {
-    char v[11], h1[FERRY_FP_GROUPS_LEN], h2[FERRY_FP_GROUPS_LEN + 16], fp[FERRY_FP_GROUPS_LEN];
+    char v[21], h1[FERRY_FP_GROUPS_LEN], h2[FERRY_FP_GROUPS_LEN + 16], fp[FERRY_FP_GROUPS_LEN];
 
-    ferry_time_date(o->valid_until, v);
+    ferry_time_minute(o->valid_until, v);
     ferry_hex_groups(o->request_sha256, FERRY_SHA256_LEN, h1);
     if (o->from_page)
         snprintf(h2, sizeof(h2), "nothing");
@@ -193,7 +249,7 @@ static void print_web(const struct ferry_submit_one *o)
  * before are listed with -v only (the caller sums them up in one line). */
 static void print_text(const struct ferry_submit_result *res)
 {
-    char d[11], g[FERRY_FP_GROUPS_LEN];
+    char d[21], g[FERRY_FP_GROUPS_LEN];
     size_t i;
 
     for (i = 0; i < res->n; i++) {
@@ -211,7 +267,7 @@ static void print_text(const struct ferry_submit_result *res)
             print_web(o);
             continue;
         }
-        ferry_time_date(o->new_not_after, d);
+        ferry_time_minute(o->new_not_after, d);
         ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
         if (o->x509) {
             printf("submitted:   %s (transfer %s)\nsubject:     %s\nnew expiry:  %s\nanswer:      "
@@ -347,6 +403,9 @@ static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
     o->to = to;
     o->qo = qo;
     o->again = ferry_args_has(a, spec.opts, spec.nopts, "again");
+    if (ferry_args_has(a, spec.opts, spec.nopts, "confirm") &&
+        (r = ferry_cli_confirm_ready()) != FERRY_OK)
+        return r;
     if ((v = ferry_args_get(a, spec.opts, spec.nopts, "drm-root")) != NULL) {
         if (o->est)
             return ferry_errf(FERRY_ERR_USAGE, "--drm-root goes with --protocol rms");
@@ -394,6 +453,7 @@ int cmd_submit(int argc, char **argv)
     struct ferry_qr_opts qo;
     struct ferry_lock *medium = NULL;
     struct ferry_anchor an;
+    struct check_ctx k;
     char *pw = NULL;
     size_t i, skipped = 0;
     uint8_t drm_root[32], *doc = NULL;
@@ -408,6 +468,10 @@ int cmd_submit(int argc, char **argv)
     o.http.password = pw;
     if (r != FERRY_OK)
         goto out;
+    k.out = ferry_cli_json(&a) ? stderr : stdout; /* stdout stays one JSON document */
+    k.confirm = ferry_args_has(&a, spec.opts, spec.nopts, "confirm");
+    o.check = check_one;
+    o.check_ctx = &k;
     /* Every output is checked before anything reaches the service: an answer that cannot be
      * written would be an enrollment nobody recorded. Then the stick is ours until the end. */
     if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK ||

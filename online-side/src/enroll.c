@@ -570,11 +570,30 @@ static const char *est_meaning(const struct attempt *a, const struct ferry_http_
     }
 }
 
+/* The path MS-RMPR's WSDL (6.6, soap:address) gives the enrollment service. */
+#define RMS_ENROLL_PATH "/enrollment/enrollservice.asmx"
+
+/* RMS: what to do after a 404 (no service at this path) or 405 (a page, not the service). */
+static const char *rms_meaning(const struct exchange *ex, long status, char *buf, size_t cap)
+{
+    size_t ul = strlen(ex->url), pl = strlen(RMS_ENROLL_PATH);
+    int ends = ul >= pl && strcasecmp(ex->url + ul - pl, RMS_ENROLL_PATH) == 0;
+
+    if (status != 404 && status != 405)
+        return "";
+    snprintf(buf, cap,
+             ": no enrollment service at this URL; check --service: %s (MS-RMPR's WSDL, 6.6), "
+             "as in the default " FERRY_DEFAULT_RMS_URL,
+             ends ? "its path ends in " RMS_ENROLL_PATH " as it must, so check the host"
+                  : "the path must end in " RMS_ENROLL_PATH);
+    return buf;
+}
+
 /* The refusal of a 4xx: status, the server's text, what it means. */
 static ferry_err refused(const struct exchange *ex, const struct ferry_http_opts *o,
                          const struct attempt *a)
 {
-    char says[SAYS_MAX + 8];
+    char says[SAYS_MAX + 8], meaning[400];
 
     server_says(a, says, sizeof(says));
     if (ex->est)
@@ -590,10 +609,10 @@ static ferry_err refused(const struct exchange *ex, const struct ferry_http_opts
                           ex->what, ex->url, a->status,
                           says[0] != '\0' ? ", the service says \"" : "", says,
                           says[0] != '\0' ? "\"" : "");
-    return ferry_errf(FERRY_ERR_REJECTED,
-                      "%s at %s: the service refused the request with HTTP %ld%s%s%s", ex->what,
-                      ex->url, a->status, says[0] != '\0' ? ", saying \"" : " (no text)", says,
-                      says[0] != '\0' ? "\"" : "");
+    return ferry_errf(
+        FERRY_ERR_REJECTED, "%s at %s: the service refused the request with HTTP %ld%s%s%s%s",
+        ex->what, ex->url, a->status, says[0] != '\0' ? ", saying \"" : " (no text)", says,
+        says[0] != '\0' ? "\"" : "", rms_meaning(ex, a->status, meaning, sizeof(meaning)));
 }
 
 /* An HTTP answer: done, retry, or the final error. */

@@ -162,38 +162,49 @@ out:
     return r;
 }
 
+/* The note beside the answer: the values the runbook's import step lists, with its words and in
+ * its order, as import shows them before it writes the certificate. */
 static ferry_err summary_text(const struct ferry_manifest *m, const struct ferry_submit_one *o,
-                              const uint8_t sha[32], struct ferry_buf *b)
+                              const uint8_t sha[32], const struct ferry_identity *me,
+                              struct ferry_buf *b)
 {
-    char groups[FERRY_FP_GROUPS_LEN], until[11], valid[11], id[33], expiry[96];
+    char groups[FERRY_FP_GROUPS_LEN], fp[FERRY_FP_GROUPS_LEN], until[21], valid[21], id[33];
+    const char *name = ferry_identity_name(me);
+    ferry_err r;
 
     ferry_hex_groups(sha, FERRY_SHA256_LEN, groups);
-    ferry_time_date(o->new_not_after, until);
-    ferry_time_date(o->valid_until, valid);
+    ferry_identity_fingerprint_groups(me, fp);
+    ferry_time_minute(o->new_not_after, until);
+    ferry_time_minute(o->valid_until, valid);
     ferry_transfer_id_hex(m->transfer_id, id);
-    if (o->x509)
-        snprintf(expiry, sizeof(expiry), "new expiry: %s", until);
-    else
-        snprintf(expiry, sizeof(expiry),
-                 "renew by:  %s (the SLC's renewal date, RANGETIME)\n"
-                 "valid to:  %s (VALIDITYTIME)",
-                 until, valid);
-    return ferry_buf_printf(
+    r = ferry_buf_printf(
         b,
-        "ferry answer package\n"
-        "what:      %s\n"
-        "%s%s\n"
-        "answers:   transfer %s\n"
-        "package:   transfer %s\n"
-        "%s\n"
-        "SHA-256:   %s\n\n"
-        "Next step: on the offline machine run\n"
-        "  ferry-offline import --from usb\n"
-        "and check it prints the %s %s.\n",
+        "ferry answer package (package id %s)\n"
+        "What:                 %s\n"
+        "Transfer id:          %s\n"
+        "Package SHA-256:      %s\n"
+        "Sender:               %s\n"
+        "Sender fingerprint:   %s\n"
+        "%-21s %s\n",
+        id,
         o->x509 ? "X.509 certificate (renewed) with its CA chain"
                 : "RMS server licensor certificate (renewed)",
-        o->x509 ? "subject:   " : "server:    ", o->server_name ? o->server_name : "(unknown)",
-        o->transfer_id, id, expiry, groups, o->x509 ? "new expiry" : "renewal date", until);
+        o->transfer_id, groups, name ? name : "(unnamed)", fp,
+        o->x509 ? "Subject:" : "Server name:", o->server_name ? o->server_name : "(unknown)");
+    if (r == FERRY_OK && !o->x509 && o->guid != NULL)
+        r = ferry_buf_printf(b, "Server GUID:          %s\n", o->guid);
+    if (r == FERRY_OK)
+        r = ferry_buf_printf(b, "New expiry:           %s%s\n", until,
+                             o->x509 ? "" : " (the SLC's renewal date, RANGETIME)");
+    if (r == FERRY_OK && !o->x509)
+        r = ferry_buf_printf(b, "Valid until (VALIDITYTIME): %s\n", valid);
+    if (r != FERRY_OK)
+        return r;
+    return ferry_buf_printf(b, "\nNext step: on the offline machine run\n"
+                               "  ferry-offline import --from usb\n"
+                               "and check that it shows these values, in this order, with the "
+                               "printed runbook,\nbefore it writes the certificate (--confirm "
+                               "makes it ask).\n");
 }
 
 /* Records the request as submitted (after its answer is on the medium): added, or updated
@@ -214,6 +225,7 @@ static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
     memcpy(t.payload_sha256, ri->sha256, FERRY_SHA256_LEN);
     t.kind = o->x509 ? "x509" : "rms";
     t.subject = o->server_name;
+    t.source_path = ferry_usb_name_ok(ri->name) ? (char *)ri->name : NULL; /* the request file */
     t.guid = o->guid;
     ferry_identity_fingerprint(c->peers[fp_idx], fp);
     ferry_hex(fp, sizeof(fp), fphex);
@@ -285,14 +297,14 @@ out:
 
 /* RMS: posts the request (the carried file itself when it is a complete SOAP Enroll, else the
  * WSDL's envelope built from it), verifies the answer's XrML chain and its binding to the
- * request, checks the pinned root if any, and builds the answer manifest. */
+ * request @rq (parsed by prepare), checks the pinned root if any, and builds the answer
+ * manifest. */
 static ferry_err rms_answer(struct submit_ctx *c, const struct ferry_usb_file *f,
                             const struct ferry_manifest *req, const uint8_t req_sha[32],
-                            const struct ferry_item *ri, struct ferry_submit_one *o,
-                            struct ferry_manifest **ans)
+                            const struct ferry_item *ri, const struct ferry_rms_request *rq,
+                            struct ferry_submit_one *o, struct ferry_manifest **ans)
 {
     struct ferry_http_result hr;
-    struct ferry_rms_request *rq = NULL;
     struct ferry_rms_response *resp = NULL;
     char g1[FERRY_FP_GROUPS_LEN], g2[FERRY_FP_GROUPS_LEN];
     uint8_t *post = NULL;
@@ -300,23 +312,10 @@ static ferry_err rms_answer(struct submit_ctx *c, const struct ferry_usb_file *f
     ferry_err r;
 
     memset(&hr, 0, sizeof(hr));
-    if ((r = ferry_rms_request_parse(ri->data, ri->len, &rq)) != FERRY_OK)
-        goto out;
-    if ((r = ferry_rms_server_name(ri->name, rq, &o->server_name, &o->server_name_from)) !=
-            FERRY_OK ||
-        (o->guid = strdup(rq->guid)) == NULL) {
-        r = r != FERRY_OK ? r : FERRY_ERR_NOMEM;
-        goto out;
-    }
-    ferry_sha256(ri->data, ri->len, o->request_sha256);
-    if (c->o->web_dir != NULL) {
-        r = web_request(c, ri, o);
-        goto out;
-    }
-    if (c->o->answer_doc != NULL) {
-        r = page_answer(c, req, req_sha, ri, rq, o, ans);
-        goto out;
-    }
+    if (c->o->web_dir != NULL)
+        return web_request(c, ri, o);
+    if (c->o->answer_doc != NULL)
+        return page_answer(c, req, req_sha, ri, rq, o, ans);
     if ((r = ferry_rms_envelope(ri->data, ri->len, rq, &post, &postlen, &o->posted_as_is)) !=
         FERRY_OK)
         goto out;
@@ -344,7 +343,6 @@ static ferry_err rms_answer(struct submit_ctx *c, const struct ferry_usb_file *f
     r = answer_manifest(req, req_sha, ri, &hr, resp, c, o, ans);
 out:
     ferry_http_result_free(&hr);
-    ferry_rms_request_free(rq);
     ferry_rms_response_free(resp);
     free(post);
     return r;
@@ -500,25 +498,15 @@ static ferry_err kept_chain(struct submit_ctx *c, const struct ferry_manifest *r
 }
 
 /* X.509: the PKCS#10 byte-exact to /simplereenroll (or /simpleenroll), checked against the
- * /cacerts fetched once for the medium. */
+ * /cacerts fetched once for the medium; @csr parsed by prepare. */
 static ferry_err est_answer(struct submit_ctx *c, const struct ferry_usb_file *f,
                             const struct ferry_manifest *req, const uint8_t req_sha[32],
-                            const struct ferry_item *ri, struct ferry_submit_one *o,
+                            const struct ferry_item *ri, X509_REQ *csr, struct ferry_submit_one *o,
                             struct ferry_manifest **ans)
 {
     STACK_OF(X509) *issued = NULL;
-    X509_REQ *csr = NULL;
-    char subject[512];
     ferry_err r;
 
-    o->x509 = 1;
-    if ((r = ferry_x509_csr_parse(ri->data, ri->len, &csr)) != FERRY_OK)
-        goto out;
-    ferry_x509_req_subject(csr, subject, sizeof(subject));
-    if ((o->server_name = strdup(subject)) == NULL) {
-        r = FERRY_ERR_NOMEM;
-        goto out;
-    }
     if (c->cas == NULL) {
         r = ferry_errf(c->cas_err, "%s", c->cas_msg);
         goto out;
@@ -530,7 +518,7 @@ static ferry_err est_answer(struct submit_ctx *c, const struct ferry_usb_file *f
                   f->name, o->transfer_id);
     } else {
         ferry_log(FERRY_LOG_INFO, "%s: submitting transfer %.8s for %s to %s (EST %s)", f->name,
-                  o->transfer_id, subject, c->url,
+                  o->transfer_id, o->server_name, c->url,
                   c->o->est_enroll ? "simpleenroll" : "simplereenroll");
         if ((r = est_certs(c, ri, o, &issued)) != FERRY_OK)
             goto out;
@@ -538,7 +526,6 @@ static ferry_err est_answer(struct submit_ctx *c, const struct ferry_usb_file *f
     r = est_package(c, req, req_sha, ri, csr, issued, c->cas, o, ans);
 out:
     sk_X509_pop_free(issued, X509_free);
-    X509_REQ_free(csr);
     return r;
 }
 
@@ -562,7 +549,7 @@ static ferry_err deliver_write(struct submit_ctx *c, const struct ferry_manifest
         goto out;
     ferry_sha256(pkg, pkglen, o->answer_sha256);
     snprintf(name, sizeof(name), "response-%.8s.ferry", o->transfer_id);
-    if ((r = summary_text(ans, o, o->answer_sha256, &summary)) != FERRY_OK ||
+    if ((r = summary_text(ans, o, o->answer_sha256, c->me, &summary)) != FERRY_OK ||
         (r = ferry_state_save_id(ferry_store_home(c->s), "packages", req->transfer_id,
                                  ".answer.ferry", pkg, pkglen, &kept)) != FERRY_OK ||
         (r = ferry_transport_write(c->o->to, name, pkg, pkglen, (const char *)summary.data,
@@ -632,8 +619,10 @@ struct work {
     struct ferry_submit_one *o;
     uint8_t req_sha[FERRY_SHA256_LEN];
     const struct ferry_item *ri;
-    struct ferry_manifest *ans; /* the worker's answer */
-    int written;                /* signed, kept and on the medium (USB: by the worker) */
+    struct ferry_rms_request *rq; /* RMS: the request, parsed before anything is sent */
+    X509_REQ *csr;                /* EST: the PKCS#10, likewise */
+    struct ferry_manifest *ans;   /* the worker's answer */
+    int written;                  /* signed, kept and on the medium (USB: by the worker) */
 };
 
 struct batch {
@@ -650,13 +639,10 @@ static void answer_one(struct submit_ctx *c, struct work *w)
     ferry_err r;
 
     ferry_err_clear();
-    ferry_sha256(w->f->data, w->f->len, w->req_sha);
-    if ((r = pick_item(c, w->req, &w->ri)) == FERRY_OK) {
-        if (c->o->est)
-            r = est_answer(c, w->f, w->req, w->req_sha, w->ri, w->o, &w->ans);
-        else
-            r = rms_answer(c, w->f, w->req, w->req_sha, w->ri, w->o, &w->ans);
-    }
+    if (c->o->est)
+        r = est_answer(c, w->f, w->req, w->req_sha, w->ri, w->csr, w->o, &w->ans);
+    else
+        r = rms_answer(c, w->f, w->req, w->req_sha, w->ri, w->rq, w->o, &w->ans);
     if (r == FERRY_OK && w->ans != NULL && c->o->to->kind == FERRY_MEDIUM_USB &&
         (r = deliver_write(c, w->req, w->ans, w->o)) == FERRY_OK)
         w->written = 1;
@@ -774,6 +760,76 @@ static int examine(struct submit_ctx *c, struct ferry_usb_file *f, struct ferry_
     return -1;
 }
 
+/* What the runbook's submit step lists, known before anything is sent: the package's digest,
+ * its signer, the request's server name and GUID (RMS) or subject (X.509). The request is parsed
+ * here, once, for the worker. */
+static ferry_err prepare(struct submit_ctx *c, struct work *w)
+{
+    struct ferry_submit_one *o = w->o;
+    const char *sender = ferry_identity_name(c->peers[w->signer]);
+    char subject[512];
+    ferry_err r;
+
+    ferry_sha256(w->f->data, w->f->len, w->req_sha);
+    memcpy(o->package_sha256, w->req_sha, FERRY_SHA256_LEN);
+    ferry_identity_fingerprint(c->peers[w->signer], o->sender_fp);
+    if ((o->sender_name = strdup(sender != NULL ? sender : "")) == NULL)
+        return FERRY_ERR_NOMEM;
+    if ((r = pick_item(c, w->req, &w->ri)) != FERRY_OK)
+        return r;
+    if (c->o->est) {
+        o->x509 = 1;
+        if ((r = ferry_x509_csr_parse(w->ri->data, w->ri->len, &w->csr)) != FERRY_OK)
+            return r;
+        ferry_x509_req_subject(w->csr, subject, sizeof(subject));
+        return (o->server_name = strdup(subject)) == NULL ? FERRY_ERR_NOMEM : FERRY_OK;
+    }
+    if ((r = ferry_rms_request_parse(w->ri->data, w->ri->len, &w->rq)) != FERRY_OK ||
+        (r = ferry_rms_server_name(w->ri->name, w->rq, &o->server_name, &o->server_name_from)) !=
+            FERRY_OK)
+        return r;
+    if ((o->guid = strdup(w->rq->guid)) == NULL)
+        return FERRY_ERR_NOMEM;
+    ferry_sha256(w->ri->data, w->ri->len, o->request_sha256);
+    return FERRY_OK;
+}
+
+/* A package leaves the batch: its manifest, parsed request and bytes are not kept. */
+static void work_drop(struct work *w, struct ferry_usb_file *files)
+{
+    ferry_manifest_free(w->ans);
+    ferry_manifest_free(w->req);
+    ferry_rms_request_free(w->rq);
+    X509_REQ_free(w->csr);
+    ferry_usb_file_unload(&files[w->f - files]);
+    memset(w, 0, sizeof(*w));
+}
+
+/* Prepares each request and shows it (o->check) before anything is sent; those that fail or
+ * are declined leave the batch unsent. Returns how many stay, moved to the front of @w. */
+static size_t prepare_all(struct submit_ctx *c, const struct ferry_submit_result *res,
+                          struct work *w, size_t n, struct ferry_usb_file *files)
+{
+    size_t i, kept = 0;
+
+    for (i = 0; i < n; i++) {
+        struct ferry_submit_one *o = w[i].o;
+
+        ferry_err_clear();
+        o->err = prepare(c, &w[i]);
+        if (o->err == FERRY_OK && c->o->check != NULL && !c->o->check(c->o->check_ctx, res, o))
+            o->err = ferry_errf(FERRY_ERR_DECLINED, "not submitted: the operator answered no; "
+                                                    "nothing was sent to the service");
+        if (o->err == FERRY_OK) {
+            w[kept++] = w[i];
+            continue;
+        }
+        snprintf(o->message, sizeof(o->message), "%s", ferry_err_detail());
+        work_drop(&w[i], files);
+    }
+    return kept;
+}
+
 /* Examines every package, submits the requests concurrently, then delivers each answer (signs,
  * keeps, writes to the medium, records) in the medium's order, whatever happened to the others. */
 static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files, size_t n,
@@ -820,6 +876,7 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
         }
         nw = 0;
     }
+    nw = prepare_all(c, res, w, nw, files);
     if (nw > 0 && c->o->est)
         fetch_cas(c);
     if (nw > 0)
@@ -840,9 +897,7 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
             ferry_state_remove(ferry_store_home(c->s), "certs", w[i].req->transfer_id, REFUSED_EXT);
         if (o->err == FERRY_ERR_MISMATCH && o->changes != NULL)
             ferry_store_audit(c->s, "answer-refused", o->transfer_id);
-        ferry_manifest_free(w[i].ans);
-        ferry_manifest_free(w[i].req);
-        ferry_usb_file_unload(&files[w[i].f - files]); /* delivered: its bytes are not kept */
+        work_drop(&w[i], files); /* delivered: its bytes are not kept */
     }
     free(w);
     for (i = 0; i < res->n; i++) {
@@ -878,6 +933,13 @@ ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *
                                            "e.g. https://ca.example)");
     if ((r = ferry_state_keys(s, 1, &c.me, &c.peers, &c.npeers)) != FERRY_OK)
         goto out;
+    res->service = c.url;
+    ferry_identity_fingerprint(c.me, res->online_fp);
+    if ((res->online_name = strdup(ferry_identity_name(c.me) ? ferry_identity_name(c.me) : "")) ==
+        NULL) {
+        r = FERRY_ERR_NOMEM;
+        goto out;
+    }
     if ((r = ferry_transport_list(from, "request-", &files, &n)) != FERRY_OK)
         goto out;
     if (oo.http.pool == NULL && (r = ferry_http_pool_new(&oo.http.pool)) != FERRY_OK)
@@ -905,10 +967,12 @@ void ferry_submit_result_clear(struct ferry_submit_result *res)
     for (i = 0; i < res->n; i++) {
         free(res->items[i].server_name);
         free(res->items[i].guid);
+        free(res->items[i].sender_name);
         free(res->items[i].where);
         free(res->items[i].package_name);
         free(res->items[i].changes);
     }
     FERRY_FREE(res->items);
+    FERRY_FREE(res->online_name);
     res->n = res->submitted = res->ignored = 0;
 }

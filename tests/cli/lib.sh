@@ -94,8 +94,12 @@ sha256() { sha256sum "$1" | cut -d' ' -f1; }
 zbarqr() { zbarimg --nodbus --raw -q -Sdisable -Sqrcode.enable "$@"; }
 zbar2() { zbarqr "$1" -Sx-density=2 -Sy-density=2 "$1"; }
 
-# json_sha KEY FILE: the SHA-256 printed as "KEY":"ABCD EF01 ..." in FILE, as lower-case hex.
-json_sha() { grep -o "\"$1\":\"[0-9A-F ]*\"" "$2" | head -n1 | cut -d'"' -f4 | tr -d ' ' | tr 'A-F' 'a-f'; }
+# json_sha KEY FILE: the SHA-256 printed as "KEY":"abcdef01..." in FILE (JSON digests are plain
+# lower-case hex).
+json_sha() { grep -o "\"$1\":\"[0-9a-f]*\"" "$2" | head -n1 | cut -d'"' -f4; }
+
+# groups HEX: a digest as the text output and the runbook print it ("ABCD EF01 ...").
+groups() { tr 'a-f' 'A-F' <<<"$1" | sed 's/..../& /g; s/ $//'; }
 
 # last_received: the SHA-256 of the last body the stand-in got on its RMS endpoint.
 last_received() {

@@ -74,7 +74,7 @@ for i in $(seq 1 "$TRIALS"); do
   cmp -s "$out" "$kept" || fail "trial $i: kept copy differs"
   ls "$OFF_HOME"/certs/*.service-answer.xml >/dev/null 2>&1 ||
     fail "trial $i: the service's raw answer is not kept"
-  off status --json | grep -q '"state":"installed"' || fail "trial $i: not installed"
+  off status --json | grep -q '"state":"written"' || fail "trial $i: not written"
 done
 
 step "a lock held by another process: wait, then exit 3 naming its pid"

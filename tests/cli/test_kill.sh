@@ -124,7 +124,7 @@ check_import() {
   # a temporary beside it may outlive the kill; it never carries the final name
   ls "$W/out" | grep -v '^SLC.xml$' | grep -qv '^SLC.xml.tmp-' && bad "left in out/: $(ls "$W/out")"
   local inst
-  inst=$(($(grep -o '"state":"installed"' "$W/status.json" | wc -l) - INST0))
+  inst=$(($(grep -o '"state":"written"' "$W/status.json" | wc -l) - INST0))
   [ "$inst" -le 1 ] || bad "installed twice"
   if [ "$inst" -ge 1 ] && ! cmp -s "$W/out/SLC.xml" "$SLC_WANT"; then
     bad "the ledger says installed but out/SLC.xml is not the certificate"
@@ -152,7 +152,7 @@ kill_run prep-export export "$N_EXPORT" check_export woff export "$REQ" --to "us
 fresh prep-answer
 woff import --from "usb:$W/stick" --out "$W/out/SLC.xml" >/dev/null 2>&1 || fail "import failed"
 INST0=$("$FERRY_OFFLINE" status --home "$T/prep-answer/offline-home" --json |
-        grep -o '"state":"installed"' | wc -l) # the older round trip's
+        grep -o '"state":"written"' | wc -l) # the older round trip's
 SLC_WANT=$T/SLC-want.xml
 cp "$W/out/SLC.xml" "$SLC_WANT"
 kill_run prep-answer import "$N_IMPORT" check_import \

@@ -12,7 +12,7 @@ init_and_pair
 step "pairing: a sheet to carry by hand, a prompt that asks for it, a stick note that warns"
 mkdir -p "$T/stick2"
 off pair --to "usb:$T/stick2" --sheet "$T/sheet.txt" >"$T/pair.out"
-FP=$(off status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["fingerprint"])')
+FP=$(groups "$(off status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["fingerprint"])')")
 grep -q "^pairing sheet: *$T/sheet.txt" "$T/pair.out" || fail "pair --to: $(cat "$T/pair.out")"
 grep -q "Pairing sheet: the offline machine" "$T/sheet.txt" || fail "sheet: $(cat "$T/sheet.txt")"
 tr -s ' \n' ' ' <"$T/sheet.txt" | grep -q "${FP:0:19}" || fail "no fingerprint on the sheet"

@@ -147,7 +147,7 @@ cmp "$SLC" "$T/ans-item.xml" || fail "the SLC written differs from the response 
 issued=$(slc_date RANGETIME "$SLC")
 printed=$(grep -o '"new_expiry":"[^"]*"' "$T/import.json" | cut -d'"' -f4)
 [ -n "$issued" ] && [ "$issued" = "$printed" ] || fail "expiry printed $printed, renewal date $issued"
-off status --json | grep -q '"state":"installed"' || fail "transfer not marked installed"
+off status --json | grep -q '"state":"written"' || fail "transfer not marked written"
 
 step "the same pages again: nothing new (answered already), exit 4"
 expect_exit 4 off import --from "images:$T/answer-scan" --out "$T/again.xml"

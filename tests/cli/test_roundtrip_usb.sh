@@ -70,7 +70,7 @@ RAW=$OFF_HOME/certs/$ID1.service-answer.xml
 [ -f "$RAW" ] || fail "the service's answer is not kept in the state ($RAW)"
 python3 "$FERRY_SRC/tests/tools/xrml_verify.py" answer "$RAW" --request "$REQ" --root-fp "$FP" \
   >"$T/verify.out" 2>&1 || fail "the independent verifier refuses the kept answer: $(cat "$T/verify.out")"
-off status --json | grep -q '"state":"installed"' || fail "transfer not marked installed"
+off status --json | grep -q '"state":"written"' || fail "transfer not marked written"
 off import --from "usb:$STICK" --out "$T/x.xml" >/dev/null 2>&1 && fail "second import succeeded"
 
 step "a second renewal, a SOAP Enroll request, with the first one's packages still on the stick"

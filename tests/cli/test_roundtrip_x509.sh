@@ -97,7 +97,7 @@ openssl verify -CAfile "$SVC/est-ca.pem" "$NEW" >/dev/null || fail "new cert doe
 issued=$(date -u -d "$(openssl x509 -in "$NEW" -noout -enddate | cut -d= -f2)" +%F)
 printed=$(grep -o '"new_expiry":"[^"]*"' "$T/import.json" | cut -d'"' -f4)
 [ "$issued" = "$printed" ] || fail "expiry printed $printed, issued $issued"
-off status --json | grep -q '"state":"installed"' || fail "transfer not marked installed"
+off status --json | grep -q '"state":"written"' || fail "transfer not marked written"
 
 step "replay: nothing new (exit 4)"
 expect_exit 4 off import --from "usb:$STICK" --out "$T/again.pem"

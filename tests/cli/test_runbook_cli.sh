@@ -13,10 +13,11 @@ step "export to paper (pdf) with the runbook"
 off export "$SRV/zurich-request.xml" --to "pdf:$T/codes.pdf" --runbook "$T/runbook.pdf" \
   --json >"$T/export.json"
 tid=$(grep -o '"transfer_id":"[^"]*"' "$T/export.json" | cut -d'"' -f4)
-sha=$(grep -o '"package_sha256":"[^"]*"' "$T/export.json" | cut -d'"' -f4)
-offfp=$(off status --json | grep -o '"fingerprint":"[^"]*"' | head -n1 | cut -d'"' -f4)
+sha=$(groups "$(json_sha package_sha256 "$T/export.json")")
+offfp=$(groups "$(off status --json | grep -o '"fingerprint":"[^"]*"' | head -n1 | cut -d'"' -f4)")
 onfp=$(on pair --to "usb:$T/x" --json 2>/dev/null | grep -o '"fingerprint":"[^"]*"' | cut -d'"' -f4) || true
 [ -n "$onfp" ] || { mkdir -p "$T/x"; onfp=$(on pair --to "usb:$T/x" --json | grep -o '"fingerprint":"[^"]*"' | cut -d'"' -f4); }
+onfp=$(groups "$onfp")
 
 pdftotext "$T/runbook.pdf" "$T/runbook.txt"
 pdftotext -layout "$T/runbook.pdf" "$T/runbook-layout.txt"

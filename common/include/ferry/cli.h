@@ -56,4 +56,8 @@ int ferry_cli_json(const struct ferry_args *a);
 /** Reads a yes/no answer from the terminal (/dev/tty); 0 without a terminal. */
 int ferry_cli_confirm(const char *question);
 
+/** --confirm: FERRY_OK when there is a terminal to ask on, else FERRY_ERR_USAGE saying so (checked
+ * before anything is read, so a run without a terminal stops before it starts). */
+ferry_err ferry_cli_confirm_ready(void);
+
 #endif

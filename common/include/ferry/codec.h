@@ -42,6 +42,9 @@ ferry_err ferry_random(uint8_t *p, size_t n);
 /** "YYYY-MM-DD" (UTC); @out holds 11 bytes. */
 void ferry_time_date(time_t t, char out[11]);
 
+/** "YYYY-MM-DD HH:MM UTC", as the runbook prints times; @out holds 21 bytes. */
+void ferry_time_minute(time_t t, char out[21]);
+
 /** "YYYY-MM-DDTHH:MM:SSZ" (UTC); @out holds 21 bytes. */
 void ferry_time_iso(time_t t, char out[21]);
 

@@ -21,6 +21,7 @@ typedef enum {
     FERRY_ERR_REPLAY = -15,    /* already seen / answered */
     FERRY_ERR_MISMATCH = -16,  /* answers another request, another key, another server */
     FERRY_ERR_EXPIRED = -17,   /* a certificate is outside its validity */
+    FERRY_ERR_DECLINED = -18,  /* the operator answered no (--confirm): nothing was done */
 } ferry_err;
 
 /** Short static description of an error code. Never NULL. */

@@ -69,7 +69,12 @@ struct ferry_import_one {
     time_t not_before, new_not_after; /* RMS: the ISSUE right's RANGETIME (renewal date) */
     time_t valid_until;               /* RMS: the SLC's VALIDITYTIME end */
     uint8_t root_fp[32];              /* RMS: SHA-256 (SPKI) of the CA certificate's signer */
-    int x509;                         /* 1: an X.509 chain was installed */
+    int x509;                         /* 1: an X.509 chain was written */
+    uint8_t package_sha256[32];       /* the answer package (.ferry file) as carried */
+    char *sender_name;                /* the paired online identity that signed it */
+    uint8_t sender_fp[32];            /* its fingerprint */
+    char *guid;                       /* RMS: the server GUID of the request it answers */
+    time_t old_not_after;             /* the certificate being renewed, 0 unknown */
     char *key_path;                   /* X.509 --rekey: where the new private key is */
 };
 
@@ -101,6 +106,25 @@ ferry_err ferry_offline_import(struct ferry_store *s, const struct ferry_medium 
 ferry_err ferry_offline_import_pinned(struct ferry_store *s, const struct ferry_medium *from,
                                       const char *out_path, int force, const uint8_t *drm_root,
                                       struct ferry_import_result *res);
+
+/* Shown each verified answer before its certificate is written: nonzero to go on, 0 to leave
+ * it unwritten. */
+typedef int (*ferry_import_check_fn)(void *ctx, const struct ferry_import_one *o);
+
+struct ferry_import_opts {
+    const char *out_path;        /* --out, or NULL */
+    int force;                   /* overwrite an existing --out file */
+    const uint8_t *drm_root;     /* RMS --drm-root pin (32 bytes), or NULL */
+    ferry_import_check_fn check; /* after every check, before anything is written: the values
+                                  * the runbook's import step lists are filled in; 0 leaves the
+                                  * answer unwritten (FERRY_ERR_DECLINED). NULL: go on. */
+    void *check_ctx;
+};
+
+/** ferry_offline_import with options. */
+ferry_err ferry_offline_import_opts(struct ferry_store *s, const struct ferry_medium *from,
+                                    const struct ferry_import_opts *o,
+                                    struct ferry_import_result *res);
 void ferry_import_result_clear(struct ferry_import_result *res);
 
 #endif

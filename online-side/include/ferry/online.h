@@ -11,6 +11,13 @@
 #include "ferry/qr.h"
 #include "ferry/store.h"
 
+struct ferry_submit_one;
+struct ferry_submit_result;
+
+/* Shown each request before anything is sent for it: nonzero to go on, 0 to leave it unsent. */
+typedef int (*ferry_submit_check_fn)(void *ctx, const struct ferry_submit_result *res,
+                                     const struct ferry_submit_one *o);
+
 struct ferry_submit_opts {
     const char *service;           /* URL; NULL: FERRY_DEFAULT_RMS_URL */
     const char *root;              /* pinned anchor PEM; NULL: the system trust store */
@@ -33,6 +40,12 @@ struct ferry_submit_opts {
     const char *tls_anchor_sha256;  /* the service's TLS anchor (groups of four), its subject */
     const char *tls_anchor_subject; /* and expiry, carried in the answer's manifest so that the */
     time_t tls_anchor_not_after;    /* offline runbook can print it; NULL: not told */
+    ferry_submit_check_fn check;    /* on the calling thread, for each request verified, after every
+                                     * output was checked and before anything goes to the service:
+                                     * the values the runbook's submit step lists are filled in (the
+                                     * item, and res->online_*); 0 leaves it unsent
+                                     * (FERRY_ERR_DECLINED). NULL: every request goes on. */
+    void *check_ctx;
 };
 
 struct ferry_submit_one {
@@ -43,6 +56,9 @@ struct ferry_submit_one {
     char *server_name;            /* RMS server name, or the X.509 subject */
     const char *server_name_from; /* RMS: where the name came from ("the file name", ...) */
     char *guid;
+    uint8_t package_sha256[32]; /* the request package (.ferry file) as carried */
+    char *sender_name;          /* the paired offline identity that signed it */
+    uint8_t sender_fp[32];      /* its fingerprint */
     int x509;
     time_t new_not_after;       /* RMS: the SLC's renewal date (ISSUE right RANGETIME end) */
     time_t valid_until;         /* RMS: the SLC's VALIDITYTIME end */
@@ -64,6 +80,9 @@ struct ferry_submit_result {
     size_t n;
     size_t submitted;
     size_t ignored;
+    char *online_name; /* this machine's identity (the runbook's "Online identity") */
+    uint8_t online_fp[32];
+    const char *service; /* where the requests go (borrowed from the options) */
 };
 
 /**

@@ -25,6 +25,7 @@ struct import_ctx {
     int force;
     uint64_t budget;         /* bytes left to read from the medium */
     const uint8_t *drm_root; /* RMS --drm-root pin, or NULL */
+    const char *medium;      /* the medium's name ("usb", "images", ...), for the ledger */
 };
 
 /* <dir of the request>/<Server>SLC.xml from "<Server>RenewalRequest.xml", else "<name>-SLC.xml". */
@@ -264,7 +265,7 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
     if ((r = ferry_file_write_atomic_id(out, data, len, 0644, &out_id)) != FERRY_OK)
         goto fail;
     if ((r = ferry_store_transfer_answer(c->s, t->id, m->transfer_id, pkg_sha, until, valid_until,
-                                         out)) != FERRY_OK) {
+                                         out, c->medium)) != FERRY_OK) {
         r = prior_restore(out, &old, r, &out_id); /* the ledger refused: the file as it was */
         goto fail;
     }
@@ -572,7 +573,8 @@ ferry_err ferry_offline_import_pinned(struct ferry_store *s, const struct ferry_
                            .out_path = out_path,
                            .force = force,
                            .budget = FERRY_USB_READ_MAX,
-                           .drm_root = drm_root};
+                           .drm_root = drm_root,
+                           .medium = ferry_medium_kind_name(from->kind)};
     struct ferry_usb_file *files = NULL;
     size_t n = 0;
     ferry_err r;

@@ -10,7 +10,7 @@
 #include "ferry/runbook.h"
 
 #define RB_MAX_VALUE  1024 /* bytes per field: longer fields are refused */
-#define RB_MAX_BLOCKS 512
+#define RB_MAX_BLOCKS 8192 /* a trip of FERRY_RUNBOOK_MAX_ITEMS transfers fits */
 #define RB_TEXT_COLS  78
 #define RB_QR_VERSION 25 /* paper codes: v25-M, 2 x 3 per page (QR-NOTES) */
 #define RB_QR_ECC     'M'

@@ -8,16 +8,21 @@
 #include "ferry/sidecmd.h"
 #include "ferry/statefile.h"
 
-static const struct ferry_opt opts[] = {FERRY_CLI_GLOBAL_OPTS};
+static const struct ferry_opt opts[] = {
+    FERRY_CLI_GLOBAL_OPTS,
+    {"trip", 0, "TRIP", "only the transfers of this trip (an id or 4+ hex digits of one)"},
+};
 
 static const struct ferry_cmd_spec spec = {
     PROG,
     "status",
-    "",
+    "[--trip TRIP]",
     "Shows this machine's identity and fingerprint, the paired online machines, and the "
     "requests exported from here: outstanding ones, and those answered with the installed "
-    "certificate's expiry and the days left. RMS: \"expires\" is the SLC's renewal date (the "
-    "ISSUE right's RANGETIME), \"valid to\" its VALIDITYTIME.",
+    "certificate's expiry and the days left; each with its trip (the export run that carried "
+    "it with others) and its media (what export wrote to / what import read the answer from). "
+    "RMS: \"expires\" is the SLC's renewal date (the ISSUE right's RANGETIME), \"valid to\" "
+    "its VALIDITYTIME.",
     opts,
     sizeof(opts) / sizeof(opts[0]),
     0};
@@ -36,9 +41,10 @@ static const char *state_name(enum ferry_transfer_state st)
 
 static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_t now)
 {
-    char id[33], d[11];
+    char id[33], d[11], trip[33];
 
     ferry_transfer_id_hex(t->id, id);
+    ferry_transfer_id_hex(t->trip, trip);
     ferry_json_obj_begin(j, NULL);
     ferry_json_str(j, "transfer_id", id);
     ferry_json_str(j, "state", state_name(t->state));
@@ -47,6 +53,9 @@ static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_
     ferry_time_date(t->created, d);
     ferry_json_str(j, "exported", d);
     ferry_json_str(j, "request", t->source_path);
+    ferry_json_str(j, "trip", t->has_trip ? trip : NULL);
+    ferry_json_str(j, "request_medium", t->request_medium);
+    ferry_json_str(j, "answer_medium", t->answer_medium);
     if (t->state == FERRY_TS_ANSWERED) {
         ferry_time_date(t->new_not_after, d);
         ferry_json_str(j, "new_expiry", d);
@@ -63,19 +72,22 @@ static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_
 
 static void text_row(const struct ferry_transfer *t, time_t now)
 {
-    char id[33], d[11], e[11], v[11] = "-";
+    char id[33], d[11], e[11], v[11] = "-", trip[9], media[40];
 
     ferry_transfer_id_hex(t->id, id);
+    ferry_cli_trip_cell(t, trip);
+    ferry_cli_media_cell(t, media);
     ferry_time_date(t->created, d);
     if (t->valid_until != 0)
         ferry_time_date(t->valid_until, v);
     if (t->state == FERRY_TS_ANSWERED) {
         ferry_time_date(t->new_not_after, e);
-        printf("%.8s  %-11s  %-10s  %-10s  %5lld  %-10s  %s\n", id, state_name(t->state), d, e,
-               ferry_days_until(t->new_not_after, now), v, ferry_safe(t->subject));
+        printf("%.8s  %-8s  %-11s  %-10s  %-10s  %5lld  %-10s  %-11s  %s\n", id, trip,
+               state_name(t->state), d, e, ferry_days_until(t->new_not_after, now), v, media,
+               ferry_safe(t->subject));
     } else {
-        printf("%.8s  %-11s  %-10s  %-10s  %5s  %-10s  %s\n", id, state_name(t->state), d, "-", "-",
-               "-", ferry_safe(t->subject));
+        printf("%.8s  %-8s  %-11s  %-10s  %-10s  %5s  %-10s  %-11s  %s\n", id, trip,
+               state_name(t->state), d, "-", "-", "-", media, ferry_safe(t->subject));
     }
 }
 
@@ -88,6 +100,7 @@ int cmd_status(int argc, char **argv)
     struct ferry_identity *me = NULL, **peers = NULL;
     size_t n = 0, i, outstanding = 0, npeers = 0;
     time_t now = ferry_now();
+    const char *trip;
     int rc;
     ferry_err r;
 
@@ -96,6 +109,9 @@ int cmd_status(int argc, char **argv)
     if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK ||
         (r = ferry_state_keys(s, 0, &me, &peers, &npeers)) != FERRY_OK ||
         (r = ferry_store_transfers(s, &t, &n)) != FERRY_OK)
+        goto out;
+    if ((trip = ferry_args_get(&a, spec.opts, spec.nopts, "trip")) != NULL &&
+        (r = ferry_cli_trip_filter(s, trip, t, &n)) != FERRY_OK)
         goto out;
     for (i = 0; i < n; i++)
         outstanding += t[i]->state == FERRY_TS_OUTSTANDING;
@@ -112,8 +128,8 @@ int cmd_status(int argc, char **argv)
         goto out;
     }
     ferry_cli_identities(PROG, NULL, me, peers, npeers);
-    printf("\n%-8s  %-11s  %-10s  %-10s  %5s  %-10s  %s\n", "transfer", "state", "exported",
-           "expires", "days", "valid to", "server");
+    printf("\n%-8s  %-8s  %-11s  %-10s  %-10s  %5s  %-10s  %-11s  %s\n", "transfer", "trip",
+           "state", "exported", "expires", "days", "valid to", "media", "server");
     for (i = 0; i < n; i++)
         text_row(t[i], now);
     printf("%zu transfer(s), %zu outstanding\n", n, outstanding);

@@ -65,14 +65,14 @@ static ferry_err find_trip(struct ferry_store *s, const struct ferry_runbook_req
     }
     if ((r = ferry_store_trip_transfers(s, trip, &h->tt, &h->ntt)) != FERRY_OK)
         return r;
+    ferry_hex(trip, sizeof(trip), h->trip);
+    ferry_transfer_free(h->t); /* from now on h->t is h->tt[0], freed with h->tt */
+    h->t = h->tt[0];
     if (h->ntt > FERRY_RUNBOOK_MAX_ITEMS)
         return ferry_errf(FERRY_ERR_TOO_LARGE,
                           "trip %.8s holds %zu transfers, more than the %d one runbook lists: "
                           "print runbooks of single transfers (runbook TRANSFER)",
-                          q->trip != NULL ? q->trip : "", h->ntt, FERRY_RUNBOOK_MAX_ITEMS);
-    ferry_hex(trip, sizeof(trip), h->trip);
-    ferry_transfer_free(h->t);
-    h->t = h->tt[0];
+                          h->trip, h->ntt, FERRY_RUNBOOK_MAX_ITEMS);
     if (h->ntt == 1 && q->trip == NULL) { /* a trip of one: the transfer's own runbook */
         free(h->tt);
         h->tt = NULL;

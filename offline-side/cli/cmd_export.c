@@ -102,9 +102,7 @@ static ferry_err export_all(const struct ferry_args *a, struct ferry_store *s,
     *done = 0;
     for (i = 0; i < a->npos; i++) {
         ferry_err_clear();
-        if ((r = not_a_package(a->pos[i])) == FERRY_OK)
-            r = ferry_offline_export(s, a->pos[i], m, qo, &one);
-        if (r != FERRY_OK) {
+        if ((r = ferry_offline_export(s, a->pos[i], m, qo, &one)) != FERRY_OK) {
             if (a->npos > 1)
                 fprintf(stderr, "%s: export: %s: refused: %s\n", PROG, a->pos[i],
                         ferry_err_detail());
@@ -194,6 +192,9 @@ int cmd_export(int argc, char **argv)
         r = ferry_errf(FERRY_ERR_USAGE, "give the request file(s) and --to MEDIUM");
         goto out;
     }
+    for (i = 0; i < a.npos; i++) /* a package where a request belongs: nothing is exported */
+        if ((r = not_a_package(a.pos[i])) != FERRY_OK)
+            goto out;
     if ((r = ferry_medium_parse_for(to, 1, &m)) != FERRY_OK ||
         (r = ferry_cli_qr_opts(&spec, &a, &qo)) != FERRY_OK)
         goto out;

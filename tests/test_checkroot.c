@@ -16,6 +16,7 @@
 #include "ferry/buf.h"
 #include "ferry/checkroot.h"
 #include "ferry/file.h"
+#include "helpers.h"
 
 #define T_2010        1262304000L /* 2010-01-01: GTE valid */
 #define T_2024        1704067200L /* 2024-01-01: GTE expired */
@@ -115,10 +116,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[400];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_root);
-    return system(cmd) == 0 ? 0 : -1;
+    return helpers_rm_tree(tmp_root);
 }
 
 struct store_case {

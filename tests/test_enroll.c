@@ -27,6 +27,7 @@
 #include "ferry/file.h"
 #include "ferry/log.h"
 #include "ferry/xml.h"
+#include "helpers.h"
 
 #define MAX_FAULTS 4
 
@@ -275,14 +276,11 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[400];
-
     free(rms_req);
     free(csr_der);
     free(csr_pem);
     EVP_PKEY_free(csr_key);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp_root);
-    return system(cmd) == 0 ? 0 : -1;
+    return helpers_rm_tree(tmp_root);
 }
 
 /* Success: what the service received is byte for byte what we sent; the answer is XML. */

@@ -34,6 +34,8 @@
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
+#include "helpers.h"
+
 #define RMS_PATH   "/enrollment/enrollservice.asmx"
 #define SOAPACTION "SOAPAction: \"http://microsoft.com/DRM/EnrollmentService/Enroll\""
 #define PINNED_NOW 1795000000L /* 2026-11-18T...Z: every answer's times derive from it */
@@ -1283,10 +1285,7 @@ static int group_setup(void **state)
 
 static int group_teardown(void **state)
 {
-    char cmd[1024];
-
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_state);
-    if (system(cmd) != 0)
+    if (helpers_rm_tree(g_state) != 0)
         return -1;
     curl_global_cleanup();
     return 0;

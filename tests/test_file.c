@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "ferry/file.h"
+#include "helpers.h"
 
 static char dir[] = "/tmp/ferry-test-file-XXXXXX";
 
@@ -26,11 +27,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    char cmd[128];
-
     (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return helpers_rm_tree(dir);
 }
 
 static int count_entries(const char *d)

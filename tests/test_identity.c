@@ -17,22 +17,9 @@
 
 #include "ferry/file.h"
 #include "ferry/identity.h"
+#include "helpers.h"
 
 #define NOW 1714564800 /* 2024-05-01T12:00:00Z */
-
-static uint8_t *read_vector(const char *name, size_t *len)
-{
-    const char *dir = getenv("FERRY_VECTORS");
-    char *path;
-    uint8_t *buf = NULL;
-
-    assert_non_null(dir);
-    path = ferry_path_join(dir, name);
-    assert_non_null(path);
-    assert_int_equal(ferry_file_read(path, 1u << 20, &buf, len), FERRY_OK);
-    free(path);
-    return buf;
-}
 
 static void test_generate_contents(void **state)
 {
@@ -262,9 +249,9 @@ static void test_openssl_vectors(void **state)
     for (i = 0; i < 2; i++) {
         id = NULL;
         snprintf(cmd, sizeof(cmd), "package/%s.crt", who[i]);
-        crt = read_vector(cmd, &cl);
+        crt = helpers_vector_read(NULL, cmd, &cl);
         snprintf(cmd, sizeof(cmd), "package/%s.key", who[i]);
-        key = read_vector(cmd, &kl);
+        key = helpers_vector_read(NULL, cmd, &kl);
         assert_int_equal(ferry_identity_from_pem(crt, cl, key, kl, &id), FERRY_OK);
         assert_string_equal(ferry_identity_name(id), who[i]);
         snprintf(cmd, sizeof(cmd),

@@ -13,20 +13,7 @@
 #include "ferry/buf.h"
 #include "ferry/file.h"
 #include "ferry/manifest.h"
-
-static uint8_t *read_vector(const char *name, size_t *len)
-{
-    const char *dir = getenv("FERRY_VECTORS");
-    char *path;
-    uint8_t *buf = NULL;
-
-    assert_non_null(dir);
-    path = ferry_path_join(dir, name);
-    assert_non_null(path);
-    assert_int_equal(ferry_file_read(path, 1u << 24, &buf, len), FERRY_OK);
-    free(path);
-    return buf;
-}
+#include "helpers.h"
 
 /* Deterministic bytes (xorshift, seed printed on failure through the name). */
 static void fill(uint8_t *p, size_t n, uint32_t seed)
@@ -393,13 +380,13 @@ static void test_vectors(void **state)
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         m = NULL;
-        buf = read_vector(cases[i].file, &len);
+        buf = helpers_vector_read(NULL, cases[i].file, &len);
         assert_int_equal(ferry_manifest_parse(buf, len, &m), cases[i].want);
         if (cases[i].detail != NULL)
             assert_non_null(strstr(ferry_err_detail(), cases[i].detail));
         if (m != NULL) {
             assert_int_equal(m->nitems, 3);
-            want = read_vector("package/payload-bom.bin", &wl);
+            want = helpers_vector_read(NULL, "package/payload-bom.bin", &wl);
             assert_int_equal(m->items[0].len, wl);
             assert_memory_equal(m->items[0].data, want, wl);
             free(want);

@@ -16,6 +16,7 @@
 #include "ferry/package.h"
 #include "ferry/statefile.h"
 #include "ferry/usb.h"
+#include "helpers.h"
 
 struct fx {
     char dir[64];
@@ -25,16 +26,6 @@ struct fx {
     struct ferry_export_result ex;
     struct ferry_medium usb;
 };
-
-static char *vec(const char *name)
-{
-    const char *v = getenv("FERRY_VECTORS");
-    char *d = ferry_path_join(v ? v : "tests/vectors", "rms");
-    char *p = ferry_path_join(d, name);
-
-    free(d);
-    return p;
-}
 
 static void copy_file(const char *from, const char *to)
 {
@@ -60,7 +51,7 @@ static int setup(void **state)
     f->stick = ferry_path_join(f->dir, "stick");
     f->req = ferry_path_join(f->dir, "SRV01RenewalRequest.xml");
     assert_int_equal(ferry_mkdir_p(f->stick, 0755), FERRY_OK);
-    v = vec("req-plain.xml");
+    v = helpers_vector_path("rms", "req-plain.xml");
     copy_file(v, f->req);
     free(v);
     assert_int_equal(ferry_store_open(f->off_home, "offline", 1, &f->off), FERRY_OK);
@@ -80,14 +71,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    char cmd[128];
 
     ferry_export_result_clear(&f->ex);
     ferry_identity_free(f->on_id);
     ferry_store_close(f->off);
     ferry_store_close(f->on);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(helpers_rm_tree(f->dir), 0);
     free(f->off_home);
     free(f->on_home);
     free(f->stick);
@@ -104,7 +93,8 @@ static void answer(struct fx *f, const char *resp, const uint8_t *answers_sha)
     struct ferry_manifest *m = NULL;
     uint8_t *d, *pkg, id[16];
     size_t n, pl;
-    char *v = vec(resp), *path = ferry_path_join(f->stick, "FERRY/response-test.ferry");
+    char *v = helpers_vector_path("rms", resp),
+         *path = ferry_path_join(f->stick, "FERRY/response-test.ferry");
 
     assert_int_equal(ferry_hex_decode(f->ex.transfer_id, id, 16), FERRY_OK);
     assert_int_equal(ferry_file_read(v, 1u << 20, &d, &n), FERRY_OK);
@@ -115,7 +105,7 @@ static void answer(struct fx *f, const char *resp, const uint8_t *answers_sha)
     assert_int_equal(ferry_manifest_add_item(m, "SRV01SLC.xml", FERRY_ITEM_RMS_RESPONSE, d, n),
                      FERRY_OK);
     if (raw_item != NULL) {
-        char *rv = vec(raw_item);
+        char *rv = helpers_vector_path("rms", raw_item);
         uint8_t *rd;
         size_t rn;
         assert_int_equal(ferry_file_read(rv, 1u << 20, &rd, &rn), FERRY_OK);
@@ -191,7 +181,8 @@ static void test_import_once(void **state)
     struct ferry_transfer *t = NULL;
     uint8_t id[16], *slc, *want;
     size_t sl, wl;
-    char *v = vec("resp-document-utf16.xml"), *out = ferry_path_join(f->dir, "SRV01SLC.xml");
+    char *v = helpers_vector_path("rms", "resp-document-utf16.xml"),
+         *out = ferry_path_join(f->dir, "SRV01SLC.xml");
 
     answer(f, "resp-valid.xml", NULL);
     assert_int_equal(ferry_offline_import(f->off, &f->usb, NULL, 0, &res), FERRY_OK);
@@ -228,7 +219,8 @@ static void test_import_document_and_raw(void **state)
     struct ferry_import_result res;
     uint8_t *slc, *want, *kept, id[16];
     size_t sl, wl, kl;
-    char *v = vec("resp-document-utf16.xml"), *out = ferry_path_join(f->dir, "SRV01SLC.xml");
+    char *v = helpers_vector_path("rms", "resp-document-utf16.xml"),
+         *out = ferry_path_join(f->dir, "SRV01SLC.xml");
 
     raw_item = "resp-other-guid.xml";
     refused(f, "resp-document-utf16.xml", NULL, FERRY_ERR_MISMATCH,
@@ -247,7 +239,7 @@ static void test_import_document_and_raw(void **state)
         ferry_state_load(f->off_home, "certs", id, ".service-answer.xml", 1u << 20, &kept, &kl),
         FERRY_OK);
     free(v);
-    v = vec("resp-valid.xml");
+    v = helpers_vector_path("rms", "resp-valid.xml");
     free(want);
     assert_int_equal(ferry_file_read(v, 1u << 20, &want, &wl), FERRY_OK);
     assert_int_equal(kl, wl);

@@ -19,6 +19,7 @@
 #include "ferry/identity.h"
 #include "ferry/manifest.h"
 #include "ferry/package.h"
+#include "helpers.h"
 
 struct fixture {
     struct ferry_identity *alice, *bob;
@@ -28,20 +29,6 @@ struct fixture {
     size_t xmllen;
 };
 
-static uint8_t *read_vector(const char *name, size_t *len)
-{
-    const char *dir = getenv("FERRY_VECTORS");
-    char *path;
-    uint8_t *buf = NULL;
-
-    assert_non_null(dir);
-    path = ferry_path_join(dir, name);
-    assert_non_null(path);
-    assert_int_equal(ferry_file_read(path, 1u << 24, &buf, len), FERRY_OK);
-    free(path);
-    return buf;
-}
-
 static struct ferry_identity *vector_identity(const char *who, int with_key)
 {
     char name[64];
@@ -50,10 +37,10 @@ static struct ferry_identity *vector_identity(const char *who, int with_key)
     struct ferry_identity *id = NULL;
 
     snprintf(name, sizeof(name), "package/%s.crt", who);
-    crt = read_vector(name, &cl);
+    crt = helpers_vector_read(NULL, name, &cl);
     if (with_key) {
         snprintf(name, sizeof(name), "package/%s.key", who);
-        key = read_vector(name, &kl);
+        key = helpers_vector_read(NULL, name, &kl);
         assert_int_equal(ferry_identity_from_pem(crt, cl, key, kl, &id), FERRY_OK);
         OPENSSL_cleanse(key, kl);
         free(key);
@@ -307,7 +294,7 @@ static int openssl_verify(const char *dir)
 static void test_openssl_cross_check(void **state)
 {
     struct fixture *f = *state;
-    char dir[] = "/tmp/ferry-pkg-XXXXXX", cmd[512];
+    char dir[] = "/tmp/ferry-pkg-XXXXXX";
     char *pem = NULL, *cpath;
     uint8_t *content = NULL, *bad;
     size_t pl, cl;
@@ -336,8 +323,7 @@ static void test_openssl_cross_check(void **state)
     write_file(dir, "signer.crt", pem, pl);
     write_file(dir, "pkg", f->pkg, f->pkglen);
     assert_int_not_equal(openssl_verify(dir), 0);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(helpers_rm_tree(dir), 0);
     free(cpath);
     free(pem);
 }
@@ -345,7 +331,7 @@ static void test_openssl_cross_check(void **state)
 static void assert_vector_item(const struct ferry_manifest *m, const char *name, const char *file)
 {
     size_t i, len;
-    uint8_t *want = read_vector(file, &len);
+    uint8_t *want = helpers_vector_read(NULL, file, &len);
 
     for (i = 0; i < m->nitems; i++)
         if (strcmp(m->items[i].name, name) == 0)
@@ -366,7 +352,7 @@ static void test_stock_openssl_package(void **state)
     size_t len;
 
     (void)state;
-    pkg = read_vector("package/alice.ferry", &len);
+    pkg = helpers_vector_read(NULL, "package/alice.ferry", &len);
     assert_int_equal(ferry_package_verify(pkg, len, peers, 1, &m, NULL), FERRY_OK);
     ferry_identity_fingerprint(alice, fp);
     assert_memory_equal(m->sender_fp, fp, sizeof(fp));
@@ -402,7 +388,7 @@ static void test_stock_openssl_refused(void **state)
     (void)state;
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct ferry_identity *peer = vector_identity(cases[i].peer, 0);
-        uint8_t *pkg = read_vector(cases[i].file, &len);
+        uint8_t *pkg = helpers_vector_read(NULL, cases[i].file, &len);
         ferry_err r = verify_with(pkg, len, peer);
 
         if (r != cases[i].want)
@@ -418,7 +404,7 @@ static void test_vector_identity_signs(void **state)
 {
     struct ferry_identity *alice = vector_identity("alice", 1);
     struct ferry_manifest *m = sample_manifest();
-    char dir[] = "/tmp/ferry-pkg-XXXXXX", cmd[512];
+    char dir[] = "/tmp/ferry-pkg-XXXXXX";
     uint8_t *der = NULL, *crt;
     size_t dl, cl;
 
@@ -426,12 +412,11 @@ static void test_vector_identity_signs(void **state)
     assert_int_equal(ferry_package_sign(m, alice, &der, &dl), FERRY_OK);
     assert_int_equal(verify_with(der, dl, alice), FERRY_OK);
     assert_non_null(mkdtemp(dir));
-    crt = read_vector("package/alice.crt", &cl);
+    crt = helpers_vector_read(NULL, "package/alice.crt", &cl);
     write_file(dir, "signer.crt", crt, cl);
     write_file(dir, "pkg", der, dl);
     assert_int_equal(openssl_verify(dir), 0);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    assert_int_equal(helpers_rm_tree(dir), 0);
     free(crt);
     free(der);
     ferry_manifest_free(m);
@@ -503,14 +488,15 @@ static void test_open_identity_openssl(void **state)
     size_t len;
 
     (void)state;
-    pkg = read_vector("package/alice-identity.ferry", &len);
+    pkg = helpers_vector_read(NULL, "package/alice-identity.ferry", &len);
     assert_int_equal(ferry_package_open_identity(pkg, len, &peer, &m), FERRY_OK);
     assert_true(ferry_identity_equal(peer, alice));
     assert_string_equal(ferry_identity_name(peer), "alice");
     ferry_identity_free(peer);
     ferry_manifest_free(m);
     free(pkg);
-    pkg = read_vector("package/alice.ferry", &len); /* signed, but carries no identity */
+    pkg = helpers_vector_read(NULL, "package/alice.ferry",
+                              &len); /* signed, but carries no identity */
     assert_int_equal(ferry_package_open_identity(pkg, len, &peer, &m), FERRY_ERR_FORMAT);
     free(pkg);
     ferry_identity_free(alice);

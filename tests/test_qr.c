@@ -20,6 +20,7 @@
 #include "ferry/file.h"
 #include "ferry/log.h"
 #include "qr_int.h"
+#include "helpers.h"
 
 #define SEED 20240601u
 
@@ -327,7 +328,7 @@ static int teardown(void **state)
     void (*fc_fini)(void);
 
     if (getenv("FERRY_TEST_KEEP") == NULL)
-        run("rm -rf '%s'", tmproot);
+        helpers_rm_tree(tmproot);
     /* cairo's toy text API leaves fontconfig's cache allocated: free it for LeakSanitizer */
     cairo_debug_reset_static_data();
     *(void **)&fc_fini = dlsym(RTLD_DEFAULT, "FcFini");

@@ -20,6 +20,7 @@
 #include "ferry/file.h"
 #include "ferry/qrseq.h"
 #include "qrseq_int.h"
+#include "helpers.h"
 
 static unsigned long long g_seed = 1;
 
@@ -767,8 +768,7 @@ static void test_coreutils_recovery(void **state)
         assert_memory_equal(got2, pkg, len);
         assert_true(slen >= 8);
         assert_memory_equal(sess, ferry_qrseq_session(s), 7);
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        assert_int_equal(system(cmd), 0);
+        assert_int_equal(helpers_rm_tree(dir), 0);
         free(got);
         free(got2);
         free(sess);

@@ -14,6 +14,7 @@
 #include "ferry/codec.h"
 #include "ferry/file.h"
 #include "ferry/rms.h"
+#include "helpers.h"
 
 #define GUID1 "3f2504e0-4f89-11d3-9a0c-0305e82c3301"
 #define GUID2 "7c9e6679-7425-40de-944b-e07fc1f90ae7"
@@ -22,23 +23,9 @@
 
 static time_t fixed_now; /* 2026-11-25T12:00Z */
 
-static char *vector_path(const char *name)
-{
-    const char *dir = getenv("FERRY_VECTORS");
-    char *p = NULL;
-    size_t n;
-
-    assert_non_null(dir);
-    n = strlen(dir) + strlen(name) + 8;
-    p = malloc(n);
-    assert_non_null(p);
-    snprintf(p, n, "%s/rms/%s", dir, name);
-    return p;
-}
-
 static void load(const char *name, uint8_t **buf, size_t *len)
 {
-    char *p = vector_path(name);
+    char *p = helpers_vector_path("rms", name);
 
     if (ferry_file_read(p, 8u << 20, buf, len) != FERRY_OK)
         fail_msg("cannot read vector %s", p);
@@ -60,7 +47,7 @@ static struct ferry_rms_request *load_request(const char *name)
 
 static EVP_PKEY *load_key(const char *name)
 {
-    char *p = vector_path(name);
+    char *p = helpers_vector_path("rms", name);
     FILE *f = fopen(p, "r");
     EVP_PKEY *k;
 

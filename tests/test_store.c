@@ -25,6 +25,7 @@
 #include "ferry/identity.h"
 #include "ferry/log.h"
 #include "ferry/store.h"
+#include "helpers.h"
 
 #define NOW_2026 1795000000LL /* 2026-11-18 */
 
@@ -32,28 +33,6 @@ struct fx {
     char *base; /* temp directory */
     char *home; /* base/home (not created) */
 };
-
-static void rm_tree(const char *dir)
-{
-    char path[4096];
-    struct dirent *de;
-    struct stat st;
-    DIR *d = opendir(dir);
-
-    if (d == NULL)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            rm_tree(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 static int setup(void **state)
 {
@@ -74,7 +53,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
 
-    rm_tree(f->base);
+    helpers_rm_tree(f->base);
     free(f->base);
     free(f->home);
     free(f);

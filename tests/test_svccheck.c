@@ -18,6 +18,7 @@
 #include "ferry/codec.h"
 #include "ferry/file.h"
 #include "ferry/svccheck.h"
+#include "helpers.h"
 
 static char g_state[256], g_url[160], g_root[320];
 static pid_t g_pid;
@@ -56,16 +57,13 @@ static int start_enrolld(void **state)
 
 static int stop_enrolld(void **state)
 {
-    char cmd[300];
-
     (void)state;
     if (g_pid > 0) {
         kill(g_pid, SIGTERM);
         waitpid(g_pid, NULL, 0);
     }
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_state);
     curl_global_cleanup();
-    return system(cmd) == 0 ? 0 : -1;
+    return helpers_rm_tree(g_state);
 }
 
 static void query(struct ferry_svc_query *q, const char *url, const char *root)

@@ -22,45 +22,14 @@
 #include "ferry/log.h"
 #include "ferry/usb.h"
 #include "usb_int.h"
-
-static char *vec(const char *name)
-{
-    const char *v = getenv("FERRY_VECTORS");
-    char *p = malloc(4096);
-
-    assert_non_null(v);
-    snprintf(p, 4096, "%s/usb/%s", v, name);
-    return p;
-}
+#include "helpers.h"
 
 static char *mktemp_dir(void)
 {
-    char *d = strdup("/tmp/ferry-test-usb-XXXXXX");
+    char *d = helpers_tmpdir("usb");
 
-    assert_non_null(mkdtemp(d));
+    assert_non_null(d);
     return d;
-}
-
-static void rm_tree(const char *dir)
-{
-    char path[4096];
-    struct dirent *de;
-    struct stat st;
-    DIR *d = opendir(dir);
-
-    if (d == NULL)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            rm_tree(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
 }
 
 static void put(const char *dir, const char *name, const char *content)
@@ -173,7 +142,7 @@ static void test_unescape(void **state)
 
 static void test_mountinfo_parse(void **state)
 {
-    char *p = vec("one.mountinfo");
+    char *p = helpers_vector_path("usb", "one.mountinfo");
     struct ferry_mount *m = NULL;
     uint8_t *text = NULL;
     size_t len = 0, n = 0, i;
@@ -232,7 +201,7 @@ static void test_dev_removable(void **state)
         {8, 49, "/dev/sdd1", 1},       /* no dev/block link: falls back to block/sdd */
         {8, 99, "/dev/sdz1", 0},       /* unknown device */
     };
-    char *sysfs = vec("sysfs");
+    char *sysfs = helpers_vector_path("usb", "sysfs");
     size_t i;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -259,12 +228,12 @@ static void test_resolve_table(void **state)
         {"liveboot.mountinfo", FERRY_ERR_NOT_FOUND, NULL, "usb:DIR"},
         {"missing.mountinfo", FERRY_ERR_NOT_FOUND, NULL, "no such file"},
     };
-    char *sysfs = vec("sysfs"), *mi, *root;
+    char *sysfs = helpers_vector_path("usb", "sysfs"), *mi, *root;
     size_t i;
 
     setenv("FERRY_SYSFS", sysfs, 1);
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        mi = vec(cases[i].mountinfo);
+        mi = helpers_vector_path("usb", cases[i].mountinfo);
         setenv("FERRY_MOUNTINFO", mi, 1);
         root = (char *)0x1;
         ferry_err r = ferry_usb_resolve(NULL, &root);
@@ -300,7 +269,7 @@ static void test_resolve_dir(void **state)
     assert_null(root);
     assert_int_equal(ferry_usb_resolve("/nonexistent/ferry/dir", &root), FERRY_ERR_NOT_FOUND);
     free(f);
-    rm_tree(d);
+    helpers_rm_tree(d);
     free(d);
 }
 
@@ -350,7 +319,7 @@ static void test_write_roundtrip(void **state)
     free(txt);
     free(path);
     free(sub);
-    rm_tree(d);
+    helpers_rm_tree(d);
     free(d);
 }
 
@@ -380,8 +349,8 @@ static void test_write_refusals(void **state)
                          FERRY_OK);
     assert_file(sub, "i am a file");
     free(sub);
-    rm_tree(d);
-    rm_tree(other);
+    helpers_rm_tree(d);
+    helpers_rm_tree(other);
     free(d);
     free(other);
 }
@@ -418,7 +387,7 @@ static void test_write_failure_keeps_old(void **state)
     free(big);
     free(p);
     free(sub);
-    rm_tree(d);
+    helpers_rm_tree(d);
     free(d);
 }
 
@@ -463,11 +432,11 @@ static void test_write_enospc_tmpfs(void **state)
     free(d);
 }
 
-/* ---- read ---- */
+/* ---- list and load ---- */
 
-/* Runs read_all with stderr captured; returns the captured text (caller frees). */
-static char *read_all_captured(const char *root, size_t max, struct ferry_usb_file **f, size_t *n,
-                               ferry_err *r)
+/* Runs ferry_usb_list with stderr captured; returns the captured text (caller frees). */
+static char *list_captured(const char *root, size_t max, const char *prefer,
+                           struct ferry_usb_file **f, size_t *n, ferry_err *r)
 {
     char tmpl[] = "/tmp/ferry-test-usb-log-XXXXXX";
     int fd = mkstemp(tmpl), saved;
@@ -478,7 +447,7 @@ static char *read_all_captured(const char *root, size_t max, struct ferry_usb_fi
     fflush(stderr);
     saved = dup(STDERR_FILENO);
     dup2(fd, STDERR_FILENO);
-    *r = ferry_usb_read_all(root, max, f, n);
+    *r = ferry_usb_list(root, max, prefer, f, n);
     fflush(stderr);
     dup2(saved, STDERR_FILENO);
     close(saved);
@@ -489,7 +458,24 @@ static char *read_all_captured(const char *root, size_t max, struct ferry_usb_fi
     return (char *)log;
 }
 
-static void test_read_all_skips(void **state)
+/* The listed entry named @name, loaded; fails the test when it is not listed. */
+static struct ferry_usb_file *loaded(struct ferry_usb_file *f, size_t n, const char *name)
+{
+    uint64_t budget = FERRY_USB_READ_MAX;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (strcmp(f[i].name, name) == 0) {
+            assert_null(f[i].data);
+            assert_int_equal(ferry_usb_file_load(&f[i], 1000, &budget, NULL, NULL), FERRY_OK);
+            assert_int_equal(budget, FERRY_USB_READ_MAX - f[i].len);
+            return &f[i];
+        }
+    fail_msg("%s not listed", name);
+    return NULL;
+}
+
+static void test_list_skips(void **state)
 {
     static const char *const warned[] = {
         "link.ferry: a symbolic link",
@@ -500,9 +486,11 @@ static void test_read_all_skips(void **state)
         "new?line.ferry: unsafe",
         "big.ferry: 2000 bytes, over the 1000-byte limit",
         "-opt.ferry: unsafe",
+        "1 file name(s) on the medium are further names (hard links)",
     };
-    char *d = mktemp_dir(), *sub = ferry_path_join(d, "FERRY"), *log, path[4096], big[2001];
-    struct ferry_usb_file *f = NULL;
+    char *d = mktemp_dir(), *sub = ferry_path_join(d, "FERRY"), *log, path[4096], hard[4096];
+    char big[2001];
+    struct ferry_usb_file *f = NULL, *c;
     size_t n = 0, i;
     ferry_err r;
 
@@ -524,18 +512,24 @@ static void test_read_all_skips(void **state)
     assert_int_equal(mkfifo(path, 0644), 0);
     snprintf(path, sizeof(path), "%s/dir.ferry", sub);
     assert_int_equal(mkdir(path, 0755), 0);
+    snprintf(path, sizeof(path), "%s/a.ferry", sub);
+    snprintf(hard, sizeof(hard), "%s/hard.ferry", sub);
+    assert_int_equal(link(path, hard), 0);
 
-    log = read_all_captured(d, 1000, &f, &n, &r);
+    log = list_captured(d, 1000, "c", &f, &n, &r);
     assert_int_equal(r, FERRY_OK);
     assert_int_equal(n, 3);
-    assert_string_equal(f[0].name, "a.ferry");
-    assert_string_equal(f[1].name, "b.ferry");
-    assert_string_equal(f[2].name, "c.ferry");
-    assert_int_equal(f[0].len, 3);
-    assert_memory_equal(f[0].data, "AAA", 3);
-    assert_memory_equal(f[2].data, "CCC", 3);
+    assert_string_equal(f[0].name, "c.ferry"); /* @prefer first */
     snprintf(path, sizeof(path), "%s/c.ferry", d);
-    assert_string_equal(f[2].path, path);
+    assert_string_equal(f[0].path, path);
+    assert_int_equal(f[0].size, 3);
+    assert_memory_equal(loaded(f, n, "a.ferry")->data, "AAA", 3);
+    assert_memory_equal(loaded(f, n, "b.ferry")->data, "BBB", 3);
+    c = loaded(f, n, "c.ferry");
+    assert_int_equal(c->len, 3);
+    assert_memory_equal(c->data, "CCC", 3);
+    ferry_usb_file_unload(c);
+    assert_null(c->data);
     for (i = 0; i < sizeof(warned) / sizeof(warned[0]); i++)
         if (strstr(log, warned[i]) == NULL)
             fail_msg("no warning \"%s\" in:\n%s", warned[i], log);
@@ -543,45 +537,47 @@ static void test_read_all_skips(void **state)
     ferry_usb_files_free(f, n);
     free(log);
     free(sub);
-    rm_tree(d);
+    helpers_rm_tree(d);
     free(d);
 }
 
-static void test_read_all_not_found(void **state)
+static void test_list_not_found(void **state)
 {
     char *d = mktemp_dir(), *sub = ferry_path_join(d, "FERRY"), *other = mktemp_dir(), *log;
     struct ferry_usb_file *f = NULL;
     size_t n = 7;
     ferry_err r;
 
-    assert_int_equal(ferry_usb_read_all(d, 1000, &f, &n), FERRY_ERR_NOT_FOUND);
+    assert_int_equal(ferry_usb_list(d, 1000, NULL, &f, &n), FERRY_ERR_NOT_FOUND);
     assert_null(f);
     assert_int_equal(n, 0);
-    assert_int_equal(ferry_usb_read_all("/nonexistent/stick", 1000, &f, &n), FERRY_ERR_NOT_FOUND);
+    assert_int_equal(ferry_usb_list("/nonexistent/stick", 1000, NULL, &f, &n), FERRY_ERR_NOT_FOUND);
     /* only skipped entries: still not found */
     assert_int_equal(mkdir(sub, 0755), 0);
     put(sub, "..ferry", "x");
-    assert_int_equal(ferry_usb_read_all(d, 1000, &f, &n), FERRY_ERR_NOT_FOUND);
-    rm_tree(sub);
+    assert_int_equal(ferry_usb_list(d, 1000, NULL, &f, &n), FERRY_ERR_NOT_FOUND);
+    helpers_rm_tree(sub);
     /* FERRY is a symlink to a directory holding packages: not searched */
     put(other, "elsewhere.ferry", "x");
     assert_int_equal(symlink(other, sub), 0);
-    log = read_all_captured(d, 1000, &f, &n, &r);
+    log = list_captured(d, 1000, NULL, &f, &n, &r);
     assert_int_equal(r, FERRY_ERR_NOT_FOUND);
     assert_non_null(strstr(log, "a symbolic link, not searched"));
     free(log);
     free(sub);
-    rm_tree(d);
-    rm_tree(other);
+    helpers_rm_tree(d);
+    helpers_rm_tree(other);
     free(d);
     free(other);
 }
 
-static void test_read_all_cap(void **state)
+static void test_list_cap(void **state)
 {
-    char *d = mktemp_dir(), *sub = ferry_path_join(d, "FERRY"), name[32];
+    char *d = mktemp_dir(), *sub = ferry_path_join(d, "FERRY"), name[32], path[4096], *log;
+    const struct timespec old[2] = {{0, 0}, {1000000000, 0}}; /* 2001 */
     struct ferry_usb_file *f = NULL;
     size_t n = 0;
+    ferry_err r;
     int i;
 
     assert_int_equal(mkdir(sub, 0755), 0);
@@ -589,20 +585,23 @@ static void test_read_all_cap(void **state)
         snprintf(name, sizeof(name), "p%04d.ferry", i);
         put(sub, name, name);
     }
-    ferry_log_set_level(FERRY_LOG_ERROR);
-    assert_int_equal(ferry_usb_read_all(d, 1000, &f, &n), FERRY_OK);
-    ferry_log_set_level(FERRY_LOG_INFO);
+    put(sub, "q.ferry", "preferred, the oldest");
+    snprintf(path, sizeof(path), "%s/q.ferry", sub);
+    assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
+    log = list_captured(d, 1000, "q", &f, &n, &r);
+    assert_int_equal(r, FERRY_OK);
     assert_int_equal(n, FERRY_USB_MAX_FILES);
-    assert_string_equal(f[0].name, "p0001.ferry");
-    snprintf(name, sizeof(name), "p%04d.ferry", FERRY_USB_MAX_FILES);
-    assert_string_equal(f[n - 1].name, name);
+    assert_string_equal(f[0].name, "q.ferry");
+    if (strstr(log, "44 more package file(s) on the medium were not looked at") == NULL)
+        fail_msg("no note of the 44 files left out in:\n%s", log);
     ferry_usb_files_free(f, n);
+    free(log);
     free(sub);
-    rm_tree(d);
+    helpers_rm_tree(d);
     free(d);
 }
 
-/* write then read_all: what the other side will see */
+/* write then list and load: what the other side will see */
 static void test_write_then_read(void **state)
 {
     char *d = mktemp_dir();
@@ -611,12 +610,11 @@ static void test_write_then_read(void **state)
 
     assert_int_equal(ferry_usb_write(d, "x.ferry", (const uint8_t *)"XX", 2, "sum", NULL),
                      FERRY_OK);
-    assert_int_equal(ferry_usb_read_all(d, 1000, &f, &n), FERRY_OK);
+    assert_int_equal(ferry_usb_list(d, 1000, NULL, &f, &n), FERRY_OK);
     assert_int_equal(n, 1);
-    assert_string_equal(f[0].name, "x.ferry");
-    assert_int_equal(f[0].len, 2);
+    assert_int_equal(loaded(f, n, "x.ferry")->len, 2);
     ferry_usb_files_free(f, n);
-    rm_tree(d);
+    helpers_rm_tree(d);
     free(d);
 }
 
@@ -635,9 +633,9 @@ int main(void)
         cmocka_unit_test(test_write_refusals),
         cmocka_unit_test(test_write_failure_keeps_old),
         cmocka_unit_test(test_write_enospc_tmpfs),
-        cmocka_unit_test(test_read_all_skips),
-        cmocka_unit_test(test_read_all_not_found),
-        cmocka_unit_test(test_read_all_cap),
+        cmocka_unit_test(test_list_skips),
+        cmocka_unit_test(test_list_not_found),
+        cmocka_unit_test(test_list_cap),
         cmocka_unit_test(test_write_then_read),
     };
 

@@ -8,6 +8,7 @@
 #include <openssl/rand.h>
 
 #include "ferry/codec.h"
+#include "ferry/testhook.h"
 
 ferry_err ferry_b64_encode(const uint8_t *p, size_t n, char **out)
 {
@@ -225,7 +226,7 @@ ferry_err ferry_time_parse(const char *s, time_t *out)
 
 time_t ferry_now(void)
 {
-    const char *e = getenv("FERRY_NOW");
+    const char *e = ferry_testhook_get("FERRY_NOW");
     char *end;
     long long v;
 

@@ -21,6 +21,7 @@
 #include "ferry/lock.h"
 #include "ferry/log.h"
 #include "ferry/store.h"
+#include "ferry/testhook.h"
 
 #define STORE_SCHEMA_VERSION                                                                       \
     3 /* 2: state 5 (cancelled); valid_until, posted_sha256.                                       \
@@ -166,13 +167,15 @@ static ferry_err tx_end(struct ferry_store *s, ferry_err r)
 }
 
 /*
- * Test hook: when $FERRY_TEST_STALL_FD names a file descriptor and $FERRY_TEST_STALL equals
- * @where, writes one byte to that descriptor and waits to be killed — the crash-safety test
- * SIGKILLs the process there, in the middle of a transaction. Inert otherwise.
+ * Test hook (test builds only, ferry/testhook.h): when $FERRY_TEST_STALL_FD names a file
+ * descriptor and $FERRY_TEST_STALL equals @where, writes one byte to that descriptor and waits to
+ * be killed — the crash-safety test SIGKILLs the process there, in the middle of a transaction.
+ * Inert otherwise.
  */
 static void test_stall(const char *where)
 {
-    const char *fdv = getenv("FERRY_TEST_STALL_FD"), *at = getenv("FERRY_TEST_STALL");
+    const char *fdv = ferry_testhook_get("FERRY_TEST_STALL_FD");
+    const char *at = ferry_testhook_get("FERRY_TEST_STALL");
     char *end;
     long fd;
 

@@ -8,6 +8,7 @@
 #include "ferry/package.h"
 #include "ferry/pairing.h"
 #include "ferry/transport.h"
+#include "ferry/usb.h"
 
 static const char *other_side(const char *side)
 {
@@ -120,22 +121,49 @@ out:
     return r;
 }
 
+/*
+ * Reads one listed file (the other side's identity package is signed by a key not yet known,
+ * so nothing is checked before it is read): 1 when read, 0 when skipped with a warning (gone,
+ * not a regular file, over the limits), -1 with *@r set on any other error.
+ */
+static int load(struct ferry_usb_file *f, uint64_t *budget, ferry_err *r)
+{
+    *r = ferry_usb_file_load(f, FERRY_MAX_PACKAGE_BYTES, budget, NULL, NULL);
+    if (*r == FERRY_OK)
+        return 1;
+    if (*r != FERRY_ERR_FORMAT && *r != FERRY_ERR_TOO_LARGE && *r != FERRY_ERR_NOT_FOUND)
+        return -1;
+    ferry_log(FERRY_LOG_WARN, "%s, skipped", ferry_err_detail());
+    *r = FERRY_OK;
+    return 0;
+}
+
 ferry_err ferry_pairing_read(struct ferry_store *s, const char *side,
                              const struct ferry_medium *from, struct ferry_identity **peer)
 {
     struct ferry_usb_file *files = NULL;
     struct ferry_identity *me = NULL, *found = NULL;
+    uint64_t budget = FERRY_USB_READ_MAX;
+    char prefer[32];
     size_t n = 0, i;
+    int got;
     ferry_err r;
 
     *peer = NULL;
     if ((r = ferry_store_identity(s, &me)) != FERRY_OK)
         goto out;
-    if ((r = ferry_transport_read(from, &files, &n)) != FERRY_OK)
+    snprintf(prefer, sizeof(prefer), "%s-identity", other_side(side));
+    if ((r = ferry_transport_list(from, prefer, &files, &n)) != FERRY_OK)
         goto out;
     for (i = 0; i < n; i++) {
         struct ferry_identity *cand = NULL;
-        if (examine(&files[i], me, side, &cand) != FERRY_OK)
+        if ((got = load(&files[i], &budget, &r)) < 0)
+            goto out;
+        if (got == 0)
+            continue;
+        got = examine(&files[i], me, side, &cand) == FERRY_OK;
+        ferry_usb_file_unload(&files[i]); /* one package in memory at a time */
+        if (!got)
             continue;
         if (found != NULL && !ferry_identity_equal(found, cand)) {
             ferry_identity_free(cand);

@@ -12,18 +12,20 @@
 #include <unistd.h>
 
 #include "ferry/file.h"
+#include "ferry/testhook.h"
 #include "pdf_int.h"
 
 #define PDF_INFO_MAX (1u << 20)
 
 struct timespec ferry_pdf_deadline(void)
 {
-    const char *v = getenv("FERRY_PDF_WALL_TEST");
+    const char *v = ferry_testhook_get("FERRY_PDF_WALL_TEST");
     struct timespec t;
-    long s = FERRY_PDF_WALL_S;
+    long s = FERRY_PDF_WALL_S, w;
+    char *end;
 
-    if (v != NULL && atol(v) > 0 && atol(v) < FERRY_PDF_WALL_S)
-        s = atol(v);
+    if (v != NULL && (w = strtol(v, &end, 10)) > 0 && *end == '\0' && w < FERRY_PDF_WALL_S)
+        s = w;
     clock_gettime(CLOCK_MONOTONIC, &t);
     t.tv_sec += s;
     return t;

@@ -10,7 +10,7 @@
 #define FERRY_PDF_WALL_S    60  /* for looking at and rendering one document */
 #define FERRY_PDF_MEM_BYTES (1024ull << 20) /* address space of the renderer */
 
-/** A deadline @seconds from now (CLOCK_MONOTONIC); FERRY_PDF_WALL_TEST overrides for tests. */
+/** A deadline @seconds from now (CLOCK_MONOTONIC); a test build reads FERRY_PDF_WALL_TEST. */
 struct timespec ferry_pdf_deadline(void);
 
 /**

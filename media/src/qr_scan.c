@@ -29,7 +29,9 @@
 #define MAX_CODES_PER_IMAGE 512
 #define MAX_FILES_PER_DIR   100000
 #define TARGET_PIXELS       (2400000.0) /* downscale above this: ~3 px per module for screen codes */
-#define PDF_DPI             "150"
+#define PDF_DPI             150
+#define STR_(x)             #x
+#define STR(x)              STR_(x)
 
 struct ferry_qr_scanner {
     zbar_image_scanner_t *zs;
@@ -538,7 +540,7 @@ static ferry_err run_pdftoppm(const char *pdf, const char *prefix, int pages,
     snprintf(last, sizeof(last), "%d", pages);
     argv[0] = "pdftoppm";
     argv[1] = "-r";
-    argv[2] = PDF_DPI;
+    argv[2] = STR(PDF_DPI);
     argv[3] = "-gray";
     argv[4] = "-png";
     argv[5] = "-f";
@@ -586,7 +588,7 @@ static ferry_err scan_pdf(struct ferry_qr_scanner *s, const char *path, struct r
     }
     /* bounded before anything is rendered: pages, page sizes, then wall time and memory */
     deadline = ferry_pdf_deadline();
-    if ((r = ferry_pdf_check(path, dir, atoi(PDF_DPI), FERRY_QR_MAX_PIXELS, &deadline, &pages)) !=
+    if ((r = ferry_pdf_check(path, dir, PDF_DPI, FERRY_QR_MAX_PIXELS, &deadline, &pages)) !=
             FERRY_OK ||
         (r = run_pdftoppm(path, prefix, pages, &deadline)) != FERRY_OK ||
         (r = list_dir(dir, is_png_name, &names, &n)) != FERRY_OK)

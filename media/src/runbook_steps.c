@@ -606,7 +606,8 @@ static void failures(struct ctx *c)
 
 /* The recipe of qrseq.h ("RECOVERY WITHOUT FERRY"), lines cut to fit 76 columns. */
 static const char *const recipe[] = {
-    "for f in page-*.png; do zbarimg --nodbus --raw -q \"$f\"; done > frames.txt",
+    "for f in page-*.png; do zbarimg --nodbus --raw -q -Sdisable -Sqrcode.enable \\",
+    "    \"$f\" -Sx-density=2 -Sy-density=2 \"$f\"; done > frames.txt",
     "s=$(grep -m1 -Eo '^[FG][A-Z2-7]{7}' frames.txt)",
     "grep \"^$s\" frames.txt | awk '{ w = substr($0, 1, 1) == \"G\" ? 4 : 2;",
     "    k = substr($0, 9, w); i = substr($0, 9 + w, w);",

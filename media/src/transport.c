@@ -194,24 +194,6 @@ static ferry_err read_qr(const struct ferry_medium *m, struct ferry_usb_file **o
     return FERRY_OK;
 }
 
-ferry_err ferry_transport_read(const struct ferry_medium *m, struct ferry_usb_file **out, size_t *n)
-{
-    char *root = NULL;
-    ferry_err r;
-
-    *out = NULL;
-    *n = 0;
-    if ((r = ferry_medium_check(m, 0)) != FERRY_OK)
-        return r;
-    if (m->kind != FERRY_MEDIUM_USB)
-        return read_qr(m, out, n);
-    if ((r = ferry_usb_resolve(m->path, &root)) != FERRY_OK)
-        return r;
-    r = ferry_usb_read_all(root, FERRY_MAX_PACKAGE_BYTES, out, n);
-    free(root);
-    return r;
-}
-
 char *ferry_transport_describe(const struct ferry_medium *m)
 {
     char *root = NULL;
@@ -272,9 +254,8 @@ ferry_err ferry_transport_list(const struct ferry_medium *m, const char *prefer,
 
     *out = NULL;
     *n = 0;
-    if (!ferry_medium_readable(m->kind))
-        return ferry_errf(FERRY_ERR_USAGE, "cannot read from medium '%s': it is an output only",
-                          ferry_medium_kind_name(m->kind));
+    if ((r = ferry_medium_check(m, 0)) != FERRY_OK)
+        return r;
     if (m->kind != FERRY_MEDIUM_USB)
         return read_qr(m, out, n);
     if ((r = ferry_usb_resolve(m->path, &root)) != FERRY_OK)

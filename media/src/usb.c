@@ -13,12 +13,11 @@
 #include "ferry/buf.h"
 #include "ferry/file.h"
 #include "ferry/log.h"
+#include "ferry/testhook.h"
 #include "ferry/usb.h"
 #include "usb_int.h"
 
-#define USB_NAME_MAX   200  /* leaves room for ".tmp-XXXXXXXXXXXX" under FAT's 255 */
-#define USB_SCAN_MAX   4096 /* directory entries looked at per directory */
-#define USB_CAND_MAX   (4 * FERRY_USB_MAX_FILES)
+#define USB_NAME_MAX   200 /* leaves room for ".tmp-XXXXXXXXXXXX" under FAT's 255 */
 #define USB_MAX_FIELDS 64
 #define FERRY_SUFFIX   ".ferry"
 
@@ -328,7 +327,7 @@ int ferry_usb_mount_candidate(const char *sysfs, const struct ferry_mount *m)
 
 static const char *env_or(const char *name, const char *dflt)
 {
-    const char *v = getenv(name);
+    const char *v = ferry_testhook_get(name);
 
     return v != NULL && v[0] != '\0' ? v : dflt;
 }
@@ -736,10 +735,13 @@ static ferry_err cand_add(struct cands *c, const char *dir, const char *name, co
     return FERRY_OK;
 }
 
+#define USB_LIST_SCAN_MAX 65536 /* entries looked at per directory when listing */
+#define USB_LIST_CAND_MAX 16384
+#define USB_LIST_NAMED    5 /* skipped files named in the note */
+
 /* Adds the readable *.ferry entries of @dir (a symlinked @dir is refused when @nofollow).
  * A missing directory adds nothing. */
-static ferry_err collect_dir_n(const char *dir, int nofollow, size_t max, size_t scan_max,
-                               size_t cand_max, struct cands *c)
+static ferry_err collect_dir(const char *dir, int nofollow, size_t max, struct cands *c)
 {
     struct stat st;
     struct dirent *de;
@@ -763,8 +765,9 @@ static ferry_err collect_dir_n(const char *dir, int nofollow, size_t max, size_t
         return FERRY_ERR_NOMEM;
     }
     while ((de = readdir(d)) != NULL) {
-        if (++seen > scan_max || c->n >= cand_max) {
-            ferry_log(FERRY_LOG_WARN, "%s: over %zu entries, the rest are ignored", dir, scan_max);
+        if (++seen > USB_LIST_SCAN_MAX || c->n >= USB_LIST_CAND_MAX) {
+            ferry_log(FERRY_LOG_WARN, "%s: over %d entries, the rest are ignored", dir,
+                      USB_LIST_SCAN_MAX);
             break;
         }
         if (!has_suffix(de->d_name, FERRY_SUFFIX) || !entry_ok(fd, dir, de->d_name, max, &st))
@@ -774,11 +777,6 @@ static ferry_err collect_dir_n(const char *dir, int nofollow, size_t max, size_t
     }
     closedir(d);
     return r;
-}
-
-static ferry_err collect_dir(const char *dir, int nofollow, size_t max, struct cands *c)
-{
-    return collect_dir_n(dir, nofollow, max, USB_SCAN_MAX, USB_CAND_MAX, c);
 }
 
 static int cand_cmp(const void *a, const void *b)
@@ -803,82 +801,7 @@ void ferry_usb_files_free(struct ferry_usb_file *f, size_t n)
     free(f);
 }
 
-/* Reads the sorted candidates into @f (room for FERRY_USB_MAX_FILES). */
-static ferry_err read_cands(struct cands *c, size_t max, struct ferry_usb_file *f, size_t *n)
-{
-    size_t i;
-    ferry_err r;
-
-    for (i = 0; i < c->n; i++) {
-        if (*n == FERRY_USB_MAX_FILES) {
-            ferry_log(FERRY_LOG_WARN,
-                      "more than %d packages on the medium; %s and after are "
-                      "ignored",
-                      FERRY_USB_MAX_FILES, c->v[i].path);
-            break;
-        }
-        r = ferry_file_read(c->v[i].path, max, &f[*n].data, &f[*n].len);
-        if (r == FERRY_ERR_FORMAT || r == FERRY_ERR_TOO_LARGE || r == FERRY_ERR_NOT_FOUND) {
-            ferry_log(FERRY_LOG_WARN, "%s, skipped", ferry_err_detail());
-            continue;
-        }
-        if (r != FERRY_OK)
-            return r;
-        f[*n].name = c->v[i].name;
-        f[*n].path = c->v[i].path;
-        c->v[i].name = c->v[i].path = NULL;
-        (*n)++;
-    }
-    return FERRY_OK;
-}
-
-ferry_err ferry_usb_read_all(const char *root, size_t max, struct ferry_usb_file **out, size_t *n)
-{
-    struct cands c = {NULL, 0};
-    struct ferry_usb_file *f = NULL;
-    char *sub = NULL;
-    size_t nf = 0;
-    struct stat st;
-    ferry_err r = FERRY_ERR_INTERNAL;
-
-    *out = NULL;
-    *n = 0;
-    if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode))
-        return ferry_errf(FERRY_ERR_NOT_FOUND, "%s: medium not found (is the stick mounted?)",
-                          root);
-    if ((sub = ferry_path_join(root, FERRY_USB_SUBDIR)) == NULL)
-        return FERRY_ERR_NOMEM;
-    if ((r = collect_dir(sub, 1, max, &c)) != FERRY_OK ||
-        (r = collect_dir(root, 0, max, &c)) != FERRY_OK)
-        goto out;
-    if (c.n > 1)
-        qsort(c.v, c.n, sizeof(*c.v), cand_cmp);
-    if ((f = calloc(FERRY_USB_MAX_FILES, sizeof(*f))) == NULL) {
-        r = FERRY_ERR_NOMEM;
-        goto out;
-    }
-    if ((r = read_cands(&c, max, f, &nf)) != FERRY_OK)
-        goto out;
-    if (nf == 0) {
-        r = ferry_errf(FERRY_ERR_NOT_FOUND, "no usable *.ferry file in %s or %s", sub, root);
-        goto out;
-    }
-    *out = f;
-    *n = nf;
-    f = NULL;
-    r = FERRY_OK;
-out:
-    ferry_usb_files_free(f, nf);
-    cands_free(&c);
-    free(sub);
-    return r;
-}
-
-/* ---- lazy listing: one package in memory at a time ---- */
-
-#define USB_LIST_SCAN_MAX 65536 /* entries looked at per directory when listing */
-#define USB_LIST_CAND_MAX 16384
-#define USB_LIST_NAMED    5 /* skipped files named in the note */
+/* ---- listing: one package in memory at a time ---- */
 
 /* This side's packages first, then the newest, then by name. */
 static int list_cmp(const void *a, const void *b)
@@ -944,8 +867,8 @@ ferry_err ferry_usb_list(const char *root, size_t max, const char *prefer,
                           root);
     if ((sub = ferry_path_join(root, FERRY_USB_SUBDIR)) == NULL)
         return FERRY_ERR_NOMEM;
-    if ((r = collect_dir_n(sub, 1, max, USB_LIST_SCAN_MAX, USB_LIST_CAND_MAX, &c)) != FERRY_OK ||
-        (r = collect_dir_n(root, 0, max, USB_LIST_SCAN_MAX, USB_LIST_CAND_MAX, &c)) != FERRY_OK)
+    if ((r = collect_dir(sub, 1, max, &c)) != FERRY_OK ||
+        (r = collect_dir(root, 0, max, &c)) != FERRY_OK)
         goto out;
     for (i = 0; i < c.n; i++)
         c.v[i].prio = prefer != NULL && strncmp(c.v[i].name, prefer, strlen(prefer)) == 0 ? 0 : 1;

@@ -1,4 +1,5 @@
-/* ferry-offline verbs: each in cmd_<verb>.c */
+/* ferry-offline verbs: cmd_<verb>.c each, except init, pair and runbook, which main.c hands to
+ * ferry_cmd_init/_pair/_runbook (media/src/sidecmd.c, shared with ferry-online). */
 #ifndef FERRY_OFFLINE_CMDS_H
 #define FERRY_OFFLINE_CMDS_H
 

@@ -1,4 +1,6 @@
-/* ferry-online verbs: each in cmd_<verb>.c */
+/* ferry-online's own verbs, each in cmd_<verb>.c; init, pair and runbook are static in main.c
+ * and hand over to ferry_cmd_init/_pair/_runbook (media/src/sidecmd.c, shared with
+ * ferry-offline). */
 #ifndef FERRY_ONLINE_CMDS_H
 #define FERRY_ONLINE_CMDS_H
 

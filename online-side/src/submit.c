@@ -228,9 +228,8 @@ static ferry_err web_request(struct submit_ctx *c, const struct ferry_item *ri,
                           "the carried request's name \"%s\" is not a plain "
                           "file name: export it again",
                           ri->name);
-    if ((path = malloc(strlen(c->o->web_dir) + strlen(ri->name) + 2)) == NULL)
+    if ((path = ferry_path_join(c->o->web_dir, ri->name)) == NULL)
         return FERRY_ERR_NOMEM;
-    sprintf(path, "%s/%s", c->o->web_dir, ri->name);
     if ((r = ferry_file_write_atomic(path, ri->data, ri->len, 0644)) != FERRY_OK)
         r = ferry_errf(r, "%s: %s; check --web DIR exists and is writable", path,
                        ferry_err_detail());

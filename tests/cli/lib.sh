@@ -87,6 +87,13 @@ state_digest() {
 
 sha256() { sha256sum "$1" | cut -d' ' -f1; }
 
+# zbarqr IMAGE: the QR codes zbarimg reads in IMAGE, one per line (the 1-D decoders are off:
+# on QR images they report phantom DataBar codes). zbar2 IMAGE: the same, reading the image
+# twice, every line then every other line, as the README's recipe does (at 150 dpi zbar's full
+# sweep misses a code now and then that the half sweep finds); duplicates are the caller's.
+zbarqr() { zbarimg --nodbus --raw -q -Sdisable -Sqrcode.enable "$@"; }
+zbar2() { zbarqr "$1" -Sx-density=2 -Sy-density=2 "$1"; }
+
 # json_sha KEY FILE: the SHA-256 printed as "KEY":"ABCD EF01 ..." in FILE, as lower-case hex.
 json_sha() { grep -o "\"$1\":\"[0-9A-F ]*\"" "$2" | head -n1 | cut -d'"' -f4 | tr -d ' ' | tr 'A-F' 'a-f'; }
 

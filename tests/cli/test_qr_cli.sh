@@ -121,11 +121,11 @@ fi
 step "a forged frame (valid header, wrong data) sorting first: left out, named, rebuilt anyway"
 mkdir "$T/forged"
 cp "$T"/req1/frame-*.png "$T/forged/"
-t=$(zbarimg --nodbus --raw -q "$T/req1/frame-002.png") || fail "cannot read frame-002.png"
+t=$(zbarqr "$T/req1/frame-002.png") || fail "cannot read frame-002.png"
 [ "${t:21:1}" = A ] && c=B || c=A
 qrencode -v 10 -l M -s 6 -o "$T/forged/0-forged.png" "${t:0:21}$c${t:22}" \
   || fail "qrencode failed"
-[ "$(zbarimg --nodbus --raw -q "$T/forged/0-forged.png")" = "${t:0:21}$c${t:22}" ] \
+[ "$(zbarqr "$T/forged/0-forged.png")" = "${t:0:21}$c${t:22}" ] \
   || fail "the forged code does not read back"
 rm -f "$T/forged/frame-002.png" # only the forgery stands for frame 2
 rc=0
@@ -190,7 +190,7 @@ for i, (side, d) in enumerate(frames):
         for row in g:
             f.write(bytes(v for v in row for _ in range(4)) * 4)
 EOF
-for f in "$T"/html-frames/*.pgm; do zbarimg --nodbus --raw -q "$f"; done >"$T/html-frames.txt" || true
+for f in "$T"/html-frames/*.pgm; do zbar2 "$f"; done >"$T/html-frames.txt" || true
 [ "$(sort -u "$T/html-frames.txt" | wc -l)" -eq 255 ] \
   || check "the 255 HTML frames do not read back as 255 distinct codes"
 recipe "$T/html-frames.txt" "$T/html.ferry" || check "the HTML codes do not rebuild a zlib message"
@@ -220,7 +220,7 @@ frames_of "$T/flags"
 w=$(python3 -c 'import struct,sys;d=open(sys.argv[1],"rb").read(24);print(struct.unpack(">I",d[16:20])[0])' \
     "$T/flags/frame-001.png")
 [ $(( w % (17 + 4 * 12 + 8) )) -eq 0 ] || check "--qr-version 12: frame is $w px wide"
-zbarimg --nodbus --raw -q "$T/flags/frame-001.png" >/dev/null || check "--qr-version 12 unreadable"
+zbarqr "$T/flags/frame-001.png" >/dev/null || check "--qr-version 12 unreadable"
 
 step "QR flags: invalid values exit 2 and change nothing"
 before=$(state_digest "$OFF_HOME")

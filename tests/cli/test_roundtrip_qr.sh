@@ -17,7 +17,7 @@ recover() {
   local out=$1 w f s
   shift
   w=$(mktemp -d "$T/recover.XXXXXX")
-  for f in "$@"; do zbarimg --nodbus --raw -q "$f"; done >"$w/frames.txt" || true
+  for f in "$@"; do zbar2 "$f"; done >"$w/frames.txt" || true
   (
     cd "$w" || exit 1
     s=$(grep -m1 -Eo '^[FG][A-Z2-7]{7}' frames.txt)

@@ -6,6 +6,10 @@
 # The page's answer is the committed response document made for req-plain.xml (mkvectors.sh),
 # in both encodings (UTF-16 with BOM, ASCII under a utf-16 declaration).
 source "$(dirname "$0")/lib.sh"
+# The committed document's renewal range is 2026-11-20 to 2027-11-20 (mkvectors.sh): the clock of
+# every ferry command here is set inside it (2026-12-01 12:00 UTC), so the test does not start
+# failing on 2027-11-20.
+export FERRY_NOW=1796126400
 
 V=$FERRY_VECTORS/rms
 cp "$V/req-plain.xml" "$SRV/SRV01RenewalRequest.xml"

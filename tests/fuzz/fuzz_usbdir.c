@@ -1,8 +1,7 @@
-/* Fuzz target: ferry_usb_read_all on a directory tree built from the input.
+/* Fuzz target: ferry_usb_list and ferry_usb_file_load on a directory tree built from the input.
  * Input: records "<type><where><name>\0<content>\0"; type f file, l symlink (content is the
  * target), p FIFO, d directory; where s = ROOT/FERRY, r = ROOT. At most 16 records; names
  * with '/' or "."/".." and unknown types are ignored. Files are read with a 1024-byte cap. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 
 #include "ferry/log.h"
 #include "ferry/usb.h"
+#include "helpers.h"
 
 #define MAX_RECORDS 16
 
@@ -44,33 +44,12 @@ static void make_entry(const char *root, char type, char where, const char *name
     }
 }
 
-static void rm_tree(const char *dir)
-{
-    char path[4096];
-    struct dirent *de;
-    struct stat st;
-    DIR *d = opendir(dir);
-
-    if (d == NULL)
-        return;
-    while ((de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-            rm_tree(path);
-        else
-            unlink(path);
-    }
-    closedir(d);
-    rmdir(dir);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char root[] = "/tmp/ferry-fuzz-usbdir-XXXXXX", sub[64], *buf;
     struct ferry_usb_file *f = NULL;
     size_t pos = 0, nf = 0, i, rec;
+    uint64_t budget = FERRY_USB_READ_MAX;
 
     ferry_log_set_level(FERRY_LOG_ERROR);
     if ((buf = malloc(size + 2)) == NULL)
@@ -93,13 +72,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             make_entry(root, name[0], name[1], name + 2, (const uint8_t *)content, cl);
         pos += nl + 1 + cl + 1;
     }
-    if (ferry_usb_read_all(root, 1024, &f, &nf) == FERRY_OK) {
-        for (i = 0; i < nf; i++)
-            if (!ferry_usb_name_ok(f[i].name) || f[i].len > 1024)
+    if (ferry_usb_list(root, 1024, "a", &f, &nf) == FERRY_OK) {
+        for (i = 0; i < nf; i++) {
+            if (!ferry_usb_name_ok(f[i].name) || f[i].size > 1024)
                 abort();
+            if (ferry_usb_file_load(&f[i], 1024, &budget, NULL, NULL) == FERRY_OK &&
+                f[i].len > 1024)
+                abort();
+            ferry_usb_file_unload(&f[i]);
+        }
     }
     ferry_usb_files_free(f, nf);
-    rm_tree(root);
+    helpers_rm_tree(root);
     free(buf);
     return 0;
 }

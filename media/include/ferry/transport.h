@@ -40,14 +40,6 @@ ferry_err ferry_transport_preflight(const struct ferry_medium *m, uint64_t need)
 ferry_err ferry_transport_take_back(const struct ferry_medium *m, const char *name, ferry_err r,
                                     const char *then);
 
-/**
- * Reads packages from @m: USB -> every *.ferry file (see ferry_usb_read_all); IMAGES/CAMERA ->
- * the one package the QR sequence rebuilds (name "qr:<session>"). Free with
- * ferry_usb_files_free. FERRY_ERR_NOT_FOUND when the medium holds none.
- */
-ferry_err ferry_transport_read(const struct ferry_medium *m, struct ferry_usb_file **out,
-                               size_t *n);
-
 struct ferry_lock;
 
 /**
@@ -58,7 +50,9 @@ ferry_err ferry_transport_lock(const struct ferry_medium *m, struct ferry_lock *
 
 /**
  * Lists the packages on @m without reading them (USB: ferry_usb_list, names starting with
- * @prefer first); QR media: the one package the sequence rebuilds, already read.
+ * @prefer first); IMAGES/CAMERA: the one package the QR sequence rebuilds, already read (name
+ * "qr-sequence.ferry"). Free with ferry_usb_files_free. FERRY_ERR_NOT_FOUND when the medium
+ * holds none; FERRY_ERR_USAGE for an output-only medium.
  */
 ferry_err ferry_transport_list(const struct ferry_medium *m, const char *prefer,
                                struct ferry_usb_file **out, size_t *n);

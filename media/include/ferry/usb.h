@@ -13,8 +13,8 @@
 /**
  * Resolves the medium root. With @dir: that directory (must exist and be a directory).
  * Without: the one removable mounted file system (/proc/self/mountinfo, then
- * /sys/dev/block/MAJ:MIN/../removable or /sys/block/X/removable; $FERRY_MOUNTINFO and
- * $FERRY_SYSFS override the two paths for tests). None: FERRY_ERR_NOT_FOUND ("insert the stick
+ * /sys/dev/block/MAJ:MIN/../removable or /sys/block/X/removable; in a test build, $FERRY_MOUNTINFO
+ * and $FERRY_SYSFS override the two paths). None: FERRY_ERR_NOT_FOUND ("insert the stick
  * or give usb:DIR"); several: FERRY_ERR_USAGE listing them. *root is new (caller frees).
  */
 ferry_err ferry_usb_resolve(const char *dir, char **root);
@@ -49,22 +49,18 @@ struct ferry_usb_file {
 #define FERRY_USB_READ_MAX (48u << 20)
 
 /**
- * Reads every "*.ferry" regular file in ROOT/FERRY/ (also ROOT itself if it directly holds
- * *.ferry files), O_NOFOLLOW, each capped at @max bytes, at most FERRY_USB_MAX_FILES, sorted by
- * name. Symlinks, non-regular files, unsafe names and over-size files are skipped with a
- * warning through ferry_log. FERRY_ERR_NOT_FOUND when there is no *.ferry file at all.
- */
-ferry_err ferry_usb_read_all(const char *root, size_t max, struct ferry_usb_file **out, size_t *n);
-void ferry_usb_files_free(struct ferry_usb_file *f, size_t n);
-
-/**
- * Lists the "*.ferry" files as ferry_usb_read_all does, without reading them (data NULL): names
- * starting with @prefer (this side's packages, e.g. "request-") first, then the newest; several
- * names of one file (hard links) once; at most FERRY_USB_MAX_FILES, the rest named in a warning.
- * Up to 65,536 directory entries are looked at. Load each with ferry_usb_file_load.
+ * Lists every "*.ferry" regular file in ROOT/FERRY/ (also ROOT itself if it directly holds
+ * *.ferry files) without reading them (data NULL): names starting with @prefer (NULL: none;
+ * this side's packages, e.g. "request-") first, then the newest, then by name; several names of
+ * one file (hard links) once; at most FERRY_USB_MAX_FILES, the rest named in a warning. Up to
+ * 65,536 directory entries per directory are looked at. Symlinks (ROOT/FERRY itself included),
+ * non-regular files, unsafe names and files over @max bytes are skipped with a warning through
+ * ferry_log. FERRY_ERR_NOT_FOUND when ROOT is not a directory or holds no usable *.ferry file.
+ * Load each with ferry_usb_file_load; free the list with ferry_usb_files_free.
  */
 ferry_err ferry_usb_list(const char *root, size_t max, const char *prefer,
                          struct ferry_usb_file **out, size_t *n);
+void ferry_usb_files_free(struct ferry_usb_file *f, size_t n);
 
 /**
  * Reads a listed file (O_NOFOLLOW, a regular file, at most @max bytes, and at most *@budget,

@@ -740,8 +740,8 @@ static char *ledger_text(const struct fx *f, const char *sql)
             size_t add = (v ? strlen(v) : 4) + 1;
             assert_non_null(grown = realloc(out, len + add + 2));
             out = grown;
-            len += (size_t)sprintf(out + len, "%s%c", v ? v : "NULL",
-                                   i + 1 < sqlite3_column_count(st) ? '|' : ';');
+            len += (size_t)snprintf(out + len, add + 2, "%s%c", v ? v : "NULL",
+                                    i + 1 < sqlite3_column_count(st) ? '|' : ';');
         }
     }
     sqlite3_finalize(st);

@@ -159,7 +159,7 @@ static const char *kind_desc(const struct ferry_runbook *rb)
         return NULL;
     if (is_rms(rb))
         return "RMS server licensor certificate (SLC)";
-    if (strcmp(rb->kind, "x509") == 0)
+    if (is_x509(rb))
         return "X.509 certificate";
     return rb->kind;
 }

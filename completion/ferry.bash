@@ -1,7 +1,8 @@
 # bash completion for ferry-offline and ferry-online (installed once under each name in
 # /usr/share/bash-completion/completions/). Commands and options are read from the tool's own
 # --help, so they follow the installed version; media kinds, files, fixed choices (a4|letter,
-# rms|est, L|M|Q|H) and, for ferry-offline, transfer ids from `status --json` are offered.
+# rms|est, L|M|Q|H), trip ids (--trip) and, for ferry-offline, transfer ids from `status --json`
+# are offered.
 
 _ferry_help_commands() {
   "$1" --help 2>/dev/null | sed -n '/^commands:/,/^$/s/^  \([a-z][a-z0-9-]*\)  .*/\1/p'
@@ -58,6 +59,13 @@ _ferry_transfers() {
   "$tool" "${args[@]}" 2>/dev/null | grep -oE '"transfer_id":"[0-9a-f]+"' | cut -d'"' -f4
 }
 
+_ferry_trips() {
+  local tool=$1 home=$2
+  local args=(status --json)
+  [ -n "$home" ] && args+=(--home "$home")
+  "$tool" "${args[@]}" 2>/dev/null | grep -oE '"trip":"[0-9a-f]+"' | cut -d'"' -f4 | sort -u
+}
+
 _ferry() {
   local tool=$1 cur prev words cword
   if declare -F _init_completion >/dev/null; then
@@ -107,6 +115,7 @@ _ferry() {
     case $arg in
       "") ;;
       MEDIUM) _ferry_media "$cur"; return ;;
+      TRIP) mapfile -t COMPREPLY < <(compgen -W "$(_ferry_trips "$tool" "$home")" -- "$cur"); return ;;
       DIR) mapfile -t COMPREPLY < <(compgen -d -- "$cur"); compopt -o filenames 2>/dev/null; return ;;
       FILE | CERT | KEY | CSR | REQUEST)
         mapfile -t COMPREPLY < <(compgen -f -- "$cur"); compopt -o filenames 2>/dev/null; return ;;
@@ -120,8 +129,8 @@ _ferry() {
     return
   fi
   case $cmd in
-    export)
-      [ $positional -eq 0 ] && { mapfile -t COMPREPLY < <(compgen -f -- "$cur"); compopt -o filenames 2>/dev/null; }
+    export) # one request file or several (a trip)
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur"); compopt -o filenames 2>/dev/null
       ;;
     runbook)
       if [ $positional -eq 0 ] && [ "${tool##*/}" = ferry-offline ]; then

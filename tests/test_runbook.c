@@ -490,6 +490,74 @@ static void test_too_large_refused(void **state)
     free(big);
 }
 
+/* A trip's runbook: one document listing every transfer (the most one runbook takes), each with
+ * a box and its values, the shared steps once; one more transfer, a malformed trip id or an
+ * item's overlong field is refused. */
+static void test_trip_of_many(void **state)
+{
+    enum { N = FERRY_RUNBOOK_MAX_ITEMS };
+    struct ferry_runbook rb;
+    struct ferry_runbook_item *it = calloc(N + 1, sizeof(*it));
+    char(*ids)[33] = calloc(N + 1, 33), *text = NULL, *path = pdf_path("trip.pdf"), *plain;
+    char box[32], *big = malloc(RB_MAX_VALUE + 2);
+    size_t i;
+
+    assert_non_null(it);
+    assert_non_null(ids);
+    assert_non_null(big);
+    for (i = 0; i <= N; i++) {
+        snprintf(ids[i], 33, "%08zx%024zx", i, i * 7919);
+        it[i].transfer_id = ids[i];
+        it[i].server_name = "app.example";
+        it[i].request_file = "app.csr";
+        it[i].package_file = "request-x.ferry";
+        it[i].package_sha256 = SHA;
+        it[i].current_not_after = 1767225600;
+    }
+    sample(&rb, FERRY_RUNBOOK_REQUEST, FERRY_MEDIUM_USB);
+    rb.kind = "x509";
+    rb.trip_id = ID;
+    rb.items = it;
+    rb.nitems = N;
+    assert_int_equal(ferry_runbook_text(&rb, &text), FERRY_OK);
+    assert_non_null(strstr(text, "ferry runbook \xC2\xB7 trip " ID " \xC2\xB7 500 transfers"));
+    for (i = 0; i < N; i++) {
+        snprintf(box, sizeof(box), "[ ] T%zu. app.example", i + 1);
+        assert_non_null(strstr(text, box));
+        assert_non_null(strstr(text, ids[i]));
+    }
+    assert_null(strstr(text, ids[N]));
+    /* the shared steps once: one export (too long to name every file), one submit */
+    assert_non_null(strstr(text, "ferry-offline export REQUEST... --to usb"));
+    assert_non_null(strstr(text, "Submit the requests, all in one run"));
+    assert_null(strstr(strstr(text, "Submit the requests") + 1, "Submit the requests"));
+    assert_non_null(strstr(text, "--accept-changes"));
+    free(text);
+    text = NULL;
+    assert_int_equal(ferry_runbook_pdf(&rb, FERRY_PAPER_A4, path), FERRY_OK);
+    plain = run("pdftotext '%s' -", path);
+    assert_non_null(strstr(plain, ids[0]));
+    assert_non_null(strstr(plain, ids[N - 1]));
+    free(plain);
+
+    rb.nitems = N + 1;
+    assert_int_equal(ferry_runbook_text(&rb, &text), FERRY_ERR_TOO_LARGE);
+    rb.nitems = 2;
+    rb.trip_id = "not-a-trip";
+    assert_int_equal(ferry_runbook_text(&rb, &text), FERRY_ERR_USAGE);
+    rb.trip_id = ID;
+    memset(big, 'x', RB_MAX_VALUE + 1);
+    big[RB_MAX_VALUE + 1] = '\0';
+    it[1].request_file = big;
+    assert_int_equal(ferry_runbook_text(&rb, &text), FERRY_ERR_TOO_LARGE);
+    assert_non_null(strstr(ferry_err_detail(), "request file"));
+    assert_null(text);
+    free(big);
+    free(it);
+    free(ids);
+    free(path);
+}
+
 static double cols(void *ctx, const char *s, size_t n, int mono)
 {
     return (double)rb_columns(s, n);
@@ -741,6 +809,7 @@ int main(void)
         cmocka_unit_test(test_hostile_strings),
         cmocka_unit_test(test_long_values_wrap),
         cmocka_unit_test(test_too_large_refused),
+        cmocka_unit_test(test_trip_of_many),
         cmocka_unit_test(test_wrap_table),
         cmocka_unit_test(test_rebuild_by_hand_recipe),
         cmocka_unit_test(test_paper_qr_pages_scan),

@@ -146,7 +146,7 @@ static void test_open_create_reopen(void **state)
     ferry_store_close(s);
     assert_int_equal(ferry_store_open(f->home, "offline", 1, &s), FERRY_OK);
     ferry_store_close(s);
-    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-create'"), 1);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM meta WHERE key = 'side' AND "
                                      "value = 'offline'"),
@@ -245,7 +245,7 @@ static void assert_transfer_eq(const struct ferry_transfer *a, const struct ferr
     assert_int_equal(a->new_not_after, b->new_not_after);
 }
 
-/* A version 1 ledger (before valid_until and posted_sha256) opens: migrated to version 2, its
+/* A version 1 ledger (before valid_until and posted_sha256) opens: migrated to version 3, its
  * transfers kept, the new columns usable. */
 static void test_migrate_v1(void **state)
 {
@@ -261,6 +261,10 @@ static void test_migrate_v1(void **state)
     /* make it what ferry's version 1 wrote */
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db,
+                                  "DROP INDEX transfers_trip;"
+                                  "ALTER TABLE transfers DROP COLUMN trip;"
+                                  "ALTER TABLE transfers DROP COLUMN request_medium;"
+                                  "ALTER TABLE transfers DROP COLUMN answer_medium;"
                                   "ALTER TABLE transfers DROP COLUMN valid_until;"
                                   "ALTER TABLE transfers DROP COLUMN posted_sha256;"
                                   "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
@@ -268,7 +272,7 @@ static void test_migrate_v1(void **state)
                      SQLITE_OK);
     sqlite3_close(db);
     assert_int_equal(ferry_store_open(f->home, "online", 0, &s), FERRY_OK);
-    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-migrate'"),
                      1);
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
@@ -290,7 +294,7 @@ static void test_migrate_v1(void **state)
     ferry_store_close(s);
     /* a later version is still refused */
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
+    assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = '4' WHERE key = 'schema_version'",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
@@ -394,7 +398,8 @@ static void test_answer_once_then_replay(void **state)
     assert_false(ferry_store_package_seen(s, asha));
     setenv("FERRY_NOW", "1795100000", 1); /* 2026-11-19 */
     assert_int_equal(
-        ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, 0, "/etc/ferry.crt"), FERRY_OK);
+        ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, 0, "/etc/ferry.crt", "usb"),
+        FERRY_OK);
     assert_true(ferry_store_package_seen(s, asha));
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
     assert_int_equal(got->state, FERRY_TS_ANSWERED);
@@ -408,8 +413,9 @@ static void test_answer_once_then_replay(void **state)
 
     /* a second answer (even another package) is a replay, dated, and changes nothing */
     setenv("FERRY_NOW", "1795200000", 1);
-    assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha2, 1900000000, 0, "/tmp/other"),
-                     FERRY_ERR_REPLAY);
+    assert_int_equal(
+        ferry_store_transfer_answer(s, t.id, aid, asha2, 1900000000, 0, "/tmp/other", "usb"),
+        FERRY_ERR_REPLAY);
     assert_non_null(strstr(ferry_err_detail(), "already answered on 2026-11-19"));
     assert_false(ferry_store_package_seen(s, asha2));
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
@@ -439,7 +445,7 @@ static void test_failed_answer_rolls_back(void **state)
     assert_int_equal(ferry_store_package_mark_seen(s, asha, aid), FERRY_OK);
     assert_int_equal(ferry_store_package_mark_seen(s, asha, aid), FERRY_OK); /* idempotent */
     audits = ledger_count(f, "SELECT count(*) FROM audit");
-    assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, 0, "/x"),
+    assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, 0, "/x", "usb"),
                      FERRY_ERR_REPLAY);
     assert_non_null(strstr(ferry_err_detail(), "already imported"));
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
@@ -452,14 +458,14 @@ static void test_failed_answer_rolls_back(void **state)
 
     fill_id(unknown, sizeof(unknown), 99);
     fill_id(asha, sizeof(asha), 72);
-    assert_int_equal(ferry_store_transfer_answer(s, unknown, aid, asha, 0, 0, NULL),
+    assert_int_equal(ferry_store_transfer_answer(s, unknown, aid, asha, 0, 0, NULL, "usb"),
                      FERRY_ERR_NOT_FOUND);
     assert_false(ferry_store_package_seen(s, asha));
     /* a row that is not OUTSTANDING (online side SUBMITTED) cannot be answered */
     sample_transfer(&on, 8, NOW_2026);
     on.state = FERRY_TS_SUBMITTED;
     assert_int_equal(ferry_store_transfer_add(s, &on), FERRY_OK);
-    assert_int_equal(ferry_store_transfer_answer(s, on.id, aid, asha, 0, 0, NULL),
+    assert_int_equal(ferry_store_transfer_answer(s, on.id, aid, asha, 0, 0, NULL, "usb"),
                      FERRY_ERR_MISMATCH);
     assert_false(ferry_store_package_seen(s, asha));
     ferry_store_close(s);
@@ -551,7 +557,7 @@ static void act_answer(struct ferry_store *s, void *arg)
 {
     const struct answer_args *a = arg;
 
-    ferry_store_transfer_answer(s, a->id, a->aid, a->asha, 1826000000, 0, "/x");
+    ferry_store_transfer_answer(s, a->id, a->aid, a->asha, 1826000000, 0, "/x", "usb");
 }
 
 /* A process SIGKILLed between the UPDATE and the COMMIT of an answer leaves the old state. */
@@ -577,7 +583,7 @@ static void test_crash_mid_answer(void **state)
     ferry_transfer_free(got);
     assert_false(ferry_store_package_seen(s, asha));
     /* and the answer can now be imported normally */
-    assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, 0, "/x"),
+    assert_int_equal(ferry_store_transfer_answer(s, t.id, aid, asha, 1826000000, 0, "/x", "usb"),
                      FERRY_OK);
     ferry_store_close(s);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'transfer-answer'"),
@@ -680,7 +686,7 @@ static void test_migrate_v1_then_cancel(void **state)
     free(path);
 
     assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
-    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 2);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-migrate'"),
                      1);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE state = 1"), 1);
@@ -706,11 +712,268 @@ static void test_migrate_v1_then_cancel(void **state)
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'transfer-cancel' "
                                      "AND detail LIKE '%stick lost'"),
                      1);
-    /* opened again: already version 2, nothing migrated twice */
+    /* opened again: already version 3, nothing migrated twice */
     assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
     ferry_store_close(s);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-migrate'"),
                      1);
+}
+
+/* ---- schema 3: trips and media; migrations from real old ledgers ---- */
+
+/* One text of a query's rows (each column as text, '|' between, ';' after each row) run
+ * directly on the ledger file; new string. */
+static char *ledger_text(const struct fx *f, const char *sql)
+{
+    char *path = ferry_path_join(f->home, "ledger.sqlite");
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    size_t len = 0;
+    char *out = calloc(1, 1), *grown;
+    int i;
+
+    assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        for (i = 0; i < sqlite3_column_count(st); i++) {
+            const char *v = (const char *)sqlite3_column_text(st, i);
+            size_t add = (v ? strlen(v) : 4) + 1;
+            assert_non_null(grown = realloc(out, len + add + 2));
+            out = grown;
+            len += (size_t)snprintf(out + len, add + 2, "%s%c", v ? v : "NULL",
+                                    i + 1 < sqlite3_column_count(st) ? '|' : ';');
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    free(path);
+    return out;
+}
+
+/* Copies tests/vectors/ledger/@name into a new home as its ledger.sqlite. */
+static void fixture_home(const struct fx *f, const char *name)
+{
+    char src[4096], *dst = ferry_path_join(f->home, "ledger.sqlite");
+    uint8_t *data = NULL;
+    size_t len = 0;
+
+    snprintf(src, sizeof(src), "%s/ledger/%s", getenv("FERRY_VECTORS"), name);
+    assert_int_equal(ferry_file_read(src, 1 << 20, &data, &len), FERRY_OK);
+    assert_int_equal(mkdir(f->home, 0700), 0);
+    assert_int_equal(ferry_file_write_atomic(dst, data, len, 0600), FERRY_OK);
+    free(data);
+    free(dst);
+}
+
+/* The columns every version has, as the old ferry wrote them. */
+#define OLD_ROWS                                                                                   \
+    "SELECT hex(id), direction, state, hex(package_sha256), hex(payload_sha256), kind, subject, "  \
+    "guid, source_path, peer_fp, service, created, updated, old_not_after, new_not_after, "        \
+    "installed_path, hex(answer_id), answered FROM transfers ORDER BY id"
+
+struct fixture {
+    const char *file, *side;
+    int version;
+    int rows, answered, outstanding, cancelled, submitted;
+};
+
+/* An old ledger opens: migrated in one step to version 3 with one audit entry, every row and
+ * column it had kept as it was, the new columns unknown (NULL), the indexes made again; then
+ * the new columns work on it, and it is not migrated twice. */
+static void migrate_fixture(struct fx *f, const struct fixture *x)
+{
+    struct ferry_store *s = NULL;
+    struct ferry_transfer **all = NULL, t, *got = NULL;
+    uint8_t trip[FERRY_TRANSFER_ID_LEN], asha[FERRY_SHA256_LEN];
+    char *before, *after, want[160], hex[33];
+    size_t n = 0, i;
+
+    fixture_home(f, x->file);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"),
+                     x->version);
+    before = ledger_text(f, OLD_ROWS);
+    assert_int_equal(ferry_store_open(f->home, x->side, 0, &s), FERRY_OK);
+    after = ledger_text(f, OLD_ROWS);
+    assert_string_equal(after, before);
+    free(before);
+    free(after);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+    snprintf(want, sizeof(want),
+             "SELECT count(*) FROM audit WHERE event = 'store-migrate' AND detail = "
+             "'schema %d -> 3'",
+             x->version);
+    assert_int_equal(ledger_count(f, want), 1);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                                     "AND name IN ('transfers_created', 'transfers_trip')"),
+                     2);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE trip IS NULL AND "
+                                     "request_medium IS NULL AND answer_medium IS NULL"),
+                     x->rows);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE state = 2"),
+                     x->answered);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE state = 1"),
+                     x->outstanding);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE state = 5"),
+                     x->cancelled);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE state = 3"),
+                     x->submitted);
+    if (x->version == 1)
+        assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE valid_until = 0 "
+                                         "AND posted_sha256 IS NULL"),
+                         x->rows);
+    assert_int_equal(ferry_store_transfers(s, &all, &n), FERRY_OK);
+    assert_int_equal(n, (size_t)x->rows);
+    for (i = 0; i < n; i++) {
+        assert_false(all[i]->has_trip);
+        assert_null(all[i]->request_medium);
+        assert_null(all[i]->answer_medium);
+    }
+    assert_int_equal(ferry_store_run_trip(s, trip), 0);
+
+    /* a new transfer on the migrated ledger gets this run's trip and its medium */
+    sample_transfer(&t, 40, NOW_2026);
+    t.request_medium = "usb";
+    t.state = strcmp(x->side, "online") == 0 ? FERRY_TS_SUBMITTED : FERRY_TS_OUTSTANDING;
+    assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_OK);
+    assert_int_equal(ferry_store_run_trip(s, trip), 1);
+    assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
+    assert_true(got->has_trip);
+    assert_memory_equal(got->trip, trip, sizeof(trip));
+    assert_string_equal(got->request_medium, "usb");
+    assert_null(got->answer_medium);
+    ferry_transfer_free(got);
+    if (strcmp(x->side, "offline") == 0) {
+        /* an old outstanding transfer is answered; the medium it came back on is recorded */
+        for (i = 0; i < n && all[i]->state != FERRY_TS_OUTSTANDING; i++)
+            ;
+        assert_true(i < n);
+        fill_id(asha, sizeof(asha), 41);
+        assert_int_equal(
+            ferry_store_transfer_answer(s, all[i]->id, t.id, asha, 1826000000, 0, "/x", "images"),
+            FERRY_OK);
+        assert_int_equal(ferry_store_transfer_get(s, all[i]->id, &got), FERRY_OK);
+        assert_string_equal(got->answer_medium, "images");
+        assert_false(got->has_trip); /* exported before trips: none */
+        ferry_transfer_free(got);
+    } else {
+        /* an old submitted transfer submitted again (--again) joins this run's trip */
+        memcpy(&t, all[0], sizeof(t));
+        t.request_medium = "images";
+        t.answer_medium = "pdf";
+        t.has_trip = 0;
+        fill_id(asha, sizeof(asha), 42);
+        assert_int_equal(ferry_store_transfer_submitted(s, &t, asha), FERRY_OK);
+        assert_int_equal(ferry_store_transfer_get(s, all[0]->id, &got), FERRY_OK);
+        assert_true(got->has_trip);
+        assert_memory_equal(got->trip, trip, sizeof(trip));
+        assert_string_equal(got->request_medium, "images");
+        assert_string_equal(got->answer_medium, "pdf");
+        assert_string_equal(got->subject, all[0]->subject);
+        ferry_transfer_free(got);
+    }
+    ferry_transfers_free(all, n);
+    ferry_store_close(s);
+    ferry_hex(trip, sizeof(trip), hex);
+    after = ledger_text(f, "PRAGMA integrity_check");
+    assert_string_equal(after, "ok;");
+    free(after);
+    /* opened again: version 3 already, nothing migrated twice, the trip still there */
+    assert_int_equal(ferry_store_open(f->home, x->side, 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_trip_find(s, hex, trip), FERRY_OK);
+    ferry_store_close(s);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-migrate'"),
+                     1);
+}
+
+static void test_migrate_real_v1_offline(void **state)
+{
+    const struct fixture x = {"ledger-v1-offline.sqlite", "offline", 1, 2, 1, 1, 0, 0};
+    migrate_fixture(*state, &x);
+}
+
+static void test_migrate_real_v2_offline(void **state)
+{
+    const struct fixture x = {"ledger-v2-offline.sqlite", "offline", 2, 3, 1, 1, 1, 0};
+    migrate_fixture(*state, &x);
+}
+
+static void test_migrate_real_v1_online(void **state)
+{
+    const struct fixture x = {"ledger-v1-online.sqlite", "online", 1, 1, 0, 0, 0, 1};
+    migrate_fixture(*state, &x);
+}
+
+static void test_migrate_real_v2_online(void **state)
+{
+    const struct fixture x = {"ledger-v2-online.sqlite", "online", 2, 1, 0, 0, 0, 1};
+    migrate_fixture(*state, &x);
+    /* version 2 recorded what was posted: kept through the migration */
+    assert_int_equal(ledger_count(*state, "SELECT count(*) FROM transfers WHERE "
+                                          "length(posted_sha256) = 32 AND valid_until > 0"),
+                     1);
+}
+
+/* Every transfer one store handle records shares one trip; another run gets another; a trip is
+ * found by a prefix of its id and lists its transfers in the order they were recorded. */
+static void test_trips(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_transfer t, **v = NULL, *got = NULL;
+    uint8_t trip1[FERRY_TRANSFER_ID_LEN], trip2[FERRY_TRANSFER_ID_LEN], found[16];
+    char hex[33], pre[8];
+    size_t n = 0;
+    uint8_t seed;
+
+    assert_int_equal(ferry_store_run_trip(s, trip1), 0);
+    for (seed = 1; seed <= 3; seed++) {
+        sample_transfer(&t, seed, NOW_2026 - 100 + seed);
+        t.request_medium = "usb";
+        assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_OK);
+    }
+    assert_int_equal(ferry_store_run_trip(s, trip1), 1);
+    ferry_store_close(s);
+    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    sample_transfer(&t, 4, NOW_2026);
+    t.request_medium = "pdf";
+    assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_OK);
+    assert_int_equal(ferry_store_run_trip(s, trip2), 1);
+    assert_memory_not_equal(trip1, trip2, sizeof(trip1));
+    /* a trip given by the caller is kept */
+    sample_transfer(&t, 5, NOW_2026);
+    memcpy(t.trip, trip1, sizeof(trip1));
+    t.has_trip = 1;
+    assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_OK);
+
+    ferry_hex(trip1, sizeof(trip1), hex);
+    assert_int_equal(ferry_store_trip_transfers(s, trip1, &v, &n), FERRY_OK);
+    assert_int_equal(n, 4);
+    assert_string_equal(v[0]->request_medium, "usb");
+    assert_true(v[0]->created < v[1]->created && v[1]->created < v[2]->created);
+    assert_int_equal(v[3]->id[0], t.id[0]);
+    ferry_transfers_free(v, n);
+    assert_int_equal(ferry_store_trip_transfers(s, trip2, &v, &n), FERRY_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0]->request_medium, "pdf");
+    ferry_transfers_free(v, n);
+
+    snprintf(pre, sizeof(pre), "%.6s", hex);
+    pre[0] = (char)(pre[0] >= 'a' ? pre[0] - 32 : pre[0]); /* any case */
+    assert_int_equal(ferry_store_trip_find(s, pre, found), FERRY_OK);
+    assert_memory_equal(found, trip1, sizeof(found));
+    assert_int_equal(ferry_store_trip_find(s, hex, found), FERRY_OK);
+    assert_int_equal(ferry_store_trip_find(s, "12g4", found), FERRY_ERR_USAGE);
+    assert_int_equal(ferry_store_trip_find(s, "123", found), FERRY_ERR_USAGE);
+    snprintf(pre, sizeof(pre), "%c%c%c%c", hex[0] == 'f' ? '0' : 'f', hex[1], hex[2], hex[3]);
+    ferry_hex(trip2, sizeof(trip2), hex);
+    if (strncmp(pre, hex, 4) != 0)
+        assert_int_equal(ferry_store_trip_find(s, pre, found), FERRY_ERR_NOT_FOUND);
+    /* a medium's name is a short word, nothing else */
+    sample_transfer(&t, 6, NOW_2026);
+    t.request_medium = "usb:/media/stick";
+    assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_ERR_USAGE);
+    assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_ERR_NOT_FOUND);
+    ferry_store_close(s);
 }
 
 /* Same with a hot journal: the child's transaction has spilled pages to the database file
@@ -1001,6 +1264,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_submitted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_v1_then_cancel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_real_v1_offline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_real_v2_offline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_real_v1_online, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_real_v2_online, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_mid_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_hot_journal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_identity_create_load, setup, teardown),

@@ -23,26 +23,31 @@
 #include "ferry/store.h"
 #include "ferry/testhook.h"
 
-#define STORE_SCHEMA_VERSION 2 /* 2: state 5 (cancelled); valid_until, posted_sha256 */
-#define STORE_BUSY_MS        10000
-#define STORE_MAX_ROWS       100000 /* transfers listed at once */
-#define STORE_MAX_PEERS      1024
-#define STORE_MAX_TEXT       4096 /* audit detail and text columns */
-#define KEY_FILE             "identity.key"
-#define CERT_FILE            "identity.crt"
-#define PEERS_DIR            "peers"
-#define CERTS_DIR            "certs"
-#define LEDGER_FILE          "ledger.sqlite"
-#define LOCK_FILE            "lock"
+#define STORE_SCHEMA_VERSION                                                                       \
+    3 /* 2: state 5 (cancelled); valid_until, posted_sha256.                                       \
+       * 3: trip, request_medium, answer_medium */
+#define STORE_BUSY_MS   10000
+#define STORE_MAX_ROWS  100000 /* transfers listed at once */
+#define STORE_MAX_PEERS 1024
+#define STORE_MAX_TEXT  4096 /* audit detail and text columns */
+#define KEY_FILE        "identity.key"
+#define CERT_FILE       "identity.crt"
+#define PEERS_DIR       "peers"
+#define CERTS_DIR       "certs"
+#define LEDGER_FILE     "ledger.sqlite"
+#define LOCK_FILE       "lock"
 
 struct ferry_store {
     char *home;
     char *side;
     sqlite3 *db;
     struct ferry_lock *lock;
+    uint8_t trip[FERRY_TRANSFER_ID_LEN]; /* this run's trip: every transfer it records shares it */
+    int has_trip;
 };
 
-/* The transfers table under @name (a migration builds the new one beside the old). */
+/* The transfers table under @name (a migration builds the new one beside the old), and its
+ * indexes, made once the table is called "transfers". */
 #define TRANSFERS_TABLE(name)                                                                      \
     "CREATE TABLE " name " ("                                                                      \
     " id BLOB PRIMARY KEY CHECK (length(id) = 16),"                                                \
@@ -57,26 +62,31 @@ struct ferry_store {
     " answer_id BLOB CHECK (answer_id IS NULL OR length(answer_id) = 16),"                         \
     " answered INTEGER,"                                                                           \
     " valid_until INTEGER NOT NULL DEFAULT 0,"                                                     \
-    " posted_sha256 BLOB CHECK (posted_sha256 IS NULL OR length(posted_sha256) = 32));"            \
-    "CREATE INDEX " name "_created ON " name " (created, state);"
+    " posted_sha256 BLOB CHECK (posted_sha256 IS NULL OR length(posted_sha256) = 32),"             \
+    " trip BLOB CHECK (trip IS NULL OR length(trip) = 16),"                                        \
+    " request_medium TEXT CHECK (request_medium IS NULL OR length(request_medium) <= 16),"         \
+    " answer_medium TEXT CHECK (answer_medium IS NULL OR length(answer_medium) <= 16));"
+#define TRANSFERS_INDEXES                                                                          \
+    "CREATE INDEX transfers_created ON transfers (created, state);"                                \
+    "CREATE INDEX transfers_trip ON transfers (trip);"
 
 static const char *const schema_sql =
-    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);" TRANSFERS_TABLE(
-        "transfers") "CREATE TABLE packages_seen ("
-                     " sha256 BLOB PRIMARY KEY CHECK (length(sha256) = 32),"
-                     " transfer_id BLOB CHECK (transfer_id IS NULL OR length(transfer_id) = 16),"
-                     " seen INTEGER NOT NULL);"
-                     "CREATE TABLE audit ("
-                     " seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, side TEXT NOT "
-                     "NULL,"
-                     " event TEXT NOT NULL, detail TEXT);";
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);" TRANSFERS_TABLE("transfers")
+        TRANSFERS_INDEXES
+    "CREATE TABLE packages_seen ("
+    " sha256 BLOB PRIMARY KEY CHECK (length(sha256) = 32),"
+    " transfer_id BLOB CHECK (transfer_id IS NULL OR length(transfer_id) = 16),"
+    " seen INTEGER NOT NULL);"
+    "CREATE TABLE audit ("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT, time INTEGER NOT NULL, side TEXT NOT "
+    "NULL,"
+    " event TEXT NOT NULL, detail TEXT);";
 
 #define TRANSFER_COLS                                                                              \
     "id, direction, state, package_sha256, payload_sha256, kind, subject, guid, source_path, "     \
     "peer_fp, service, created, updated, old_not_after, new_not_after, installed_path, "           \
-    "answer_id, valid_until, posted_sha256"
+    "answer_id, valid_until, posted_sha256, trip, request_medium, answer_medium"
 
-/* Version 1 ledgers gain the two columns of version 2 (nothing else changed). */
 /* ---- SQLite helpers ---- */
 
 /* The ledger is damaged: what is safe to do. */
@@ -391,34 +401,44 @@ static ferry_err schema_create(struct ferry_store *s)
 }
 
 /*
- * Migrations of an older ledger, run in order inside the opening transaction (a crash leaves
- * the old version whole): migrations[i] takes version i + 1 to i + 2.
+ * Migrations of an older ledger, inside the opening transaction (a crash leaves the old version
+ * whole). SQLite cannot change a CHECK, so the transfers table is rebuilt in one step from any
+ * older version: the columns that version had are copied, the newer ones take their defaults,
+ * and the indexes are made again.
  *   1 -> 2: transfers.state may be 5 (FERRY_TS_CANCELLED); new columns valid_until (RMS:
  *           VALIDITYTIME end beside the renewal date) and posted_sha256 (RMS: the bytes posted).
- *           SQLite cannot change a CHECK, so the table is rebuilt (the old columns copied, the
- *           new ones at their defaults) and its index made again.
+ *   2 -> 3: new columns trip (the run that recorded the transfer: one export or one submit),
+ *           request_medium and answer_medium (the medium each leg travelled on, as this side
+ *           wrote or read it: "usb", "png", "pdf", "html", "screen", "images", "camera").
+ *           Rows from before keep them NULL: unknown (the runbook leaves a blank, or --medium).
  */
 #define TRANSFER_COLS_V1                                                                           \
     "id, direction, state, package_sha256, payload_sha256, kind, subject, guid, source_path, "     \
     "peer_fp, service, created, updated, old_not_after, new_not_after, installed_path, "           \
     "answer_id, answered"
-static const char *const migrations[] = {
-    TRANSFERS_TABLE("transfers_v2") "INSERT INTO transfers_v2 (" TRANSFER_COLS_V1
-                                    ") SELECT " TRANSFER_COLS_V1 " FROM transfers;"
-                                    "DROP TABLE transfers;"
-                                    "ALTER TABLE transfers_v2 RENAME TO transfers;"
-                                    "DROP INDEX transfers_v2_created;"
-                                    "CREATE INDEX transfers_created ON transfers (created, state);",
+static const char *const version_cols[] = {
+    NULL, TRANSFER_COLS_V1,                          /* 1 */
+    TRANSFER_COLS_V1 ", valid_until, posted_sha256", /* 2 */
 };
 
 static ferry_err schema_migrate(struct ferry_store *s, long from)
 {
     char ver[16], detail[64];
-    ferry_err r = FERRY_OK;
-    long v;
+    const char *cols = version_cols[from];
+    struct ferry_buf sql;
+    ferry_err r;
 
-    for (v = from; v < STORE_SCHEMA_VERSION && r == FERRY_OK; v++)
-        r = exec(s, migrations[v - 1], "cannot update the ledger to this version of ferry");
+    ferry_buf_init(&sql, 8192);
+    r = ferry_buf_printf(&sql,
+                         TRANSFERS_TABLE("transfers_new") "INSERT INTO transfers_new (%s) SELECT "
+                                                          "%s FROM transfers;"
+                                                          "DROP TABLE transfers;"
+                                                          "ALTER TABLE transfers_new RENAME TO "
+                                                          "transfers;" TRANSFERS_INDEXES,
+                         cols, cols);
+    if (r == FERRY_OK)
+        r = exec(s, (const char *)sql.data, "cannot update the ledger to this version of ferry");
+    ferry_buf_free(&sql);
     if (r != FERRY_OK)
         return r;
     snprintf(ver, sizeof(ver), "%d", STORE_SCHEMA_VERSION);
@@ -644,6 +664,8 @@ void ferry_transfer_free(struct ferry_transfer *t)
     free(t->peer_fp);
     free(t->service);
     free(t->installed_path);
+    free(t->request_medium);
+    free(t->answer_medium);
     free(t);
 }
 
@@ -661,6 +683,14 @@ void ferry_transfers_free(struct ferry_transfer **t, size_t n)
 static int text_ok(const char *v)
 {
     return v == NULL || strlen(v) <= STORE_MAX_TEXT;
+}
+
+/* A medium's name as recorded: NULL (unknown) or 1 to 16 lower-case letters ("usb", "pdf"). */
+static int medium_ok(const char *v)
+{
+    size_t n = v != NULL ? strlen(v) : 1;
+
+    return v == NULL || (n >= 1 && n <= 16 && strspn(v, "abcdefghijklmnopqrstuvwxyz") == n);
 }
 
 static ferry_err col_text(sqlite3_stmt *st, int i, char **out)
@@ -702,7 +732,8 @@ static ferry_err row_transfer(const struct ferry_store *s, sqlite3_stmt *st,
         col_blob(st, 3, t->package_sha256, sizeof(t->package_sha256), 0) < 0 ||
         col_blob(st, 4, t->payload_sha256, sizeof(t->payload_sha256), 0) < 0 ||
         (has = col_blob(st, 16, t->answer_id, sizeof(t->answer_id), 1)) < 0 ||
-        (t->has_posted = col_blob(st, 18, t->posted_sha256, sizeof(t->posted_sha256), 1)) < 0) {
+        (t->has_posted = col_blob(st, 18, t->posted_sha256, sizeof(t->posted_sha256), 1)) < 0 ||
+        (t->has_trip = col_blob(st, 19, t->trip, sizeof(t->trip), 1)) < 0) {
         r = ferry_errf(FERRY_ERR_FORMAT, "%s/%s: malformed transfer row", s->home, LEDGER_FILE);
         goto out;
     }
@@ -712,7 +743,9 @@ static ferry_err row_transfer(const struct ferry_store *s, sqlite3_stmt *st,
     if (col_text(st, 5, &t->kind) != FERRY_OK || col_text(st, 6, &t->subject) != FERRY_OK ||
         col_text(st, 7, &t->guid) != FERRY_OK || col_text(st, 8, &t->source_path) != FERRY_OK ||
         col_text(st, 9, &t->peer_fp) != FERRY_OK || col_text(st, 10, &t->service) != FERRY_OK ||
-        col_text(st, 15, &t->installed_path) != FERRY_OK)
+        col_text(st, 15, &t->installed_path) != FERRY_OK ||
+        col_text(st, 20, &t->request_medium) != FERRY_OK ||
+        col_text(st, 21, &t->answer_medium) != FERRY_OK)
         goto out;
     t->created = (time_t)sqlite3_column_int64(st, 11);
     t->updated = (time_t)sqlite3_column_int64(st, 12);
@@ -727,15 +760,37 @@ out:
     return r;
 }
 
+/* The trip of @t: its own when given, else this run's (drawn at the first transfer recorded). */
+static ferry_err trip_of(struct ferry_store *s, const struct ferry_transfer *t,
+                         const uint8_t **trip)
+{
+    ferry_err r;
+
+    if (t->has_trip) {
+        *trip = t->trip;
+        return FERRY_OK;
+    }
+    if (!s->has_trip) {
+        if ((r = ferry_random(s->trip, sizeof(s->trip))) != FERRY_OK)
+            return r;
+        s->has_trip = 1;
+    }
+    *trip = s->trip;
+    return FERRY_OK;
+}
+
 static ferry_err transfer_insert(struct ferry_store *s, const struct ferry_transfer *t, time_t now)
 {
     sqlite3_stmt *st = NULL;
+    const uint8_t *trip;
     ferry_err r;
     int rc;
 
+    if ((r = trip_of(s, t, &trip)) != FERRY_OK)
+        return r;
     if ((r = prep(s,
                   "INSERT INTO transfers (" TRANSFER_COLS ", answered) VALUES "
-                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                   &st)) != FERRY_OK)
         return r;
     bind_blob(st, 1, t->id, sizeof(t->id));
@@ -759,6 +814,9 @@ static ferry_err transfer_insert(struct ferry_store *s, const struct ferry_trans
     sqlite3_bind_int64(st, 18, (sqlite3_int64)t->valid_until);
     if (t->has_posted)
         bind_blob(st, 19, t->posted_sha256, sizeof(t->posted_sha256));
+    bind_blob(st, 20, trip, FERRY_TRANSFER_ID_LEN);
+    bind_text(st, 21, t->request_medium);
+    bind_text(st, 22, t->answer_medium);
     r = step_done(s, st, &rc, "cannot record the transfer");
     sqlite3_finalize(st);
     if (rc == SQLITE_CONSTRAINT) {
@@ -782,6 +840,8 @@ ferry_err ferry_store_transfer_add(struct ferry_store *s, const struct ferry_tra
         !text_ok(t->source_path) || !text_ok(t->peer_fp) || !text_ok(t->service) ||
         !text_ok(t->installed_path))
         return ferry_errf(FERRY_ERR_TOO_LARGE, "transfer text field over %d bytes", STORE_MAX_TEXT);
+    if (!medium_ok(t->request_medium) || !medium_ok(t->answer_medium))
+        return ferry_errf(FERRY_ERR_USAGE, "transfer medium is not a medium's name");
     ferry_hex(t->id, sizeof(t->id), hex);
     snprintf(detail, sizeof(detail), "%s state=%d", hex, (int)t->state);
     if ((r = tx_begin(s)) != FERRY_OK)
@@ -951,7 +1011,7 @@ static ferry_err seen_insert(struct ferry_store *s, const uint8_t sha[FERRY_SHA2
 
 static ferry_err answer_update(struct ferry_store *s, const uint8_t id[FERRY_TRANSFER_ID_LEN],
                                const uint8_t answer_id[FERRY_TRANSFER_ID_LEN], time_t new_not_after,
-                               time_t valid_until, const char *installed_path)
+                               time_t valid_until, const char *installed_path, const char *medium)
 {
     sqlite3_stmt *st = NULL;
     time_t now = ferry_now();
@@ -959,8 +1019,8 @@ static ferry_err answer_update(struct ferry_store *s, const uint8_t id[FERRY_TRA
 
     if ((r = prep(s,
                   "UPDATE transfers SET state = ?, answer_id = ?, new_not_after = ?, "
-                  "installed_path = ?, updated = ?, answered = ?, valid_until = ? "
-                  "WHERE id = ? AND state = ?",
+                  "installed_path = ?, updated = ?, answered = ?, valid_until = ?, "
+                  "answer_medium = ? WHERE id = ? AND state = ?",
                   &st)) != FERRY_OK)
         return r;
     sqlite3_bind_int(st, 1, FERRY_TS_ANSWERED);
@@ -970,8 +1030,9 @@ static ferry_err answer_update(struct ferry_store *s, const uint8_t id[FERRY_TRA
     sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)valid_until);
-    bind_blob(st, 8, id, FERRY_TRANSFER_ID_LEN);
-    sqlite3_bind_int(st, 9, FERRY_TS_OUTSTANDING);
+    bind_text(st, 8, medium);
+    bind_blob(st, 9, id, FERRY_TRANSFER_ID_LEN);
+    sqlite3_bind_int(st, 10, FERRY_TS_OUTSTANDING);
     r = step_done(s, st, NULL, "cannot mark the transfer answered");
     sqlite3_finalize(st);
     if (r == FERRY_OK && sqlite3_changes(s->db) != 1)
@@ -984,19 +1045,21 @@ ferry_err ferry_store_transfer_answer(struct ferry_store *s,
                                       const uint8_t answer_id[FERRY_TRANSFER_ID_LEN],
                                       const uint8_t answer_pkg_sha256[FERRY_SHA256_LEN],
                                       time_t new_not_after, time_t valid_until,
-                                      const char *installed_path)
+                                      const char *installed_path, const char *medium)
 {
     char hex[2 * FERRY_TRANSFER_ID_LEN + 1], ahex[2 * FERRY_TRANSFER_ID_LEN + 1], detail[160];
     ferry_err r;
 
     if (!text_ok(installed_path))
         return ferry_errf(FERRY_ERR_TOO_LARGE, "installed path over %d bytes", STORE_MAX_TEXT);
+    if (!medium_ok(medium))
+        return ferry_errf(FERRY_ERR_USAGE, "answer medium is not a medium's name");
     ferry_hex(id, FERRY_TRANSFER_ID_LEN, hex);
     ferry_hex(answer_id, FERRY_TRANSFER_ID_LEN, ahex);
     snprintf(detail, sizeof(detail), "%s answered by %s", hex, ahex);
     if ((r = tx_begin(s)) != FERRY_OK)
         return r;
-    if ((r = answer_update(s, id, answer_id, new_not_after, valid_until, installed_path)) !=
+    if ((r = answer_update(s, id, answer_id, new_not_after, valid_until, installed_path, medium)) !=
         FERRY_OK)
         goto out;
     test_stall("answer");
@@ -1042,6 +1105,88 @@ ferry_err ferry_store_transfer_find(struct ferry_store *s, const char *prefix,
                       hits ? "transfer '%s' is ambiguous: give more digits"
                            : "no transfer '%s' here (see `status`)",
                       prefix);
+}
+
+int ferry_store_run_trip(const struct ferry_store *s, uint8_t trip[FERRY_TRANSFER_ID_LEN])
+{
+    if (s->has_trip)
+        memcpy(trip, s->trip, FERRY_TRANSFER_ID_LEN);
+    return s->has_trip;
+}
+
+ferry_err ferry_store_trip_find(struct ferry_store *s, const char *prefix,
+                                uint8_t trip[FERRY_TRANSFER_ID_LEN])
+{
+    sqlite3_stmt *st = NULL;
+    size_t len = strlen(prefix), hits = 0;
+    const void *p;
+    ferry_err r;
+    int rc;
+
+    if (len < 4 || len > 2 * FERRY_TRANSFER_ID_LEN ||
+        strspn(prefix, "0123456789abcdefABCDEF") != len)
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "'%s' is not a trip id: give 4 to 32 hex digits of one (the trip "
+                          "column of `status`)",
+                          prefix);
+    if ((r = prep(s,
+                  "SELECT DISTINCT trip FROM transfers WHERE trip IS NOT NULL AND "
+                  "substr(hex(trip), 1, ?1) = upper(?2) LIMIT 2",
+                  &st)) != FERRY_OK)
+        return r;
+    sqlite3_bind_int(st, 1, (int)len);
+    bind_text(st, 2, prefix);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        p = sqlite3_column_blob(st, 0);
+        if (p == NULL || sqlite3_column_bytes(st, 0) != FERRY_TRANSFER_ID_LEN) {
+            r = ferry_errf(FERRY_ERR_FORMAT, "%s/%s: malformed trip id", s->home, LEDGER_FILE);
+            break;
+        }
+        if (hits++ == 0)
+            memcpy(trip, p, FERRY_TRANSFER_ID_LEN);
+    }
+    if (r == FERRY_OK && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        r = db_err(s, rc, "cannot read the ledger");
+    sqlite3_finalize(st);
+    if (r != FERRY_OK || hits == 1)
+        return r;
+    return ferry_errf(hits ? FERRY_ERR_USAGE : FERRY_ERR_NOT_FOUND,
+                      hits ? "trip '%s' is ambiguous: give more digits"
+                           : "no trip '%s' here (see the trip column of `status`)",
+                      prefix);
+}
+
+ferry_err ferry_store_trip_transfers(struct ferry_store *s,
+                                     const uint8_t trip[FERRY_TRANSFER_ID_LEN],
+                                     struct ferry_transfer ***out, size_t *n)
+{
+    struct ferry_transfer **all = NULL, **v = NULL;
+    size_t cnt = 0, i, k = 0;
+    ferry_err r;
+
+    *out = NULL;
+    *n = 0;
+    if ((r = ferry_store_transfers(s, &all, &cnt)) != FERRY_OK)
+        return r;
+    if ((v = calloc(cnt > 0 ? cnt : 1, sizeof(*v))) == NULL) {
+        ferry_transfers_free(all, cnt);
+        return FERRY_ERR_NOMEM;
+    }
+    /* newest first in @all: the trip in the order it was recorded */
+    for (i = cnt; i-- > 0;) {
+        if (!all[i]->has_trip || memcmp(all[i]->trip, trip, FERRY_TRANSFER_ID_LEN) != 0)
+            continue;
+        v[k++] = all[i];
+        all[i] = NULL;
+    }
+    ferry_transfers_free(all, cnt);
+    if (k == 0) {
+        free(v);
+        return ferry_errf(FERRY_ERR_NOT_FOUND, "no transfer in that trip");
+    }
+    *out = v;
+    *n = k;
+    return FERRY_OK;
 }
 
 /* After an UPDATE ... WHERE state = OUTSTANDING for a cancel changed nothing: says why. */
@@ -1145,6 +1290,28 @@ ferry_err ferry_store_transfer_update(struct ferry_store *s,
     return tx_end(s, transfer_set(s, id, state, service, new_not_after, 0, NULL));
 }
 
+/* A transfer submitted again (--again) joins this run's trip, with the media of this run. */
+static ferry_err trip_set(struct ferry_store *s, const struct ferry_transfer *t)
+{
+    sqlite3_stmt *st = NULL;
+    const uint8_t *trip;
+    ferry_err r;
+
+    if ((r = trip_of(s, t, &trip)) != FERRY_OK ||
+        (r = prep(s,
+                  "UPDATE transfers SET trip = ?1, request_medium = coalesce(?2, request_medium), "
+                  "answer_medium = coalesce(?3, answer_medium) WHERE id = ?4",
+                  &st)) != FERRY_OK)
+        return r;
+    bind_blob(st, 1, trip, FERRY_TRANSFER_ID_LEN);
+    bind_text(st, 2, t->request_medium);
+    bind_text(st, 3, t->answer_medium);
+    bind_blob(st, 4, t->id, FERRY_TRANSFER_ID_LEN);
+    r = step_done(s, st, NULL, "cannot update the transfer's trip");
+    sqlite3_finalize(st);
+    return r;
+}
+
 ferry_err ferry_store_transfer_submitted(struct ferry_store *s, const struct ferry_transfer *t,
                                          const uint8_t pkg_sha256[FERRY_SHA256_LEN])
 {
@@ -1155,7 +1322,8 @@ ferry_err ferry_store_transfer_submitted(struct ferry_store *s, const struct fer
 
     if (t->state < FERRY_TS_OUTSTANDING || t->state > FERRY_TS_CANCELLED || !text_ok(t->kind) ||
         !text_ok(t->subject) || !text_ok(t->guid) || !text_ok(t->source_path) ||
-        !text_ok(t->peer_fp) || !text_ok(t->service) || !text_ok(t->installed_path))
+        !text_ok(t->peer_fp) || !text_ok(t->service) || !text_ok(t->installed_path) ||
+        !medium_ok(t->request_medium) || !medium_ok(t->answer_medium))
         return ferry_errf(FERRY_ERR_USAGE, "bad submitted transfer");
     ferry_hex(t->id, sizeof(t->id), hex);
     snprintf(detail, sizeof(detail), "%s state=%d", hex, (int)t->state);
@@ -1166,11 +1334,13 @@ ferry_err ferry_store_transfer_submitted(struct ferry_store *s, const struct fer
     bind_blob(st, 1, t->id, FERRY_TRANSFER_ID_LEN);
     exists = sqlite3_step(st) == SQLITE_ROW;
     sqlite3_finalize(st);
-    if (exists)
-        r = transfer_set(s, t->id, t->state, t->service, t->new_not_after, t->valid_until,
-                         t->has_posted ? t->posted_sha256 : NULL);
-    else if ((r = transfer_insert(s, t, ferry_now())) == FERRY_OK)
+    if (exists) {
+        if ((r = transfer_set(s, t->id, t->state, t->service, t->new_not_after, t->valid_until,
+                              t->has_posted ? t->posted_sha256 : NULL)) == FERRY_OK)
+            r = trip_set(s, t);
+    } else if ((r = transfer_insert(s, t, ferry_now())) == FERRY_OK) {
         r = audit_row(s, "transfer-add", detail);
+    }
     test_stall("submitted");
     if (r == FERRY_OK)
         r = seen_insert(s, pkg_sha256, t->id, 1);

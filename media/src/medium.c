@@ -42,6 +42,20 @@ ferry_err ferry_medium_parse(const char *spec, struct ferry_medium *out)
                       spec);
 }
 
+ferry_err ferry_medium_kind_parse(const char *name, enum ferry_medium_kind *out)
+{
+    size_t i;
+
+    *out = 0;
+    for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+        if (strcmp(name, kinds[i].name) == 0) {
+            *out = kinds[i].kind;
+            return FERRY_OK;
+        }
+    return ferry_errf(FERRY_ERR_USAGE,
+                      "unknown medium '%s' (usb, png, pdf, html, screen, camera, images)", name);
+}
+
 static int lookup(enum ferry_medium_kind k)
 {
     size_t i;

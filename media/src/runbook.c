@@ -268,6 +268,14 @@ struct field {
     const char *value;
 };
 
+static ferry_err too_long(const char *name, const char *value)
+{
+    return ferry_errf(FERRY_ERR_TOO_LARGE,
+                      "runbook: the %s is %zu bytes, more than the %d printed; check the input "
+                      "it came from",
+                      name, strlen(value), RB_MAX_VALUE);
+}
+
 static ferry_err check_fields(const struct ferry_runbook *rb)
 {
     const struct field f[] = {
@@ -291,10 +299,28 @@ static ferry_err check_fields(const struct ferry_runbook *rb)
         return ferry_errf(FERRY_ERR_USAGE, "runbook: a pairing sheet needs the side it is for");
     for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
         if (f[i].value != NULL && strlen(f[i].value) > RB_MAX_VALUE)
-            return ferry_errf(FERRY_ERR_TOO_LARGE,
-                              "runbook: the %s is %zu bytes, more than the %d printed; check "
-                              "the input it came from",
-                              f[i].name, strlen(f[i].value), RB_MAX_VALUE);
+            return too_long(f[i].name, f[i].value);
+    if (rb->trip_id != NULL &&
+        (strlen(rb->trip_id) != 32 || strspn(rb->trip_id, "0123456789abcdefABCDEF") != 32))
+        return ferry_errf(FERRY_ERR_USAGE, "runbook: the trip id is not 32 hex digits");
+    if (rb->nitems > FERRY_RUNBOOK_MAX_ITEMS || (rb->nitems > 0 && rb->items == NULL))
+        return ferry_errf(FERRY_ERR_TOO_LARGE, "runbook: %zu transfers, at most %d in one trip",
+                          rb->nitems, FERRY_RUNBOOK_MAX_ITEMS);
+    for (i = 0; i < rb->nitems; i++) {
+        const struct ferry_runbook_item *it = &rb->items[i];
+        const struct field g[] = {
+            {"transfer id", it->transfer_id},
+            {"server name", it->server_name},
+            {"GUID", it->guid},
+            {"request file", it->request_file},
+            {"package file", it->package_file},
+            {"package SHA-256", it->package_sha256},
+        };
+        size_t k;
+        for (k = 0; k < sizeof(g) / sizeof(g[0]); k++)
+            if (g[k].value != NULL && strlen(g[k].value) > RB_MAX_VALUE)
+                return too_long(g[k].name, g[k].value);
+    }
     return FERRY_OK;
 }
 
@@ -316,6 +342,9 @@ ferry_err rb_doc_build(const struct ferry_runbook *rb, struct rb_doc **out)
         goto out;
     if (rb->leg == FERRY_RUNBOOK_PAIRING)
         r = ferry_buf_printf(&f, "ferry pairing sheet \xC2\xB7 the %s machine", rb->pairing_side);
+    else if (rb->nitems > 1 && rb->trip_id != NULL)
+        r = ferry_buf_printf(&f, "ferry runbook \xC2\xB7 trip %.32s \xC2\xB7 %zu transfers",
+                             rb->trip_id, rb->nitems);
     else
         r = ferry_buf_printf(&f, "ferry runbook \xC2\xB7 transfer %s",
                              d->transfer_id[0] != '\0' ? d->transfer_id : RB_BLANK);
@@ -325,7 +354,8 @@ ferry_err rb_doc_build(const struct ferry_runbook *rb, struct rb_doc **out)
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    if (rb->medium == FERRY_MEDIUM_PDF && rb->package != NULL && rb->package_len > 0) {
+    if (rb->medium == FERRY_MEDIUM_PDF && rb->package != NULL && rb->package_len > 0 &&
+        rb->nitems <= 1) {
         /* the frames `--to pdf:` printed for this package: one set per transfer */
         if ((r = ferry_qr_paper_set(rb->package, rb->package_len, rb->qr, &d->paper, &d->seq)) !=
             FERRY_OK)

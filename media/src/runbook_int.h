@@ -11,7 +11,7 @@
 #include "ferry/runbook.h"
 
 #define RB_MAX_VALUE  1024 /* bytes per field: longer fields are refused */
-#define RB_MAX_BLOCKS 512
+#define RB_MAX_BLOCKS 8192 /* a trip of FERRY_RUNBOOK_MAX_ITEMS transfers fits */
 #define RB_TEXT_COLS  78
 
 enum rb_kind {

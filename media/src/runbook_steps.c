@@ -119,6 +119,17 @@ static int is_rms(const struct ferry_runbook *rb)
     return rb->kind != NULL && strcmp(rb->kind, "rms") == 0;
 }
 
+static int is_x509(const struct ferry_runbook *rb)
+{
+    return rb->kind != NULL && strcmp(rb->kind, "x509") == 0;
+}
+
+/* A trip of several transfers: one runbook lists them all under "The transfers". */
+static int is_trip(const struct ferry_runbook *rb)
+{
+    return rb->nitems > 1 && rb->items != NULL;
+}
+
 /* RMS: the new expiry is the SLC's renewal date; its VALIDITYTIME, often years later, beside it. */
 static void valid_until(struct ctx *c)
 {
@@ -146,7 +157,7 @@ static const char *kind_desc(const struct ferry_runbook *rb)
         return NULL;
     if (is_rms(rb))
         return "RMS server licensor certificate (SLC)";
-    if (strcmp(rb->kind, "x509") == 0)
+    if (is_x509(rb))
         return "X.509 certificate";
     return rb->kind;
 }
@@ -159,6 +170,8 @@ static void transfer_block(struct ctx *c)
 
     add(c, RB_HEADING, NULL, "This transfer", 0, 0);
     kv(c, "Transfer id", rb->transfer_id, 1, 0);
+    if (rb->trip_id != NULL)
+        kv(c, "Trip", rb->trip_id, 1, 0);
     kv(c, "Direction",
        req ? "request: offline machine \xE2\x86\x92 online machine"
            : "response: online machine \xE2\x86\x92 offline machine",
@@ -180,6 +193,66 @@ static void transfer_block(struct ctx *c)
         rms_dates_note(c);
 }
 
+/* One transfer of the trip: a box to tick when its values were seen, and the values. */
+static void trip_item(struct ctx *c, size_t i)
+{
+    const struct ferry_runbook *rb = c->rb;
+    const struct ferry_runbook_item *it = &rb->items[i];
+    int req = rb->leg == FERRY_RUNBOOK_REQUEST;
+    char num[24], t[32];
+
+    snprintf(num, sizeof(num), "T%zu.", i + 1);
+    add(c, RB_STEP, num, it->server_name != NULL ? it->server_name : "(not named)", 0, 0);
+    kv(c, "Transfer id", it->transfer_id, 1, 1);
+    if (is_rms(rb) || it->guid != NULL)
+        kv(c, "Server GUID", it->guid, 1, 1);
+    if (req)
+        kv(c, "Request file", it->request_file, 0, 1);
+    kv(c, "Package file", it->package_file, 0, 1);
+    kv(c, "Package SHA-256", it->package_sha256, 1, 1);
+    if (req) {
+        kv(c, "Current expiry", when(it->current_not_after, t), 0, 1);
+    } else {
+        kv(c, "New expiry", when(it->new_not_after, t), 0, 1);
+        if (is_rms(rb) && it->valid_until != 0)
+            kv(c, "Valid until (VALIDITYTIME)", when(it->valid_until, t), 0, 1);
+    }
+}
+
+/* What the trip's transfers share, then each of them. */
+static void trip_block(struct ctx *c)
+{
+    const struct ferry_runbook *rb = c->rb;
+    int req = rb->leg == FERRY_RUNBOOK_REQUEST;
+    char t[32], n[32];
+    size_t i;
+
+    add(c, RB_HEADING, NULL, "This trip", 0, 0);
+    kv(c, "Trip", rb->trip_id, 1, 0);
+    snprintf(n, sizeof(n), "%zu", rb->nitems);
+    kv(c, "Transfers", n, 0, 0);
+    kv(c, "Direction",
+       req ? "request: offline machine \xE2\x86\x92 online machine"
+           : "response: online machine \xE2\x86\x92 offline machine",
+       0, 0);
+    kv(c, "Medium", medium_desc(rb->medium), 0, 0);
+    kv(c, "Certificates", kind_desc(rb), 0, 0);
+    kv(c, req ? "Packages made" : "Answers made", when(rb->created, t), 0, 0);
+    if (!req && is_rms(rb))
+        add(c, RB_PARA, NULL,
+            "RMS: the new expiry is the SLC's renewal date (the ISSUE right's RANGETIME, MS-RMPR "
+            "3.1.6.2); its VALIDITYTIME can run years longer. Renew by the first date.",
+            0, 0);
+    add(c, RB_HEADING, NULL, "The transfers", 0, 0);
+    para(c, "Every transfer of this trip travels on the same medium in one run. Where a step says "
+            "\xE2\x80\x9C"
+            "each transfer\xE2\x80\x9D, find each one's values below in the "
+            "command's output and tick its box; a transfer whose values differ stops only that "
+            "transfer.");
+    for (i = 0; i < rb->nitems; i++)
+        trip_item(c, i);
+}
+
 static void identity(struct ctx *c, const char *tool, const char *name, const char *fp)
 {
     step(c, "Check this machine's identity: run the command below and compare the "
@@ -197,6 +270,16 @@ static void send_steps(struct ctx *c)
 
     switch (rb->medium) {
     case FERRY_MEDIUM_USB:
+        if (is_trip(rb)) {
+            step(c,
+                 "Check that the USB stick holds the %zu package files listed under "
+                 "\xE2\x80\x9CThe transfers\xE2\x80\x9D, then eject it (unmount) before "
+                 "removing it.",
+                 rb->nitems);
+            step(c, "Label the stick with the first eight digits of the trip id: %.8s.",
+                 rb->trip_id);
+            break;
+        }
         step(c, "Check that the USB stick holds the package file named above and nothing "
                 "else of this transfer, then eject it (unmount) before removing it.");
         step(c, "Label the stick with the first eight digits of the transfer id: %.8s.", id);
@@ -245,6 +328,14 @@ static void package_checks(struct ctx *c, const char *sender_fp)
 {
     const struct ferry_runbook *rb = c->rb;
 
+    if (is_trip(rb)) {
+        kv(c, "Each transfer",
+           "transfer id, package SHA-256 and name as listed under \xE2\x80\x9CThe "
+           "transfers\xE2\x80\x9D",
+           0, 1);
+        kv(c, "Sender fingerprint", sender_fp, 1, 1);
+        return;
+    }
     kv(c, "Transfer id", rb->transfer_id, 1, 1);
     kv(c, "Package SHA-256", rb->package_sha256, 1, 1);
     kv(c, "Sender fingerprint", sender_fp, 1, 1);
@@ -322,6 +413,12 @@ static void expected_new(struct ctx *c)
     char t[32], buf[96];
     const char *e = NULL;
 
+    if (is_trip(rb)) {
+        step(c, "Check the new certificate it reports for each transfer: same server, and an "
+                "expiry later than the current one listed under \xE2\x80\x9CThe "
+                "transfers\xE2\x80\x9D. Write each expiry shown next to its transfer.");
+        return;
+    }
     step(c, "Check the new certificate it reports: same server, and an expiry later than the "
             "current one. Write the expiry it shows on the line below.");
     kv(c, "Current expiry", when(rb->current_not_after, t), 0, 1);
@@ -338,6 +435,48 @@ static void expected_new(struct ctx *c)
     kv(c, "New expiry shown", NULL, 0, 1);
 }
 
+/* `ferry-offline export FILE... --to MEDIUM` for every request of the trip, or with REQUEST...
+ * when the names do not fit one command line of the runbook. */
+static void trip_export_cmd(struct ctx *c)
+{
+    const struct ferry_runbook *rb = c->rb;
+    char cmd[RB_MAX_VALUE + 128];
+    size_t i, n = (size_t)snprintf(cmd, sizeof(cmd), "ferry-offline export");
+    int fits = 1;
+
+    for (i = 0; i < rb->nitems && fits; i++) {
+        const char *f = rb->items[i].request_file;
+        fits = f != NULL && n + strlen(f) + 64 < sizeof(cmd);
+        if (fits)
+            n += (size_t)snprintf(cmd + n, sizeof(cmd) - n, " %s", f);
+    }
+    if (!fits)
+        n = (size_t)snprintf(cmd, sizeof(cmd), "ferry-offline export REQUEST...");
+    snprintf(cmd + n, sizeof(cmd) - n, " --to %s", medium_to(rb->medium));
+    add(c, RB_CMD, NULL, cmd, 1, 0);
+    if (!fits)
+        para(c, "REQUEST...: every request file listed under \xE2\x80\x9CThe "
+                "transfers\xE2\x80\x9D, in one command.");
+}
+
+/* X.509: what to do when submit refuses the answer because the CA changed the certificate. */
+static void accept_changes_step(struct ctx *c, const char *submit_cmd)
+{
+    char cmd[RB_MAX_VALUE + 160];
+
+    if (!is_x509(c->rb))
+        return;
+    step(c, "If submit refuses an answer because the CA changed the certificate (it lists "
+            "what differs from the renewed one: subject, subjectAltName, key usage, extended "
+            "key usage, validity or key type), nothing of that transfer is packaged, and the "
+            "certificate the CA issued is kept in the online state "
+            "(certs/TRANSFER.refused.pem). Only if the certificate's owner accepts the "
+            "changes, package the kept certificate without enrolling again:");
+    snprintf(cmd, sizeof(cmd), "%s --accept-changes", submit_cmd);
+    add(c, RB_CMD, NULL, cmd, 1, 0);
+    kv(c, "Changes accepted by", NULL, 0, 1);
+}
+
 static void request_leg(struct ctx *c)
 {
     const struct ferry_runbook *rb = c->rb;
@@ -345,36 +484,60 @@ static void request_leg(struct ctx *c)
 
     section(c, 'A', "A. On the offline machine");
     identity(c, "ferry-offline status", rb->offline_name, rb->offline_fp);
-    step(c, "Export the request (done already if this runbook was printed by the export). "
-            "Check that the export shows this transfer id and package SHA-256.");
-    snprintf(cmd, sizeof(cmd), "ferry-offline export %s --to %s",
-             rb->request_file != NULL ? rb->request_file : "REQUEST", medium_to(rb->medium));
-    add(c, RB_CMD, NULL, cmd, 1, 0);
-    kv(c, "Transfer id", rb->transfer_id, 1, 1);
-    kv(c, "Package SHA-256", rb->package_sha256, 1, 1);
+    if (is_trip(rb)) {
+        step(c, "Export the requests in one run (done already if this runbook was printed by "
+                "the export). Check that the export shows each transfer's id and package "
+                "SHA-256 as listed under \xE2\x80\x9CThe transfers\xE2\x80\x9D, and this trip "
+                "id.");
+        trip_export_cmd(c);
+        kv(c, "Trip", rb->trip_id, 1, 1);
+    } else {
+        step(c, "Export the request (done already if this runbook was printed by the export). "
+                "Check that the export shows this transfer id and package SHA-256.");
+        snprintf(cmd, sizeof(cmd), "ferry-offline export %s --to %s",
+                 rb->request_file != NULL ? rb->request_file : "REQUEST", medium_to(rb->medium));
+        add(c, RB_CMD, NULL, cmd, 1, 0);
+        kv(c, "Transfer id", rb->transfer_id, 1, 1);
+        kv(c, "Package SHA-256", rb->package_sha256, 1, 1);
+    }
     send_steps(c);
     handover(c, "Hand-over: offline machine to online machine");
     section(c, 'B', "B. On the online machine");
     anchor_step(c);
     receive_step(c);
-    step(c, "Submit the request (no --root: it uses the anchor check-root stored). Before it "
-            "contacts the service, check that it shows these values, and that this machine's "
-            "own identity is the online one.");
-    snprintf(cmd, sizeof(cmd), "ferry-online submit --from %s --to %s", medium_from(rb->medium),
-             medium_to(rb->medium));
-    cmd_url(c, cmd, "--service",
-            service_of(rb) != NULL && strcmp(service_of(rb), FERRY_DEFAULT_RMS_URL) != 0
-                ? service_of(rb)
-                : NULL);
+    step(c,
+         "Submit the %s%s. Before it contacts the service, check that it shows these values, and "
+         "that this machine's own identity is the online one.",
+         is_trip(rb) ? "requests, all in one run" : "request",
+         is_x509(rb) ? "" : " (no --root: it uses the anchor check-root stored)");
+    snprintf(cmd, sizeof(cmd), "ferry-online submit --from %s --to %s%s%s", medium_from(rb->medium),
+             medium_to(rb->medium), is_x509(rb) ? " --protocol est --service " : "",
+             !is_x509(rb)              ? ""
+             : rb->service_url != NULL ? rb->service_url
+                                       : "URL");
+    if (is_x509(rb)) /* the whole line: the --accept-changes step repeats it */
+        add(c, RB_CMD, NULL, cmd, 1, 0);
+    else
+        cmd_url(c, cmd, "--service",
+                service_of(rb) != NULL && strcmp(service_of(rb), FERRY_DEFAULT_RMS_URL) != 0
+                    ? service_of(rb)
+                    : NULL);
     package_checks(c, rb->offline_fp);
     kv(c, "Online identity", rb->online_name, 0, 1);
     kv(c, "Online fingerprint", rb->online_fp, 1, 1);
     expected_new(c);
-    step(c, "Print the return runbook for the response package and follow it to carry the "
-            "answer back.");
-    snprintf(cmd, sizeof(cmd), "ferry-online runbook %s",
-             rb->transfer_id != NULL ? rb->transfer_id : "TRANSFER");
-    add(c, RB_CMD, NULL, cmd, 1, 0);
+    accept_changes_step(c, cmd);
+    if (is_trip(rb)) {
+        step(c, "Print the return runbook for the answers of this submit (its trip: one "
+                "runbook lists every answer) and follow it to carry them back.");
+        add(c, RB_CMD, NULL, "ferry-online runbook", 1, 0);
+    } else {
+        step(c, "Print the return runbook for the response package and follow it to carry the "
+                "answer back.");
+        snprintf(cmd, sizeof(cmd), "ferry-online runbook %s",
+                 rb->transfer_id != NULL ? rb->transfer_id : "TRANSFER");
+        add(c, RB_CMD, NULL, cmd, 1, 0);
+    }
     add(c, RB_HEADING, NULL, "Request submitted", 0, 0);
     add(c, RB_SIGN, "Submitted by", NULL, 0, 0);
 }
@@ -391,8 +554,26 @@ static void install_step(struct ctx *c)
                 "and check the expiry of the installed certificate.");
         add(c, RB_CMD, NULL, "openssl x509 -noout -enddate -in CERT", 1, 0);
     }
+    if (is_trip(c->rb)) {
+        kv(c, "New expiry", "each one's, as listed under \xE2\x80\x9CThe transfers\xE2\x80\x9D", 0,
+           1);
+        return;
+    }
     kv(c, "New expiry", when(c->rb->new_not_after, t), 0, 1);
     valid_until(c);
+}
+
+/* X.509: where the import is described, what an answer packaged with --accept-changes means. */
+static void accepted_changes_note(struct ctx *c)
+{
+    if (!is_x509(c->rb))
+        return;
+    para(c, "X.509: when the CA changed a certificate (subject, subjectAltName, key usage, "
+            "extended key usage, validity or key type), submit refused it, kept the issued "
+            "certificate in the online state (certs/TRANSFER.refused.pem), and packaged it only "
+            "when run again with --accept-changes after the certificate's owner agreed. Such "
+            "an answer imports like any other: check with the owner that the changes submit "
+            "listed are the ones agreed before you install it.");
 }
 
 static void response_leg(struct ctx *c)
@@ -401,25 +582,40 @@ static void response_leg(struct ctx *c)
     char cmd[128], t[32];
 
     section(c, 'A', "A. On the online machine");
-    step(c, "Check that the submit wrote the response package for this transfer: it showed "
-            "this transfer id, new expiry and package SHA-256, in this order.");
-    kv(c, "Transfer id", rb->transfer_id, 1, 1);
-    kv(c, "New expiry", when(rb->new_not_after, t), 0, 1);
-    valid_until(c);
-    kv(c, "Package SHA-256", rb->package_sha256, 1, 1);
+    if (is_trip(rb)) {
+        step(c, "Check that the submit wrote a response package for each transfer listed under "
+                "\xE2\x80\x9CThe transfers\xE2\x80\x9D: it showed each one's transfer id, "
+                "new expiry and package SHA-256, and this trip id.");
+        kv(c, "Trip", rb->trip_id, 1, 1);
+    } else {
+        step(c, "Check that the submit wrote the response package for this transfer: it showed "
+                "this transfer id, new expiry and package SHA-256, in this order.");
+        kv(c, "Transfer id", rb->transfer_id, 1, 1);
+        kv(c, "New expiry", when(rb->new_not_after, t), 0, 1);
+        valid_until(c);
+        kv(c, "Package SHA-256", rb->package_sha256, 1, 1);
+    }
     send_steps(c);
     handover(c, "Hand-over: online machine to offline machine");
     section(c, 'B', "B. On the offline machine");
     identity(c, "ferry-offline status", rb->offline_name, rb->offline_fp);
     receive_step(c);
-    step(c, "Import the response. Before you accept it, check that it shows these values and "
-            "that the new certificate expires later than the current one.");
+    step(c, "%s",
+         is_trip(rb) ? "Import the responses, all in one run. Before you accept them, "
+                       "check that it shows these values and that each new "
+                       "certificate expires later than the current one."
+                     : "Import the response. Before you accept it, check that it "
+                       "shows these values and that the new certificate expires "
+                       "later than the current one.");
     snprintf(cmd, sizeof(cmd), "ferry-offline import --from %s", medium_from(rb->medium));
     add(c, RB_CMD, NULL, cmd, 1, 0);
     package_checks(c, rb->online_fp);
-    kv(c, "Current expiry", when(rb->current_not_after, t), 0, 1);
-    kv(c, "New expiry", when(rb->new_not_after, t), 0, 1);
-    valid_until(c);
+    if (!is_trip(rb)) {
+        kv(c, "Current expiry", when(rb->current_not_after, t), 0, 1);
+        kv(c, "New expiry", when(rb->new_not_after, t), 0, 1);
+        valid_until(c);
+    }
+    accepted_changes_note(c);
     install_step(c);
     step(c, "Check that the transfer is closed: status lists it as imported.");
     add(c, RB_CMD, NULL, "ferry-offline status", 1, 0);
@@ -558,13 +754,16 @@ ferry_err rb_steps_build(const struct ferry_runbook *rb, struct rb_doc *d)
     para(&c, "Follow the steps in order and tick each box when it is done. Every value "
              "printed here must match what the screen shows, character for character. Stop "
              "at the first check that fails and turn to \xE2\x80\x9CIf a check fails\xE2\x80\x9D.");
-    transfer_block(&c);
+    if (is_trip(rb))
+        trip_block(&c);
+    else
+        transfer_block(&c);
     if (req)
         request_leg(&c);
     else
         response_leg(&c);
     failures(&c);
-    if (rb->medium == FERRY_MEDIUM_PDF)
+    if (rb->medium == FERRY_MEDIUM_PDF && !is_trip(rb))
         by_hand(&c);
     return c.r;
 }

@@ -8,8 +8,15 @@
 #include "ferry/runbook_store.h"
 #include "ferry/statefile.h"
 
+/* What one listed transfer shows, owned here. */
+struct rb_row {
+    char id[33], sha[FERRY_FP_GROUPS_LEN], pkgname[64];
+};
+
 struct rb_hold {
-    struct ferry_transfer *t;
+    struct ferry_transfer *t;   /* the transfer, or the trip's first */
+    struct ferry_transfer **tt; /* the trip's transfers (t is tt[0]), or NULL */
+    size_t ntt;
     struct ferry_identity *me, **peers;
     size_t npeers;
     uint8_t *pkg;
@@ -17,7 +24,9 @@ struct rb_hold {
     struct ferry_qr_opts qr; /* the options of the paper set `--to pdf:` printed */
     int has_qr;
     char id[33], sha[FERRY_FP_GROUPS_LEN], myfp[FERRY_FP_GROUPS_LEN], peerfp[FERRY_FP_GROUPS_LEN];
-    char pkgname[64];
+    char pkgname[64], trip[33];
+    struct rb_row *rows;
+    struct ferry_runbook_item *items;
     char anchor_fp[FERRY_FP_GROUPS_LEN], anchor_subject[256]; /* from service-anchor.txt */
     char anchor_service[520];
     time_t anchor_not_after;
@@ -146,6 +155,40 @@ static ferry_err find_transfer(struct ferry_store *s, const struct ferry_runbook
     return ferry_store_transfer_find(s, q->transfer, out);
 }
 
+/* The trip's transfers when the runbook covers a trip: q->trip, or the latest transfer's trip
+ * when no transfer is named and it holds several. h->tt stays NULL for one transfer. */
+static ferry_err find_trip(struct ferry_store *s, const struct ferry_runbook_req *q,
+                           struct rb_hold *h)
+{
+    uint8_t trip[FERRY_TRANSFER_ID_LEN];
+    ferry_err r;
+
+    if (q->trip != NULL) {
+        if ((r = ferry_store_trip_find(s, q->trip, trip)) != FERRY_OK)
+            return r;
+    } else if (q->transfer == NULL && h->t->has_trip) {
+        memcpy(trip, h->t->trip, sizeof(trip));
+    } else {
+        return FERRY_OK;
+    }
+    if ((r = ferry_store_trip_transfers(s, trip, &h->tt, &h->ntt)) != FERRY_OK)
+        return r;
+    ferry_hex(trip, sizeof(trip), h->trip);
+    ferry_transfer_free(h->t); /* from now on h->t is h->tt[0], freed with h->tt */
+    h->t = h->tt[0];
+    if (h->ntt > FERRY_RUNBOOK_MAX_ITEMS)
+        return ferry_errf(FERRY_ERR_TOO_LARGE,
+                          "trip %.8s holds %zu transfers, more than the %d one runbook lists: "
+                          "print runbooks of single transfers (runbook TRANSFER)",
+                          h->trip, h->ntt, FERRY_RUNBOOK_MAX_ITEMS);
+    if (h->ntt == 1 && q->trip == NULL) { /* a trip of one: the transfer's own runbook */
+        free(h->tt);
+        h->tt = NULL;
+        h->ntt = 0;
+    }
+    return FERRY_OK;
+}
+
 static struct ferry_identity *peer_of(struct rb_hold *h)
 {
     uint8_t fp[FERRY_SHA256_LEN];
@@ -187,45 +230,127 @@ static ferry_err load_qr(const char *home, const uint8_t id[FERRY_TRANSFER_ID_LE
     return r;
 }
 
+/* The kept package of @t (*pkg NULL when none is kept), its SHA-256 in groups, its name. */
+static ferry_err row_load(struct ferry_store *s, int offline, const struct ferry_transfer *t,
+                          struct rb_row *w, uint8_t **pkg, size_t *pkglen)
+{
+    uint8_t sha[FERRY_SHA256_LEN];
+    ferry_err r;
+
+    *pkg = NULL;
+    ferry_transfer_id_hex(t->id, w->id);
+    w->sha[0] = '\0';
+    r = ferry_state_load(ferry_store_home(s), "packages", t->id,
+                         offline ? ".ferry" : ".answer.ferry", FERRY_MAX_PACKAGE_BYTES, pkg,
+                         pkglen);
+    if (r != FERRY_OK && r != FERRY_ERR_NOT_FOUND)
+        return r;
+    ferry_err_clear();
+    if (*pkg != NULL) {
+        ferry_sha256(*pkg, *pkglen, sha);
+        ferry_hex_groups(sha, sizeof(sha), w->sha);
+    }
+    snprintf(w->pkgname, sizeof(w->pkgname), "%s-%.8s.ferry", offline ? "request" : "response",
+             w->id);
+    return FERRY_OK;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *b = path != NULL ? strrchr(path, '/') : NULL;
+
+    return b != NULL ? b + 1 : path;
+}
+
+/* Every transfer of the trip, as the runbook lists it. */
+static ferry_err gather_items(struct ferry_store *s, int offline, struct rb_hold *h,
+                              struct ferry_runbook *rb)
+{
+    uint8_t *pkg = NULL;
+    size_t i, len = 0;
+    ferry_err r;
+
+    if ((h->rows = calloc(h->ntt, sizeof(*h->rows))) == NULL ||
+        (h->items = calloc(h->ntt, sizeof(*h->items))) == NULL)
+        return FERRY_ERR_NOMEM;
+    for (i = 0; i < h->ntt; i++) {
+        const struct ferry_transfer *t = h->tt[i];
+        struct ferry_runbook_item *it = &h->items[i];
+        if ((r = row_load(s, offline, t, &h->rows[i], &pkg, &len)) != FERRY_OK)
+            return r;
+        free(pkg);
+        it->transfer_id = h->rows[i].id;
+        it->server_name = t->subject;
+        it->guid = t->guid;
+        it->request_file = base_name(t->source_path);
+        it->package_file = h->rows[i].pkgname;
+        it->package_sha256 = h->rows[i].sha[0] != '\0' ? h->rows[i].sha : NULL;
+        it->current_not_after = t->old_not_after;
+        it->new_not_after = t->new_not_after;
+        it->valid_until = t->valid_until;
+    }
+    rb->items = h->items;
+    rb->nitems = h->ntt;
+    rb->trip_id = h->trip;
+    return FERRY_OK;
+}
+
+/* The medium of this side's leg as the ledger recorded it (0 when unknown or not one a
+ * package is written to). */
+static enum ferry_medium_kind recorded_medium(const struct ferry_transfer *t, int offline)
+{
+    const char *name = offline ? t->request_medium : t->answer_medium;
+    enum ferry_medium_kind k = 0;
+
+    if (name == NULL || ferry_medium_kind_parse(name, &k) != FERRY_OK || !ferry_medium_writable(k))
+        k = 0;
+    ferry_err_clear();
+    return k;
+}
+
 static ferry_err gather(struct ferry_store *s, const struct ferry_runbook_req *q, struct rb_hold *h,
                         struct ferry_runbook *rb)
 {
     int offline = strcmp(q->side, "offline") == 0;
     struct ferry_identity *peer;
-    uint8_t sha[FERRY_SHA256_LEN];
+    struct rb_row one;
     ferry_err r;
 
-    if ((r = find_transfer(s, q, &h->t)) != FERRY_OK ||
+    if ((q->trip == NULL && (r = find_transfer(s, q, &h->t)) != FERRY_OK) ||
+        (r = find_trip(s, q, h)) != FERRY_OK ||
         (r = ferry_state_keys(s, 0, &h->me, &h->peers, &h->npeers)) != FERRY_OK)
         return r;
-    ferry_transfer_id_hex(h->t->id, h->id);
-    r = ferry_state_load(ferry_store_home(s), "packages", h->t->id,
-                         offline ? ".ferry" : ".answer.ferry", FERRY_MAX_PACKAGE_BYTES, &h->pkg,
-                         &h->pkglen);
-    if (r != FERRY_OK && r != FERRY_ERR_NOT_FOUND)
+    memset(rb, 0, sizeof(*rb));
+    if ((r = row_load(s, offline, h->t, &one, &h->pkg, &h->pkglen)) != FERRY_OK)
+        return r;
+    memcpy(h->id, one.id, sizeof(h->id));
+    memcpy(h->sha, one.sha, sizeof(h->sha));
+    memcpy(h->pkgname, one.pkgname, sizeof(h->pkgname));
+    if (h->tt != NULL && (r = gather_items(s, offline, h, rb)) != FERRY_OK)
         return r;
     if (h->pkg != NULL && (r = load_qr(ferry_store_home(s), h->t->id, offline, h)) != FERRY_OK)
         return r;
-    if (h->pkg != NULL) {
-        ferry_sha256(h->pkg, h->pkglen, sha);
-        ferry_hex_groups(sha, sizeof(sha), h->sha);
+    memcpy(h->id, one.id, sizeof(h->id));
+    memcpy(h->sha, one.sha, sizeof(h->sha));
+    memcpy(h->pkgname, one.pkgname, sizeof(h->pkgname));
+    if (h->tt != NULL && (r = gather_items(s, offline, h, rb)) != FERRY_OK)
+        return r;
+    if (h->tt == NULL && h->t->has_trip) {
+        ferry_hex(h->t->trip, FERRY_TRANSFER_ID_LEN, h->trip);
+        rb->trip_id = h->trip;
     }
-    snprintf(h->pkgname, sizeof(h->pkgname), "%s-%.8s.ferry", offline ? "request" : "response",
-             h->id);
     ferry_identity_fingerprint_groups(h->me, h->myfp);
     if ((peer = peer_of(h)) != NULL)
         ferry_identity_fingerprint_groups(peer, h->peerfp);
-    memset(rb, 0, sizeof(*rb));
     rb->leg = offline ? FERRY_RUNBOOK_REQUEST : FERRY_RUNBOOK_RESPONSE;
-    rb->medium = q->medium;
+    rb->medium = q->medium != 0 ? q->medium : recorded_medium(h->t, offline);
     rb->transfer_id = h->id;
     rb->kind = h->t->kind;
     rb->server_name = h->t->subject;
     rb->guid = h->t->guid;
-    rb->request_file = h->t->source_path ? strrchr(h->t->source_path, '/') : NULL;
-    rb->request_file = rb->request_file ? rb->request_file + 1 : h->t->source_path;
+    rb->request_file = base_name(h->t->source_path);
     rb->package_file = h->pkgname;
-    rb->package_sha256 = h->pkg ? h->sha : NULL;
+    rb->package_sha256 = h->sha[0] != '\0' ? h->sha : NULL;
     rb->offline_name = offline ? ferry_identity_name(h->me)
                        : peer  ? ferry_identity_name(peer)
                                : NULL;
@@ -249,8 +374,8 @@ static ferry_err gather(struct ferry_store *s, const struct ferry_runbook_req *q
     rb->new_not_after = h->t->new_not_after;
     rb->valid_until = h->t->valid_until;
     rb->created = h->t->created;
-    rb->package = h->pkg;
-    rb->package_len = h->pkglen;
+    rb->package = h->tt == NULL ? h->pkg : NULL; /* a trip's runbook embeds no QR pages */
+    rb->package_len = h->tt == NULL ? h->pkglen : 0;
     rb->qr = h->has_qr ? &h->qr : NULL;
     return FERRY_OK;
 }
@@ -284,12 +409,22 @@ ferry_err ferry_runbook_for_transfer(struct ferry_store *s, const struct ferry_r
 
     memset(&h, 0, sizeof(h));
     if ((r = gather(s, q, &h, &rb)) == FERRY_OK && (r = emit(&rb, q)) == FERRY_OK &&
-        q->out != NULL && strcmp(q->out, "-") != 0)
-        ferry_log(FERRY_LOG_INFO, "runbook for transfer %.8s written to %s", h.id, q->out);
-    ferry_transfer_free(h.t);
+        q->out != NULL && strcmp(q->out, "-") != 0) {
+        if (h.tt != NULL)
+            ferry_log(FERRY_LOG_INFO, "runbook for trip %.8s (%zu transfers) written to %s", h.trip,
+                      h.ntt, q->out);
+        else
+            ferry_log(FERRY_LOG_INFO, "runbook for transfer %.8s written to %s", h.id, q->out);
+    }
+    if (h.tt != NULL)
+        ferry_transfers_free(h.tt, h.ntt); /* h.t is h.tt[0] */
+    else
+        ferry_transfer_free(h.t);
     ferry_identity_free(h.me);
     ferry_store_peers_free(h.peers, h.npeers);
     free(h.pkg);
+    free(h.rows);
+    free(h.items);
     return r;
 }
 

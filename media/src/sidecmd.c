@@ -147,6 +147,46 @@ ferry_err ferry_cli_qr_opts(const struct ferry_cmd_spec *spec, const struct ferr
     return FERRY_OK;
 }
 
+ferry_err ferry_cli_trip_filter(struct ferry_store *s, const char *prefix,
+                                struct ferry_transfer **t, size_t *n)
+{
+    uint8_t trip[FERRY_TRANSFER_ID_LEN];
+    size_t i, k = 0;
+    ferry_err r;
+
+    if ((r = ferry_store_trip_find(s, prefix, trip)) != FERRY_OK)
+        return r;
+    for (i = 0; i < *n; i++) {
+        if (t[i]->has_trip && memcmp(t[i]->trip, trip, sizeof(trip)) == 0)
+            t[k++] = t[i];
+        else
+            ferry_transfer_free(t[i]);
+    }
+    *n = k;
+    return FERRY_OK;
+}
+
+void ferry_cli_trip_cell(const struct ferry_transfer *t, char out[9])
+{
+    char hex[2 * FERRY_TRANSFER_ID_LEN + 1];
+
+    if (!t->has_trip) {
+        snprintf(out, 9, "-");
+        return;
+    }
+    ferry_hex(t->trip, sizeof(t->trip), hex);
+    snprintf(out, 9, "%.8s", hex);
+}
+
+void ferry_cli_media_cell(const struct ferry_transfer *t, char out[40])
+{
+    if (t->request_medium == NULL && t->answer_medium == NULL)
+        snprintf(out, 40, "-");
+    else
+        snprintf(out, 40, "%.16s/%.16s", t->request_medium ? t->request_medium : "-",
+                 t->answer_medium ? t->answer_medium : "-");
+}
+
 void ferry_cli_identities(const char *prog, struct ferry_json *j, const struct ferry_identity *me,
                           struct ferry_identity *const *peers, size_t npeers)
 {
@@ -428,25 +468,52 @@ static const struct ferry_opt runbook_opts[] = {
     {"text", 0, NULL, "plain text instead of PDF"},
     {"out", 'o', "FILE", "write to FILE (default: text on stdout)"},
     {"paper", 0, "a4|letter", "paper size of the PDF (default a4)"},
-    {"medium", 0, "MEDIUM", "the medium carried (usb, screen, pdf, ...) for the steps"},
+    {"trip", 0, "TRIP",
+     "one runbook for every transfer of the trip (an id or 4+ hex digits of one, from status)"},
+    {"medium", 0, "usb|png|pdf|html|screen",
+     "override the medium the ledger recorded for this leg (for transfers recorded before "
+     "ferry kept it)"},
 };
+
+/* --medium: a medium's kind (a MEDIUM argument's path is ignored); one a package is written
+ * to, as the runbook's steps name the leg by what the sender writes. */
+static ferry_err runbook_medium(const char *v, enum ferry_medium_kind *out)
+{
+    struct ferry_medium m = {0};
+    ferry_err r;
+
+    *out = 0;
+    if (strchr(v, ':') != NULL)
+        r = ferry_medium_parse(v, &m);
+    else
+        r = ferry_medium_kind_parse(v, &m.kind);
+    if (r == FERRY_OK && !ferry_medium_writable(m.kind))
+        r = ferry_errf(FERRY_ERR_USAGE,
+                       "--medium names what the package is written to: usb, png, pdf, html or "
+                       "screen (camera and images read them)");
+    *out = r == FERRY_OK ? m.kind : 0;
+    ferry_medium_clear(&m);
+    return r;
+}
 
 int ferry_cmd_runbook(const char *prog, const char *side, int argc, char **argv)
 {
     const struct ferry_cmd_spec spec = {
         prog,
         "runbook",
-        "[TRANSFER] [--text] [--out FILE] [--paper a4|letter]",
-        "Writes the procedure for one transfer (default: the latest one) with everything to "
-        "check filled in: fingerprints, transfer id, SHA-256, expiry dates, boxes to tick and "
-        "lines to sign. PDF with --out FILE.pdf, else plain text.",
+        "[TRANSFER | --trip TRIP] [--text] [--out FILE] [--paper a4|letter] [--medium KIND]",
+        "Writes the procedure for one transfer with everything to check filled in: "
+        "fingerprints, transfer id, SHA-256, expiry dates, boxes to tick and lines to sign, "
+        "and the commands for the medium the transfer travelled on. Without TRANSFER: the "
+        "latest transfer, or its whole trip when that run (one export or one submit) carried "
+        "several: one runbook lists every transfer. --trip: that trip. PDF with --out "
+        "FILE.pdf, else plain text.",
         runbook_opts,
         sizeof(runbook_opts) / sizeof(runbook_opts[0]),
         1};
     struct ferry_runbook_req q;
     struct ferry_args a;
     struct ferry_store *s = NULL;
-    struct ferry_medium m = {0};
     const char *paper, *med;
     int rc;
     ferry_err r;
@@ -454,13 +521,16 @@ int ferry_cmd_runbook(const char *prog, const char *side, int argc, char **argv)
     if ((rc = ferry_cli_parse(&spec, argc, argv, &a)) >= 0)
         return rc;
     memset(&q, 0, sizeof(q));
-    if ((med = ferry_args_get(&a, spec.opts, spec.nopts, "medium")) != NULL) {
-        if ((r = ferry_medium_parse(med, &m)) != FERRY_OK)
-            goto out;
-        q.medium = m.kind;
-    }
+    if ((med = ferry_args_get(&a, spec.opts, spec.nopts, "medium")) != NULL &&
+        (r = runbook_medium(med, &q.medium)) != FERRY_OK)
+        goto out;
     q.side = side;
     q.transfer = a.npos ? a.pos[0] : NULL;
+    q.trip = ferry_args_get(&a, spec.opts, spec.nopts, "trip");
+    if (q.transfer != NULL && q.trip != NULL) {
+        r = ferry_errf(FERRY_ERR_USAGE, "give a TRANSFER or --trip TRIP, not both");
+        goto out;
+    }
     q.out = ferry_args_get(&a, spec.opts, spec.nopts, "out");
     q.text = ferry_args_has(&a, spec.opts, spec.nopts, "text");
     q.paper = FERRY_PAPER_A4;
@@ -476,7 +546,6 @@ int ferry_cmd_runbook(const char *prog, const char *side, int argc, char **argv)
         goto out;
     r = ferry_runbook_for_transfer(s, &q);
 out:
-    ferry_medium_clear(&m);
     ferry_store_close(s);
     return ferry_cli_fail(&spec, r);
 }

@@ -8,17 +8,21 @@
 #include "ferry/sidecmd.h"
 #include "ferry/statefile.h"
 
-static const struct ferry_opt opts[] = {FERRY_CLI_GLOBAL_OPTS};
+static const struct ferry_opt opts[] = {
+    FERRY_CLI_GLOBAL_OPTS,
+    {"trip", 0, "TRIP", "only the transfers of this trip (an id or 4+ hex digits of one)"},
+};
 
 static const struct ferry_cmd_spec spec = {
     PROG,
     "status",
-    "",
+    "[--trip TRIP]",
     "Shows this machine's identity and fingerprint, the paired online machines, and the "
-    "requests exported from here, one row each: when it was exported, the medium, the request "
-    "file; outstanding ones, and those answered with the written certificate, its expiry and "
-    "the days left. RMS: \"expires\" is the SLC's renewal date (the ISSUE right's RANGETIME), "
-    "\"valid to\" its VALIDITYTIME.",
+    "requests exported from here, one row each: its trip (the export run that carried it with "
+    "others), its state, when it was exported, its media (what export wrote to / what import "
+    "read the answer from), the request file; outstanding ones, and those answered with the "
+    "written certificate, its expiry and the days left. RMS: \"expires\" is the SLC's renewal "
+    "date (the ISSUE right's RANGETIME), \"valid to\" its VALIDITYTIME.",
     opts,
     sizeof(opts) / sizeof(opts[0]),
     0};
@@ -39,9 +43,10 @@ static const char *state_name(enum ferry_transfer_state st)
 
 static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_t now)
 {
-    char id[33], d[11], at[21];
+    char id[33], d[11], at[21], trip[33];
 
     ferry_transfer_id_hex(t->id, id);
+    ferry_transfer_id_hex(t->trip, trip);
     ferry_json_obj_begin(j, NULL);
     ferry_json_str(j, "transfer_id", id);
     ferry_json_str(j, "state", state_name(t->state));
@@ -52,6 +57,9 @@ static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_
     ferry_time_iso(t->created, at);
     ferry_json_str(j, "exported_at", at);
     ferry_json_str(j, "request", t->source_path);
+    ferry_json_str(j, "trip", t->has_trip ? trip : NULL);
+    ferry_json_str(j, "request_medium", t->request_medium);
+    ferry_json_str(j, "answer_medium", t->answer_medium);
     if (t->state == FERRY_TS_ANSWERED) {
         ferry_time_date(t->new_not_after, d);
         ferry_json_str(j, "new_expiry", d);
@@ -66,21 +74,15 @@ static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_
     ferry_json_obj_end(j);
 }
 
-/* The medium a row's transfer travelled on. This ledger records none (schema 3 adds the
- * request's and the answer's medium per transfer): the one place to show them. */
-static const char *medium_cell(const struct ferry_transfer *t)
-{
-    (void)t;
-    return "-";
-}
-
-/* One row: the transfer, its state, when it was exported, the medium, the expiry, then the
+/* One row: the transfer, its trip, its state, when it was exported, its media, the expiry, then the
  * request file (and the certificate written) on lines of their own, as paths are long. */
 static void text_row(const struct ferry_transfer *t, time_t now)
 {
-    char id[33], at[21], e[11] = "-", v[11] = "-", days[24] = "-";
+    char id[33], at[21], e[11] = "-", v[11] = "-", days[24] = "-", trip[9], media[40];
 
     ferry_transfer_id_hex(t->id, id);
+    ferry_cli_trip_cell(t, trip);
+    ferry_cli_media_cell(t, media);
     ferry_time_iso(t->created, at);
     if (t->valid_until != 0)
         ferry_time_date(t->valid_until, v);
@@ -90,9 +92,9 @@ static void text_row(const struct ferry_transfer *t, time_t now)
     } else {
         snprintf(v, sizeof(v), "-");
     }
-    printf("%.8s  %-19s  %-20s  %-6s  %-10s  %5s  %-10s  %s\n", id,
-           t->state == FERRY_TS_ANSWERED ? "certificate written" : state_name(t->state), at,
-           medium_cell(t), e, days, v, ferry_safe(t->subject));
+    printf("%.8s  %-8s  %-19s  %-20s  %-11s  %-10s  %5s  %-10s  %s\n", id, trip,
+           t->state == FERRY_TS_ANSWERED ? "certificate written" : state_name(t->state), at, media,
+           e, days, v, ferry_safe(t->subject));
     printf("          request:     %s\n", t->source_path ? ferry_safe(t->source_path) : "-");
     if (t->state == FERRY_TS_ANSWERED && t->installed_path != NULL)
         printf("          certificate: %s (install it as the runbook says)\n",
@@ -108,6 +110,7 @@ int cmd_status(int argc, char **argv)
     struct ferry_identity *me = NULL, **peers = NULL;
     size_t n = 0, i, outstanding = 0, npeers = 0;
     time_t now = ferry_now();
+    const char *trip;
     int rc;
     ferry_err r;
 
@@ -116,6 +119,9 @@ int cmd_status(int argc, char **argv)
     if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK ||
         (r = ferry_state_keys(s, 0, &me, &peers, &npeers)) != FERRY_OK ||
         (r = ferry_store_transfers(s, &t, &n)) != FERRY_OK)
+        goto out;
+    if ((trip = ferry_args_get(&a, spec.opts, spec.nopts, "trip")) != NULL &&
+        (r = ferry_cli_trip_filter(s, trip, t, &n)) != FERRY_OK)
         goto out;
     for (i = 0; i < n; i++)
         outstanding += t[i]->state == FERRY_TS_OUTSTANDING;
@@ -132,8 +138,8 @@ int cmd_status(int argc, char **argv)
         goto out;
     }
     ferry_cli_identities(PROG, NULL, me, peers, npeers);
-    printf("\n%-8s  %-19s  %-20s  %-6s  %-10s  %5s  %-10s  %s\n", "transfer", "state",
-           "exported (UTC)", "medium", "expires", "days", "valid to", "server");
+    printf("\n%-8s  %-8s  %-19s  %-20s  %-11s  %-10s  %5s  %-10s  %s\n", "transfer", "trip",
+           "state", "exported (UTC)", "media", "expires", "days", "valid to", "server");
     for (i = 0; i < n; i++)
         text_row(t[i], now);
     printf("%zu transfer(s), %zu outstanding\n", n, outstanding);

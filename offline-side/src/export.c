@@ -171,7 +171,7 @@ static ferry_err summary_text(const struct ferry_manifest *m, const char *reques
 static ferry_err record(struct ferry_store *s, const struct ferry_manifest *m,
                         const char *request_path, const struct payload *p,
                         const uint8_t pkg_sha[FERRY_SHA256_LEN], struct ferry_identity **peers,
-                        size_t npeers)
+                        size_t npeers, const char *medium)
 {
     struct ferry_transfer t;
     char rp[PATH_MAX], fphex[65];
@@ -193,6 +193,7 @@ static ferry_err record(struct ferry_store *s, const struct ferry_manifest *m,
         t.peer_fp = fphex;
     }
     t.created = t.updated = m->created;
+    t.request_medium = (char *)medium;
     return ferry_store_transfer_add(s, &t);
 }
 
@@ -275,7 +276,8 @@ ferry_err ferry_offline_export(struct ferry_store *s, const char *request_path,
                                    &res->where)) != FERRY_OK ||
         (r = ferry_runbook_keep_qr(to, home, m->transfer_id, ".qr", pkg, pkglen, qo)) != FERRY_OK)
         goto out;
-    if ((r = record(s, m, request_path, &p, res->package_sha256, peers, npeers)) != FERRY_OK) {
+    if ((r = record(s, m, request_path, &p, res->package_sha256, peers, npeers,
+                    ferry_medium_kind_name(to->kind))) != FERRY_OK) {
         r = ferry_transport_take_back(to, name, r, "nothing was exported");
         goto out;
     }

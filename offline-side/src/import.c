@@ -28,6 +28,7 @@ struct import_ctx {
     const uint8_t *drm_root; /* RMS --drm-root pin, or NULL */
     ferry_import_check_fn check;
     void *check_ctx;
+    const char *medium; /* the medium's name ("usb", "images", ...), for the ledger */
 };
 
 /* <dir of the request>/<Server>SLC.xml from "<Server>RenewalRequest.xml", else "<name>-SLC.xml". */
@@ -267,7 +268,7 @@ static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
     if ((r = ferry_file_write_atomic_id(out, data, len, 0644, &out_id)) != FERRY_OK)
         goto fail;
     if ((r = ferry_store_transfer_answer(c->s, t->id, m->transfer_id, pkg_sha, until, valid_until,
-                                         out)) != FERRY_OK) {
+                                         out, c->medium)) != FERRY_OK) {
         r = prior_restore(out, &old, r, &out_id); /* the ledger refused: the file as it was */
         goto fail;
     }
@@ -618,7 +619,8 @@ ferry_err ferry_offline_import_opts(struct ferry_store *s, const struct ferry_me
                            .budget = FERRY_USB_READ_MAX,
                            .drm_root = o->drm_root,
                            .check = o->check,
-                           .check_ctx = o->check_ctx};
+                           .check_ctx = o->check_ctx,
+                           .medium = ferry_medium_kind_name(from->kind)};
     struct ferry_usb_file *files = NULL;
     size_t n = 0;
     ferry_err r;

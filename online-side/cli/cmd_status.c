@@ -9,16 +9,20 @@
 #include "ferry/sidecmd.h"
 #include "ferry/statefile.h"
 
-static const struct ferry_opt opts[] = {FERRY_CLI_GLOBAL_OPTS};
+static const struct ferry_opt opts[] = {
+    FERRY_CLI_GLOBAL_OPTS,
+    {"trip", 0, "TRIP", "only the requests of this trip (an id or 4+ hex digits of one)"},
+};
 
 static const struct ferry_cmd_spec spec = {
     PROG,
     "status",
-    "",
+    "[--trip TRIP]",
     "Shows this machine's identity and fingerprint (the values the runbook asks to compare), "
-    "the paired offline machines, and the requests submitted from here, one row each: when, "
-    "the medium, the request file, to which service, and the expiry of the certificate each "
-    "answer carried.",
+    "the paired offline machines, and the requests submitted from here, one row each: its trip "
+    "(the submit run that carried it with others), when, its media (what submit read the "
+    "request from / wrote the answer to), the request file, to which service, and the expiry "
+    "of the certificate each answer carried.",
     opts,
     sizeof(opts) / sizeof(opts[0]),
     0};
@@ -34,9 +38,10 @@ static const char *state_name(enum ferry_transfer_state st)
 
 static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_t now)
 {
-    char id[33], d[21];
+    char id[33], d[21], trip[33];
 
     ferry_transfer_id_hex(t->id, id);
+    ferry_transfer_id_hex(t->trip, trip);
     ferry_json_obj_begin(j, NULL);
     ferry_json_str(j, "transfer_id", id);
     ferry_json_str(j, "state", state_name(t->state));
@@ -47,6 +52,9 @@ static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_
     ferry_json_str(j, "submitted", d);
     ferry_json_str(j, "service", t->service);
     ferry_json_str(j, "request", t->source_path); /* the request file carried, when recorded */
+    ferry_json_str(j, "trip", t->has_trip ? trip : NULL);
+    ferry_json_str(j, "request_medium", t->request_medium);
+    ferry_json_str(j, "answer_medium", t->answer_medium);
     if (t->new_not_after != 0) {
         ferry_time_date(t->new_not_after, d);
         ferry_json_str(j, "new_expiry", d);
@@ -55,28 +63,22 @@ static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_
     ferry_json_obj_end(j);
 }
 
-/* The medium a row's request travelled on. This ledger records none (schema 3 adds the
- * request's and the answer's medium per transfer): the one place to show them. */
-static const char *medium_cell(const struct ferry_transfer *t)
-{
-    (void)t;
-    return "-";
-}
-
-/* One row: the transfer, its state, when it was submitted, the medium, the expiry, then the
- * request file and the service on lines of their own, as they are long. */
+/* One row: the transfer, its trip, its state, when it was submitted, its media, the expiry, then
+ * the request file and the service on lines of their own, as they are long. */
 static void text_row(const struct ferry_transfer *t, time_t now)
 {
-    char id[33], d[21], e[11] = "-", days[24] = "-";
+    char id[33], d[21], e[11] = "-", days[24] = "-", trip[9], media[40];
 
     ferry_transfer_id_hex(t->id, id);
+    ferry_cli_trip_cell(t, trip);
+    ferry_cli_media_cell(t, media);
     ferry_time_iso(t->updated, d);
     if (t->new_not_after != 0) {
         ferry_time_date(t->new_not_after, e);
         snprintf(days, sizeof(days), "%lld", ferry_days_until(t->new_not_after, now));
     }
-    printf("%.8s  %-9s  %-20s  %-6s  %-10s  %5s  %s\n", id, state_name(t->state), d, medium_cell(t),
-           e, days, ferry_safe(t->subject));
+    printf("%.8s  %-8s  %-9s  %-20s  %-11s  %-10s  %5s  %s\n", id, trip, state_name(t->state), d,
+           media, e, days, ferry_safe(t->subject));
     printf("          request: %s\n          service: %s\n",
            t->source_path ? ferry_safe(t->source_path) : "-",
            t->service ? ferry_safe(t->service) : "-");
@@ -91,6 +93,7 @@ int cmd_status(int argc, char **argv)
     struct ferry_identity *me = NULL, **peers = NULL;
     size_t n = 0, i, npeers = 0;
     time_t now = ferry_now();
+    const char *trip;
     int rc;
     ferry_err r;
 
@@ -99,6 +102,9 @@ int cmd_status(int argc, char **argv)
     if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK ||
         (r = ferry_state_keys(s, 0, &me, &peers, &npeers)) != FERRY_OK ||
         (r = ferry_store_transfers(s, &t, &n)) != FERRY_OK)
+        goto out;
+    if ((trip = ferry_args_get(&a, spec.opts, spec.nopts, "trip")) != NULL &&
+        (r = ferry_cli_trip_filter(s, trip, t, &n)) != FERRY_OK)
         goto out;
     if (ferry_cli_json(&a)) {
         ferry_json_init(&j);
@@ -112,8 +118,8 @@ int cmd_status(int argc, char **argv)
         goto out;
     }
     ferry_cli_identities(PROG, NULL, me, peers, npeers);
-    printf("\n%-8s  %-9s  %-20s  %-6s  %-10s  %5s  %s\n", "transfer", "state", "submitted (UTC)",
-           "medium", "expires", "days", "server");
+    printf("\n%-8s  %-8s  %-9s  %-20s  %-11s  %-10s  %5s  %s\n", "transfer", "trip", "state",
+           "submitted (UTC)", "media", "expires", "days", "server");
     for (i = 0; i < n; i++)
         text_row(t[i], now);
     printf("%zu request(s) submitted from here\n", n);

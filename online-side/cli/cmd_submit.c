@@ -87,7 +87,7 @@ static const struct ferry_cmd_spec spec = {
     sizeof(opts) / sizeof(opts[0]),
     0};
 
-static void print_json(const struct ferry_submit_result *res, ferry_err r)
+static void print_json(const struct ferry_submit_result *res, ferry_err r, const char *trip)
 {
     struct ferry_json j;
     char d[11];
@@ -96,6 +96,7 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r)
     ferry_json_init(&j);
     ferry_json_bool(&j, "ok", r == FERRY_OK);
     ferry_json_int(&j, "submitted", (long long)res->submitted);
+    ferry_json_str(&j, "trip", trip);
     ferry_json_int(&j, "ignored", (long long)res->ignored);
     ferry_json_str(&j, "online_identity", res->online_name);
     if (res->online_name != NULL)
@@ -456,7 +457,8 @@ int cmd_submit(int argc, char **argv)
     struct check_ctx k;
     char *pw = NULL;
     size_t i, skipped = 0;
-    uint8_t drm_root[32], *doc = NULL;
+    uint8_t drm_root[32], *doc = NULL, tid[FERRY_TRANSFER_ID_LEN];
+    char trip[33] = "";
     int rc;
     ferry_err r;
 
@@ -485,10 +487,16 @@ int cmd_submit(int argc, char **argv)
     if (o.web_dir == NULL && (r = ferry_transport_lock(&to, &medium)) != FERRY_OK)
         goto out;
     r = ferry_online_submit(s, &from, &o, &res);
+    if (ferry_store_run_trip(s, tid))
+        ferry_transfer_id_hex(tid, trip);
     if (ferry_cli_json(&a))
-        print_json(&res, r);
+        print_json(&res, r, trip[0] ? trip : NULL);
     else
         print_text(&res);
+    if (!ferry_cli_json(&a) && trip[0] != '\0') /* the run's trip: one return runbook for all */
+        printf("trip:        %s (%zu request(s) submitted in this run; their return runbook: "
+               "`%s runbook`)\n",
+               trip, res.submitted, PROG);
     for (i = 0; i < res.n; i++)
         skipped += res.items[i].err == FERRY_ERR_REPLAY;
     if (skipped > 0 && r == FERRY_OK)

@@ -24,6 +24,7 @@ struct submit_ctx {
     struct ferry_identity **peers;
     size_t npeers;
     const struct ferry_submit_opts *o;
+    const char *from; /* the medium's name the requests came on ("usb", "images", ...) */
     const char *url;
     STACK_OF(X509) * cas; /* EST: /cacerts, fetched once for the whole medium */
     ferry_err cas_err;
@@ -232,6 +233,8 @@ static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
     t.peer_fp = fphex;
     t.service = (char *)c->url;
     t.created = t.updated = ferry_now();
+    t.request_medium = (char *)c->from;
+    t.answer_medium = (char *)ferry_medium_kind_name(c->o->to->kind);
     t.new_not_after = o->new_not_after;
     t.valid_until = o->valid_until;
     if (!o->x509 && !o->from_page) {
@@ -917,7 +920,8 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
 ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *from,
                               const struct ferry_submit_opts *o, struct ferry_submit_result *res)
 {
-    struct submit_ctx c = {.s = s, .budget = FERRY_USB_READ_MAX};
+    struct submit_ctx c = {
+        .s = s, .budget = FERRY_USB_READ_MAX, .from = ferry_medium_kind_name(from->kind)};
     struct ferry_submit_opts oo = *o; /* with a pool: a kept-open connection per worker */
     struct ferry_usb_file *files = NULL;
     size_t n = 0;

@@ -56,4 +56,9 @@ id=$(off status --json | grep -oE '"transfer_id":"[0-9a-f]+"' | cut -d'"' -f4)
 expect "$id" ferry-offline runbook --home "$OFF_HOME" ""
 expect "$id" ferry-offline --home "$OFF_HOME" runbook "${id:0:3}"
 expect "" ferry-offline --home "$OFF_HOME" runbook "$id" ""
+# trip ids for --trip, on both sides' status and runbook
+trip=$(off status --json | grep -oE '"trip":"[0-9a-f]+"' | cut -d'"' -f4)
+[ -n "$trip" ] || fail "no trip in status --json"
+expect "$trip" ferry-offline --home "$OFF_HOME" runbook --trip ""
+expect "$trip" ferry-offline status --home "$OFF_HOME" --trip "${trip:0:2}"
 echo "ok: completion"

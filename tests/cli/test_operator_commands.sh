@@ -64,7 +64,7 @@ grep -q '^paired with: rms-offline' "$T/on-status0.out" || fail "online status l
 grep -q '^0 request(s) submitted' "$T/on-status0.out" || fail "online status before submit"
 on submit --from "usb:$STICK" --service "$URL" --root "$ROOT" >/dev/null 2>&1
 on status >"$T/on-status.out"
-grep -q "^${TID:0:8}  submitted" "$T/on-status.out" || fail "no submitted row: $(cat "$T/on-status.out")"
+grep -qE "^${TID:0:8}  [0-9a-f]{8}  submitted" "$T/on-status.out" || fail "no submitted row: $(cat "$T/on-status.out")"
 grep -q "service: $URL" "$T/on-status.out" || fail "no service in the row"
 on status --json | python3 -c '
 import json, sys

@@ -205,13 +205,15 @@ follow leg2
 
 step "status: one row per transfer with its time, medium and request file; the word for the state"
 off status >"$T/status.off"
-grep -Eq "^${ID:0:8}  certificate written +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z  " "$T/status.off" ||
+grep -Eq "^${ID:0:8}  [0-9a-f]{8}  certificate written +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z  usb/usb +" \
+  "$T/status.off" ||
   fail "offline status row: $(cat "$T/status.off")"
 grep -qF "request:     $REQ" "$T/status.off" || fail "offline status: no request file: $(cat "$T/status.off")"
 grep -qF "certificate: $SRV/SRV01SLC.xml" "$T/status.off" || fail "offline status: $(cat "$T/status.off")"
 grep -q "installed" "$T/status.off" && fail "offline status says installed: $(cat "$T/status.off")"
 on status >"$T/status.on"
-grep -Eq "^${ID:0:8}  submitted +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z  " "$T/status.on" ||
+grep -Eq "^${ID:0:8}  [0-9a-f]{8}  submitted +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z  usb/usb +" \
+  "$T/status.on" ||
   fail "online status row: $(cat "$T/status.on")"
 grep -qF "request: SRV01RenewalRequest.xml" "$T/status.on" || fail "online status: $(cat "$T/status.on")"
 off status --json | grep -q '"state":"written"' || fail "status --json: $(off status --json)"

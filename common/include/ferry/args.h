@@ -7,7 +7,7 @@
 #include "ferry/err.h"
 
 #define FERRY_ARGS_MAX_OPTS 32
-#define FERRY_ARGS_MAX_POS  8
+#define FERRY_ARGS_MAX_POS  512 /* export takes one request file per certificate of a trip */
 
 struct ferry_opt {
     const char *name; /* long name without dashes, e.g. "home" */

@@ -91,9 +91,19 @@ struct ferry_transfer {
     char *installed_path;                     /* offline: where the answer was written */
     uint8_t answer_id[FERRY_TRANSFER_ID_LEN]; /* id of the response package, when answered */
     int has_answer;
+    /* Schema 3. The trip: one id for every transfer one run recorded (one export of many
+     * requests, one submit of a medium holding many); left clear (has_trip 0) when adding, the
+     * store gives the run's own. The medium each leg travelled on, as this side used it
+     * (ferry_medium_kind_name: "usb", "png", "pdf", "html", "screen", "images", "camera"), NULL
+     * when unknown (rows from before schema 3). */
+    uint8_t trip[FERRY_TRANSFER_ID_LEN];
+    int has_trip;
+    char *request_medium; /* offline: what export wrote to; online: what submit read from */
+    char *answer_medium;  /* online: what submit wrote the answer to; offline: what import read */
 };
 
-/** Records a new transfer (FERRY_ERR_EXISTS if the id exists). Copies everything. */
+/** Records a new transfer (FERRY_ERR_EXISTS if the id exists). Copies everything; without
+ * t->has_trip the transfer joins this run's trip (see ferry_store_run_trip). */
 ferry_err ferry_store_transfer_add(struct ferry_store *s, const struct ferry_transfer *t);
 
 /** Loads a transfer by id. FERRY_ERR_NOT_FOUND. Free with ferry_transfer_free. */
@@ -120,6 +130,25 @@ ferry_err ferry_store_transfer_find(struct ferry_store *s, const char *prefix,
 ferry_err ferry_store_transfer_cancel(struct ferry_store *s,
                                       const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *reason);
 
+/**
+ * This run's trip: 1 and the id in @trip once this store handle recorded a transfer (every
+ * transfer recorded through one handle shares it), else 0.
+ */
+int ferry_store_run_trip(const struct ferry_store *s, uint8_t trip[FERRY_TRANSFER_ID_LEN]);
+
+/**
+ * The one trip whose id starts with @prefix (4 to 32 hex digits, any case). FERRY_ERR_USAGE for
+ * a malformed or ambiguous prefix, FERRY_ERR_NOT_FOUND when none matches; each with a message.
+ */
+ferry_err ferry_store_trip_find(struct ferry_store *s, const char *prefix,
+                                uint8_t trip[FERRY_TRANSFER_ID_LEN]);
+
+/** The transfers of @trip in the order they were recorded (FERRY_ERR_NOT_FOUND if none); free
+ * with ferry_transfers_free. */
+ferry_err ferry_store_trip_transfers(struct ferry_store *s,
+                                     const uint8_t trip[FERRY_TRANSFER_ID_LEN],
+                                     struct ferry_transfer ***out, size_t *n);
+
 /** All transfers, newest first (array of pointers; free with ferry_transfers_free). */
 ferry_err ferry_store_transfers(struct ferry_store *s, struct ferry_transfer ***out, size_t *n);
 void ferry_transfers_free(struct ferry_transfer **t, size_t n);
@@ -128,14 +157,14 @@ void ferry_transfers_free(struct ferry_transfer **t, size_t n);
  * Offline: marks the transfer answered, in one transaction, only if it is still
  * FERRY_TS_OUTSTANDING (else FERRY_ERR_REPLAY: "already answered on <date>"), and records the
  * answer package as seen. Sets state, answer_id, new_not_after, valid_until (RMS, else 0),
- * installed_path, updated.
+ * installed_path, answer_medium (@medium: what the answer was read from, NULL unknown), updated.
  */
 ferry_err ferry_store_transfer_answer(struct ferry_store *s,
                                       const uint8_t id[FERRY_TRANSFER_ID_LEN],
                                       const uint8_t answer_id[FERRY_TRANSFER_ID_LEN],
                                       const uint8_t answer_pkg_sha256[FERRY_SHA256_LEN],
                                       time_t new_not_after, time_t valid_until,
-                                      const char *installed_path);
+                                      const char *installed_path, const char *medium);
 
 /** Online: updates state, service, new_not_after (0 keeps) and updated. */
 ferry_err ferry_store_transfer_update(struct ferry_store *s,
@@ -145,8 +174,8 @@ ferry_err ferry_store_transfer_update(struct ferry_store *s,
 
 /**
  * Online: records a submitted request in one transaction: the transfer (added, or an existing
- * one set to t->state, t->service, t->new_not_after) and its request package as seen. A crash
- * leaves both or neither.
+ * one set to t->state, t->service, t->new_not_after, this run's trip and t's media when given)
+ * and its request package as seen. A crash leaves both or neither.
  */
 ferry_err ferry_store_transfer_submitted(struct ferry_store *s, const struct ferry_transfer *t,
                                          const uint8_t pkg_sha256[FERRY_SHA256_LEN]);

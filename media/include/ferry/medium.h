@@ -32,6 +32,10 @@ ferry_err ferry_medium_check(const struct ferry_medium *m, int write);
 /** ferry_medium_parse, then ferry_medium_check (on failure @out is left clear). */
 ferry_err ferry_medium_parse_for(const char *spec, int write, struct ferry_medium *out);
 
+/** A medium's kind by its bare name ("usb", "pdf", ... as ferry_medium_kind_name gives it, no
+ * path). FERRY_ERR_USAGE with a message naming the kinds for anything else. */
+ferry_err ferry_medium_kind_parse(const char *name, enum ferry_medium_kind *out);
+
 /** 1 if packages can be written to / read from this kind of medium. */
 int ferry_medium_writable(enum ferry_medium_kind k);
 int ferry_medium_readable(enum ferry_medium_kind k);

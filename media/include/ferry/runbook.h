@@ -21,6 +21,14 @@ enum ferry_paper {
     FERRY_PAPER_LETTER = 2,
 };
 
+#define FERRY_RUNBOOK_MAX_ITEMS 500 /* transfers one trip's runbook lists */
+
+/* One transfer of a trip, as the trip's runbook lists it (strings borrowed, as below). */
+struct ferry_runbook_item {
+    const char *transfer_id, *server_name, *guid, *request_file, *package_file, *package_sha256;
+    time_t current_not_after, new_not_after, valid_until;
+};
+
 /* Everything the runbook shows. All strings borrowed, UTF-8; NULL or 0 = unknown (printed as a
  * blank line to fill in by hand). */
 struct ferry_runbook {
@@ -51,6 +59,12 @@ struct ferry_runbook {
                                      * parity; NULL: defaults): the pages embed its frames */
     const char *pairing_side;       /* leg PAIRING: "offline" or "online", whose sheet it is (its
                                        name and fingerprint in offline_* or online_*) */
+    const char *trip_id;            /* 32 hex digits: the run (export or submit) that carried it */
+    /* A trip of several transfers (nitems > 1): one runbook lists each of them (the fields
+     * above describe what they share: the first transfer's kind, peers, service, dates); the
+     * package's QR pages are not embedded. NULL/0 or 1: the one transfer above. */
+    const struct ferry_runbook_item *items;
+    size_t nitems;
 };
 
 /** Writes the runbook as PDF (cairo) at @path, atomically. Paper QR pages follow for medium PDF. */

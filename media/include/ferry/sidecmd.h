@@ -37,6 +37,16 @@ ferry_err ferry_cli_open_store(const struct ferry_cmd_spec *spec, const struct f
 void ferry_cli_identities(const char *prog, struct ferry_json *j, const struct ferry_identity *me,
                           struct ferry_identity *const *peers, size_t npeers);
 
+/** Both sides' `status --trip TRIP`: keeps only the transfers of the trip @prefix names (the
+ * others are freed, *n shrinks); FERRY_ERR_USAGE/NOT_FOUND with a message for an unknown trip. */
+ferry_err ferry_cli_trip_filter(struct ferry_store *s, const char *prefix,
+                                struct ferry_transfer **t, size_t *n);
+
+/** A status row's trip (its first 8 hex digits, "-" if none) and media ("usb/usb": the request
+ * leg's, then the answer's; "-" for one not known). */
+void ferry_cli_trip_cell(const struct ferry_transfer *t, char out[9]);
+void ferry_cli_media_cell(const struct ferry_transfer *t, char out[40]);
+
 /** Fills QR options from the common QR flags (--qr-version, --qr-ecc, --fps, --parity). */
 ferry_err ferry_cli_qr_opts(const struct ferry_cmd_spec *spec, const struct ferry_args *a,
                             struct ferry_qr_opts *qo);

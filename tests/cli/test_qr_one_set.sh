@@ -8,10 +8,11 @@ cp "$FERRY_VECTORS/rms/req-nonascii.xml" "$SRV/r.xml"
 start_enrolld
 init_and_pair
 
-# codes FILE...: every QR text zbarimg reads off the PNG files, one per line, sorted
+# codes FILE...: every QR text zbarimg reads off the PNG files, one per line, sorted, each page
+# read twice (zbar2: on one 5 x 6 page of v9-Q codes its full sweep read 0 of 29, the half 24)
 codes() {
   local f
-  for f in "$@"; do zbarimg --nodbus --raw -q -Sdisable -Sqrcode.enable "$f" || true; done | sort
+  for f in "$@"; do zbar2 "$f" || true; done | sort -u
 }
 
 # qr_pages PDF: the page numbers of the runbook's QR pages

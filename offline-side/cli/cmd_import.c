@@ -1,3 +1,4 @@
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,8 @@ static void print_json(const struct ferry_import_result *res, ferry_err r)
                 ferry_json_str(&j, "guid", o->guid);
             if (o->key_path != NULL)
                 ferry_json_str(&j, "new_key", o->key_path);
+            if (o->x509)
+                ferry_json_str(&j, "changes", o->changes);
             ferry_json_str(&j, "certificate", o->out_path);
             ferry_json_str(&j, "valid_from", d1);
             ferry_json_str(&j, "new_expiry", d2);
@@ -94,6 +97,20 @@ static void print_json(const struct ferry_import_result *res, ferry_err r)
 /* Before the certificate is written: the values the runbook's import step lists, with its words
  * and in its order (the sender's name added), hashes in groups of four, times as it prints
  * them. */
+/* The differences from the certificate renewed, a line each, every line escaped on its own. */
+static void print_changes(FILE *f, const char *changes)
+{
+    const char *p = changes, *nl;
+    char line[600];
+
+    fprintf(f, "changed from the certificate renewed:\n");
+    for (; *p != '\0'; p = nl != NULL ? nl + 1 : p + strlen(p)) {
+        nl = strchr(p, '\n');
+        snprintf(line, sizeof(line), "%.*s", (int)(nl != NULL ? nl - p : (ptrdiff_t)strlen(p)), p);
+        fprintf(f, "  %s\n", ferry_safe(line));
+    }
+}
+
 static void print_check(FILE *f, const struct ferry_import_one *o)
 {
     char sha[FERRY_FP_GROUPS_LEN], sfp[FERRY_FP_GROUPS_LEN], t[21];
@@ -121,6 +138,10 @@ static void print_check(FILE *f, const struct ferry_import_one *o)
         ferry_time_minute(o->valid_until, t);
         fprintf(f, "  Valid until (VALIDITYTIME): %s\n", t);
     }
+    if (o->changes != NULL) /* what the CA changed, before the operator says yes */
+        print_changes(f, o->changes);
+    else if (o->changes_note[0] != '\0')
+        fprintf(f, "%s\n", ferry_safe(o->changes_note));
     fflush(f);
 }
 

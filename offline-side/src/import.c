@@ -363,9 +363,42 @@ out:
     return r;
 }
 
-/* Leaf first: its key and subject are the request's; the rest anchor it, valid now. */
-static ferry_err x509_check(X509_REQ *csr, const struct ferry_item *it,
-                            struct ferry_x509_info *info, char **pem, size_t *pemlen)
+/* What @leaf changed from the certificate renewed (@cert_path, recorded by `request`), into
+ * o->changes; when that file cannot be read now, o->changes_note says so. Nothing is refused
+ * here: submit refused a missing SAN/EKU/KU unless --accept-changes, and a subject change is
+ * refused by x509_check. */
+static ferry_err x509_changes(X509_REQ *csr, X509 *leaf, const char *cert_path,
+                              struct ferry_import_one *o)
+{
+    struct ferry_x509_diff d;
+    X509 *old = NULL;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    ferry_err r = FERRY_OK;
+
+    if (cert_path == NULL)
+        return FERRY_OK;
+    if (ferry_file_read(cert_path, FERRY_X509_MAX_CERT, &buf, &len) != FERRY_OK ||
+        ferry_x509_cert_parse(buf, len, &old) != FERRY_OK) {
+        snprintf(o->changes_note, sizeof(o->changes_note),
+                 "not compared with the certificate renewed: %s", ferry_err_detail());
+        ferry_err_clear();
+        goto out;
+    }
+    if ((r = ferry_x509_compare(csr, old, leaf, &d)) == FERRY_OK && d.n > 0 &&
+        (o->changes = strdup(d.text)) == NULL)
+        r = FERRY_ERR_NOMEM;
+out:
+    X509_free(old);
+    free(buf);
+    return r;
+}
+
+/* Leaf first: its key and subject are the request's; the rest anchor it, valid now. What it
+ * changed from the certificate renewed (@cert_path, or NULL) goes to @o. */
+static ferry_err x509_check(X509_REQ *csr, const struct ferry_item *it, const char *cert_path,
+                            struct ferry_import_one *o, struct ferry_x509_info *info, char **pem,
+                            size_t *pemlen)
 {
     STACK_OF(X509) *sk = NULL, *cas = NULL;
     X509 *leaf = NULL;
@@ -391,7 +424,8 @@ static ferry_err x509_check(X509_REQ *csr, const struct ferry_item *it,
         goto out;
     }
     if ((r = ferry_x509_chain_check(leaf, cas, cas, ferry_now())) != FERRY_OK ||
-        (r = ferry_x509_info_get(leaf, info)) != FERRY_OK)
+        (r = ferry_x509_info_get(leaf, info)) != FERRY_OK ||
+        (r = x509_changes(csr, leaf, cert_path, o)) != FERRY_OK)
         goto out;
     r = ferry_x509_chain_pem(leaf, cas, NULL, pem, pemlen);
 out:
@@ -412,8 +446,9 @@ static ferry_err import_x509(struct import_ctx *c, const struct ferry_manifest *
     ferry_err r;
 
     o->x509 = 1;
+    x509_record(c, t, &cert, &o->key_path);
     if ((r = kept_csr(c, t, &csr)) != FERRY_OK ||
-        (r = x509_check(csr, it, &info, &pem, &pemlen)) != FERRY_OK)
+        (r = x509_check(csr, it, cert, o, &info, &pem, &pemlen)) != FERRY_OK)
         goto out;
     o->not_before = info.not_before;
     o->new_not_after = info.not_after;
@@ -423,7 +458,6 @@ static ferry_err import_x509(struct import_ctx *c, const struct ferry_manifest *
     }
     if ((r = shown(c, t, o)) != FERRY_OK)
         goto out;
-    x509_record(c, t, &cert, &o->key_path);
     r = install(c, m, t, pem, pemlen, ".pem",
                 renewed_name(cert             ? cert
                              : t->source_path ? t->source_path
@@ -653,6 +687,7 @@ void ferry_import_result_clear(struct ferry_import_result *res)
         free(res->items[i].key_path);
         free(res->items[i].sender_name);
         free(res->items[i].guid);
+        free(res->items[i].changes);
     }
     FERRY_FREE(res->items);
     res->n = res->imported = res->ignored = 0;

@@ -180,7 +180,16 @@ est_submit --accept-changes >"$T/accept.txt" || fail "submit --accept-changes"
 grep -q "changed by the CA:" "$T/accept.txt" || fail "accepted changes not shown: $(cat "$T/accept.txt")"
 [ "$(grep -c simplereenroll "$SVC/received.log")" = "$enrolls" ] || fail "enrolled a second time"
 [ ! -e "$KEPT" ] || fail "the kept chain stayed after it was packaged"
-off import --from "usb:$STICK" --out "$T/app04.pem" >/dev/null || fail "import with the changes"
+off import --from "usb:$STICK" --out "$T/app04.pem" --json >"$T/import04.json" \
+  2>"$T/import04.err" || fail "import with the changes: $(cat "$T/import04.err")"
+# the offline side holds the certificate renewed: it shows, before writing, what differs from it
+grep -q "^changed from the certificate renewed:" "$T/import04.err" ||
+  fail "import does not show the changes: $(cat "$T/import04.err")"
+grep -q "^  subjectAltName: lacks DNS:app01.example.org, DNS:app01" "$T/import04.err" ||
+  fail "import: no SAN difference: $(cat "$T/import04.err")"
+grep -Eq "^  validity: was [0-9]+ days, now 90 days" "$T/import04.err" ||
+  fail "import: no validity difference: $(cat "$T/import04.err")"
+grep -q '"changes":"subjectAltName: lacks' "$T/import04.json" || fail "import --json: $(cat "$T/import04.json")"
 openssl x509 -in "$T/app04.pem" -noout -ext subjectAltName 2>/dev/null | grep -q DNS &&
   fail "the imported certificate has a SAN: not the CA's"
 true

@@ -76,6 +76,10 @@ struct ferry_import_one {
     char *guid;                       /* RMS: the server GUID of the request it answers */
     time_t old_not_after;             /* the certificate being renewed, 0 unknown */
     char *key_path;                   /* X.509 --rekey: where the new private key is */
+    char *changes; /* X.509: what differs from the certificate renewed (subject, SAN, key usage,
+                    * EKU, key type, validity length), a line each; NULL: nothing, or that
+                    * certificate could not be read (then @changes_note says so) */
+    char changes_note[320];
 };
 
 struct ferry_import_result {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A small hostile stick: 300 hard links of one 12 MiB file, 6 distinct 12 MiB files that look
-# like packages from outside, 300 small old decoys named like requests, and the real request
+# like packages from outside, 1100 small old decoys named like requests (more than the 1024
+# package files a reader looks at), and the real request
 # package. The reader holds one candidate at a time, reads a file once whatever its names, caps
 # what it reads from the medium, and looks at this side's newest packages first: the real
 # package is submitted and peak RSS stays under 100 MB (/usr/bin/time -v).
@@ -27,7 +28,7 @@ big() {
 big "$F/request-00000000.ferry"
 for i in $(seq 1 300); do ln "$F/request-00000000.ferry" "$F/request-link$i.ferry"; done
 for i in $(seq 1 6); do big "$F/request-big$i.ferry"; done
-for i in $(seq 1 300); do head -c 100 /dev/urandom >"$F/request-old$i.ferry"; done
+for i in $(seq 1 1100); do head -c 100 /dev/urandom >"$F/request-old$i.ferry"; done
 touch -d '2020-01-01' "$F"/request-old*.ferry "$F"/request-big*.ferry "$F"/request-00000000.ferry
 
 off export "$SRV/SRV01RenewalRequest.xml" --to "usb:$STICK" --json >"$T/export.json"

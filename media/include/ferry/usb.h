@@ -8,7 +8,7 @@
 #include "ferry/err.h"
 
 #define FERRY_USB_SUBDIR    "FERRY"
-#define FERRY_USB_MAX_FILES 256
+#define FERRY_USB_MAX_FILES 1024 /* both legs of a trip of 512 (export's limit), with room */
 
 /**
  * Resolves the medium root. With @dir: that directory (must exist and be a directory).

@@ -323,11 +323,6 @@ static ferry_err gather(struct ferry_store *s, const struct ferry_runbook_req *q
     memset(rb, 0, sizeof(*rb));
     if ((r = row_load(s, offline, h->t, &one, &h->pkg, &h->pkglen)) != FERRY_OK)
         return r;
-    memcpy(h->id, one.id, sizeof(h->id));
-    memcpy(h->sha, one.sha, sizeof(h->sha));
-    memcpy(h->pkgname, one.pkgname, sizeof(h->pkgname));
-    if (h->tt != NULL && (r = gather_items(s, offline, h, rb)) != FERRY_OK)
-        return r;
     if (h->pkg != NULL && (r = load_qr(ferry_store_home(s), h->t->id, offline, h)) != FERRY_OK)
         return r;
     memcpy(h->id, one.id, sizeof(h->id));

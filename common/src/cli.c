@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "ferry/cli.h"
+#include "ferry/codec.h"
 #include "ferry/log.h"
 #include "ferry/safetext.h"
 
@@ -125,4 +126,24 @@ ferry_err ferry_cli_confirm_ready(void)
                           "run it from a terminal, or without --confirm");
     fclose(tty);
     return FERRY_OK;
+}
+
+void ferry_cli_print_verified(FILE *f, const char *file, const char *before,
+                              const char *transfer_id, const uint8_t package_sha256[32],
+                              const char *sender, const uint8_t sender_fp[32], int x509,
+                              const char *server_name)
+{
+    char sha[FERRY_FP_GROUPS_LEN], sfp[FERRY_FP_GROUPS_LEN];
+
+    ferry_hex_groups(package_sha256, FERRY_SHA256_LEN, sha);
+    ferry_hex_groups(sender_fp, FERRY_SHA256_LEN, sfp);
+    fprintf(f,
+            "%s: verified; compare with the runbook before %s:\n"
+            "  Transfer id:          %s\n"
+            "  Package SHA-256:      %s\n"
+            "  Sender:               %s\n"
+            "  Sender fingerprint:   %s\n",
+            ferry_safe(file), before, transfer_id, sha, ferry_safe(sender), sfp);
+    fprintf(f, "  %-21s %s\n", x509 ? "Subject:" : "Server name:",
+            server_name ? ferry_safe(server_name) : "(not named)");
 }

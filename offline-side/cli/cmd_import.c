@@ -113,19 +113,11 @@ static void print_changes(FILE *f, const char *changes)
 
 static void print_check(FILE *f, const struct ferry_import_one *o)
 {
-    char sha[FERRY_FP_GROUPS_LEN], sfp[FERRY_FP_GROUPS_LEN], t[21];
+    char t[21];
 
-    ferry_hex_groups(o->package_sha256, FERRY_SHA256_LEN, sha);
-    ferry_hex_groups(o->sender_fp, FERRY_SHA256_LEN, sfp);
-    fprintf(f,
-            "%s: verified; compare with the runbook before the certificate is written:\n"
-            "  Transfer id:          %s\n"
-            "  Package SHA-256:      %s\n"
-            "  Sender:               %s\n"
-            "  Sender fingerprint:   %s\n",
-            ferry_safe(o->file), o->transfer_id, sha, ferry_safe(o->sender_name), sfp);
-    fprintf(f, "  %-21s %s\n", o->x509 ? "Subject:" : "Server name:",
-            o->server_name ? ferry_safe(o->server_name) : "(not named)");
+    ferry_cli_print_verified(f, o->file, "the certificate is written", o->transfer_id,
+                             o->package_sha256, o->sender_name, o->sender_fp, o->x509,
+                             o->server_name);
     if (o->guid != NULL)
         fprintf(f, "  Server GUID:          %s\n", ferry_safe(o->guid));
     if (o->old_not_after != 0) {

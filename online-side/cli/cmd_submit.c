@@ -154,20 +154,11 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r, const
 static void print_check(FILE *f, const struct ferry_submit_result *res,
                         const struct ferry_submit_one *o)
 {
-    char sha[FERRY_FP_GROUPS_LEN], sfp[FERRY_FP_GROUPS_LEN], ofp[FERRY_FP_GROUPS_LEN];
+    char ofp[FERRY_FP_GROUPS_LEN];
 
-    ferry_hex_groups(o->package_sha256, FERRY_SHA256_LEN, sha);
-    ferry_hex_groups(o->sender_fp, FERRY_SHA256_LEN, sfp);
     ferry_hex_groups(res->online_fp, FERRY_SHA256_LEN, ofp);
-    fprintf(f,
-            "%s: verified; compare with the runbook before it is sent:\n"
-            "  Transfer id:          %s\n"
-            "  Package SHA-256:      %s\n"
-            "  Sender:               %s\n"
-            "  Sender fingerprint:   %s\n",
-            ferry_safe(o->file), o->transfer_id, sha, ferry_safe(o->sender_name), sfp);
-    fprintf(f, "  %-21s %s\n", o->x509 ? "Subject:" : "Server name:",
-            o->server_name ? ferry_safe(o->server_name) : "(not named)");
+    ferry_cli_print_verified(f, o->file, "it is sent", o->transfer_id, o->package_sha256,
+                             o->sender_name, o->sender_fp, o->x509, o->server_name);
     if (!o->x509)
         fprintf(f, "  Server GUID:          %s\n", o->guid ? ferry_safe(o->guid) : "(none)");
     fprintf(f,

@@ -2,6 +2,7 @@
 #ifndef FERRY_CLI_H
 #define FERRY_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "ferry/args.h"
@@ -59,5 +60,16 @@ int ferry_cli_confirm(const char *question);
 /** --confirm: FERRY_OK when there is a terminal to ask on, else FERRY_ERR_USAGE saying so (checked
  * before anything is read, so a run without a terminal stops before it starts). */
 ferry_err ferry_cli_confirm_ready(void);
+
+/**
+ * The head of what submit and import show before they act: "@file: verified; compare with the
+ * runbook before @before:" and the lines Transfer id, Package SHA-256, Sender, Sender
+ * fingerprint, Subject (@x509) or Server name, in the runbook's words and order, digests in
+ * groups of four, outside text escaped. The caller adds its own lines after it.
+ */
+void ferry_cli_print_verified(FILE *f, const char *file, const char *before,
+                              const char *transfer_id, const uint8_t package_sha256[32],
+                              const char *sender, const uint8_t sender_fp[32], int x509,
+                              const char *server_name);
 
 #endif

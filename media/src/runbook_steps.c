@@ -617,7 +617,8 @@ static void response_leg(struct ctx *c)
     }
     accepted_changes_note(c);
     install_step(c);
-    step(c, "Check that the transfer is closed: status lists it as imported.");
+    step(c, "Check that the transfer is closed: status lists it as \xE2\x80\x9C"
+            "certificate written\xE2\x80\x9D.");
     add(c, RB_CMD, NULL, "ferry-offline status", 1, 0);
     add(c, RB_HEADING, NULL, "Certificate imported", 0, 0);
     add(c, RB_SIGN, "Imported by", NULL, 0, 0);

@@ -1,4 +1,4 @@
-/* Tests for common/src/store.c: home layout, side check, the SQLite ledger (transfers,
+/* Tests for common/src/store*.c: home layout, side check, the SQLite ledger (transfers,
  * replay-proof answers, rollback on failure, crash safety with SIGKILL), audit trail,
  * identity files (modes, ownership, no half identity) and paired peers. */
 #include <dirent.h>

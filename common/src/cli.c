@@ -185,5 +185,5 @@ int ferry_cli_batch_end(const struct ferry_cmd_spec *spec, const struct ferry_cl
                   b->noun, b->failed);
         return ferry_err_exit_code(r);
     }
-    return -1;
+    return ferry_cli_fail(spec, r);
 }

@@ -11,6 +11,11 @@
 #include "ferry/sidecmd.h"
 #include "ferry/xrml.h"
 
+/* An answer as ferry_cli_item_* report it. */
+#define ITEM(o) ((struct ferry_cli_item){(o)->file, (o)->transfer_id, (o)->err, (o)->message})
+
+static const struct ferry_cli_batch batch = {"answer", "imported", "refused"};
+
 static const struct ferry_opt opts[] = {
     FERRY_CLI_GLOBAL_OPTS,
     {"from", 0, "MEDIUM", "usb[:DIR], images:PATH (PNG/JPEG/PDF) or camera[:DEVICE]"},
@@ -42,11 +47,6 @@ static const struct ferry_cmd_spec spec = {
     opts,
     sizeof(opts) / sizeof(opts[0]),
     0};
-
-/* An answer as ferry_cli_item_* report it. */
-#define ITEM(o) ((struct ferry_cli_item){(o)->file, (o)->transfer_id, (o)->err, (o)->message})
-
-static const struct ferry_cli_batch batch = {"answer", "imported", "refused"};
 
 static void print_json(const struct ferry_import_result *res, ferry_err r)
 {
@@ -200,7 +200,6 @@ int cmd_import(int argc, char **argv)
     struct ferry_import_opts io;
     struct check_ctx k;
     uint8_t drm_root[32];
-    size_t i, skipped = 0;
     int rc;
     ferry_err r;
 
@@ -230,13 +229,8 @@ int cmd_import(int argc, char **argv)
         print_json(&res, r);
     else
         print_text(&res);
-    for (i = 0; i < res.n; i++)
-        skipped += res.items[i].err == FERRY_ERR_REPLAY;
-    if ((rc = ferry_cli_batch_end(&spec, &batch, r, res.n, res.imported, skipped)) >= 0)
-        goto done;
 out:
-    rc = ferry_cli_fail(&spec, r);
-done:
+    rc = ferry_cli_batch_end(&spec, &batch, r, res.n, res.imported, res.skipped);
     ferry_import_result_clear(&res);
     ferry_medium_clear(&m);
     ferry_store_close(s);

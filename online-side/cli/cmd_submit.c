@@ -27,6 +27,11 @@
  * a package and its temporary copy, with room to spare). */
 #define SUBMIT_SPACE_NEEDED (1u << 20)
 
+/* A request as ferry_cli_item_* report it. */
+#define ITEM(o) ((struct ferry_cli_item){(o)->file, (o)->transfer_id, (o)->err, (o)->message})
+
+static const struct ferry_cli_batch batch = {"request", "submitted", "failed"};
+
 static const struct ferry_opt opts[] = {
     FERRY_CLI_GLOBAL_OPTS,
     {"from", 0, "MEDIUM", "usb[:DIR], images:PATH (PNG/JPEG/PDF) or camera[:DEVICE]"},
@@ -86,11 +91,6 @@ static const struct ferry_cmd_spec spec = {
     opts,
     sizeof(opts) / sizeof(opts[0]),
     0};
-
-/* A request as ferry_cli_item_* report it. */
-#define ITEM(o) ((struct ferry_cli_item){(o)->file, (o)->transfer_id, (o)->err, (o)->message})
-
-static const struct ferry_cli_batch batch = {"request", "submitted", "failed"};
 
 static void print_json(const struct ferry_submit_result *res, ferry_err r, const char *trip)
 {
@@ -441,7 +441,6 @@ int cmd_submit(int argc, char **argv)
     struct ferry_anchor an;
     struct check_ctx k;
     char *pw = NULL;
-    size_t i, skipped = 0;
     uint8_t drm_root[32], *doc = NULL, tid[FERRY_TRANSFER_ID_LEN];
     char trip[33] = "";
     int rc;
@@ -482,13 +481,8 @@ int cmd_submit(int argc, char **argv)
         printf("trip:        %s (%zu request(s) submitted in this run; their return runbook: "
                "`%s runbook`)\n",
                trip, res.submitted, PROG);
-    for (i = 0; i < res.n; i++)
-        skipped += res.items[i].err == FERRY_ERR_REPLAY;
-    if ((rc = ferry_cli_batch_end(&spec, &batch, r, res.n, res.submitted, skipped)) >= 0)
-        goto done;
 out:
-    rc = ferry_cli_fail(&spec, r);
-done:
+    rc = ferry_cli_batch_end(&spec, &batch, r, res.n, res.submitted, res.skipped);
     ferry_submit_result_clear(&res);
     ferry_medium_clear(&from);
     ferry_medium_clear(&to);

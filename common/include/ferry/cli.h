@@ -104,9 +104,9 @@ struct ferry_cli_batch {
 };
 
 /**
- * The end of a batch command: says how many packages were @b->done before (@skipped, skipped),
- * and when some failed after their messages, the verdict "verb: K of N noun(s) failed".
- * Returns the exit code, or -1 when ferry_cli_fail is to report @r (no package failed).
+ * The end of a batch command, @n packages, @ok of them through: says how many were @b->done
+ * before (@skipped, skipped); when some failed after their own messages, the verdict "verb: K of
+ * N noun(s) failed", else ferry_cli_fail's report of @r. Returns the exit code.
  */
 int ferry_cli_batch_end(const struct ferry_cmd_spec *spec, const struct ferry_cli_batch *b,
                         ferry_err r, size_t n, size_t ok, size_t skipped);

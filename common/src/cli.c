@@ -147,3 +147,43 @@ void ferry_cli_print_verified(FILE *f, const char *file, const char *before,
     fprintf(f, "  %-21s %s\n", x509 ? "Subject:" : "Server name:",
             server_name ? ferry_safe(server_name) : "(not named)");
 }
+
+void ferry_cli_item_json(struct ferry_json *j, const struct ferry_cli_item *it,
+                         const char *done_key)
+{
+    ferry_json_obj_begin(j, NULL);
+    ferry_json_str(j, "file", it->file);
+    ferry_json_str(j, "transfer_id", it->transfer_id[0] ? it->transfer_id : NULL);
+    ferry_json_bool(j, done_key, it->err == FERRY_OK);
+    ferry_json_str(j, "message", it->message);
+}
+
+int ferry_cli_item_failed(const struct ferry_cmd_spec *spec, const struct ferry_cli_item *it,
+                          const char *refused)
+{
+    if (it->err == FERRY_ERR_REPLAY) {
+        ferry_log(FERRY_LOG_DEBUG, "%s: skipped: %s", it->file, it->message);
+        return 1;
+    }
+    if (it->err != FERRY_OK) {
+        fprintf(stderr, "%s: %s: %s: %s%s\n", spec->prog, spec->name, ferry_safe(it->file), refused,
+                ferry_safe(it->message));
+        return 1;
+    }
+    return 0;
+}
+
+int ferry_cli_batch_end(const struct ferry_cmd_spec *spec, const struct ferry_cli_batch *b,
+                        ferry_err r, size_t n, size_t ok, size_t skipped)
+{
+    if (skipped > 0 && r == FERRY_OK)
+        ferry_log(FERRY_LOG_INFO, "%zu %s(s) on the medium %s before: skipped%s", skipped, b->noun,
+                  b->done, ferry_log_get_level() >= FERRY_LOG_DEBUG ? "" : " (-v lists them)");
+    if (r != FERRY_OK && n > ok + skipped) {
+        /* per-package messages are printed; finish with the verdict only */
+        ferry_log(FERRY_LOG_ERROR, "%s: %zu of %zu %s(s) %s", spec->name, n - ok - skipped, n,
+                  b->noun, b->failed);
+        return ferry_err_exit_code(r);
+    }
+    return ferry_cli_fail(spec, r);
+}

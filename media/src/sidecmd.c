@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "ferry/safetext.h"
@@ -68,12 +69,22 @@ static int hoist_globals(const char *prog, int argc, char **argv)
     return 0;
 }
 
-int ferry_dispatch(const char *prog, const char *about, const struct ferry_verb *verbs,
-                   size_t nverbs, int argc, char **argv)
+/* Runs @v with the rest of the arguments. */
+static int run_verb(const struct ferry_tool *tool, const struct ferry_verb *v, int argc,
+                    char **argv)
 {
+    if (v->fn != NULL)
+        return v->fn(argc, argv);
+    return v->shared(tool, argc, argv);
+}
+
+int ferry_tool_main(const struct ferry_tool *tool, int argc, char **argv)
+{
+    const char *prog = tool->prog;
     size_t i;
     FILE *f = stderr;
 
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
     ferry_log_set_prefix(prog);
     if (hoist_globals(prog, argc, argv) != 0)
         return 2;
@@ -83,17 +94,17 @@ int ferry_dispatch(const char *prog, const char *about, const struct ferry_verb 
     }
     if (argc >= 2 && strcmp(argv[1], "-h") != 0 && strcmp(argv[1], "--help") != 0 &&
         strcmp(argv[1], "help") != 0) {
-        for (i = 0; i < nverbs; i++)
-            if (strcmp(argv[1], verbs[i].name) == 0)
-                return verbs[i].fn(argc - 2, argv + 2);
+        for (i = 0; i < tool->nverbs; i++)
+            if (strcmp(argv[1], tool->verbs[i].name) == 0)
+                return run_verb(tool, &tool->verbs[i], argc - 2, argv + 2);
         fprintf(stderr, "%s: unknown command '%s'\n", prog, argv[1]);
     } else if (argc >= 2) {
         f = stdout;
     }
     fprintf(f, "usage: %s COMMAND [options]   (%s COMMAND --help for details)\n\n%s\n\ncommands:\n",
-            prog, prog, about);
-    for (i = 0; i < nverbs; i++)
-        fprintf(f, "  %-12s %s\n", verbs[i].name, verbs[i].summary);
+            prog, prog, tool->about);
+    for (i = 0; i < tool->nverbs; i++)
+        fprintf(f, "  %-12s %s\n", tool->verbs[i].name, tool->verbs[i].summary);
     fputs("\nglobal options: --home DIR, --json, -v, -q, -h/--help, --version\n", f);
     return f == stdout ? 0 : 2;
 }
@@ -147,8 +158,10 @@ ferry_err ferry_cli_qr_opts(const struct ferry_cmd_spec *spec, const struct ferr
     return FERRY_OK;
 }
 
-ferry_err ferry_cli_trip_filter(struct ferry_store *s, const char *prefix,
-                                struct ferry_transfer **t, size_t *n)
+/* `status --trip TRIP`: keeps only the transfers of the trip @prefix names (the others are
+ * freed, *n shrinks); FERRY_ERR_USAGE/NOT_FOUND with a message for an unknown trip. */
+static ferry_err trip_filter(struct ferry_store *s, const char *prefix, struct ferry_transfer **t,
+                             size_t *n)
 {
     uint8_t trip[FERRY_TRANSFER_ID_LEN];
     size_t i, k = 0;
@@ -187,8 +200,11 @@ void ferry_cli_media_cell(const struct ferry_transfer *t, char out[40])
                  t->answer_medium ? t->answer_medium : "-");
 }
 
-void ferry_cli_identities(const char *prog, struct ferry_json *j, const struct ferry_identity *me,
-                          struct ferry_identity *const *peers, size_t npeers)
+/* This machine's identity and fingerprint and the paired machines, as text on @f, or as "name",
+ * "fingerprint" and "peers" in @j when it is not NULL. */
+static void identities(FILE *f, const char *prog, struct ferry_json *j,
+                       const struct ferry_identity *me, struct ferry_identity *const *peers,
+                       size_t npeers)
 {
     char fp[FERRY_FP_GROUPS_LEN];
     size_t i;
@@ -199,7 +215,7 @@ void ferry_cli_identities(const char *prog, struct ferry_json *j, const struct f
         ferry_json_hex_text(j, "fingerprint", fp);
         ferry_json_arr_begin(j, "peers");
     } else {
-        printf("identity:    %s\nfingerprint: %s\n", ferry_identity_name(me), fp);
+        fprintf(f, "identity:    %s\nfingerprint: %s\n", ferry_identity_name(me), fp);
     }
     for (i = 0; i < npeers; i++) {
         ferry_identity_fingerprint_groups(peers[i], fp);
@@ -209,14 +225,109 @@ void ferry_cli_identities(const char *prog, struct ferry_json *j, const struct f
             ferry_json_hex_text(j, "fingerprint", fp);
             ferry_json_obj_end(j);
         } else {
-            printf("paired with: %s\n             %s\n", ferry_safe(ferry_identity_name(peers[i])),
-                   fp);
+            fprintf(f, "paired with: %s\n             %s\n",
+                    ferry_safe(ferry_identity_name(peers[i])), fp);
         }
     }
     if (j != NULL)
         ferry_json_arr_end(j);
     else if (npeers == 0)
-        printf("paired with: nobody yet (run `%s pair`)\n", prog);
+        fprintf(f, "paired with: nobody yet (run `%s pair`)\n", prog);
+}
+
+void ferry_cli_json_trip_media(struct ferry_json *j, const struct ferry_transfer *t)
+{
+    char trip[33];
+
+    ferry_transfer_id_hex(t->trip, trip);
+    ferry_json_str(j, "trip", t->has_trip ? trip : NULL);
+    ferry_json_str(j, "request_medium", t->request_medium);
+    ferry_json_str(j, "answer_medium", t->answer_medium);
+}
+
+/* The status table, after the identities: @v's headings, rows and totals. */
+static void status_text(FILE *out, const struct ferry_status_view *v,
+                        struct ferry_transfer *const *t, size_t n, time_t now)
+{
+    size_t i;
+
+    fputc('\n', out);
+    v->head(out);
+    for (i = 0; i < n; i++)
+        v->row(out, t[i], now);
+    v->totals(out, t, n);
+}
+
+static ferry_err status_json(FILE *out, const char *prog, const struct ferry_status_view *v,
+                             struct ferry_store *s, const struct ferry_identity *me,
+                             struct ferry_identity *const *peers, size_t npeers,
+                             struct ferry_transfer *const *t, size_t n, time_t now)
+{
+    struct ferry_json j;
+    char id[33];
+    size_t i;
+
+    ferry_json_init(&j);
+    ferry_json_str(&j, "home", ferry_store_home(s));
+    identities(out, prog, &j, me, peers, npeers);
+    if (v->json_head != NULL)
+        v->json_head(&j, t, n);
+    ferry_json_arr_begin(&j, "transfers");
+    for (i = 0; i < n; i++) {
+        ferry_transfer_id_hex(t[i]->id, id);
+        ferry_json_obj_begin(&j, NULL);
+        ferry_json_str(&j, "transfer_id", id);
+        ferry_json_str(&j, "state", v->state_name(t[i]->state));
+        v->json_row(&j, t[i], now);
+        ferry_json_obj_end(&j);
+    }
+    ferry_json_arr_end(&j);
+    return ferry_json_print(&j, out);
+}
+
+int ferry_cmd_status(const struct ferry_tool *tool, int argc, char **argv)
+{
+    const char *prog = tool->prog;
+    const struct ferry_status_view *v = tool->status;
+    FILE *out = stdout;
+    const struct ferry_opt opts[] = {
+        FERRY_CLI_GLOBAL_OPTS,
+        {"trip", 0, "TRIP", v->trip_help},
+    };
+    const struct ferry_cmd_spec spec = {
+        prog, "status", "[--trip TRIP]", v->about, opts, sizeof(opts) / sizeof(opts[0]), 0};
+    struct ferry_args a;
+    struct ferry_store *s = NULL;
+    struct ferry_transfer **t = NULL;
+    struct ferry_identity *me = NULL, **peers = NULL;
+    size_t n = 0, npeers = 0;
+    time_t now = ferry_now();
+    const char *trip;
+    int rc;
+    ferry_err r;
+
+    if ((rc = ferry_cli_parse(&spec, argc, argv, &a)) >= 0)
+        return rc;
+    if ((r = ferry_cli_open_store(&spec, &a, tool->side, 0, &s)) != FERRY_OK ||
+        (r = ferry_store_identity(s, &me)) != FERRY_OK ||
+        (r = ferry_store_peers(s, &peers, &npeers)) != FERRY_OK ||
+        (r = ferry_store_transfers(s, &t, &n)) != FERRY_OK)
+        goto out;
+    if ((trip = ferry_args_get(&a, spec.opts, spec.nopts, "trip")) != NULL &&
+        (r = trip_filter(s, trip, t, &n)) != FERRY_OK)
+        goto out;
+    if (ferry_cli_json(&a)) {
+        r = status_json(out, prog, v, s, me, peers, npeers, t, n, now);
+        goto out;
+    }
+    identities(out, prog, NULL, me, peers, npeers);
+    status_text(out, v, t, n, now);
+out:
+    ferry_identity_free(me);
+    ferry_store_peers_free(peers, npeers);
+    ferry_transfers_free(t, n);
+    ferry_store_close(s);
+    return ferry_cli_fail(&spec, r);
 }
 
 static const struct ferry_opt init_opts[] = {
@@ -244,8 +355,9 @@ static void print_identity(const struct ferry_args *a, const char *home,
            created ? "" : " (existing)", fp, home);
 }
 
-int ferry_cmd_init(const char *prog, const char *side, int argc, char **argv)
+int ferry_cmd_init(const struct ferry_tool *tool, int argc, char **argv)
 {
+    const char *prog = tool->prog, *side = tool->side;
     const struct ferry_cmd_spec spec = {
         prog,
         "init",
@@ -415,8 +527,9 @@ out:
     return r;
 }
 
-int ferry_cmd_pair(const char *prog, const char *side, int argc, char **argv)
+int ferry_cmd_pair(const struct ferry_tool *tool, int argc, char **argv)
 {
+    const char *prog = tool->prog, *side = tool->side;
     const struct ferry_cmd_spec spec = {
         prog,
         "pair",
@@ -496,8 +609,9 @@ static ferry_err runbook_medium(const char *v, enum ferry_medium_kind *out)
     return r;
 }
 
-int ferry_cmd_runbook(const char *prog, const char *side, int argc, char **argv)
+int ferry_cmd_runbook(const struct ferry_tool *tool, int argc, char **argv)
 {
+    const char *prog = tool->prog, *side = tool->side;
     const struct ferry_cmd_spec spec = {
         prog,
         "runbook",

@@ -11,6 +11,11 @@
 #include "ferry/sidecmd.h"
 #include "ferry/xrml.h"
 
+/* An answer as ferry_cli_item_* report it. */
+#define ITEM(o) ((struct ferry_cli_item){(o)->file, (o)->transfer_id, (o)->err, (o)->message})
+
+static const struct ferry_cli_batch batch = {"answer", "imported", "refused"};
+
 static const struct ferry_opt opts[] = {
     FERRY_CLI_GLOBAL_OPTS,
     {"from", 0, "MEDIUM", "usb[:DIR], images:PATH (PNG/JPEG/PDF) or camera[:DEVICE]"},
@@ -56,11 +61,7 @@ static void print_json(const struct ferry_import_result *res, ferry_err r)
     ferry_json_arr_begin(&j, "answers");
     for (i = 0; i < res->n; i++) {
         const struct ferry_import_one *o = &res->items[i];
-        ferry_json_obj_begin(&j, NULL);
-        ferry_json_str(&j, "file", o->file);
-        ferry_json_str(&j, "transfer_id", o->transfer_id[0] ? o->transfer_id : NULL);
-        ferry_json_bool(&j, "imported", o->err == FERRY_OK);
-        ferry_json_str(&j, "message", o->message);
+        ferry_cli_item_json(&j, &ITEM(o), "imported");
         if (o->sender_name != NULL) { /* verified: what was shown before anything was written */
             ferry_json_hex(&j, "package_sha256", o->package_sha256, FERRY_SHA256_LEN);
             ferry_json_str(&j, "sender", o->sender_name);
@@ -164,15 +165,8 @@ static void print_text(const struct ferry_import_result *res)
 
     for (i = 0; i < res->n; i++) {
         const struct ferry_import_one *o = &res->items[i];
-        if (o->err == FERRY_ERR_REPLAY) {
-            ferry_log(FERRY_LOG_DEBUG, "%s: skipped: %s", o->file, o->message);
+        if (ferry_cli_item_failed(&spec, &ITEM(o), "refused: "))
             continue;
-        }
-        if (o->err != FERRY_OK) {
-            fprintf(stderr, "%s: import: %s: refused: %s\n", PROG, ferry_safe(o->file),
-                    ferry_safe(o->message));
-            continue;
-        }
         ferry_time_minute(o->new_not_after, d);
         printf("imported:    %s (transfer %s)\n%s%s\ncertificate: %s\n"
                "new expiry:  %s (%lld days from now)%s\n",
@@ -206,7 +200,6 @@ int cmd_import(int argc, char **argv)
     struct ferry_import_opts io;
     struct check_ctx k;
     uint8_t drm_root[32];
-    size_t i, skipped = 0;
     int rc;
     ferry_err r;
 
@@ -236,21 +229,8 @@ int cmd_import(int argc, char **argv)
         print_json(&res, r);
     else
         print_text(&res);
-    for (i = 0; i < res.n; i++)
-        skipped += res.items[i].err == FERRY_ERR_REPLAY;
-    if (skipped > 0 && r == FERRY_OK)
-        ferry_log(FERRY_LOG_INFO, "%zu answer(s) on the medium imported before: skipped%s", skipped,
-                  ferry_log_get_level() >= FERRY_LOG_DEBUG ? "" : " (-v lists them)");
-    if (r != FERRY_OK && res.n > res.imported + skipped) {
-        /* per-answer messages are printed; finish with the verdict only */
-        ferry_log(FERRY_LOG_ERROR, "import: %zu of %zu answer(s) refused",
-                  res.n - res.imported - skipped, res.n);
-        rc = ferry_err_exit_code(r);
-        goto done;
-    }
 out:
-    rc = ferry_cli_fail(&spec, r);
-done:
+    rc = ferry_cli_batch_end(&spec, &batch, r, res.n, res.imported, res.skipped);
     ferry_import_result_clear(&res);
     ferry_medium_clear(&m);
     ferry_store_close(s);

@@ -1,19 +1,16 @@
-/* ferry-offline verbs: cmd_<verb>.c each, except init, pair and runbook, which main.c hands to
- * ferry_cmd_init/_pair/_runbook (media/src/sidecmd.c, shared with ferry-online). */
+/* ferry-offline's own verbs, each in cmd_<verb>.c; main.c's table lists them with the verbs both
+ * tools share (media/src/sidecmd.c). */
 #ifndef FERRY_OFFLINE_CMDS_H
 #define FERRY_OFFLINE_CMDS_H
 
 #define PROG "ferry-offline"
 #define SIDE "offline"
 
-int cmd_init(int argc, char **argv);
-int cmd_pair(int argc, char **argv);
-int cmd_request(int argc, char **argv);
-int cmd_export(int argc, char **argv);
-int cmd_import(int argc, char **argv);
-int cmd_status(int argc, char **argv);
-int cmd_cancel(int argc, char **argv);
-int cmd_runbook(int argc, char **argv);
-int cmd_expiry(int argc, char **argv);
+#include "ferry/sidecmd.h"
+
+ferry_verb_fn cmd_request, cmd_export, cmd_import, cmd_cancel, cmd_expiry;
+
+/* What `status` (ferry_cmd_status) shows of this side's transfers: cmd_status.c. */
+extern const struct ferry_status_view status_view;
 
 #endif

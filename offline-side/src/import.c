@@ -590,7 +590,7 @@ static ferry_err import_files(struct import_ctx *c, struct ferry_usb_file *files
                               struct ferry_import_result *res)
 {
     ferry_err first = FERRY_OK;
-    size_t i, replayed = 0;
+    size_t i;
     const char *replay_msg = NULL;
 
     if ((res->items = calloc(n, sizeof(*res->items))) == NULL)
@@ -619,13 +619,13 @@ static ferry_err import_files(struct import_ctx *c, struct ferry_usb_file *files
             res->imported++;
             c->out_path = NULL; /* --out names the first answer's file only */
         } else if (o->err == FERRY_ERR_REPLAY) {
-            replayed++; /* an answer imported before, still on the stick: skipped */
+            res->skipped++; /* an answer imported before, still on the stick: skipped */
             replay_msg = replay_msg != NULL ? replay_msg : o->message;
         } else if (first == FERRY_OK) {
             first = o->err;
         }
     }
-    return ferry_state_batch_verdict(first, res->imported, replayed, replay_msg);
+    return ferry_state_batch_verdict(first, res->imported, res->skipped, replay_msg);
 }
 
 ferry_err ferry_offline_import(struct ferry_store *s, const struct ferry_medium *from,
@@ -690,5 +690,5 @@ void ferry_import_result_clear(struct ferry_import_result *res)
         free(res->items[i].changes);
     }
     FERRY_FREE(res->items);
-    res->n = res->imported = res->ignored = 0;
+    res->n = res->imported = res->skipped = res->ignored = 0;
 }

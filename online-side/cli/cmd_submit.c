@@ -27,6 +27,11 @@
  * a package and its temporary copy, with room to spare). */
 #define SUBMIT_SPACE_NEEDED (1u << 20)
 
+/* A request as ferry_cli_item_* report it. */
+#define ITEM(o) ((struct ferry_cli_item){(o)->file, (o)->transfer_id, (o)->err, (o)->message})
+
+static const struct ferry_cli_batch batch = {"request", "submitted", "failed"};
+
 static const struct ferry_opt opts[] = {
     FERRY_CLI_GLOBAL_OPTS,
     {"from", 0, "MEDIUM", "usb[:DIR], images:PATH (PNG/JPEG/PDF) or camera[:DEVICE]"},
@@ -105,11 +110,7 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r, const
     ferry_json_arr_begin(&j, "requests");
     for (i = 0; i < res->n; i++) {
         const struct ferry_submit_one *o = &res->items[i];
-        ferry_json_obj_begin(&j, NULL);
-        ferry_json_str(&j, "file", o->file);
-        ferry_json_str(&j, "transfer_id", o->transfer_id[0] ? o->transfer_id : NULL);
-        ferry_json_bool(&j, "submitted", o->err == FERRY_OK);
-        ferry_json_str(&j, "message", o->message);
+        ferry_cli_item_json(&j, &ITEM(o), "submitted");
         ferry_json_str(&j, "kind", o->x509 ? "x509" : "rms");
         ferry_json_str(&j, o->x509 ? "subject" : "server_name", o->server_name);
         if (!o->x509)
@@ -246,15 +247,8 @@ static void print_text(const struct ferry_submit_result *res)
 
     for (i = 0; i < res->n; i++) {
         const struct ferry_submit_one *o = &res->items[i];
-        if (o->err == FERRY_ERR_REPLAY) {
-            ferry_log(FERRY_LOG_DEBUG, "%s: skipped: %s", o->file, o->message);
+        if (ferry_cli_item_failed(&spec, &ITEM(o), ""))
             continue;
-        }
-        if (o->err != FERRY_OK) {
-            fprintf(stderr, "%s: submit: %s: %s\n", PROG, ferry_safe(o->file),
-                    ferry_safe(o->message));
-            continue;
-        }
         if (o->web) {
             print_web(o);
             continue;
@@ -447,7 +441,6 @@ int cmd_submit(int argc, char **argv)
     struct ferry_anchor an;
     struct check_ctx k;
     char *pw = NULL;
-    size_t i, skipped = 0;
     uint8_t drm_root[32], *doc = NULL, tid[FERRY_TRANSFER_ID_LEN];
     char trip[33] = "";
     int rc;
@@ -488,20 +481,8 @@ int cmd_submit(int argc, char **argv)
         printf("trip:        %s (%zu request(s) submitted in this run; their return runbook: "
                "`%s runbook`)\n",
                trip, res.submitted, PROG);
-    for (i = 0; i < res.n; i++)
-        skipped += res.items[i].err == FERRY_ERR_REPLAY;
-    if (skipped > 0 && r == FERRY_OK)
-        ferry_log(FERRY_LOG_INFO, "%zu request(s) on the medium submitted before: skipped%s",
-                  skipped, ferry_log_get_level() >= FERRY_LOG_DEBUG ? "" : " (-v lists them)");
-    if (r != FERRY_OK && res.n > res.submitted + skipped) {
-        ferry_log(FERRY_LOG_ERROR, "submit: %zu of %zu request(s) failed",
-                  res.n - res.submitted - skipped, res.n);
-        rc = ferry_err_exit_code(r);
-        goto done;
-    }
 out:
-    rc = ferry_cli_fail(&spec, r);
-done:
+    rc = ferry_cli_batch_end(&spec, &batch, r, res.n, res.submitted, res.skipped);
     ferry_submit_result_clear(&res);
     ferry_medium_clear(&from);
     ferry_medium_clear(&to);

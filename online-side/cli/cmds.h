@@ -1,14 +1,16 @@
-/* ferry-online's own verbs, each in cmd_<verb>.c; init, pair and runbook are static in main.c
- * and hand over to ferry_cmd_init/_pair/_runbook (media/src/sidecmd.c, shared with
- * ferry-offline). */
+/* ferry-online's own verbs, each in cmd_<verb>.c; main.c's table lists them with the verbs both
+ * tools share (media/src/sidecmd.c). */
 #ifndef FERRY_ONLINE_CMDS_H
 #define FERRY_ONLINE_CMDS_H
 
 #define PROG "ferry-online"
 #define SIDE "online"
 
-int cmd_check_root(int argc, char **argv);
-int cmd_submit(int argc, char **argv);
-int cmd_status(int argc, char **argv);
+#include "ferry/sidecmd.h"
+
+ferry_verb_fn cmd_check_root, cmd_submit;
+
+/* What `status` (ferry_cmd_status) shows of this side's transfers: cmd_status.c. */
+extern const struct ferry_status_view status_view;
 
 #endif

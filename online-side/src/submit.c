@@ -840,7 +840,7 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
 {
     ferry_err first = FERRY_OK;
     struct work *w = NULL;
-    size_t i, nw = 0, replayed = 0;
+    size_t i, nw = 0;
     const char *replay_msg = NULL;
     int k, par = c->o->parallel > 0 ? c->o->parallel : PARALLEL_DEFAULT;
 
@@ -908,13 +908,13 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
         if (o->err == FERRY_OK) {
             res->submitted++;
         } else if (o->err == FERRY_ERR_REPLAY) {
-            replayed++; /* a request submitted before, still on the stick: skipped */
+            res->skipped++; /* a request submitted before, still on the stick: skipped */
             replay_msg = replay_msg != NULL ? replay_msg : o->message;
         } else if (first == FERRY_OK) {
             first = ferry_errf(o->err, "%s", o->message);
         }
     }
-    return ferry_state_batch_verdict(first, res->submitted, replayed, replay_msg);
+    return ferry_state_batch_verdict(first, res->submitted, res->skipped, replay_msg);
 }
 
 ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *from,
@@ -978,5 +978,5 @@ void ferry_submit_result_clear(struct ferry_submit_result *res)
     }
     FERRY_FREE(res->items);
     FERRY_FREE(res->online_name);
-    res->n = res->submitted = res->ignored = 0;
+    res->n = res->submitted = res->skipped = res->ignored = 0;
 }

@@ -7,6 +7,7 @@
 
 #include "ferry/args.h"
 #include "ferry/err.h"
+#include "ferry/json.h"
 
 /* The global options, first in every command's option table (indices fixed). */
 #define FERRY_CLI_GLOBAL_OPTS                                                                      \
@@ -71,5 +72,43 @@ void ferry_cli_print_verified(FILE *f, const char *file, const char *before,
                               const char *transfer_id, const uint8_t package_sha256[32],
                               const char *sender, const uint8_t sender_fp[32], int x509,
                               const char *server_name);
+
+/* One package of a batch (import's answers, submit's requests) as both commands report it. */
+struct ferry_cli_item {
+    const char *file;
+    const char *transfer_id; /* "" when not known */
+    ferry_err err;           /* FERRY_ERR_REPLAY: handled before, skipped */
+    const char *message;
+};
+
+/**
+ * The head of a package's --json object: "file", "transfer_id", @done_key (true when it went
+ * through), "message". The caller adds its members and closes the object.
+ */
+void ferry_cli_item_json(struct ferry_json *j, const struct ferry_cli_item *it,
+                         const char *done_key);
+
+/**
+ * A package's text report when it did not go through: a skipped one (handled before) with -v, a
+ * refused one on stderr as "prog: verb: FILE: @refused MESSAGE". Returns 1 when it said so (the
+ * caller prints nothing more), 0 for one that went through.
+ */
+int ferry_cli_item_failed(const struct ferry_cmd_spec *spec, const struct ferry_cli_item *it,
+                          const char *refused);
+
+/* A batch's words: "answer", "imported", "refused" (or "request", "submitted", "failed"). */
+struct ferry_cli_batch {
+    const char *noun;
+    const char *done;
+    const char *failed;
+};
+
+/**
+ * The end of a batch command, @n packages, @ok of them through: says how many were @b->done
+ * before (@skipped, skipped); when some failed after their own messages, the verdict "verb: K of
+ * N noun(s) failed", else ferry_cli_fail's report of @r. Returns the exit code.
+ */
+int ferry_cli_batch_end(const struct ferry_cmd_spec *spec, const struct ferry_cli_batch *b,
+                        ferry_err r, size_t n, size_t ok, size_t skipped);
 
 #endif

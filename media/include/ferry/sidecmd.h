@@ -1,46 +1,92 @@
-/* ferry — commands both tools share (init, pair) and the dispatcher both main()s use. */
+/* ferry — commands both tools share (init, pair, status, runbook) and the main() both use. */
 #ifndef FERRY_SIDECMD_H
 #define FERRY_SIDECMD_H
+
+#include <stdio.h>
+#include <time.h>
 
 #include "ferry/cli.h"
 #include "ferry/json.h"
 #include "ferry/qr.h"
 #include "ferry/store.h"
 
+/* A side's own verb (cmd_<verb>.c), and a verb both tools share (ferry_cmd_init, _pair, _status,
+ * _runbook), which is told the tool. */
+typedef int ferry_verb_fn(int argc, char **argv);
+struct ferry_tool;
+typedef int ferry_shared_verb_fn(const struct ferry_tool *tool, int argc, char **argv);
+
 struct ferry_verb {
     const char *name;
-    int (*fn)(int argc, char **argv);
+    ferry_verb_fn *fn;            /* the side's own, or NULL */
+    ferry_shared_verb_fn *shared; /* else this one */
     const char *summary;
 };
 
-/** Top-level main: `prog VERB [options]`, --help, --version. Returns the exit code. */
-int ferry_dispatch(const char *prog, const char *about, const struct ferry_verb *verbs,
-                   size_t nverbs, int argc, char **argv);
+/* What one side's `status` shows inside the frame both share. */
+struct ferry_status_view {
+    const char *about;     /* its --help paragraph */
+    const char *trip_help; /* the --trip option's help */
+    const char *(*state_name)(enum ferry_transfer_state st);
+    /* the text table: the column headings, one row a transfer, the totals */
+    void (*head)(FILE *f);
+    void (*row)(FILE *f, const struct ferry_transfer *t, time_t now);
+    void (*totals)(FILE *f, struct ferry_transfer *const *t, size_t n);
+    /* --json: members before "transfers" (NULL: none); a transfer's members after "transfer_id"
+     * and "state" */
+    void (*json_head)(struct ferry_json *j, struct ferry_transfer *const *t, size_t n);
+    void (*json_row)(struct ferry_json *j, const struct ferry_transfer *t, time_t now);
+};
 
-/** `init [--name NAME]` for @side ("offline"/"online"). */
-int ferry_cmd_init(const char *prog, const char *side, int argc, char **argv);
+/* One tool: its name, its side ("offline"/"online"), the paragraph its --help opens with, its
+ * verbs in the order --help lists them, and what its `status` shows. */
+struct ferry_tool {
+    const char *prog;
+    const char *side;
+    const char *about;
+    const struct ferry_verb *verbs;
+    size_t nverbs;
+    const struct ferry_status_view *status;
+};
 
-/** `pair --to MEDIUM | --from MEDIUM [--yes]` for @side. */
-int ferry_cmd_pair(const char *prog, const char *side, int argc, char **argv);
+/**
+ * Both tools' main(): keeps the process out of core dumps (the identity key lives in it), then
+ * `prog VERB [options]`, --help, --version. Returns the exit code.
+ */
+int ferry_tool_main(const struct ferry_tool *tool, int argc, char **argv);
 
-/** `runbook [TRANSFER] [--text] [--out FILE] [--paper a4|letter]` for @side. */
-int ferry_cmd_runbook(const char *prog, const char *side, int argc, char **argv);
+/* Defines main() for a tool: ferry_tool_main over @verbs (an array) and @status. */
+#define FERRY_TOOL_MAIN(prog, side, about, verbs, status)                                          \
+    int main(int argc, char **argv)                                                                \
+    {                                                                                              \
+        static const struct ferry_tool tool = {                                                    \
+            prog, side, about, verbs, sizeof(verbs) / sizeof(verbs[0]), status};                   \
+        return ferry_tool_main(&tool, argc, argv);                                                 \
+    }
+
+/** `init [--name NAME]` for @tool. */
+int ferry_cmd_init(const struct ferry_tool *tool, int argc, char **argv);
+
+/** `pair --to MEDIUM | --from MEDIUM [--yes]` for @tool. */
+int ferry_cmd_pair(const struct ferry_tool *tool, int argc, char **argv);
+
+/** `runbook [TRANSFER] [--text] [--out FILE] [--paper a4|letter]` for @tool. */
+int ferry_cmd_runbook(const struct ferry_tool *tool, int argc, char **argv);
 
 /** Opens the store named by --home (or the environment) for @side; prints errors. */
 ferry_err ferry_cli_open_store(const struct ferry_cmd_spec *spec, const struct ferry_args *a,
                                const char *side, int create, struct ferry_store **out);
 
 /**
- * Prints this machine's identity and fingerprint and the paired machines (text on stdout), or
- * adds "name", "fingerprint" and "peers" to @j when it is not NULL. Both sides' `status`.
+ * `status [--trip TRIP]` for @tool: prints this machine's identity and fingerprint and the paired
+ * machines, then the table @tool->status draws of the transfers (those of the trip with --trip);
+ * with --json one object ("home", "name", "fingerprint", "peers", the view's members,
+ * "transfers").
  */
-void ferry_cli_identities(const char *prog, struct ferry_json *j, const struct ferry_identity *me,
-                          struct ferry_identity *const *peers, size_t npeers);
+int ferry_cmd_status(const struct ferry_tool *tool, int argc, char **argv);
 
-/** Both sides' `status --trip TRIP`: keeps only the transfers of the trip @prefix names (the
- * others are freed, *n shrinks); FERRY_ERR_USAGE/NOT_FOUND with a message for an unknown trip. */
-ferry_err ferry_cli_trip_filter(struct ferry_store *s, const char *prefix,
-                                struct ferry_transfer **t, size_t *n);
+/** A status JSON row's "trip", "request_medium" and "answer_medium". */
+void ferry_cli_json_trip_media(struct ferry_json *j, const struct ferry_transfer *t);
 
 /** A status row's trip (its first 8 hex digits, "-" if none) and media ("usb/usb": the request
  * leg's, then the answer's; "-" for one not known). */

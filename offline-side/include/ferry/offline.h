@@ -86,6 +86,7 @@ struct ferry_import_result {
     struct ferry_import_one *items; /* one per answer package examined */
     size_t n;
     size_t imported;
+    size_t skipped; /* imported before, still on the medium */
     size_t ignored; /* packages for the other side, identities */
 };
 

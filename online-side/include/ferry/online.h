@@ -79,6 +79,7 @@ struct ferry_submit_result {
     struct ferry_submit_one *items;
     size_t n;
     size_t submitted;
+    size_t skipped; /* submitted before, still on the medium */
     size_t ignored;
     char *online_name; /* this machine's identity (the runbook's "Online identity") */
     uint8_t online_fp[32];

@@ -842,6 +842,13 @@ out:
     return store_tx_end(s, r);
 }
 
+/* 1 if @prefix (@len bytes) can start a transfer or trip id: 4 to 32 hex digits. */
+static int id_prefix_ok(const char *prefix, size_t len)
+{
+    return len >= 4 && len <= 2 * FERRY_TRANSFER_ID_LEN &&
+           strspn(prefix, "0123456789abcdefABCDEF") == len;
+}
+
 ferry_err ferry_store_transfer_find(struct ferry_store *s, const char *prefix,
                                     struct ferry_transfer **out)
 {
@@ -851,8 +858,7 @@ ferry_err ferry_store_transfer_find(struct ferry_store *s, const char *prefix,
     ferry_err r;
 
     *out = NULL;
-    if (len < 4 || len > 2 * FERRY_TRANSFER_ID_LEN ||
-        strspn(prefix, "0123456789abcdefABCDEF") != len)
+    if (!id_prefix_ok(prefix, len))
         return ferry_errf(FERRY_ERR_USAGE,
                           "'%s' is not a transfer id: give 4 to 32 hex digits of one (see "
                           "`status`)",
@@ -895,8 +901,7 @@ ferry_err ferry_store_trip_find(struct ferry_store *s, const char *prefix,
     ferry_err r;
     int rc;
 
-    if (len < 4 || len > 2 * FERRY_TRANSFER_ID_LEN ||
-        strspn(prefix, "0123456789abcdefABCDEF") != len)
+    if (!id_prefix_ok(prefix, len))
         return ferry_errf(FERRY_ERR_USAGE,
                           "'%s' is not a trip id: give 4 to 32 hex digits of one (the trip "
                           "column of `status`)",

@@ -10,7 +10,6 @@
 
 #include "ferry/qr.h"
 
-#define FERRY_QR_QUIET          4            /* quiet zone, modules each side (ISO 18004) */
 #define FERRY_QR_MAX_PIXELS     (64u << 20)  /* refuse decoding larger images before allocating */
 #define FERRY_QR_MAX_IMAGE_FILE (256u << 20) /* PNG/JPEG/PDF files read whole, capped */
 
@@ -23,7 +22,6 @@
 #define FERRY_QR_PDF_VERSION    0  /* chosen per package: ferry_qr_paper_choose */
 #define FERRY_QR_PDF_ECC        0  /* chosen per package */
 #define FERRY_QR_PDF_PARITY     43 /* N - K >= 0.3 N: 30 % of the codes may be lost */
-#define FERRY_QR_PDF_MODULE_MM  0.5
 #define FERRY_QR_A4_W           (210.0 / 25.4 * 72.0)
 #define FERRY_QR_A4_H           (297.0 / 25.4 * 72.0)
 

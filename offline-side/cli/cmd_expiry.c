@@ -8,7 +8,7 @@
 #include "ferry/file.h"
 #include "ferry/json.h"
 #include "ferry/rms.h"
-#include "ferry/sidecmd.h"
+#include "ferry/tool.h"
 
 static const struct ferry_opt opts[] = {FERRY_CLI_GLOBAL_OPTS};
 

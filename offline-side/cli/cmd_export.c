@@ -8,7 +8,7 @@
 #include "ferry/transport.h"
 #include "ferry/log.h"
 #include "ferry/offline.h"
-#include "ferry/sidecmd.h"
+#include "ferry/tool.h"
 #include "ferry/runbook_store.h"
 
 static const struct ferry_opt opts[] = {
@@ -165,7 +165,7 @@ static ferry_err finish(const struct ferry_args *a, struct ferry_store *s,
                                   "before the answer comes back");
     if ((rb = ferry_args_get(a, spec.opts, spec.nopts, "runbook")) == NULL)
         return FERRY_OK;
-    struct ferry_runbook_req q = {.side = SIDE, .out = rb, .medium = m->kind};
+    struct ferry_runbook_req q = {.side = SIDE, .out = rb, .tty = stdout, .medium = m->kind};
     if (n > 1)
         q.trip = trip;
     else

@@ -8,7 +8,7 @@
 #include "ferry/json.h"
 #include "ferry/log.h"
 #include "ferry/offline.h"
-#include "ferry/sidecmd.h"
+#include "ferry/tool.h"
 #include "ferry/xrml.h"
 
 /* An answer as ferry_cli_item_* report it. */

@@ -7,7 +7,7 @@
 #include "ferry/json.h"
 #include "ferry/log.h"
 #include "ferry/offline.h"
-#include "ferry/sidecmd.h"
+#include "ferry/tool.h"
 
 static const struct ferry_opt opts[] = {
     FERRY_CLI_GLOBAL_OPTS,

@@ -5,7 +5,7 @@
 #include "ferry/safetext.h"
 #include "ferry/json.h"
 #include "ferry/manifest.h"
-#include "ferry/sidecmd.h"
+#include "ferry/tool.h"
 #include "ferry/statefile.h"
 
 #define ABOUT                                                                                      \

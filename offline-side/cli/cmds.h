@@ -1,12 +1,12 @@
 /* ferry-offline's own verbs, each in cmd_<verb>.c; main.c's table lists them with the verbs both
- * tools share (media/src/sidecmd.c). */
+ * tools share (cli/src/cmd_<verb>.c, main() in cli/src/tool.c). */
 #ifndef FERRY_OFFLINE_CMDS_H
 #define FERRY_OFFLINE_CMDS_H
 
 #define PROG "ferry-offline"
 #define SIDE "offline"
 
-#include "ferry/sidecmd.h"
+#include "ferry/tool.h"
 
 ferry_verb_fn cmd_request, cmd_export, cmd_import, cmd_cancel, cmd_expiry;
 

@@ -1,6 +1,6 @@
 /* ferry-offline: the air-gapped side. No network code is linked into this binary. */
 #include "cmds.h"
-#include "ferry/sidecmd.h"
+#include "ferry/tool.h"
 
 static const struct ferry_verb verbs[] = {
     {"init", NULL, ferry_cmd_init, "create this machine's state and pairing identity"},

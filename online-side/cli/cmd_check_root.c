@@ -8,7 +8,7 @@
 #include "ferry/json.h"
 #include "ferry/log.h"
 #include "ferry/xrml.h"
-#include "ferry/sidecmd.h"
+#include "ferry/tool.h"
 #include "ferry/svccheck.h"
 
 static const struct ferry_opt opts[] = {

@@ -6,7 +6,7 @@
 #include "ferry/json.h"
 #include "ferry/manifest.h"
 #include "ferry/safetext.h"
-#include "ferry/sidecmd.h"
+#include "ferry/tool.h"
 #include "ferry/statefile.h"
 
 #define ABOUT                                                                                      \

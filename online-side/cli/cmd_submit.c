@@ -16,7 +16,7 @@
 #include "ferry/log.h"
 #include "ferry/transport.h"
 #include "ferry/online.h"
-#include "ferry/sidecmd.h"
+#include "ferry/tool.h"
 #include "ferry/xrml.h"
 #include "ferry/file.h"
 #include "ferry/rms.h"

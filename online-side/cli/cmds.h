@@ -1,12 +1,12 @@
 /* ferry-online's own verbs, each in cmd_<verb>.c; main.c's table lists them with the verbs both
- * tools share (media/src/sidecmd.c). */
+ * tools share (cli/src/cmd_<verb>.c, main() in cli/src/tool.c). */
 #ifndef FERRY_ONLINE_CMDS_H
 #define FERRY_ONLINE_CMDS_H
 
 #define PROG "ferry-online"
 #define SIDE "online"
 
-#include "ferry/sidecmd.h"
+#include "ferry/tool.h"
 
 ferry_verb_fn cmd_check_root, cmd_submit;
 

@@ -1,6 +1,6 @@
 /* ferry-online: the connected side. */
 #include "cmds.h"
-#include "ferry/sidecmd.h"
+#include "ferry/tool.h"
 
 static const struct ferry_verb verbs[] = {
     {"init", NULL, ferry_cmd_init, "create this machine's state and pairing identity"},

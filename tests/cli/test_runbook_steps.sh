@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 # rb_parse RUNBOOK: the runbook read as an operator reads it, one record a line:
 #   V<TAB>STEP<TAB>KEY<TAB>VALUE   a value step STEP lists to compare, in its order
 #   S<TAB>STEP<TAB>COMMAND<TAB>N   after its values: the step's command ("-": none), N values
-# Layout (media/src/runbook_text.c): "[ ] A1. text", the text continued at 8 columns; a command
+# Layout (runbook/src/runbook_text.c): "[ ] A1. text", the text continued at 8 columns; a command
 # at 12; a value as "        Key:" padded to column 30 (one space after a longer key), a wrapped
 # value continued at its value column (after a ':' without a space). Blanks to fill in by hand
 # ("____") and expectations ("... expected") are not values a command shows.

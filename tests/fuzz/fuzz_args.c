@@ -11,7 +11,7 @@
 #include "ferry/cli.h"
 #include "ferry/log.h"
 #include "ferry/medium.h"
-#include "ferry/sidecmd.h"
+#include "ferry/tool.h"
 
 #define MAX_WORDS 64
 

@@ -12,6 +12,9 @@
 #include "ferry/medium.h"
 #include "ferry/qrseq.h"
 
+#define FERRY_QR_QUIET         4   /* quiet zone, modules each side (ISO 18004) */
+#define FERRY_QR_PDF_MODULE_MM 0.5 /* a module on paper, mm (PDF and the runbook's QR pages) */
+
 struct ferry_qr_opts {
     int version;       /* 0: default for the medium (screen/html/png: 25, pdf: see qr.c) */
     char ecc;          /* 0: default (screen/html/png 'L', pdf 'M') */

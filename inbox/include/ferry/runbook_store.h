@@ -2,6 +2,8 @@
 #ifndef FERRY_RUNBOOK_STORE_H
 #define FERRY_RUNBOOK_STORE_H
 
+#include <stdio.h>
+
 #include "ferry/err.h"
 #include "ferry/manifest.h"
 #include "ferry/runbook.h"
@@ -13,7 +15,8 @@ struct ferry_runbook_req {
     const char
         *transfer;    /* a transfer id or a unique prefix of it (>= 4 hex digits); NULL: latest */
     const char *trip; /* a trip id or a unique prefix: the runbook lists all its transfers */
-    const char *out;  /* file to write; NULL or "-": text on stdout */
+    const char *out;  /* file to write; NULL or "-": text on @tty */
+    FILE *tty;        /* where the text goes without a file (the CLI's standard output) */
     int text;         /* 1: plain text (else PDF unless @out ends in .txt) */
     enum ferry_paper paper;
     enum ferry_medium_kind medium;          /* override; 0: the medium the ledger recorded */
@@ -35,7 +38,7 @@ ferry_err ferry_runbook_note_anchor(const char *home, const struct ferry_manifes
 /**
  * Finds the transfer (by id prefix, else the latest outstanding on the offline side or the
  * latest submitted on the online side), gathers what the runbook shows from the ledger, the
- * kept packages and the identities, and writes the runbook (text to stdout when q->out is NULL
+ * kept packages and the identities, and writes the runbook (text to q->tty when q->out is NULL
  * or "-"). A trip: q->trip, or no q->transfer and the latest transfer's trip holds several;
  * then one runbook lists every transfer of the trip. The medium is the one the ledger recorded
  * for the leg (export's output offline, submit's answer output online) unless q->medium.

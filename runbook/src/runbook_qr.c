@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "qr_int.h"
+#include "ferry/qr.h"
 #include "runbook_int.h"
 
 #define MM      (72.0 / 25.4)

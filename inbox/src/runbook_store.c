@@ -388,7 +388,8 @@ static ferry_err emit(const struct ferry_runbook *rb, const struct ferry_runbook
     if ((r = ferry_runbook_text(rb, &txt)) != FERRY_OK)
         return r;
     if (to_stdout) {
-        r = fputs(txt, stdout) < 0 || fflush(stdout) != 0 ? FERRY_ERR_IO : FERRY_OK;
+        r = q->tty == NULL || fputs(txt, q->tty) < 0 || fflush(q->tty) != 0 ? FERRY_ERR_IO
+                                                                            : FERRY_OK;
     } else {
         r = ferry_file_write_atomic(q->out, txt, strlen(txt), 0644);
     }

@@ -48,6 +48,10 @@ struct rb_doc {
 ferry_err rb_doc_build(const struct ferry_runbook *rb, struct rb_doc **out);
 void rb_doc_free(struct rb_doc *d);
 
+/** Copies @s as printable, valid UTF-8 into *out (caller frees): invalid bytes and hidden
+ * characters become U+FFFD, white space a plain space. */
+ferry_err rb_sanitise(const char *s, char **out);
+
 /** Appends a block (key/text copied and sanitised; NULL allowed). */
 ferry_err rb_add(struct rb_doc *d, enum rb_kind kind, const char *key, const char *text, int mono,
                  int indent);
@@ -85,7 +89,7 @@ unsigned long rb_u8dec(const char *s, size_t *len);
 /** Terminal columns of @n bytes of UTF-8 (East Asian wide = 2, combining = 0). */
 size_t rb_columns(const char *s, size_t n);
 
-/* ---- PDF layout (runbook_pdf.c) ---- */
+/* ---- PDF pages (runbook_page.c), drawn by runbook_pdf.c and runbook_qr.c ---- */
 
 enum { RB_F_SANS, RB_F_BOLD, RB_F_MONO, RB_F_N };
 #define RB_NFB 3 /* fallback families for glyphs the main fonts lack */

@@ -1,4 +1,4 @@
-/* ferry — EST (RFC 7030) over the HTTPS client of enroll.c: /cacerts, /simpleenroll,
+/* ferry — EST (RFC 7030) over the HTTPS client of http.c: /cacerts, /simpleenroll,
  * /simplereenroll. Requests go out as RFC 2045 base64 (76-character lines, CRLF); answers are
  * read with any line breaks. */
 #include <stdlib.h>
@@ -8,11 +8,11 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
-#include "enroll_int.h"
 #include "ferry/buf.h"
 #include "ferry/codec.h"
 #include "ferry/enroll.h"
 #include "ferry/log.h"
+#include "http_int.h"
 
 #define EST_MAX_CSR (64u << 10)
 #define MIME_LINE   76 /* RFC 2045 §6.8: encoded lines no more than 76 characters */

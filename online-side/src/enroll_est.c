@@ -17,7 +17,7 @@
 #define EST_MAX_CSR (64u << 10)
 #define MIME_LINE   76 /* RFC 2045 §6.8: encoded lines no more than 76 characters */
 
-ferry_err ferry_enroll_mime_b64(const uint8_t *der, size_t len, char **out)
+ferry_err ferry_enroll_est_mime_b64(const uint8_t *der, size_t len, char **out)
 {
     char *flat = NULL;
     struct ferry_buf b;
@@ -161,7 +161,7 @@ static ferry_err csr_base64(const uint8_t *csr, size_t len, char **out)
         r = ferry_err_openssl(FERRY_ERR_FORMAT, "the request is not a PKCS#10 (DER or PEM)");
         goto out;
     }
-    r = ferry_enroll_mime_b64(der, (size_t)n, out);
+    r = ferry_enroll_est_mime_b64(der, (size_t)n, out);
 out:
     OPENSSL_free(der);
     X509_REQ_free(req);

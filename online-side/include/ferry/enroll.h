@@ -52,6 +52,6 @@ ferry_err ferry_enroll_est_simpleenroll(const char *base, const uint8_t *csr, si
  * @der as RFC 2045 base64 (§6.8): lines of at most 76 characters, each ended by CRLF, the last
  * one too. *out is new and NUL-terminated (caller frees).
  */
-ferry_err ferry_enroll_mime_b64(const uint8_t *der, size_t len, char **out);
+ferry_err ferry_enroll_est_mime_b64(const uint8_t *der, size_t len, char **out);
 
 #endif

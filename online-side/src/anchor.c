@@ -11,7 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "enroll_int.h"
+#include "checkroot_int.h"
 #include "ferry/anchor.h"
 #include "ferry/checkroot.h"
 #include "ferry/codec.h"

@@ -12,7 +12,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "enroll_int.h"
+#include "checkroot_int.h"
+#include "http_int.h"
 #include "ferry/buf.h"
 #include "ferry/checkroot.h"
 #include "ferry/file.h"
@@ -418,7 +419,7 @@ static ferry_err check_store(const struct ferry_root_query *q, X509 *ref,
     s.ref = ref;
     if (!cert_sha256(ref, s.ref_fp))
         return ferry_err_openssl(FERRY_ERR_CRYPTO, "fingerprint of the reference root");
-    ferry_enroll_trust_store(q->ca_file, q->ca_path, &file, &dir);
+    ferry_http_trust_store(q->ca_file, q->ca_path, &file, &dir);
     if (file != NULL &&
         (r = scan_file(&s, file, FERRY_TRUST_MAX_BUNDLE, q->ca_file != NULL)) != FERRY_OK)
         goto out;

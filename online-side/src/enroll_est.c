@@ -1,4 +1,4 @@
-/* ferry — EST (RFC 7030) over the HTTPS client of enroll.c: /cacerts, /simpleenroll,
+/* ferry — EST (RFC 7030) over the HTTPS client of http.c: /cacerts, /simpleenroll,
  * /simplereenroll. Requests go out as RFC 2045 base64 (76-character lines, CRLF); answers are
  * read with any line breaks. */
 #include <stdlib.h>
@@ -8,16 +8,16 @@
 #include <openssl/pkcs7.h>
 #include <openssl/x509.h>
 
-#include "enroll_int.h"
 #include "ferry/buf.h"
 #include "ferry/codec.h"
 #include "ferry/enroll.h"
 #include "ferry/log.h"
+#include "http_int.h"
 
 #define EST_MAX_CSR (64u << 10)
 #define MIME_LINE   76 /* RFC 2045 §6.8: encoded lines no more than 76 characters */
 
-ferry_err ferry_enroll_mime_b64(const uint8_t *der, size_t len, char **out)
+ferry_err ferry_enroll_est_mime_b64(const uint8_t *der, size_t len, char **out)
 {
     char *flat = NULL;
     struct ferry_buf b;
@@ -161,7 +161,7 @@ static ferry_err csr_base64(const uint8_t *csr, size_t len, char **out)
         r = ferry_err_openssl(FERRY_ERR_FORMAT, "the request is not a PKCS#10 (DER or PEM)");
         goto out;
     }
-    r = ferry_enroll_mime_b64(der, (size_t)n, out);
+    r = ferry_enroll_est_mime_b64(der, (size_t)n, out);
 out:
     OPENSSL_free(der);
     X509_REQ_free(req);

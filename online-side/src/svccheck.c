@@ -1,6 +1,6 @@
 /* ferry — check-root --service: is the enrollment service there? A TLS handshake that only looks
  * (the chain the service presents, verified here against the anchor), then GET ?WSDL through the
- * verifying HTTPS client of enroll.c, judged against MS-RMPR 6.6. Nothing is submitted. */
+ * verifying HTTPS client of http.c, judged against MS-RMPR 6.6. Nothing is submitted. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,7 +16,8 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
-#include "enroll_int.h"
+#include "checkroot_int.h"
+#include "http_int.h"
 #include "ferry/buf.h"
 #include "ferry/codec.h"
 #include "ferry/enroll.h"
@@ -129,7 +130,7 @@ static int load_anchors(const struct ferry_svc_query *q, STACK_OF(X509) * sk, X5
     if (q->root != NULL) {
         ok = X509_STORE_load_file(st, q->root) == 1;
     } else {
-        ferry_enroll_trust_store(q->ca_file, q->ca_path, &f, &d);
+        ferry_http_trust_store(q->ca_file, q->ca_path, &f, &d);
         if (f != NULL && stat(f, &sb) == 0)
             ok = X509_STORE_load_file(st, f) == 1;
         if (ok && d != NULL && stat(d, &sb) == 0)
@@ -402,7 +403,7 @@ static void fetch_wsdl(const struct ferry_svc_query *q, struct ferry_svc_report 
     o.max_attempts = 2;
     o.backoff_ms = 500;
     o.max_response = WSDL_MAX;
-    r = ferry_enroll_get(rep->wsdl_url, "GET ?WSDL", &o, &res);
+    r = ferry_http_get(rep->wsdl_url, "GET ?WSDL", &o, &res);
     rep->http_status = res.status;
     if (r == FERRY_ERR_UNTRUSTED) {
         fail_as(rep, FERRY_SVC_UNTRUSTED,
@@ -492,7 +493,7 @@ ferry_err ferry_svccheck(const struct ferry_svc_query *q, struct ferry_svc_repor
         ferry_hex_groups(q->pin, FERRY_SHA256_LEN, fp);
         snprintf(rep->anchor, sizeof(rep->anchor), "the presented certificate %s (--pin)", fp);
     } else {
-        ferry_enroll_trust_store(q->ca_file, q->ca_path, &f, &d);
+        ferry_http_trust_store(q->ca_file, q->ca_path, &f, &d);
         snprintf(rep->anchor, sizeof(rep->anchor), "the system trust store (%s%s%s)",
                  f != NULL ? f : "", f != NULL && d != NULL ? ", " : "", d != NULL ? d : "");
     }

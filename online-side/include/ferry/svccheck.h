@@ -69,7 +69,7 @@ struct ferry_svc_report {
  * Checks @q->url without submitting anything: (1) a TLS handshake that only looks (no request is
  * sent; peer verification off for this step alone, so that an untrusted chain can be shown),
  * recording the presented chain; (2) the chain verified here against the anchor for the URL's
- * host; (3) GET URL?WSDL through the verifying HTTPS client (ferry_enroll_get), and the answer
+ * host; (3) GET URL?WSDL through the verifying HTTPS client (ferry_http_get), and the answer
  * judged: a WSDL whose targetNamespace is http://microsoft.com/DRM/EnrollmentService with an
  * Enroll operation bound to SOAPAction ".../Enroll". The outcome is in @rep (stage, failure);
  * the return value is an error only for bad input (FERRY_ERR_USAGE: not an https:// URL) or

@@ -1,16 +1,16 @@
-/* ferry — online-side internals shared by checkroot.c, enroll.c and enroll_est.c. */
-#ifndef FERRY_ENROLL_INT_H
-#define FERRY_ENROLL_INT_H
+/* ferry — the HTTPS client's internals (http.c), for the protocols on it (enroll_rms.c,
+ * enroll_est.c) and for check-root's trust rule (checkroot.c, svccheck.c). */
+#ifndef FERRY_HTTP_INT_H
+#define FERRY_HTTP_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include <curl/curl.h>
-#include <openssl/x509.h>
 
-#include "ferry/enroll.h"
+#include "ferry/http.h"
 
-/* One logical request, retried as a whole (enroll.c). */
+/* One logical request, retried as a whole (http.c). */
 struct exchange {
     const char *url;
     const char *what;    /* "RMS Enroll", "EST cacerts", ... for messages */
@@ -43,16 +43,7 @@ int ferry_http_add_header(struct curl_slist **list, const char *h);
  * The returned pointers are borrowed (arguments, environment or OpenSSL constants); either
  * may be NULL when not used.
  */
-void ferry_enroll_trust_store(const char *ca_file, const char *ca_path, const char **file_out,
-                              const char **dir_out);
-
-struct ferry_svc_cert;
-/** Subject, issuer (RFC 2253), SHA-256 in groups of four and validity of @x (svccheck.c). */
-void ferry_svc_cert_info(X509 *x, struct ferry_svc_cert *c);
-
-/* Caps while reading trust stores: one bundle file, one file of a directory, files per dir. */
-#define FERRY_TRUST_MAX_BUNDLE  (16u << 20)
-#define FERRY_TRUST_MAX_FILE    (1u << 20)
-#define FERRY_TRUST_MAX_DIRENTS 8192
+void ferry_http_trust_store(const char *ca_file, const char *ca_path, const char **file_out,
+                            const char **dir_out);
 
 #endif

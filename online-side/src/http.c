@@ -1,4 +1,4 @@
-/* ferry — the HTTPS client (libcurl) and the RMS SOAP Enroll exchange; EST is in enroll_est.c.
+/* ferry — the HTTPS client (libcurl) every enrollment protocol and check-root's GET go through.
  * Verification always on, HTTPS only, no redirects, no decompression, capped answers,
  * bounded retries with back-off, Retry-After honoured within one deadline. */
 #include <ctype.h>
@@ -16,22 +16,22 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "enroll_int.h"
 #include "ferry/buf.h"
 #include "ferry/codec.h"
-#include "ferry/enroll.h"
 #include "ferry/file.h"
+#include "ferry/http.h"
 #include "ferry/log.h"
+#include "ferry/rms.h"
 #include "ferry/x509.h"
 #include "ferry/xml.h"
+#include "http_int.h"
 
-#define SOAP11_NS       "http://schemas.xmlsoap.org/soap/envelope/"
-#define SOAP12_NS       "http://www.w3.org/2003/05/soap-envelope"
-#define RMS_SOAP_ACTION "SOAPAction: \"http://microsoft.com/DRM/EnrollmentService/Enroll\""
-#define BACKOFF_CAP_MS  60000L
-#define POOL_MAX        32     /* idle connections kept */
-#define SAYS_MAX        240    /* characters of a server's error text quoted */
-#define PENDING_MAX     100000 /* 202/503 answers followed, at most (the deadline ends it first) */
+#define SOAP11_NS      "http://schemas.xmlsoap.org/soap/envelope/"
+#define SOAP12_NS      "http://www.w3.org/2003/05/soap-envelope"
+#define BACKOFF_CAP_MS 60000L
+#define POOL_MAX       32     /* idle connections kept */
+#define SAYS_MAX       240    /* characters of a server's error text quoted */
+#define PENDING_MAX    100000 /* 202/503 answers followed, at most (the deadline ends it first) */
 
 /* What one attempt produced. */
 struct attempt {
@@ -155,8 +155,8 @@ void ferry_http_result_free(struct ferry_http_result *res)
     res->len = 0;
 }
 
-void ferry_enroll_trust_store(const char *ca_file, const char *ca_path, const char **file_out,
-                              const char **dir_out)
+void ferry_http_trust_store(const char *ca_file, const char *ca_path, const char **file_out,
+                            const char **dir_out)
 {
     const char *e;
 
@@ -849,7 +849,7 @@ ferry_err ferry_http_exchange_init(struct exchange *ex, const char *url, const c
         ex->anchor = anchor;
         return FERRY_OK;
     }
-    ferry_enroll_trust_store(o->ca_file, o->ca_path, &f, &d);
+    ferry_http_trust_store(o->ca_file, o->ca_path, &f, &d);
     if (o->ca_file != NULL && stat(o->ca_file, &st) != 0)
         return ferry_errf(FERRY_ERR_NOT_FOUND, "the pinned root %s cannot be read: %s", o->ca_file,
                           strerror(errno));
@@ -881,35 +881,8 @@ int ferry_http_add_header(struct curl_slist **list, const char *h)
     return 1;
 }
 
-ferry_err ferry_enroll_rms(const char *url, const uint8_t *req, size_t len,
-                           const struct ferry_http_opts *o, struct ferry_http_result *res)
-{
-    ferry_err r = FERRY_ERR_INTERNAL;
-    struct exchange ex;
-    char anchor[600];
-
-    memset(res, 0, sizeof(*res));
-    if ((r = ferry_http_exchange_init(&ex, url, "RMS Enroll", o, anchor, sizeof(anchor))) !=
-        FERRY_OK)
-        goto out;
-    ex.body = req;
-    ex.len = len;
-    ex.soap = 1;
-    if (!ferry_http_add_header(&ex.hdrs, "Content-Type: text/xml; charset=utf-8") ||
-        !ferry_http_add_header(&ex.hdrs, RMS_SOAP_ACTION) ||
-        !ferry_http_add_header(&ex.hdrs, "Expect:") ||
-        !ferry_http_add_header(&ex.hdrs, "Accept-Encoding: identity")) {
-        r = FERRY_ERR_NOMEM;
-        goto out;
-    }
-    r = ferry_http_exchange_run(&ex, o, res);
-out:
-    curl_slist_free_all(ex.hdrs);
-    return r;
-}
-
-ferry_err ferry_enroll_get(const char *url, const char *what, const struct ferry_http_opts *o,
-                           struct ferry_http_result *res)
+ferry_err ferry_http_get(const char *url, const char *what, const struct ferry_http_opts *o,
+                         struct ferry_http_result *res)
 {
     ferry_err r = FERRY_ERR_INTERNAL;
     struct exchange ex;

@@ -1,20 +1,13 @@
 /* ferry — `pair`, both tools: the identity out (with its pairing sheet) or the other's in. */
-#include <limits.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
-#include <unistd.h>
 
 #include "ferry/safetext.h"
-#include "ferry/codec.h"
-#include "ferry/json.h"
 #include "ferry/file.h"
 #include "ferry/lock.h"
-#include "ferry/runbook.h"
-#include "ferry/log.h"
-#include "ferry/transport.h"
 #include "ferry/pairing.h"
 #include "ferry/runbook_store.h"
 #include "ferry/tool.h"

@@ -1,22 +1,8 @@
 /* ferry — `status`, both tools: the identities, then the side's table of transfers. */
-#include <limits.h>
+
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
-#include <sys/prctl.h>
-#include <unistd.h>
 
 #include "ferry/safetext.h"
-#include "ferry/codec.h"
-#include "ferry/json.h"
-#include "ferry/file.h"
-#include "ferry/lock.h"
-#include "ferry/runbook.h"
-#include "ferry/log.h"
-#include "ferry/transport.h"
-#include "ferry/pairing.h"
-#include "ferry/runbook_store.h"
 #include "ferry/tool.h"
 
 /* `status --trip TRIP`: keeps only the transfers of the trip @prefix names (the others are

@@ -1,22 +1,11 @@
 /* ferry — both tools' main(): global options, the verb table, --help; helpers the verbs share. */
-#include <limits.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/prctl.h>
-#include <unistd.h>
 
-#include "ferry/safetext.h"
-#include "ferry/codec.h"
-#include "ferry/json.h"
-#include "ferry/file.h"
-#include "ferry/lock.h"
-#include "ferry/runbook.h"
 #include "ferry/log.h"
-#include "ferry/transport.h"
-#include "ferry/pairing.h"
-#include "ferry/runbook_store.h"
 #include "ferry/tool.h"
 
 /* 1 if @arg is a global flag that takes no value (what may stand before the verb besides

@@ -151,7 +151,7 @@ static int screen_fit(unsigned cols, unsigned rows, char ecc)
     return 0;
 }
 
-/* The terminal the animation goes to (stdout): its size in characters, 0 when not a terminal. */
+/* The terminal the animation goes to: its size in characters, 0 when not a terminal. */
 static int term_size(int fd, unsigned *cols, unsigned *rows)
 {
     struct winsize ws;
@@ -174,7 +174,7 @@ static ferry_err screen_plan(const char *path, const struct ferry_qr_opts *given
     unsigned cols = 0, rows = 0;
     int want = given != NULL ? given->version : 0, fit, min = 1, c, rw;
 
-    if (path != NULL || !term_size(STDOUT_FILENO, &cols, &rows))
+    if (path != NULL || !term_size(fileno(o->screen), &cols, &rows))
         return FERRY_OK;
     fit = screen_fit(cols, rows, o->ecc);
     while (min < 40 && ferry_qrseq_frame_bytes(min, o->ecc) == 0)
@@ -213,6 +213,8 @@ ferry_err ferry_qr_write(enum ferry_medium_kind kind, const char *path, const ui
         return r;
     if (path == NULL && kind != FERRY_MEDIUM_SCREEN)
         return ferry_errf(FERRY_ERR_USAGE, "medium %s needs a path", ferry_medium_kind_name(kind));
+    if (path == NULL && o.screen == NULL)
+        return ferry_errf(FERRY_ERR_USAGE, "medium screen: no stream to draw on was given");
     if (kind == FERRY_MEDIUM_PDF)
         r = ferry_qr_paper_set(pkg, len, opts, &paper, &seq);
     else if (kind != FERRY_MEDIUM_SCREEN || (r = screen_plan(path, opts, &o)) == FERRY_OK)
@@ -408,7 +410,7 @@ ferry_err ferry_qr_write_screen(const char *path, const struct ferry_qrseq *seq,
     int restore = 0, winch = 0;
     ferry_err r;
 
-    a.f = path != NULL ? fopen(path, "we") : stdout;
+    a.f = path != NULL ? fopen(path, "we") : o->screen;
     if (a.f == NULL)
         return ferry_errf(FERRY_ERR_IO, "cannot write %s: %s", path, strerror(errno));
     a.tty_out = isatty(fileno(a.f));

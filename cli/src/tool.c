@@ -14,7 +14,7 @@
 #include "ferry/lock.h"
 #include "ferry/runbook.h"
 #include "ferry/log.h"
-#include "ferry/transport.h"
+#include "ferry/medium.h"
 #include "ferry/pairing.h"
 #include "ferry/runbook_store.h"
 #include "ferry/tool.h"

@@ -7,7 +7,7 @@
 #include "ferry/manifest.h"
 #include "ferry/package.h"
 #include "ferry/pairing.h"
-#include "ferry/transport.h"
+#include "ferry/medium.h"
 #include "ferry/usb.h"
 
 static const char *other_side(const char *side)

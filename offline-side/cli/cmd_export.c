@@ -5,7 +5,7 @@
 #include "cmds.h"
 #include "ferry/json.h"
 #include "ferry/lock.h"
-#include "ferry/transport.h"
+#include "ferry/medium.h"
 #include "ferry/log.h"
 #include "ferry/offline.h"
 #include "ferry/tool.h"

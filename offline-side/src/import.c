@@ -13,7 +13,7 @@
 #include "ferry/rms.h"
 #include "ferry/runbook_store.h"
 #include "ferry/statefile.h"
-#include "ferry/transport.h"
+#include "ferry/medium.h"
 #include "ferry/x509.h"
 #include "offline_int.h"
 

@@ -14,7 +14,7 @@
 #include "ferry/rms.h"
 #include "ferry/statefile.h"
 #include "ferry/runbook_store.h"
-#include "ferry/transport.h"
+#include "ferry/medium.h"
 #include "ferry/usb.h"
 #include "ferry/x509.h"
 

@@ -183,7 +183,7 @@ int ferry_cmd_pair(const struct ferry_tool *tool, int argc, char **argv)
         goto out;
     if ((r = ferry_cli_open_store(&spec, &a, side, 0, &s)) != FERRY_OK)
         goto out;
-    if (to != NULL && (r = ferry_transport_lock(&m, &medium)) != FERRY_OK)
+    if (to != NULL && (r = ferry_medium_lock(&m, &medium)) != FERRY_OK)
         goto out;
     r = to ? pair_out(&spec, &a, s, side, &m) : pair_in(&spec, &a, s, side, &m);
 out:

@@ -399,9 +399,9 @@ void ferry_medium_clear(struct ferry_medium *m)
 
 /* ---- the steps ---- */
 
-ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name, const uint8_t *pkg,
-                                size_t len, const char *summary, const struct ferry_qr_opts *qo,
-                                char **where)
+ferry_err ferry_medium_write(const struct ferry_medium *m, const char *name, const uint8_t *pkg,
+                             size_t len, const char *summary, const struct ferry_qr_opts *qo,
+                             char **where)
 {
     const struct medium_kind *e = kind_of(m->kind);
     ferry_err r;
@@ -413,7 +413,7 @@ ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name, 
     return e->write(m, name, pkg, len, summary, qo, where);
 }
 
-ferry_err ferry_transport_preflight(const struct ferry_medium *m, uint64_t need)
+ferry_err ferry_medium_preflight(const struct ferry_medium *m, uint64_t need)
 {
     const struct medium_kind *e = kind_of(m->kind);
     ferry_err r;
@@ -423,8 +423,8 @@ ferry_err ferry_transport_preflight(const struct ferry_medium *m, uint64_t need)
     return e->preflight != NULL ? e->preflight(m, need) : FERRY_OK;
 }
 
-ferry_err ferry_transport_take_back(const struct ferry_medium *m, const char *name, ferry_err r,
-                                    const char *then)
+ferry_err ferry_medium_take_back(const struct ferry_medium *m, const char *name, ferry_err r,
+                                 const char *then)
 {
     const struct medium_kind *e = kind_of(m->kind);
     char first[512];
@@ -435,16 +435,16 @@ ferry_err ferry_transport_take_back(const struct ferry_medium *m, const char *na
     return ferry_errf(r, "%s; %s", first, then);
 }
 
-char *ferry_transport_describe(const struct ferry_medium *m)
+char *ferry_medium_describe(const struct ferry_medium *m)
 {
     const struct medium_kind *e = kind_of(m->kind);
 
     return e != NULL ? e->describe(m) : qr_describe(m);
 }
 
-const struct ferry_qr_opts *ferry_transport_label(const struct ferry_qr_opts *qo,
-                                                  const char *prefix, const char *id,
-                                                  struct ferry_qr_opts *q2, char *label, size_t n)
+const struct ferry_qr_opts *ferry_medium_label(const struct ferry_qr_opts *qo, const char *prefix,
+                                               const char *id, struct ferry_qr_opts *q2,
+                                               char *label, size_t n)
 {
     if (qo != NULL)
         *q2 = *qo;
@@ -455,7 +455,7 @@ const struct ferry_qr_opts *ferry_transport_label(const struct ferry_qr_opts *qo
     return q2;
 }
 
-ferry_err ferry_transport_lock(const struct ferry_medium *m, struct ferry_lock **out)
+ferry_err ferry_medium_lock(const struct ferry_medium *m, struct ferry_lock **out)
 {
     const struct medium_kind *e = m != NULL ? kind_of(m->kind) : NULL;
 
@@ -463,8 +463,8 @@ ferry_err ferry_transport_lock(const struct ferry_medium *m, struct ferry_lock *
     return e != NULL && e->lock != NULL ? e->lock(m, out) : FERRY_OK;
 }
 
-ferry_err ferry_transport_list(const struct ferry_medium *m, const char *prefer,
-                               struct ferry_usb_file **out, size_t *n)
+ferry_err ferry_medium_list(const struct ferry_medium *m, const char *prefer,
+                            struct ferry_usb_file **out, size_t *n)
 {
     const struct medium_kind *e = kind_of(m->kind);
     ferry_err r;
@@ -490,9 +490,8 @@ static ferry_err peek(int fd, uint64_t size, void *ctx)
     return ferry_package_peek(fd, size, p->known, p->nknown);
 }
 
-ferry_err ferry_transport_fetch(struct ferry_usb_file *f, const struct ferry_identity *me,
-                                struct ferry_identity *const *peers, size_t npeers,
-                                uint64_t *budget)
+ferry_err ferry_medium_fetch(struct ferry_usb_file *f, const struct ferry_identity *me,
+                             struct ferry_identity *const *peers, size_t npeers, uint64_t *budget)
 {
     struct ferry_identity **all;
     struct peek_ctx p;

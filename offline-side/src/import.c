@@ -548,7 +548,7 @@ static int examine(struct import_ctx *c, struct ferry_usb_file *f, struct ferry_
     int own = 0;
     size_t signer = 0;
     const char *name;
-    ferry_err r = ferry_transport_fetch(f, c->me, c->peers, c->npeers, &c->budget);
+    ferry_err r = ferry_medium_fetch(f, c->me, c->peers, c->npeers, &c->budget);
 
     if (r == FERRY_OK)
         r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, &signer, &own);
@@ -662,7 +662,7 @@ ferry_err ferry_offline_import_opts(struct ferry_store *s, const struct ferry_me
     memset(res, 0, sizeof(*res));
     if ((r = ferry_state_keys(s, 1, &c.me, &c.peers, &c.npeers)) != FERRY_OK)
         goto out;
-    if ((r = ferry_transport_list(from, "response-", &files, &n)) != FERRY_OK)
+    if ((r = ferry_medium_list(from, "response-", &files, &n)) != FERRY_OK)
         goto out;
     r = import_files(&c, files, n, res);
     if (r == FERRY_OK && res->imported == 0)

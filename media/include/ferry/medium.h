@@ -64,29 +64,29 @@ struct ferry_identity;
  * -> a QR sequence with @qo (NULL: defaults). *where (optional, caller frees) receives the file
  * or folder written, or "screen".
  */
-ferry_err ferry_transport_write(const struct ferry_medium *m, const char *name, const uint8_t *pkg,
-                                size_t len, const char *summary, const struct ferry_qr_opts *qo,
-                                char **where);
+ferry_err ferry_medium_write(const struct ferry_medium *m, const char *name, const uint8_t *pkg,
+                             size_t len, const char *summary, const struct ferry_qr_opts *qo,
+                             char **where);
 
 /**
- * Checks, without writing a package, that ferry_transport_write(@m, ...) can succeed: the medium
+ * Checks, without writing a package, that ferry_medium_write(@m, ...) can succeed: the medium
  * takes output; USB: the stick is there, ROOT/FERRY is (or can be made) a directory that accepts
  * a new file (a probe is created and removed) and its file system has @need bytes free;
  * PNG/PDF/HTML: the folder or the file's folder exists or can be made (nearest existing folder
  * writable) and the path is not of the wrong type. For commands that must not start work they
  * cannot record (submit: nothing is sent to the service when the answer cannot be written).
  */
-ferry_err ferry_transport_preflight(const struct ferry_medium *m, uint64_t need);
+ferry_err ferry_medium_preflight(const struct ferry_medium *m, uint64_t need);
 
 /**
- * Takes back what ferry_transport_write(@m, @name, ...) wrote, when a later step failed with @r
+ * Takes back what ferry_medium_write(@m, @name, ...) wrote, when a later step failed with @r
  * (the ledger refused): USB -> removes the package and its summary, so the medium carries
  * nothing this machine has not recorded. QR outputs are left (they carry nothing until
  * scanned). Returns @r; its detail keeps the first error's and adds @then ("nothing was
  * exported"), or why the package could not be taken back.
  */
-ferry_err ferry_transport_take_back(const struct ferry_medium *m, const char *name, ferry_err r,
-                                    const char *then);
+ferry_err ferry_medium_take_back(const struct ferry_medium *m, const char *name, ferry_err r,
+                                 const char *then);
 
 struct ferry_lock;
 
@@ -94,7 +94,7 @@ struct ferry_lock;
  * Serialises runs that use the same stick: an exclusive lock on ROOT/FERRY/ (see
  * ferry_lock_take), held until ferry_lock_release(*out). Other media: *out NULL, FERRY_OK.
  */
-ferry_err ferry_transport_lock(const struct ferry_medium *m, struct ferry_lock **out);
+ferry_err ferry_medium_lock(const struct ferry_medium *m, struct ferry_lock **out);
 
 /**
  * Lists the packages on @m without reading them (USB: ferry_usb_list, names starting with
@@ -102,8 +102,8 @@ ferry_err ferry_transport_lock(const struct ferry_medium *m, struct ferry_lock *
  * "qr-sequence.ferry"). Free with ferry_usb_files_free. FERRY_ERR_NOT_FOUND when the medium
  * holds none; FERRY_ERR_USAGE for an output-only medium.
  */
-ferry_err ferry_transport_list(const struct ferry_medium *m, const char *prefer,
-                               struct ferry_usb_file **out, size_t *n);
+ferry_err ferry_medium_list(const struct ferry_medium *m, const char *prefer,
+                            struct ferry_usb_file **out, size_t *n);
 
 /**
  * Reads one listed package (no-op when read): capped by *@budget (start at FERRY_USB_READ_MAX),
@@ -111,19 +111,18 @@ ferry_err ferry_transport_list(const struct ferry_medium *m, const char *prefer,
  * certificate is neither @me nor one of @peers (ferry_package_peek). Free the bytes with
  * ferry_usb_file_unload once the package is handled.
  */
-ferry_err ferry_transport_fetch(struct ferry_usb_file *f, const struct ferry_identity *me,
-                                struct ferry_identity *const *peers, size_t npeers,
-                                uint64_t *budget);
+ferry_err ferry_medium_fetch(struct ferry_usb_file *f, const struct ferry_identity *me,
+                             struct ferry_identity *const *peers, size_t npeers, uint64_t *budget);
 
 /** Where a USB medium resolves to (for messages), new string; NULL for other media. */
-char *ferry_transport_describe(const struct ferry_medium *m);
+char *ferry_medium_describe(const struct ferry_medium *m);
 
 /**
  * QR options for one transfer: a copy of @qo (NULL: defaults) in @q2 whose label is
  * "<@prefix> <first 8 hex digits of @id>", formatted into @label. Returns @q2.
  */
-const struct ferry_qr_opts *ferry_transport_label(const struct ferry_qr_opts *qo,
-                                                  const char *prefix, const char *id,
-                                                  struct ferry_qr_opts *q2, char *label, size_t n);
+const struct ferry_qr_opts *ferry_medium_label(const struct ferry_qr_opts *qo, const char *prefix,
+                                               const char *id, struct ferry_qr_opts *q2,
+                                               char *label, size_t n);
 
 #endif

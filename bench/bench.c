@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "bench.h"
-#include "ferry/codec.h"
+#include "ferry/b64.h"
 #include "ferry/qrseq.h"
 #include "../media/src/qr_int.h" /* ferry_qr_raster / ferry_qr_png_encode: the PNG writer's */
 

@@ -16,7 +16,7 @@
 #include <qrencode.h>
 
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/b64.h"
 #include "ferry/file.h"
 #include "ferry/qrseq.h"
 #include "qrseq_int.h"

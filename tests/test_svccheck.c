@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "ferry/codec.h"
+#include "ferry/time.h"
 #include "ferry/file.h"
 #include "ferry/svccheck.h"
 #include "helpers.h"

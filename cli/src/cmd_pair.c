@@ -8,7 +8,8 @@
 #include <unistd.h>
 
 #include "ferry/safetext.h"
-#include "ferry/codec.h"
+#include "ferry/hex.h"
+#include "ferry/time.h"
 #include "ferry/json.h"
 #include "ferry/file.h"
 #include "ferry/lock.h"

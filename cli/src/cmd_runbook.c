@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "ferry/safetext.h"
-#include "ferry/codec.h"
+
 #include "ferry/json.h"
 #include "ferry/file.h"
 #include "ferry/lock.h"

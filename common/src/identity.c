@@ -9,6 +9,7 @@
 
 #include "ferry/buf.h"
 #include "ferry/identity.h"
+#include "ferry/time.h"
 
 #define NAME_MAX_BYTES 64
 #define LIFETIME_DAYS  (20 * 365 + 5) /* 20 years, leap days included */

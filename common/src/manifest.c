@@ -9,6 +9,8 @@
 #include "ferry/buf.h"
 #include "ferry/manifest.h"
 #include "ferry/xml.h"
+#include "ferry/b64.h"
+#include "ferry/hex.h"
 
 #define MANIFEST_EPOCH   1704067200 /* 2024-01-01T00:00:00Z */
 #define MANIFEST_AHEAD_S (7 * 86400)

@@ -12,7 +12,9 @@
 #include <sqlite3.h>
 
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
+#include "ferry/hex.h"
+#include "ferry/time.h"
 #include "ferry/file.h"
 #include "ferry/log.h"
 #include "ferry/store.h"

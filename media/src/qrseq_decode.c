@@ -8,7 +8,7 @@
 #include <zlib.h>
 
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
 #include "qrseq_int.h"
 
 #define MISSING_LISTED 16   /* data frames named in the "incomplete" message */

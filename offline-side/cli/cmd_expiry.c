@@ -4,7 +4,8 @@
 #include <string.h>
 
 #include "cmds.h"
-#include "ferry/codec.h"
+#include "ferry/hex.h"
+#include "ferry/time.h"
 #include "ferry/file.h"
 #include "ferry/json.h"
 #include "ferry/rms.h"

@@ -14,7 +14,7 @@
 #include "enroll_int.h"
 #include "ferry/anchor.h"
 #include "ferry/checkroot.h"
-#include "ferry/codec.h"
+#include "ferry/time.h"
 #include "ferry/file.h"
 
 #define ANCHOR_MAX (FERRY_SVC_MAX_PEM + 4096)

@@ -18,7 +18,7 @@
 
 #include "enroll_int.h"
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/time.h"
 #include "ferry/enroll.h"
 #include "ferry/file.h"
 #include "ferry/log.h"

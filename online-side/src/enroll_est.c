@@ -10,7 +10,7 @@
 
 #include "enroll_int.h"
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/b64.h"
 #include "ferry/enroll.h"
 #include "ferry/log.h"
 

@@ -18,7 +18,9 @@
 
 #include "enroll_int.h"
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
+#include "ferry/hex.h"
+#include "ferry/time.h"
 #include "ferry/enroll.h"
 #include "ferry/log.h"
 #include "ferry/svccheck.h"

@@ -11,7 +11,8 @@
 
 #include "enrolld_int.h"
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/b64.h"
+#include "ferry/time.h"
 
 #define CSR_MAX   (64u << 10)
 #define B64_LINE  64

@@ -15,7 +15,9 @@
 
 #include "enrolld_int.h"
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
+#include "ferry/hex.h"
+#include "ferry/time.h"
 #include "ferry/log.h"
 
 #define STREAM_BLOCK    (32u << 10)

@@ -39,11 +39,11 @@ static void test_times(void **state)
     assert_string_equal(s, "2018-08-13T23:59:00Z");
     ferry_time_date(1534204740, s);
     assert_string_equal(s, "2018-08-13");
-    assert_int_equal(ferry_days_until(1000 + 365 * 86400 - 59, 1000), 365);
-    assert_int_equal(ferry_days_until(1000 + 86400 / 2 - 1, 1000), 0);
-    assert_int_equal(ferry_days_until(1000 - 3 * 86400, 1000), -3);
+    assert_int_equal(ferry_time_days_until(1000 + 365 * 86400 - 59, 1000), 365);
+    assert_int_equal(ferry_time_days_until(1000 + 86400 / 2 - 1, 1000), 0);
+    assert_int_equal(ferry_time_days_until(1000 - 3 * 86400, 1000), -3);
     setenv("FERRY_NOW", "1534204740", 1);
-    assert_int_equal((long long)ferry_now(), 1534204740);
+    assert_int_equal((long long)ferry_time_now(), 1534204740);
     unsetenv("FERRY_NOW");
 }
 

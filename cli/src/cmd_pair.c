@@ -43,7 +43,7 @@ static ferry_err pairing_sheet(const char *side, const struct ferry_identity *me
     memset(&rb, 0, sizeof(rb));
     rb.leg = FERRY_RUNBOOK_PAIRING;
     rb.pairing_side = side;
-    rb.created = ferry_now();
+    rb.created = ferry_time_now();
     if (strcmp(side, "offline") == 0) {
         rb.offline_name = ferry_identity_name(me);
         rb.offline_fp = fp;

@@ -126,7 +126,7 @@ static int set_serial(X509 *x)
 static int build_cert(X509 *x, EVP_PKEY *pkey, const char *name)
 {
     X509_NAME *n = X509_get_subject_name(x);
-    time_t now = ferry_now();
+    time_t now = ferry_time_now();
 
     if (!X509_set_version(x, X509_VERSION_3) || !set_serial(x))
         return 0;

@@ -69,7 +69,7 @@ ferry_err ferry_time_parse(const char *s, time_t *out)
     return FERRY_OK;
 }
 
-time_t ferry_now(void)
+time_t ferry_time_now(void)
 {
     const char *e = ferry_testhook_get("FERRY_NOW");
     char *end;
@@ -83,7 +83,7 @@ time_t ferry_now(void)
     return time(NULL);
 }
 
-long long ferry_days_until(time_t t, time_t now)
+long long ferry_time_days_until(time_t t, time_t now)
 {
     long long d = (long long)t - (long long)now;
 

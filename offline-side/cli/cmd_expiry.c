@@ -57,7 +57,7 @@ int cmd_expiry(int argc, char **argv)
         ferry_time_date(in.valid_until, d2);
     if (in.chain_verified)
         ferry_hex_groups(in.root_fp, 32, fp);
-    left = ferry_days_until(in.renew_by, ferry_now());
+    left = ferry_time_days_until(in.renew_by, ferry_time_now());
     if (ferry_cli_json(&a)) {
         ferry_json_init(&j);
         ferry_json_str(&j, "file", a.pos[0]);

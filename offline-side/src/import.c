@@ -136,7 +136,7 @@ static ferry_err check_answer(struct import_ctx *c, const struct ferry_transfer 
     }
     if ((r = ferry_rms_request_parse(req, reqlen, &rq)) != FERRY_OK ||
         (r = ferry_rms_response_parse(it->data, it->len, resp)) != FERRY_OK ||
-        (r = ferry_rms_check(rq, *resp, ferry_now())) != FERRY_OK ||
+        (r = ferry_rms_check(rq, *resp, ferry_time_now())) != FERRY_OK ||
         (r = ferry_rms_check_root(*resp, c->drm_root)) != FERRY_OK)
         goto out;
     if (raw != NULL) {
@@ -423,7 +423,7 @@ static ferry_err x509_check(X509_REQ *csr, const struct ferry_item *it, const ch
         r = ferry_errf(FERRY_ERR_UNTRUSTED, "no CA certificate was carried back with it");
         goto out;
     }
-    if ((r = ferry_x509_chain_check(leaf, cas, cas, ferry_now())) != FERRY_OK ||
+    if ((r = ferry_x509_chain_check(leaf, cas, cas, ferry_time_now())) != FERRY_OK ||
         (r = ferry_x509_info_get(leaf, info)) != FERRY_OK ||
         (r = x509_changes(csr, leaf, cert_path, o)) != FERRY_OK)
         goto out;

@@ -232,7 +232,7 @@ static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
     ferry_hex(fp, sizeof(fp), fphex);
     t.peer_fp = fphex;
     t.service = (char *)c->url;
-    t.created = t.updated = ferry_now();
+    t.created = t.updated = ferry_time_now();
     t.request_medium = (char *)c->from;
     t.answer_medium = (char *)ferry_medium_kind_name(c->o->to->kind);
     t.new_not_after = o->new_not_after;
@@ -283,7 +283,7 @@ static ferry_err page_answer(struct submit_ctx *c, const struct ferry_manifest *
     if ((r = ferry_rms_response_parse(c->o->answer_doc, c->o->answer_len, &resp)) == FERRY_OK &&
         resp->form != FERRY_RMS_ANSWER_DOCUMENT)
         r = ferry_errf(FERRY_ERR_FORMAT, "it is a SOAP answer, not the page's response document");
-    if (r != FERRY_OK || (r = ferry_rms_check(rq, resp, ferry_now())) != FERRY_OK ||
+    if (r != FERRY_OK || (r = ferry_rms_check(rq, resp, ferry_time_now())) != FERRY_OK ||
         (r = ferry_rms_check_root(resp, c->o->drm_root)) != FERRY_OK) {
         r = ferry_errf(r, "%s was refused: %s; nothing was packaged", c->o->answer_name,
                        ferry_err_detail());
@@ -335,7 +335,7 @@ static ferry_err rms_answer(struct submit_ctx *c, const struct ferry_usb_file *f
     if (r != FERRY_OK)
         goto out;
     if ((r = ferry_rms_response_parse(hr.body, hr.len, &resp)) != FERRY_OK ||
-        (r = ferry_rms_check(rq, resp, ferry_now())) != FERRY_OK ||
+        (r = ferry_rms_check(rq, resp, ferry_time_now())) != FERRY_OK ||
         (r = ferry_rms_check_root(resp, c->o->drm_root)) != FERRY_OK) {
         r = ferry_errf(r, "the service's answer was refused: %s", ferry_err_detail());
         goto out;
@@ -442,7 +442,7 @@ static ferry_err est_package(struct submit_ctx *c, const struct ferry_manifest *
     if (leaf == NULL)
         return ferry_errf(FERRY_ERR_MISMATCH, "the service's answer was refused: no certificate "
                                               "in it carries the request's public key");
-    if ((r = ferry_x509_chain_check(leaf, issued, cas, ferry_now())) != FERRY_OK ||
+    if ((r = ferry_x509_chain_check(leaf, issued, cas, ferry_time_now())) != FERRY_OK ||
         (r = ferry_x509_info_get(leaf, &info)) != FERRY_OK ||
         (r = ferry_x509_compare(csr, NULL, leaf, &d)) != FERRY_OK)
         return ferry_errf(r, "the service's answer was refused: %s", ferry_err_detail());

@@ -439,7 +439,7 @@ static char *trimmed(const char *s)
 
 ferry_err enrolld_xrml_slc(struct enrolld *d, const struct enrolld_req *q, char **out)
 {
-    time_t now = ferry_now(), range = now + (time_t)d->lifetime_days * 86400L;
+    time_t now = ferry_time_now(), range = now + (time_t)d->lifetime_days * 86400L;
     char svc_guid[39], *url = trimmed(q->url);
     struct cert c;
     ferry_err r;

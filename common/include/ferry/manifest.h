@@ -67,7 +67,7 @@ struct ferry_manifest {
     uint8_t content_sha256[FERRY_SHA256_LEN];
 };
 
-/** New empty manifest: version set, random transfer id, created = ferry_now(). */
+/** New empty manifest: version set, random transfer id, created = ferry_time_now(). */
 ferry_err ferry_manifest_new(enum ferry_direction dir, struct ferry_manifest **out);
 
 /** Copies @len bytes as a new item, computing its SHA-256. @name must be a safe base name. */

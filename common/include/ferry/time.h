@@ -25,9 +25,9 @@ ferry_err ferry_time_parse(const char *s, time_t *out);
  * Now; in a test build (FERRY_TEST_HOOKS), $FERRY_NOW (seconds since the epoch) when set:
  * tests pin the clock with it. A release build always reads the real clock.
  */
-time_t ferry_now(void);
+time_t ferry_time_now(void);
 
 /** Whole days from @now to @t, rounded to the nearest day (negative when past). */
-long long ferry_days_until(time_t t, time_t now);
+long long ferry_time_days_until(time_t t, time_t now);
 
 #endif

@@ -890,7 +890,7 @@ static void t_screen_stream(void **state)
 static void t_html_chromium(void **state)
 {
     struct ferry_qr_opts o;
-    struct ferry_qrdec *d = NULL;
+    struct ferry_qrseq_dec *d = NULL;
     struct ferry_qr_scanner *sc = NULL;
     uint8_t *pkg = make_pkg(3000, SEED + 5), *out = NULL, *page = NULL;
     char *html = tpath("codes.html"), *shot = tpath("shot.png"), *prof = tpath("chrome");
@@ -910,8 +910,8 @@ static void t_html_chromium(void **state)
     if (!have("chromium"))
         skip();
     assert_int_equal(ferry_qr_scanner_new(&sc), FERRY_OK);
-    assert_int_equal(ferry_qrdec_new(NULL, &d), FERRY_OK);
-    for (i = 1; i <= 64 && !ferry_qrdec_complete(d); i++) {
+    assert_int_equal(ferry_qrseq_dec_new(NULL, &d), FERRY_OK);
+    for (i = 1; i <= 64 && !ferry_qrseq_dec_complete(d); i++) {
         struct texts c = {{0}, 0};
         enum ferry_qr_status st;
         unlink(shot);
@@ -925,15 +925,15 @@ static void t_html_chromium(void **state)
         shots++;
         assert_int_equal(ferry_qr_scan_file(sc, shot, collect, &c, NULL), FERRY_OK);
         assert_int_equal(c.n, 1);
-        assert_int_equal(ferry_qrdec_add(d, c.t[0], strlen(c.t[0]), &st), FERRY_OK);
+        assert_int_equal(ferry_qrseq_dec_add(d, c.t[0], strlen(c.t[0]), &st), FERRY_OK);
         assert_int_equal(st, FERRY_QR_NEW); /* frame i is shown, not frame 1 again */
         texts_free(&c);
     }
-    assert_int_equal(ferry_qrdec_result(d, &out, &olen), FERRY_OK);
+    assert_int_equal(ferry_qrseq_dec_result(d, &out, &olen), FERRY_OK);
     assert_int_equal(olen, 3000);
     assert_memory_equal(out, pkg, 3000);
     print_message("html: rebuilt from %zu chromium screenshots\n", shots);
-    ferry_qrdec_free(d);
+    ferry_qrseq_dec_free(d);
     ferry_qr_scanner_free(sc);
     free(out);
     free(html);

@@ -61,7 +61,8 @@ struct ferry_identity;
 
 /**
  * Writes one package to @m: USB -> ROOT/FERRY/@name (+ @summary beside it); PNG/PDF/HTML/SCREEN
- * -> a QR sequence with @qo (NULL: defaults). *where (optional, caller frees) receives the file
+ * -> a QR sequence with @qo (NULL: defaults; SCREEN without a path draws on @qo->screen, which
+ * the defaults leave NULL: FERRY_ERR_USAGE). *where (optional, caller frees) receives the file
  * or folder written, or "screen".
  */
 ferry_err ferry_medium_write(const struct ferry_medium *m, const char *name, const uint8_t *pkg,
@@ -71,7 +72,8 @@ ferry_err ferry_medium_write(const struct ferry_medium *m, const char *name, con
 /**
  * Checks, without writing a package, that ferry_medium_write(@m, ...) can succeed: the medium
  * takes output; USB: the stick is there, ROOT/FERRY is (or can be made) a directory that accepts
- * a new file (a probe is created and removed) and its file system has @need bytes free;
+ * a new file (a probe is created and removed) and its file system has @need bytes free (when
+ * FERRY does not exist yet: the stick's root is a writable folder); SCREEN: nothing to check;
  * PNG/PDF/HTML: the folder or the file's folder exists or can be made (nearest existing folder
  * writable) and the path is not of the wrong type. For commands that must not start work they
  * cannot record (submit: nothing is sent to the service when the answer cannot be written).
@@ -80,10 +82,11 @@ ferry_err ferry_medium_preflight(const struct ferry_medium *m, uint64_t need);
 
 /**
  * Takes back what ferry_medium_write(@m, @name, ...) wrote, when a later step failed with @r
- * (the ledger refused): USB -> removes the package and its summary, so the medium carries
- * nothing this machine has not recorded. QR outputs are left (they carry nothing until
- * scanned). Returns @r; its detail keeps the first error's and adds @then ("nothing was
- * exported"), or why the package could not be taken back.
+ * (the ledger refused, or memory ran out before the write was recorded): USB -> removes the
+ * package and its summary, so the medium carries nothing this machine has not recorded. QR
+ * outputs (files, pages, the screen) are left: they carry nothing until scanned.
+ * Returns @r; its detail keeps the first error's and adds @then ("nothing was exported"), or
+ * why the package could not be taken back.
  */
 ferry_err ferry_medium_take_back(const struct ferry_medium *m, const char *name, ferry_err r,
                                  const char *then);
@@ -91,8 +94,9 @@ ferry_err ferry_medium_take_back(const struct ferry_medium *m, const char *name,
 struct ferry_lock;
 
 /**
- * Serialises runs that use the same stick: an exclusive lock on ROOT/FERRY/ (see
- * ferry_lock_take), held until ferry_lock_release(*out). Other media: *out NULL, FERRY_OK.
+ * Serialises runs that use the same stick: an exclusive lock on ROOT/FERRY/ (made if missing;
+ * ROOT itself when it cannot be, read-only; see ferry_lock_take), held until
+ * ferry_lock_release(*out). Other media (and @m NULL): *out NULL, FERRY_OK.
  */
 ferry_err ferry_medium_lock(const struct ferry_medium *m, struct ferry_lock **out);
 

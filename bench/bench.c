@@ -11,7 +11,7 @@
 #include <time.h>
 
 #include "bench.h"
-#include "ferry/codec.h"
+#include "ferry/b64.h"
 #include "ferry/qrseq.h"
 #include "../media/src/qr_int.h" /* ferry_qr_raster / ferry_qr_png_encode: the PNG writer's */
 
@@ -292,26 +292,27 @@ static size_t quantile(const size_t *v, int seeds, double p)
 static size_t run_once(const struct ferry_qrseq *s, const uint8_t *pkg, size_t len, double loss,
                        uint64_t *rng, size_t *distinct)
 {
-    struct ferry_qrdec *d = NULL;
+    struct ferry_qrseq_dec *d = NULL;
     size_t step = 0, n = ferry_qrseq_count(s), got = 0;
     enum ferry_qr_status st;
     uint8_t *out = NULL;
 
     *distinct = 0;
-    if (ferry_qrdec_new(NULL, &d) != FERRY_OK)
+    if (ferry_qrseq_dec_new(NULL, &d) != FERRY_OK)
         return 0;
-    while (!ferry_qrdec_complete(d) && step < 100 * n) {
+    while (!ferry_qrseq_dec_complete(d) && step < 100 * n) {
         const char *f = ferry_qrseq_frame(s, ferry_qrseq_schedule(s, step++));
 
         if ((double)(bench_rng(rng) % 1000000) / 1e6 < loss)
             continue;
-        if (ferry_qrdec_add(d, f, strlen(f), &st) == FERRY_OK && st == FERRY_QR_NEW)
+        if (ferry_qrseq_dec_add(d, f, strlen(f), &st) == FERRY_OK && st == FERRY_QR_NEW)
             (*distinct)++;
     }
-    if (ferry_qrdec_result(d, &out, &got) != FERRY_OK || got != len || memcmp(out, pkg, len) != 0)
+    if (ferry_qrseq_dec_result(d, &out, &got) != FERRY_OK || got != len ||
+        memcmp(out, pkg, len) != 0)
         step = 0;
     free(out);
-    ferry_qrdec_free(d);
+    ferry_qrseq_dec_free(d);
     return step;
 }
 
@@ -443,19 +444,19 @@ static int check_v1(void)
 {
     FILE *f = fopen(FERRY_SOURCE_DIR "/tests/vectors/qrseq/frames-v10M-p50.txt", "r");
     FILE *p = fopen(FERRY_SOURCE_DIR "/tests/vectors/qrseq/package.bin", "rb");
-    struct ferry_qrdec *d = NULL;
+    struct ferry_qrseq_dec *d = NULL;
     char line[4096];
     uint8_t want[8192], *out = NULL;
     size_t wlen = 0, olen = 0;
     int ok = 0;
     enum ferry_qr_status st;
 
-    if (f == NULL || p == NULL || ferry_qrdec_new(NULL, &d) != FERRY_OK)
+    if (f == NULL || p == NULL || ferry_qrseq_dec_new(NULL, &d) != FERRY_OK)
         goto out;
     wlen = fread(want, 1, sizeof(want), p);
-    while (fgets(line, sizeof(line), f) != NULL && !ferry_qrdec_complete(d))
-        (void)ferry_qrdec_add(d, line, strcspn(line, "\n"), &st);
-    ok = ferry_qrdec_result(d, &out, &olen) == FERRY_OK && olen == wlen &&
+    while (fgets(line, sizeof(line), f) != NULL && !ferry_qrseq_dec_complete(d))
+        (void)ferry_qrseq_dec_add(d, line, strcspn(line, "\n"), &st);
+    ok = ferry_qrseq_dec_result(d, &out, &olen) == FERRY_OK && olen == wlen &&
          memcmp(out, want, wlen) == 0;
 out:
     if (f != NULL)
@@ -463,7 +464,7 @@ out:
     if (p != NULL)
         fclose(p);
     free(out);
-    ferry_qrdec_free(d);
+    ferry_qrseq_dec_free(d);
     return ok;
 }
 

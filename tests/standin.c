@@ -18,7 +18,9 @@
 #include <openssl/x509.h>
 
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/b64.h"
+#include "ferry/crypto.h"
+#include "ferry/hex.h"
 #include "ferry/enroll.h"
 #include "ferry/file.h"
 #include "ferry/log.h"

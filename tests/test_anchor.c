@@ -16,10 +16,11 @@
 #include "ferry/file.h"
 #include "ferry/manifest.h"
 #include "ferry/runbook_store.h"
+#include "helpers.h"
 
 #define URL "https://svc.example:8443/enrollment/enrollservice.asmx"
 
-static char g_home[256];
+static char *g_home;
 
 static char *vector(const char *rel)
 {
@@ -39,20 +40,18 @@ static char *vector(const char *rel)
 
 static int setup(void **state)
 {
-    const char *tmp = getenv("TMPDIR");
-
     (void)state;
-    snprintf(g_home, sizeof(g_home), "%s/ferry-anchor-XXXXXX", tmp != NULL ? tmp : "/tmp");
-    return mkdtemp(g_home) != NULL ? 0 : -1;
+    return (g_home = helpers_tmpdir("anchor")) != NULL ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-    char cmd[300];
+    int r = helpers_rm_tree(g_home);
 
     (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_home);
-    return system(cmd) == 0 ? 0 : -1;
+    free(g_home);
+    g_home = NULL;
+    return r;
 }
 
 static void test_same_origin(void **state)

@@ -18,7 +18,8 @@
 
 #include "ferry/enroll.h"
 #include "ferry/err.h"
-#include "ferry/codec.h"
+#include "ferry/b64.h"
+#include "ferry/time.h"
 #include "standin.h"
 
 static uint8_t *csr_der; /* a PKCS#10 (EC P-256) */

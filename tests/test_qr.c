@@ -859,12 +859,38 @@ static void t_terminal(void **state)
     free(pkg);
 }
 
+/* screen without a path draws on the stream the caller gives, and on none it was not given */
+static void t_screen_stream(void **state)
+{
+    struct ferry_qr_opts o;
+    uint8_t *pkg = make_pkg(2000, SEED), *txt = NULL;
+    char *out = tpath("stream.txt"), *p;
+    size_t n, frames = 0;
+
+    (void)state;
+    ferry_qr_opts_default(&o);
+    o.version = 10;
+    o.loops = 1;
+    assert_int_equal(ferry_qr_write(FERRY_MEDIUM_SCREEN, NULL, pkg, 2000, &o), FERRY_ERR_USAGE);
+    assert_non_null(strstr(ferry_err_detail(), "screen"));
+    assert_non_null(o.screen = fopen(out, "we"));
+    assert_int_equal(ferry_qr_write(FERRY_MEDIUM_SCREEN, NULL, pkg, 2000, &o), FERRY_OK);
+    assert_int_equal(fclose(o.screen), 0);
+    assert_int_equal(ferry_file_read(out, 16u << 20, &txt, &n), FERRY_OK);
+    for (p = (char *)txt; (p = strstr(p, "\nframe ")) != NULL; p++)
+        frames++;
+    assert_int_equal(frames, 255); /* as t_terminal: K data frames and every parity frame */
+    free(txt);
+    free(out);
+    free(pkg);
+}
+
 /* HTML: headless Chromium screenshots at each frame (?frame=I&pause=1), decoded by zbar until
  * the package rebuilds. Skipped only when chromium is not installed. */
 static void t_html_chromium(void **state)
 {
     struct ferry_qr_opts o;
-    struct ferry_qrdec *d = NULL;
+    struct ferry_qrseq_dec *d = NULL;
     struct ferry_qr_scanner *sc = NULL;
     uint8_t *pkg = make_pkg(3000, SEED + 5), *out = NULL, *page = NULL;
     char *html = tpath("codes.html"), *shot = tpath("shot.png"), *prof = tpath("chrome");
@@ -884,8 +910,8 @@ static void t_html_chromium(void **state)
     if (!have("chromium"))
         skip();
     assert_int_equal(ferry_qr_scanner_new(&sc), FERRY_OK);
-    assert_int_equal(ferry_qrdec_new(NULL, &d), FERRY_OK);
-    for (i = 1; i <= 64 && !ferry_qrdec_complete(d); i++) {
+    assert_int_equal(ferry_qrseq_dec_new(NULL, &d), FERRY_OK);
+    for (i = 1; i <= 64 && !ferry_qrseq_dec_complete(d); i++) {
         struct texts c = {{0}, 0};
         enum ferry_qr_status st;
         unlink(shot);
@@ -899,15 +925,15 @@ static void t_html_chromium(void **state)
         shots++;
         assert_int_equal(ferry_qr_scan_file(sc, shot, collect, &c, NULL), FERRY_OK);
         assert_int_equal(c.n, 1);
-        assert_int_equal(ferry_qrdec_add(d, c.t[0], strlen(c.t[0]), &st), FERRY_OK);
+        assert_int_equal(ferry_qrseq_dec_add(d, c.t[0], strlen(c.t[0]), &st), FERRY_OK);
         assert_int_equal(st, FERRY_QR_NEW); /* frame i is shown, not frame 1 again */
         texts_free(&c);
     }
-    assert_int_equal(ferry_qrdec_result(d, &out, &olen), FERRY_OK);
+    assert_int_equal(ferry_qrseq_dec_result(d, &out, &olen), FERRY_OK);
     assert_int_equal(olen, 3000);
     assert_memory_equal(out, pkg, 3000);
     print_message("html: rebuilt from %zu chromium screenshots\n", shots);
-    ferry_qrdec_free(d);
+    ferry_qrseq_dec_free(d);
     ferry_qr_scanner_free(sc);
     free(out);
     free(html);
@@ -1000,8 +1026,8 @@ int main(void)
         cmocka_unit_test(t_v1_frames),        cmocka_unit_test(t_pdf_vector_pages),
         cmocka_unit_test(t_pdf_30pct_lost),   cmocka_unit_test(t_paper_choice),
         cmocka_unit_test(t_paper_record),     cmocka_unit_test(t_degraded_camera),
-        cmocka_unit_test(t_terminal),         cmocka_unit_test(t_html_chromium),
-        cmocka_unit_test(t_measure),
+        cmocka_unit_test(t_terminal),         cmocka_unit_test(t_screen_stream),
+        cmocka_unit_test(t_html_chromium),    cmocka_unit_test(t_measure),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -16,7 +16,7 @@
 #include <qrencode.h>
 
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/b64.h"
 #include "ferry/file.h"
 #include "ferry/qrseq.h"
 #include "qrseq_int.h"
@@ -198,15 +198,15 @@ static void test_b32(void **state)
 
 /* Feeds frames in @order to a new decoder until complete; returns distinct frames fed. */
 static size_t feed(const struct ferry_qrseq *s, const size_t *order, size_t n,
-                   struct ferry_qrdec *d, unsigned long long seed)
+                   struct ferry_qrseq_dec *d, unsigned long long seed)
 {
     size_t distinct = 0;
     enum ferry_qr_status st;
 
-    for (size_t i = 0; i < n && !ferry_qrdec_complete(d); i++) {
+    for (size_t i = 0; i < n && !ferry_qrseq_dec_complete(d); i++) {
         const char *f = ferry_qrseq_frame(s, order[i]);
 
-        assert_int_equal(ferry_qrdec_add(d, f, strlen(f), &st), FERRY_OK);
+        assert_int_equal(ferry_qrseq_dec_add(d, f, strlen(f), &st), FERRY_OK);
         CHECK(st == FERRY_QR_NEW || st == FERRY_QR_DUPLICATE, seed);
         if (st == FERRY_QR_NEW)
             distinct++;
@@ -214,12 +214,12 @@ static size_t feed(const struct ferry_qrseq *s, const size_t *order, size_t n,
     return distinct;
 }
 
-static void check_result(struct ferry_qrdec *d, const uint8_t *pkg, size_t len,
+static void check_result(struct ferry_qrseq_dec *d, const uint8_t *pkg, size_t len,
                          unsigned long long seed)
 {
     uint8_t *out = NULL;
     size_t outlen = 0;
-    ferry_err r = ferry_qrdec_result(d, &out, &outlen);
+    ferry_err r = ferry_qrseq_dec_result(d, &out, &outlen);
 
     if (r != FERRY_OK)
         fail_msg("seed %llu: result %d: %s", seed, r, ferry_err_detail());
@@ -265,7 +265,7 @@ static void test_round_trips(void **state)
             unsigned long long seed = g_seed + c * 1000 + (unsigned)k;
             uint64_t rng;
             struct ferry_qrseq *s = NULL;
-            struct ferry_qrdec *d = NULL;
+            struct ferry_qrseq_dec *d = NULL;
             uint8_t *pkg;
             size_t n, kk, keep, *order, distinct;
 
@@ -299,15 +299,15 @@ static void test_round_trips(void **state)
                 shuffle(order, 2 * keep, &rng);
                 keep *= 2;
             }
-            assert_int_equal(ferry_qrdec_new(NULL, &d), FERRY_OK);
+            assert_int_equal(ferry_qrseq_dec_new(NULL, &d), FERRY_OK);
             distinct = feed(s, order, keep, d, seed);
-            CHECK(ferry_qrdec_complete(d), seed);
-            CHECK(ferry_qrdec_received(d) == kk && ferry_qrdec_needed(d) == kk, seed);
+            CHECK(ferry_qrseq_dec_complete(d), seed);
+            CHECK(ferry_qrseq_dec_received(d) == kk && ferry_qrseq_dec_needed(d) == kk, seed);
             if (ferry_qrseq_blocks(s) == 1)
                 CHECK(distinct == kk, seed); /* MDS: exactly K distinct frames */
-            CHECK(strcmp(ferry_qrdec_session(d), ferry_qrseq_session(s)) == 0, seed);
+            CHECK(strcmp(ferry_qrseq_dec_session(d), ferry_qrseq_session(s)) == 0, seed);
             check_result(d, pkg, tc->size, seed);
-            ferry_qrdec_free(d);
+            ferry_qrseq_dec_free(d);
             ferry_qrseq_free(s);
             free(order);
             free(pkg);
@@ -325,11 +325,11 @@ static struct ferry_qrseq *encode_or_fail(const uint8_t *pkg, size_t len, int v,
     return s;
 }
 
-static enum ferry_qr_status add_str(struct ferry_qrdec *d, const char *f)
+static enum ferry_qr_status add_str(struct ferry_qrseq_dec *d, const char *f)
 {
     enum ferry_qr_status st = 0;
 
-    assert_int_equal(ferry_qrdec_add(d, f, strlen(f), &st), FERRY_OK);
+    assert_int_equal(ferry_qrseq_dec_add(d, f, strlen(f), &st), FERRY_OK);
     return st;
 }
 
@@ -341,7 +341,7 @@ static void test_foreign_mixed(void **state)
         uint64_t rng;
         uint8_t *a, *b;
         struct ferry_qrseq *sa, *sb;
-        struct ferry_qrdec *d = NULL;
+        struct ferry_qrseq_dec *d = NULL;
         size_t na, nb, ia = 0, ib = 0, distinct = 0, foreign = 0;
 
         rng_seed(&rng, seed);
@@ -352,12 +352,12 @@ static void test_foreign_mixed(void **state)
         na = ferry_qrseq_count(sa);
         nb = ferry_qrseq_count(sb);
         /* start with a foreign frame only if the session is pinned */
-        assert_int_equal(ferry_qrdec_new(k % 2 ? ferry_qrseq_session(sa) : NULL, &d), FERRY_OK);
+        assert_int_equal(ferry_qrseq_dec_new(k % 2 ? ferry_qrseq_session(sa) : NULL, &d), FERRY_OK);
         if (k % 2 == 0) { /* first frame fixes the session: a parity frame */
             CHECK(add_str(d, ferry_qrseq_frame(sa, na - 1)) == FERRY_QR_NEW, seed);
             distinct++;
         }
-        while (!ferry_qrdec_complete(d)) {
+        while (!ferry_qrseq_dec_complete(d)) {
             enum ferry_qr_status st;
 
             if (rng_next(&rng) % 3 == 0 && ib < nb) {
@@ -375,9 +375,9 @@ static void test_foreign_mixed(void **state)
             }
         }
         CHECK(distinct == ferry_qrseq_k(sa), seed);
-        CHECK(ferry_qrdec_foreign(d) == foreign, seed);
+        CHECK(ferry_qrseq_dec_foreign(d) == foreign, seed);
         check_result(d, a, 20000, seed);
-        ferry_qrdec_free(d);
+        ferry_qrseq_dec_free(d);
         ferry_qrseq_free(sa);
         ferry_qrseq_free(sb);
         free(a);
@@ -471,25 +471,25 @@ static void test_bad_frames(void **state)
     assert_int_equal(strlen(ferry_qrseq_frame(s, 0)), 12 + 588); /* 367 bytes: 588 chars */
     for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
         const struct bad_case *c = &bad_cases[i];
-        struct ferry_qrdec *d = NULL;
+        struct ferry_qrseq_dec *d = NULL;
         char *bad = mutate(s, c);
         enum ferry_qr_status st;
 
-        assert_int_equal(ferry_qrdec_new(NULL, &d), FERRY_OK);
+        assert_int_equal(ferry_qrseq_dec_new(NULL, &d), FERRY_OK);
         assert_int_equal(add_str(d, ferry_qrseq_frame(s, 1)), FERRY_QR_NEW);
         st = add_str(d, bad);
         if (st != c->want)
             fail_msg("case \"%s\": status %d, want %d (frame %.60s)", c->name, st, c->want, bad);
         /* alone, as the first frame, a bad frame never fixes the session */
-        ferry_qrdec_free(d);
-        assert_int_equal(ferry_qrdec_new(NULL, &d), FERRY_OK);
+        ferry_qrseq_dec_free(d);
+        assert_int_equal(ferry_qrseq_dec_new(NULL, &d), FERRY_OK);
         st = add_str(d, bad);
         if (c->want == FERRY_QR_UNREADABLE) {
             assert_int_equal(st, FERRY_QR_UNREADABLE);
-            assert_null(ferry_qrdec_session(d));
-            assert_int_equal(ferry_qrdec_unreadable(d), 1);
+            assert_null(ferry_qrseq_dec_session(d));
+            assert_int_equal(ferry_qrseq_dec_unreadable(d), 1);
         }
-        ferry_qrdec_free(d);
+        ferry_qrseq_dec_free(d);
         free(bad);
     }
     ferry_qrseq_free(s);
@@ -529,7 +529,7 @@ static void test_forged_frames(void **state)
         uint8_t *pkg, *out = NULL;
         size_t outlen = 0, n, kt, fed = 0, bad[4], nbad, want[2], more = 0;
         struct ferry_qrseq *s;
-        struct ferry_qrdec *d = NULL;
+        struct ferry_qrseq_dec *d = NULL;
         char *f1, *f2, msg[96];
         int forged = cases[c].forged < 0 ? 1 : cases[c].forged;
 
@@ -542,7 +542,7 @@ static void test_forged_frames(void **state)
         f2 = forge(s, kt);
         want[0] = 2;
         want[1] = kt + 1;
-        assert_int_equal(ferry_qrdec_new(NULL, &d), FERRY_OK);
+        assert_int_equal(ferry_qrseq_dec_new(NULL, &d), FERRY_OK);
         if (cases[c].forged > 0) { /* forgeries first */
             assert_int_equal(add_str(d, f1), FERRY_QR_NEW);
             if (forged == 2)
@@ -550,31 +550,31 @@ static void test_forged_frames(void **state)
         }
         /* genuine frames, data then parity (the genuine copies of the forged ones are
          * duplicates by index but differ: inconsistent), until complete */
-        for (size_t i = 0; i < n && !ferry_qrdec_complete(d); i++, fed++)
+        for (size_t i = 0; i < n && !ferry_qrseq_dec_complete(d); i++, fed++)
             (void)add_str(d, ferry_qrseq_frame(s, i));
         if (cases[c].forged < 0) { /* K genuine frames: fine; then a forgery: named */
             check_result(d, pkg, cases[c].size, c);
-            assert_int_equal(ferry_qrdec_bad_frames(d, bad, 4), 0);
-            ferry_qrdec_free(d);
-            assert_int_equal(ferry_qrdec_new(NULL, &d), FERRY_OK);
-            for (size_t i = 0; i < n && ferry_qrdec_received(d) < kt; i++)
+            assert_int_equal(ferry_qrseq_dec_bad_frames(d, bad, 4), 0);
+            ferry_qrseq_dec_free(d);
+            assert_int_equal(ferry_qrseq_dec_new(NULL, &d), FERRY_OK);
+            for (size_t i = 0; i < n && ferry_qrseq_dec_received(d) < kt; i++)
                 if (i != 1)
                     (void)add_str(d, ferry_qrseq_frame(s, i));
             assert_int_equal(add_str(d, f1), FERRY_QR_NEW); /* beyond K: kept, not needed */
         } else {
-            assert_int_equal(ferry_qrdec_received(d), kt);
+            assert_int_equal(ferry_qrseq_dec_received(d), kt);
             if (ferry_qrseq_blocks(s) == 1) { /* exactly K: the forgery is among them */
-                assert_int_equal(ferry_qrdec_result(d, &out, &outlen), FERRY_ERR_SIG_INVALID);
+                assert_int_equal(ferry_qrseq_dec_result(d, &out, &outlen), FERRY_ERR_SIG_INVALID);
                 assert_null(out);
                 snprintf(msg, sizeof(msg), "session %s: rebuilt data does not match its id",
                          ferry_qrseq_session(s));
                 assert_non_null(strstr(ferry_err_detail(), msg));
-                assert_false(ferry_qrdec_complete(d)); /* until another frame arrives */
+                assert_false(ferry_qrseq_dec_complete(d)); /* until another frame arrives */
             }
             for (size_t i = fed; i < n; i++) { /* read on, trying at each completion */
                 more += add_str(d, ferry_qrseq_frame(s, i)) == FERRY_QR_NEW;
-                if (ferry_qrdec_complete(d) &&
-                    ferry_qrdec_result(d, &out, &outlen) != FERRY_ERR_SIG_INVALID)
+                if (ferry_qrseq_dec_complete(d) &&
+                    ferry_qrseq_dec_result(d, &out, &outlen) != FERRY_ERR_SIG_INVALID)
                     break;
             }
             assert_non_null(out);
@@ -586,11 +586,11 @@ static void test_forged_frames(void **state)
         }
         if (cases[c].forged < 0)
             check_result(d, pkg, cases[c].size, c);
-        nbad = ferry_qrdec_bad_frames(d, bad, 4);
+        nbad = ferry_qrseq_dec_bad_frames(d, bad, 4);
         assert_int_equal(nbad, (size_t)forged);
         for (size_t i = 0; i < nbad; i++)
             assert_true(bad[i] == want[0] || bad[i] == want[1]);
-        ferry_qrdec_free(d);
+        ferry_qrseq_dec_free(d);
         ferry_qrseq_free(s);
         free(f1);
         free(f2);
@@ -604,24 +604,24 @@ static void test_incomplete(void **state)
     uint8_t *pkg, *out = NULL;
     size_t outlen = 0;
     struct ferry_qrseq *s;
-    struct ferry_qrdec *d = NULL;
+    struct ferry_qrseq_dec *d = NULL;
 
     rng_seed(&rng, g_seed);
     pkg = make_pkg(5000, &rng);
     s = encode_or_fail(pkg, 5000, 10, 'M', 50);
-    assert_int_equal(ferry_qrdec_new(NULL, &d), FERRY_OK);
-    assert_int_equal(ferry_qrdec_result(d, &out, &outlen), FERRY_ERR_INCOMPLETE);
-    assert_int_equal(ferry_qrdec_needed(d), 0);
+    assert_int_equal(ferry_qrseq_dec_new(NULL, &d), FERRY_OK);
+    assert_int_equal(ferry_qrseq_dec_result(d, &out, &outlen), FERRY_ERR_INCOMPLETE);
+    assert_int_equal(ferry_qrseq_dec_needed(d), 0);
     add_str(d, ferry_qrseq_frame(s, 0));
     add_str(d, ferry_qrseq_frame(s, 2));
     assert_int_equal(add_str(d, ferry_qrseq_frame(s, 2)), FERRY_QR_DUPLICATE);
-    assert_int_equal(ferry_qrdec_duplicates(d), 1);
-    assert_int_equal(ferry_qrdec_received(d), 2);
-    assert_int_equal(ferry_qrdec_needed(d), ferry_qrseq_k(s));
-    assert_int_equal(ferry_qrdec_result(d, &out, &outlen), FERRY_ERR_INCOMPLETE);
+    assert_int_equal(ferry_qrseq_dec_duplicates(d), 1);
+    assert_int_equal(ferry_qrseq_dec_received(d), 2);
+    assert_int_equal(ferry_qrseq_dec_needed(d), ferry_qrseq_k(s));
+    assert_int_equal(ferry_qrseq_dec_result(d, &out, &outlen), FERRY_ERR_INCOMPLETE);
     assert_non_null(strstr(ferry_err_detail(), "2 of "));
     assert_non_null(strstr(ferry_err_detail(), "missing data frames 2, 4, 5"));
-    ferry_qrdec_free(d);
+    ferry_qrseq_dec_free(d);
     ferry_qrseq_free(s);
     free(pkg);
 }
@@ -814,7 +814,7 @@ static void test_vectors(void **state)
     pkg = slurp(dir, "package.bin", &plen);
     for (size_t c = 0; c < sizeof(v2) / sizeof(v2[0]); c++) {
         struct ferry_qrseq *s = encode_or_fail(pkg, plen, v2[c].version, v2[c].ecc, v2[c].pct);
-        struct ferry_qrdec *d = NULL;
+        struct ferry_qrseq_dec *d = NULL;
         char **lines;
         size_t n = 0;
 
@@ -830,35 +830,35 @@ static void test_vectors(void **state)
             if (strcmp(lines[i], ferry_qrseq_frame(s, i)) != 0)
                 fail_msg("%s: frame %zu differs from the C encoder's:\n%s\n%s", name, i, lines[i],
                          ferry_qrseq_frame(s, i));
-        assert_int_equal(ferry_qrdec_new(NULL, &d), FERRY_OK);
-        for (size_t i = n; i-- > 0 && !ferry_qrdec_complete(d);)
+        assert_int_equal(ferry_qrseq_dec_new(NULL, &d), FERRY_OK);
+        for (size_t i = n; i-- > 0 && !ferry_qrseq_dec_complete(d);)
             assert_int_equal(add_str(d, lines[i]), FERRY_QR_NEW);
         if (ferry_qrseq_blocks(s) == 1)
-            assert_int_equal(ferry_qrdec_received(d), ferry_qrseq_k(s));
+            assert_int_equal(ferry_qrseq_dec_received(d), ferry_qrseq_k(s));
         check_result(d, pkg, plen, 0);
-        ferry_qrdec_free(d);
+        ferry_qrseq_dec_free(d);
         ferry_qrseq_free(s);
         free(txt);
         free(lines);
     }
     for (size_t c = 0; c < sizeof(v1) / sizeof(v1[0]); c++) {
         for (int pass = 0; pass < 2; pass++) {
-            struct ferry_qrdec *d = NULL;
+            struct ferry_qrseq_dec *d = NULL;
             char **lines;
             size_t n = 0;
 
             txt = slurp(dir, v1[c], &tlen);
             lines = split_lines(txt, tlen, &n);
             assert_true(n > 0 && strncmp(lines[0], "FY1P", 4) == 0);
-            assert_int_equal(ferry_qrdec_new(NULL, &d), FERRY_OK);
-            for (size_t j = 0; j < n && !ferry_qrdec_complete(d); j++) {
+            assert_int_equal(ferry_qrseq_dec_new(NULL, &d), FERRY_OK);
+            for (size_t j = 0; j < n && !ferry_qrseq_dec_complete(d); j++) {
                 size_t i = pass == 0 ? n - 1 - j : j; /* backwards; forwards: data alone */
 
                 assert_int_equal(add_str(d, lines[i]), FERRY_QR_NEW);
             }
-            assert_int_equal(strlen(ferry_qrdec_session(d)), 8);
+            assert_int_equal(strlen(ferry_qrseq_dec_session(d)), 8);
             check_result(d, pkg, plen, 0);
-            ferry_qrdec_free(d);
+            ferry_qrseq_dec_free(d);
             free(txt);
             free(lines);
         }

@@ -11,7 +11,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
-#include "ferry/codec.h"
+#include "ferry/time.h"
 #include "ferry/file.h"
 #include "ferry/rms.h"
 #include "helpers.h"

@@ -17,7 +17,7 @@
 #include <png.h>
 
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
 #include "ferry/file.h"
 #include "ferry/qr.h"
 #include "ferry/runbook.h"

@@ -20,7 +20,9 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
+#include "ferry/hex.h"
+#include "ferry/time.h"
 #include "ferry/file.h"
 #include "ferry/identity.h"
 #include "ferry/log.h"

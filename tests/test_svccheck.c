@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "ferry/codec.h"
+#include "ferry/time.h"
 #include "ferry/file.h"
 #include "ferry/svccheck.h"
 #include "helpers.h"
@@ -72,7 +72,7 @@ static void query(struct ferry_svc_query *q, const char *url, const char *root)
     q->url = url;
     q->root = root;
     q->timeout_ms = 10000;
-    q->now = ferry_now();
+    q->now = ferry_time_now();
 }
 
 static void test_answers(void **state)

@@ -11,7 +11,8 @@
 
 #include <cmocka.h>
 
-#include "ferry/codec.h"
+#include "ferry/b64.h"
+#include "ferry/hex.h"
 #include "ferry/file.h"
 #include "ferry/xrml.h"
 

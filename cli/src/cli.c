@@ -2,7 +2,8 @@
 #include <string.h>
 
 #include "ferry/cli.h"
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
+#include "ferry/hex.h"
 #include "ferry/log.h"
 #include "ferry/safetext.h"
 

@@ -35,7 +35,7 @@ static ferry_err pairing_sheet(const char *side, const struct ferry_identity *me
     memset(&rb, 0, sizeof(rb));
     rb.leg = FERRY_RUNBOOK_PAIRING;
     rb.pairing_side = side;
-    rb.created = ferry_now();
+    rb.created = ferry_time_now();
     if (strcmp(side, "offline") == 0) {
         rb.offline_name = ferry_identity_name(me);
         rb.offline_fp = fp;
@@ -176,7 +176,7 @@ int ferry_cmd_pair(const struct ferry_tool *tool, int argc, char **argv)
         goto out;
     if ((r = ferry_cli_open_store(&spec, &a, side, 0, &s)) != FERRY_OK)
         goto out;
-    if (to != NULL && (r = ferry_transport_lock(&m, &medium)) != FERRY_OK)
+    if (to != NULL && (r = ferry_medium_lock(&m, &medium)) != FERRY_OK)
         goto out;
     r = to ? pair_out(&spec, &a, s, side, &m) : pair_in(&spec, &a, s, side, &m);
 out:

@@ -148,7 +148,7 @@ int ferry_cmd_status(const struct ferry_tool *tool, int argc, char **argv)
     struct ferry_transfer **t = NULL;
     struct ferry_identity *me = NULL, **peers = NULL;
     size_t n = 0, npeers = 0;
-    time_t now = ferry_now();
+    time_t now = ferry_time_now();
     const char *trip;
     int rc;
     ferry_err r;

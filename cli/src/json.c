@@ -1,7 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ferry/codec.h"
+#include "ferry/hex.h"
 #include "ferry/json.h"
 #include "ferry/safetext.h"
 

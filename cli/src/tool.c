@@ -122,6 +122,7 @@ ferry_err ferry_cli_qr_opts(const struct ferry_cmd_spec *spec, const struct ferr
     long n;
 
     ferry_qr_opts_default(qo);
+    qo->screen = stdout; /* --to screen draws where the tool prints */
     if ((v = ferry_args_get(a, spec->opts, spec->nopts, "qr-version")) != NULL) {
         n = strtol(v, &end, 10);
         if (end == v || *end != '\0' || n < 1 || n > 40)

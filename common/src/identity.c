@@ -9,6 +9,7 @@
 
 #include "ferry/buf.h"
 #include "ferry/identity.h"
+#include "ferry/time.h"
 
 #define NAME_MAX_BYTES 64
 #define LIFETIME_DAYS  (20 * 365 + 5) /* 20 years, leap days included */
@@ -125,7 +126,7 @@ static int set_serial(X509 *x)
 static int build_cert(X509 *x, EVP_PKEY *pkey, const char *name)
 {
     X509_NAME *n = X509_get_subject_name(x);
-    time_t now = ferry_now();
+    time_t now = ferry_time_now();
 
     if (!X509_set_version(x, X509_VERSION_3) || !set_serial(x))
         return 0;

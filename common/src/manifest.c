@@ -9,6 +9,8 @@
 #include "ferry/buf.h"
 #include "ferry/manifest.h"
 #include "ferry/xml.h"
+#include "ferry/b64.h"
+#include "ferry/hex.h"
 
 #define MANIFEST_EPOCH   1704067200 /* 2024-01-01T00:00:00Z */
 #define MANIFEST_AHEAD_S (7 * 86400)
@@ -199,7 +201,7 @@ ferry_err ferry_manifest_new(enum ferry_direction dir, struct ferry_manifest **o
         return r;
     }
     m->direction = dir;
-    m->created = ferry_now();
+    m->created = ferry_time_now();
     *out = m;
     return FERRY_OK;
 }
@@ -626,7 +628,7 @@ static ferry_err parse_answers(struct ferry_manifest *m, xmlNodePtr n)
  * date was made up. */
 static ferry_err created_check(time_t created, const char *shown)
 {
-    if (created < MANIFEST_EPOCH || created > ferry_now() + MANIFEST_AHEAD_S)
+    if (created < MANIFEST_EPOCH || created > ferry_time_now() + MANIFEST_AHEAD_S)
         return ferry_errf(FERRY_ERR_FORMAT,
                           "manifest: created %.40s, %s: not accepted; check the clocks of both "
                           "machines, then export the package again",

@@ -12,7 +12,8 @@
 #include <openssl/crypto.h>
 
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
+#include "ferry/hex.h"
 #include "ferry/file.h"
 #include "ferry/log.h"
 #include "ferry/store.h"

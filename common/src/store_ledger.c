@@ -12,7 +12,9 @@
 #include <sqlite3.h>
 
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
+#include "ferry/hex.h"
+#include "ferry/time.h"
 #include "ferry/file.h"
 #include "ferry/log.h"
 #include "ferry/store.h"
@@ -176,7 +178,7 @@ ferry_err store_audit_row(struct ferry_store *s, const char *event, const char *
     if ((r = prep(s, "INSERT INTO audit (time, side, event, detail) VALUES (?, ?, ?, ?)", &st)) !=
         FERRY_OK)
         return r;
-    if (sqlite3_bind_int64(st, 1, (sqlite3_int64)ferry_now()) != SQLITE_OK ||
+    if (sqlite3_bind_int64(st, 1, (sqlite3_int64)ferry_time_now()) != SQLITE_OK ||
         bind_text(st, 2, s->side) != SQLITE_OK || bind_text(st, 3, event) != SQLITE_OK ||
         bind_text(st, 4, detail) != SQLITE_OK)
         r = db_err(s, sqlite3_errcode(s->db), "cannot bind");
@@ -229,7 +231,7 @@ static ferry_err schema_create(struct ferry_store *s)
     ferry_err r;
 
     snprintf(ver, sizeof(ver), "%d", STORE_SCHEMA_VERSION);
-    ferry_time_iso(ferry_now(), date);
+    ferry_time_iso(ferry_time_now(), date);
     if ((r = exec(s, schema_sql, "cannot create the ledger")) != FERRY_OK ||
         (r = meta_put(s, "schema_version", ver)) != FERRY_OK ||
         (r = meta_put(s, "side", s->side)) != FERRY_OK ||
@@ -618,7 +620,7 @@ ferry_err ferry_store_transfer_add(struct ferry_store *s, const struct ferry_tra
     snprintf(detail, sizeof(detail), "%s state=%d", hex, (int)t->state);
     if ((r = store_tx_begin(s)) != FERRY_OK)
         return r;
-    if ((r = transfer_insert(s, t, ferry_now())) == FERRY_OK)
+    if ((r = transfer_insert(s, t, ferry_time_now())) == FERRY_OK)
         r = store_audit_row(s, "transfer-add", detail);
     return store_tx_end(s, r);
 }
@@ -773,7 +775,7 @@ static ferry_err seen_insert(struct ferry_store *s, const uint8_t sha[FERRY_SHA2
     bind_blob(st, 1, sha, FERRY_SHA256_LEN);
     if (tid != NULL)
         bind_blob(st, 2, tid, FERRY_TRANSFER_ID_LEN);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)ferry_now());
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)ferry_time_now());
     r = step_done(s, st, &rc, "cannot record the package");
     sqlite3_finalize(st);
     if (rc == SQLITE_CONSTRAINT)
@@ -786,7 +788,7 @@ static ferry_err answer_update(struct ferry_store *s, const uint8_t id[FERRY_TRA
                                time_t valid_until, const char *installed_path, const char *medium)
 {
     sqlite3_stmt *st = NULL;
-    time_t now = ferry_now();
+    time_t now = ferry_time_now();
     ferry_err r;
 
     if ((r = prep(s,
@@ -1003,7 +1005,7 @@ ferry_err ferry_store_transfer_cancel(struct ferry_store *s,
                   &st)) != FERRY_OK)
         goto out;
     sqlite3_bind_int(st, 1, FERRY_TS_CANCELLED);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)ferry_now());
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)ferry_time_now());
     bind_blob(st, 3, id, FERRY_TRANSFER_ID_LEN);
     sqlite3_bind_int(st, 4, FERRY_TS_OUTSTANDING);
     r = step_done(s, st, NULL, "cannot cancel the transfer");
@@ -1039,7 +1041,7 @@ static ferry_err transfer_set(struct ferry_store *s, const uint8_t id[FERRY_TRAN
     sqlite3_bind_int(st, 1, (int)state);
     bind_text(st, 2, service);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)new_not_after);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)ferry_now());
+    sqlite3_bind_int64(st, 4, (sqlite3_int64)ferry_time_now());
     bind_blob(st, 5, id, FERRY_TRANSFER_ID_LEN);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)valid_until);
     if (posted != NULL)
@@ -1115,7 +1117,7 @@ ferry_err ferry_store_transfer_submitted(struct ferry_store *s, const struct fer
         if ((r = transfer_set(s, t->id, t->state, t->service, t->new_not_after, t->valid_until,
                               t->has_posted ? t->posted_sha256 : NULL)) == FERRY_OK)
             r = trip_set(s, t);
-    } else if ((r = transfer_insert(s, t, ferry_now())) == FERRY_OK) {
+    } else if ((r = transfer_insert(s, t, ferry_time_now())) == FERRY_OK) {
         r = store_audit_row(s, "transfer-add", detail);
     }
     store_test_stall("submitted");

@@ -12,7 +12,10 @@
 #include <openssl/x509.h>
 
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/b64.h"
+#include "ferry/crypto.h"
+#include "ferry/hex.h"
+#include "ferry/time.h"
 #include "ferry/rms.h"
 #include "ferry/xml.h"
 #include "ferry/xrml.h"

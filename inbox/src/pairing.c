@@ -7,7 +7,7 @@
 #include "ferry/manifest.h"
 #include "ferry/package.h"
 #include "ferry/pairing.h"
-#include "ferry/transport.h"
+#include "ferry/medium.h"
 #include "ferry/usb.h"
 
 static const char *other_side(const char *side)
@@ -75,7 +75,7 @@ ferry_err ferry_pairing_write(struct ferry_store *s, const char *side,
                               side, ferry_identity_name(me), fp, other_side(side), other_side(side),
                               side)) != FERRY_OK)
         goto out;
-    if ((r = ferry_transport_write(to, name, pkg, len, (const char *)summary.data, qo, where)) !=
+    if ((r = ferry_medium_write(to, name, pkg, len, (const char *)summary.data, qo, where)) !=
         FERRY_OK)
         goto out;
     ferry_store_audit(s, "pair-out", fp);
@@ -153,7 +153,7 @@ ferry_err ferry_pairing_read(struct ferry_store *s, const char *side,
     if ((r = ferry_store_identity(s, &me)) != FERRY_OK)
         goto out;
     snprintf(prefer, sizeof(prefer), "%s-identity", other_side(side));
-    if ((r = ferry_transport_list(from, prefer, &files, &n)) != FERRY_OK)
+    if ((r = ferry_medium_list(from, prefer, &files, &n)) != FERRY_OK)
         goto out;
     for (i = 0; i < n; i++) {
         struct ferry_identity *cand = NULL;

@@ -151,7 +151,7 @@ static int screen_fit(unsigned cols, unsigned rows, char ecc)
     return 0;
 }
 
-/* The terminal the animation goes to (stdout): its size in characters, 0 when not a terminal. */
+/* The terminal the animation goes to: its size in characters, 0 when not a terminal. */
 static int term_size(int fd, unsigned *cols, unsigned *rows)
 {
     struct winsize ws;
@@ -174,7 +174,7 @@ static ferry_err screen_plan(const char *path, const struct ferry_qr_opts *given
     unsigned cols = 0, rows = 0;
     int want = given != NULL ? given->version : 0, fit, min = 1, c, rw;
 
-    if (path != NULL || !term_size(STDOUT_FILENO, &cols, &rows))
+    if (path != NULL || !term_size(fileno(o->screen), &cols, &rows))
         return FERRY_OK;
     fit = screen_fit(cols, rows, o->ecc);
     while (min < 40 && ferry_qrseq_frame_bytes(min, o->ecc) == 0)
@@ -213,6 +213,8 @@ ferry_err ferry_qr_write(enum ferry_medium_kind kind, const char *path, const ui
         return r;
     if (path == NULL && kind != FERRY_MEDIUM_SCREEN)
         return ferry_errf(FERRY_ERR_USAGE, "medium %s needs a path", ferry_medium_kind_name(kind));
+    if (path == NULL && o.screen == NULL)
+        return ferry_errf(FERRY_ERR_USAGE, "medium screen: no stream to draw on was given");
     if (kind == FERRY_MEDIUM_PDF)
         r = ferry_qr_paper_set(pkg, len, opts, &paper, &seq);
     else if (kind != FERRY_MEDIUM_SCREEN || (r = screen_plan(path, opts, &o)) == FERRY_OK)
@@ -408,7 +410,7 @@ ferry_err ferry_qr_write_screen(const char *path, const struct ferry_qrseq *seq,
     int restore = 0, winch = 0;
     ferry_err r;
 
-    a.f = path != NULL ? fopen(path, "we") : stdout;
+    a.f = path != NULL ? fopen(path, "we") : o->screen;
     if (a.f == NULL)
         return ferry_errf(FERRY_ERR_IO, "cannot write %s: %s", path, strerror(errno));
     a.tty_out = isatty(fileno(a.f));
@@ -452,13 +454,13 @@ ferry_err ferry_qr_write_screen(const char *path, const struct ferry_qrseq *seq,
 #define READER_SESSIONS 16
 
 struct reader {
-    struct ferry_qrdec *d[READER_SESSIONS];
+    struct ferry_qrseq_dec *d[READER_SESSIONS];
     char key[READER_SESSIONS][48];
     size_t nd;
     size_t codes, unreadable, refused;
-    struct ferry_qrdec *first; /* the transfer of the first frame read: the one reported */
-    struct ferry_qrdec *done;  /* the transfer rebuilt and checked */
-    uint8_t *pkg;              /* its package */
+    struct ferry_qrseq_dec *first; /* the transfer of the first frame read: the one reported */
+    struct ferry_qrseq_dec *done;  /* the transfer rebuilt and checked */
+    uint8_t *pkg;                  /* its package */
     size_t len;
 };
 
@@ -474,7 +476,7 @@ static const char *status_name(enum ferry_qr_status st)
 }
 
 /* The reassembler of the transfer of @fi, made on first sight; NULL on failure. */
-static struct ferry_qrdec *session_of(struct reader *rd, const struct ferry_qrseq_info *fi)
+static struct ferry_qrseq_dec *session_of(struct reader *rd, const struct ferry_qrseq_info *fi)
 {
     size_t i, slot;
 
@@ -485,16 +487,16 @@ static struct ferry_qrdec *session_of(struct reader *rd, const struct ferry_qrse
     if (slot == READER_SESSIONS) { /* evict the transfer with the fewest frames */
         slot = 0;
         for (i = 1; i < rd->nd; i++)
-            if (ferry_qrdec_received(rd->d[i]) < ferry_qrdec_received(rd->d[slot]))
+            if (ferry_qrseq_dec_received(rd->d[i]) < ferry_qrseq_dec_received(rd->d[slot]))
                 slot = i;
         if (rd->d[slot] == rd->first)
             rd->first = NULL;
-        ferry_qrdec_free(rd->d[slot]);
+        ferry_qrseq_dec_free(rd->d[slot]);
         rd->d[slot] = NULL;
     } else {
         rd->nd++;
     }
-    if (ferry_qrdec_new(fi->session, &rd->d[slot]) != FERRY_OK) {
+    if (ferry_qrseq_dec_new(fi->session, &rd->d[slot]) != FERRY_OK) {
         rd->d[slot] = rd->d[--rd->nd]; /* keep the array dense */
         rd->d[rd->nd] = NULL;
         memcpy(rd->key[slot], rd->key[rd->nd], sizeof(rd->key[slot]));
@@ -507,30 +509,30 @@ static struct ferry_qrdec *session_of(struct reader *rd, const struct ferry_qrse
 }
 
 /* Tries to rebuild a transfer that has enough frames; 1 when its data matched its id. */
-static int try_rebuild(struct reader *rd, struct ferry_qrdec *d)
+static int try_rebuild(struct reader *rd, struct ferry_qrseq_dec *d)
 {
     size_t bad[8], nbad, i;
-    ferry_err r = ferry_qrdec_result(d, &rd->pkg, &rd->len);
+    ferry_err r = ferry_qrseq_dec_result(d, &rd->pkg, &rd->len);
 
     if (r == FERRY_ERR_SIG_INVALID) {
         ferry_log(FERRY_LOG_WARN, "%s \xe2\x80\x94 reading on", ferry_err_detail());
         return 0;
     }
-    nbad = ferry_qrdec_bad_frames(d, bad, 8);
+    nbad = ferry_qrseq_dec_bad_frames(d, bad, 8);
     for (i = 0; i < nbad && i < 8; i++)
         ferry_log(FERRY_LOG_WARN,
                   "frame %zu (session %s) disagrees with the rebuilt data: left out (altered "
                   "or forged; the other frames stood in for it)",
-                  bad[i], ferry_qrdec_session(d));
+                  bad[i], ferry_qrseq_dec_session(d));
     if (r != FERRY_OK) { /* not a zlib stream, too large: this transfer is done, badly */
         rd->done = d;
         return 1;
     }
-    if (d != rd->first && rd->first != NULL && ferry_qrdec_session(rd->first) != NULL)
+    if (d != rd->first && rd->first != NULL && ferry_qrseq_dec_session(rd->first) != NULL)
         ferry_log(FERRY_LOG_WARN,
                   "session %s is complete: the first frames read (session %s) belong to "
                   "another transfer",
-                  ferry_qrdec_session(d), ferry_qrdec_session(rd->first));
+                  ferry_qrseq_dec_session(d), ferry_qrseq_dec_session(rd->first));
     rd->done = d;
     return 1;
 }
@@ -540,41 +542,41 @@ static int on_text(void *ctx, const char *text, size_t len)
 {
     struct reader *rd = ctx;
     struct ferry_qrseq_info fi;
-    struct ferry_qrdec *d = NULL;
+    struct ferry_qrseq_dec *d = NULL;
     enum ferry_qr_status st = FERRY_QR_UNREADABLE;
 
     rd->codes++;
     if (ferry_qrseq_frame_info(text, len, &fi) != FERRY_OK || (d = session_of(rd, &fi)) == NULL ||
-        ferry_qrdec_add(d, text, len, &st) != FERRY_OK || st == FERRY_QR_UNREADABLE) {
+        ferry_qrseq_dec_add(d, text, len, &st) != FERRY_OK || st == FERRY_QR_UNREADABLE) {
         rd->unreadable++;
         ferry_log(FERRY_LOG_INFO, "a code: %s", status_name(FERRY_QR_UNREADABLE));
         return 0;
     }
     if (d != rd->first && st != FERRY_QR_INCONSISTENT) {
         st = FERRY_QR_FOREIGN; /* kept apart, in case ours turns out to be the stray one */
-        if (rd->first != NULL && ferry_qrdec_session(rd->first) != NULL &&
-            strcmp(ferry_qrdec_session(rd->first), fi.session) == 0)
+        if (rd->first != NULL && ferry_qrseq_dec_session(rd->first) != NULL &&
+            strcmp(ferry_qrseq_dec_session(rd->first), fi.session) == 0)
             st = FERRY_QR_INCONSISTENT; /* our session id, another geometry */
     }
     if (st != FERRY_QR_NEW && st != FERRY_QR_DUPLICATE)
         rd->refused++;
     if (rd->first != NULL)
         ferry_log(FERRY_LOG_INFO, "frame %zu (session %s): %s \xe2\x80\x94 %zu of %zu", fi.frame,
-                  fi.session, status_name(st), ferry_qrdec_received(rd->first),
-                  ferry_qrdec_needed(rd->first));
-    if (!ferry_qrdec_complete(d))
+                  fi.session, status_name(st), ferry_qrseq_dec_received(rd->first),
+                  ferry_qrseq_dec_needed(rd->first));
+    if (!ferry_qrseq_dec_complete(d))
         return 0;
     return try_rebuild(rd, d);
 }
 
 /* The transfer with the most frames, for the "incomplete" message. */
-static struct ferry_qrdec *best_session(const struct reader *rd)
+static struct ferry_qrseq_dec *best_session(const struct reader *rd)
 {
-    struct ferry_qrdec *best = NULL;
+    struct ferry_qrseq_dec *best = NULL;
     size_t i;
 
     for (i = 0; i < rd->nd; i++)
-        if (best == NULL || ferry_qrdec_received(rd->d[i]) > ferry_qrdec_received(best))
+        if (best == NULL || ferry_qrseq_dec_received(rd->d[i]) > ferry_qrseq_dec_received(best))
             best = rd->d[i];
     return best;
 }
@@ -603,7 +605,7 @@ static ferry_err read_images(const char *path, struct reader *rd)
 ferry_err ferry_qr_read(enum ferry_medium_kind kind, const char *path, uint8_t **pkg, size_t *len)
 {
     struct reader rd;
-    struct ferry_qrdec *best;
+    struct ferry_qrseq_dec *best;
     size_t i;
     ferry_err r;
 
@@ -627,23 +629,23 @@ ferry_err ferry_qr_read(enum ferry_medium_kind kind, const char *path, uint8_t *
         goto out;
     }
     for (i = 0; i < rd.nd; i++)
-        if (rd.d[i] != best && ferry_qrdec_received(rd.d[i]) > 0)
+        if (rd.d[i] != best && ferry_qrseq_dec_received(rd.d[i]) > 0)
             ferry_log(FERRY_LOG_WARN,
                       "refused %zu frame(s) of another transfer (session %s): "
                       "never mixed in",
-                      ferry_qrdec_received(rd.d[i]),
-                      ferry_qrdec_session(rd.d[i]) ? ferry_qrdec_session(rd.d[i]) : "?");
+                      ferry_qrseq_dec_received(rd.d[i]),
+                      ferry_qrseq_dec_session(rd.d[i]) ? ferry_qrseq_dec_session(rd.d[i]) : "?");
     if (rd.done != NULL && rd.pkg != NULL) {
         *pkg = rd.pkg;
         *len = rd.len;
         rd.pkg = NULL;
         r = FERRY_OK;
     } else {
-        r = ferry_qrdec_result(best, pkg, len);
+        r = ferry_qrseq_dec_result(best, pkg, len);
     }
 out:
     free(rd.pkg);
     for (i = 0; i < rd.nd; i++)
-        ferry_qrdec_free(rd.d[i]);
+        ferry_qrseq_dec_free(rd.d[i]);
     return r;
 }

@@ -8,11 +8,11 @@
 #include <zlib.h>
 
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
 #include "qrseq_int.h"
 
 #define MISSING_LISTED 16   /* data frames named in the "incomplete" message */
-#define BAD_KEPT       16   /* bad frames remembered for ferry_qrdec_bad_frames */
+#define BAD_KEPT       16   /* bad frames remembered for ferry_qrseq_dec_bad_frames */
 #define TRIES_MAX      1024 /* rebuilds tried when the id does not match */
 #define LEAVE2_MAX_K   48   /* leave pairs out only in blocks this small (C(48,2) ~ TRIES_MAX) */
 
@@ -24,7 +24,7 @@ struct qrblock {
     uint8_t *rows[QRSEQ_MAX_CODE]; /* S bytes each */
 };
 
-struct ferry_qrdec {
+struct ferry_qrseq_dec {
     char session[QRSEQ_SESSION_LEN + 1];
     int have_session, have_geom, fmt;
     char type;
@@ -36,9 +36,9 @@ struct ferry_qrdec {
     size_t bad[BAD_KEPT], nbad;
 };
 
-ferry_err ferry_qrdec_new(const char *session, struct ferry_qrdec **out)
+ferry_err ferry_qrseq_dec_new(const char *session, struct ferry_qrseq_dec **out)
 {
-    struct ferry_qrdec *d;
+    struct ferry_qrseq_dec *d;
     size_t n = session != NULL ? strlen(session) : 0;
 
     *out = NULL;
@@ -55,14 +55,14 @@ ferry_err ferry_qrdec_new(const char *session, struct ferry_qrdec **out)
     return FERRY_OK;
 }
 
-static int same_header(const struct ferry_qrdec *d, const struct qrseq_frame *f)
+static int same_header(const struct ferry_qrseq_dec *d, const struct qrseq_frame *f)
 {
     return f->fmt == d->fmt && f->type == d->type && f->len == d->g.len && f->s == d->g.s &&
            f->kb == d->g.kb;
 }
 
 /* First frame of the session: fixes the geometry. */
-static ferry_err adopt(struct ferry_qrdec *d, const struct qrseq_frame *f)
+static ferry_err adopt(struct ferry_qrseq_dec *d, const struct qrseq_frame *f)
 {
     if ((f->fmt == 2 ? qrseq_geom_init2(&d->g, f->len / f->s, f->s)
                      : qrseq_geom_init(&d->g, f->len, f->s, f->kb)) != FERRY_OK)
@@ -77,7 +77,8 @@ static ferry_err adopt(struct ferry_qrdec *d, const struct qrseq_frame *f)
 }
 
 /* Classifies a parsed frame against the session; 0 if it is ours and consistent. */
-static int classify(struct ferry_qrdec *d, const struct qrseq_frame *f, enum ferry_qr_status *st)
+static int classify(struct ferry_qrseq_dec *d, const struct qrseq_frame *f,
+                    enum ferry_qr_status *st)
 {
     if (d->have_session && strcmp(f->session, d->session) != 0) {
         d->foreign++;
@@ -92,8 +93,8 @@ static int classify(struct ferry_qrdec *d, const struct qrseq_frame *f, enum fer
     return 0;
 }
 
-static ferry_err store(struct ferry_qrdec *d, const struct qrseq_frame *f, uint32_t b, uint32_t row,
-                       enum ferry_qr_status *st)
+static ferry_err store(struct ferry_qrseq_dec *d, const struct qrseq_frame *f, uint32_t b,
+                       uint32_t row, enum ferry_qr_status *st)
 {
     struct qrblock *blk = d->blocks[b];
     uint32_t bytes = f->parity ? d->g.s : qrseq_geom_data_bytes(&d->g, f->num);
@@ -139,8 +140,8 @@ static ferry_err store(struct ferry_qrdec *d, const struct qrseq_frame *f, uint3
     return FERRY_OK;
 }
 
-ferry_err ferry_qrdec_add(struct ferry_qrdec *d, const char *text, size_t len,
-                          enum ferry_qr_status *st)
+ferry_err ferry_qrseq_dec_add(struct ferry_qrseq_dec *d, const char *text, size_t len,
+                              enum ferry_qr_status *st)
 {
     struct qrseq_frame f;
     uint32_t b, row;
@@ -162,54 +163,54 @@ ferry_err ferry_qrdec_add(struct ferry_qrdec *d, const char *text, size_t len,
     return store(d, &f, b, row, st);
 }
 
-size_t ferry_qrdec_received(const struct ferry_qrdec *d)
+size_t ferry_qrseq_dec_received(const struct ferry_qrseq_dec *d)
 {
     return d->received;
 }
 
-size_t ferry_qrdec_needed(const struct ferry_qrdec *d)
+size_t ferry_qrseq_dec_needed(const struct ferry_qrseq_dec *d)
 {
     return d->have_geom ? d->g.kt : 0;
 }
 
-size_t ferry_qrdec_foreign(const struct ferry_qrdec *d)
+size_t ferry_qrseq_dec_foreign(const struct ferry_qrseq_dec *d)
 {
     return d->foreign;
 }
 
-size_t ferry_qrdec_unreadable(const struct ferry_qrdec *d)
+size_t ferry_qrseq_dec_unreadable(const struct ferry_qrseq_dec *d)
 {
     return d->unreadable;
 }
 
-size_t ferry_qrdec_duplicates(const struct ferry_qrdec *d)
+size_t ferry_qrseq_dec_duplicates(const struct ferry_qrseq_dec *d)
 {
     return d->duplicates;
 }
 
-size_t ferry_qrdec_inconsistent(const struct ferry_qrdec *d)
+size_t ferry_qrseq_dec_inconsistent(const struct ferry_qrseq_dec *d)
 {
     return d->inconsistent;
 }
 
-int ferry_qrdec_complete(const struct ferry_qrdec *d)
+int ferry_qrseq_dec_complete(const struct ferry_qrseq_dec *d)
 {
     return d->have_geom && d->received == d->g.kt && d->stored != d->failed_at;
 }
 
-size_t ferry_qrdec_bad_frames(const struct ferry_qrdec *d, size_t *out, size_t max)
+size_t ferry_qrseq_dec_bad_frames(const struct ferry_qrseq_dec *d, size_t *out, size_t max)
 {
     for (size_t i = 0; i < d->nbad && i < max; i++)
         out[i] = d->bad[i];
     return d->nbad;
 }
 
-const char *ferry_qrdec_session(const struct ferry_qrdec *d)
+const char *ferry_qrseq_dec_session(const struct ferry_qrseq_dec *d)
 {
     return d->have_geom ? d->session : NULL;
 }
 
-static int data_seen(const struct ferry_qrdec *d, uint32_t n)
+static int data_seen(const struct ferry_qrseq_dec *d, uint32_t n)
 {
     const struct qrblock *blk = d->blocks[n / d->g.kb];
     uint32_t row = n % d->g.kb;
@@ -218,7 +219,7 @@ static int data_seen(const struct ferry_qrdec *d, uint32_t n)
     return blk != NULL && (blk->count >= blk->k || (blk->seen[row / 8] & (1u << (row % 8))));
 }
 
-static ferry_err incomplete(const struct ferry_qrdec *d)
+static ferry_err incomplete(const struct ferry_qrseq_dec *d)
 {
     struct ferry_buf b;
     size_t listed = 0;
@@ -300,7 +301,7 @@ static void scratch_free(struct scratch *w)
 }
 
 /* Writes the k data rows of block @b, rebuilt from its stored rows @sel, into @msg. */
-static ferry_err rebuild_block(const struct ferry_qrdec *d, uint32_t b, const uint8_t *sel,
+static ferry_err rebuild_block(const struct ferry_qrseq_dec *d, uint32_t b, const uint8_t *sel,
                                struct scratch *w, uint8_t *msg)
 {
     const struct qrblock *blk = d->blocks[b];
@@ -326,7 +327,7 @@ static ferry_err rebuild_block(const struct ferry_qrdec *d, uint32_t b, const ui
 }
 
 /* Frame number as labelled (1-based) of code row @row of block @b. */
-static size_t frame_number(const struct ferry_qrdec *d, uint32_t b, uint32_t row)
+static size_t frame_number(const struct ferry_qrseq_dec *d, uint32_t b, uint32_t row)
 {
     uint32_t k = qrseq_geom_block_k(&d->g, b);
 
@@ -336,7 +337,7 @@ static size_t frame_number(const struct ferry_qrdec *d, uint32_t b, uint32_t row
 }
 
 /* Names every stored row of block @b that disagrees with the rebuilt data in @msg. */
-static void find_bad(struct ferry_qrdec *d, uint32_t b, struct scratch *w, const uint8_t *msg)
+static void find_bad(struct ferry_qrseq_dec *d, uint32_t b, struct scratch *w, const uint8_t *msg)
 {
     const struct qrblock *blk = d->blocks[b];
     uint32_t k = blk->k;
@@ -363,7 +364,7 @@ static void find_bad(struct ferry_qrdec *d, uint32_t b, struct scratch *w, const
     }
 }
 
-static int id_matches(const struct ferry_qrdec *d, const uint8_t *msg)
+static int id_matches(const struct ferry_qrseq_dec *d, const uint8_t *msg)
 {
     char sess[QRSEQ_SESSION_LEN + 1];
     size_t n = strlen(d->session);
@@ -388,7 +389,7 @@ static int select_rows(const struct qrblock *blk, int x1, int x2, uint8_t *sel)
  * row (then two) of a block that has rows to spare, with the other blocks as first rebuilt.
  * 1: @msg holds a message matching the id; 0: none found; -1 with *err on failure.
  */
-static int rebuild(struct ferry_qrdec *d, uint8_t *msg, size_t *tries, ferry_err *err)
+static int rebuild(struct ferry_qrseq_dec *d, uint8_t *msg, size_t *tries, ferry_err *err)
 {
     uint8_t sel[QRSEQ_MAX_CODE];
     struct scratch w;
@@ -475,7 +476,7 @@ out:
     return r;
 }
 
-ferry_err ferry_qrdec_result(struct ferry_qrdec *d, uint8_t **pkg, size_t *len)
+ferry_err ferry_qrseq_dec_result(struct ferry_qrseq_dec *d, uint8_t **pkg, size_t *len)
 {
     uint8_t *msg = NULL;
     size_t tries = 0;
@@ -512,7 +513,7 @@ out:
     return r;
 }
 
-void ferry_qrdec_free(struct ferry_qrdec *d)
+void ferry_qrseq_dec_free(struct ferry_qrseq_dec *d)
 {
     if (d == NULL)
         return;

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
 #include "qrseq_int.h"
 
 /* Alphanumeric capacity, ISO/IEC 18004:2015 table 7, per version, ECC L/M/Q/H. */

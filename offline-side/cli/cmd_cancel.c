@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #include "cmds.h"
-#include "ferry/codec.h"
+
 #include "ferry/json.h"
 #include "ferry/manifest.h"
 #include "ferry/safetext.h"

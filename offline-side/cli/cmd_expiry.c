@@ -4,7 +4,8 @@
 #include <string.h>
 
 #include "cmds.h"
-#include "ferry/codec.h"
+#include "ferry/hex.h"
+#include "ferry/time.h"
 #include "ferry/file.h"
 #include "ferry/json.h"
 #include "ferry/rms.h"
@@ -56,7 +57,7 @@ int cmd_expiry(int argc, char **argv)
         ferry_time_date(in.valid_until, d2);
     if (in.chain_verified)
         ferry_hex_groups(in.root_fp, 32, fp);
-    left = ferry_days_until(in.renew_by, ferry_now());
+    left = ferry_time_days_until(in.renew_by, ferry_time_now());
     if (ferry_cli_json(&a)) {
         ferry_json_init(&j);
         ferry_json_str(&j, "file", a.pos[0]);

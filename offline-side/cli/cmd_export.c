@@ -5,7 +5,7 @@
 #include "cmds.h"
 #include "ferry/json.h"
 #include "ferry/lock.h"
-#include "ferry/transport.h"
+#include "ferry/medium.h"
 #include "ferry/log.h"
 #include "ferry/offline.h"
 #include "ferry/tool.h"
@@ -210,7 +210,7 @@ int cmd_export(int argc, char **argv)
         goto out;
     }
     if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK ||
-        (r = ferry_transport_lock(&m, &medium)) != FERRY_OK)
+        (r = ferry_medium_lock(&m, &medium)) != FERRY_OK)
         goto out;
     r = export_all(&a, s, &m, &qo, res, &n, &paired);
     if (n > 0 && (r2 = finish(&a, s, &m, res, n, paired)) != FERRY_OK && r == FERRY_OK)

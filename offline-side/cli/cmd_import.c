@@ -81,7 +81,8 @@ static void print_json(const struct ferry_import_result *res, ferry_err r)
             ferry_json_str(&j, "certificate", o->out_path);
             ferry_json_str(&j, "valid_from", d1);
             ferry_json_str(&j, "new_expiry", d2);
-            ferry_json_int(&j, "days_left", ferry_days_until(o->new_not_after, ferry_now()));
+            ferry_json_int(&j, "days_left",
+                           ferry_time_days_until(o->new_not_after, ferry_time_now()));
             if (!o->x509) {
                 ferry_json_str(&j, "renewal_date", d2);
                 ferry_time_date(o->valid_until, d2);
@@ -172,7 +173,7 @@ static void print_text(const struct ferry_import_result *res)
                "new expiry:  %s (%lld days from now)%s\n",
                ferry_safe(o->file), o->transfer_id, o->x509 ? "subject:     " : "server:      ",
                o->server_name ? ferry_safe(o->server_name) : "(not named)", ferry_safe(o->out_path),
-               d, ferry_days_until(o->new_not_after, ferry_now()),
+               d, ferry_time_days_until(o->new_not_after, ferry_time_now()),
                o->x509 ? "" : " (renewal date: the SLC's ISSUE right RANGETIME)");
         if (!o->x509) {
             char g[FERRY_FP_GROUPS_LEN];

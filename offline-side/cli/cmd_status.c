@@ -45,7 +45,7 @@ static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_
     if (t->state == FERRY_TS_ANSWERED) {
         ferry_time_date(t->new_not_after, d);
         ferry_json_str(j, "new_expiry", d);
-        ferry_json_int(j, "days_left", ferry_days_until(t->new_not_after, now));
+        ferry_json_int(j, "days_left", ferry_time_days_until(t->new_not_after, now));
         if (t->valid_until != 0) { /* RMS: new_expiry is the SLC's renewal date (RANGETIME) */
             ferry_json_str(j, "renewal_date", d);
             ferry_time_date(t->valid_until, d);
@@ -69,7 +69,7 @@ static void text_row(FILE *f, const struct ferry_transfer *t, time_t now)
         ferry_time_date(t->valid_until, v);
     if (t->state == FERRY_TS_ANSWERED) {
         ferry_time_date(t->new_not_after, e);
-        snprintf(days, sizeof(days), "%lld", ferry_days_until(t->new_not_after, now));
+        snprintf(days, sizeof(days), "%lld", ferry_time_days_until(t->new_not_after, now));
     } else {
         snprintf(v, sizeof(v), "-");
     }

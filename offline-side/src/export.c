@@ -12,7 +12,7 @@
 #include "ferry/rms.h"
 #include "ferry/statefile.h"
 #include "ferry/runbook_store.h"
-#include "ferry/transport.h"
+#include "ferry/medium.h"
 #include "ferry/usb.h"
 #include "ferry/x509.h"
 #include "offline_int.h"
@@ -270,15 +270,15 @@ ferry_err ferry_offline_export(struct ferry_store *s, const char *request_path,
     saved = 1;
     if ((r = keep(home, m, &p, req, reqlen, pkg, pkglen)) != FERRY_OK)
         goto out;
-    if ((r = ferry_transport_write(to, name, pkg, pkglen, (const char *)summary.data,
-                                   ferry_transport_label(qo, "ferry transfer", res->transfer_id,
-                                                         &q2, label, sizeof(label)),
-                                   &res->where)) != FERRY_OK ||
+    if ((r = ferry_medium_write(
+             to, name, pkg, pkglen, (const char *)summary.data,
+             ferry_medium_label(qo, "ferry transfer", res->transfer_id, &q2, label, sizeof(label)),
+             &res->where)) != FERRY_OK ||
         (r = ferry_runbook_keep_qr(to, home, m->transfer_id, ".qr", pkg, pkglen, qo)) != FERRY_OK)
         goto out;
     if ((r = record(s, m, request_path, &p, res->package_sha256, peers, npeers,
                     ferry_medium_kind_name(to->kind))) != FERRY_OK) {
-        r = ferry_transport_take_back(to, name, r, "nothing was exported");
+        r = ferry_medium_take_back(to, name, r, "nothing was exported");
         goto out;
     }
     saved = 0;

@@ -13,7 +13,7 @@
 #include "ferry/rms.h"
 #include "ferry/runbook_store.h"
 #include "ferry/statefile.h"
-#include "ferry/transport.h"
+#include "ferry/medium.h"
 #include "ferry/x509.h"
 #include "offline_int.h"
 
@@ -136,7 +136,7 @@ static ferry_err check_answer(struct import_ctx *c, const struct ferry_transfer 
     }
     if ((r = ferry_rms_request_parse(req, reqlen, &rq)) != FERRY_OK ||
         (r = ferry_rms_response_parse(it->data, it->len, resp)) != FERRY_OK ||
-        (r = ferry_rms_check(rq, *resp, ferry_now())) != FERRY_OK ||
+        (r = ferry_rms_check(rq, *resp, ferry_time_now())) != FERRY_OK ||
         (r = ferry_rms_check_root(*resp, c->drm_root)) != FERRY_OK)
         goto out;
     if (raw != NULL) {
@@ -423,7 +423,7 @@ static ferry_err x509_check(X509_REQ *csr, const struct ferry_item *it, const ch
         r = ferry_errf(FERRY_ERR_UNTRUSTED, "no CA certificate was carried back with it");
         goto out;
     }
-    if ((r = ferry_x509_chain_check(leaf, cas, cas, ferry_now())) != FERRY_OK ||
+    if ((r = ferry_x509_chain_check(leaf, cas, cas, ferry_time_now())) != FERRY_OK ||
         (r = ferry_x509_info_get(leaf, info)) != FERRY_OK ||
         (r = x509_changes(csr, leaf, cert_path, o)) != FERRY_OK)
         goto out;
@@ -548,7 +548,7 @@ static int examine(struct import_ctx *c, struct ferry_usb_file *f, struct ferry_
     int own = 0;
     size_t signer = 0;
     const char *name;
-    ferry_err r = ferry_transport_fetch(f, c->me, c->peers, c->npeers, &c->budget);
+    ferry_err r = ferry_medium_fetch(f, c->me, c->peers, c->npeers, &c->budget);
 
     if (r == FERRY_OK)
         r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, &signer, &own);
@@ -662,7 +662,7 @@ ferry_err ferry_offline_import_opts(struct ferry_store *s, const struct ferry_me
     memset(res, 0, sizeof(*res));
     if ((r = ferry_state_keys(s, 1, &c.me, &c.peers, &c.npeers)) != FERRY_OK)
         goto out;
-    if ((r = ferry_transport_list(from, "response-", &files, &n)) != FERRY_OK)
+    if ((r = ferry_medium_list(from, "response-", &files, &n)) != FERRY_OK)
         goto out;
     r = import_files(&c, files, n, res);
     if (r == FERRY_OK && res->imported == 0)

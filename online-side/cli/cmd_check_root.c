@@ -246,7 +246,7 @@ static int check_service(const struct ferry_cmd_spec *sp, const struct ferry_arg
     q.root = ferry_args_get(a, sp->opts, sp->nopts, "root");
     q.ca_file = ferry_args_get(a, sp->opts, sp->nopts, "ca-file");
     q.ca_path = ferry_args_get(a, sp->opts, sp->nopts, "ca-path");
-    q.now = ferry_now();
+    q.now = ferry_time_now();
     if ((v = ferry_args_get(a, sp->opts, sp->nopts, "pin")) != NULL) {
         if (q.root != NULL || q.ca_file != NULL || q.ca_path != NULL) {
             r = ferry_errf(FERRY_ERR_USAGE, "--pin stands alone: leave out --root, --ca-file "
@@ -368,7 +368,7 @@ int cmd_check_root(int argc, char **argv)
     q.root = ferry_args_get(&a, spec.opts, spec.nopts, "root");
     if (q.ca_file == NULL && q.ca_path == NULL)
         stored_root(&a, &an, &q.root);
-    q.now = ferry_now();
+    q.now = ferry_time_now();
     if ((r = ferry_checkroot(&q, &rep)) != FERRY_OK)
         return ferry_cli_fail(&spec, r);
     if (rep.not_after != 0)

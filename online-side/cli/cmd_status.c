@@ -2,7 +2,7 @@
 #include <stdio.h>
 
 #include "cmds.h"
-#include "ferry/codec.h"
+#include "ferry/time.h"
 #include "ferry/json.h"
 #include "ferry/manifest.h"
 #include "ferry/safetext.h"
@@ -40,7 +40,7 @@ static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_
     if (t->new_not_after != 0) {
         ferry_time_date(t->new_not_after, d);
         ferry_json_str(j, "new_expiry", d);
-        ferry_json_int(j, "days_left", ferry_days_until(t->new_not_after, now));
+        ferry_json_int(j, "days_left", ferry_time_days_until(t->new_not_after, now));
     }
 }
 
@@ -56,7 +56,7 @@ static void text_row(FILE *f, const struct ferry_transfer *t, time_t now)
     ferry_time_iso(t->updated, d);
     if (t->new_not_after != 0) {
         ferry_time_date(t->new_not_after, e);
-        snprintf(days, sizeof(days), "%lld", ferry_days_until(t->new_not_after, now));
+        snprintf(days, sizeof(days), "%lld", ferry_time_days_until(t->new_not_after, now));
     }
     fprintf(f, "%.8s  %-8s  %-9s  %-20s  %-11s  %-10s  %5s  %s\n", id, trip, state_name(t->state),
             d, media, e, days, ferry_safe(t->subject));

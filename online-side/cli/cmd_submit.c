@@ -12,9 +12,8 @@
 #include "ferry/safetext.h"
 #include "ferry/json.h"
 #include "ferry/lock.h"
-#include "ferry/transport.h"
+#include "ferry/medium.h"
 #include "ferry/log.h"
-#include "ferry/transport.h"
 #include "ferry/online.h"
 #include "ferry/tool.h"
 #include "ferry/xrml.h"
@@ -463,12 +462,11 @@ int cmd_submit(int argc, char **argv)
     if ((r = ferry_cli_open_store(&spec, &a, SIDE, 0, &s)) != FERRY_OK ||
         (r = resolve_anchor(s, &o, &an)) != FERRY_OK)
         goto out;
-    if (o.web_dir == NULL &&
-        (r = ferry_transport_preflight(&to, SUBMIT_SPACE_NEEDED)) != FERRY_OK) {
+    if (o.web_dir == NULL && (r = ferry_medium_preflight(&to, SUBMIT_SPACE_NEEDED)) != FERRY_OK) {
         r = ferry_errf(r, "%s; nothing was sent to the service", ferry_err_detail());
         goto out;
     }
-    if (o.web_dir == NULL && (r = ferry_transport_lock(&to, &medium)) != FERRY_OK)
+    if (o.web_dir == NULL && (r = ferry_medium_lock(&to, &medium)) != FERRY_OK)
         goto out;
     r = ferry_online_submit(s, &from, &o, &res);
     if (ferry_store_run_trip(s, tid))

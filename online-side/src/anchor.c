@@ -14,7 +14,7 @@
 #include "checkroot_int.h"
 #include "ferry/anchor.h"
 #include "ferry/checkroot.h"
-#include "ferry/codec.h"
+#include "ferry/time.h"
 #include "ferry/file.h"
 
 #define ANCHOR_MAX (FERRY_SVC_MAX_PEM + 4096)
@@ -133,7 +133,7 @@ ferry_err ferry_anchor_save(struct ferry_store *s, const char *service, const ch
     snprintf(out->path, sizeof(out->path), "%s", path);
     one_line(out->service, sizeof(out->service), service);
     one_line(out->from, sizeof(out->from), from);
-    ferry_time_iso(ferry_now(), out->stored);
+    ferry_time_iso(ferry_time_now(), out->stored);
     n = snprintf(NULL, 0, ANCHOR_HEADER "%s", path, out->service, out->stored, out->from,
                  out->cert.subject, out->cert.sha256, pem);
     r = FERRY_ERR_NOMEM;
@@ -203,7 +203,7 @@ static ferry_err system_store(const char *home, const char *url, int rms)
     if (!rms)
         return FERRY_OK;
     memset(&q, 0, sizeof(q));
-    q.now = ferry_now();
+    q.now = ferry_time_now();
     if ((r = ferry_checkroot(&q, &rep)) != FERRY_OK)
         return r;
     if (rep.usable)
@@ -241,7 +241,7 @@ ferry_err ferry_anchor_for_submit(const char *home, const char *url, int rms,
                           "or give --root FILE. Nothing was sent",
                           an->path, an->service[0] ? an->service : "(no service named)", url, url);
     }
-    if (an->cert.not_after != 0 && an->cert.not_after < ferry_now()) {
+    if (an->cert.not_after != 0 && an->cert.not_after < ferry_time_now()) {
         ferry_time_date(an->cert.not_after, day);
         return ferry_errf(FERRY_ERR_EXPIRED,
                           "the trust anchor stored in %s (SHA-256 %s) expired on %s: run "

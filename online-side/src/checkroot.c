@@ -18,6 +18,8 @@
 #include "ferry/checkroot.h"
 #include "ferry/file.h"
 #include "ferry/log.h"
+#include "ferry/crypto.h"
+#include "ferry/hex.h"
 
 /*
  * The GTE CyberTrust Global Root, public data, built in so that the binary works without the

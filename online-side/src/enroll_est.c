@@ -9,7 +9,7 @@
 #include <openssl/x509.h>
 
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/b64.h"
 #include "ferry/enroll.h"
 #include "ferry/log.h"
 #include "http_int.h"

@@ -17,7 +17,7 @@
 #include <openssl/x509.h>
 
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/time.h"
 #include "ferry/file.h"
 #include "ferry/http.h"
 #include "ferry/log.h"

@@ -14,7 +14,7 @@
 #include "ferry/rms.h"
 #include "ferry/statefile.h"
 #include "ferry/runbook_store.h"
-#include "ferry/transport.h"
+#include "ferry/medium.h"
 #include "ferry/usb.h"
 #include "ferry/x509.h"
 
@@ -232,7 +232,7 @@ static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
     ferry_hex(fp, sizeof(fp), fphex);
     t.peer_fp = fphex;
     t.service = (char *)c->url;
-    t.created = t.updated = ferry_now();
+    t.created = t.updated = ferry_time_now();
     t.request_medium = (char *)c->from;
     t.answer_medium = (char *)ferry_medium_kind_name(c->o->to->kind);
     t.new_not_after = o->new_not_after;
@@ -283,7 +283,7 @@ static ferry_err page_answer(struct submit_ctx *c, const struct ferry_manifest *
     if ((r = ferry_rms_response_parse(c->o->answer_doc, c->o->answer_len, &resp)) == FERRY_OK &&
         resp->form != FERRY_RMS_ANSWER_DOCUMENT)
         r = ferry_errf(FERRY_ERR_FORMAT, "it is a SOAP answer, not the page's response document");
-    if (r != FERRY_OK || (r = ferry_rms_check(rq, resp, ferry_now())) != FERRY_OK ||
+    if (r != FERRY_OK || (r = ferry_rms_check(rq, resp, ferry_time_now())) != FERRY_OK ||
         (r = ferry_rms_check_root(resp, c->o->drm_root)) != FERRY_OK) {
         r = ferry_errf(r, "%s was refused: %s; nothing was packaged", c->o->answer_name,
                        ferry_err_detail());
@@ -335,7 +335,7 @@ static ferry_err rms_answer(struct submit_ctx *c, const struct ferry_usb_file *f
     if (r != FERRY_OK)
         goto out;
     if ((r = ferry_rms_response_parse(hr.body, hr.len, &resp)) != FERRY_OK ||
-        (r = ferry_rms_check(rq, resp, ferry_now())) != FERRY_OK ||
+        (r = ferry_rms_check(rq, resp, ferry_time_now())) != FERRY_OK ||
         (r = ferry_rms_check_root(resp, c->o->drm_root)) != FERRY_OK) {
         r = ferry_errf(r, "the service's answer was refused: %s", ferry_err_detail());
         goto out;
@@ -442,7 +442,7 @@ static ferry_err est_package(struct submit_ctx *c, const struct ferry_manifest *
     if (leaf == NULL)
         return ferry_errf(FERRY_ERR_MISMATCH, "the service's answer was refused: no certificate "
                                               "in it carries the request's public key");
-    if ((r = ferry_x509_chain_check(leaf, issued, cas, ferry_now())) != FERRY_OK ||
+    if ((r = ferry_x509_chain_check(leaf, issued, cas, ferry_time_now())) != FERRY_OK ||
         (r = ferry_x509_info_get(leaf, &info)) != FERRY_OK ||
         (r = ferry_x509_compare(csr, NULL, leaf, &d)) != FERRY_OK)
         return ferry_errf(r, "the service's answer was refused: %s", ferry_err_detail());
@@ -555,15 +555,15 @@ static ferry_err deliver_write(struct submit_ctx *c, const struct ferry_manifest
     if ((r = summary_text(ans, o, o->answer_sha256, c->me, &summary)) != FERRY_OK ||
         (r = ferry_state_save_id(ferry_store_home(c->s), "packages", req->transfer_id,
                                  ".answer.ferry", pkg, pkglen, &kept)) != FERRY_OK ||
-        (r = ferry_transport_write(c->o->to, name, pkg, pkglen, (const char *)summary.data,
-                                   ferry_transport_label(c->o->qo, "ferry answer", o->transfer_id,
-                                                         &q2, label, sizeof(label)),
-                                   &o->where)) != FERRY_OK ||
+        (r = ferry_medium_write(c->o->to, name, pkg, pkglen, (const char *)summary.data,
+                                ferry_medium_label(c->o->qo, "ferry answer", o->transfer_id, &q2,
+                                                   label, sizeof(label)),
+                                &o->where)) != FERRY_OK ||
         (r = ferry_runbook_keep_qr(c->o->to, ferry_store_home(c->s), req->transfer_id, ".answer.qr",
                                    pkg, pkglen, c->o->qo)) != FERRY_OK)
         goto out;
     if ((o->package_name = strdup(name)) == NULL)
-        r = ferry_transport_take_back(c->o->to, name, FERRY_ERR_NOMEM, "submit again");
+        r = ferry_medium_take_back(c->o->to, name, FERRY_ERR_NOMEM, "submit again");
 out:
     if (r != FERRY_OK) { /* a failed submission leaves the state as it was */
         ferry_state_remove_own(ferry_store_home(c->s), "packages", req->transfer_id,
@@ -584,8 +584,8 @@ static ferry_err deliver_record(struct submit_ctx *c, const struct ferry_manifes
     ferry_err r;
 
     if ((r = record(c, req, req_sha, ri, o, signer)) != FERRY_OK) {
-        r = ferry_transport_take_back(c->o->to, o->package_name, r,
-                                      "the answer was taken off the medium, submit again");
+        r = ferry_medium_take_back(c->o->to, o->package_name, r,
+                                   "the answer was taken off the medium, submit again");
         ferry_state_remove(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.ferry");
         ferry_state_remove(ferry_store_home(c->s), "packages", req->transfer_id, ".answer.qr");
         return r;
@@ -722,7 +722,7 @@ static int examine(struct submit_ctx *c, struct ferry_usb_file *f, struct ferry_
     uint8_t sha[FERRY_SHA256_LEN];
     char when[11];
     int own = 0;
-    ferry_err r = ferry_transport_fetch(f, c->me, c->peers, c->npeers, &c->budget);
+    ferry_err r = ferry_medium_fetch(f, c->me, c->peers, c->npeers, &c->budget);
 
     if (r == FERRY_OK)
         r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, signer, &own);
@@ -944,7 +944,7 @@ ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    if ((r = ferry_transport_list(from, "request-", &files, &n)) != FERRY_OK)
+    if ((r = ferry_medium_list(from, "request-", &files, &n)) != FERRY_OK)
         goto out;
     if (oo.http.pool == NULL && (r = ferry_http_pool_new(&oo.http.pool)) != FERRY_OK)
         goto out;

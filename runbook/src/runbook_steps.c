@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ferry/codec.h"
+#include "ferry/time.h"
 #include "ferry/rms.h"
 #include "runbook_int.h"
 

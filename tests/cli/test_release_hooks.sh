@@ -18,7 +18,7 @@ pinned=$(FERRY_NOW=$PINNED "$FERRY_OFFLINE_RELEASE" expiry "$SLC" --json) || fai
 test_build=$(FERRY_NOW=$PINNED "$FERRY_OFFLINE" expiry "$SLC" --json) || fail "test expiry with FERRY_NOW"
 renew=$(renewal "$real")
 [ -n "$renew" ] || fail "no renewal date in: $real"
-# what the real date gives (UTC days, rounded as ferry_days_until does; +-1 around midnight)
+# what the real date gives (UTC days, rounded as ferry_time_days_until does; +-1 around midnight)
 want=$(( ($(date -u -d "$renew" +%s) - $(date -u +%s) + 43200) / 86400 ))
 want_pinned=$(( ($(date -u -d "$renew" +%s) - PINNED + 43200) / 86400 ))
 for got in "$(days_left "$real")" "$(days_left "$pinned")"; do

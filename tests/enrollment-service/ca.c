@@ -15,7 +15,9 @@
 
 #include "enrolld_int.h"
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
+#include "ferry/hex.h"
+#include "ferry/time.h"
 #include "ferry/file.h"
 #include "ferry/log.h"
 

@@ -11,7 +11,8 @@
 
 #include "enrolld_int.h"
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/b64.h"
+#include "ferry/time.h"
 
 #define CSR_MAX   (64u << 10)
 #define B64_LINE  64
@@ -163,7 +164,7 @@ static ferry_err issue(struct enrolld *d, X509_REQ *req, X509 **out)
     EVP_PKEY *key = X509_REQ_get0_pubkey(req);
     const struct enrolld_est_faults *f = &d->est;
     X509_NAME *subj = NULL;
-    time_t now = ferry_now();
+    time_t now = ferry_time_now();
     X509 *x = NULL;
     int i, nid, at;
     ferry_err r;
@@ -266,7 +267,8 @@ static ferry_err enroll(struct enrolld *d, const uint8_t *body, size_t len,
     if (k <= d->est.pending_n && (d->est.pending_s > 0 || d->est.pending_date)) {
         r = plain(out, 202, "the request is waiting for approval\r\n");
         if (d->est.pending_date) /* RFC 9110 HTTP-date */
-            http_date(ferry_now() + d->est.pending_s, out->retry_after, sizeof(out->retry_after));
+            http_date(ferry_time_now() + d->est.pending_s, out->retry_after,
+                      sizeof(out->retry_after));
         else
             snprintf(out->retry_after, sizeof(out->retry_after), "%ld", d->est.pending_s);
         goto out;

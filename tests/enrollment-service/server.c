@@ -15,7 +15,9 @@
 
 #include "enrolld_int.h"
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
+#include "ferry/hex.h"
+#include "ferry/time.h"
 #include "ferry/log.h"
 
 #define STREAM_BLOCK    (32u << 10)
@@ -42,7 +44,7 @@ static void log_request(struct enrolld *d, const char *url, const uint8_t h[FERR
     for (i = 0; url[i] != '\0' && i < sizeof(path) - 1; i++)
         path[i] = (url[i] > ' ' && url[i] < 0x7f) ? url[i] : '?';
     path[i] = '\0';
-    ferry_time_iso(ferry_now(), t);
+    ferry_time_iso(ferry_time_now(), t);
     ferry_hex(h, FERRY_SHA256_LEN, hex);
     n = snprintf(line, sizeof(line), "%s %s %s %d%s%s\n", t, path, hex, status,
                  note[0] != '\0' ? " " : "", note);

@@ -17,7 +17,7 @@
 #include "enrolld_int.h"
 #include "enrolld_wsdl.h"
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/b64.h"
 #include "ferry/xml.h"
 
 #define FAULT_CLIENT  "soap:Client"

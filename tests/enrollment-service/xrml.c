@@ -20,7 +20,10 @@
 
 #include "enrolld_int.h"
 #include "ferry/buf.h"
-#include "ferry/codec.h"
+#include "ferry/b64.h"
+#include "ferry/crypto.h"
+#include "ferry/hex.h"
+#include "ferry/time.h"
 #include "ferry/log.h"
 
 #define CERT_MAX  (256u << 10)
@@ -436,7 +439,7 @@ static char *trimmed(const char *s)
 
 ferry_err enrolld_xrml_slc(struct enrolld *d, const struct enrolld_req *q, char **out)
 {
-    time_t now = ferry_now(), range = now + (time_t)d->lifetime_days * 86400L;
+    time_t now = ferry_time_now(), range = now + (time_t)d->lifetime_days * 86400L;
     char svc_guid[39], *url = trimmed(q->url);
     struct cert c;
     ferry_err r;

@@ -11,7 +11,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct qrseq_frame f;
     struct ferry_qrseq_info fi;
-    struct ferry_qrdec *d = NULL;
+    struct ferry_qrseq_dec *d = NULL;
     enum ferry_qr_status st;
     uint8_t *pkg = NULL;
     size_t len = 0;
@@ -25,11 +25,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fi.format != f.fmt || strcmp(fi.session, f.session) != 0 || fi.frame == 0)
             abort();
     }
-    if (ferry_qrdec_new(NULL, &d) != FERRY_OK)
+    if (ferry_qrseq_dec_new(NULL, &d) != FERRY_OK)
         return 0;
-    if (ferry_qrdec_add(d, (const char *)data, size, &st) == FERRY_OK &&
-        ferry_qrdec_result(d, &pkg, &len) == FERRY_OK)
+    if (ferry_qrseq_dec_add(d, (const char *)data, size, &st) == FERRY_OK &&
+        ferry_qrseq_dec_result(d, &pkg, &len) == FERRY_OK)
         free(pkg);
-    ferry_qrdec_free(d);
+    ferry_qrseq_dec_free(d);
     return 0;
 }

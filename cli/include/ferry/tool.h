@@ -93,7 +93,8 @@ void ferry_cli_json_trip_media(struct ferry_json *j, const struct ferry_transfer
 void ferry_cli_trip_cell(const struct ferry_transfer *t, char out[9]);
 void ferry_cli_media_cell(const struct ferry_transfer *t, char out[40]);
 
-/** Fills QR options from the common QR flags (--qr-version, --qr-ecc, --fps, --parity). */
+/** Fills QR options from the common QR flags (--qr-version, --qr-ecc, --fps, --parity); `--to
+ * screen` draws on stdout. */
 ferry_err ferry_cli_qr_opts(const struct ferry_cmd_spec *spec, const struct ferry_args *a,
                             struct ferry_qr_opts *qo);
 

@@ -8,7 +8,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
+#include "ferry/hex.h"
 #include "ferry/err.h"
 
 #define FERRY_IDENTITY_MAX_PEM (64u << 10)

@@ -6,7 +6,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
+#include "ferry/time.h"
 #include "ferry/err.h"
 
 #define FERRY_MANIFEST_VERSION  1
@@ -66,7 +67,7 @@ struct ferry_manifest {
     uint8_t content_sha256[FERRY_SHA256_LEN];
 };
 
-/** New empty manifest: version set, random transfer id, created = ferry_now(). */
+/** New empty manifest: version set, random transfer id, created = ferry_time_now(). */
 ferry_err ferry_manifest_new(enum ferry_direction dir, struct ferry_manifest **out);
 
 /** Copies @len bytes as a new item, computing its SHA-256. @name must be a safe base name. */

@@ -8,7 +8,7 @@
 #include "ferry/manifest.h"
 #include "ferry/runbook.h"
 #include "ferry/store.h"
-#include "ferry/transport.h"
+#include "ferry/medium.h"
 
 struct ferry_runbook_req {
     const char *side; /* "offline": request leg; "online": response (return) leg */

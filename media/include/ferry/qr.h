@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cairo.h>
 
@@ -24,6 +25,8 @@ struct ferry_qr_opts {
     int loops;         /* screen: number of loops before returning, 0: until 'q' */
     const char *label; /* e.g. "transfer 1a2b3c4d…": printed beside/under each code */
     const char *title; /* pdf/html page title, e.g. "ferry request for SRV01" */
+    FILE *screen;      /* screen without a path: the stream drawn on (the CLI's stdout); the
+                        * library never picks one itself: NULL there is FERRY_ERR_USAGE */
 };
 
 /** Default options (all zeros / -1 as documented above). */
@@ -32,7 +35,7 @@ void ferry_qr_opts_default(struct ferry_qr_opts *o);
 /**
  * Encodes @pkg and writes it to a QR medium: FERRY_MEDIUM_PNG (DIR/frame-NNN.png, plus
  * DIR/README.txt), FERRY_MEDIUM_PDF (FILE, A4, vector codes), FERRY_MEDIUM_HTML (FILE,
- * self-contained animated page), FERRY_MEDIUM_SCREEN (terminal animation on stdout, or into
+ * self-contained animated page), FERRY_MEDIUM_SCREEN (terminal animation on @o->screen, or into
  * @path when given: keys + - space q when stdin and the output are a terminal, otherwise each
  * frame printed @o->loops times (default once) without waiting).
  * Files are written atomically. @o may be NULL (defaults).

@@ -132,35 +132,37 @@ enum ferry_qr_status {
     FERRY_QR_INCONSISTENT, /* our session id but header disagrees with earlier frames */
 };
 
-struct ferry_qrdec; /* reassembler */
+struct ferry_qrseq_dec; /* reassembler */
 
 /**
  * New reassembler. The first valid frame fixes the session (unless @session is given: 7
  * characters for format version 2, 8 for version 1).
  */
-ferry_err ferry_qrdec_new(const char *session, struct ferry_qrdec **out);
+ferry_err ferry_qrseq_dec_new(const char *session, struct ferry_qrseq_dec **out);
 
 /** Feeds one decoded QR text. Never fails on bad input: *st says what it was. */
-ferry_err ferry_qrdec_add(struct ferry_qrdec *d, const char *text, size_t len,
-                          enum ferry_qr_status *st);
+ferry_err ferry_qrseq_dec_add(struct ferry_qrseq_dec *d, const char *text, size_t len,
+                              enum ferry_qr_status *st);
 
 /** Progress: distinct frames received (r) and needed (K; 0 before the first frame). */
-size_t ferry_qrdec_received(const struct ferry_qrdec *d);
-size_t ferry_qrdec_needed(const struct ferry_qrdec *d);
+size_t ferry_qrseq_dec_received(const struct ferry_qrseq_dec *d);
+size_t ferry_qrseq_dec_needed(const struct ferry_qrseq_dec *d);
 /** Counters for the progress line. */
-size_t ferry_qrdec_foreign(const struct ferry_qrdec *d);
-size_t ferry_qrdec_unreadable(const struct ferry_qrdec *d);
-size_t ferry_qrdec_duplicates(const struct ferry_qrdec *d);   /* frames seen again */
-size_t ferry_qrdec_inconsistent(const struct ferry_qrdec *d); /* our session, other header */
-int ferry_qrdec_complete(const struct ferry_qrdec *d);
-const char *ferry_qrdec_session(const struct ferry_qrdec *d); /* NULL before the first frame */
+size_t ferry_qrseq_dec_foreign(const struct ferry_qrseq_dec *d);
+size_t ferry_qrseq_dec_unreadable(const struct ferry_qrseq_dec *d);
+size_t ferry_qrseq_dec_duplicates(const struct ferry_qrseq_dec *d); /* frames seen again */
+size_t
+ferry_qrseq_dec_inconsistent(const struct ferry_qrseq_dec *d); /* our session, other header */
+int ferry_qrseq_dec_complete(const struct ferry_qrseq_dec *d);
+const char *
+ferry_qrseq_dec_session(const struct ferry_qrseq_dec *d); /* NULL before the first frame */
 
 /**
  * Frames (numbered from 1 as labelled: data frame n is n + 1, parity frame m is Kt + m + 1)
- * that disagree with the message ferry_qrdec_result last rebuilt and checked: altered or forged
+ * that disagree with the message ferry_qrseq_dec_result last rebuilt and checked: altered or forged
  * frames it left out. Up to @max into @out; returns how many there are.
  */
-size_t ferry_qrdec_bad_frames(const struct ferry_qrdec *d, size_t *out, size_t max);
+size_t ferry_qrseq_dec_bad_frames(const struct ferry_qrseq_dec *d, size_t *out, size_t max);
 
 /** What a reader can tell from one frame text before decoding anything. */
 struct ferry_qrseq_info {
@@ -178,10 +180,10 @@ ferry_err ferry_qrseq_frame_info(const char *text, size_t len, struct ferry_qrse
  * Rebuilds the message: erasure decode, then SHA-256 against the session id, then inflate with
  * a size cap. When the id does not match, other subsets of the frames kept are tried (see BAD
  * FRAMES above); if none matches: FERRY_ERR_SIG_INVALID naming the session, and
- * ferry_qrdec_complete() stays 0 until another distinct frame arrives.
+ * ferry_qrseq_dec_complete() stays 0 until another distinct frame arrives.
  * FERRY_ERR_INCOMPLETE (with "r of K" and the missing data frames) if not enough frames.
  */
-ferry_err ferry_qrdec_result(struct ferry_qrdec *d, uint8_t **pkg, size_t *len);
-void ferry_qrdec_free(struct ferry_qrdec *d);
+ferry_err ferry_qrseq_dec_result(struct ferry_qrseq_dec *d, uint8_t **pkg, size_t *len);
+void ferry_qrseq_dec_free(struct ferry_qrseq_dec *d);
 
 #endif

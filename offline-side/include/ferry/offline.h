@@ -6,7 +6,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
+#include "ferry/time.h"
 #include "ferry/err.h"
 #include "ferry/manifest.h"
 #include "ferry/medium.h"

@@ -4,7 +4,7 @@
 
 #include <time.h>
 
-#include "ferry/codec.h"
+#include "ferry/time.h"
 #include "ferry/err.h"
 
 /* SHA-256 of the GTE CyberTrust Global Root certificate (DER). */

@@ -7,7 +7,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "ferry/codec.h"
+#include "ferry/crypto.h"
+#include "ferry/hex.h"
+#include "ferry/time.h"
 #include "ferry/err.h"
 
 #define FERRY_SVC_MAX_CHAIN 10

@@ -17,10 +17,13 @@
 #include "ferry/package.h"
 #include "helpers.h"
 
+/* Three machines: the offline one, the online one paired with it, and one paired with neither. */
+enum { OFF, ON, STRANGER, NMACHINES };
+
 struct fx {
     char *dir, *stick;
-    struct ferry_store *off, *on, *stranger;
-    struct ferry_identity *off_id, *on_id, *stranger_id;
+    struct ferry_store *st[NMACHINES];
+    struct ferry_identity *id[NMACHINES];
     struct ferry_medium usb;
 };
 
@@ -38,27 +41,23 @@ struct seen {
 
 static int setup(void **state)
 {
+    static const char *const names[NMACHINES] = {"off", "on", "stranger"};
     struct fx *f = calloc(1, sizeof(*f));
-    char *sub;
+    char *home;
+    int i;
 
     assert_non_null(f);
     assert_non_null(f->dir = helpers_tmpdir("inbox"));
     f->stick = ferry_path_join(f->dir, "stick");
-    assert_non_null(sub = ferry_path_join(f->dir, "off"));
-    assert_int_equal(ferry_store_open(sub, "offline", 1, &f->off), FERRY_OK);
-    free(sub);
-    assert_non_null(sub = ferry_path_join(f->dir, "on"));
-    assert_int_equal(ferry_store_open(sub, "online", 1, &f->on), FERRY_OK);
-    free(sub);
-    assert_non_null(sub = ferry_path_join(f->dir, "stranger"));
-    assert_int_equal(ferry_store_open(sub, "online", 1, &f->stranger), FERRY_OK);
-    free(sub);
-    assert_int_equal(ferry_store_identity_create(f->off, "off", &f->off_id), FERRY_OK);
-    assert_int_equal(ferry_store_identity_create(f->on, "on", &f->on_id), FERRY_OK);
-    assert_int_equal(ferry_store_identity_create(f->stranger, "stranger", &f->stranger_id),
-                     FERRY_OK);
-    assert_int_equal(ferry_store_peer_add(f->off, f->on_id), FERRY_OK);
-    assert_int_equal(ferry_store_peer_add(f->on, f->off_id), FERRY_OK);
+    for (i = 0; i < NMACHINES; i++) {
+        assert_non_null(home = ferry_path_join(f->dir, names[i]));
+        assert_int_equal(ferry_store_open(home, i == OFF ? "offline" : "online", 1, &f->st[i]),
+                         FERRY_OK);
+        assert_int_equal(ferry_store_identity_create(f->st[i], names[i], &f->id[i]), FERRY_OK);
+        free(home);
+    }
+    assert_int_equal(ferry_store_peer_add(f->st[OFF], f->id[ON]), FERRY_OK);
+    assert_int_equal(ferry_store_peer_add(f->st[ON], f->id[OFF]), FERRY_OK);
     f->usb.kind = FERRY_MEDIUM_USB;
     f->usb.path = f->stick;
     *state = f;
@@ -68,13 +67,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
+    int i;
 
-    ferry_identity_free(f->off_id);
-    ferry_identity_free(f->on_id);
-    ferry_identity_free(f->stranger_id);
-    ferry_store_close(f->off);
-    ferry_store_close(f->on);
-    ferry_store_close(f->stranger);
+    for (i = 0; i < NMACHINES; i++) {
+        ferry_identity_free(f->id[i]);
+        ferry_store_close(f->st[i]);
+    }
     assert_int_equal(helpers_rm_tree(f->dir), 0);
     free(f->dir);
     free(f->stick);
@@ -154,6 +152,22 @@ static const struct ferry_inbox_side answers = {
 static const struct ferry_inbox_side requests = {
     .direction = FERRY_DIR_TO_ONLINE, .begin = begin, .take = take};
 
+/* The side was handed one package, @name, signed by @signer. */
+static void took_one(const struct seen *seen, const char *name, const char *signer)
+{
+    assert_int_equal(seen->taken, 1);
+    assert_string_equal(seen->names[0], name);
+    assert_string_equal(seen->signer, signer);
+}
+
+/* The counters a run left: ignored, done, skipped. */
+static void counted(const size_t counts[3], size_t ignored, size_t done, size_t skipped)
+{
+    assert_int_equal(counts[0], ignored);
+    assert_int_equal(counts[1], done);
+    assert_int_equal(counts[2], skipped);
+}
+
 static ferry_err run(struct ferry_store *s, struct fx *f, const struct ferry_inbox_side *side,
                      struct seen *seen, size_t counts[3])
 {
@@ -175,23 +189,19 @@ static void test_answers_only(void **state)
     size_t counts[3] = {9, 9, 9}; /* ignored, done, skipped: the run sets them */
     uint8_t fp[FERRY_SHA256_LEN];
 
-    put(f, "response-1.ferry", FERRY_DIR_TO_OFFLINE, 1, 0, f->on_id);
-    put(f, "request-own.ferry", FERRY_DIR_TO_ONLINE, 0, 0, f->off_id);
-    put(f, "response-noanswer.ferry", FERRY_DIR_TO_OFFLINE, 0, 0, f->on_id);
-    put(f, "response-identity.ferry", FERRY_DIR_TO_OFFLINE, 1, 1, f->on_id);
-    assert_int_equal(run(f->off, f, &answers, &seen, counts), FERRY_OK);
+    put(f, "response-1.ferry", FERRY_DIR_TO_OFFLINE, 1, 0, f->id[ON]);
+    put(f, "request-own.ferry", FERRY_DIR_TO_ONLINE, 0, 0, f->id[OFF]);
+    put(f, "response-noanswer.ferry", FERRY_DIR_TO_OFFLINE, 0, 0, f->id[ON]);
+    put(f, "response-identity.ferry", FERRY_DIR_TO_OFFLINE, 1, 1, f->id[ON]);
+    assert_int_equal(run(f->st[OFF], f, &answers, &seen, counts), FERRY_OK);
     assert_int_equal(seen.nitems, 4);
-    assert_int_equal(seen.taken, 1);
-    assert_string_equal(seen.names[0], "response-1.ferry");
-    assert_string_equal(seen.signer, "on");
-    ferry_identity_fingerprint(f->on_id, fp);
+    took_one(&seen, "response-1.ferry", "on");
+    ferry_identity_fingerprint(f->id[ON], fp);
     assert_memory_equal(seen.signer_fp, fp, sizeof(fp));
     assert_int_equal(seen.refused, 0);
     assert_int_equal(seen.batches, 1);
     assert_int_equal(seen.taken_before_batch, 1);
-    assert_int_equal(counts[0], 3);
-    assert_int_equal(counts[1], 1);
-    assert_int_equal(counts[2], 0);
+    counted(counts, 3, 1, 0);
 }
 
 /* The online side, on the same kind of stick, takes the request and ignores the answers; a run
@@ -202,17 +212,13 @@ static void test_requests_replayed(void **state)
     struct seen seen = {.verdict_of_each = FERRY_ERR_REPLAY, .message = "submitted already"};
     size_t counts[3];
 
-    put(f, "request-1.ferry", FERRY_DIR_TO_ONLINE, 0, 0, f->off_id);
-    put(f, "response-own.ferry", FERRY_DIR_TO_OFFLINE, 1, 0, f->on_id);
-    assert_int_equal(run(f->on, f, &requests, &seen, counts), FERRY_ERR_INCOMPLETE);
+    put(f, "request-1.ferry", FERRY_DIR_TO_ONLINE, 0, 0, f->id[OFF]);
+    put(f, "response-own.ferry", FERRY_DIR_TO_OFFLINE, 1, 0, f->id[ON]);
+    assert_int_equal(run(f->st[ON], f, &requests, &seen, counts), FERRY_ERR_INCOMPLETE);
     assert_string_equal(ferry_err_detail(), "nothing new on the medium: submitted already");
-    assert_int_equal(seen.taken, 1);
-    assert_string_equal(seen.names[0], "request-1.ferry");
-    assert_string_equal(seen.signer, "off");
+    took_one(&seen, "request-1.ferry", "off");
     assert_int_equal(seen.batches, 0); /* no batch given: none run */
-    assert_int_equal(counts[0], 1);
-    assert_int_equal(counts[1], 0);
-    assert_int_equal(counts[2], 1);
+    counted(counts, 1, 0, 1);
 }
 
 /* Nothing for this side: "no ... on this medium", with the ignored count and what to do. */
@@ -222,17 +228,17 @@ static void test_nothing_for_this_side(void **state)
     struct seen seen = {.verdict_of_each = FERRY_OK, .message = "done"};
     size_t counts[3];
 
-    put(f, "response-own.ferry", FERRY_DIR_TO_OFFLINE, 1, 0, f->on_id);
-    put(f, "response-other.ferry", FERRY_DIR_TO_OFFLINE, 1, 0, f->off_id);
-    assert_int_equal(run(f->on, f, &requests, &seen, counts), FERRY_ERR_NOT_FOUND);
+    put(f, "response-own.ferry", FERRY_DIR_TO_OFFLINE, 1, 0, f->id[ON]);
+    put(f, "response-other.ferry", FERRY_DIR_TO_OFFLINE, 1, 0, f->id[OFF]);
+    assert_int_equal(run(f->st[ON], f, &requests, &seen, counts), FERRY_ERR_NOT_FOUND);
     assert_string_equal(ferry_err_detail(),
                         "no request package on this medium (2 other package(s) ignored): export "
                         "one on the offline machine first");
     assert_int_equal(seen.taken + seen.refused, 0);
     assert_int_equal(helpers_rm_tree(f->stick), 0);
-    put(f, "request-own.ferry", FERRY_DIR_TO_ONLINE, 0, 0, f->off_id);
-    put(f, "response-noanswer.ferry", FERRY_DIR_TO_OFFLINE, 0, 0, f->on_id);
-    assert_int_equal(run(f->off, f, &answers, &seen, counts), FERRY_ERR_NOT_FOUND);
+    put(f, "request-own.ferry", FERRY_DIR_TO_ONLINE, 0, 0, f->id[OFF]);
+    put(f, "response-noanswer.ferry", FERRY_DIR_TO_OFFLINE, 0, 0, f->id[ON]);
+    assert_int_equal(run(f->st[OFF], f, &answers, &seen, counts), FERRY_ERR_NOT_FOUND);
     assert_non_null(strstr(ferry_err_detail(), "no answer on this medium (2 package(s) for the "
                                                "other side or identities ignored)"));
 }
@@ -246,15 +252,15 @@ static void test_stranger_refused(void **state)
     size_t counts[3];
     ferry_err r;
 
-    put(f, "response-0stranger.ferry", FERRY_DIR_TO_OFFLINE, 1, 0, f->stranger_id);
-    put(f, "response-1.ferry", FERRY_DIR_TO_OFFLINE, 1, 0, f->on_id);
-    r = run(f->off, f, &answers, &seen, counts);
+    put(f, "response-0stranger.ferry", FERRY_DIR_TO_OFFLINE, 1, 0, f->id[STRANGER]);
+    put(f, "response-1.ferry", FERRY_DIR_TO_OFFLINE, 1, 0, f->id[ON]);
+    r = run(f->st[OFF], f, &answers, &seen, counts);
     assert_int_not_equal(r, FERRY_OK);
     assert_int_equal(r, seen.refusal);
     assert_string_equal(ferry_err_detail(), "refused here");
     assert_int_equal(seen.refused, 1);
     assert_int_equal(seen.taken, 1);
-    assert_int_equal(counts[1], 1);
+    counted(counts, 0, 1, 0);
 }
 
 /* Nothing paired yet: the run does not start, and says what to do. */
@@ -264,7 +270,7 @@ static void test_unpaired(void **state)
     struct ferry_inbox ib;
     size_t counts[3];
 
-    assert_int_equal(ferry_inbox_open(&ib, f->stranger, &counts[0], &counts[1], &counts[2]),
+    assert_int_equal(ferry_inbox_open(&ib, f->st[STRANGER], &counts[0], &counts[1], &counts[2]),
                      FERRY_ERR_UNTRUSTED);
     assert_non_null(strstr(ferry_err_detail(), "pair --to"));
     ferry_inbox_close(&ib);

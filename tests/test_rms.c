@@ -289,6 +289,27 @@ static void test_server_name(void **state)
     ferry_rms_request_free(g);
 }
 
+/* The SLC's file name from the request's: the server's name kept, else "<name>-SLC.xml"; any
+ * other name is left to the caller, and a short buffer truncates (never overflows). */
+static void test_slc_name(void **state)
+{
+    char out[32] = "untouched";
+
+    (void)state;
+    assert_int_equal(ferry_rms_slc_name("SRV01RenewalRequest.xml", out, sizeof(out)), 1);
+    assert_string_equal(out, "SRV01SLC.xml");
+    assert_int_equal(ferry_rms_slc_name("RenewalRequest.xml", out, sizeof(out)), 1);
+    assert_string_equal(out, "SLC.xml");
+    assert_int_equal(ferry_rms_slc_name("request.xml", out, sizeof(out)), 1);
+    assert_string_equal(out, "request-SLC.xml");
+    snprintf(out, sizeof(out), "untouched");
+    assert_int_equal(ferry_rms_slc_name("request.req", out, sizeof(out)), 0);
+    assert_int_equal(ferry_rms_slc_name(".xml", out, sizeof(out)), 0);
+    assert_string_equal(out, "untouched");
+    assert_int_equal(ferry_rms_slc_name("AVeryLongServerNameRenewalRequest.xml", out, 8), 1);
+    assert_string_equal(out, "AVeryLo");
+}
+
 static void test_request_limits(void **state)
 {
     struct ferry_rms_request *req = NULL;
@@ -733,6 +754,7 @@ int main(void)
         cmocka_unit_test(test_request_utf16_refused),
         cmocka_unit_test(test_request_shapes_and_envelope),
         cmocka_unit_test(test_server_name),
+        cmocka_unit_test(test_slc_name),
         cmocka_unit_test(test_request_limits),
         cmocka_unit_test(test_guid_normalize),
         cmocka_unit_test(test_response_vectors),

@@ -137,9 +137,10 @@ int ferry_cmd_status(const struct ferry_tool *tool, int argc, char **argv)
     const char *prog = tool->prog;
     const struct ferry_status_view *v = tool->status;
     FILE *out = stdout;
+    char trip_help[128];
     const struct ferry_opt opts[] = {
         FERRY_CLI_GLOBAL_OPTS,
-        {"trip", 0, "TRIP", v->trip_help},
+        {"trip", 0, "TRIP", trip_help},
     };
     const struct ferry_cmd_spec spec = {
         prog, "status", "[--trip TRIP]", v->about, opts, sizeof(opts) / sizeof(opts[0]), 0};
@@ -153,6 +154,8 @@ int ferry_cmd_status(const struct ferry_tool *tool, int argc, char **argv)
     int rc;
     ferry_err r;
 
+    snprintf(trip_help, sizeof(trip_help),
+             "only the %s of this trip (an id or 4+ hex digits of one)", v->rows);
     if ((rc = ferry_cli_parse(&spec, argc, argv, &a)) >= 0)
         return rc;
     if ((r = ferry_cli_open_store(&spec, &a, tool->side, 0, &s)) != FERRY_OK ||

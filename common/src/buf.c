@@ -82,6 +82,14 @@ uint8_t *ferry_buf_steal(struct ferry_buf *b, size_t *len)
     return d;
 }
 
+void ferry_free_all(void *const *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        free(p[i]);
+}
+
 void ferry_buf_free(struct ferry_buf *b)
 {
     free(b->data);

@@ -592,6 +592,20 @@ ferry_err ferry_rms_server_name(const char *file_name, const struct ferry_rms_re
     return FERRY_OK;
 }
 
+int ferry_rms_slc_name(const char *req, char *out, size_t outsz)
+{
+    static const char suffix[] = "RenewalRequest.xml";
+    size_t l = strlen(req), sl = sizeof(suffix) - 1;
+
+    if (l >= sl && strcmp(req + l - sl, suffix) == 0)
+        snprintf(out, outsz, "%.*sSLC.xml", (int)(l - sl), req);
+    else if (l > 4 && strcmp(req + l - 4, ".xml") == 0)
+        snprintf(out, outsz, "%.*s-SLC.xml", (int)(l - 4), req);
+    else
+        return 0;
+    return 1;
+}
+
 /* ---- the SOAP request ferry posts (WSDL 6.6) ---------------------------------------------------
  */
 

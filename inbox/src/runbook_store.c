@@ -7,6 +7,7 @@
 #include "ferry/manifest.h"
 #include "ferry/runbook_store.h"
 #include "ferry/statefile.h"
+#include "ferry/trust.h"
 
 /* What one listed transfer shows, owned here. */
 struct rb_row {
@@ -318,7 +319,7 @@ static ferry_err gather(struct ferry_store *s, const struct ferry_runbook_req *q
 
     if ((q->trip == NULL && (r = find_transfer(s, q, &h->t)) != FERRY_OK) ||
         (r = find_trip(s, q, h)) != FERRY_OK ||
-        (r = ferry_state_keys(s, 0, &h->me, &h->peers, &h->npeers)) != FERRY_OK)
+        (r = ferry_trust_keys(s, 0, &h->me, &h->peers, &h->npeers)) != FERRY_OK)
         return r;
     memset(rb, 0, sizeof(*rb));
     if ((r = row_load(s, offline, h->t, &one, &h->pkg, &h->pkglen)) != FERRY_OK)

@@ -110,13 +110,5 @@ static void text_totals(FILE *f, struct ferry_transfer *const *t, size_t n)
                    "to\" its VALIDITYTIME\n");
 }
 
-const struct ferry_status_view status_view = {
-    .about = ABOUT,
-    .trip_help = "only the transfers of this trip (an id or 4+ hex digits of one)",
-    .state_name = state_name,
-    .head = text_head,
-    .row = text_row,
-    .totals = text_totals,
-    .json_head = json_head,
-    .json_row = json_row,
-};
+FERRY_STATUS_VIEW(ABOUT, "transfers", state_name, text_head, text_row, text_totals, json_head,
+                  json_row);

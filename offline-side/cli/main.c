@@ -3,9 +3,7 @@
 #include "ferry/tool.h"
 
 static const struct ferry_verb verbs[] = {
-    {"init", NULL, ferry_cmd_init, "create this machine's state and pairing identity"},
-    {"pair", NULL, ferry_cmd_pair,
-     "carry the identity to the online machine, or import its identity"},
+    FERRY_TOOL_VERBS_INIT_PAIR("carry the identity to the online machine, or import its identity"),
     {"request", cmd_request, NULL,
      "X.509: make a renewal request (PKCS#10) from a certificate and key"},
     {"export", cmd_export, NULL, "export a renewal request as a signed package (USB or QR)"},

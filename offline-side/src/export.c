@@ -11,6 +11,7 @@
 #include "ferry/package.h"
 #include "ferry/rms.h"
 #include "ferry/statefile.h"
+#include "ferry/trust.h"
 #include "ferry/runbook_store.h"
 #include "ferry/medium.h"
 #include "ferry/usb.h"
@@ -251,7 +252,7 @@ ferry_err ferry_offline_export(struct ferry_store *s, const char *request_path,
     memset(res, 0, sizeof(*res));
     memset(&p, 0, sizeof(p));
     ferry_buf_init(&summary, 8192);
-    if ((r = ferry_state_keys(s, 0, &me, &peers, &npeers)) != FERRY_OK)
+    if ((r = ferry_trust_keys(s, 0, &me, &peers, &npeers)) != FERRY_OK)
         goto out;
     if ((r = ferry_file_read(request_path, FERRY_RMS_MAX_REQUEST, &req, &reqlen)) != FERRY_OK)
         goto out;

@@ -7,6 +7,7 @@
 
 #include "ferry/buf.h"
 #include "ferry/file.h"
+#include "ferry/inbox.h"
 #include "ferry/log.h"
 #include "ferry/offline.h"
 #include "ferry/package.h"
@@ -19,42 +20,46 @@
 
 struct import_ctx {
     struct ferry_store *s;
-    struct ferry_identity *me;
-    struct ferry_identity **peers;
-    size_t npeers;
     const char *out_path;
     int force;
-    uint64_t budget;         /* bytes left to read from the medium */
     const uint8_t *drm_root; /* RMS --drm-root pin, or NULL */
     ferry_import_check_fn check;
     void *check_ctx;
     const char *medium; /* the medium's name ("usb", "images", ...), for the ledger */
+    struct ferry_import_result *res;
 };
+
+/* What one answer's result owns (ferry_import_result_clear). */
+static void one_clear(void *item)
+{
+    struct ferry_import_one *o = item;
+
+    FERRY_FREE_ALL(o->out_path, o->server_name, o->key_path, o->sender_name, o->guid, o->changes);
+}
 
 /* <dir of the request>/<Server>SLC.xml from "<Server>RenewalRequest.xml", else "<name>-SLC.xml". */
 static char *default_out(const struct ferry_transfer *t)
 {
     const char *src = t->source_path ? t->source_path : "RenewalRequest.xml";
     const char *base = strrchr(src, '/');
-    char *dir = ferry_path_dirname(src), *res = NULL;
+    char *dir = ferry_path_dirname(src), *slc = NULL, *res = NULL;
     struct ferry_buf b;
-    size_t bl;
-    const char *suffix = "RenewalRequest.xml";
+    size_t cap;
 
     base = base ? base + 1 : src;
-    bl = strlen(base);
+    cap = strlen(base) + sizeof("-SLC.xml");
     ferry_buf_init(&b, 8192);
-    if (dir == NULL)
-        return NULL;
-    if (bl >= strlen(suffix) && strcmp(base + bl - strlen(suffix), suffix) == 0)
-        ferry_buf_printf(&b, "%s/%.*sSLC.xml", dir, (int)(bl - strlen(suffix)), base);
-    else if (bl > 4 && strcmp(base + bl - 4, ".xml") == 0)
-        ferry_buf_printf(&b, "%s/%.*s-SLC.xml", dir, (int)(bl - 4), base);
+    if (dir == NULL || (slc = malloc(cap)) == NULL)
+        goto out;
+    if (ferry_rms_slc_name(base, slc, cap))
+        ferry_buf_printf(&b, "%s/%s", dir, slc);
     else
         ferry_buf_printf(&b, "%s/%s-SLC.xml", dir, base);
-    free(dir);
     if (b.data != NULL)
         res = (char *)ferry_buf_steal(&b, NULL);
+out:
+    free(slc);
+    free(dir);
     ferry_buf_free(&b);
     return res;
 }
@@ -541,92 +546,45 @@ out:
     return r;
 }
 
-/* Verifies one file; 1 if it is an answer to examine, 0 if ignored, -1 if refused (o filled). */
-static int examine(struct import_ctx *c, struct ferry_usb_file *f, struct ferry_manifest **m,
-                   struct ferry_import_one *o)
+/* Room for a result per file on the medium. */
+static ferry_err import_begin(void *ctx, size_t n)
 {
-    int own = 0;
-    size_t signer = 0;
-    const char *name;
-    ferry_err r = ferry_medium_fetch(f, c->me, c->peers, c->npeers, &c->budget);
+    struct import_ctx *c = ctx;
 
-    if (r == FERRY_OK)
-        r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, &signer, &own);
+    return (c->res->items = calloc(n, sizeof(*c->res->items))) == NULL ? FERRY_ERR_NOMEM : FERRY_OK;
+}
 
-    if (r != FERRY_OK) {
-        o->err = r;
+/* One answer off the medium (@p; NULL when it was refused with @err): imported, and counted. */
+static void import_take(void *ctx, struct ferry_inbox *ib, struct ferry_usb_file *f, ferry_err err,
+                        struct ferry_inbox_pkg *p, int *keep)
+{
+    struct import_ctx *c = ctx;
+    struct ferry_import_one *o = &c->res->items[c->res->n++];
+
+    (void)keep;
+    snprintf(o->file, sizeof(o->file), "%s", f->name);
+    if (p == NULL) {
+        o->err = err;
         snprintf(o->message, sizeof(o->message), "%s", ferry_err_detail());
-        return -1;
-    }
-    if (own) {
-        ferry_log(FERRY_LOG_DEBUG, "%s: ignored (this machine's own package)", f->name);
-        ferry_manifest_free(*m);
-        *m = NULL;
-        return 0;
-    }
-    if ((*m)->direction != FERRY_DIR_TO_OFFLINE || !(*m)->is_response ||
-        ferry_manifest_find(*m, FERRY_ITEM_IDENTITY) != NULL) {
-        ferry_log(FERRY_LOG_DEBUG, "%s: ignored (%s)", f->name,
-                  ferry_manifest_find(*m, FERRY_ITEM_IDENTITY) != NULL ? "an identity"
-                  : (*m)->direction != FERRY_DIR_TO_OFFLINE ? "a package for the online side"
-                                                            : "not an answer");
-        ferry_manifest_free(*m);
-        *m = NULL;
-        return 0;
-    }
-    name = ferry_identity_name(c->peers[signer]); /* the answer's signer, shown before import */
-    ferry_identity_fingerprint(c->peers[signer], o->sender_fp);
-    if ((o->sender_name = strdup(name != NULL ? name : "")) == NULL) {
-        ferry_manifest_free(*m);
-        *m = NULL;
+    } else if ((o->sender_name = strdup(p->signer_name)) == NULL) { /* shown before import */
         o->err = FERRY_ERR_NOMEM;
         snprintf(o->message, sizeof(o->message), "out of memory");
-        return -1;
+    } else {
+        memcpy(o->sender_fp, p->signer_fp, sizeof(o->sender_fp));
+        o->err = import_one(c, f, p->m, o);
+        snprintf(o->message, sizeof(o->message), "%s",
+                 o->err == FERRY_OK ? "imported" : ferry_err_detail());
     }
-    return 1;
+    if (o->err == FERRY_OK)
+        c->out_path = NULL; /* --out names the first answer's file only */
+    ferry_inbox_count(ib, o->err, o->message);
 }
 
-static ferry_err import_files(struct import_ctx *c, struct ferry_usb_file *files, size_t n,
-                              struct ferry_import_result *res)
-{
-    ferry_err first = FERRY_OK;
-    size_t i;
-    const char *replay_msg = NULL;
-
-    if ((res->items = calloc(n, sizeof(*res->items))) == NULL)
-        return FERRY_ERR_NOMEM;
-    for (i = 0; i < n; i++) {
-        struct ferry_manifest *m = NULL;
-        struct ferry_import_one *o = &res->items[res->n];
-        int k;
-
-        snprintf(o->file, sizeof(o->file), "%s", files[i].name);
-        ferry_err_clear();
-        if ((k = examine(c, &files[i], &m, o)) == 0) {
-            ferry_usb_file_unload(&files[i]);
-            res->ignored++;
-            continue;
-        }
-        res->n++;
-        if (k > 0) {
-            o->err = import_one(c, &files[i], m, o);
-            snprintf(o->message, sizeof(o->message), "%s",
-                     o->err == FERRY_OK ? "imported" : ferry_err_detail());
-        }
-        ferry_manifest_free(m);
-        ferry_usb_file_unload(&files[i]); /* one package in memory at a time */
-        if (o->err == FERRY_OK) {
-            res->imported++;
-            c->out_path = NULL; /* --out names the first answer's file only */
-        } else if (o->err == FERRY_ERR_REPLAY) {
-            res->skipped++; /* an answer imported before, still on the stick: skipped */
-            replay_msg = replay_msg != NULL ? replay_msg : o->message;
-        } else if (first == FERRY_OK) {
-            first = o->err;
-        }
-    }
-    return ferry_state_batch_verdict(first, res->imported, res->skipped, replay_msg);
-}
+static const struct ferry_inbox_side import_side = {
+    .direction = FERRY_DIR_TO_OFFLINE,
+    .begin = import_begin,
+    .take = import_take,
+};
 
 ferry_err ferry_offline_import(struct ferry_store *s, const struct ferry_medium *from,
                                const char *out_path, int force, struct ferry_import_result *res)
@@ -650,45 +608,24 @@ ferry_err ferry_offline_import_opts(struct ferry_store *s, const struct ferry_me
     struct import_ctx c = {.s = s,
                            .out_path = o->out_path,
                            .force = o->force,
-                           .budget = FERRY_USB_READ_MAX,
                            .drm_root = o->drm_root,
                            .check = o->check,
                            .check_ctx = o->check_ctx,
-                           .medium = ferry_medium_kind_name(from->kind)};
-    struct ferry_usb_file *files = NULL;
-    size_t n = 0;
+                           .medium = ferry_medium_kind_name(from->kind),
+                           .res = res};
+    struct ferry_inbox ib;
     ferry_err r;
 
     memset(res, 0, sizeof(*res));
-    if ((r = ferry_state_keys(s, 1, &c.me, &c.peers, &c.npeers)) != FERRY_OK)
-        goto out;
-    if ((r = ferry_medium_list(from, "response-", &files, &n)) != FERRY_OK)
-        goto out;
-    r = import_files(&c, files, n, res);
-    if (r == FERRY_OK && res->imported == 0)
-        r = ferry_errf(FERRY_ERR_NOT_FOUND,
-                       "no answer on this medium (%zu package(s) for the other side or "
-                       "identities ignored): submit the request on the online machine first",
-                       res->ignored);
-out:
-    ferry_usb_files_free(files, n);
-    ferry_identity_free(c.me);
-    ferry_store_peers_free(c.peers, c.npeers);
+    if ((r = ferry_inbox_open(&ib, s, &res->ignored, &res->imported, &res->skipped)) == FERRY_OK)
+        r = ferry_inbox_run(&ib, from, &import_side, &c);
+    ferry_inbox_close(&ib);
     return r;
 }
 
 void ferry_import_result_clear(struct ferry_import_result *res)
 {
-    size_t i;
-
-    for (i = 0; i < res->n; i++) {
-        free(res->items[i].out_path);
-        free(res->items[i].server_name);
-        free(res->items[i].key_path);
-        free(res->items[i].sender_name);
-        free(res->items[i].guid);
-        free(res->items[i].changes);
-    }
+    ferry_inbox_results_clear(res->items, res->n, sizeof(*res->items), one_clear);
     FERRY_FREE(res->items);
     res->n = res->imported = res->skipped = res->ignored = 0;
 }

@@ -77,12 +77,4 @@ static void text_totals(FILE *f, struct ferry_transfer *const *t, size_t n)
     fprintf(f, "%zu request(s) submitted from here\n", n);
 }
 
-const struct ferry_status_view status_view = {
-    .about = ABOUT,
-    .trip_help = "only the requests of this trip (an id or 4+ hex digits of one)",
-    .state_name = state_name,
-    .head = text_head,
-    .row = text_row,
-    .totals = text_totals,
-    .json_row = json_row,
-};
+FERRY_STATUS_VIEW(ABOUT, "requests", state_name, text_head, text_row, text_totals, NULL, json_row);

@@ -3,9 +3,7 @@
 #include "ferry/tool.h"
 
 static const struct ferry_verb verbs[] = {
-    {"init", NULL, ferry_cmd_init, "create this machine's state and pairing identity"},
-    {"pair", NULL, ferry_cmd_pair,
-     "carry the identity to the offline machine, or import its identity"},
+    FERRY_TOOL_VERBS_INIT_PAIR("carry the identity to the offline machine, or import its identity"),
     {"check-root", cmd_check_root, NULL,
      "check the trust store for the GTE root, or (--service) the enrollment service"},
     {"submit", cmd_submit, NULL,

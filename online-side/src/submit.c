@@ -8,6 +8,7 @@
 
 #include "ferry/buf.h"
 #include "ferry/file.h"
+#include "ferry/inbox.h"
 #include "ferry/log.h"
 #include "ferry/online.h"
 #include "ferry/package.h"
@@ -18,19 +19,30 @@
 #include "ferry/usb.h"
 #include "ferry/x509.h"
 
+struct work;
+
 struct submit_ctx {
     struct ferry_store *s;
-    struct ferry_identity *me;
-    struct ferry_identity **peers;
-    size_t npeers;
+    struct ferry_identity *me;     /* borrowed from the receive run (ferry_inbox) */
+    struct ferry_identity **peers; /* likewise */
     const struct ferry_submit_opts *o;
     const char *from; /* the medium's name the requests came on ("usb", "images", ...) */
     const char *url;
     STACK_OF(X509) * cas; /* EST: /cacerts, fetched once for the whole medium */
     ferry_err cas_err;
     char cas_msg[600];
-    uint64_t budget; /* bytes left to read from the medium */
+    struct ferry_submit_result *res;
+    struct work *w; /* the requests taken off the medium, for the batch */
+    size_t nw;
 };
+
+/* What one request's result owns (ferry_submit_result_clear). */
+static void one_clear(void *item)
+{
+    struct ferry_submit_one *o = item;
+
+    FERRY_FREE_ALL(o->server_name, o->guid, o->sender_name, o->where, o->package_name, o->changes);
+}
 
 #define PARALLEL_DEFAULT 4
 #define PARALLEL_MAX     64
@@ -39,16 +51,7 @@ struct submit_ctx {
 /* "<Server>RenewalRequest.xml" -> "<Server>SLC.xml"; anything else -> "<name>-SLC.xml". */
 static void answer_name(const char *req, char *out, size_t outsz)
 {
-    const char *suffix = "RenewalRequest.xml";
-    size_t l = strlen(req), sl = strlen(suffix);
-
-    if (l >= sl && strcmp(req + l - sl, suffix) == 0)
-        snprintf(out, outsz, "%.*sSLC.xml", (int)(l - sl), req);
-    else if (l > 4 && strcmp(req + l - 4, ".xml") == 0)
-        snprintf(out, outsz, "%.*s-SLC.xml", (int)(l - 4), req);
-    else
-        snprintf(out, outsz, "SLC.xml");
-    if (!ferry_usb_name_ok(out))
+    if (!ferry_rms_slc_name(req, out, outsz) || !ferry_usb_name_ok(out))
         snprintf(out, outsz, "SLC.xml");
 }
 
@@ -616,7 +619,7 @@ static ferry_err pick_item(struct submit_ctx *c, const struct ferry_manifest *re
 
 /* One request package of the medium, through the batch. */
 struct work {
-    const struct ferry_usb_file *f;
+    struct ferry_usb_file *f;
     struct ferry_manifest *req;
     size_t signer;
     struct ferry_submit_one *o;
@@ -714,53 +717,40 @@ static int submitted_before(struct submit_ctx *c, const struct ferry_manifest *m
     return done;
 }
 
-/* 1: a request to submit; 0: ignored; -1: refused (o filled). */
-static int examine(struct submit_ctx *c, struct ferry_usb_file *f, struct ferry_manifest **m,
-                   size_t *signer, struct ferry_submit_one *o)
+/* One request package off the medium (@p; NULL when it was refused with @err): taken for the
+ * batch (its bytes kept), or refused now when it was submitted before (without --again). */
+static void submit_take(void *ctx, struct ferry_inbox *ib, struct ferry_usb_file *f, ferry_err err,
+                        struct ferry_inbox_pkg *p, int *keep)
 {
+    struct submit_ctx *c = ctx;
+    struct ferry_submit_one *o = &c->res->items[c->res->n++];
     struct ferry_transfer *t = NULL;
     uint8_t sha[FERRY_SHA256_LEN];
     char when[11];
-    int own = 0;
-    ferry_err r = ferry_medium_fetch(f, c->me, c->peers, c->npeers, &c->budget);
 
-    if (r == FERRY_OK)
-        r = ferry_state_verify(c->me, c->peers, c->npeers, f->data, f->len, m, signer, &own);
-
-    if (r == FERRY_OK && own) {
-        ferry_log(FERRY_LOG_DEBUG, "%s: ignored (this machine's own package)", f->name);
-        ferry_manifest_free(*m);
-        *m = NULL;
-        return 0;
-    }
-    if (r == FERRY_OK && (*m)->direction == FERRY_DIR_TO_ONLINE &&
-        ferry_manifest_find(*m, FERRY_ITEM_IDENTITY) == NULL) {
-        ferry_transfer_id_hex((*m)->transfer_id, o->transfer_id);
+    (void)ib;
+    snprintf(o->file, sizeof(o->file), "%s", f->name);
+    if (p != NULL) {
+        ferry_transfer_id_hex(p->m->transfer_id, o->transfer_id);
         ferry_sha256(f->data, f->len, sha);
-        if (c->o->again || !submitted_before(c, *m, sha))
-            return 1;
-        if (ferry_store_transfer_get(c->s, (*m)->transfer_id, &t) == FERRY_OK)
+        if (c->o->again || !submitted_before(c, p->m, sha)) {
+            c->w[c->nw++] = (struct work){.f = f, .req = p->m, .signer = p->signer, .o = o};
+            p->m = NULL;
+            *keep = 1;
+            return;
+        }
+        if (ferry_store_transfer_get(c->s, p->m->transfer_id, &t) == FERRY_OK)
             ferry_time_date(t->updated, when);
         else
             snprintf(when, sizeof(when), "earlier");
         ferry_transfer_free(t);
-        r = ferry_errf(FERRY_ERR_REPLAY,
-                       "transfer %.8s was submitted already (%s); its answer is "
-                       "response-%.8s.ferry. Use --again to submit it once more",
-                       o->transfer_id, when, o->transfer_id);
-    } else if (r == FERRY_OK) {
-        ferry_log(FERRY_LOG_DEBUG, "%s: ignored (%s)", f->name,
-                  (*m)->direction == FERRY_DIR_TO_OFFLINE ? "a package for the offline side"
-                                                          : "an identity");
-        ferry_manifest_free(*m);
-        *m = NULL;
-        return 0;
+        err = ferry_errf(FERRY_ERR_REPLAY,
+                         "transfer %.8s was submitted already (%s); its answer is "
+                         "response-%.8s.ferry. Use --again to submit it once more",
+                         o->transfer_id, when, o->transfer_id);
     }
-    o->err = r;
+    o->err = err;
     snprintf(o->message, sizeof(o->message), "%s", ferry_err_detail());
-    ferry_manifest_free(*m);
-    *m = NULL;
-    return -1;
 }
 
 /* What the runbook's submit step lists, known before anything is sent: the package's digest,
@@ -798,20 +788,20 @@ static ferry_err prepare(struct submit_ctx *c, struct work *w)
 }
 
 /* A package leaves the batch: its manifest, parsed request and bytes are not kept. */
-static void work_drop(struct work *w, struct ferry_usb_file *files)
+static void work_drop(struct work *w)
 {
     ferry_manifest_free(w->ans);
     ferry_manifest_free(w->req);
     ferry_rms_request_free(w->rq);
     X509_REQ_free(w->csr);
-    ferry_usb_file_unload(&files[w->f - files]);
+    ferry_usb_file_unload(w->f);
     memset(w, 0, sizeof(*w));
 }
 
 /* Prepares each request and shows it (o->check) before anything is sent; those that fail or
  * are declined leave the batch unsent. Returns how many stay, moved to the front of @w. */
 static size_t prepare_all(struct submit_ctx *c, const struct ferry_submit_result *res,
-                          struct work *w, size_t n, struct ferry_usb_file *files)
+                          struct work *w, size_t n)
 {
     size_t i, kept = 0;
 
@@ -828,45 +818,32 @@ static size_t prepare_all(struct submit_ctx *c, const struct ferry_submit_result
             continue;
         }
         snprintf(o->message, sizeof(o->message), "%s", ferry_err_detail());
-        work_drop(&w[i], files);
+        work_drop(&w[i]);
     }
     return kept;
 }
 
-/* Examines every package, submits the requests concurrently, then delivers each answer (signs,
- * keeps, writes to the medium, records) in the medium's order, whatever happened to the others. */
-static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files, size_t n,
-                              struct ferry_submit_result *res)
+/* Room for a result and a request per file on the medium. */
+static ferry_err submit_begin(void *ctx, size_t n)
 {
-    ferry_err first = FERRY_OK;
-    struct work *w = NULL;
-    size_t i, nw = 0;
-    const char *replay_msg = NULL;
-    int k, par = c->o->parallel > 0 ? c->o->parallel : PARALLEL_DEFAULT;
+    struct submit_ctx *c = ctx;
 
-    if ((res->items = calloc(n > 0 ? n : 1, sizeof(*res->items))) == NULL ||
-        (w = calloc(n > 0 ? n : 1, sizeof(*w))) == NULL) {
-        free(w);
+    if ((c->res->items = calloc(n > 0 ? n : 1, sizeof(*c->res->items))) == NULL ||
+        (c->w = calloc(n > 0 ? n : 1, sizeof(*c->w))) == NULL)
         return FERRY_ERR_NOMEM;
-    }
-    for (i = 0; i < n; i++) {
-        struct ferry_manifest *m = NULL;
-        struct ferry_submit_one *o = &res->items[res->n];
-        size_t signer = 0;
+    return FERRY_OK;
+}
 
-        snprintf(o->file, sizeof(o->file), "%s", files[i].name);
-        ferry_err_clear();
-        if ((k = examine(c, &files[i], &m, &signer, o)) == 0) {
-            ferry_usb_file_unload(&files[i]);
-            res->ignored++;
-            continue;
-        }
-        res->n++;
-        if (k > 0)
-            w[nw++] = (struct work){.f = &files[i], .req = m, .signer = signer, .o = o};
-        else
-            ferry_usb_file_unload(&files[i]); /* refused: its bytes are not kept */
-    }
+/* Submits the requests taken concurrently, then delivers each answer (signs, keeps, writes to
+ * the medium, records) in the medium's order, whatever happened to the others; counts them. */
+static void submit_batch(void *ctx, struct ferry_inbox *ib)
+{
+    struct submit_ctx *c = ctx;
+    struct ferry_submit_result *res = c->res;
+    struct work *w = c->w;
+    size_t i, nw = c->nw;
+    int par = c->o->parallel > 0 ? c->o->parallel : PARALLEL_DEFAULT;
+
     if (nw > 1 && c->o->answer_doc != NULL) { /* one answer binds one request */
         for (i = 0; i < nw; i++) {
             w[i].o->err = ferry_errf(FERRY_ERR_USAGE,
@@ -879,7 +856,7 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
         }
         nw = 0;
     }
-    nw = prepare_all(c, res, w, nw, files);
+    nw = prepare_all(c, res, w, nw);
     if (nw > 0 && c->o->est)
         fetch_cas(c);
     if (nw > 0)
@@ -900,34 +877,30 @@ static ferry_err submit_files(struct submit_ctx *c, struct ferry_usb_file *files
             ferry_state_remove(ferry_store_home(c->s), "certs", w[i].req->transfer_id, REFUSED_EXT);
         if (o->err == FERRY_ERR_MISMATCH && o->changes != NULL)
             ferry_store_audit(c->s, "answer-refused", o->transfer_id);
-        work_drop(&w[i], files); /* delivered: its bytes are not kept */
+        work_drop(&w[i]); /* delivered: its bytes are not kept */
     }
-    free(w);
-    for (i = 0; i < res->n; i++) {
-        struct ferry_submit_one *o = &res->items[i];
-        if (o->err == FERRY_OK) {
-            res->submitted++;
-        } else if (o->err == FERRY_ERR_REPLAY) {
-            res->skipped++; /* a request submitted before, still on the stick: skipped */
-            replay_msg = replay_msg != NULL ? replay_msg : o->message;
-        } else if (first == FERRY_OK) {
-            first = ferry_errf(o->err, "%s", o->message);
-        }
-    }
-    return ferry_state_batch_verdict(first, res->submitted, res->skipped, replay_msg);
+    c->nw = 0;
+    for (i = 0; i < res->n; i++)
+        ferry_inbox_count(ib, res->items[i].err, res->items[i].message);
 }
+
+static const struct ferry_inbox_side submit_side = {
+    .direction = FERRY_DIR_TO_ONLINE,
+    .begin = submit_begin,
+    .take = submit_take,
+    .batch = submit_batch,
+};
 
 ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *from,
                               const struct ferry_submit_opts *o, struct ferry_submit_result *res)
 {
-    struct submit_ctx c = {
-        .s = s, .budget = FERRY_USB_READ_MAX, .from = ferry_medium_kind_name(from->kind)};
+    struct submit_ctx c = {.s = s, .from = ferry_medium_kind_name(from->kind), .res = res};
     struct ferry_submit_opts oo = *o; /* with a pool: a kept-open connection per worker */
-    struct ferry_usb_file *files = NULL;
-    size_t n = 0;
+    struct ferry_inbox ib;
     ferry_err r;
 
     memset(res, 0, sizeof(*res));
+    memset(&ib, 0, sizeof(ib));
     c.o = &oo;
     c.url = o->answer_doc != NULL ? FERRY_RMS_UPLOAD_PAGE
             : o->service          ? o->service
@@ -935,8 +908,10 @@ ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *
     if (o->est && o->service == NULL)
         return ferry_errf(FERRY_ERR_USAGE, "--protocol est needs --service URL (the EST base, "
                                            "e.g. https://ca.example)");
-    if ((r = ferry_state_keys(s, 1, &c.me, &c.peers, &c.npeers)) != FERRY_OK)
+    if ((r = ferry_inbox_open(&ib, s, &res->ignored, &res->submitted, &res->skipped)) != FERRY_OK)
         goto out;
+    c.me = ib.me;
+    c.peers = ib.peers;
     res->service = c.url;
     ferry_identity_fingerprint(c.me, res->online_fp);
     if ((res->online_name = strdup(ferry_identity_name(c.me) ? ferry_identity_name(c.me) : "")) ==
@@ -944,38 +919,21 @@ ferry_err ferry_online_submit(struct ferry_store *s, const struct ferry_medium *
         r = FERRY_ERR_NOMEM;
         goto out;
     }
-    if ((r = ferry_medium_list(from, "request-", &files, &n)) != FERRY_OK)
-        goto out;
     if (oo.http.pool == NULL && (r = ferry_http_pool_new(&oo.http.pool)) != FERRY_OK)
         goto out;
-    r = submit_files(&c, files, n, res);
-    if (r == FERRY_OK && res->submitted == 0)
-        r = ferry_errf(FERRY_ERR_NOT_FOUND,
-                       "no request package on this medium (%zu other package(s) ignored): "
-                       "export one on the offline machine first",
-                       res->ignored);
+    r = ferry_inbox_run(&ib, from, &submit_side, &c);
 out:
     if (oo.http.pool != o->http.pool)
         ferry_http_pool_free(oo.http.pool);
     sk_X509_pop_free(c.cas, X509_free);
-    ferry_usb_files_free(files, n);
-    ferry_identity_free(c.me);
-    ferry_store_peers_free(c.peers, c.npeers);
+    free(c.w);
+    ferry_inbox_close(&ib);
     return r;
 }
 
 void ferry_submit_result_clear(struct ferry_submit_result *res)
 {
-    size_t i;
-
-    for (i = 0; i < res->n; i++) {
-        free(res->items[i].server_name);
-        free(res->items[i].guid);
-        free(res->items[i].sender_name);
-        free(res->items[i].where);
-        free(res->items[i].package_name);
-        free(res->items[i].changes);
-    }
+    ferry_inbox_results_clear(res->items, res->n, sizeof(*res->items), one_clear);
     FERRY_FREE(res->items);
     FERRY_FREE(res->online_name);
     res->n = res->submitted = res->skipped = res->ignored = 0;

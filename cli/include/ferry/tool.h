@@ -25,8 +25,8 @@ struct ferry_verb {
 
 /* What one side's `status` shows inside the frame both share. */
 struct ferry_status_view {
-    const char *about;     /* its --help paragraph */
-    const char *trip_help; /* the --trip option's help */
+    const char *about; /* its --help paragraph */
+    const char *rows;  /* what its rows are ("transfers"), for the --trip option's help */
     const char *(*state_name)(enum ferry_transfer_state st);
     /* the text table: the column headings, one row a transfer, the totals */
     void (*head)(FILE *f);
@@ -37,6 +37,12 @@ struct ferry_status_view {
     void (*json_head)(struct ferry_json *j, struct ferry_transfer *const *t, size_t n);
     void (*json_row)(struct ferry_json *j, const struct ferry_transfer *t, time_t now);
 };
+
+/* Defines a side's `status_view` from its --help paragraph, what its rows are and its functions
+ * (in the order of struct ferry_status_view; @json_head may be NULL). */
+#define FERRY_STATUS_VIEW(about, rows, state_name, head, row, totals, json_head, json_row)         \
+    const struct ferry_status_view status_view = {about, rows,   state_name, head,                 \
+                                                  row,   totals, json_head,  json_row}
 
 /* One tool: its name, its side ("offline"/"online"), the paragraph its --help opens with, its
  * verbs in the order --help lists them, and what its `status` shows. */
@@ -54,6 +60,14 @@ struct ferry_tool {
  * `prog VERB [options]`, --help, --version. Returns the exit code.
  */
 int ferry_tool_main(const struct ferry_tool *tool, int argc, char **argv);
+
+/* The first rows of a tool's verb table, both tools' own: init, and pair (@pair_summary names
+ * the machine the identity goes to). */
+#define FERRY_TOOL_VERBS_INIT_PAIR(pair_summary)                                                   \
+    {"init", NULL, ferry_cmd_init, "create this machine's state and pairing identity"},            \
+    {                                                                                              \
+        "pair", NULL, ferry_cmd_pair, pair_summary                                                 \
+    }
 
 /* Defines main() for a tool: ferry_tool_main over @verbs (an array) and @status. */
 #define FERRY_TOOL_MAIN(prog, side, about, verbs, status)                                          \

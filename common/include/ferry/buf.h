@@ -14,6 +14,11 @@
         (p) = NULL;                                                                                \
     } while (0)
 
+/** Frees each of the pointers given (NULL ones too), e.g. the strings a result owns. */
+#define FERRY_FREE_ALL(...)                                                                        \
+    ferry_free_all((void *[]){__VA_ARGS__}, sizeof((void *[]){__VA_ARGS__}) / sizeof(void *))
+void ferry_free_all(void *const *p, size_t n);
+
 struct ferry_buf {
     uint8_t *data; /* always NUL-terminated past len when non-NULL */
     size_t len;

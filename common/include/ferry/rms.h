@@ -66,6 +66,13 @@ ferry_err ferry_rms_server_name(const char *file_name, const struct ferry_rms_re
                                 char **name, const char **from);
 
 /**
+ * The SLC's file name for the request file named @req (a base name), in @out (@outsz bytes):
+ * "<server>RenewalRequest.xml" -> "<server>SLC.xml", "<name>.xml" -> "<name>-SLC.xml". Returns
+ * 0 (and leaves @out alone) for any other name: the caller names the file.
+ */
+int ferry_rms_slc_name(const char *req, char *out, size_t outsz);
+
+/**
  * The bytes to POST (WSDL 6.6, SOAP 1.1 document/literal): the carried file as is when it is a
  * SOAP Enroll with a VersionData header (*as_is = 1); otherwise an envelope built from it:
  * VersionData 1.0.0.0/1.0.0.0 and Enroll/oInput with AuthorizationInformation and the file's

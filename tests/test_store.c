@@ -61,7 +61,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static struct ferry_store *open_new(struct fx *f, const char *side)
+static struct ferry_store *open_new(struct fx *f, enum ferry_side side)
 {
     struct ferry_store *s = NULL;
 
@@ -85,7 +85,7 @@ static void sample_transfer(struct ferry_transfer *t, uint8_t seed, time_t creat
     t->state = FERRY_TS_OUTSTANDING;
     fill_id(t->package_sha256, sizeof(t->package_sha256), (uint8_t)(seed + 1));
     fill_id(t->payload_sha256, sizeof(t->payload_sha256), (uint8_t)(seed + 2));
-    t->kind = "rms";
+    t->kind = FERRY_KIND_RMS;
     t->subject = "rms.example.org";
     t->guid = "{0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}";
     t->source_path = "/root/request.xml";
@@ -121,11 +121,11 @@ static void test_open_create_reopen(void **state)
     char *p;
     struct stat st;
 
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_ERR_NOT_FOUND);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_ERR_NOT_FOUND);
     assert_null(s);
     assert_non_null(strstr(ferry_err_detail(), "init"));
     assert_false(ferry_path_exists(f->home));
-    s = open_new(f, "offline");
+    s = open_new(f, FERRY_SIDE_OFFLINE);
     assert_string_equal(ferry_store_home(s), f->home);
     ferry_store_close(s);
     assert_int_equal(stat(f->home, &st), 0);
@@ -142,9 +142,9 @@ static void test_open_create_reopen(void **state)
     assert_true(ferry_path_exists(p));
     free(p);
     /* reopen without create, and with create (no change) */
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
     ferry_store_close(s);
-    assert_int_equal(ferry_store_open(f->home, "offline", 1, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 1, &s), FERRY_OK);
     ferry_store_close(s);
     assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-create'"), 1);
@@ -155,7 +155,7 @@ static void test_open_create_reopen(void **state)
     p = ferry_path_join(f->home, "ledger.sqlite");
     unlink(p);
     free(p);
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_ERR_NOT_FOUND);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_ERR_NOT_FOUND);
 }
 
 static void test_home_resolution(void **state)
@@ -170,29 +170,29 @@ static void test_home_resolution(void **state)
     unsetenv("FERRY_HOME");
     unsetenv("XDG_DATA_HOME");
     setenv("HOME", home, 1);
-    assert_int_equal(ferry_store_open(NULL, "online", 1, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(NULL, FERRY_SIDE_ONLINE, 1, &s), FERRY_OK);
     want = ferry_path_join(home, ".local/share/ferry");
     assert_string_equal(ferry_store_home(s), want);
     free(want);
     ferry_store_close(s);
     setenv("XDG_DATA_HOME", xdg, 1);
-    assert_int_equal(ferry_store_open(NULL, "online", 1, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(NULL, FERRY_SIDE_ONLINE, 1, &s), FERRY_OK);
     want = ferry_path_join(xdg, "ferry");
     assert_string_equal(ferry_store_home(s), want);
     free(want);
     ferry_store_close(s);
     setenv("FERRY_HOME", f->home, 1);
-    assert_int_equal(ferry_store_open(NULL, "online", 1, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(NULL, FERRY_SIDE_ONLINE, 1, &s), FERRY_OK);
     assert_string_equal(ferry_store_home(s), f->home);
     ferry_store_close(s);
     /* an explicit home wins over everything */
-    assert_int_equal(ferry_store_open(xdg, "online", 1, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(xdg, FERRY_SIDE_ONLINE, 1, &s), FERRY_OK);
     assert_string_equal(ferry_store_home(s), xdg);
     ferry_store_close(s);
     unsetenv("FERRY_HOME");
     unsetenv("XDG_DATA_HOME");
     unsetenv("HOME");
-    assert_int_equal(ferry_store_open(NULL, "online", 1, &s), FERRY_ERR_USAGE);
+    assert_int_equal(ferry_store_open(NULL, FERRY_SIDE_ONLINE, 1, &s), FERRY_ERR_USAGE);
     if (saved != NULL)
         setenv("HOME", saved, 1);
     free(saved);
@@ -203,16 +203,16 @@ static void test_home_resolution(void **state)
 static void test_side_mismatch(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "online");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_ONLINE);
 
     ferry_store_close(s);
     s = NULL;
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_ERR_MISMATCH);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_ERR_MISMATCH);
     assert_null(s);
     assert_non_null(strstr(ferry_err_detail(), "this FERRY_HOME belongs to ferry-online"));
-    assert_int_equal(ferry_store_open(f->home, "offline", 1, &s), FERRY_ERR_MISMATCH);
-    assert_int_equal(ferry_store_open(f->home, "both", 1, &s), FERRY_ERR_USAGE);
-    assert_int_equal(ferry_store_open(f->home, "online", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 1, &s), FERRY_ERR_MISMATCH);
+    assert_int_equal(ferry_store_open(f->home, (enum ferry_side)3, 1, &s), FERRY_ERR_USAGE);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_ONLINE, 0, &s), FERRY_OK);
     ferry_store_close(s);
 }
 
@@ -222,7 +222,7 @@ static void test_not_a_directory(void **state)
     struct ferry_store *s = NULL;
 
     assert_int_equal(ferry_file_write_atomic(f->home, "x", 1, 0600), FERRY_OK);
-    assert_int_equal(ferry_store_open(f->home, "offline", 1, &s), FERRY_ERR_USAGE);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 1, &s), FERRY_ERR_USAGE);
     assert_null(s);
 }
 
@@ -235,7 +235,7 @@ static void assert_transfer_eq(const struct ferry_transfer *a, const struct ferr
     assert_int_equal(a->state, b->state);
     assert_memory_equal(a->package_sha256, b->package_sha256, sizeof(a->package_sha256));
     assert_memory_equal(a->payload_sha256, b->payload_sha256, sizeof(a->payload_sha256));
-    assert_string_equal(a->kind, b->kind);
+    assert_int_equal(a->kind, b->kind);
     assert_string_equal(a->subject, b->subject);
     assert_string_equal(a->guid, b->guid);
     assert_string_equal(a->source_path, b->source_path);
@@ -250,7 +250,7 @@ static void assert_transfer_eq(const struct ferry_transfer *a, const struct ferr
 static void test_migrate_v1(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "online");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_ONLINE);
     struct ferry_transfer t, *got = NULL;
     char *path = ferry_path_join(f->home, "ledger.sqlite");
     sqlite3 *db = NULL;
@@ -271,7 +271,7 @@ static void test_migrate_v1(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    assert_int_equal(ferry_store_open(f->home, "online", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_ONLINE, 0, &s), FERRY_OK);
     assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-migrate'"),
                      1);
@@ -298,14 +298,14 @@ static void test_migrate_v1(void **state)
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    assert_int_equal(ferry_store_open(f->home, "online", 0, &s), FERRY_ERR_MISMATCH);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_ONLINE, 0, &s), FERRY_ERR_MISMATCH);
     free(path);
 }
 
 static void test_transfer_add_get_list(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_transfer t1, t2, t3, dup, *got = NULL, **all = NULL;
     uint8_t unknown[FERRY_TRANSFER_ID_LEN] = {0};
     size_t n = 0;
@@ -361,7 +361,7 @@ static void test_transfer_add_get_list(void **state)
     ferry_store_close(s);
 
     /* survives a reopen */
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
     assert_int_equal(ferry_store_transfers(s, &all, &n), FERRY_OK);
     assert_int_equal(n, 3);
     ferry_transfers_free(all, n);
@@ -372,7 +372,7 @@ static void test_transfer_add_get_list(void **state)
 static void test_empty_list(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_transfer **all = NULL, *got = NULL;
     size_t n = 9;
 
@@ -386,7 +386,7 @@ static void test_empty_list(void **state)
 static void test_answer_once_then_replay(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_transfer t, *got = NULL;
     uint8_t aid[FERRY_TRANSFER_ID_LEN], asha[FERRY_SHA256_LEN], asha2[FERRY_SHA256_LEN];
 
@@ -432,7 +432,7 @@ static void test_answer_once_then_replay(void **state)
 static void test_failed_answer_rolls_back(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_transfer t, on, *got = NULL;
     uint8_t aid[FERRY_TRANSFER_ID_LEN], asha[FERRY_SHA256_LEN], unknown[FERRY_TRANSFER_ID_LEN];
     long long audits;
@@ -474,7 +474,7 @@ static void test_failed_answer_rolls_back(void **state)
 static void test_update(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "online");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_ONLINE);
     struct ferry_transfer t, *got = NULL;
     uint8_t unknown[FERRY_TRANSFER_ID_LEN] = {1};
 
@@ -501,7 +501,7 @@ static void test_update(void **state)
 static void test_audit(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
 
     assert_int_equal(ferry_store_audit(s, "export", "transfer 00ff to usb:/media/x"), FERRY_OK);
     assert_int_equal(ferry_store_audit(s, "pair", NULL), FERRY_OK);
@@ -519,7 +519,7 @@ static void test_audit(void **state)
  * Runs @act on the store at f->home (@side) in a child that the store's test hook stalls at
  * @where, inside a transaction, and SIGKILLs it there. Returns once the child is dead.
  */
-static void kill_at_stall(struct fx *f, const char *side, const char *where,
+static void kill_at_stall(struct fx *f, enum ferry_side side, const char *where,
                           void (*act)(struct ferry_store *, void *), void *arg)
 {
     struct ferry_store *s = NULL;
@@ -564,7 +564,7 @@ static void act_answer(struct ferry_store *s, void *arg)
 static void test_crash_mid_answer(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_transfer t, *got = NULL;
     uint8_t aid[FERRY_TRANSFER_ID_LEN], asha[FERRY_SHA256_LEN];
     struct answer_args a = {t.id, aid, asha};
@@ -574,9 +574,9 @@ static void test_crash_mid_answer(void **state)
     ferry_store_close(s);
     fill_id(aid, sizeof(aid), 110);
     fill_id(asha, sizeof(asha), 111);
-    kill_at_stall(f, "offline", "answer", act_answer, &a);
+    kill_at_stall(f, FERRY_SIDE_OFFLINE, "answer", act_answer, &a);
 
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
     assert_int_equal(got->state, FERRY_TS_OUTSTANDING);
     assert_int_equal(got->has_answer, 0);
@@ -607,7 +607,7 @@ static void act_submitted(struct ferry_store *s, void *arg)
 static void test_submitted(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "online");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_ONLINE);
     struct ferry_transfer t, *got = NULL;
     uint8_t psha[FERRY_SHA256_LEN];
     struct submitted_args a = {&t, psha};
@@ -617,9 +617,9 @@ static void test_submitted(void **state)
     t.service = "https://one.example/rms";
     fill_id(psha, sizeof(psha), 130);
     ferry_store_close(s);
-    kill_at_stall(f, "online", "submitted", act_submitted, &a);
+    kill_at_stall(f, FERRY_SIDE_ONLINE, "submitted", act_submitted, &a);
 
-    assert_int_equal(ferry_store_open(f->home, "online", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_ONLINE, 0, &s), FERRY_OK);
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_ERR_NOT_FOUND);
     assert_false(ferry_store_package_seen(s, psha));
     assert_int_equal(ferry_store_transfer_submitted(s, &t, psha), FERRY_OK);
@@ -685,7 +685,7 @@ static void test_migrate_v1_then_cancel(void **state)
     sqlite3_close(db);
     free(path);
 
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
     assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-migrate'"),
                      1);
@@ -713,7 +713,7 @@ static void test_migrate_v1_then_cancel(void **state)
                                      "AND detail LIKE '%stick lost'"),
                      1);
     /* opened again: already version 3, nothing migrated twice */
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
     ferry_store_close(s);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-migrate'"),
                      1);
@@ -772,7 +772,8 @@ static void fixture_home(const struct fx *f, const char *name)
     "installed_path, hex(answer_id), answered FROM transfers ORDER BY id"
 
 struct fixture {
-    const char *file, *side;
+    const char *file;
+    enum ferry_side side;
     int version;
     int rows, answered, outstanding, cancelled, submitted;
 };
@@ -833,7 +834,7 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
     /* a new transfer on the migrated ledger gets this run's trip and its medium */
     sample_transfer(&t, 40, NOW_2026);
     t.request_medium = "usb";
-    t.state = strcmp(x->side, "online") == 0 ? FERRY_TS_SUBMITTED : FERRY_TS_OUTSTANDING;
+    t.state = x->side == FERRY_SIDE_ONLINE ? FERRY_TS_SUBMITTED : FERRY_TS_OUTSTANDING;
     assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_OK);
     assert_int_equal(ferry_store_run_trip(s, trip), 1);
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
@@ -842,7 +843,7 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
     assert_string_equal(got->request_medium, "usb");
     assert_null(got->answer_medium);
     ferry_transfer_free(got);
-    if (strcmp(x->side, "offline") == 0) {
+    if (x->side == FERRY_SIDE_OFFLINE) {
         /* an old outstanding transfer is answered; the medium it came back on is recorded */
         for (i = 0; i < n && all[i]->state != FERRY_TS_OUTSTANDING; i++)
             ;
@@ -887,25 +888,25 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
 
 static void test_migrate_real_v1_offline(void **state)
 {
-    const struct fixture x = {"ledger-v1-offline.sqlite", "offline", 1, 2, 1, 1, 0, 0};
+    const struct fixture x = {"ledger-v1-offline.sqlite", FERRY_SIDE_OFFLINE, 1, 2, 1, 1, 0, 0};
     migrate_fixture(*state, &x);
 }
 
 static void test_migrate_real_v2_offline(void **state)
 {
-    const struct fixture x = {"ledger-v2-offline.sqlite", "offline", 2, 3, 1, 1, 1, 0};
+    const struct fixture x = {"ledger-v2-offline.sqlite", FERRY_SIDE_OFFLINE, 2, 3, 1, 1, 1, 0};
     migrate_fixture(*state, &x);
 }
 
 static void test_migrate_real_v1_online(void **state)
 {
-    const struct fixture x = {"ledger-v1-online.sqlite", "online", 1, 1, 0, 0, 0, 1};
+    const struct fixture x = {"ledger-v1-online.sqlite", FERRY_SIDE_ONLINE, 1, 1, 0, 0, 0, 1};
     migrate_fixture(*state, &x);
 }
 
 static void test_migrate_real_v2_online(void **state)
 {
-    const struct fixture x = {"ledger-v2-online.sqlite", "online", 2, 1, 0, 0, 0, 1};
+    const struct fixture x = {"ledger-v2-online.sqlite", FERRY_SIDE_ONLINE, 2, 1, 0, 0, 0, 1};
     migrate_fixture(*state, &x);
     /* version 2 recorded what was posted: kept through the migration */
     assert_int_equal(ledger_count(*state, "SELECT count(*) FROM transfers WHERE "
@@ -918,7 +919,7 @@ static void test_migrate_real_v2_online(void **state)
 static void test_trips(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_transfer t, **v = NULL, *got = NULL;
     uint8_t trip1[FERRY_TRANSFER_ID_LEN], trip2[FERRY_TRANSFER_ID_LEN], found[16];
     char hex[33], pre[8];
@@ -933,7 +934,7 @@ static void test_trips(void **state)
     }
     assert_int_equal(ferry_store_run_trip(s, trip1), 1);
     ferry_store_close(s);
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
     sample_transfer(&t, 4, NOW_2026);
     t.request_medium = "pdf";
     assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_OK);
@@ -981,7 +982,7 @@ static void test_trips(void **state)
 static void test_crash_hot_journal(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     char *journal = ferry_path_join(f->home, "ledger.sqlite-journal");
     struct ferry_transfer t, **all = NULL;
     int fds[2], status = 0, i;
@@ -1028,7 +1029,7 @@ static void test_crash_hot_journal(void **state)
     close(fds[0]);
     assert_true(ferry_path_exists(journal)); /* a hot journal was left behind */
 
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
     assert_int_equal(ferry_store_transfers(s, &all, &n), FERRY_OK);
     assert_int_equal(n, 1);
     ferry_transfers_free(all, n);
@@ -1048,7 +1049,7 @@ static char *home_file(const struct fx *f, const char *name)
 static void test_identity_create_load(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_identity *id = NULL, *loaded = NULL;
     char *key = home_file(f, "identity.key"), *crt = home_file(f, "identity.crt");
     struct stat st;
@@ -1076,7 +1077,7 @@ static void test_identity_create_load(void **state)
 static void test_identity_key_mode_refused(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_identity *loaded = NULL;
     char *key = home_file(f, "identity.key"), *moved = home_file(f, "moved.key");
     static const mode_t bad[] = {0644, 0640, 0604, 0660, 0601};
@@ -1113,7 +1114,7 @@ static void test_identity_key_mode_refused(void **state)
 static void test_identity_no_half(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     char *key = home_file(f, "identity.key"), *crt = home_file(f, "identity.crt");
     struct rlimit old, lim;
     void (*prev)(int);
@@ -1150,14 +1151,14 @@ static void act_identity(struct ferry_store *s, void *arg)
 static void test_identity_crash_half(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_identity *id = NULL;
     char *key = home_file(f, "identity.key");
 
     ferry_store_close(s);
-    kill_at_stall(f, "offline", "identity", act_identity, NULL);
+    kill_at_stall(f, FERRY_SIDE_OFFLINE, "identity", act_identity, NULL);
     assert_true(ferry_path_exists(key));
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
     assert_int_equal(ferry_store_identity(s, &id), FERRY_ERR_FORMAT);
     assert_non_null(strstr(ferry_err_detail(), "interrupted"));
     assert_int_equal(ferry_store_identity_create(s, "again", NULL), FERRY_ERR_FORMAT);
@@ -1201,7 +1202,7 @@ static int count_dir(const char *dir)
 static void test_peers(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "online");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_ONLINE);
     struct ferry_identity *a = peer_cert("peer-a"), *b = peer_cert("peer-b"), **v = NULL;
     char *dir = home_file(f, "peers"), *junk, *pem = NULL, name[80];
     uint8_t fp[FERRY_SHA256_LEN];

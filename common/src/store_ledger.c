@@ -429,7 +429,6 @@ void ferry_transfer_free(struct ferry_transfer *t)
 {
     if (t == NULL)
         return;
-    free(t->kind);
     free(t->subject);
     free(t->guid);
     free(t->source_path);
@@ -489,6 +488,22 @@ static int col_blob(sqlite3_stmt *st, int i, uint8_t *out, size_t n, int optiona
     return 1;
 }
 
+/* The kind column: its name in the table of kinds, or NULL (unknown: 0). */
+static ferry_err col_kind(const struct ferry_store *s, sqlite3_stmt *st, int i,
+                          enum ferry_kind *out)
+{
+    const struct ferry_kind_info *k;
+
+    *out = 0;
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return FERRY_OK;
+    if ((k = ferry_kind_by_name((const char *)sqlite3_column_text(st, i))) == NULL)
+        return ferry_errf(FERRY_ERR_FORMAT, "%s/%s: a transfer of an unknown kind", s->home,
+                          LEDGER_FILE);
+    *out = k->kind;
+    return FERRY_OK;
+}
+
 /* Builds a transfer from a row of TRANSFER_COLS. */
 static ferry_err row_transfer(const struct ferry_store *s, sqlite3_stmt *st,
                               struct ferry_transfer **out)
@@ -512,9 +527,12 @@ static ferry_err row_transfer(const struct ferry_store *s, sqlite3_stmt *st,
     t->has_answer = has;
     t->direction = (enum ferry_direction)sqlite3_column_int(st, 1);
     t->state = (enum ferry_transfer_state)sqlite3_column_int(st, 2);
-    if (col_text(st, 5, &t->kind) != FERRY_OK || col_text(st, 6, &t->subject) != FERRY_OK ||
-        col_text(st, 7, &t->guid) != FERRY_OK || col_text(st, 8, &t->source_path) != FERRY_OK ||
-        col_text(st, 9, &t->peer_fp) != FERRY_OK || col_text(st, 10, &t->service) != FERRY_OK ||
+    if ((r = col_kind(s, st, 5, &t->kind)) != FERRY_OK)
+        goto out;
+    r = FERRY_ERR_NOMEM;
+    if (col_text(st, 6, &t->subject) != FERRY_OK || col_text(st, 7, &t->guid) != FERRY_OK ||
+        col_text(st, 8, &t->source_path) != FERRY_OK || col_text(st, 9, &t->peer_fp) != FERRY_OK ||
+        col_text(st, 10, &t->service) != FERRY_OK ||
         col_text(st, 15, &t->installed_path) != FERRY_OK ||
         col_text(st, 20, &t->request_medium) != FERRY_OK ||
         col_text(st, 21, &t->answer_medium) != FERRY_OK)
@@ -570,7 +588,7 @@ static ferry_err transfer_insert(struct ferry_store *s, const struct ferry_trans
     sqlite3_bind_int(st, 3, (int)t->state);
     bind_blob(st, 4, t->package_sha256, sizeof(t->package_sha256));
     bind_blob(st, 5, t->payload_sha256, sizeof(t->payload_sha256));
-    bind_text(st, 6, t->kind);
+    bind_text(st, 6, ferry_kind_name(t->kind));
     bind_text(st, 7, t->subject);
     bind_text(st, 8, t->guid);
     bind_text(st, 9, t->source_path);
@@ -608,9 +626,10 @@ ferry_err ferry_store_transfer_add(struct ferry_store *s, const struct ferry_tra
         return ferry_errf(FERRY_ERR_USAGE, "transfer direction %d unknown", (int)t->direction);
     if (t->state < FERRY_TS_OUTSTANDING || t->state > FERRY_TS_CANCELLED)
         return ferry_errf(FERRY_ERR_USAGE, "transfer state %d unknown", (int)t->state);
-    if (!text_ok(t->kind) || !text_ok(t->subject) || !text_ok(t->guid) ||
-        !text_ok(t->source_path) || !text_ok(t->peer_fp) || !text_ok(t->service) ||
-        !text_ok(t->installed_path))
+    if (t->kind != 0 && ferry_kind_get(t->kind) == NULL)
+        return ferry_errf(FERRY_ERR_USAGE, "transfer kind %d unknown", (int)t->kind);
+    if (!text_ok(t->subject) || !text_ok(t->guid) || !text_ok(t->source_path) ||
+        !text_ok(t->peer_fp) || !text_ok(t->service) || !text_ok(t->installed_path))
         return ferry_errf(FERRY_ERR_TOO_LARGE, "transfer text field over %d bytes", STORE_MAX_TEXT);
     if (!medium_ok(t->request_medium) || !medium_ok(t->answer_medium))
         return ferry_errf(FERRY_ERR_USAGE, "transfer medium is not a medium's name");
@@ -1097,10 +1116,11 @@ ferry_err ferry_store_transfer_submitted(struct ferry_store *s, const struct fer
     ferry_err r;
     int exists;
 
-    if (t->state < FERRY_TS_OUTSTANDING || t->state > FERRY_TS_CANCELLED || !text_ok(t->kind) ||
-        !text_ok(t->subject) || !text_ok(t->guid) || !text_ok(t->source_path) ||
-        !text_ok(t->peer_fp) || !text_ok(t->service) || !text_ok(t->installed_path) ||
-        !medium_ok(t->request_medium) || !medium_ok(t->answer_medium))
+    if (t->state < FERRY_TS_OUTSTANDING || t->state > FERRY_TS_CANCELLED ||
+        (t->kind != 0 && ferry_kind_get(t->kind) == NULL) || !text_ok(t->subject) ||
+        !text_ok(t->guid) || !text_ok(t->source_path) || !text_ok(t->peer_fp) ||
+        !text_ok(t->service) || !text_ok(t->installed_path) || !medium_ok(t->request_medium) ||
+        !medium_ok(t->answer_medium))
         return ferry_errf(FERRY_ERR_USAGE, "bad submitted transfer");
     ferry_hex(t->id, sizeof(t->id), hex);
     snprintf(detail, sizeof(detail), "%s state=%d", hex, (int)t->state);

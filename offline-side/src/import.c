@@ -445,7 +445,7 @@ static ferry_err import_x509(struct import_ctx *c, const struct ferry_manifest *
     size_t pemlen = 0;
     ferry_err r;
 
-    o->x509 = 1;
+    o->kind = FERRY_KIND_X509;
     x509_record(c, t, &cert, &o->key_path);
     if ((r = kept_csr(c, t, &csr)) != FERRY_OK ||
         (r = x509_check(csr, it, cert, o, &info, &pem, &pemlen)) != FERRY_OK)
@@ -488,7 +488,7 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
     if ((r = bind_transfer(c, m, sha, &t)) != FERRY_OK)
         goto out;
     if ((it = ferry_manifest_find(m, FERRY_ITEM_X509_CHAIN)) != NULL) {
-        if (t->kind == NULL || strcmp(t->kind, "x509") != 0) {
+        if (t->kind != FERRY_KIND_X509) {
             r = ferry_errf(FERRY_ERR_MISMATCH,
                            "it carries a certificate chain, but transfer "
                            "%.8s was an RMS request",
@@ -500,12 +500,13 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
         goto out;
     }
     if ((it = ferry_manifest_find(m, FERRY_ITEM_RMS_RESPONSE)) == NULL ||
-        (t->kind != NULL && strcmp(t->kind, "rms") != 0)) {
+        (t->kind != 0 && t->kind != FERRY_KIND_RMS)) {
         r = ferry_errf(FERRY_ERR_FORMAT, "the package carries no %s",
                        it == NULL ? "RMS response or certificate chain"
                                   : "certificate chain for this X.509 request");
         goto out;
     }
+    o->kind = FERRY_KIND_RMS;
     raw = ferry_manifest_find(m, FERRY_ITEM_RMS_SERVICE_ANSWER);
     if ((r = check_answer(c, t, it, raw, &resp, &doc, &doclen)) != FERRY_OK)
         goto out;

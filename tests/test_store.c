@@ -24,6 +24,7 @@
 #include "ferry/file.h"
 #include "ferry/identity.h"
 #include "ferry/log.h"
+#include "ferry/statefile.h"
 #include "ferry/store.h"
 #include "helpers.h"
 
@@ -146,7 +147,7 @@ static void test_open_create_reopen(void **state)
     ferry_store_close(s);
     assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 1, &s), FERRY_OK);
     ferry_store_close(s);
-    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 4);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-create'"), 1);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM meta WHERE key = 'side' AND "
                                      "value = 'offline'"),
@@ -245,7 +246,7 @@ static void assert_transfer_eq(const struct ferry_transfer *a, const struct ferr
     assert_int_equal(a->new_not_after, b->new_not_after);
 }
 
-/* A version 1 ledger (before valid_until and posted_sha256) opens: migrated to version 3, its
+/* A version 1 ledger (before valid_until and posted_sha256) opens: migrated to version 4, its
  * transfers kept, the new columns usable. */
 static void test_migrate_v1(void **state)
 {
@@ -267,12 +268,14 @@ static void test_migrate_v1(void **state)
                                   "ALTER TABLE transfers DROP COLUMN answer_medium;"
                                   "ALTER TABLE transfers DROP COLUMN valid_until;"
                                   "ALTER TABLE transfers DROP COLUMN posted_sha256;"
+                                  "ALTER TABLE transfers DROP COLUMN cert_path;"
+                                  "ALTER TABLE transfers DROP COLUMN key_path;"
                                   "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
     assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_ONLINE, 0, &s), FERRY_OK);
-    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 4);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-migrate'"),
                      1);
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
@@ -294,7 +297,7 @@ static void test_migrate_v1(void **state)
     ferry_store_close(s);
     /* a later version is still refused */
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = '4' WHERE key = 'schema_version'",
+    assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = '5' WHERE key = 'schema_version'",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
@@ -686,7 +689,7 @@ static void test_migrate_v1_then_cancel(void **state)
     free(path);
 
     assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
-    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 4);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-migrate'"),
                      1);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE state = 1"), 1);
@@ -712,7 +715,7 @@ static void test_migrate_v1_then_cancel(void **state)
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'transfer-cancel' "
                                      "AND detail LIKE '%stick lost'"),
                      1);
-    /* opened again: already version 3, nothing migrated twice */
+    /* opened again: already version 4, nothing migrated twice */
     assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
     ferry_store_close(s);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-migrate'"),
@@ -778,9 +781,10 @@ struct fixture {
     int rows, answered, outstanding, cancelled, submitted;
 };
 
-/* An old ledger opens: migrated in one step to version 3 with one audit entry, every row and
+/* An old ledger opens: migrated in one step to version 4 with one audit entry, every row and
  * column it had kept as it was, the new columns unknown (NULL), the indexes made again; then
- * the new columns work on it, and it is not migrated twice. */
+ * the new columns work on it, and it is not migrated twice. Version 3 had trips and media: they
+ * are kept. */
 static void migrate_fixture(struct fx *f, const struct fixture *x)
 {
     struct ferry_store *s = NULL;
@@ -798,10 +802,10 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
     assert_string_equal(after, before);
     free(before);
     free(after);
-    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 4);
     snprintf(want, sizeof(want),
              "SELECT count(*) FROM audit WHERE event = 'store-migrate' AND detail = "
-             "'schema %d -> 3'",
+             "'schema %d -> 4'",
              x->version);
     assert_int_equal(ledger_count(f, want), 1);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
@@ -809,7 +813,7 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
                      2);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE trip IS NULL AND "
                                      "request_medium IS NULL AND answer_medium IS NULL"),
-                     x->rows);
+                     x->version < 3 ? x->rows : 0);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE state = 2"),
                      x->answered);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE state = 1"),
@@ -824,7 +828,7 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
                          x->rows);
     assert_int_equal(ferry_store_transfers(s, &all, &n), FERRY_OK);
     assert_int_equal(n, (size_t)x->rows);
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n && x->version < 3; i++) {
         assert_false(all[i]->has_trip);
         assert_null(all[i]->request_medium);
         assert_null(all[i]->answer_medium);
@@ -845,7 +849,9 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
     ferry_transfer_free(got);
     if (x->side == FERRY_SIDE_OFFLINE) {
         /* an old outstanding transfer is answered; the medium it came back on is recorded */
-        for (i = 0; i < n && all[i]->state != FERRY_TS_OUTSTANDING; i++)
+        for (i = 0;
+             i < n && (all[i]->state != FERRY_TS_OUTSTANDING || all[i]->kind != FERRY_KIND_RMS);
+             i++)
             ;
         assert_true(i < n);
         fill_id(asha, sizeof(asha), 41);
@@ -854,7 +860,7 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
             FERRY_OK);
         assert_int_equal(ferry_store_transfer_get(s, all[i]->id, &got), FERRY_OK);
         assert_string_equal(got->answer_medium, "images");
-        assert_false(got->has_trip); /* exported before trips: none */
+        assert_int_equal(got->has_trip, x->version >= 3); /* exported before trips: none */
         ferry_transfer_free(got);
     } else {
         /* an old submitted transfer submitted again (--again) joins this run's trip */
@@ -878,7 +884,7 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
     after = ledger_text(f, "PRAGMA integrity_check");
     assert_string_equal(after, "ok;");
     free(after);
-    /* opened again: version 3 already, nothing migrated twice, the trip still there */
+    /* opened again: version 4 already, nothing migrated twice, the trip still there */
     assert_int_equal(ferry_store_open(f->home, x->side, 0, &s), FERRY_OK);
     assert_int_equal(ferry_store_trip_find(s, hex, trip), FERRY_OK);
     ferry_store_close(s);
@@ -901,6 +907,76 @@ static void test_migrate_real_v2_offline(void **state)
 static void test_migrate_real_v1_online(void **state)
 {
     const struct fixture x = {"ledger-v1-online.sqlite", FERRY_SIDE_ONLINE, 1, 1, 0, 0, 0, 1};
+    migrate_fixture(*state, &x);
+}
+
+/* The schema-3 ledger also holds an X.509 transfer (request --rekey, then export) whose record of
+ * the certificate and new key export kept beside it as requests/<id>.cert: the migration reads
+ * it into the row; import finds the paths there. */
+static void test_migrate_real_v3_offline(void **state)
+{
+    const struct fixture x = {"ledger-v3-offline.sqlite", FERRY_SIDE_OFFLINE, 3, 4, 1, 2, 1, 0};
+    struct fx *f = *state;
+    struct ferry_store *s = NULL;
+    struct ferry_transfer *t = NULL;
+    char src[4096], rec[8192], *id, *dst;
+    uint8_t *data = NULL, bid[FERRY_TRANSFER_ID_LEN];
+    size_t len = 0;
+
+    fixture_home(f, x.file);
+    id = ledger_text(f, "SELECT lower(hex(id)) FROM transfers WHERE kind = 'x509'");
+    assert_int_equal(strlen(id), 33); /* one row: 32 hex digits and ';' */
+    id[32] = '\0';
+    assert_int_equal(ferry_hex_decode(id, bid, sizeof(bid)), FERRY_OK);
+    snprintf(src, sizeof(src), "%s/ledger/ledger-v3-offline.cert", getenv("FERRY_VECTORS"));
+    assert_int_equal(ferry_file_read(src, 8192, &data, &len), FERRY_OK);
+    assert_int_equal(ferry_state_save(f->home, "requests", bid, ".cert", data, len), FERRY_OK);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE kind = 'x509'"), 1);
+    assert_int_equal(ferry_store_open(f->home, x.side, 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_transfer_get(s, bid, &t), FERRY_OK);
+    assert_int_equal(t->kind, FERRY_KIND_X509);
+    assert_int_equal(t->state, FERRY_TS_OUTSTANDING);
+    assert_non_null(t->cert_path);
+    assert_non_null(t->key_path);
+    snprintf(rec, sizeof(rec), "cert=%s\nkey=%s\n", t->cert_path, t->key_path);
+    assert_int_equal(strlen(rec), len);
+    assert_memory_equal(rec, data, len); /* the record's very lines */
+    assert_non_null(strstr(t->cert_path, "/app01.crt"));
+    assert_non_null(strstr(t->key_path, "/app01.csr.key"));
+    ferry_transfer_free(t);
+    ferry_store_close(s);
+    /* the RMS transfers have none */
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE cert_path IS NULL AND "
+                                     "key_path IS NULL AND kind = 'rms'"),
+                     3);
+    dst = ferry_state_path(f->home, "requests", bid, ".cert");
+    assert_int_equal(access(dst, F_OK), 0); /* left as it was */
+    free(dst);
+    free(data);
+    free(id);
+    /* and the rest of the migration as from any version, in a home made again */
+    helpers_rm_tree(f->home);
+    migrate_fixture(f, &x);
+}
+
+/* Without the record (the file gone, or a PKCS#10 made elsewhere) the paths stay unknown. */
+static void test_migrate_real_v3_no_record(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = NULL;
+
+    fixture_home(f, "ledger-v3-offline.sqlite");
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
+    ferry_store_close(s);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE cert_path IS NULL AND "
+                                     "key_path IS NULL"),
+                     4);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 4);
+}
+
+static void test_migrate_real_v3_online(void **state)
+{
+    const struct fixture x = {"ledger-v3-online.sqlite", FERRY_SIDE_ONLINE, 3, 1, 0, 0, 0, 1};
     migrate_fixture(*state, &x);
 }
 
@@ -1269,6 +1345,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate_real_v2_offline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_real_v1_online, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_real_v2_online, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_real_v3_offline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_real_v3_no_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_real_v3_online, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_mid_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_hot_journal, setup, teardown),

@@ -1,4 +1,5 @@
 /* ferry — the payload kinds' table (ferry/kind.h). The one place their names are spelled. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -72,14 +73,25 @@ const struct ferry_kind_info *ferry_kind_get(enum ferry_kind k)
     return NULL;
 }
 
-const struct ferry_kind_info *ferry_kind_by_name(const char *name)
+/* The entry whose string field at @field (offsetof) is @value. */
+static const struct ferry_kind_info *by_text(size_t field, const char *value)
 {
     size_t i;
 
-    for (i = 0; name != NULL && i < NKINDS; i++)
-        if (strcmp(kinds[i].name, name) == 0)
+    for (i = 0; value != NULL && i < NKINDS; i++)
+        if (strcmp(*(const char *const *)((const char *)&kinds[i] + field), value) == 0)
             return &kinds[i];
     return NULL;
+}
+
+const struct ferry_kind_info *ferry_kind_by_name(const char *name)
+{
+    return by_text(offsetof(struct ferry_kind_info, name), name);
+}
+
+const struct ferry_kind_info *ferry_kind_by_protocol(const char *protocol)
+{
+    return by_text(offsetof(struct ferry_kind_info, protocol), protocol);
 }
 
 const struct ferry_kind_info *ferry_kind_by_item(enum ferry_item_kind item, int answer)
@@ -88,16 +100,6 @@ const struct ferry_kind_info *ferry_kind_by_item(enum ferry_item_kind item, int 
 
     for (i = 0; i < NKINDS; i++)
         if ((answer ? kinds[i].answer_item : kinds[i].request_item) == item)
-            return &kinds[i];
-    return NULL;
-}
-
-const struct ferry_kind_info *ferry_kind_by_protocol(const char *protocol)
-{
-    size_t i;
-
-    for (i = 0; protocol != NULL && i < NKINDS; i++)
-        if (strcmp(kinds[i].protocol, protocol) == 0)
             return &kinds[i];
     return NULL;
 }

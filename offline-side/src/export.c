@@ -16,7 +16,6 @@
 #include "ferry/transport.h"
 #include "ferry/usb.h"
 #include "ferry/x509.h"
-#include "offline_int.h"
 
 static const char *base_name(const char *path)
 {
@@ -31,17 +30,16 @@ struct payload {
     char *subject;                   /* RMS server name or the PKCS#10 subject; may be NULL */
     const char *subject_from;        /* RMS: where the name came from ("the file name", ...) */
     char *guid;                      /* RMS only */
-    uint8_t *record;                 /* X.509: what `request` recorded (cert=, key= lines) */
-    size_t record_len;
-    char *cert_path; /* X.509: the certificate to renew, from the record */
+    char *cert_path;                 /* X.509: the certificate to renew, as `request` recorded it */
+    char *key_path;                  /* X.509, request --rekey: the new key, likewise */
 };
 
 static void payload_clear(struct payload *p)
 {
     FERRY_FREE(p->subject);
     FERRY_FREE(p->guid);
-    FERRY_FREE(p->record);
     FERRY_FREE(p->cert_path);
+    FERRY_FREE(p->key_path);
 }
 
 static ferry_err payload_x509(struct ferry_store *s, const uint8_t *req, size_t len,
@@ -60,10 +58,10 @@ static ferry_err payload_x509(struct ferry_store *s, const uint8_t *req, size_t 
     if ((p->subject = strdup(subject)) == NULL)
         return FERRY_ERR_NOMEM;
     ferry_sha256(req, len, sha);
-    /* made by `ferry-offline request`? then it recorded the certificate it renews */
-    if (ferry_state_load(ferry_store_home(s), "requests", sha, FERRY_CERT_RECORD_EXT,
-                         FERRY_CERT_RECORD_MAX, &p->record, &p->record_len) == FERRY_OK)
-        p->cert_path = ferry_offline_record_value(p->record, p->record_len, "cert");
+    /* made by `ferry-offline request`? then it recorded the certificate it renews (the ledger's
+     * transfer takes the paths) */
+    ferry_state_cert_record(ferry_store_home(s), sha, FERRY_STATE_CSR_RECORD, &p->cert_path,
+                            &p->key_path);
     ferry_err_clear();
     return FERRY_OK;
 }
@@ -113,9 +111,7 @@ static ferry_err build_manifest(const char *request_path, const uint8_t *req, si
         (p->subject != NULL &&
          (r = ferry_manifest_set_prop(m, p->k->subject_key, p->subject)) != FERRY_OK) ||
         (p->subject_from != NULL &&
-         (r = ferry_manifest_set_prop(m, "server_name_from", p->subject_from)) != FERRY_OK) ||
-        (p->cert_path != NULL &&
-         (r = ferry_manifest_set_prop(m, "cert_path", p->cert_path)) != FERRY_OK))
+         (r = ferry_manifest_set_prop(m, "server_name_from", p->subject_from)) != FERRY_OK))
         goto out;
     *out = m;
     m = NULL;
@@ -194,27 +190,25 @@ static ferry_err record(struct ferry_store *s, const struct ferry_manifest *m,
     }
     t.created = t.updated = m->created;
     t.request_medium = (char *)medium;
+    t.cert_path = p->cert_path;
+    t.key_path = p->key_path;
     return ferry_store_transfer_add(s, &t);
 }
 
-/* Kept copies: the exact request (import binds the answer to it), the package, the record. */
-static ferry_err keep(const char *home, const struct ferry_manifest *m, const struct payload *p,
-                      const uint8_t *req, size_t reqlen, const uint8_t *pkg, size_t pkglen)
+/* Kept copies: the exact request (import binds the answer to it) and the package. */
+static ferry_err keep(const char *home, const struct ferry_manifest *m, const uint8_t *req,
+                      size_t reqlen, const uint8_t *pkg, size_t pkglen)
 {
     ferry_err r;
 
-    if ((r = ferry_state_save(home, "requests", m->transfer_id, ".req", req, reqlen)) != FERRY_OK ||
-        (r = ferry_state_save(home, "packages", m->transfer_id, ".ferry", pkg, pkglen)) != FERRY_OK)
+    if ((r = ferry_state_save(home, "requests", m->transfer_id, ".req", req, reqlen)) != FERRY_OK)
         return r;
-    if (p->record != NULL)
-        r = ferry_state_save(home, "requests", m->transfer_id, ".cert", p->record, p->record_len);
-    return r;
+    return ferry_state_save(home, "packages", m->transfer_id, ".ferry", pkg, pkglen);
 }
 
 static void unkeep(const char *home, const struct ferry_manifest *m)
 {
     ferry_state_remove(home, "requests", m->transfer_id, ".req");
-    ferry_state_remove(home, "requests", m->transfer_id, ".cert");
     ferry_state_remove(home, "packages", m->transfer_id, ".ferry");
     ferry_state_remove(home, "packages", m->transfer_id, ".qr");
 }
@@ -268,7 +262,7 @@ ferry_err ferry_offline_export(struct ferry_store *s, const char *request_path,
     if ((r = summary_text(m, request_path, &p, res->package_sha256, me, &summary)) != FERRY_OK)
         goto out;
     saved = 1;
-    if ((r = keep(home, m, &p, req, reqlen, pkg, pkglen)) != FERRY_OK)
+    if ((r = keep(home, m, req, reqlen, pkg, pkglen)) != FERRY_OK)
         goto out;
     if ((r = ferry_transport_write(to, name, pkg, pkglen, (const char *)summary.data,
                                    ferry_transport_label(qo, "ferry transfer", res->transfer_id,

@@ -320,24 +320,6 @@ static char *renewed_name(const char *path)
     return res;
 }
 
-/* The record `request` made (cert=, key=), copied at export; NULL fields when absent. */
-static void x509_record(struct import_ctx *c, const struct ferry_transfer *t, char **cert,
-                        char **key)
-{
-    uint8_t *rec = NULL;
-    size_t n = 0;
-
-    *cert = *key = NULL;
-    if (ferry_state_load(ferry_store_home(c->s), "requests", t->id, ".cert", FERRY_CERT_RECORD_MAX,
-                         &rec, &n) != FERRY_OK) {
-        ferry_err_clear();
-        return;
-    }
-    *cert = ferry_offline_record_value(rec, n, "cert");
-    *key = ferry_offline_record_value(rec, n, "key");
-    free(rec);
-}
-
 /* The kept PKCS#10, checked against the ledger's digest. */
 static ferry_err kept_csr(struct import_ctx *c, const struct ferry_transfer *t, X509_REQ **csr)
 {
@@ -441,12 +423,14 @@ static ferry_err import_x509(struct import_ctx *c, const struct ferry_manifest *
 {
     struct ferry_x509_info info;
     X509_REQ *csr = NULL;
-    char *pem = NULL, *cert = NULL;
+    char *pem = NULL;
+    const char *cert = t->cert_path; /* as `request` recorded it, the ledger's since export */
     size_t pemlen = 0;
     ferry_err r;
 
     o->kind = FERRY_KIND_X509;
-    x509_record(c, t, &cert, &o->key_path);
+    if (t->key_path != NULL && (o->key_path = strdup(t->key_path)) == NULL)
+        return FERRY_ERR_NOMEM;
     if ((r = kept_csr(c, t, &csr)) != FERRY_OK ||
         (r = x509_check(csr, it, cert, o, &info, &pem, &pemlen)) != FERRY_OK)
         goto out;
@@ -464,7 +448,6 @@ static ferry_err import_x509(struct import_ctx *c, const struct ferry_manifest *
                                               : "request.csr"),
                 pkg_sha, o->new_not_after, 0, &o->out_path);
 out:
-    free(cert);
     OPENSSL_free(pem);
     X509_REQ_free(csr);
     return r;

@@ -37,7 +37,6 @@ struct submit_ctx {
 #define PARALLEL_MAX     64
 #define REFUSED_EXT      ".refused.pem" /* HOME/certs/<id>: a chain the CA issued, not packaged */
 
-/* "<Server>RenewalRequest.xml" -> "<Server>SLC.xml"; anything else -> "<name>-SLC.xml". */
 /* The answer item's name for the request item @req, as the kind names it ("<name>SLC.xml",
  * "<base>.chain.pem"), or its fallback where a medium would refuse it. */
 static void answer_name(const struct ferry_kind_info *k, const char *req, char *out, size_t outsz)

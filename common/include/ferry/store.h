@@ -102,6 +102,11 @@ struct ferry_transfer {
     int has_trip;
     char *request_medium; /* offline: what export wrote to; online: what submit read from */
     char *answer_medium;  /* online: what submit wrote the answer to; offline: what import read */
+    /* Schema 4. Offline X.509: the certificate renewed and, after `request --rekey`, the new
+     * key, as `request` recorded them (import writes the renewed one beside the certificate and
+     * names the key); NULL when not recorded (an RMS transfer, a PKCS#10 made elsewhere). */
+    char *cert_path;
+    char *key_path;
 };
 
 /** Records a new transfer (FERRY_ERR_EXISTS if the id exists). Copies everything; without

@@ -76,7 +76,7 @@ static void test_save_use_forget(void **state)
     int stored = 0;
 
     (void)state;
-    assert_int_equal(ferry_store_open(g_home, "online", 1, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(g_home, FERRY_SIDE_ONLINE, 1, &s), FERRY_OK);
     assert_int_equal(ferry_anchor_load(g_home, &a), FERRY_ERR_NOT_FOUND);
     assert_int_equal(ferry_anchor_save(s, URL "\nx", pem, "--root ca.pem", NULL, &a), FERRY_OK);
     assert_non_null(strstr(a.service, "asmx?x")); /* a line break cannot start a header line */

@@ -51,8 +51,9 @@ static int setup(void **state)
     f->stick = ferry_path_join(f->dir, "stick");
     for (i = 0; i < NMACHINES; i++) {
         assert_non_null(home = ferry_path_join(f->dir, names[i]));
-        assert_int_equal(ferry_store_open(home, i == OFF ? "offline" : "online", 1, &f->st[i]),
-                         FERRY_OK);
+        assert_int_equal(
+            ferry_store_open(home, i == OFF ? FERRY_SIDE_OFFLINE : FERRY_SIDE_ONLINE, 1, &f->st[i]),
+            FERRY_OK);
         assert_int_equal(ferry_store_identity_create(f->st[i], names[i], &f->id[i]), FERRY_OK);
         free(home);
     }

@@ -54,8 +54,8 @@ static int setup(void **state)
     v = helpers_vector_path("rms", "req-plain.xml");
     copy_file(v, f->req);
     free(v);
-    assert_int_equal(ferry_store_open(f->off_home, "offline", 1, &f->off), FERRY_OK);
-    assert_int_equal(ferry_store_open(f->on_home, "online", 1, &f->on), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->off_home, FERRY_SIDE_OFFLINE, 1, &f->off), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->on_home, FERRY_SIDE_ONLINE, 1, &f->on), FERRY_OK);
     assert_int_equal(ferry_store_identity_create(f->off, "off", &off_id), FERRY_OK);
     assert_int_equal(ferry_store_identity_create(f->on, "on", &f->on_id), FERRY_OK);
     assert_int_equal(ferry_store_peer_add(f->off, f->on_id), FERRY_OK);

@@ -43,7 +43,7 @@ static void sample(struct ferry_runbook *rb, enum ferry_runbook_leg leg,
     rb->leg = leg;
     rb->medium = medium;
     rb->transfer_id = ID;
-    rb->kind = "rms";
+    rb->kind = FERRY_KIND_RMS;
     rb->server_name = "SRV-RMS01.corp.example";
     rb->guid = GUID;
     rb->request_file = "SRV-RMS01RenewalRequest.xml";
@@ -355,7 +355,7 @@ static void test_utf8_server_name(void **state)
     int i;
 
     sample(&rb, FERRY_RUNBOOK_REQUEST, FERRY_MEDIUM_USB);
-    rb.kind = "x509";
+    rb.kind = FERRY_KIND_X509;
     rb.server_name = UNAME;
     for (i = 0; i < 2; i++) {
         assert_int_equal(ferry_runbook_pdf(&rb, papers[i], path), FERRY_OK);
@@ -515,7 +515,7 @@ static void test_trip_of_many(void **state)
         it[i].current_not_after = 1767225600;
     }
     sample(&rb, FERRY_RUNBOOK_REQUEST, FERRY_MEDIUM_USB);
-    rb.kind = "x509";
+    rb.kind = FERRY_KIND_X509;
     rb.trip_id = ID;
     rb.items = it;
     rb.nitems = N;

@@ -26,6 +26,7 @@
 #include "ferry/file.h"
 #include "ferry/identity.h"
 #include "ferry/log.h"
+#include "ferry/statefile.h"
 #include "ferry/store.h"
 #include "helpers.h"
 
@@ -63,7 +64,7 @@ static int teardown(void **state)
     return 0;
 }
 
-static struct ferry_store *open_new(struct fx *f, const char *side)
+static struct ferry_store *open_new(struct fx *f, enum ferry_side side)
 {
     struct ferry_store *s = NULL;
 
@@ -87,7 +88,7 @@ static void sample_transfer(struct ferry_transfer *t, uint8_t seed, time_t creat
     t->state = FERRY_TS_OUTSTANDING;
     fill_id(t->package_sha256, sizeof(t->package_sha256), (uint8_t)(seed + 1));
     fill_id(t->payload_sha256, sizeof(t->payload_sha256), (uint8_t)(seed + 2));
-    t->kind = "rms";
+    t->kind = FERRY_KIND_RMS;
     t->subject = "rms.example.org";
     t->guid = "{0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0}";
     t->source_path = "/root/request.xml";
@@ -123,11 +124,11 @@ static void test_open_create_reopen(void **state)
     char *p;
     struct stat st;
 
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_ERR_NOT_FOUND);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_ERR_NOT_FOUND);
     assert_null(s);
     assert_non_null(strstr(ferry_err_detail(), "init"));
     assert_false(ferry_path_exists(f->home));
-    s = open_new(f, "offline");
+    s = open_new(f, FERRY_SIDE_OFFLINE);
     assert_string_equal(ferry_store_home(s), f->home);
     ferry_store_close(s);
     assert_int_equal(stat(f->home, &st), 0);
@@ -144,11 +145,11 @@ static void test_open_create_reopen(void **state)
     assert_true(ferry_path_exists(p));
     free(p);
     /* reopen without create, and with create (no change) */
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
     ferry_store_close(s);
-    assert_int_equal(ferry_store_open(f->home, "offline", 1, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 1, &s), FERRY_OK);
     ferry_store_close(s);
-    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 4);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-create'"), 1);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM meta WHERE key = 'side' AND "
                                      "value = 'offline'"),
@@ -157,7 +158,7 @@ static void test_open_create_reopen(void **state)
     p = ferry_path_join(f->home, "ledger.sqlite");
     unlink(p);
     free(p);
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_ERR_NOT_FOUND);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_ERR_NOT_FOUND);
 }
 
 static void test_home_resolution(void **state)
@@ -172,29 +173,29 @@ static void test_home_resolution(void **state)
     unsetenv("FERRY_HOME");
     unsetenv("XDG_DATA_HOME");
     setenv("HOME", home, 1);
-    assert_int_equal(ferry_store_open(NULL, "online", 1, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(NULL, FERRY_SIDE_ONLINE, 1, &s), FERRY_OK);
     want = ferry_path_join(home, ".local/share/ferry");
     assert_string_equal(ferry_store_home(s), want);
     free(want);
     ferry_store_close(s);
     setenv("XDG_DATA_HOME", xdg, 1);
-    assert_int_equal(ferry_store_open(NULL, "online", 1, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(NULL, FERRY_SIDE_ONLINE, 1, &s), FERRY_OK);
     want = ferry_path_join(xdg, "ferry");
     assert_string_equal(ferry_store_home(s), want);
     free(want);
     ferry_store_close(s);
     setenv("FERRY_HOME", f->home, 1);
-    assert_int_equal(ferry_store_open(NULL, "online", 1, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(NULL, FERRY_SIDE_ONLINE, 1, &s), FERRY_OK);
     assert_string_equal(ferry_store_home(s), f->home);
     ferry_store_close(s);
     /* an explicit home wins over everything */
-    assert_int_equal(ferry_store_open(xdg, "online", 1, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(xdg, FERRY_SIDE_ONLINE, 1, &s), FERRY_OK);
     assert_string_equal(ferry_store_home(s), xdg);
     ferry_store_close(s);
     unsetenv("FERRY_HOME");
     unsetenv("XDG_DATA_HOME");
     unsetenv("HOME");
-    assert_int_equal(ferry_store_open(NULL, "online", 1, &s), FERRY_ERR_USAGE);
+    assert_int_equal(ferry_store_open(NULL, FERRY_SIDE_ONLINE, 1, &s), FERRY_ERR_USAGE);
     if (saved != NULL)
         setenv("HOME", saved, 1);
     free(saved);
@@ -205,16 +206,16 @@ static void test_home_resolution(void **state)
 static void test_side_mismatch(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "online");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_ONLINE);
 
     ferry_store_close(s);
     s = NULL;
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_ERR_MISMATCH);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_ERR_MISMATCH);
     assert_null(s);
     assert_non_null(strstr(ferry_err_detail(), "this FERRY_HOME belongs to ferry-online"));
-    assert_int_equal(ferry_store_open(f->home, "offline", 1, &s), FERRY_ERR_MISMATCH);
-    assert_int_equal(ferry_store_open(f->home, "both", 1, &s), FERRY_ERR_USAGE);
-    assert_int_equal(ferry_store_open(f->home, "online", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 1, &s), FERRY_ERR_MISMATCH);
+    assert_int_equal(ferry_store_open(f->home, (enum ferry_side)3, 1, &s), FERRY_ERR_USAGE);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_ONLINE, 0, &s), FERRY_OK);
     ferry_store_close(s);
 }
 
@@ -224,7 +225,7 @@ static void test_not_a_directory(void **state)
     struct ferry_store *s = NULL;
 
     assert_int_equal(ferry_file_write_atomic(f->home, "x", 1, 0600), FERRY_OK);
-    assert_int_equal(ferry_store_open(f->home, "offline", 1, &s), FERRY_ERR_USAGE);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 1, &s), FERRY_ERR_USAGE);
     assert_null(s);
 }
 
@@ -237,7 +238,7 @@ static void assert_transfer_eq(const struct ferry_transfer *a, const struct ferr
     assert_int_equal(a->state, b->state);
     assert_memory_equal(a->package_sha256, b->package_sha256, sizeof(a->package_sha256));
     assert_memory_equal(a->payload_sha256, b->payload_sha256, sizeof(a->payload_sha256));
-    assert_string_equal(a->kind, b->kind);
+    assert_int_equal(a->kind, b->kind);
     assert_string_equal(a->subject, b->subject);
     assert_string_equal(a->guid, b->guid);
     assert_string_equal(a->source_path, b->source_path);
@@ -247,12 +248,12 @@ static void assert_transfer_eq(const struct ferry_transfer *a, const struct ferr
     assert_int_equal(a->new_not_after, b->new_not_after);
 }
 
-/* A version 1 ledger (before valid_until and posted_sha256) opens: migrated to version 3, its
+/* A version 1 ledger (before valid_until and posted_sha256) opens: migrated to version 4, its
  * transfers kept, the new columns usable. */
 static void test_migrate_v1(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "online");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_ONLINE);
     struct ferry_transfer t, *got = NULL;
     char *path = ferry_path_join(f->home, "ledger.sqlite");
     sqlite3 *db = NULL;
@@ -269,12 +270,14 @@ static void test_migrate_v1(void **state)
                                   "ALTER TABLE transfers DROP COLUMN answer_medium;"
                                   "ALTER TABLE transfers DROP COLUMN valid_until;"
                                   "ALTER TABLE transfers DROP COLUMN posted_sha256;"
+                                  "ALTER TABLE transfers DROP COLUMN cert_path;"
+                                  "ALTER TABLE transfers DROP COLUMN key_path;"
                                   "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    assert_int_equal(ferry_store_open(f->home, "online", 0, &s), FERRY_OK);
-    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_ONLINE, 0, &s), FERRY_OK);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 4);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-migrate'"),
                      1);
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
@@ -296,18 +299,18 @@ static void test_migrate_v1(void **state)
     ferry_store_close(s);
     /* a later version is still refused */
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = '4' WHERE key = 'schema_version'",
+    assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value = '5' WHERE key = 'schema_version'",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
     sqlite3_close(db);
-    assert_int_equal(ferry_store_open(f->home, "online", 0, &s), FERRY_ERR_MISMATCH);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_ONLINE, 0, &s), FERRY_ERR_MISMATCH);
     free(path);
 }
 
 static void test_transfer_add_get_list(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_transfer t1, t2, t3, dup, *got = NULL, **all = NULL;
     uint8_t unknown[FERRY_TRANSFER_ID_LEN] = {0};
     size_t n = 0;
@@ -363,7 +366,7 @@ static void test_transfer_add_get_list(void **state)
     ferry_store_close(s);
 
     /* survives a reopen */
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
     assert_int_equal(ferry_store_transfers(s, &all, &n), FERRY_OK);
     assert_int_equal(n, 3);
     ferry_transfers_free(all, n);
@@ -374,7 +377,7 @@ static void test_transfer_add_get_list(void **state)
 static void test_empty_list(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_transfer **all = NULL, *got = NULL;
     size_t n = 9;
 
@@ -388,7 +391,7 @@ static void test_empty_list(void **state)
 static void test_answer_once_then_replay(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_transfer t, *got = NULL;
     uint8_t aid[FERRY_TRANSFER_ID_LEN], asha[FERRY_SHA256_LEN], asha2[FERRY_SHA256_LEN];
 
@@ -434,7 +437,7 @@ static void test_answer_once_then_replay(void **state)
 static void test_failed_answer_rolls_back(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_transfer t, on, *got = NULL;
     uint8_t aid[FERRY_TRANSFER_ID_LEN], asha[FERRY_SHA256_LEN], unknown[FERRY_TRANSFER_ID_LEN];
     long long audits;
@@ -476,7 +479,7 @@ static void test_failed_answer_rolls_back(void **state)
 static void test_update(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "online");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_ONLINE);
     struct ferry_transfer t, *got = NULL;
     uint8_t unknown[FERRY_TRANSFER_ID_LEN] = {1};
 
@@ -503,7 +506,7 @@ static void test_update(void **state)
 static void test_audit(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
 
     assert_int_equal(ferry_store_audit(s, "export", "transfer 00ff to usb:/media/x"), FERRY_OK);
     assert_int_equal(ferry_store_audit(s, "pair", NULL), FERRY_OK);
@@ -521,7 +524,7 @@ static void test_audit(void **state)
  * Runs @act on the store at f->home (@side) in a child that the store's test hook stalls at
  * @where, inside a transaction, and SIGKILLs it there. Returns once the child is dead.
  */
-static void kill_at_stall(struct fx *f, const char *side, const char *where,
+static void kill_at_stall(struct fx *f, enum ferry_side side, const char *where,
                           void (*act)(struct ferry_store *, void *), void *arg)
 {
     struct ferry_store *s = NULL;
@@ -566,7 +569,7 @@ static void act_answer(struct ferry_store *s, void *arg)
 static void test_crash_mid_answer(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_transfer t, *got = NULL;
     uint8_t aid[FERRY_TRANSFER_ID_LEN], asha[FERRY_SHA256_LEN];
     struct answer_args a = {t.id, aid, asha};
@@ -576,9 +579,9 @@ static void test_crash_mid_answer(void **state)
     ferry_store_close(s);
     fill_id(aid, sizeof(aid), 110);
     fill_id(asha, sizeof(asha), 111);
-    kill_at_stall(f, "offline", "answer", act_answer, &a);
+    kill_at_stall(f, FERRY_SIDE_OFFLINE, "answer", act_answer, &a);
 
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
     assert_int_equal(got->state, FERRY_TS_OUTSTANDING);
     assert_int_equal(got->has_answer, 0);
@@ -609,7 +612,7 @@ static void act_submitted(struct ferry_store *s, void *arg)
 static void test_submitted(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "online");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_ONLINE);
     struct ferry_transfer t, *got = NULL;
     uint8_t psha[FERRY_SHA256_LEN];
     struct submitted_args a = {&t, psha};
@@ -619,9 +622,9 @@ static void test_submitted(void **state)
     t.service = "https://one.example/rms";
     fill_id(psha, sizeof(psha), 130);
     ferry_store_close(s);
-    kill_at_stall(f, "online", "submitted", act_submitted, &a);
+    kill_at_stall(f, FERRY_SIDE_ONLINE, "submitted", act_submitted, &a);
 
-    assert_int_equal(ferry_store_open(f->home, "online", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_ONLINE, 0, &s), FERRY_OK);
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_ERR_NOT_FOUND);
     assert_false(ferry_store_package_seen(s, psha));
     assert_int_equal(ferry_store_transfer_submitted(s, &t, psha), FERRY_OK);
@@ -687,8 +690,8 @@ static void test_migrate_v1_then_cancel(void **state)
     sqlite3_close(db);
     free(path);
 
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
-    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 4);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-migrate'"),
                      1);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE state = 1"), 1);
@@ -714,8 +717,8 @@ static void test_migrate_v1_then_cancel(void **state)
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'transfer-cancel' "
                                      "AND detail LIKE '%stick lost'"),
                      1);
-    /* opened again: already version 3, nothing migrated twice */
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    /* opened again: already version 4, nothing migrated twice */
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
     ferry_store_close(s);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM audit WHERE event = 'store-migrate'"),
                      1);
@@ -774,14 +777,16 @@ static void fixture_home(const struct fx *f, const char *name)
     "installed_path, hex(answer_id), answered FROM transfers ORDER BY id"
 
 struct fixture {
-    const char *file, *side;
+    const char *file;
+    enum ferry_side side;
     int version;
     int rows, answered, outstanding, cancelled, submitted;
 };
 
-/* An old ledger opens: migrated in one step to version 3 with one audit entry, every row and
+/* An old ledger opens: migrated in one step to version 4 with one audit entry, every row and
  * column it had kept as it was, the new columns unknown (NULL), the indexes made again; then
- * the new columns work on it, and it is not migrated twice. */
+ * the new columns work on it, and it is not migrated twice. Version 3 had trips and media: they
+ * are kept. */
 static void migrate_fixture(struct fx *f, const struct fixture *x)
 {
     struct ferry_store *s = NULL;
@@ -799,10 +804,10 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
     assert_string_equal(after, before);
     free(before);
     free(after);
-    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 3);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 4);
     snprintf(want, sizeof(want),
              "SELECT count(*) FROM audit WHERE event = 'store-migrate' AND detail = "
-             "'schema %d -> 3'",
+             "'schema %d -> 4'",
              x->version);
     assert_int_equal(ledger_count(f, want), 1);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
@@ -810,7 +815,7 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
                      2);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE trip IS NULL AND "
                                      "request_medium IS NULL AND answer_medium IS NULL"),
-                     x->rows);
+                     x->version < 3 ? x->rows : 0);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE state = 2"),
                      x->answered);
     assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE state = 1"),
@@ -825,7 +830,7 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
                          x->rows);
     assert_int_equal(ferry_store_transfers(s, &all, &n), FERRY_OK);
     assert_int_equal(n, (size_t)x->rows);
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < n && x->version < 3; i++) {
         assert_false(all[i]->has_trip);
         assert_null(all[i]->request_medium);
         assert_null(all[i]->answer_medium);
@@ -835,7 +840,7 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
     /* a new transfer on the migrated ledger gets this run's trip and its medium */
     sample_transfer(&t, 40, NOW_2026);
     t.request_medium = "usb";
-    t.state = strcmp(x->side, "online") == 0 ? FERRY_TS_SUBMITTED : FERRY_TS_OUTSTANDING;
+    t.state = x->side == FERRY_SIDE_ONLINE ? FERRY_TS_SUBMITTED : FERRY_TS_OUTSTANDING;
     assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_OK);
     assert_int_equal(ferry_store_run_trip(s, trip), 1);
     assert_int_equal(ferry_store_transfer_get(s, t.id, &got), FERRY_OK);
@@ -844,9 +849,11 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
     assert_string_equal(got->request_medium, "usb");
     assert_null(got->answer_medium);
     ferry_transfer_free(got);
-    if (strcmp(x->side, "offline") == 0) {
+    if (x->side == FERRY_SIDE_OFFLINE) {
         /* an old outstanding transfer is answered; the medium it came back on is recorded */
-        for (i = 0; i < n && all[i]->state != FERRY_TS_OUTSTANDING; i++)
+        for (i = 0;
+             i < n && (all[i]->state != FERRY_TS_OUTSTANDING || all[i]->kind != FERRY_KIND_RMS);
+             i++)
             ;
         assert_true(i < n);
         fill_id(asha, sizeof(asha), 41);
@@ -855,7 +862,7 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
             FERRY_OK);
         assert_int_equal(ferry_store_transfer_get(s, all[i]->id, &got), FERRY_OK);
         assert_string_equal(got->answer_medium, "images");
-        assert_false(got->has_trip); /* exported before trips: none */
+        assert_int_equal(got->has_trip, x->version >= 3); /* exported before trips: none */
         ferry_transfer_free(got);
     } else {
         /* an old submitted transfer submitted again (--again) joins this run's trip */
@@ -879,7 +886,7 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
     after = ledger_text(f, "PRAGMA integrity_check");
     assert_string_equal(after, "ok;");
     free(after);
-    /* opened again: version 3 already, nothing migrated twice, the trip still there */
+    /* opened again: version 4 already, nothing migrated twice, the trip still there */
     assert_int_equal(ferry_store_open(f->home, x->side, 0, &s), FERRY_OK);
     assert_int_equal(ferry_store_trip_find(s, hex, trip), FERRY_OK);
     ferry_store_close(s);
@@ -889,25 +896,95 @@ static void migrate_fixture(struct fx *f, const struct fixture *x)
 
 static void test_migrate_real_v1_offline(void **state)
 {
-    const struct fixture x = {"ledger-v1-offline.sqlite", "offline", 1, 2, 1, 1, 0, 0};
+    const struct fixture x = {"ledger-v1-offline.sqlite", FERRY_SIDE_OFFLINE, 1, 2, 1, 1, 0, 0};
     migrate_fixture(*state, &x);
 }
 
 static void test_migrate_real_v2_offline(void **state)
 {
-    const struct fixture x = {"ledger-v2-offline.sqlite", "offline", 2, 3, 1, 1, 1, 0};
+    const struct fixture x = {"ledger-v2-offline.sqlite", FERRY_SIDE_OFFLINE, 2, 3, 1, 1, 1, 0};
     migrate_fixture(*state, &x);
 }
 
 static void test_migrate_real_v1_online(void **state)
 {
-    const struct fixture x = {"ledger-v1-online.sqlite", "online", 1, 1, 0, 0, 0, 1};
+    const struct fixture x = {"ledger-v1-online.sqlite", FERRY_SIDE_ONLINE, 1, 1, 0, 0, 0, 1};
+    migrate_fixture(*state, &x);
+}
+
+/* The schema-3 ledger also holds an X.509 transfer (request --rekey, then export) whose record of
+ * the certificate and new key export kept beside it as requests/<id>.cert: the migration reads
+ * it into the row; import finds the paths there. */
+static void test_migrate_real_v3_offline(void **state)
+{
+    const struct fixture x = {"ledger-v3-offline.sqlite", FERRY_SIDE_OFFLINE, 3, 4, 1, 2, 1, 0};
+    struct fx *f = *state;
+    struct ferry_store *s = NULL;
+    struct ferry_transfer *t = NULL;
+    char src[4096], rec[8192], *id, *dst;
+    uint8_t *data = NULL, bid[FERRY_TRANSFER_ID_LEN];
+    size_t len = 0;
+
+    fixture_home(f, x.file);
+    id = ledger_text(f, "SELECT lower(hex(id)) FROM transfers WHERE kind = 'x509'");
+    assert_int_equal(strlen(id), 33); /* one row: 32 hex digits and ';' */
+    id[32] = '\0';
+    assert_int_equal(ferry_hex_decode(id, bid, sizeof(bid)), FERRY_OK);
+    snprintf(src, sizeof(src), "%s/ledger/ledger-v3-offline.cert", getenv("FERRY_VECTORS"));
+    assert_int_equal(ferry_file_read(src, 8192, &data, &len), FERRY_OK);
+    assert_int_equal(ferry_state_save(f->home, "requests", bid, ".cert", data, len), FERRY_OK);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE kind = 'x509'"), 1);
+    assert_int_equal(ferry_store_open(f->home, x.side, 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_transfer_get(s, bid, &t), FERRY_OK);
+    assert_int_equal(t->kind, FERRY_KIND_X509);
+    assert_int_equal(t->state, FERRY_TS_OUTSTANDING);
+    assert_non_null(t->cert_path);
+    assert_non_null(t->key_path);
+    snprintf(rec, sizeof(rec), "cert=%s\nkey=%s\n", t->cert_path, t->key_path);
+    assert_int_equal(strlen(rec), len);
+    assert_memory_equal(rec, data, len); /* the record's very lines */
+    assert_non_null(strstr(t->cert_path, "/app01.crt"));
+    assert_non_null(strstr(t->key_path, "/app01.csr.key"));
+    ferry_transfer_free(t);
+    ferry_store_close(s);
+    /* the RMS transfers have none */
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE cert_path IS NULL AND "
+                                     "key_path IS NULL AND kind = 'rms'"),
+                     3);
+    dst = ferry_state_path(f->home, "requests", bid, ".cert");
+    assert_int_equal(access(dst, F_OK), 0); /* left as it was */
+    free(dst);
+    free(data);
+    free(id);
+    /* and the rest of the migration as from any version, in a home made again */
+    helpers_rm_tree(f->home);
+    migrate_fixture(f, &x);
+}
+
+/* Without the record (the file gone, or a PKCS#10 made elsewhere) the paths stay unknown. */
+static void test_migrate_real_v3_no_record(void **state)
+{
+    struct fx *f = *state;
+    struct ferry_store *s = NULL;
+
+    fixture_home(f, "ledger-v3-offline.sqlite");
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
+    ferry_store_close(s);
+    assert_int_equal(ledger_count(f, "SELECT count(*) FROM transfers WHERE cert_path IS NULL AND "
+                                     "key_path IS NULL"),
+                     4);
+    assert_int_equal(ledger_count(f, "SELECT value FROM meta WHERE key = 'schema_version'"), 4);
+}
+
+static void test_migrate_real_v3_online(void **state)
+{
+    const struct fixture x = {"ledger-v3-online.sqlite", FERRY_SIDE_ONLINE, 3, 1, 0, 0, 0, 1};
     migrate_fixture(*state, &x);
 }
 
 static void test_migrate_real_v2_online(void **state)
 {
-    const struct fixture x = {"ledger-v2-online.sqlite", "online", 2, 1, 0, 0, 0, 1};
+    const struct fixture x = {"ledger-v2-online.sqlite", FERRY_SIDE_ONLINE, 2, 1, 0, 0, 0, 1};
     migrate_fixture(*state, &x);
     /* version 2 recorded what was posted: kept through the migration */
     assert_int_equal(ledger_count(*state, "SELECT count(*) FROM transfers WHERE "
@@ -920,7 +997,7 @@ static void test_migrate_real_v2_online(void **state)
 static void test_trips(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_transfer t, **v = NULL, *got = NULL;
     uint8_t trip1[FERRY_TRANSFER_ID_LEN], trip2[FERRY_TRANSFER_ID_LEN], found[16];
     char hex[33], pre[8];
@@ -935,7 +1012,7 @@ static void test_trips(void **state)
     }
     assert_int_equal(ferry_store_run_trip(s, trip1), 1);
     ferry_store_close(s);
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
     sample_transfer(&t, 4, NOW_2026);
     t.request_medium = "pdf";
     assert_int_equal(ferry_store_transfer_add(s, &t), FERRY_OK);
@@ -983,7 +1060,7 @@ static void test_trips(void **state)
 static void test_crash_hot_journal(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     char *journal = ferry_path_join(f->home, "ledger.sqlite-journal");
     struct ferry_transfer t, **all = NULL;
     int fds[2], status = 0, i;
@@ -1030,7 +1107,7 @@ static void test_crash_hot_journal(void **state)
     close(fds[0]);
     assert_true(ferry_path_exists(journal)); /* a hot journal was left behind */
 
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
     assert_int_equal(ferry_store_transfers(s, &all, &n), FERRY_OK);
     assert_int_equal(n, 1);
     ferry_transfers_free(all, n);
@@ -1050,7 +1127,7 @@ static char *home_file(const struct fx *f, const char *name)
 static void test_identity_create_load(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_identity *id = NULL, *loaded = NULL;
     char *key = home_file(f, "identity.key"), *crt = home_file(f, "identity.crt");
     struct stat st;
@@ -1078,7 +1155,7 @@ static void test_identity_create_load(void **state)
 static void test_identity_key_mode_refused(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_identity *loaded = NULL;
     char *key = home_file(f, "identity.key"), *moved = home_file(f, "moved.key");
     static const mode_t bad[] = {0644, 0640, 0604, 0660, 0601};
@@ -1115,7 +1192,7 @@ static void test_identity_key_mode_refused(void **state)
 static void test_identity_no_half(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     char *key = home_file(f, "identity.key"), *crt = home_file(f, "identity.crt");
     struct rlimit old, lim;
     void (*prev)(int);
@@ -1152,14 +1229,14 @@ static void act_identity(struct ferry_store *s, void *arg)
 static void test_identity_crash_half(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "offline");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_OFFLINE);
     struct ferry_identity *id = NULL;
     char *key = home_file(f, "identity.key");
 
     ferry_store_close(s);
-    kill_at_stall(f, "offline", "identity", act_identity, NULL);
+    kill_at_stall(f, FERRY_SIDE_OFFLINE, "identity", act_identity, NULL);
     assert_true(ferry_path_exists(key));
-    assert_int_equal(ferry_store_open(f->home, "offline", 0, &s), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->home, FERRY_SIDE_OFFLINE, 0, &s), FERRY_OK);
     assert_int_equal(ferry_store_identity(s, &id), FERRY_ERR_FORMAT);
     assert_non_null(strstr(ferry_err_detail(), "interrupted"));
     assert_int_equal(ferry_store_identity_create(s, "again", NULL), FERRY_ERR_FORMAT);
@@ -1203,7 +1280,7 @@ static int count_dir(const char *dir)
 static void test_peers(void **state)
 {
     struct fx *f = *state;
-    struct ferry_store *s = open_new(f, "online");
+    struct ferry_store *s = open_new(f, FERRY_SIDE_ONLINE);
     struct ferry_identity *a = peer_cert("peer-a"), *b = peer_cert("peer-b"), **v = NULL;
     char *dir = home_file(f, "peers"), *junk, *pem = NULL, name[80];
     uint8_t fp[FERRY_SHA256_LEN];
@@ -1270,6 +1347,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_migrate_real_v2_offline, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_real_v1_online, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrate_real_v2_online, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_real_v3_offline, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_real_v3_no_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_real_v3_online, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_mid_answer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_crash_hot_journal, setup, teardown),

@@ -287,8 +287,8 @@ static int setup(void **state)
     load("csr.pem", &d, &n);
     assert_int_equal(ferry_file_write_atomic(f->csr, d, n, 0644), FERRY_OK);
     free(d);
-    assert_int_equal(ferry_store_open(f->off_home, "offline", 1, &f->off), FERRY_OK);
-    assert_int_equal(ferry_store_open(f->on_home, "online", 1, &f->on), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->off_home, FERRY_SIDE_OFFLINE, 1, &f->off), FERRY_OK);
+    assert_int_equal(ferry_store_open(f->on_home, FERRY_SIDE_ONLINE, 1, &f->on), FERRY_OK);
     assert_int_equal(ferry_store_identity_create(f->off, "off", &off_id), FERRY_OK);
     assert_int_equal(ferry_store_identity_create(f->on, "on", &f->on_id), FERRY_OK);
     assert_int_equal(ferry_store_peer_add(f->off, f->on_id), FERRY_OK);
@@ -297,7 +297,7 @@ static int setup(void **state)
     f->usb.kind = FERRY_MEDIUM_USB;
     f->usb.path = f->stick;
     assert_int_equal(ferry_offline_export(f->off, f->csr, &f->usb, NULL, &f->ex), FERRY_OK);
-    assert_true(f->ex.x509);
+    assert_int_equal(f->ex.kind, FERRY_KIND_X509);
     *state = f;
     return 0;
 }
@@ -416,7 +416,7 @@ static void test_import_once(void **state)
     answer(f, "chain-good.pem", FERRY_ITEM_X509_CHAIN);
     assert_int_equal(ferry_offline_import(f->off, &f->usb, NULL, 0, &res), FERRY_OK);
     assert_int_equal(res.imported, 1);
-    assert_true(res.items[0].x509);
+    assert_int_equal(res.items[0].kind, FERRY_KIND_X509);
     assert_string_equal(res.items[0].out_path, f->out);
     assert_null(res.items[0].key_path);
     assert_int_equal(ferry_x509_info_get(want, &info), FERRY_OK);
@@ -433,7 +433,7 @@ static void test_import_once(void **state)
     assert_int_equal(ferry_hex_decode(f->ex.transfer_id, id, 16), FERRY_OK);
     assert_int_equal(ferry_store_transfer_get(f->off, id, &t), FERRY_OK);
     assert_int_equal(t->state, FERRY_TS_ANSWERED);
-    assert_string_equal(t->kind, "x509");
+    assert_int_equal(t->kind, FERRY_KIND_X509);
     assert_non_null(strstr(t->subject, "CN=app.example.test"));
     ferry_transfer_free(t);
     /* once only */

@@ -131,10 +131,11 @@ ferry_err ferry_cli_confirm_ready(void)
 
 void ferry_cli_print_verified(FILE *f, const char *file, const char *before,
                               const char *transfer_id, const uint8_t package_sha256[32],
-                              const char *sender, const uint8_t sender_fp[32], int x509,
+                              const char *sender, const uint8_t sender_fp[32], enum ferry_kind kind,
                               const char *server_name)
 {
-    char sha[FERRY_FP_GROUPS_LEN], sfp[FERRY_FP_GROUPS_LEN];
+    const struct ferry_kind_info *k = ferry_kind_get(kind != 0 ? kind : FERRY_KIND_RMS);
+    char sha[FERRY_FP_GROUPS_LEN], sfp[FERRY_FP_GROUPS_LEN], label[32];
 
     ferry_hex_groups(package_sha256, FERRY_SHA256_LEN, sha);
     ferry_hex_groups(sender_fp, FERRY_SHA256_LEN, sfp);
@@ -145,8 +146,8 @@ void ferry_cli_print_verified(FILE *f, const char *file, const char *before,
             "  Sender:               %s\n"
             "  Sender fingerprint:   %s\n",
             ferry_safe(file), before, transfer_id, sha, ferry_safe(sender), sfp);
-    fprintf(f, "  %-21s %s\n", x509 ? "Subject:" : "Server name:",
-            server_name ? ferry_safe(server_name) : "(not named)");
+    snprintf(label, sizeof(label), "%s:", k->subject_label);
+    fprintf(f, "  %-21s %s\n", label, server_name ? ferry_safe(server_name) : "(not named)");
 }
 
 void ferry_cli_item_json(struct ferry_json *j, const struct ferry_cli_item *it,

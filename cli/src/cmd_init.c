@@ -33,7 +33,8 @@ static void print_identity(const struct ferry_args *a, const char *home,
 
 int ferry_cmd_init(const struct ferry_tool *tool, int argc, char **argv)
 {
-    const char *prog = tool->prog, *side = tool->side;
+    const char *prog = tool->prog;
+    enum ferry_side side = tool->side;
     const struct ferry_cmd_spec spec = {
         prog,
         "init",
@@ -57,7 +58,7 @@ int ferry_cmd_init(const struct ferry_tool *tool, int argc, char **argv)
         if (gethostname(host, sizeof(host)) != 0)
             snprintf(host, sizeof(host), "ferry");
         host[sizeof(host) - 1] = '\0';
-        snprintf(name, sizeof(name), "%s (%s)", host, side);
+        snprintf(name, sizeof(name), "%s (%s)", host, ferry_side_name(side));
         given = name;
     }
     if ((r = ferry_cli_open_store(&spec, &a, side, 1, &s)) != FERRY_OK)

@@ -24,8 +24,8 @@ static const struct ferry_opt pair_opts[] = {
 };
 
 /* The pairing sheet for @me (this machine, @side): PDF when @path ends in ".pdf", else text. */
-static ferry_err pairing_sheet(const char *side, const struct ferry_identity *me, const char *fp,
-                               const char *path)
+static ferry_err pairing_sheet(enum ferry_side side, const struct ferry_identity *me,
+                               const char *fp, const char *path)
 {
     struct ferry_runbook rb;
     size_t n = strlen(path);
@@ -36,7 +36,7 @@ static ferry_err pairing_sheet(const char *side, const struct ferry_identity *me
     rb.leg = FERRY_RUNBOOK_PAIRING;
     rb.pairing_side = side;
     rb.created = ferry_time_now();
-    if (strcmp(side, "offline") == 0) {
+    if (side == FERRY_SIDE_OFFLINE) {
         rb.offline_name = ferry_identity_name(me);
         rb.offline_fp = fp;
     } else {
@@ -53,7 +53,7 @@ static ferry_err pairing_sheet(const char *side, const struct ferry_identity *me
 }
 
 static ferry_err pair_out(const struct ferry_cmd_spec *spec, const struct ferry_args *a,
-                          struct ferry_store *s, const char *side, const struct ferry_medium *m)
+                          struct ferry_store *s, enum ferry_side side, const struct ferry_medium *m)
 {
     struct ferry_identity *me = NULL;
     struct ferry_qr_opts qo;
@@ -97,7 +97,7 @@ out:
 }
 
 static ferry_err pair_in(const struct ferry_cmd_spec *spec, const struct ferry_args *a,
-                         struct ferry_store *s, const char *side, const struct ferry_medium *m)
+                         struct ferry_store *s, enum ferry_side side, const struct ferry_medium *m)
 {
     struct ferry_identity *peer = NULL;
     char fp[FERRY_FP_GROUPS_LEN];
@@ -139,7 +139,8 @@ out:
 
 int ferry_cmd_pair(const struct ferry_tool *tool, int argc, char **argv)
 {
-    const char *prog = tool->prog, *side = tool->side;
+    const char *prog = tool->prog;
+    enum ferry_side side = tool->side;
     const struct ferry_cmd_spec spec = {
         prog,
         "pair",

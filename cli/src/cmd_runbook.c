@@ -41,7 +41,8 @@ static ferry_err runbook_medium(const char *v, enum ferry_medium_kind *out)
 
 int ferry_cmd_runbook(const struct ferry_tool *tool, int argc, char **argv)
 {
-    const char *prog = tool->prog, *side = tool->side;
+    const char *prog = tool->prog;
+    enum ferry_side side = tool->side;
     const struct ferry_cmd_spec spec = {
         prog,
         "runbook",

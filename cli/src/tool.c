@@ -100,7 +100,7 @@ int ferry_tool_main(const struct ferry_tool *tool, int argc, char **argv)
 }
 
 ferry_err ferry_cli_open_store(const struct ferry_cmd_spec *spec, const struct ferry_args *a,
-                               const char *side, int create, struct ferry_store **out)
+                               enum ferry_side side, int create, struct ferry_store **out)
 {
     /* commands that only read share the home; every other one has it to itself. The store's
      * own messages name the directory and say to run init. */

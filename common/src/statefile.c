@@ -74,6 +74,39 @@ ferry_err ferry_state_load(const char *home, const char *sub,
     return r;
 }
 
+#define CERT_RECORD_MAX 8192
+
+/* The value of "@key=" in a record of lines, a new string, or NULL (absent or OOM). */
+static char *record_value(const uint8_t *rec, size_t len, const char *key)
+{
+    size_t kl = strlen(key), i = 0, e;
+
+    while (i < len) {
+        for (e = i; e < len && rec[e] != '\n'; e++)
+            ;
+        if (e - i > kl && memcmp(rec + i, key, kl) == 0 && rec[i + kl] == '=')
+            return strndup((const char *)rec + i + kl + 1, e - i - kl - 1);
+        i = e + 1;
+    }
+    return NULL;
+}
+
+ferry_err ferry_state_cert_record(const char *home, const uint8_t id[FERRY_TRANSFER_ID_LEN],
+                                  const char *ext, char **cert, char **key)
+{
+    uint8_t *rec = NULL;
+    size_t n = 0;
+    ferry_err r;
+
+    *cert = *key = NULL;
+    if ((r = ferry_state_load(home, "requests", id, ext, CERT_RECORD_MAX, &rec, &n)) != FERRY_OK)
+        return r;
+    *cert = record_value(rec, n, "cert");
+    *key = record_value(rec, n, "key");
+    free(rec);
+    return FERRY_OK;
+}
+
 void ferry_state_remove(const char *home, const char *sub, const uint8_t id[FERRY_TRANSFER_ID_LEN],
                         const char *ext)
 {

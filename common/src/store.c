@@ -171,24 +171,27 @@ static ferry_err home_lock(struct ferry_store *s, int mode)
     return r;
 }
 
-ferry_err ferry_store_open(const char *home, const char *side, int create, struct ferry_store **out)
+ferry_err ferry_store_open(const char *home, enum ferry_side side, int create,
+                           struct ferry_store **out)
 {
     return ferry_store_open_locked(home, side, create, -1, out);
 }
 
-ferry_err ferry_store_open_locked(const char *home, const char *side, int create, int lock_mode,
+ferry_err ferry_store_open_locked(const char *home, enum ferry_side side, int create, int lock_mode,
                                   struct ferry_store **out)
 {
     struct ferry_store *s = NULL;
     ferry_err r = FERRY_ERR_INTERNAL;
 
     *out = NULL;
-    if (side == NULL || (strcmp(side, "offline") != 0 && strcmp(side, "online") != 0))
-        return ferry_errf(FERRY_ERR_USAGE, "store side must be \"offline\" or \"online\"");
-    if ((s = calloc(1, sizeof(*s))) == NULL || (s->side = strdup(side)) == NULL) {
+    if (ferry_side_name(side) == NULL)
+        return ferry_errf(FERRY_ERR_USAGE,
+                          "store side %d is neither the offline nor the online one", (int)side);
+    if ((s = calloc(1, sizeof(*s))) == NULL) {
         r = FERRY_ERR_NOMEM;
         goto out;
     }
+    s->side = ferry_side_name(side);
     if ((r = home_path(home, &s->home)) != FERRY_OK || (r = home_prepare(s, create)) != FERRY_OK ||
         (r = home_resolve(s)) != FERRY_OK)
         goto out;
@@ -220,6 +223,5 @@ void ferry_store_close(struct ferry_store *s)
         sqlite3_close_v2(s->db);
     ferry_lock_release(s->lock);
     free(s->home);
-    free(s->side);
     free(s);
 }

@@ -19,7 +19,7 @@
 
 struct ferry_store {
     char *home;
-    char *side;
+    const char *side; /* ferry_side_name: as the ledger's meta and audit rows spell it */
     sqlite3 *db;
     struct ferry_lock *lock;
     uint8_t trip[FERRY_TRANSFER_ID_LEN]; /* this run's trip: every transfer it records shares it */

@@ -17,12 +17,13 @@
 #include "ferry/time.h"
 #include "ferry/file.h"
 #include "ferry/log.h"
+#include "ferry/statefile.h"
 #include "ferry/store.h"
 #include "store_int.h"
 
 #define STORE_SCHEMA_VERSION                                                                       \
-    3 /* 2: state 5 (cancelled); valid_until, posted_sha256.                                       \
-       * 3: trip, request_medium, answer_medium */
+    4 /* 2: state 5 (cancelled); valid_until, posted_sha256.                                       \
+       * 3: trip, request_medium, answer_medium. 4: cert_path, key_path */
 #define STORE_BUSY_MS  10000
 #define STORE_MAX_ROWS 100000 /* transfers listed at once */
 #define STORE_MAX_TEXT 4096   /* audit detail and text columns */
@@ -46,7 +47,8 @@
     " posted_sha256 BLOB CHECK (posted_sha256 IS NULL OR length(posted_sha256) = 32),"             \
     " trip BLOB CHECK (trip IS NULL OR length(trip) = 16),"                                        \
     " request_medium TEXT CHECK (request_medium IS NULL OR length(request_medium) <= 16),"         \
-    " answer_medium TEXT CHECK (answer_medium IS NULL OR length(answer_medium) <= 16));"
+    " answer_medium TEXT CHECK (answer_medium IS NULL OR length(answer_medium) <= 16),"            \
+    " cert_path TEXT, key_path TEXT);"
 #define TRANSFERS_INDEXES                                                                          \
     "CREATE INDEX transfers_created ON transfers (created, state);"                                \
     "CREATE INDEX transfers_trip ON transfers (trip);"
@@ -66,7 +68,8 @@ static const char *const schema_sql =
 #define TRANSFER_COLS                                                                              \
     "id, direction, state, package_sha256, payload_sha256, kind, subject, guid, source_path, "     \
     "peer_fp, service, created, updated, old_not_after, new_not_after, installed_path, "           \
-    "answer_id, valid_until, posted_sha256, trip, request_medium, answer_medium"
+    "answer_id, valid_until, posted_sha256, trip, request_medium, answer_medium, cert_path, "      \
+    "key_path"
 
 /* ---- SQLite helpers ---- */
 
@@ -251,15 +254,69 @@ static ferry_err schema_create(struct ferry_store *s)
  *           request_medium and answer_medium (the medium each leg travelled on, as this side
  *           wrote or read it: "usb", "png", "pdf", "html", "screen", "images", "camera").
  *           Rows from before keep them NULL: unknown (the runbook leaves a blank, or --medium).
+ *   3 -> 4: new columns cert_path and key_path (offline X.509: the certificate renewed and the
+ *           --rekey key, as `request` recorded them), until now in a file export kept beside
+ *           the transfer (requests/<id>.cert): read into the row once, the file left as it is.
  */
 #define TRANSFER_COLS_V1                                                                           \
     "id, direction, state, package_sha256, payload_sha256, kind, subject, guid, source_path, "     \
     "peer_fp, service, created, updated, old_not_after, new_not_after, installed_path, "           \
     "answer_id, answered"
 static const char *const version_cols[] = {
-    NULL, TRANSFER_COLS_V1,                          /* 1 */
-    TRANSFER_COLS_V1 ", valid_until, posted_sha256", /* 2 */
+    NULL, TRANSFER_COLS_V1,                                                               /* 1 */
+    TRANSFER_COLS_V1 ", valid_until, posted_sha256",                                      /* 2 */
+    TRANSFER_COLS_V1 ", valid_until, posted_sha256, trip, request_medium, answer_medium", /* 3 */
 };
+
+static int text_ok(const char *v);
+static int col_blob(sqlite3_stmt *st, int i, uint8_t *out, size_t n, int optional);
+
+/* 3 -> 4: the paths of each X.509 transfer's record (export kept it as requests/<id>.cert) go
+ * into its row; a transfer without one (made elsewhere, or the file gone) keeps NULL. */
+static ferry_err adopt_cert_records(struct ferry_store *s)
+{
+    sqlite3_stmt *sel = NULL, *upd = NULL;
+    uint8_t id[FERRY_TRANSFER_ID_LEN];
+    char *cert = NULL, *key = NULL;
+    ferry_err r;
+    int rc;
+
+    if ((r = prep(s, "SELECT id FROM transfers WHERE kind = ?", &sel)) != FERRY_OK ||
+        (r = prep(s, "UPDATE transfers SET cert_path = ?1, key_path = ?2 WHERE id = ?3", &upd)) !=
+            FERRY_OK)
+        goto out;
+    bind_text(sel, 1, ferry_kind_name(FERRY_KIND_X509));
+    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+        if (col_blob(sel, 0, id, sizeof(id), 0) < 0)
+            continue;
+        if (ferry_state_cert_record(s->home, id, FERRY_STATE_OLD_CERT_RECORD, &cert, &key) !=
+            FERRY_OK) {
+            ferry_err_clear();
+            continue;
+        }
+        if (!text_ok(cert) || !text_ok(key)) {
+            r = corrupt_err(s, "an X.509 transfer's record of its files is too long");
+            goto out;
+        }
+        sqlite3_reset(upd);
+        bind_text(upd, 1, cert);
+        bind_text(upd, 2, key);
+        bind_blob(upd, 3, id, sizeof(id));
+        FERRY_FREE(cert);
+        FERRY_FREE(key);
+        if ((r = step_done(s, upd, NULL, "cannot update the ledger to this version of ferry")) !=
+            FERRY_OK)
+            goto out;
+    }
+    if (rc != SQLITE_DONE)
+        r = db_err(s, rc, "cannot read the ledger");
+out:
+    free(cert);
+    free(key);
+    sqlite3_finalize(sel);
+    sqlite3_finalize(upd);
+    return r;
+}
 
 static ferry_err schema_migrate(struct ferry_store *s, long from)
 {
@@ -279,6 +336,8 @@ static ferry_err schema_migrate(struct ferry_store *s, long from)
     if (r == FERRY_OK)
         r = exec(s, (const char *)sql.data, "cannot update the ledger to this version of ferry");
     ferry_buf_free(&sql);
+    if (r == FERRY_OK)
+        r = adopt_cert_records(s);
     if (r != FERRY_OK)
         return r;
     snprintf(ver, sizeof(ver), "%d", STORE_SCHEMA_VERSION);
@@ -431,7 +490,6 @@ void ferry_transfer_free(struct ferry_transfer *t)
 {
     if (t == NULL)
         return;
-    free(t->kind);
     free(t->subject);
     free(t->guid);
     free(t->source_path);
@@ -440,6 +498,8 @@ void ferry_transfer_free(struct ferry_transfer *t)
     free(t->installed_path);
     free(t->request_medium);
     free(t->answer_medium);
+    free(t->cert_path);
+    free(t->key_path);
     free(t);
 }
 
@@ -491,6 +551,22 @@ static int col_blob(sqlite3_stmt *st, int i, uint8_t *out, size_t n, int optiona
     return 1;
 }
 
+/* The kind column: its name in the table of kinds, or NULL (unknown: 0). */
+static ferry_err col_kind(const struct ferry_store *s, sqlite3_stmt *st, int i,
+                          enum ferry_kind *out)
+{
+    const struct ferry_kind_info *k;
+
+    *out = 0;
+    if (sqlite3_column_type(st, i) == SQLITE_NULL)
+        return FERRY_OK;
+    if ((k = ferry_kind_by_name((const char *)sqlite3_column_text(st, i))) == NULL)
+        return ferry_errf(FERRY_ERR_FORMAT, "%s/%s: a transfer of an unknown kind", s->home,
+                          LEDGER_FILE);
+    *out = k->kind;
+    return FERRY_OK;
+}
+
 /* Builds a transfer from a row of TRANSFER_COLS. */
 static ferry_err row_transfer(const struct ferry_store *s, sqlite3_stmt *st,
                               struct ferry_transfer **out)
@@ -514,12 +590,16 @@ static ferry_err row_transfer(const struct ferry_store *s, sqlite3_stmt *st,
     t->has_answer = has;
     t->direction = (enum ferry_direction)sqlite3_column_int(st, 1);
     t->state = (enum ferry_transfer_state)sqlite3_column_int(st, 2);
-    if (col_text(st, 5, &t->kind) != FERRY_OK || col_text(st, 6, &t->subject) != FERRY_OK ||
-        col_text(st, 7, &t->guid) != FERRY_OK || col_text(st, 8, &t->source_path) != FERRY_OK ||
-        col_text(st, 9, &t->peer_fp) != FERRY_OK || col_text(st, 10, &t->service) != FERRY_OK ||
+    if ((r = col_kind(s, st, 5, &t->kind)) != FERRY_OK)
+        goto out;
+    r = FERRY_ERR_NOMEM;
+    if (col_text(st, 6, &t->subject) != FERRY_OK || col_text(st, 7, &t->guid) != FERRY_OK ||
+        col_text(st, 8, &t->source_path) != FERRY_OK || col_text(st, 9, &t->peer_fp) != FERRY_OK ||
+        col_text(st, 10, &t->service) != FERRY_OK ||
         col_text(st, 15, &t->installed_path) != FERRY_OK ||
         col_text(st, 20, &t->request_medium) != FERRY_OK ||
-        col_text(st, 21, &t->answer_medium) != FERRY_OK)
+        col_text(st, 21, &t->answer_medium) != FERRY_OK ||
+        col_text(st, 22, &t->cert_path) != FERRY_OK || col_text(st, 23, &t->key_path) != FERRY_OK)
         goto out;
     t->created = (time_t)sqlite3_column_int64(st, 11);
     t->updated = (time_t)sqlite3_column_int64(st, 12);
@@ -564,7 +644,7 @@ static ferry_err transfer_insert(struct ferry_store *s, const struct ferry_trans
         return r;
     if ((r = prep(s,
                   "INSERT INTO transfers (" TRANSFER_COLS ", answered) VALUES "
-                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                  "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                   &st)) != FERRY_OK)
         return r;
     bind_blob(st, 1, t->id, sizeof(t->id));
@@ -572,7 +652,7 @@ static ferry_err transfer_insert(struct ferry_store *s, const struct ferry_trans
     sqlite3_bind_int(st, 3, (int)t->state);
     bind_blob(st, 4, t->package_sha256, sizeof(t->package_sha256));
     bind_blob(st, 5, t->payload_sha256, sizeof(t->payload_sha256));
-    bind_text(st, 6, t->kind);
+    bind_text(st, 6, ferry_kind_name(t->kind));
     bind_text(st, 7, t->subject);
     bind_text(st, 8, t->guid);
     bind_text(st, 9, t->source_path);
@@ -591,6 +671,8 @@ static ferry_err transfer_insert(struct ferry_store *s, const struct ferry_trans
     bind_blob(st, 20, trip, FERRY_TRANSFER_ID_LEN);
     bind_text(st, 21, t->request_medium);
     bind_text(st, 22, t->answer_medium);
+    bind_text(st, 23, t->cert_path);
+    bind_text(st, 24, t->key_path);
     r = step_done(s, st, &rc, "cannot record the transfer");
     sqlite3_finalize(st);
     if (rc == SQLITE_CONSTRAINT) {
@@ -610,9 +692,11 @@ ferry_err ferry_store_transfer_add(struct ferry_store *s, const struct ferry_tra
         return ferry_errf(FERRY_ERR_USAGE, "transfer direction %d unknown", (int)t->direction);
     if (t->state < FERRY_TS_OUTSTANDING || t->state > FERRY_TS_CANCELLED)
         return ferry_errf(FERRY_ERR_USAGE, "transfer state %d unknown", (int)t->state);
-    if (!text_ok(t->kind) || !text_ok(t->subject) || !text_ok(t->guid) ||
-        !text_ok(t->source_path) || !text_ok(t->peer_fp) || !text_ok(t->service) ||
-        !text_ok(t->installed_path))
+    if (t->kind != 0 && ferry_kind_get(t->kind) == NULL)
+        return ferry_errf(FERRY_ERR_USAGE, "transfer kind %d unknown", (int)t->kind);
+    if (!text_ok(t->subject) || !text_ok(t->guid) || !text_ok(t->source_path) ||
+        !text_ok(t->peer_fp) || !text_ok(t->service) || !text_ok(t->installed_path) ||
+        !text_ok(t->cert_path) || !text_ok(t->key_path))
         return ferry_errf(FERRY_ERR_TOO_LARGE, "transfer text field over %d bytes", STORE_MAX_TEXT);
     if (!medium_ok(t->request_medium) || !medium_ok(t->answer_medium))
         return ferry_errf(FERRY_ERR_USAGE, "transfer medium is not a medium's name");
@@ -1099,10 +1183,11 @@ ferry_err ferry_store_transfer_submitted(struct ferry_store *s, const struct fer
     ferry_err r;
     int exists;
 
-    if (t->state < FERRY_TS_OUTSTANDING || t->state > FERRY_TS_CANCELLED || !text_ok(t->kind) ||
-        !text_ok(t->subject) || !text_ok(t->guid) || !text_ok(t->source_path) ||
-        !text_ok(t->peer_fp) || !text_ok(t->service) || !text_ok(t->installed_path) ||
-        !medium_ok(t->request_medium) || !medium_ok(t->answer_medium))
+    if (t->state < FERRY_TS_OUTSTANDING || t->state > FERRY_TS_CANCELLED ||
+        (t->kind != 0 && ferry_kind_get(t->kind) == NULL) || !text_ok(t->subject) ||
+        !text_ok(t->guid) || !text_ok(t->source_path) || !text_ok(t->peer_fp) ||
+        !text_ok(t->service) || !text_ok(t->installed_path) || !text_ok(t->cert_path) ||
+        !text_ok(t->key_path) || !medium_ok(t->request_medium) || !medium_ok(t->answer_medium))
         return ferry_errf(FERRY_ERR_USAGE, "bad submitted transfer");
     ferry_hex(t->id, sizeof(t->id), hex);
     snprintf(detail, sizeof(detail), "%s state=%d", hex, (int)t->state);

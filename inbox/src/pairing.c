@@ -10,12 +10,12 @@
 #include "ferry/medium.h"
 #include "ferry/usb.h"
 
-static const char *other_side(const char *side)
+static const char *other_side(enum ferry_side side)
 {
-    return strcmp(side, "offline") == 0 ? "online" : "offline";
+    return ferry_side_name(ferry_side_other(side));
 }
 
-static ferry_err identity_package(struct ferry_identity *me, const char *side, uint8_t **pkg,
+static ferry_err identity_package(struct ferry_identity *me, enum ferry_side side, uint8_t **pkg,
                                   size_t *len)
 {
     struct ferry_manifest *m = NULL;
@@ -24,7 +24,7 @@ static ferry_err identity_package(struct ferry_identity *me, const char *side, u
     ferry_err r;
 
     if ((r = ferry_manifest_new(
-             strcmp(side, "offline") == 0 ? FERRY_DIR_TO_ONLINE : FERRY_DIR_TO_OFFLINE, &m)) !=
+             side == FERRY_SIDE_OFFLINE ? FERRY_DIR_TO_ONLINE : FERRY_DIR_TO_OFFLINE, &m)) !=
         FERRY_OK)
         goto out;
     if ((r = ferry_identity_cert_pem(me, &pem, &pemlen)) != FERRY_OK)
@@ -32,7 +32,7 @@ static ferry_err identity_package(struct ferry_identity *me, const char *side, u
     if ((r = ferry_manifest_add_item(m, "identity.crt", FERRY_ITEM_IDENTITY, (uint8_t *)pem,
                                      pemlen)) != FERRY_OK)
         goto out;
-    if ((r = ferry_manifest_set_prop(m, "side", side)) != FERRY_OK ||
+    if ((r = ferry_manifest_set_prop(m, "side", ferry_side_name(side))) != FERRY_OK ||
         (r = ferry_manifest_set_prop(m, "name", ferry_identity_name(me))) != FERRY_OK)
         goto out;
     r = ferry_package_sign(m, me, pkg, len);
@@ -42,7 +42,7 @@ out:
     return r;
 }
 
-ferry_err ferry_pairing_write(struct ferry_store *s, const char *side,
+ferry_err ferry_pairing_write(struct ferry_store *s, enum ferry_side side,
                               const struct ferry_medium *to, const struct ferry_qr_opts *qo,
                               struct ferry_identity **me_out, char **where)
 {
@@ -61,7 +61,7 @@ ferry_err ferry_pairing_write(struct ferry_store *s, const char *side,
     if ((r = identity_package(me, side, &pkg, &len)) != FERRY_OK)
         goto out;
     ferry_identity_fingerprint_groups(me, fp);
-    snprintf(name, sizeof(name), "%s-identity.ferry", side);
+    snprintf(name, sizeof(name), "%s-identity.ferry", ferry_side_name(side));
     if ((r = ferry_buf_printf(&summary,
                               "ferry pairing: the identity of the %s machine \"%s\"\n"
                               "fingerprint (SHA-256): %s\n\n"
@@ -72,8 +72,8 @@ ferry_err ferry_pairing_write(struct ferry_store *s, const char *side,
                               "Do not compare with this file: it travels on the same stick as\n"
                               "the identity it describes, so whoever could change one could\n"
                               "change both.\n",
-                              side, ferry_identity_name(me), fp, other_side(side), other_side(side),
-                              side)) != FERRY_OK)
+                              ferry_side_name(side), ferry_identity_name(me), fp, other_side(side),
+                              other_side(side), ferry_side_name(side))) != FERRY_OK)
         goto out;
     if ((r = ferry_medium_write(to, name, pkg, len, (const char *)summary.data, qo, where)) !=
         FERRY_OK)
@@ -92,7 +92,7 @@ out:
 
 /* Examines one file: FERRY_OK with *peer set when it is the other side's identity package. */
 static ferry_err examine(const struct ferry_usb_file *f, const struct ferry_identity *me,
-                         const char *side, struct ferry_identity **peer)
+                         enum ferry_side side, struct ferry_identity **peer)
 {
     struct ferry_manifest *m = NULL;
     struct ferry_identity *id = NULL;
@@ -138,7 +138,7 @@ static int load(struct ferry_usb_file *f, uint64_t *budget, ferry_err *r)
     return 0;
 }
 
-ferry_err ferry_pairing_read(struct ferry_store *s, const char *side,
+ferry_err ferry_pairing_read(struct ferry_store *s, enum ferry_side side,
                              const struct ferry_medium *from, struct ferry_identity **peer)
 {
     struct ferry_usb_file *files = NULL;

@@ -140,7 +140,7 @@ static ferry_err find_transfer(struct ferry_store *s, const struct ferry_runbook
                                struct ferry_transfer **out)
 {
     ferry_err r;
-    int offline = strcmp(q->side, "offline") == 0;
+    int offline = q->side == FERRY_SIDE_OFFLINE;
 
     *out = NULL;
     if (q->transfer == NULL) {
@@ -312,7 +312,7 @@ static enum ferry_medium_kind recorded_medium(const struct ferry_transfer *t, in
 static ferry_err gather(struct ferry_store *s, const struct ferry_runbook_req *q, struct rb_hold *h,
                         struct ferry_runbook *rb)
 {
-    int offline = strcmp(q->side, "offline") == 0;
+    int offline = q->side == FERRY_SIDE_OFFLINE;
     struct ferry_identity *peer;
     struct rb_row one;
     ferry_err r;

@@ -37,14 +37,15 @@ static const struct ferry_cmd_spec spec = {
 static void json_result(struct ferry_json *j, const struct ferry_export_result *res,
                         const char *trip)
 {
+    const struct ferry_kind_info *k = ferry_kind_get(res->kind);
     char groups[FERRY_FP_GROUPS_LEN];
 
     ferry_hex_groups(res->package_sha256, FERRY_SHA256_LEN, groups);
     ferry_json_str(j, "transfer_id", res->transfer_id);
     ferry_json_str(j, "trip", trip);
-    ferry_json_str(j, "kind", res->x509 ? "x509" : "rms");
-    ferry_json_str(j, res->x509 ? "subject" : "server_name", res->server_name);
-    if (res->x509) {
+    ferry_json_str(j, "kind", k->name);
+    ferry_json_str(j, k->subject_key, res->server_name);
+    if (res->kind == FERRY_KIND_X509) {
         ferry_json_str(j, "cert_path", res->cert_path);
     } else {
         ferry_json_str(j, "server_name_from", res->server_name_from);
@@ -59,15 +60,15 @@ static void json_result(struct ferry_json *j, const struct ferry_export_result *
 static void print_result(const struct ferry_export_result *res)
 {
     char groups[FERRY_FP_GROUPS_LEN];
+    int x = res->kind == FERRY_KIND_X509;
 
     ferry_hex_groups(res->package_sha256, FERRY_SHA256_LEN, groups);
-    printf("transfer:    %s\n%s%s%s%s%s\n", res->transfer_id,
-           res->x509 ? "subject:     " : "server:      ",
+    printf("transfer:    %s\n%s%s%s%s%s\n", res->transfer_id, x ? "subject:     " : "server:      ",
            res->server_name ? res->server_name : "(not named)",
-           !res->x509 && res->server_name_from ? " (from " : "",
-           !res->x509 && res->server_name_from ? res->server_name_from : "",
-           !res->x509 && res->server_name_from ? ")" : "");
-    if (res->x509)
+           !x && res->server_name_from ? " (from " : "",
+           !x && res->server_name_from ? res->server_name_from : "",
+           !x && res->server_name_from ? ")" : "");
+    if (x)
         printf("certificate: %s\n", res->cert_path ? res->cert_path : "(not recorded)");
     else
         printf("guid:        %s\n", res->guid);

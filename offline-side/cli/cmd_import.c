@@ -70,20 +70,20 @@ static void print_json(const struct ferry_import_result *res, ferry_err r)
         if (o->err == FERRY_OK) {
             ferry_time_date(o->not_before, d1);
             ferry_time_date(o->new_not_after, d2);
-            ferry_json_str(&j, "kind", o->x509 ? "x509" : "rms");
-            ferry_json_str(&j, o->x509 ? "subject" : "server_name", o->server_name);
-            if (!o->x509)
+            ferry_json_str(&j, "kind", ferry_kind_get(o->kind)->name);
+            ferry_json_str(&j, ferry_kind_get(o->kind)->subject_key, o->server_name);
+            if (o->kind != FERRY_KIND_X509)
                 ferry_json_str(&j, "guid", o->guid);
             if (o->key_path != NULL)
                 ferry_json_str(&j, "new_key", o->key_path);
-            if (o->x509)
+            if (o->kind == FERRY_KIND_X509)
                 ferry_json_str(&j, "changes", o->changes);
             ferry_json_str(&j, "certificate", o->out_path);
             ferry_json_str(&j, "valid_from", d1);
             ferry_json_str(&j, "new_expiry", d2);
             ferry_json_int(&j, "days_left",
                            ferry_time_days_until(o->new_not_after, ferry_time_now()));
-            if (!o->x509) {
+            if (o->kind != FERRY_KIND_X509) {
                 ferry_json_str(&j, "renewal_date", d2);
                 ferry_time_date(o->valid_until, d2);
                 ferry_json_str(&j, "valid_until", d2);
@@ -118,7 +118,7 @@ static void print_check(FILE *f, const struct ferry_import_one *o)
     char t[21];
 
     ferry_cli_print_verified(f, o->file, "the certificate is written", o->transfer_id,
-                             o->package_sha256, o->sender_name, o->sender_fp, o->x509,
+                             o->package_sha256, o->sender_name, o->sender_fp, o->kind,
                              o->server_name);
     if (o->guid != NULL)
         fprintf(f, "  Server GUID:          %s\n", ferry_safe(o->guid));
@@ -128,7 +128,7 @@ static void print_check(FILE *f, const struct ferry_import_one *o)
     }
     ferry_time_minute(o->new_not_after, t);
     fprintf(f, "  New expiry:           %s\n", t);
-    if (!o->x509) {
+    if (o->kind != FERRY_KIND_X509) {
         ferry_time_minute(o->valid_until, t);
         fprintf(f, "  Valid until (VALIDITYTIME): %s\n", t);
     }
@@ -171,11 +171,13 @@ static void print_text(const struct ferry_import_result *res)
         ferry_time_minute(o->new_not_after, d);
         printf("imported:    %s (transfer %s)\n%s%s\ncertificate: %s\n"
                "new expiry:  %s (%lld days from now)%s\n",
-               ferry_safe(o->file), o->transfer_id, o->x509 ? "subject:     " : "server:      ",
+               ferry_safe(o->file), o->transfer_id,
+               o->kind == FERRY_KIND_X509 ? "subject:     " : "server:      ",
                o->server_name ? ferry_safe(o->server_name) : "(not named)", ferry_safe(o->out_path),
                d, ferry_time_days_until(o->new_not_after, ferry_time_now()),
-               o->x509 ? "" : " (renewal date: the SLC's ISSUE right RANGETIME)");
-        if (!o->x509) {
+               o->kind == FERRY_KIND_X509 ? ""
+                                          : " (renewal date: the SLC's ISSUE right RANGETIME)");
+        if (o->kind != FERRY_KIND_X509) {
             char g[FERRY_FP_GROUPS_LEN];
             ferry_time_minute(o->valid_until, d);
             ferry_hex_groups(o->root_fp, 32, g);

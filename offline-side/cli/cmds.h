@@ -4,7 +4,7 @@
 #define FERRY_OFFLINE_CMDS_H
 
 #define PROG "ferry-offline"
-#define SIDE "offline"
+#define SIDE FERRY_SIDE_OFFLINE
 
 #include "ferry/tool.h"
 

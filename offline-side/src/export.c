@@ -6,6 +6,7 @@
 
 #include "ferry/buf.h"
 #include "ferry/file.h"
+#include "ferry/kind.h"
 #include "ferry/log.h"
 #include "ferry/offline.h"
 #include "ferry/package.h"
@@ -16,7 +17,6 @@
 #include "ferry/medium.h"
 #include "ferry/usb.h"
 #include "ferry/x509.h"
-#include "offline_int.h"
 
 static const char *base_name(const char *path)
 {
@@ -27,21 +27,20 @@ static const char *base_name(const char *path)
 
 /* What was recognised in the request file. */
 struct payload {
-    enum ferry_item_kind kind; /* FERRY_ITEM_RMS_REQUEST or FERRY_ITEM_PKCS10 */
-    char *subject;             /* RMS server name or the PKCS#10 subject; may be NULL */
-    const char *subject_from;  /* RMS: where the name came from ("the file name", ...) */
-    char *guid;                /* RMS only */
-    uint8_t *record;           /* X.509: what `request` recorded (cert=, key= lines) */
-    size_t record_len;
-    char *cert_path; /* X.509: the certificate to renew, from the record */
+    const struct ferry_kind_info *k; /* what it is: RMS or X.509 (a PKCS#10) */
+    char *subject;                   /* RMS server name or the PKCS#10 subject; may be NULL */
+    const char *subject_from;        /* RMS: where the name came from ("the file name", ...) */
+    char *guid;                      /* RMS only */
+    char *cert_path;                 /* X.509: the certificate to renew, as `request` recorded it */
+    char *key_path;                  /* X.509, request --rekey: the new key, likewise */
 };
 
 static void payload_clear(struct payload *p)
 {
     FERRY_FREE(p->subject);
     FERRY_FREE(p->guid);
-    FERRY_FREE(p->record);
     FERRY_FREE(p->cert_path);
+    FERRY_FREE(p->key_path);
 }
 
 static ferry_err payload_x509(struct ferry_store *s, const uint8_t *req, size_t len,
@@ -54,16 +53,16 @@ static ferry_err payload_x509(struct ferry_store *s, const uint8_t *req, size_t 
 
     if ((r = ferry_x509_csr_parse(req, len, &csr)) != FERRY_OK)
         return r;
-    p->kind = FERRY_ITEM_PKCS10;
+    p->k = ferry_kind_get(FERRY_KIND_X509);
     ferry_x509_req_subject(csr, subject, sizeof(subject));
     X509_REQ_free(csr);
     if ((p->subject = strdup(subject)) == NULL)
         return FERRY_ERR_NOMEM;
     ferry_sha256(req, len, sha);
-    /* made by `ferry-offline request`? then it recorded the certificate it renews */
-    if (ferry_state_load(ferry_store_home(s), "requests", sha, FERRY_CERT_RECORD_EXT,
-                         FERRY_CERT_RECORD_MAX, &p->record, &p->record_len) == FERRY_OK)
-        p->cert_path = ferry_offline_record_value(p->record, p->record_len, "cert");
+    /* made by `ferry-offline request`? then it recorded the certificate it renews (the ledger's
+     * transfer takes the paths) */
+    ferry_state_cert_record(ferry_store_home(s), sha, FERRY_STATE_CSR_RECORD, &p->cert_path,
+                            &p->key_path);
     ferry_err_clear();
     return FERRY_OK;
 }
@@ -78,7 +77,7 @@ static ferry_err payload_load(struct ferry_store *s, const char *path, const uin
     if (ferry_x509_looks_like_csr(req, len))
         r = payload_x509(s, req, len, p);
     else if ((r = ferry_rms_request_parse(req, len, &rq)) == FERRY_OK) {
-        p->kind = FERRY_ITEM_RMS_REQUEST;
+        p->k = ferry_kind_get(FERRY_KIND_RMS);
         if ((p->guid = strdup(rq->guid)) == NULL)
             r = FERRY_ERR_NOMEM;
         else
@@ -98,25 +97,22 @@ static ferry_err build_manifest(const char *request_path, const uint8_t *req, si
 {
     struct ferry_manifest *m = NULL;
     const char *name = base_name(request_path);
-    int x = p->kind == FERRY_ITEM_PKCS10;
     ferry_err r;
 
     *out = NULL;
     if (!ferry_usb_name_ok(name))
-        name = x ? "request.csr" : "RenewalRequest.xml";
+        name = p->k->request_file;
     if ((r = ferry_manifest_new(FERRY_DIR_TO_ONLINE, &m)) != FERRY_OK)
         return r;
-    if ((r = ferry_manifest_add_item(m, name, p->kind, req, len)) != FERRY_OK ||
-        (r = ferry_manifest_set_prop(m, "kind", x ? "x509" : "rms")) != FERRY_OK ||
+    if ((r = ferry_manifest_add_item(m, name, p->k->request_item, req, len)) != FERRY_OK ||
+        (r = ferry_manifest_set_prop(m, "kind", p->k->name)) != FERRY_OK ||
         (r = ferry_manifest_set_prop(m, "sender_name", myname)) != FERRY_OK)
         goto out;
     if ((p->guid != NULL && (r = ferry_manifest_set_prop(m, "guid", p->guid)) != FERRY_OK) ||
         (p->subject != NULL &&
-         (r = ferry_manifest_set_prop(m, x ? "subject" : "server_name", p->subject)) != FERRY_OK) ||
+         (r = ferry_manifest_set_prop(m, p->k->subject_key, p->subject)) != FERRY_OK) ||
         (p->subject_from != NULL &&
-         (r = ferry_manifest_set_prop(m, "server_name_from", p->subject_from)) != FERRY_OK) ||
-        (p->cert_path != NULL &&
-         (r = ferry_manifest_set_prop(m, "cert_path", p->cert_path)) != FERRY_OK))
+         (r = ferry_manifest_set_prop(m, "server_name_from", p->subject_from)) != FERRY_OK))
         goto out;
     *out = m;
     m = NULL;
@@ -132,12 +128,14 @@ static ferry_err summary_text(const struct ferry_manifest *m, const char *reques
                               const struct ferry_identity *me, struct ferry_buf *b)
 {
     char id[33], groups[FERRY_FP_GROUPS_LEN], fp[FERRY_FP_GROUPS_LEN], when[21], from[96] = "";
+    char label[32];
     const char *name = ferry_identity_name(me);
-    int x = p->kind == FERRY_ITEM_PKCS10;
+    int x = p->k->kind == FERRY_KIND_X509;
     ferry_err r;
 
     if (!x && p->subject != NULL && p->subject_from != NULL)
         snprintf(from, sizeof(from), " (from %s)", p->subject_from);
+    snprintf(label, sizeof(label), "%s:", p->k->subject_label);
     ferry_transfer_id_hex(m->transfer_id, id);
     ferry_hex_groups(sha, FERRY_SHA256_LEN, groups);
     ferry_identity_fingerprint_groups(me, fp);
@@ -151,11 +149,9 @@ static ferry_err summary_text(const struct ferry_manifest *m, const char *reques
                          "Sender:               %s\n"
                          "Sender fingerprint:   %s\n"
                          "%-21s %s%s\n",
-                         x ? "X.509 certificate renewal request (PKCS#10)"
-                           : "RMS server licensor certificate renewal request",
-                         base_name(request_path), when, id, groups, name ? name : "(unnamed)", fp,
-                         x ? "Subject:" : "Server name:", p->subject ? p->subject : "(unknown)",
-                         from);
+                         p->k->request_what, base_name(request_path), when, id, groups,
+                         name ? name : "(unnamed)", fp, label,
+                         p->subject ? p->subject : "(unknown)", from);
     if (r == FERRY_OK && p->guid != NULL)
         r = ferry_buf_printf(b, "Server GUID:          %s\n", p->guid);
     if (r != FERRY_OK)
@@ -184,7 +180,7 @@ static ferry_err record(struct ferry_store *s, const struct ferry_manifest *m,
     t.state = FERRY_TS_OUTSTANDING;
     memcpy(t.package_sha256, pkg_sha, FERRY_SHA256_LEN);
     memcpy(t.payload_sha256, m->items[0].sha256, FERRY_SHA256_LEN);
-    t.kind = p->kind == FERRY_ITEM_PKCS10 ? "x509" : "rms";
+    t.kind = p->k->kind;
     t.subject = p->subject;
     t.guid = p->guid;
     t.source_path = realpath(request_path, rp) ? rp : (char *)request_path;
@@ -195,27 +191,25 @@ static ferry_err record(struct ferry_store *s, const struct ferry_manifest *m,
     }
     t.created = t.updated = m->created;
     t.request_medium = (char *)medium;
+    t.cert_path = p->cert_path;
+    t.key_path = p->key_path;
     return ferry_store_transfer_add(s, &t);
 }
 
-/* Kept copies: the exact request (import binds the answer to it), the package, the record. */
-static ferry_err keep(const char *home, const struct ferry_manifest *m, const struct payload *p,
-                      const uint8_t *req, size_t reqlen, const uint8_t *pkg, size_t pkglen)
+/* Kept copies: the exact request (import binds the answer to it) and the package. */
+static ferry_err keep(const char *home, const struct ferry_manifest *m, const uint8_t *req,
+                      size_t reqlen, const uint8_t *pkg, size_t pkglen)
 {
     ferry_err r;
 
-    if ((r = ferry_state_save(home, "requests", m->transfer_id, ".req", req, reqlen)) != FERRY_OK ||
-        (r = ferry_state_save(home, "packages", m->transfer_id, ".ferry", pkg, pkglen)) != FERRY_OK)
+    if ((r = ferry_state_save(home, "requests", m->transfer_id, ".req", req, reqlen)) != FERRY_OK)
         return r;
-    if (p->record != NULL)
-        r = ferry_state_save(home, "requests", m->transfer_id, ".cert", p->record, p->record_len);
-    return r;
+    return ferry_state_save(home, "packages", m->transfer_id, ".ferry", pkg, pkglen);
 }
 
 static void unkeep(const char *home, const struct ferry_manifest *m)
 {
     ferry_state_remove(home, "requests", m->transfer_id, ".req");
-    ferry_state_remove(home, "requests", m->transfer_id, ".cert");
     ferry_state_remove(home, "packages", m->transfer_id, ".ferry");
     ferry_state_remove(home, "packages", m->transfer_id, ".qr");
 }
@@ -223,7 +217,7 @@ static void unkeep(const char *home, const struct ferry_manifest *m)
 static ferry_err fill_result(const struct payload *p, const char *name,
                              struct ferry_export_result *res)
 {
-    res->x509 = p->kind == FERRY_ITEM_PKCS10;
+    res->kind = p->k->kind;
     res->server_name_from = p->subject_from;
     if ((res->package_name = strdup(name)) == NULL ||
         (p->subject && (res->server_name = strdup(p->subject)) == NULL) ||
@@ -269,7 +263,7 @@ ferry_err ferry_offline_export(struct ferry_store *s, const char *request_path,
     if ((r = summary_text(m, request_path, &p, res->package_sha256, me, &summary)) != FERRY_OK)
         goto out;
     saved = 1;
-    if ((r = keep(home, m, &p, req, reqlen, pkg, pkglen)) != FERRY_OK)
+    if ((r = keep(home, m, req, reqlen, pkg, pkglen)) != FERRY_OK)
         goto out;
     if ((r = ferry_medium_write(
              to, name, pkg, pkglen, (const char *)summary.data,

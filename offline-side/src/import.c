@@ -325,24 +325,6 @@ static char *renewed_name(const char *path)
     return res;
 }
 
-/* The record `request` made (cert=, key=), copied at export; NULL fields when absent. */
-static void x509_record(struct import_ctx *c, const struct ferry_transfer *t, char **cert,
-                        char **key)
-{
-    uint8_t *rec = NULL;
-    size_t n = 0;
-
-    *cert = *key = NULL;
-    if (ferry_state_load(ferry_store_home(c->s), "requests", t->id, ".cert", FERRY_CERT_RECORD_MAX,
-                         &rec, &n) != FERRY_OK) {
-        ferry_err_clear();
-        return;
-    }
-    *cert = ferry_offline_record_value(rec, n, "cert");
-    *key = ferry_offline_record_value(rec, n, "key");
-    free(rec);
-}
-
 /* The kept PKCS#10, checked against the ledger's digest. */
 static ferry_err kept_csr(struct import_ctx *c, const struct ferry_transfer *t, X509_REQ **csr)
 {
@@ -446,12 +428,14 @@ static ferry_err import_x509(struct import_ctx *c, const struct ferry_manifest *
 {
     struct ferry_x509_info info;
     X509_REQ *csr = NULL;
-    char *pem = NULL, *cert = NULL;
+    char *pem = NULL;
+    const char *cert = t->cert_path; /* as `request` recorded it, the ledger's since export */
     size_t pemlen = 0;
     ferry_err r;
 
-    o->x509 = 1;
-    x509_record(c, t, &cert, &o->key_path);
+    o->kind = FERRY_KIND_X509;
+    if (t->key_path != NULL && (o->key_path = strdup(t->key_path)) == NULL)
+        return FERRY_ERR_NOMEM;
     if ((r = kept_csr(c, t, &csr)) != FERRY_OK ||
         (r = x509_check(csr, it, cert, o, &info, &pem, &pemlen)) != FERRY_OK)
         goto out;
@@ -469,7 +453,6 @@ static ferry_err import_x509(struct import_ctx *c, const struct ferry_manifest *
                                               : "request.csr"),
                 pkg_sha, o->new_not_after, 0, &o->out_path);
 out:
-    free(cert);
     OPENSSL_free(pem);
     X509_REQ_free(csr);
     return r;
@@ -493,7 +476,7 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
     if ((r = bind_transfer(c, m, sha, &t)) != FERRY_OK)
         goto out;
     if ((it = ferry_manifest_find(m, FERRY_ITEM_X509_CHAIN)) != NULL) {
-        if (t->kind == NULL || strcmp(t->kind, "x509") != 0) {
+        if (t->kind != FERRY_KIND_X509) {
             r = ferry_errf(FERRY_ERR_MISMATCH,
                            "it carries a certificate chain, but transfer "
                            "%.8s was an RMS request",
@@ -505,12 +488,13 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
         goto out;
     }
     if ((it = ferry_manifest_find(m, FERRY_ITEM_RMS_RESPONSE)) == NULL ||
-        (t->kind != NULL && strcmp(t->kind, "rms") != 0)) {
+        (t->kind != 0 && t->kind != FERRY_KIND_RMS)) {
         r = ferry_errf(FERRY_ERR_FORMAT, "the package carries no %s",
                        it == NULL ? "RMS response or certificate chain"
                                   : "certificate chain for this X.509 request");
         goto out;
     }
+    o->kind = FERRY_KIND_RMS;
     raw = ferry_manifest_find(m, FERRY_ITEM_RMS_SERVICE_ANSWER);
     if ((r = check_answer(c, t, it, raw, &resp, &doc, &doclen)) != FERRY_OK)
         goto out;

@@ -14,7 +14,6 @@
 #include "ferry/offline.h"
 #include "ferry/statefile.h"
 #include "ferry/x509.h"
-#include "offline_int.h"
 
 /* The key, then the certificate that holds it from the --cert file (a bundle in any order, PEM
  * with text, DER, PKCS#7; none holds it: the first, and csr_make says the key is not its). */
@@ -86,7 +85,8 @@ out:
     return r;
 }
 
-/* Records "cert=PATH\nkey=PATH\n" so export and import know where the renewal belongs. */
+/* Records "cert=PATH\nkey=PATH\n" (ferry_state_cert_record) under the request's digest: no
+ * transfer exists yet; export copies the paths into the ledger's, where import reads them. */
 static ferry_err record(struct ferry_store *s, const char *cert_path,
                         struct ferry_request_result *res)
 {
@@ -102,7 +102,7 @@ static ferry_err record(struct ferry_store *s, const char *cert_path,
         r = ferry_buf_printf(&b, "key=%s\n", realpath(res->key_path, kp) ? kp : res->key_path);
     if (r == FERRY_OK)
         r = ferry_state_save(ferry_store_home(s), "requests", res->csr_sha256,
-                             FERRY_CERT_RECORD_EXT, b.data, b.len);
+                             FERRY_STATE_CSR_RECORD, b.data, b.len);
     ferry_buf_free(&b);
     if (r == FERRY_OK)
         res->recorded = 1;
@@ -170,20 +170,6 @@ out:
     if (r != FERRY_OK)
         ferry_request_result_clear(res);
     return r;
-}
-
-char *ferry_offline_record_value(const uint8_t *rec, size_t len, const char *key)
-{
-    size_t kl = strlen(key), i = 0, e;
-
-    while (i < len) {
-        for (e = i; e < len && rec[e] != '\n'; e++)
-            ;
-        if (e - i > kl && memcmp(rec + i, key, kl) == 0 && rec[i + kl] == '=')
-            return strndup((const char *)rec + i + kl + 1, e - i - kl - 1);
-        i = e + 1;
-    }
-    return NULL;
 }
 
 void ferry_request_result_clear(struct ferry_request_result *res)

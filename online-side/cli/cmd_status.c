@@ -29,7 +29,7 @@ static void json_row(struct ferry_json *j, const struct ferry_transfer *t, time_
 {
     char d[21];
 
-    ferry_json_str(j, "kind", t->kind);
+    ferry_json_str(j, "kind", ferry_kind_name(t->kind));
     ferry_json_str(j, "server_name", t->subject); /* as offline status: the subject in X.509 */
     ferry_json_str(j, "guid", t->guid);
     ferry_time_iso(t->updated, d);

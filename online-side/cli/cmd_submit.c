@@ -91,6 +91,13 @@ static const struct ferry_cmd_spec spec = {
     sizeof(opts) / sizeof(opts[0]),
     0};
 
+/* The kind a request is reported as: one refused before its kind was known reads as RMS, as it
+ * always has ("kind" is never null). */
+static const struct ferry_kind_info *item_kind(const struct ferry_submit_one *o)
+{
+    return ferry_kind_get(o->kind != 0 ? o->kind : FERRY_KIND_RMS);
+}
+
 static void print_json(const struct ferry_submit_result *res, ferry_err r, const char *trip)
 {
     struct ferry_json j;
@@ -110,9 +117,9 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r, const
     for (i = 0; i < res->n; i++) {
         const struct ferry_submit_one *o = &res->items[i];
         ferry_cli_item_json(&j, &ITEM(o), "submitted");
-        ferry_json_str(&j, "kind", o->x509 ? "x509" : "rms");
-        ferry_json_str(&j, o->x509 ? "subject" : "server_name", o->server_name);
-        if (!o->x509)
+        ferry_json_str(&j, "kind", item_kind(o)->name);
+        ferry_json_str(&j, item_kind(o)->subject_key, o->server_name);
+        if (o->kind != FERRY_KIND_X509)
             ferry_json_str(&j, "guid", o->guid);
         if (o->sender_name != NULL) { /* verified: what was shown before anything was sent */
             ferry_json_hex(&j, "package_sha256", o->package_sha256, FERRY_SHA256_LEN);
@@ -128,7 +135,7 @@ static void print_json(const struct ferry_submit_result *res, ferry_err r, const
         } else if (o->err == FERRY_OK) {
             ferry_time_date(o->new_not_after, d);
             ferry_json_str(&j, "new_expiry", d);
-            if (!o->x509) {
+            if (o->kind != FERRY_KIND_X509) {
                 ferry_json_str(&j, "renewal_date", d);
                 ferry_time_date(o->valid_until, d);
                 ferry_json_str(&j, "valid_until", d);
@@ -158,8 +165,8 @@ static void print_check(FILE *f, const struct ferry_submit_result *res,
 
     ferry_hex_groups(res->online_fp, FERRY_SHA256_LEN, ofp);
     ferry_cli_print_verified(f, o->file, "it is sent", o->transfer_id, o->package_sha256,
-                             o->sender_name, o->sender_fp, o->x509, o->server_name);
-    if (!o->x509)
+                             o->sender_name, o->sender_fp, o->kind, o->server_name);
+    if (o->kind != FERRY_KIND_X509)
         fprintf(f, "  Server GUID:          %s\n", o->guid ? ferry_safe(o->guid) : "(none)");
     fprintf(f,
             "  Online identity:      %s\n"
@@ -254,7 +261,7 @@ static void print_text(const struct ferry_submit_result *res)
         }
         ferry_time_minute(o->new_not_after, d);
         ferry_hex_groups(o->answer_sha256, FERRY_SHA256_LEN, g);
-        if (o->x509) {
+        if (o->kind == FERRY_KIND_X509) {
             printf("submitted:   %s (transfer %s)\nsubject:     %s\nnew expiry:  %s\nanswer:      "
                    "%s\nSHA-256:     %s\n",
                    ferry_safe(o->file), o->transfer_id,
@@ -311,6 +318,7 @@ static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
                        struct ferry_medium *to, struct ferry_qr_opts *qo,
                        struct ferry_submit_opts *o, uint8_t drm_root[32], char **pw, uint8_t **doc)
 {
+    const struct ferry_kind_info *pk = ferry_kind_get(FERRY_KIND_RMS); /* --protocol's default */
     const char *v;
     char *end;
     long n;
@@ -352,9 +360,9 @@ static ferry_err setup(const struct ferry_args *a, struct ferry_medium *from,
                                     to)) != FERRY_OK)
         return r;
     v = ferry_args_get(a, spec.opts, spec.nopts, "protocol");
-    if (v != NULL && strcmp(v, "rms") != 0 && strcmp(v, "est") != 0)
+    if (v != NULL && (pk = ferry_kind_by_protocol(v)) == NULL)
         return ferry_errf(FERRY_ERR_USAGE, "--protocol is rms or est");
-    o->est = v != NULL && strcmp(v, "est") == 0;
+    o->est = pk->kind == FERRY_KIND_X509;
     o->est_enroll = ferry_args_has(a, spec.opts, spec.nopts, "est-enroll");
     if (!o->est && (o->est_enroll || ferry_args_get(a, spec.opts, spec.nopts, "est-user") ||
                     ferry_args_has(a, spec.opts, spec.nopts, "accept-changes")))

@@ -4,7 +4,7 @@
 #define FERRY_ONLINE_CMDS_H
 
 #define PROG "ferry-online"
-#define SIDE "online"
+#define SIDE FERRY_SIDE_ONLINE
 
 #include "ferry/tool.h"
 

@@ -9,6 +9,7 @@
 #include "ferry/buf.h"
 #include "ferry/file.h"
 #include "ferry/inbox.h"
+#include "ferry/kind.h"
 #include "ferry/log.h"
 #include "ferry/online.h"
 #include "ferry/package.h"
@@ -48,14 +49,15 @@ static void one_clear(void *item)
 #define PARALLEL_MAX     64
 #define REFUSED_EXT      ".refused.pem" /* HOME/certs/<id>: a chain the CA issued, not packaged */
 
-/* "<Server>RenewalRequest.xml" -> "<Server>SLC.xml"; anything else -> "<name>-SLC.xml". */
-static void answer_name(const char *req, char *out, size_t outsz)
+/* The answer item's name for the request item @req, as the kind names it ("<name>SLC.xml",
+ * "<base>.chain.pem"), or its fallback where a medium would refuse it. */
+static void answer_name(const struct ferry_kind_info *k, const char *req, char *out, size_t outsz)
 {
-    if (!ferry_rms_slc_name(req, out, outsz) || !ferry_usb_name_ok(out))
-        snprintf(out, outsz, "SLC.xml");
+    k->answer_name(req, out, outsz);
+    if (!ferry_usb_name_ok(out))
+        snprintf(out, outsz, "%s", k->answer_fallback);
 }
 
-/* The answer manifest's frame: direction, the request it answers, common properties. */
 /* The TLS anchor the service was reached over, for the offline side's next runbook. */
 static ferry_err anchor_props(struct ferry_manifest *m, const struct ferry_submit_opts *o)
 {
@@ -73,8 +75,9 @@ static ferry_err anchor_props(struct ferry_manifest *m, const struct ferry_submi
     return r;
 }
 
+/* The answer manifest's frame: direction, the request it answers, common properties. */
 static ferry_err answer_new(const struct ferry_manifest *req, const uint8_t req_sha[32],
-                            struct submit_ctx *c, const char *kind, time_t until,
+                            struct submit_ctx *c, const struct ferry_kind_info *k, time_t until,
                             struct ferry_manifest **out)
 {
     struct ferry_manifest *m = NULL;
@@ -88,7 +91,7 @@ static ferry_err answer_new(const struct ferry_manifest *req, const uint8_t req_
     memcpy(m->answers_id, req->transfer_id, FERRY_TRANSFER_ID_LEN);
     memcpy(m->answers_sha256, req_sha, FERRY_SHA256_LEN);
     ferry_time_iso(until, iso);
-    if ((r = ferry_manifest_set_prop(m, "kind", kind)) != FERRY_OK ||
+    if ((r = ferry_manifest_set_prop(m, "kind", k->name)) != FERRY_OK ||
         (r = ferry_manifest_set_prop(m, "new_not_after", iso)) != FERRY_OK ||
         (r = ferry_manifest_set_prop(m, "service", c->url)) != FERRY_OK ||
         (r = ferry_manifest_set_prop(m, "sender_name", ferry_identity_name(c->me))) != FERRY_OK ||
@@ -123,6 +126,7 @@ static ferry_err answer_manifest(const struct ferry_manifest *req, const uint8_t
                                  const struct ferry_submit_one *o, struct ferry_manifest **out)
 {
     struct ferry_manifest *m = NULL;
+    const struct ferry_kind_info *k = ferry_kind_get(o->kind);
     char name[160], raw[180], iso[21], hex[65];
     const char *guid = ferry_manifest_prop(req, "guid");
     uint8_t *doc = NULL;
@@ -130,7 +134,7 @@ static ferry_err answer_manifest(const struct ferry_manifest *req, const uint8_t
     ferry_err r;
 
     *out = NULL;
-    answer_name(ri->name, name, sizeof(name));
+    answer_name(k, ri->name, name, sizeof(name));
     raw_name(name, raw, sizeof(raw));
     if (hr == NULL) { /* the upload page's response document: packaged as it came */
         if ((doc = malloc(c->o->answer_len)) == NULL)
@@ -140,11 +144,11 @@ static ferry_err answer_manifest(const struct ferry_manifest *req, const uint8_t
     } else if ((r = ferry_rms_response_document(resp, &doc, &dlen)) != FERRY_OK) {
         return r;
     }
-    if ((r = answer_new(req, req_sha, c, "rms", resp->chain[0].renew_by, &m)) != FERRY_OK)
+    if ((r = answer_new(req, req_sha, c, k, resp->chain[0].renew_by, &m)) != FERRY_OK)
         goto out;
     ferry_time_iso(resp->chain[0].until, iso);
     ferry_hex(resp->root_fp, 32, hex);
-    if ((r = ferry_manifest_add_item(m, name, FERRY_ITEM_RMS_RESPONSE, doc, dlen)) != FERRY_OK ||
+    if ((r = ferry_manifest_add_item(m, name, k->answer_item, doc, dlen)) != FERRY_OK ||
         (hr != NULL && (r = ferry_manifest_add_item(m, raw, FERRY_ITEM_RMS_SERVICE_ANSWER, hr->body,
                                                     hr->len)) != FERRY_OK) ||
         (r = ferry_manifest_set_prop(m, "valid_until", iso)) != FERRY_OK ||
@@ -173,34 +177,34 @@ static ferry_err summary_text(const struct ferry_manifest *m, const struct ferry
                               struct ferry_buf *b)
 {
     char groups[FERRY_FP_GROUPS_LEN], fp[FERRY_FP_GROUPS_LEN], until[21], valid[21], id[33];
+    char label[32];
+    const struct ferry_kind_info *k = ferry_kind_get(o->kind);
     const char *name = ferry_identity_name(me);
+    int x = o->kind == FERRY_KIND_X509;
     ferry_err r;
 
+    snprintf(label, sizeof(label), "%s:", k->subject_label);
     ferry_hex_groups(sha, FERRY_SHA256_LEN, groups);
     ferry_identity_fingerprint_groups(me, fp);
     ferry_time_minute(o->new_not_after, until);
     ferry_time_minute(o->valid_until, valid);
     ferry_transfer_id_hex(m->transfer_id, id);
-    r = ferry_buf_printf(
-        b,
-        "ferry answer package (package id %s)\n"
-        "What:                 %s\n"
-        "Transfer id:          %s\n"
-        "Package SHA-256:      %s\n"
-        "Sender:               %s\n"
-        "Sender fingerprint:   %s\n"
-        "%-21s %s\n",
-        id,
-        o->x509 ? "X.509 certificate (renewed) with its CA chain"
-                : "RMS server licensor certificate (renewed)",
-        o->transfer_id, groups, name ? name : "(unnamed)", fp,
-        o->x509 ? "Subject:" : "Server name:", o->server_name ? o->server_name : "(unknown)");
-    if (r == FERRY_OK && !o->x509 && o->guid != NULL)
+    r = ferry_buf_printf(b,
+                         "ferry answer package (package id %s)\n"
+                         "What:                 %s\n"
+                         "Transfer id:          %s\n"
+                         "Package SHA-256:      %s\n"
+                         "Sender:               %s\n"
+                         "Sender fingerprint:   %s\n"
+                         "%-21s %s\n",
+                         id, k->answer_what, o->transfer_id, groups, name ? name : "(unnamed)", fp,
+                         label, o->server_name ? o->server_name : "(unknown)");
+    if (r == FERRY_OK && !x && o->guid != NULL)
         r = ferry_buf_printf(b, "Server GUID:          %s\n", o->guid);
     if (r == FERRY_OK)
         r = ferry_buf_printf(b, "New expiry:           %s%s\n", until,
-                             o->x509 ? "" : " (the SLC's renewal date, RANGETIME)");
-    if (r == FERRY_OK && !o->x509)
+                             x ? "" : " (the SLC's renewal date, RANGETIME)");
+    if (r == FERRY_OK && !x)
         r = ferry_buf_printf(b, "Valid until (VALIDITYTIME): %s\n", valid);
     if (r != FERRY_OK)
         return r;
@@ -227,7 +231,7 @@ static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
     t.state = FERRY_TS_SUBMITTED;
     memcpy(t.package_sha256, req_sha, FERRY_SHA256_LEN);
     memcpy(t.payload_sha256, ri->sha256, FERRY_SHA256_LEN);
-    t.kind = o->x509 ? "x509" : "rms";
+    t.kind = o->kind;
     t.subject = o->server_name;
     t.source_path = ferry_usb_name_ok(ri->name) ? (char *)ri->name : NULL; /* the request file */
     t.guid = o->guid;
@@ -240,7 +244,7 @@ static ferry_err record(struct submit_ctx *c, const struct ferry_manifest *req,
     t.answer_medium = (char *)ferry_medium_kind_name(c->o->to->kind);
     t.new_not_after = o->new_not_after;
     t.valid_until = o->valid_until;
-    if (!o->x509 && !o->from_page) {
+    if (o->kind != FERRY_KIND_X509 && !o->from_page) {
         memcpy(t.posted_sha256, o->posted_sha256, FERRY_SHA256_LEN);
         t.has_posted = 1;
     }
@@ -376,17 +380,6 @@ static ferry_err est_certs(struct submit_ctx *c, const struct ferry_item *csr,
     return r;
 }
 
-/* "<base without extension>.chain.pem" for the request item's name. */
-static void chain_name(const char *req, char *out, size_t outsz)
-{
-    const char *dot = strrchr(req, '.');
-    int n = dot != NULL && dot != req ? (int)(dot - req) : (int)strlen(req);
-
-    snprintf(out, outsz, "%.*s.chain.pem", n, req);
-    if (!ferry_usb_name_ok(out))
-        snprintf(out, outsz, "renewed.chain.pem");
-}
-
 /* Keeps a chain the CA issued but submit did not package, so it is not lost. */
 static void keep_refused(struct submit_ctx *c, const struct ferry_manifest *req, X509 *leaf,
                          STACK_OF(X509) * issued, STACK_OF(X509) * cas, char *where, size_t cap)
@@ -431,6 +424,7 @@ static ferry_err est_package(struct submit_ctx *c, const struct ferry_manifest *
                              STACK_OF(X509) * issued, STACK_OF(X509) * cas,
                              struct ferry_submit_one *o, struct ferry_manifest **ans)
 {
+    const struct ferry_kind_info *k = ferry_kind_get(o->kind);
     struct ferry_x509_info info;
     struct ferry_x509_diff d;
     X509 *leaf = NULL;
@@ -470,11 +464,11 @@ static ferry_err est_package(struct submit_ctx *c, const struct ferry_manifest *
         ferry_log(FERRY_LOG_WARN, "transfer %.8s: the CA changed the certificate: %s%s",
                   o->transfer_id, diff, d.missing ? " (accepted: --accept-changes)" : "");
     o->new_not_after = info.not_after;
-    chain_name(ri->name, name, sizeof(name));
+    answer_name(k, ri->name, name, sizeof(name));
     if ((r = ferry_x509_chain_pem(leaf, issued, cas, &pem, &len)) != FERRY_OK ||
-        (r = answer_new(req, req_sha, c, "x509", info.not_after, ans)) != FERRY_OK)
+        (r = answer_new(req, req_sha, c, k, info.not_after, ans)) != FERRY_OK)
         goto out;
-    if ((r = ferry_manifest_add_item(*ans, name, FERRY_ITEM_X509_CHAIN, (uint8_t *)pem, len)) !=
+    if ((r = ferry_manifest_add_item(*ans, name, k->answer_item, (uint8_t *)pem, len)) !=
             FERRY_OK ||
         (r = ferry_manifest_set_prop(*ans, "subject", info.subject)) != FERRY_OK) {
         ferry_manifest_free(*ans);
@@ -770,8 +764,8 @@ static ferry_err prepare(struct submit_ctx *c, struct work *w)
         return FERRY_ERR_NOMEM;
     if ((r = pick_item(c, w->req, &w->ri)) != FERRY_OK)
         return r;
+    o->kind = c->o->est ? FERRY_KIND_X509 : FERRY_KIND_RMS;
     if (c->o->est) {
-        o->x509 = 1;
         if ((r = ferry_x509_csr_parse(w->ri->data, w->ri->len, &w->csr)) != FERRY_OK)
             return r;
         ferry_x509_req_subject(w->csr, subject, sizeof(subject));
@@ -873,7 +867,8 @@ static void submit_batch(void *ctx, struct ferry_inbox *ib)
             snprintf(o->message, sizeof(o->message), "%s",
                      o->err == FERRY_OK ? "submitted" : ferry_err_detail());
         }
-        if (o->err == FERRY_OK && o->x509 && c->o->accept_changes) /* packaged: not kept twice */
+        if (o->err == FERRY_OK && o->kind == FERRY_KIND_X509 &&
+            c->o->accept_changes) /* packaged: not kept twice */
             ferry_state_remove(ferry_store_home(c->s), "certs", w[i].req->transfer_id, REFUSED_EXT);
         if (o->err == FERRY_ERR_MISMATCH && o->changes != NULL)
             ferry_store_audit(c->s, "answer-refused", o->transfer_id);

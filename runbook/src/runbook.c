@@ -24,13 +24,19 @@ static ferry_err too_long(const char *name, const char *value)
 static ferry_err check_fields(const struct ferry_runbook *rb)
 {
     const struct field f[] = {
-        {"transfer id", rb->transfer_id},        {"kind", rb->kind},
-        {"server name", rb->server_name},        {"GUID", rb->guid},
-        {"request file", rb->request_file},      {"package file", rb->package_file},
-        {"package SHA-256", rb->package_sha256}, {"offline identity name", rb->offline_name},
-        {"offline fingerprint", rb->offline_fp}, {"online identity name", rb->online_name},
-        {"online fingerprint", rb->online_fp},   {"service URL", rb->service_url},
-        {"anchor subject", rb->anchor_subject},  {"anchor fingerprint", rb->anchor_fp},
+        {"transfer id", rb->transfer_id},
+        {"server name", rb->server_name},
+        {"GUID", rb->guid},
+        {"request file", rb->request_file},
+        {"package file", rb->package_file},
+        {"package SHA-256", rb->package_sha256},
+        {"offline identity name", rb->offline_name},
+        {"offline fingerprint", rb->offline_fp},
+        {"online identity name", rb->online_name},
+        {"online fingerprint", rb->online_fp},
+        {"service URL", rb->service_url},
+        {"anchor subject", rb->anchor_subject},
+        {"anchor fingerprint", rb->anchor_fp},
     };
     size_t i;
 
@@ -38,10 +44,10 @@ static ferry_err check_fields(const struct ferry_runbook *rb)
         rb->leg != FERRY_RUNBOOK_PAIRING)
         return ferry_errf(FERRY_ERR_USAGE,
                           "runbook: leg %d is neither request, response nor pairing", (int)rb->leg);
-    if (rb->leg == FERRY_RUNBOOK_PAIRING &&
-        (rb->pairing_side == NULL ||
-         (strcmp(rb->pairing_side, "offline") != 0 && strcmp(rb->pairing_side, "online") != 0)))
+    if (rb->leg == FERRY_RUNBOOK_PAIRING && ferry_side_name(rb->pairing_side) == NULL)
         return ferry_errf(FERRY_ERR_USAGE, "runbook: a pairing sheet needs the side it is for");
+    if (rb->kind != 0 && ferry_kind_get(rb->kind) == NULL)
+        return ferry_errf(FERRY_ERR_USAGE, "runbook: payload kind %d unknown", (int)rb->kind);
     for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
         if (f[i].value != NULL && strlen(f[i].value) > RB_MAX_VALUE)
             return too_long(f[i].name, f[i].value);
@@ -87,7 +93,8 @@ ferry_err rb_doc_build(const struct ferry_runbook *rb, struct rb_doc **out)
         FERRY_OK)
         goto out;
     if (rb->leg == FERRY_RUNBOOK_PAIRING)
-        r = ferry_buf_printf(&f, "ferry pairing sheet \xC2\xB7 the %s machine", rb->pairing_side);
+        r = ferry_buf_printf(&f, "ferry pairing sheet \xC2\xB7 the %s machine",
+                             ferry_side_name(rb->pairing_side));
     else if (rb->nitems > 1 && rb->trip_id != NULL)
         r = ferry_buf_printf(&f, "ferry runbook \xC2\xB7 trip %.32s \xC2\xB7 %zu transfers",
                              rb->trip_id, rb->nitems);

@@ -116,12 +116,20 @@ static const char *medium_from(enum ferry_medium_kind k)
 
 static int is_rms(const struct ferry_runbook *rb)
 {
-    return rb->kind != NULL && strcmp(rb->kind, "rms") == 0;
+    return rb->kind == FERRY_KIND_RMS;
 }
 
 static int is_x509(const struct ferry_runbook *rb)
 {
-    return rb->kind != NULL && strcmp(rb->kind, "x509") == 0;
+    return rb->kind == FERRY_KIND_X509;
+}
+
+/* The subject's label in the kind's words; an unknown kind's as X.509's (as before: "Subject"). */
+static const char *subject_label(const struct ferry_runbook *rb)
+{
+    const struct ferry_kind_info *k = ferry_kind_get(rb->kind);
+
+    return k != NULL ? k->subject_label : ferry_kind_get(FERRY_KIND_X509)->subject_label;
 }
 
 /* A trip of several transfers: one runbook lists them all under "The transfers". */
@@ -153,13 +161,9 @@ static void rms_dates_note(struct ctx *c)
 
 static const char *kind_desc(const struct ferry_runbook *rb)
 {
-    if (rb->kind == NULL)
-        return NULL;
-    if (is_rms(rb))
-        return "RMS server licensor certificate (SLC)";
-    if (is_x509(rb))
-        return "X.509 certificate";
-    return rb->kind;
+    const struct ferry_kind_info *k = ferry_kind_get(rb->kind);
+
+    return k != NULL ? k->what : NULL;
 }
 
 static void transfer_block(struct ctx *c)
@@ -178,7 +182,7 @@ static void transfer_block(struct ctx *c)
        0, 0);
     kv(c, "Medium", medium_desc(rb->medium), 0, 0);
     kv(c, "Certificate", kind_desc(rb), 0, 0);
-    kv(c, is_rms(rb) ? "Server name" : "Subject", rb->server_name, 0, 0);
+    kv(c, subject_label(rb), rb->server_name, 0, 0);
     if (is_rms(rb) || rb->guid != NULL)
         kv(c, "Server GUID", rb->guid, 1, 0);
     if (req)
@@ -339,7 +343,7 @@ static void package_checks(struct ctx *c, const char *sender_fp)
     kv(c, "Transfer id", rb->transfer_id, 1, 1);
     kv(c, "Package SHA-256", rb->package_sha256, 1, 1);
     kv(c, "Sender fingerprint", sender_fp, 1, 1);
-    kv(c, is_rms(rb) ? "Server name" : "Subject", rb->server_name, 0, 1);
+    kv(c, subject_label(rb), rb->server_name, 0, 1);
     if (is_rms(rb) || rb->guid != NULL)
         kv(c, "Server GUID", rb->guid, 1, 1);
 }
@@ -709,18 +713,19 @@ static void by_hand(struct ctx *c)
 static void pairing_sheet(struct ctx *c)
 {
     const struct ferry_runbook *rb = c->rb;
-    int off = strcmp(rb->pairing_side, "offline") == 0;
-    const char *other = off ? "online" : "offline";
+    int off = rb->pairing_side == FERRY_SIDE_OFFLINE;
+    const char *side = ferry_side_name(rb->pairing_side);
+    const char *other = ferry_side_name(ferry_side_other(rb->pairing_side));
     char buf[64];
 
-    snprintf(buf, sizeof(buf), "Pairing sheet: the %s machine", rb->pairing_side);
+    snprintf(buf, sizeof(buf), "Pairing sheet: the %s machine", side);
     add(c, RB_TITLE, NULL, buf, 0, 0);
     para(c,
          "This sheet carries the %s machine's fingerprint to the %s machine by hand. Carry "
          "this paper separately from the stick (or the QR codes) that carries the identity: "
          "whoever could change what is on the stick could change a fingerprint written there "
          "too, but not this sheet. Do not compare with the .txt file on the stick.",
-         rb->pairing_side, other);
+         side, other);
     kv(c, "Machine", off ? rb->offline_name : rb->online_name, 0, 0);
     kv(c, "Fingerprint", off ? rb->offline_fp : rb->online_fp, 1, 0);
     kv(c, "Printed", when(rb->created, buf), 0, 0);

@@ -66,6 +66,8 @@ step "export the PKCS#10"
 off export "$T/app01.csr" --to "usb:$STICK" --json >"$T/export.json"
 grep -q '"kind":"x509"' "$T/export.json" || fail "export: $(cat "$T/export.json")"
 grep -q "\"cert_path\":\"$CERTS/app01.crt\"" "$T/export.json" || fail "cert path not recorded"
+ID1=$(grep -o '"transfer_id":"[^"]*"' "$T/export.json" | cut -d'"' -f4)
+[ ! -e "$OFF_HOME/requests/$ID1.cert" ] || fail "export kept a record beside the transfer (the ledger holds the paths)"
 off status --json | grep -q '"state":"outstanding"' || fail "request not outstanding"
 off runbook --text --out "$T/runbook.txt" >/dev/null
 grep -q "Subject.*CN=app01.example.org" "$T/runbook.txt" || fail "runbook: $(head -30 "$T/runbook.txt")"

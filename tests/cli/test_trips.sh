@@ -152,7 +152,7 @@ H=$T/old-home
 cp "$FERRY_VECTORS/ledger/ledger-v1-offline.sqlite" "$H/ledger.sqlite"
 "$FERRY_OFFLINE" status --home "$H" >"$T/old-status.txt" 2>"$T/old-status.err" ||
   fail "status on a schema 1 ledger: $(cat "$T/old-status.err")"
-grep -q "ledger updated (schema 1 -> 3)" "$T/old-status.err" || fail "no migration note: $(cat "$T/old-status.err")"
+grep -q "ledger updated (schema 1 -> 4)" "$T/old-status.err" || fail "no migration note: $(cat "$T/old-status.err")"
 [ "$(grep -cE '^[0-9a-f]{8}  - +(outstanding|certificate written) .* - +.* rms01' "$T/old-status.txt")" -eq 2 ] || fail "old rows: $(cat "$T/old-status.txt")"
 old=$(grep -E '^[0-9a-f]{8}  - +outstanding' "$T/old-status.txt" | cut -c1-8)
 grep -qE "^Medium: +_+$" <<<"$("$FERRY_OFFLINE" runbook "$old" --home "$H" --text)" ||

@@ -8,6 +8,7 @@
 #include "ferry/args.h"
 #include "ferry/err.h"
 #include "ferry/json.h"
+#include "ferry/kind.h"
 
 /* The global options, first in every command's option table (indices fixed). */
 #define FERRY_CLI_GLOBAL_OPTS                                                                      \
@@ -65,12 +66,13 @@ ferry_err ferry_cli_confirm_ready(void);
 /**
  * The head of what submit and import show before they act: "@file: verified; compare with the
  * runbook before @before:" and the lines Transfer id, Package SHA-256, Sender, Sender
- * fingerprint, Subject (@x509) or Server name, in the runbook's words and order, digests in
+ * fingerprint, the subject in @kind's words (Subject, Server name; unknown: as RMS), in the
+ * runbook's words and order, digests in
  * groups of four, outside text escaped. The caller adds its own lines after it.
  */
 void ferry_cli_print_verified(FILE *f, const char *file, const char *before,
                               const char *transfer_id, const uint8_t package_sha256[32],
-                              const char *sender, const uint8_t sender_fp[32], int x509,
+                              const char *sender, const uint8_t sender_fp[32], enum ferry_kind kind,
                               const char *server_name);
 
 /* One package of a batch (import's answers, submit's requests) as both commands report it. */

@@ -44,11 +44,11 @@ struct ferry_status_view {
     const struct ferry_status_view status_view = {about, rows,   state_name, head,                 \
                                                   row,   totals, json_head,  json_row}
 
-/* One tool: its name, its side ("offline"/"online"), the paragraph its --help opens with, its
+/* One tool: its name, its side, the paragraph its --help opens with, its
  * verbs in the order --help lists them, and what its `status` shows. */
 struct ferry_tool {
     const char *prog;
-    const char *side;
+    enum ferry_side side;
     const char *about;
     const struct ferry_verb *verbs;
     size_t nverbs;
@@ -89,7 +89,7 @@ int ferry_cmd_runbook(const struct ferry_tool *tool, int argc, char **argv);
 
 /** Opens the store named by --home (or the environment) for @side; prints errors. */
 ferry_err ferry_cli_open_store(const struct ferry_cmd_spec *spec, const struct ferry_args *a,
-                               const char *side, int create, struct ferry_store **out);
+                               enum ferry_side side, int create, struct ferry_store **out);
 
 /**
  * `status [--trip TRIP]` for @tool: prints this machine's identity and fingerprint and the paired

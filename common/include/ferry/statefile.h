@@ -35,6 +35,20 @@ ferry_err ferry_state_load(const char *home, const char *sub,
                            const uint8_t id[FERRY_TRANSFER_ID_LEN], const char *ext, size_t max,
                            uint8_t **data, size_t *len);
 
+/*
+ * The record of an X.509 renewal's files, "cert=PATH\nkey=PATH\n" (key only with --rekey):
+ * `request` keeps it under the PKCS#10's digest (FERRY_STATE_CSR_RECORD), export copies its paths
+ * into the ledger's transfer. Before ledger schema 4 export also kept it as requests/<transfer
+ * id>.cert (FERRY_STATE_OLD_CERT_RECORD), which the migration reads once.
+ */
+#define FERRY_STATE_CSR_RECORD      ".csr-cert"
+#define FERRY_STATE_OLD_CERT_RECORD ".cert"
+
+/** Reads the record requests/<@id><@ext>: *cert and *key (new strings, NULL when a line is
+ * absent). FERRY_ERR_NOT_FOUND when there is none. */
+ferry_err ferry_state_cert_record(const char *home, const uint8_t id[FERRY_TRANSFER_ID_LEN],
+                                  const char *ext, char **cert, char **key);
+
 /** Removes a kept copy (ignores absence). */
 void ferry_state_remove(const char *home, const char *sub, const uint8_t id[FERRY_TRANSFER_ID_LEN],
                         const char *ext);

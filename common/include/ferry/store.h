@@ -8,7 +8,9 @@
 
 #include "ferry/err.h"
 #include "ferry/identity.h"
+#include "ferry/kind.h"
 #include "ferry/manifest.h"
+#include "ferry/side.h"
 
 /*
  * Layout of $FERRY_HOME (0700):
@@ -26,10 +28,10 @@ struct ferry_store;
 /**
  * Opens the store at @home, or $FERRY_HOME, or $XDG_DATA_HOME/ferry, or ~/.local/share/ferry.
  * @create: make the directory (0700) and the ledger if missing; otherwise FERRY_ERR_NOT_FOUND
- * ("run init first"). @side is "offline" or "online" (recorded at creation; opening a store made
- * by the other side fails with FERRY_ERR_MISMATCH).
+ * ("run init first"). @side is recorded at creation (its ferry_side_name); opening a store
+ * made by the other side fails with FERRY_ERR_MISMATCH.
  */
-ferry_err ferry_store_open(const char *home, const char *side, int create,
+ferry_err ferry_store_open(const char *home, enum ferry_side side, int create,
                            struct ferry_store **out);
 
 /**
@@ -37,7 +39,7 @@ ferry_err ferry_store_open(const char *home, const char *side, int create,
  * exclusive (a command that changes the state), 0 shared (one that only reads), -1 none.
  * Another run holding it: waits (see ferry_lock_take), then FERRY_ERR_IO naming its pid.
  */
-ferry_err ferry_store_open_locked(const char *home, const char *side, int create, int lock_mode,
+ferry_err ferry_store_open_locked(const char *home, enum ferry_side side, int create, int lock_mode,
                                   struct ferry_store **out);
 
 /** The store's directory (borrowed; resolved: no symbolic link in it). */
@@ -74,7 +76,7 @@ struct ferry_transfer {
     enum ferry_transfer_state state;
     uint8_t package_sha256[FERRY_SHA256_LEN]; /* the .ferry file */
     uint8_t payload_sha256[FERRY_SHA256_LEN]; /* the request (or answer) payload bytes */
-    char *kind;                               /* "rms" or "x509" */
+    enum ferry_kind kind;                     /* 0 when unknown; the ledger keeps its name */
     char *subject;                            /* server name or certificate subject */
     char *guid;                               /* RMS server GUID, or NULL */
     char *source_path;                        /* where the request came from (offline) */
@@ -100,6 +102,11 @@ struct ferry_transfer {
     int has_trip;
     char *request_medium; /* offline: what export wrote to; online: what submit read from */
     char *answer_medium;  /* online: what submit wrote the answer to; offline: what import read */
+    /* Schema 4. Offline X.509: the certificate renewed and, after `request --rekey`, the new
+     * key, as `request` recorded them (import writes the renewed one beside the certificate and
+     * names the key); NULL when not recorded (an RMS transfer, a PKCS#10 made elsewhere). */
+    char *cert_path;
+    char *key_path;
 };
 
 /** Records a new transfer (FERRY_ERR_EXISTS if the id exists). Copies everything; without

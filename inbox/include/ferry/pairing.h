@@ -10,9 +10,9 @@
 
 /**
  * Writes our identity as a self-signed identity package to @to (USB: FERRY/<side>-identity.ferry).
- * @side is "offline" or "online". *me (optional) receives our identity, *where the destination.
+ * @side is ours. *me (optional) receives our identity, *where the destination.
  */
-ferry_err ferry_pairing_write(struct ferry_store *s, const char *side,
+ferry_err ferry_pairing_write(struct ferry_store *s, enum ferry_side side,
                               const struct ferry_medium *to, const struct ferry_qr_opts *qo,
                               struct ferry_identity **me, char **where);
 
@@ -22,7 +22,7 @@ ferry_err ferry_pairing_write(struct ferry_store *s, const char *side,
  * fingerprint and, once the operator agrees, calls ferry_store_peer_add).
  * FERRY_ERR_NOT_FOUND when the medium holds no identity of the other side.
  */
-ferry_err ferry_pairing_read(struct ferry_store *s, const char *side,
+ferry_err ferry_pairing_read(struct ferry_store *s, enum ferry_side side,
                              const struct ferry_medium *from, struct ferry_identity **peer);
 
 #endif

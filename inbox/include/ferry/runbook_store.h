@@ -11,7 +11,7 @@
 #include "ferry/medium.h"
 
 struct ferry_runbook_req {
-    const char *side; /* "offline": request leg; "online": response (return) leg */
+    enum ferry_side side; /* offline: request leg; online: response (return) leg */
     const char
         *transfer;    /* a transfer id or a unique prefix of it (>= 4 hex digits); NULL: latest */
     const char *trip; /* a trip id or a unique prefix: the runbook lists all its transfers */

@@ -9,6 +9,7 @@
 #include "ferry/crypto.h"
 #include "ferry/time.h"
 #include "ferry/err.h"
+#include "ferry/kind.h"
 #include "ferry/manifest.h"
 #include "ferry/medium.h"
 #include "ferry/qr.h"
@@ -44,7 +45,7 @@ struct ferry_export_result {
     const char *server_name_from; /* RMS: "the file name", "EnrolleeInformation/Name" or /URL */
     char *guid;                   /* RMS only */
     int paired;                   /* 1 if an online peer is paired */
-    int x509;                     /* 1: a PKCS#10 (server_name is its subject), 0: an RMS request */
+    enum ferry_kind kind;         /* X.509: a PKCS#10 (server_name is its subject), or RMS */
     char *cert_path; /* X.509: the certificate being renewed, when `request` recorded it */
 };
 
@@ -70,7 +71,7 @@ struct ferry_import_one {
     time_t not_before, new_not_after; /* RMS: the ISSUE right's RANGETIME (renewal date) */
     time_t valid_until;               /* RMS: the SLC's VALIDITYTIME end */
     uint8_t root_fp[32];              /* RMS: SHA-256 (SPKI) of the CA certificate's signer */
-    int x509;                         /* 1: an X.509 chain was written */
+    enum ferry_kind kind;             /* what was written, once known (else 0) */
     uint8_t package_sha256[32];       /* the answer package (.ferry file) as carried */
     char *sender_name;                /* the paired online identity that signed it */
     uint8_t sender_fp[32];            /* its fingerprint */

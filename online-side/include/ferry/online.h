@@ -7,6 +7,7 @@
 
 #include "ferry/enroll.h"
 #include "ferry/err.h"
+#include "ferry/kind.h"
 #include "ferry/medium.h"
 #include "ferry/qr.h"
 #include "ferry/store.h"
@@ -59,7 +60,7 @@ struct ferry_submit_one {
     uint8_t package_sha256[32]; /* the request package (.ferry file) as carried */
     char *sender_name;          /* the paired offline identity that signed it */
     uint8_t sender_fp[32];      /* its fingerprint */
-    int x509;
+    enum ferry_kind kind;       /* what was asked for, once known (else 0) */
     time_t new_not_after;       /* RMS: the SLC's renewal date (ISSUE right RANGETIME end) */
     time_t valid_until;         /* RMS: the SLC's VALIDITYTIME end */
     uint8_t request_sha256[32]; /* RMS: the carried request file */

@@ -7,8 +7,10 @@
 #include <time.h>
 
 #include "ferry/err.h"
+#include "ferry/kind.h"
 #include "ferry/medium.h"
 #include "ferry/qr.h"
+#include "ferry/side.h"
 
 enum ferry_runbook_leg {
     FERRY_RUNBOOK_REQUEST = 1,  /* offline -> online: export, carry, submit */
@@ -35,7 +37,7 @@ struct ferry_runbook {
     enum ferry_runbook_leg leg;
     enum ferry_medium_kind medium;         /* USB, SCREEN (screen QR), PDF (paper QR), PNG, HTML */
     const char *transfer_id;               /* 32 hex digits */
-    const char *kind;                      /* "rms" or "x509" */
+    enum ferry_kind kind;                  /* 0 unknown */
     const char *server_name;               /* RMS server name or certificate subject */
     const char *guid;                      /* RMS server GUID */
     const char *request_file;              /* name of the exported request file */
@@ -57,8 +59,8 @@ struct ferry_runbook {
     size_t package_len;
     const struct ferry_qr_opts *qr; /* the QR options `--to pdf:` was given (version, ECC,
                                      * parity; NULL: defaults): the pages embed its frames */
-    const char *pairing_side;       /* leg PAIRING: "offline" or "online", whose sheet it is (its
-                                       name and fingerprint in offline_* or online_*) */
+    enum ferry_side pairing_side;   /* leg PAIRING: whose sheet it is (its name and fingerprint
+                                       in offline_* or online_*) */
     const char *trip_id;            /* 32 hex digits: the run (export or submit) that carried it */
     /* A trip of several transfers (nitems > 1): one runbook lists each of them (the fields
      * above describe what they share: the first transfer's kind, peers, service, dates); the

@@ -242,21 +242,21 @@ static ferry_err prior_restore(const char *out, const struct prior *p, ferry_err
     return ferry_errf(r, "%s", why);
 }
 
-/* Writes the checked answer @data to @out (or @dflt) and marks the transfer answered. */
+/* Writes the checked answer @data to --out (or @dflt, NULL when it could not be made) and marks
+ * the transfer answered; *outp receives the path written (caller frees). */
 static ferry_err install(struct import_ctx *c, const struct ferry_manifest *m,
                          const struct ferry_transfer *t, const void *data, size_t len,
-                         const char *ext, char *dflt, const uint8_t pkg_sha[FERRY_SHA256_LEN],
+                         const char *ext, const char *dflt, const uint8_t pkg_sha[FERRY_SHA256_LEN],
                          time_t until, time_t valid_until, char **outp)
 {
-    char *out = c->out_path ? strdup(c->out_path) : dflt;
+    const char *dest = c->out_path != NULL ? c->out_path : dflt;
+    char *out = dest != NULL ? strdup(dest) : NULL;
     struct prior old = {NULL, 0, 0, 0};
     struct ferry_file_id kept_id, out_id;
     int kept = 0;
     ferry_err r;
 
     *outp = NULL;
-    if (c->out_path != NULL)
-        free(dflt);
     if (out == NULL)
         return FERRY_ERR_NOMEM;
     if (!c->force && ferry_path_exists(out) && !same_file(out, data, len)) {
@@ -428,7 +428,7 @@ static ferry_err import_x509(struct import_ctx *c, const struct ferry_manifest *
 {
     struct ferry_x509_info info;
     X509_REQ *csr = NULL;
-    char *pem = NULL;
+    char *pem = NULL, *dflt = NULL;
     const char *cert = t->cert_path; /* as `request` recorded it, the ledger's since export */
     size_t pemlen = 0;
     ferry_err r;
@@ -447,12 +447,10 @@ static ferry_err import_x509(struct import_ctx *c, const struct ferry_manifest *
     }
     if ((r = shown(c, t, o)) != FERRY_OK)
         goto out;
-    r = install(c, m, t, pem, pemlen, ".pem",
-                renewed_name(cert             ? cert
-                             : t->source_path ? t->source_path
-                                              : "request.csr"),
-                pkg_sha, o->new_not_after, 0, &o->out_path);
+    dflt = renewed_name(cert ? cert : t->source_path ? t->source_path : "request.csr");
+    r = install(c, m, t, pem, pemlen, ".pem", dflt, pkg_sha, o->new_not_after, 0, &o->out_path);
 out:
+    free(dflt);
     OPENSSL_free(pem);
     X509_REQ_free(csr);
     return r;
@@ -466,6 +464,7 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
     const struct ferry_item *it, *raw;
     struct ferry_file_id raw_id;
     uint8_t *doc = NULL;
+    char *dflt = NULL;
     size_t doclen = 0;
     uint8_t sha[FERRY_SHA256_LEN];
     ferry_err r;
@@ -513,8 +512,9 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
         (r = ferry_state_save_id(ferry_store_home(c->s), "certs", t->id, ".service-answer.xml",
                                  raw->data, raw->len, &raw_id)) != FERRY_OK)
         goto out;
-    if ((r = install(c, m, t, doc, doclen, ".xml", default_out(t), sha, o->new_not_after,
-                     o->valid_until, &o->out_path)) != FERRY_OK) {
+    dflt = default_out(t);
+    if ((r = install(c, m, t, doc, doclen, ".xml", dflt, sha, o->new_not_after, o->valid_until,
+                     &o->out_path)) != FERRY_OK) {
         if (raw != NULL) /* a failed import leaves the state as it was: only what it wrote goes */
             ferry_state_remove_own(ferry_store_home(c->s), "certs", t->id, ".service-answer.xml",
                                    &raw_id);
@@ -524,6 +524,7 @@ static ferry_err import_one(struct import_ctx *c, const struct ferry_usb_file *f
     if (ferry_runbook_note_anchor(ferry_store_home(c->s), m) != FERRY_OK) /* the next runbook's */
         ferry_log(FERRY_LOG_WARN, "the service's TLS anchor was not noted: %s", ferry_err_detail());
 out:
+    free(dflt);
     free(doc);
     ferry_rms_response_free(resp);
     ferry_transfer_free(t);

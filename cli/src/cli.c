@@ -1,3 +1,4 @@
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -188,4 +189,17 @@ int ferry_cli_batch_end(const struct ferry_cmd_spec *spec, const struct ferry_cl
         return ferry_err_exit_code(r);
     }
     return ferry_cli_fail(spec, r);
+}
+
+void ferry_cli_print_lines(FILE *f, const char *heading, const char *text)
+{
+    const char *p = text, *nl;
+    char line[600];
+
+    fprintf(f, "%s\n", heading);
+    for (; *p != '\0'; p = nl != NULL ? nl + 1 : p + strlen(p)) {
+        nl = strchr(p, '\n');
+        snprintf(line, sizeof(line), "%.*s", (int)(nl != NULL ? nl - p : (ptrdiff_t)strlen(p)), p);
+        fprintf(f, "  %s\n", ferry_safe(line));
+    }
 }

@@ -330,30 +330,6 @@ ferry_err ferry_qr_paper_choose(size_t mlen, int version, char ecc, int parity_p
     return FERRY_OK;
 }
 
-/* The grid with the most codes per page whose modules are still >= FERRY_QR_PDF_MODULE_MM. */
-static int page_layout(int version, double page_w, double page_h, struct layout *l)
-{
-    int c, rw, best = 0;
-    double aw = page_w - 2 * PAGE_MARGIN, ah = page_h - 2 * PAGE_MARGIN - TITLE_H;
-
-    for (c = 1; c <= 20; c++) {
-        for (rw = 1; rw <= 30; rw++) {
-            double m = grid_module(version, c, rw, page_w, page_h);
-            if (m == 0 || c * rw <= best)
-                continue;
-            best = c * rw;
-            l->cols = c;
-            l->rows = rw;
-            l->module = m;
-        }
-    }
-    if (best == 0)
-        return -1;
-    l->cell_w = aw / l->cols;
-    l->cell_h = ah / l->rows;
-    return 0;
-}
-
 static void show_text_centered(cairo_t *cr, const char *s, double cx, double y, double pt)
 {
     cairo_text_extents_t te;
@@ -426,20 +402,6 @@ static ferry_err draw_grid(cairo_t *cr, const struct ferry_qrseq *seq, double pa
     return cairo_status(cr) == CAIRO_STATUS_SUCCESS
                ? FERRY_OK
                : ferry_errf(FERRY_ERR_IO, "cairo: %s", cairo_status_to_string(cairo_status(cr)));
-}
-
-ferry_err ferry_qr_draw_pages(cairo_t *cr, const struct ferry_qrseq *seq, double page_w,
-                              double page_h, const char *label, int version, char ecc, int *pages)
-{
-    struct layout l;
-
-    *pages = 0;
-    if (version < 1 || version > 40 || page_layout(version, page_w, page_h, &l) != 0)
-        return ferry_errf(FERRY_ERR_USAGE,
-                          "QR version %d does not fit the page with modules "
-                          "of at least %.1f mm: choose a lower version",
-                          version, FERRY_QR_PDF_MODULE_MM);
-    return draw_grid(cr, seq, page_w, label, version, ecc, &l, pages);
 }
 
 static cairo_status_t buf_write(void *closure, const unsigned char *data, unsigned int len)

@@ -99,20 +99,6 @@ static void print_json(const struct ferry_import_result *res, ferry_err r)
 /* Before the certificate is written: the values the runbook's import step lists, with its words
  * and in its order (the sender's name added), hashes in groups of four, times as it prints
  * them. */
-/* The differences from the certificate renewed, a line each, every line escaped on its own. */
-static void print_changes(FILE *f, const char *changes)
-{
-    const char *p = changes, *nl;
-    char line[600];
-
-    fprintf(f, "changed from the certificate renewed:\n");
-    for (; *p != '\0'; p = nl != NULL ? nl + 1 : p + strlen(p)) {
-        nl = strchr(p, '\n');
-        snprintf(line, sizeof(line), "%.*s", (int)(nl != NULL ? nl - p : (ptrdiff_t)strlen(p)), p);
-        fprintf(f, "  %s\n", ferry_safe(line));
-    }
-}
-
 static void print_check(FILE *f, const struct ferry_import_one *o)
 {
     char t[21];
@@ -133,7 +119,7 @@ static void print_check(FILE *f, const struct ferry_import_one *o)
         fprintf(f, "  Valid until (VALIDITYTIME): %s\n", t);
     }
     if (o->changes != NULL) /* what the CA changed, before the operator says yes */
-        print_changes(f, o->changes);
+        ferry_cli_print_lines(f, "changed from the certificate renewed:", o->changes);
     else if (o->changes_note[0] != '\0')
         fprintf(f, "%s\n", ferry_safe(o->changes_note));
     fflush(f);

@@ -268,7 +268,7 @@ static void print_text(const struct ferry_submit_result *res)
                    o->server_name ? ferry_safe(o->server_name) : "(not named)", d,
                    ferry_safe(o->where), g);
             if (o->changes != NULL) /* what the CA changed, on the operator's record */
-                printf("changed by the CA:\n%s", o->changes);
+                ferry_cli_print_lines(stdout, "changed by the CA:", o->changes);
             continue;
         }
         print_rms(o, d, g);

@@ -180,6 +180,8 @@ ls "$STICK"/FERRY/response-*.ferry >/dev/null 2>&1 && fail "an answer was packag
 enrolls=$(grep -c simplereenroll "$SVC/received.log")
 est_submit --accept-changes >"$T/accept.txt" || fail "submit --accept-changes"
 grep -q "changed by the CA:" "$T/accept.txt" || fail "accepted changes not shown: $(cat "$T/accept.txt")"
+grep -q "^  subjectAltName: lacks DNS:app01.example.org, DNS:app01" "$T/accept.txt" ||
+  fail "submit: the change is not on a line of its own: $(cat "$T/accept.txt")"
 [ "$(grep -c simplereenroll "$SVC/received.log")" = "$enrolls" ] || fail "enrolled a second time"
 [ ! -e "$KEPT" ] || fail "the kept chain stayed after it was packaged"
 off import --from "usb:$STICK" --out "$T/app04.pem" --json >"$T/import04.json" \

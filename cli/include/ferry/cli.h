@@ -75,6 +75,10 @@ void ferry_cli_print_verified(FILE *f, const char *file, const char *before,
                               const char *sender, const uint8_t sender_fp[32], enum ferry_kind kind,
                               const char *server_name);
 
+/** @heading on a line, then each line of @text indented by two spaces and escaped on its own
+ * (text from outside: what a CA changed in a certificate). */
+void ferry_cli_print_lines(FILE *f, const char *heading, const char *text);
+
 /* One package of a batch (import's answers, submit's requests) as both commands report it. */
 struct ferry_cli_item {
     const char *file;

@@ -103,12 +103,4 @@ void ferry_qr_paper_format(const struct ferry_qr_paper *p, char out[FERRY_QR_PAP
 /** Parses such a record into @o (version, ECC, parity; the rest default). FERRY_ERR_FORMAT. */
 ferry_err ferry_qr_paper_parse(const char *s, size_t n, struct ferry_qr_opts *o);
 
-/**
- * Lays out a whole sequence on PDF pages of the given cairo surface (@page_w x @page_h points),
- * each code labelled with @label and "frame i of N"; used by ferry_qr_write(PDF) and the
- * runbook. *pages receives the number of pages drawn.
- */
-ferry_err ferry_qr_draw_pages(cairo_t *cr, const struct ferry_qrseq *seq, double page_w,
-                              double page_h, const char *label, int version, char ecc, int *pages);
-
 #endif

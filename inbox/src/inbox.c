@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ferry/buf.h"
 #include "ferry/inbox.h"
 #include "ferry/log.h"
 #include "ferry/medium.h"
@@ -11,6 +12,8 @@
 ferry_err ferry_inbox_open(struct ferry_inbox *ib, struct ferry_store *s, size_t *ignored,
                            size_t *done, size_t *skipped)
 {
+    ferry_err r;
+
     memset(ib, 0, sizeof(*ib));
     ib->s = s;
     ib->budget = FERRY_USB_READ_MAX;
@@ -18,11 +21,18 @@ ferry_err ferry_inbox_open(struct ferry_inbox *ib, struct ferry_store *s, size_t
     ib->done = done;
     ib->skipped = skipped;
     *ignored = *done = *skipped = 0;
-    return ferry_trust_keys(s, 1, &ib->me, &ib->peers, &ib->npeers);
+    if ((r = ferry_trust_keys(s, 1, &ib->me, &ib->peers, &ib->npeers)) != FERRY_OK)
+        return r;
+    if ((ib->known = calloc(ib->npeers + 1, sizeof(*ib->known))) == NULL)
+        return FERRY_ERR_NOMEM;
+    memcpy(ib->known, ib->peers, ib->npeers * sizeof(*ib->known));
+    ib->known[ib->npeers] = ib->me;
+    return FERRY_OK;
 }
 
 void ferry_inbox_close(struct ferry_inbox *ib)
 {
+    FERRY_FREE(ib->known);
     ferry_identity_free(ib->me);
     ferry_store_peers_free(ib->peers, ib->npeers);
     ib->me = NULL;
@@ -72,11 +82,11 @@ static int examine(struct ferry_inbox *ib, const struct ferry_inbox_side *side,
 {
     const char *why, *name;
     int own = 0;
-    ferry_err r = ferry_medium_fetch(f, ib->me, ib->peers, ib->npeers, &ib->budget);
+    ferry_err r = ferry_medium_fetch(f, ib->known, ib->npeers + 1, &ib->budget);
 
     if (r == FERRY_OK)
-        r = ferry_trust_verify(ib->me, ib->peers, ib->npeers, f->data, f->len, &p->m, &p->signer,
-                               &own);
+        r = ferry_trust_verify(ib->known, ib->npeers + 1, ib->me, f->data, f->len, &p->m,
+                               &p->signer, &own);
     if ((*err = r) != FERRY_OK)
         return -1;
     why = own ? "this machine's own package" : not_ours(p->m, side->direction);

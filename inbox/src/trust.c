@@ -1,6 +1,5 @@
 /* ferry — trust decisions on what a medium brings (see trust.h). */
-#include <stdlib.h>
-#include <string.h>
+#include <stddef.h>
 
 #include "ferry/package.h"
 #include "ferry/trust.h"
@@ -33,26 +32,18 @@ fail:
     return r;
 }
 
-ferry_err ferry_trust_verify(const struct ferry_identity *me, struct ferry_identity *const *peers,
-                             size_t npeers, const uint8_t *der, size_t len,
+ferry_err ferry_trust_verify(struct ferry_identity *const *known, size_t nknown,
+                             const struct ferry_identity *me, const uint8_t *der, size_t len,
                              struct ferry_manifest **m, size_t *signer, int *own)
 {
-    struct ferry_identity **all;
     size_t idx = 0;
     ferry_err r;
 
     *m = NULL;
     *own = 0;
-    if ((all = calloc(npeers + 1, sizeof(*all))) == NULL)
-        return FERRY_ERR_NOMEM;
-    if (npeers > 0)
-        memcpy(all, peers, npeers * sizeof(*all));
-    all[npeers] = (struct ferry_identity *)me;
-    r = ferry_package_verify(der, len, all, npeers + 1, m, &idx);
-    free(all);
-    if (r != FERRY_OK)
+    if ((r = ferry_package_verify(der, len, known, nknown, m, &idx)) != FERRY_OK)
         return r;
-    *own = idx == npeers;
+    *own = known[idx] == me;
     if (signer != NULL)
         *signer = idx;
     return FERRY_OK;

@@ -490,23 +490,12 @@ static ferry_err peek(int fd, uint64_t size, void *ctx)
     return ferry_package_peek(fd, size, p->known, p->nknown);
 }
 
-ferry_err ferry_medium_fetch(struct ferry_usb_file *f, const struct ferry_identity *me,
-                             struct ferry_identity *const *peers, size_t npeers, uint64_t *budget)
+ferry_err ferry_medium_fetch(struct ferry_usb_file *f, struct ferry_identity *const *known,
+                             size_t nknown, uint64_t *budget)
 {
-    struct ferry_identity **all;
-    struct peek_ctx p;
-    ferry_err r;
+    struct peek_ctx p = {known, nknown};
 
     if (f->data != NULL)
         return FERRY_OK;
-    if ((all = calloc(npeers + 1, sizeof(*all))) == NULL)
-        return FERRY_ERR_NOMEM;
-    if (npeers > 0)
-        memcpy(all, peers, npeers * sizeof(*all));
-    all[npeers] = (struct ferry_identity *)me;
-    p.known = all;
-    p.nknown = npeers + 1;
-    r = ferry_usb_file_load(f, FERRY_MAX_PACKAGE_BYTES, budget, peek, &p);
-    free(all);
-    return r;
+    return ferry_usb_file_load(f, FERRY_MAX_PACKAGE_BYTES, budget, peek, &p);
 }

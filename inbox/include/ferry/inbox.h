@@ -46,7 +46,8 @@ struct ferry_inbox {
     struct ferry_identity *me;
     struct ferry_identity **peers;
     size_t npeers;
-    uint64_t budget;       /* bytes left to read from the medium */
+    struct ferry_identity **known; /* @peers, then @me: whom a package on the medium may be from */
+    uint64_t budget;               /* bytes left to read from the medium */
     size_t *ignored;       /* the side's counters (packages for the other side, own, identities), */
     size_t *done;          /* done, */
     size_t *skipped;       /* and handled before, still on the medium */

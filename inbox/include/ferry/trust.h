@@ -18,13 +18,13 @@ ferry_err ferry_trust_keys(struct ferry_store *s, int need_peer, struct ferry_id
                            struct ferry_identity ***peers, size_t *npeers);
 
 /**
- * Verifies a package read off a medium against the paired @peers and also against @me, so this
- * machine's own packages (its exports, its identity, left on the same stick) are recognised:
- * *own = 1 for those (the caller ignores them), else *signer is the peer's index.
- * Errors as ferry_package_verify.
+ * Verifies a package read off a medium against the @nknown identities @known: the paired
+ * machines and also this machine, @me (one of them), so that its own packages (its exports, its
+ * identity, left on the same stick) are recognised: *own = 1 for those (the caller ignores
+ * them). *signer (optional) is the signer's index in @known. Errors as ferry_package_verify.
  */
-ferry_err ferry_trust_verify(const struct ferry_identity *me, struct ferry_identity *const *peers,
-                             size_t npeers, const uint8_t *der, size_t len,
+ferry_err ferry_trust_verify(struct ferry_identity *const *known, size_t nknown,
+                             const struct ferry_identity *me, const uint8_t *der, size_t len,
                              struct ferry_manifest **m, size_t *signer, int *own);
 
 /**

@@ -112,11 +112,11 @@ ferry_err ferry_medium_list(const struct ferry_medium *m, const char *prefer,
 /**
  * Reads one listed package (no-op when read): capped by *@budget (start at FERRY_USB_READ_MAX),
  * and refused before its body is read when its outer DER does not span the file or its signer
- * certificate is neither @me nor one of @peers (ferry_package_peek). Free the bytes with
- * ferry_usb_file_unload once the package is handled.
+ * certificate is none of the @nknown identities @known (the paired machines and this one;
+ * ferry_package_peek). Free the bytes with ferry_usb_file_unload once the package is handled.
  */
-ferry_err ferry_medium_fetch(struct ferry_usb_file *f, const struct ferry_identity *me,
-                             struct ferry_identity *const *peers, size_t npeers, uint64_t *budget);
+ferry_err ferry_medium_fetch(struct ferry_usb_file *f, struct ferry_identity *const *known,
+                             size_t nknown, uint64_t *budget);
 
 /** Where a USB medium resolves to (for messages), new string; NULL for other media. */
 char *ferry_medium_describe(const struct ferry_medium *m);

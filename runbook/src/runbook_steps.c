@@ -68,6 +68,15 @@ static void kv(struct ctx *c, const char *key, const char *value, int mono, int 
     add(c, RB_KV, key, value != NULL && value[0] != '\0' ? value : NULL, mono, indent);
 }
 
+/* The leg's direction, as a transfer's and a trip's facts both give it. */
+static void kv_direction(struct ctx *c, int req)
+{
+    kv(c, "Direction",
+       req ? "request: offline machine \xE2\x86\x92 online machine"
+           : "response: online machine \xE2\x86\x92 offline machine",
+       0, 0);
+}
+
 /* "YYYY-MM-DD HH:MM UTC" into @out, or NULL for 0 (unknown). */
 static const char *when(time_t t, char out[32])
 {
@@ -176,10 +185,7 @@ static void transfer_block(struct ctx *c)
     kv(c, "Transfer id", rb->transfer_id, 1, 0);
     if (rb->trip_id != NULL)
         kv(c, "Trip", rb->trip_id, 1, 0);
-    kv(c, "Direction",
-       req ? "request: offline machine \xE2\x86\x92 online machine"
-           : "response: online machine \xE2\x86\x92 offline machine",
-       0, 0);
+    kv_direction(c, req);
     kv(c, "Medium", medium_desc(rb->medium), 0, 0);
     kv(c, "Certificate", kind_desc(rb), 0, 0);
     kv(c, subject_label(rb), rb->server_name, 0, 0);
@@ -235,10 +241,7 @@ static void trip_block(struct ctx *c)
     kv(c, "Trip", rb->trip_id, 1, 0);
     snprintf(n, sizeof(n), "%zu", rb->nitems);
     kv(c, "Transfers", n, 0, 0);
-    kv(c, "Direction",
-       req ? "request: offline machine \xE2\x86\x92 online machine"
-           : "response: online machine \xE2\x86\x92 offline machine",
-       0, 0);
+    kv_direction(c, req);
     kv(c, "Medium", medium_desc(rb->medium), 0, 0);
     kv(c, "Certificates", kind_desc(rb), 0, 0);
     kv(c, req ? "Packages made" : "Answers made", when(rb->created, t), 0, 0);
